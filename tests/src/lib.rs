@@ -1,0 +1,1 @@
+//! Test harness: a real server and client devices.
