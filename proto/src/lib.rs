@@ -13,3 +13,5 @@ pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Record format version sealed into every record's associated data.
 pub const RECORD_FORMAT_VERSION: u32 = 1;
+
+pub mod wire;
