@@ -2,7 +2,11 @@
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let files = ["mycase/v1/sync.proto", "mycase/v1/journal.proto"];
+    let files = [
+        "mycase/v1/sync.proto",
+        "mycase/v1/journal.proto",
+        "mycase/v1/local.proto",
+    ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");
     }
