@@ -1,1 +1,3 @@
 //! MyCase client core.
+
+pub mod journal;

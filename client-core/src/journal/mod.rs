@@ -1,0 +1,264 @@
+//! The journal model: a pure, deterministic fold of journal operations.
+//!
+//! No I/O, no clock, no printing. Each device writes operations to its own log; an
+//! operation is identified by [`OpId`] `(device, idx)`. The journal is a function of
+//! the *set* of operations inserted: the order they arrive in and any duplicates make
+//! no difference. (The sync layer guarantees one content per id, through each log's
+//! hash chain and signatures; if the same id is inserted twice, the first content is
+//! kept.)
+//!
+//! # The rules
+//!
+//! - **Total order** of operations: `(hlc.wall_ms, hlc.counter, device, idx)`.
+//!   **Causality**: `a` happened before `b` iff `b.deps[a.device] >= a.idx` (an
+//!   author's deps include its own previous ops; an earlier op of the same log always
+//!   counts). Authors pick a clock greater than every clock they have seen
+//!   ([`hlc::next`]), so the total order respects causality. See [`order`].
+//! - An entry's **original text is never overwritten**: the creation and all
+//!   amendments (and deletes and restores) are kept in [`EntryView::history`], in
+//!   total order.
+//! - **Per field** (title, text, occurred_at, categories): the candidates are the
+//!   creation and every amendment that sets that field; the heads are the candidates
+//!   that did not happen before another candidate; the shown value is the head
+//!   greatest in total order; other heads are listed in [`EntryView::conflicts`].
+//!   An amendment whose deps cover all current heads (a resolution) supersedes them:
+//!   the conflict is gone. Concurrent amendments of different fields never conflict.
+//!   An empty title or empty occurred_at shows as `None` (that is how a field is
+//!   cleared). See [`fields`].
+//! - Amendments, deletes and restores that **arrive before their entry's creation**
+//!   are kept and take effect when it arrives. An entry without a creation has no
+//!   view. If two creations share an entry id, the first in total order is the
+//!   creation (author, recorded time) and both are candidates for the fields.
+//! - **Delete/restore**: an entry is deleted iff the last delete-or-restore in total
+//!   order is a delete. An amendment concurrent with a delete is kept in the history
+//!   and shows if the entry is restored. See [`entry`].
+//! - **Roster**: `DeviceAdded` operations build it; a device's first `DeviceAdded` in
+//!   total order fixes its keys; later ones with other keys are ignored and recorded
+//!   in [`DeviceView::conflicting_additions`]. See [`roster`].
+//! - Operations with an **empty or unknown body** (or malformed ids or keys) are kept
+//!   (they count in [`Journal::len`] and are listed by [`Journal::ignored_ops`]) but
+//!   no view uses them, so an older client agrees with a newer one on everything it
+//!   understands.
+//! - **Timeline order** ([`Journal::entries`]): by the start of `occurred_at` (an entry
+//!   without one sorts by when it was recorded), then `recorded_at_ms`, then id.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt;
+
+use mycase_proto::v1::{Hlc, Operation};
+
+pub mod entry;
+pub mod fields;
+pub mod hlc;
+pub mod occurred;
+pub mod ops;
+pub mod order;
+pub mod roster;
+
+pub use entry::{EntryView, Revision, RevisionKind};
+pub use fields::{ConflictingValue, Field, FieldConflict, FieldValue};
+pub use order::OpId;
+pub use roster::DeviceView;
+
+use order::{Action, EntryChange, OrderKey, StoredOp};
+
+pub type DeviceId = [u8; 16];
+pub type EntryId = [u8; 16];
+
+/// Shortest entry-id prefix accepted, as hex digits.
+pub const MIN_PREFIX_LEN: usize = 4;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum JournalError {
+    #[error("no entry has that id")]
+    NotFound,
+    #[error("{candidates} entries start with that id; give more of it")]
+    Ambiguous { candidates: usize },
+    #[error("an entry id is hex, at least {MIN_PREFIX_LEN} and at most 32 digits")]
+    InvalidId,
+    #[error("not a date or time MyCase understands: {reason}")]
+    InvalidOccurredAt { reason: &'static str },
+}
+
+/// Every operation received, and the views folded from them on demand.
+#[derive(Clone, Default)]
+pub struct Journal {
+    /// All operations, in total order.
+    ops: BTreeMap<OrderKey, StoredOp>,
+    ids: HashSet<OpId>,
+    /// Each entry's operations, in total order (including those before its creation).
+    by_entry: BTreeMap<EntryId, BTreeSet<OrderKey>>,
+    max_hlc: Hlc,
+}
+
+impl fmt::Debug for Journal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Journal")
+            .field("ops", &self.ops.len())
+            .field("entries", &self.by_entry.len())
+            .field("max_hlc", &(self.max_hlc.wall_ms, self.max_hlc.counter))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Journal {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an operation. Returns `false`, changing nothing, if `id` is already known.
+    pub fn insert(&mut self, id: OpId, op: Operation) -> bool {
+        if !self.ids.insert(id) {
+            return false;
+        }
+        let stored = StoredOp::decode(id, op);
+        self.max_hlc = hlc::max(
+            self.max_hlc,
+            Hlc {
+                wall_ms: stored.key.wall_ms,
+                counter: stored.key.counter,
+            },
+        );
+        if let Action::Entry { entry, .. } = &stored.action {
+            self.by_entry.entry(*entry).or_default().insert(stored.key);
+        }
+        self.ops.insert(stored.key, stored);
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    pub fn contains(&self, id: &OpId) -> bool {
+        self.ids.contains(id)
+    }
+
+    /// The greatest clock seen; the next local operation's clock is
+    /// `hlc::next(&journal.max_hlc(), now)`.
+    pub fn max_hlc(&self) -> Hlc {
+        self.max_hlc
+    }
+
+    /// For each device, the highest idx such that every op `1..=idx` of its log is
+    /// here (what a new operation's `deps` should say, if this journal holds exactly
+    /// the applied operations).
+    pub fn applied_vector(&self) -> BTreeMap<DeviceId, u64> {
+        let mut by_device: BTreeMap<DeviceId, BTreeSet<u64>> = BTreeMap::new();
+        for id in &self.ids {
+            by_device.entry(id.device).or_default().insert(id.idx);
+        }
+        by_device
+            .into_iter()
+            .map(|(device, idxs)| {
+                let contiguous = idxs
+                    .iter()
+                    .zip(1u64..)
+                    .take_while(|(idx, expected)| **idx == *expected)
+                    .count();
+                (device, contiguous as u64)
+            })
+            .filter(|(_, idx)| *idx > 0)
+            .collect()
+    }
+
+    /// Live entries in timeline order.
+    pub fn entries(&self) -> Vec<EntryView> {
+        self.views_where(|view| !view.deleted)
+    }
+
+    /// Deleted entries in timeline order (they can be restored).
+    pub fn deleted_entries(&self) -> Vec<EntryView> {
+        self.views_where(|view| view.deleted)
+    }
+
+    /// One entry, deleted or not.
+    pub fn entry(&self, id: &EntryId) -> Option<EntryView> {
+        let keys = self.by_entry.get(id)?;
+        entry::build(*id, &self.ops_for(keys))
+    }
+
+    /// The entry whose id starts with `hex_prefix` (at least [`MIN_PREFIX_LEN`] hex
+    /// digits, case-insensitive), among live and deleted entries.
+    pub fn resolve_entry_prefix(&self, hex_prefix: &str) -> Result<EntryId, JournalError> {
+        let prefix = hex_prefix.trim().to_ascii_lowercase();
+        if prefix.len() < MIN_PREFIX_LEN
+            || prefix.len() > 32
+            || !prefix.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(JournalError::InvalidId);
+        }
+        let matches: Vec<EntryId> = self
+            .by_entry
+            .iter()
+            .filter(|(id, keys)| hex::encode(id).starts_with(&prefix) && self.has_creation(keys))
+            .map(|(id, _)| *id)
+            .collect();
+        match matches.as_slice() {
+            [] => Err(JournalError::NotFound),
+            [only] => Ok(*only),
+            many => Err(JournalError::Ambiguous {
+                candidates: many.len(),
+            }),
+        }
+    }
+
+    /// The roster, by device id.
+    pub fn devices(&self) -> Vec<DeviceView> {
+        roster::build(self.ops.values()).into_values().collect()
+    }
+
+    /// The device's Ed25519 public key, from the roster.
+    pub fn device_key(&self, device: &DeviceId) -> Option<[u8; 32]> {
+        roster::build(self.ops.values())
+            .get(device)
+            .map(|view| view.sign_public_key)
+    }
+
+    /// Operations no view uses: empty or unknown bodies, malformed ids or keys.
+    pub fn ignored_ops(&self) -> Vec<OpId> {
+        self.ops
+            .values()
+            .filter(|op| match &op.action {
+                Action::Ignored => true,
+                Action::DeviceAdded(added) => !roster::is_well_formed(added),
+                Action::Entry { .. } => false,
+            })
+            .map(StoredOp::id)
+            .collect()
+    }
+
+    fn ops_for(&self, keys: &BTreeSet<OrderKey>) -> Vec<&StoredOp> {
+        keys.iter().filter_map(|key| self.ops.get(key)).collect()
+    }
+
+    fn has_creation(&self, keys: &BTreeSet<OrderKey>) -> bool {
+        self.ops_for(keys).iter().any(|op| {
+            matches!(
+                op.action,
+                Action::Entry {
+                    change: EntryChange::Created(_),
+                    ..
+                }
+            )
+        })
+    }
+
+    fn views_where(&self, keep: impl Fn(&EntryView) -> bool) -> Vec<EntryView> {
+        let mut views: Vec<EntryView> = self
+            .by_entry
+            .iter()
+            .filter_map(|(id, keys)| entry::build(*id, &self.ops_for(keys)))
+            .filter(|view| keep(view))
+            .collect();
+        views.sort_by_key(EntryView::timeline_key);
+        views
+    }
+}
+
+#[cfg(test)]
+mod tests;

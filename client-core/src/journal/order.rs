@@ -1,0 +1,162 @@
+//! Operation identity, the total order, and causality.
+//!
+//! The total order is `(hlc.wall_ms, hlc.counter, device, idx)`. Causality comes from
+//! each operation's `deps`: `a` happened before `b` iff `b.deps[a.device] >= a.idx`.
+//! Because an author's hybrid logical clock is greater than every clock it has seen,
+//! the total order agrees with causality for honest authors; the field rules use
+//! causality itself (not the order) to decide what is concurrent, so a wrong clock can
+//! change which concurrent value is shown but never hide one.
+
+use std::collections::BTreeMap;
+
+use mycase_proto::v1::{operation::Body, Hlc, Operation, VectorEntry, VersionVector};
+
+use super::{DeviceId, EntryId};
+
+/// The identity of an operation: the author's device and the index in its log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OpId {
+    pub device: DeviceId,
+    pub idx: u64,
+}
+
+/// Position of an operation in the total order. Contains the [`OpId`], so two
+/// distinct operations never share a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct OrderKey {
+    pub wall_ms: u64,
+    pub counter: u32,
+    pub device: DeviceId,
+    pub idx: u64,
+}
+
+impl OrderKey {
+    pub(crate) fn new(id: OpId, hlc: &Hlc) -> Self {
+        Self {
+            wall_ms: hlc.wall_ms,
+            counter: hlc.counter,
+            device: id.device,
+            idx: id.idx,
+        }
+    }
+
+    pub(crate) fn op_id(&self) -> OpId {
+        OpId {
+            device: self.device,
+            idx: self.idx,
+        }
+    }
+}
+
+/// What an operation does to the journal, decoded once on insert.
+#[derive(Clone)]
+pub(crate) enum Action {
+    Entry {
+        entry: EntryId,
+        change: EntryChange,
+    },
+    DeviceAdded(mycase_proto::v1::DeviceAdded),
+    /// Empty or unknown body, or a malformed entry id: kept for forward
+    /// compatibility (and so that a newer client reading the same set agrees), but
+    /// no view uses it.
+    Ignored,
+}
+
+#[derive(Clone)]
+pub(crate) enum EntryChange {
+    Created(mycase_proto::v1::EntryFields),
+    Amended(mycase_proto::v1::EntryFields),
+    Deleted,
+    Restored,
+}
+
+/// An operation as the journal keeps it.
+#[derive(Clone)]
+pub(crate) struct StoredOp {
+    pub key: OrderKey,
+    pub deps: BTreeMap<DeviceId, u64>,
+    pub recorded_at_ms: i64,
+    pub action: Action,
+}
+
+impl StoredOp {
+    pub(crate) fn decode(id: OpId, op: Operation) -> Self {
+        let hlc = op.hlc.unwrap_or_default();
+        let deps = op.deps.as_ref().map(vector_to_map).unwrap_or_default();
+        Self {
+            key: OrderKey::new(id, &hlc),
+            deps,
+            recorded_at_ms: op.recorded_at_ms,
+            action: decode_action(op.body),
+        }
+    }
+
+    pub(crate) fn id(&self) -> OpId {
+        self.key.op_id()
+    }
+
+    /// Whether `self` happened before `later`: `later`'s author had applied `self`
+    /// when writing. An earlier op of the same log always counts, even if the author
+    /// left its own device out of `deps`, because a log is written in sequence.
+    pub(crate) fn happened_before(&self, later: &StoredOp) -> bool {
+        if self.key.device == later.key.device && self.key.idx < later.key.idx {
+            return true;
+        }
+        later
+            .deps
+            .get(&self.key.device)
+            .is_some_and(|&seen| seen >= self.key.idx)
+    }
+}
+
+fn decode_action(body: Option<Body>) -> Action {
+    let entry_action = |raw: &[u8], change: EntryChange| match entry_id_from_bytes(raw) {
+        Some(entry) => Action::Entry { entry, change },
+        None => Action::Ignored,
+    };
+    match body {
+        Some(Body::EntryCreated(c)) => entry_action(
+            &c.entry_id,
+            EntryChange::Created(c.fields.unwrap_or_default()),
+        ),
+        Some(Body::EntryAmended(a)) => entry_action(
+            &a.entry_id,
+            EntryChange::Amended(a.fields.unwrap_or_default()),
+        ),
+        Some(Body::EntryDeleted(d)) => entry_action(&d.entry_id, EntryChange::Deleted),
+        Some(Body::EntryRestored(r)) => entry_action(&r.entry_id, EntryChange::Restored),
+        Some(Body::DeviceAdded(d)) => Action::DeviceAdded(d),
+        None => Action::Ignored,
+    }
+}
+
+pub(crate) fn entry_id_from_bytes(raw: &[u8]) -> Option<EntryId> {
+    raw.try_into().ok()
+}
+
+/// A version vector as a map. Entries with a malformed device id are dropped; if a
+/// device appears twice the highest idx counts (a vector only ever grows).
+pub fn vector_to_map(vector: &VersionVector) -> BTreeMap<DeviceId, u64> {
+    let mut map = BTreeMap::new();
+    for entry in &vector.entries {
+        if let Ok(device) = <DeviceId>::try_from(entry.device_id.as_slice()) {
+            let slot = map.entry(device).or_insert(0);
+            *slot = (*slot).max(entry.idx);
+        }
+    }
+    map
+}
+
+/// A map as a version vector, sorted by device id (deterministic bytes).
+pub fn map_to_vector(map: &BTreeMap<DeviceId, u64>) -> VersionVector {
+    VersionVector {
+        entries: map
+            .iter()
+            .filter(|(_, &idx)| idx > 0)
+            .map(|(device, &idx)| VectorEntry {
+                device_id: device.to_vec(),
+                idx,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,440 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! One test per rule in the module docs.
+
+use super::*;
+use mycase_proto::v1::{operation::Body, EntryFields, StringList};
+
+const A: DeviceId = [0xaa; 16];
+const B: DeviceId = [0xbb; 16];
+const E1: EntryId = [0x11; 16];
+const E2: EntryId = [0x22; 16];
+
+fn id(device: DeviceId, idx: u64) -> OpId {
+    OpId { device, idx }
+}
+
+/// An operation by `device` at `idx`, clock `wall`, having seen `deps`.
+fn op(
+    device: DeviceId,
+    idx: u64,
+    wall: u64,
+    deps: &[(DeviceId, u64)],
+    body: Body,
+) -> (OpId, Operation) {
+    let deps = order::map_to_vector(&deps.iter().copied().collect());
+    let hlc = Hlc {
+        wall_ms: wall,
+        counter: 0,
+    };
+    (
+        id(device, idx),
+        ops::operation(hlc, deps, wall as i64 * 1000, body),
+    )
+}
+
+fn text(s: &str) -> EntryFields {
+    EntryFields {
+        text: Some(s.into()),
+        ..Default::default()
+    }
+}
+
+fn title(s: &str) -> EntryFields {
+    EntryFields {
+        title: Some(s.into()),
+        ..Default::default()
+    }
+}
+
+fn journal(ops: impl IntoIterator<Item = (OpId, Operation)>) -> Journal {
+    let mut j = Journal::new();
+    for (id, op) in ops {
+        j.insert(id, op);
+    }
+    j
+}
+
+/// A creates E1 ("original"); B receives it; then A and B amend the text concurrently.
+fn concurrent_text_amendments() -> Vec<(OpId, Operation)> {
+    vec![
+        op(A, 1, 10, &[], ops::create_entry(E1, text("original"))),
+        op(A, 2, 20, &[(A, 1)], ops::amend_entry(E1, text("from A"))),
+        op(B, 1, 21, &[(A, 1)], ops::amend_entry(E1, text("from B"))),
+    ]
+}
+
+#[test]
+fn concurrent_amendments_of_one_field_conflict_and_keep_both() {
+    let j = journal(concurrent_text_amendments());
+    let view = j.entry(&E1).unwrap();
+    // B's amendment is greater in total order (wall 21 > 20): it is shown.
+    assert_eq!(view.text, "from B");
+    assert_eq!(
+        view.conflicts,
+        vec![FieldConflict {
+            field: Field::Text,
+            shown: FieldValue::Text("from B".into()),
+            shown_by: id(B, 1),
+            others: vec![ConflictingValue {
+                value: FieldValue::Text("from A".into()),
+                op: id(A, 2),
+                recorded_at_ms: 20_000,
+            }],
+        }]
+    );
+    assert!(view.amended);
+}
+
+#[test]
+fn equal_clocks_are_ordered_by_device() {
+    let mut ops = concurrent_text_amendments();
+    ops[2] = op(B, 1, 20, &[(A, 1)], ops::amend_entry(E1, text("from B")));
+    ops[1] = op(A, 2, 20, &[(A, 1)], ops::amend_entry(E1, text("from A")));
+    // Same wall and counter: device 0xbb.. > 0xaa.., so B's is shown.
+    assert_eq!(journal(ops).entry(&E1).unwrap().text, "from B");
+}
+
+#[test]
+fn resolution_after_seeing_both_heads_removes_the_conflict() {
+    let mut ops = concurrent_text_amendments();
+    // A has received B's amendment, and writes a resolution.
+    ops.push(op(
+        A,
+        3,
+        30,
+        &[(A, 2), (B, 1)],
+        ops::amend_entry(E1, text("resolved")),
+    ));
+    let view = journal(ops).entry(&E1).unwrap();
+    assert_eq!(view.text, "resolved");
+    assert!(view.conflicts.is_empty());
+    // Nothing lost: every value is still in the history, the original first.
+    let texts: Vec<_> = view
+        .history
+        .iter()
+        .map(|r| r.fields.text.clone().unwrap())
+        .collect();
+    assert_eq!(texts, ["original", "from A", "from B", "resolved"]);
+    assert_eq!(view.history[0].kind, RevisionKind::Created);
+}
+
+#[test]
+fn amendment_that_saw_only_one_head_does_not_resolve() {
+    let mut ops = concurrent_text_amendments();
+    ops.push(op(
+        A,
+        3,
+        30,
+        &[(A, 2)],
+        ops::amend_entry(E1, text("A again")),
+    ));
+    let view = journal(ops).entry(&E1).unwrap();
+    assert_eq!(view.text, "A again");
+    let conflict = view.conflict(Field::Text).unwrap();
+    assert_eq!(conflict.shown_by, id(A, 3));
+    assert_eq!(conflict.others.len(), 1);
+    assert_eq!(conflict.others[0].op, id(B, 1));
+}
+
+#[test]
+fn sequential_amendments_do_not_conflict() {
+    let j = journal([
+        op(A, 1, 10, &[], ops::create_entry(E1, text("original"))),
+        op(B, 1, 20, &[(A, 1)], ops::amend_entry(E1, text("second"))),
+        op(
+            A,
+            2,
+            30,
+            &[(A, 1), (B, 1)],
+            ops::amend_entry(E1, text("third")),
+        ),
+    ]);
+    let view = j.entry(&E1).unwrap();
+    assert_eq!(view.text, "third");
+    assert!(view.conflicts.is_empty());
+}
+
+#[test]
+fn causality_not_clock_decides_what_is_superseded() {
+    // B's clock is behind, but B saw A's amendment: B's value wins, no conflict.
+    // (An honest author's clock would be ahead; causality still rules if not.)
+    let j = journal([
+        op(A, 1, 10, &[], ops::create_entry(E1, text("original"))),
+        op(A, 2, 50, &[(A, 1)], ops::amend_entry(E1, text("from A"))),
+        op(B, 1, 40, &[(A, 2)], ops::amend_entry(E1, text("from B"))),
+    ]);
+    let view = j.entry(&E1).unwrap();
+    assert_eq!(view.text, "from B");
+    assert!(view.conflicts.is_empty());
+}
+
+#[test]
+fn concurrent_amendments_of_different_fields_do_not_conflict() {
+    let j = journal([
+        op(A, 1, 10, &[], ops::create_entry(E1, text("original"))),
+        op(A, 2, 20, &[(A, 1)], ops::amend_entry(E1, title("a title"))),
+        op(B, 1, 21, &[(A, 1)], ops::amend_entry(E1, text("new text"))),
+    ]);
+    let view = j.entry(&E1).unwrap();
+    assert_eq!(view.title.as_deref(), Some("a title"));
+    assert_eq!(view.text, "new text");
+    assert!(view.conflicts.is_empty());
+}
+
+#[test]
+fn last_delete_or_restore_in_total_order_decides() {
+    let create = op(A, 1, 10, &[], ops::create_entry(E1, text("t")));
+    let delete = op(A, 2, 20, &[(A, 1)], ops::delete_entry(E1));
+    let restore = op(B, 1, 30, &[(A, 2)], ops::restore_entry(E1));
+
+    let j = journal([create.clone(), delete.clone()]);
+    assert!(j.entries().is_empty());
+    assert_eq!(j.deleted_entries().len(), 1);
+    assert!(j.entry(&E1).unwrap().deleted);
+
+    let j = journal([restore.clone(), delete.clone(), create.clone()]);
+    assert_eq!(j.entries().len(), 1);
+    assert!(j.deleted_entries().is_empty());
+
+    // A concurrent delete later in total order than the restore wins.
+    let late_delete = op(A, 3, 31, &[(A, 2)], ops::delete_entry(E1));
+    let j = journal([create, delete, restore, late_delete]);
+    assert!(j.entry(&E1).unwrap().deleted);
+    let kinds: Vec<_> = j
+        .entry(&E1)
+        .unwrap()
+        .history
+        .iter()
+        .map(|r| r.kind)
+        .collect();
+    use RevisionKind::*;
+    assert_eq!(kinds, [Created, Deleted, Restored, Deleted]);
+}
+
+#[test]
+fn amendment_concurrent_with_delete_is_kept_and_shows_when_restored() {
+    let mut ops = vec![
+        op(A, 1, 10, &[], ops::create_entry(E1, text("original"))),
+        op(A, 2, 20, &[(A, 1)], ops::delete_entry(E1)),
+        op(B, 1, 21, &[(A, 1)], ops::amend_entry(E1, text("amended"))),
+    ];
+    let j = journal(ops.clone());
+    let view = j.entry(&E1).unwrap();
+    assert!(view.deleted);
+    assert_eq!(view.text, "amended");
+    assert_eq!(j.deleted_entries(), vec![view]);
+
+    ops.push(op(A, 3, 30, &[(A, 2), (B, 1)], ops::restore_entry(E1)));
+    let j = journal(ops);
+    assert_eq!(j.entries().len(), 1);
+    assert_eq!(j.entries()[0].text, "amended");
+}
+
+#[test]
+fn early_amendment_and_delete_take_effect_when_the_creation_arrives() {
+    let mut j = Journal::new();
+    assert!(j.insert(
+        id(B, 1),
+        op(B, 1, 20, &[(A, 1)], ops::amend_entry(E1, title("T"))).1
+    ));
+    assert!(j.entry(&E1).is_none());
+    assert!(j.entries().is_empty() && j.deleted_entries().is_empty());
+    assert_eq!(j.resolve_entry_prefix("1111"), Err(JournalError::NotFound));
+
+    let (create_id, create) = op(A, 1, 10, &[], ops::create_entry(E1, text("original")));
+    assert!(j.insert(create_id, create));
+    let view = j.entry(&E1).unwrap();
+    assert_eq!(view.title.as_deref(), Some("T"));
+    assert_eq!(view.text, "original");
+    assert_eq!(view.created_by, A);
+    assert_eq!(view.recorded_at_ms, 10_000);
+}
+
+#[test]
+fn duplicate_insert_changes_nothing() {
+    let mut j = journal(concurrent_text_amendments());
+    let before = (j.entries(), j.len(), j.max_hlc());
+    // Same id, different content: the first content stays.
+    let (_, other) = op(A, 2, 99, &[(A, 1)], ops::amend_entry(E1, text("forged")));
+    assert!(!j.insert(id(A, 2), other));
+    assert_eq!((j.entries(), j.len(), j.max_hlc()), before);
+}
+
+#[test]
+fn max_hlc_is_the_greatest_clock_seen() {
+    let mut j = Journal::new();
+    assert_eq!(j.max_hlc(), Hlc::default());
+    let (i, mut o) = op(A, 1, 10, &[], ops::create_entry(E1, text("t")));
+    o.hlc = Some(Hlc {
+        wall_ms: 10,
+        counter: 5,
+    });
+    j.insert(i, o);
+    let (i, o) = op(B, 1, 9, &[], ops::create_entry(E2, text("t")));
+    j.insert(i, o);
+    assert_eq!(
+        j.max_hlc(),
+        Hlc {
+            wall_ms: 10,
+            counter: 5
+        }
+    );
+    assert_eq!(j.applied_vector(), [(A, 1), (B, 1)].into_iter().collect());
+}
+
+#[test]
+fn roster_keeps_the_first_keys_and_records_conflicts() {
+    let j = journal([
+        op(
+            B,
+            1,
+            20,
+            &[(A, 1)],
+            ops::device_added(B, [2; 32], [3; 32], "laptop"),
+        ),
+        op(
+            A,
+            1,
+            10,
+            &[],
+            ops::device_added(A, [1; 32], [1; 32], "phone"),
+        ),
+        op(
+            A,
+            2,
+            30,
+            &[(A, 1)],
+            ops::device_added(B, [9; 32], [9; 32], "evil"),
+        ),
+        op(
+            B,
+            2,
+            31,
+            &[(B, 1)],
+            ops::device_added(B, [2; 32], [3; 32], "laptop again"),
+        ),
+    ]);
+    let devices = j.devices();
+    assert_eq!(devices.len(), 2);
+    assert_eq!(devices[0].device_id, A);
+    let b = &devices[1];
+    assert_eq!(
+        (b.name.as_str(), b.added_by, b.added_at_ms),
+        ("laptop", id(B, 1), 20_000)
+    );
+    assert_eq!(b.conflicting_additions, vec![id(A, 2)]);
+    assert_eq!(b.repeated_by, vec![id(B, 2)]);
+    assert_eq!(j.device_key(&B), Some([2; 32]));
+    assert_eq!(j.device_key(&[0; 16]), None);
+}
+
+#[test]
+fn unknown_or_malformed_ops_are_kept_but_ignored() {
+    let mut j = journal(concurrent_text_amendments());
+    let before = j.entries();
+    let (i, mut empty) = op(B, 2, 40, &[(B, 1)], ops::delete_entry(E1));
+    empty.body = None;
+    assert!(j.insert(i, empty));
+    let (i, mut bad) = op(B, 3, 41, &[(B, 2)], ops::delete_entry(E1));
+    bad.body = Some(Body::EntryDeleted(mycase_proto::v1::EntryDeleted {
+        entry_id: vec![1, 2],
+    }));
+    assert!(j.insert(i, bad));
+    assert_eq!(j.len(), 5);
+    assert_eq!(j.entries(), before);
+    assert_eq!(j.ignored_ops(), vec![id(B, 2), id(B, 3)]);
+}
+
+#[test]
+fn timeline_orders_by_occurred_then_recorded() {
+    let at = |s: &str| EntryFields {
+        occurred_at: Some(occurred::parse(s).unwrap()),
+        ..text("t")
+    };
+    let e3: EntryId = [0x33; 16];
+    let j = journal([
+        // recorded 1970-01-01 00:00:10; no occurred_at
+        op(A, 1, 10, &[], ops::create_entry(E1, text("t"))),
+        // occurred 1970-01-01 (midnight, 0 ms) sorts before it
+        op(A, 2, 20, &[(A, 1)], ops::create_entry(E2, at("1970-01-01"))),
+        op(
+            A,
+            3,
+            30,
+            &[(A, 2)],
+            ops::create_entry(e3, at("2026-03-14 21:30")),
+        ),
+    ]);
+    let order: Vec<_> = j.entries().iter().map(|e| e.id).collect();
+    assert_eq!(order, [E2, E1, e3]);
+}
+
+#[test]
+fn empty_title_clears_it() {
+    let j = journal([
+        op(A, 1, 10, &[], ops::create_entry(E1, title("T"))),
+        op(A, 2, 20, &[(A, 1)], ops::amend_entry(E1, title(""))),
+    ]);
+    assert_eq!(j.entry(&E1).unwrap().title, None);
+}
+
+#[test]
+fn entry_prefixes_resolve_like_git() {
+    let e_a: EntryId = [0xab, 0xcd, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let e_b: EntryId = [0xab, 0xcd, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let j = journal([
+        op(A, 1, 10, &[], ops::create_entry(e_a, text("t"))),
+        op(A, 2, 20, &[(A, 1)], ops::create_entry(e_b, text("t"))),
+        op(A, 3, 30, &[(A, 2)], ops::delete_entry(e_b)),
+    ]);
+    assert_eq!(j.resolve_entry_prefix("ABCD01"), Ok(e_a));
+    assert_eq!(j.resolve_entry_prefix("abcd02"), Ok(e_b));
+    assert_eq!(j.resolve_entry_prefix(&hex::encode(e_a)), Ok(e_a));
+    assert_eq!(
+        j.resolve_entry_prefix("abcd"),
+        Err(JournalError::Ambiguous { candidates: 2 })
+    );
+    assert_eq!(j.resolve_entry_prefix("abce"), Err(JournalError::NotFound));
+    for bad in ["abc", "abcz", "", &"a".repeat(33)] {
+        assert_eq!(j.resolve_entry_prefix(bad), Err(JournalError::InvalidId));
+    }
+}
+
+#[test]
+fn debug_output_never_shows_content() {
+    let mut ops = concurrent_text_amendments();
+    ops.push(op(
+        A,
+        3,
+        30,
+        &[(A, 2)],
+        ops::amend_entry(
+            E1,
+            EntryFields {
+                title: Some("secret title".into()),
+                categories: Some(StringList {
+                    values: vec!["secret category".into()],
+                }),
+                occurred_at: Some(occurred::parse("2026-03-14").unwrap()),
+                ..Default::default()
+            },
+        ),
+    ));
+    ops.push(op(
+        A,
+        4,
+        40,
+        &[(A, 3)],
+        ops::device_added(A, [1; 32], [1; 32], "secret phone"),
+    ));
+    let j = journal(ops);
+    let shown = format!(
+        "{j:?} {:?} {:?} {:?}",
+        j.entries(),
+        j.devices(),
+        j.entry(&E1)
+    );
+    for secret in ["original", "from A", "from B", "secret", "2026"] {
+        assert!(!shown.contains(secret), "debug output leaks {secret:?}");
+    }
+}
