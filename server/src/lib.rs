@@ -1,1 +1,2 @@
 //! MyCase server.
+pub mod store;
