@@ -1,3 +1,13 @@
-//! MyCase client core.
+//! MyCase client core: keys, crypto, log records, merge, local store, sync engine
+//! and the journal model. No printing and no terminal: the CLI (and later phone
+//! apps) are thin shells over this crate.
 
+pub mod crypto;
+pub mod ids;
 pub mod journal;
+pub mod keyfile;
+pub mod keys;
+pub mod record;
+pub mod store;
+pub mod transport;
+pub mod vector;

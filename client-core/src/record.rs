@@ -1,0 +1,261 @@
+//! Log records: sealing an operation into a record, and checking records that
+//! arrive from an untrusted server (chain, signature, associated data).
+//!
+//! A record is applied only when a verified device signature covers it: the
+//! signature is over the hash of a later (or the same) record, and every hash
+//! covers its predecessor, so one signature vouches for the chain before it.
+
+use mycase_proto::v1::Record;
+use mycase_proto::wire::{record_associated_data, record_hash, GENESIS_HASH, HASH_LEN};
+use mycase_proto::RECORD_FORMAT_VERSION;
+use zeroize::Zeroizing;
+
+use crate::crypto::aead::{xchacha_open, xchacha_seal, NONCE_LEN};
+use crate::crypto::padme;
+use crate::ids::{id_hex, AccountId, DeviceId};
+use crate::keys::{verify_signature, DeviceKeys, KeyError, Keyring};
+
+/// Where a device's log ends: its last idx and that record's hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    pub idx: u64,
+    pub hash: [u8; HASH_LEN],
+}
+
+impl Head {
+    pub const GENESIS: Head = Head { idx: 0, hash: GENESIS_HASH };
+
+    /// The head after `record`.
+    pub fn after(account_id: &AccountId, record: &Record) -> Head {
+        Head { idx: record.idx, hash: record_hash(account_id, record) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    #[error("record is malformed ({0})")]
+    Malformed(&'static str),
+    #[error("record belongs to another device's log")]
+    WrongDevice,
+    #[error("record idx {got} does not continue the log (expected {expected}): records are missing or were moved")]
+    Gap { expected: u64, got: u64 },
+    #[error("record {idx} does not chain to its predecessor: the log was altered")]
+    BrokenChain { idx: u64 },
+    #[error("record {idx} carries an invalid signature: it was forged or altered")]
+    BadSignature { idx: u64 },
+    #[error("record {idx} uses format version {version}, which this version of MyCase does not know")]
+    UnsupportedFormat { idx: u64, version: u32 },
+    #[error("record {idx} did not decrypt: it was altered, moved to another position, device or account, or sealed with another key")]
+    Decrypt { idx: u64 },
+    #[error("record {idx} uses key epoch {epoch}, which this device does not hold")]
+    UnknownEpoch { idx: u64, epoch: u32 },
+    #[error("no trusted signing key is known for device {device}")]
+    UnknownDevice { device: String },
+}
+
+/// Seals one operation's bytes as the record after `head` in `device`'s log.
+/// The record is unsigned; see [`sign_record`].
+pub fn seal_record(
+    account_id: &AccountId,
+    device_id: &DeviceId,
+    head: &Head,
+    keyring: &Keyring,
+    operation: &[u8],
+) -> Result<Record, KeyError> {
+    let (epoch, key) = keyring.current()?;
+    let idx = head.idx + 1;
+    let ad = record_associated_data(account_id, device_id, idx, &head.hash, epoch, RECORD_FORMAT_VERSION);
+    let padded = Zeroizing::new(padme::pad(operation));
+    let (nonce, ciphertext) = xchacha_seal(key.record_key(), &ad, &padded);
+    Ok(Record {
+        device_id: device_id.to_vec(),
+        idx,
+        prev_hash: head.hash.to_vec(),
+        key_epoch: epoch,
+        format_version: RECORD_FORMAT_VERSION,
+        nonce: nonce.to_vec(),
+        ciphertext,
+        signature: Vec::new(),
+    })
+}
+
+/// Signs `record`'s hash with the device key, vouching for its chain.
+pub fn sign_record(keys: &DeviceKeys, account_id: &AccountId, record: &mut Record) {
+    record.signature = keys.sign(&record_hash(account_id, record)).to_vec();
+}
+
+/// Decrypts a record's operation bytes. The associated data is rebuilt from the
+/// record's claimed position, so a moved or relabelled record fails here.
+pub fn open_record(
+    account_id: &AccountId,
+    keyring: &Keyring,
+    record: &Record,
+) -> Result<Zeroizing<Vec<u8>>, RecordError> {
+    let idx = record.idx;
+    if record.format_version != RECORD_FORMAT_VERSION {
+        return Err(RecordError::UnsupportedFormat { idx, version: record.format_version });
+    }
+    let key = keyring
+        .get(record.key_epoch)
+        .map_err(|_| RecordError::UnknownEpoch { idx, epoch: record.key_epoch })?;
+    if record.nonce.len() != NONCE_LEN {
+        return Err(RecordError::Malformed("nonce length"));
+    }
+    let ad = record_associated_data(
+        account_id,
+        &record.device_id,
+        idx,
+        &record.prev_hash,
+        record.key_epoch,
+        record.format_version,
+    );
+    let padded = xchacha_open(key.record_key(), &record.nonce, &ad, &record.ciphertext)
+        .map_err(|_| RecordError::Decrypt { idx })?;
+    let data = padme::unpad(&padded).ok_or(RecordError::Decrypt { idx })?;
+    Ok(Zeroizing::new(data.to_vec()))
+}
+
+/// The result of checking a run of one device's records against its known head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedRun {
+    /// How many leading records a valid signature covers; only these may be applied.
+    pub covered: usize,
+    /// The head after the covered records.
+    pub head: Head,
+}
+
+/// Checks that `records` continue `device`'s log from `head`: same device,
+/// contiguous idx, each `prev_hash` the hash of its predecessor, known format, and
+/// every signature present valid under `sign_key`. Returns how much is covered.
+pub fn verify_run(
+    account_id: &AccountId,
+    device: &DeviceId,
+    sign_key: &[u8; 32],
+    head: &Head,
+    records: &[Record],
+) -> Result<VerifiedRun, RecordError> {
+    let mut expected = *head;
+    let mut verified = VerifiedRun { covered: 0, head: *head };
+    for (i, r) in records.iter().enumerate() {
+        if r.device_id.as_slice() != device.as_slice() {
+            return Err(RecordError::WrongDevice);
+        }
+        if r.idx != expected.idx + 1 {
+            return Err(RecordError::Gap { expected: expected.idx + 1, got: r.idx });
+        }
+        if r.prev_hash.as_slice() != expected.hash.as_slice() {
+            return Err(RecordError::BrokenChain { idx: r.idx });
+        }
+        if r.format_version != RECORD_FORMAT_VERSION {
+            return Err(RecordError::UnsupportedFormat { idx: r.idx, version: r.format_version });
+        }
+        expected = Head::after(account_id, r);
+        if !r.signature.is_empty() {
+            if !verify_signature(sign_key, &expected.hash, &r.signature) {
+                return Err(RecordError::BadSignature { idx: r.idx });
+            }
+            verified = VerifiedRun { covered: i + 1, head: expected };
+        }
+    }
+    Ok(verified)
+}
+
+/// A device label for error messages (ids are random and reveal nothing).
+pub fn device_label(device: &DeviceId) -> String {
+    id_hex(device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Log {
+        account: AccountId,
+        device: DeviceId,
+        keys: DeviceKeys,
+        ring: Keyring,
+    }
+
+    fn log() -> Log {
+        Log { account: [1; 16], device: [2; 16], keys: DeviceKeys::generate(), ring: Keyring::generate() }
+    }
+
+    fn write(l: &Log, n: usize, sign_last: bool) -> Vec<Record> {
+        let mut head = Head::GENESIS;
+        let mut out = Vec::new();
+        for i in 0..n {
+            let r = seal_record(&l.account, &l.device, &head, &l.ring, format!("op {i}").as_bytes()).unwrap();
+            head = Head::after(&l.account, &r);
+            out.push(r);
+        }
+        if sign_last {
+            if let Some(last) = out.last_mut() {
+                sign_record(&l.keys, &l.account, last);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn sealed_records_open_and_verify() {
+        let l = log();
+        let recs = write(&l, 5, true);
+        let run = verify_run(&l.account, &l.device, &l.keys.sign_public(), &Head::GENESIS, &recs).unwrap();
+        assert_eq!(run.covered, 5);
+        assert_eq!(run.head, Head::after(&l.account, &recs[4]));
+        for (i, r) in recs.iter().enumerate() {
+            assert_eq!(&*open_record(&l.account, &l.ring, r).unwrap(), format!("op {i}").as_bytes());
+        }
+    }
+
+    #[test]
+    fn unsigned_tail_is_not_covered() {
+        let l = log();
+        let mut recs = write(&l, 3, false);
+        sign_record(&l.keys, &l.account, &mut recs[1]);
+        let run = verify_run(&l.account, &l.device, &l.keys.sign_public(), &Head::GENESIS, &recs).unwrap();
+        assert_eq!(run.covered, 2);
+    }
+
+    #[test]
+    fn tampering_is_detected() {
+        let l = log();
+        let recs = write(&l, 3, true);
+        let pk = l.keys.sign_public();
+        let check = |recs: &[Record]| verify_run(&l.account, &l.device, &pk, &Head::GENESIS, recs);
+
+        let mut ct = recs.clone();
+        ct[2].ciphertext[0] ^= 1;
+        assert_eq!(check(&ct), Err(RecordError::BadSignature { idx: 3 }));
+        assert_eq!(open_record(&l.account, &l.ring, &ct[2]), Err(RecordError::Decrypt { idx: 3 }));
+
+        let mut mid = recs.clone();
+        mid[0].ciphertext[0] ^= 1;
+        assert_eq!(check(&mid), Err(RecordError::BrokenChain { idx: 2 }));
+
+        let mut sig = recs.clone();
+        sig[2].signature[0] ^= 1;
+        assert_eq!(check(&sig), Err(RecordError::BadSignature { idx: 3 }));
+
+        assert_eq!(check(&recs[1..]), Err(RecordError::Gap { expected: 1, got: 2 }));
+        let mut other_device = recs.clone();
+        other_device[0].device_id = vec![9; 16];
+        assert_eq!(check(&other_device), Err(RecordError::WrongDevice));
+
+        // Moved to another account: the signature no longer matches and decryption fails.
+        assert!(verify_run(&[7; 16], &l.device, &pk, &Head::GENESIS, &recs).is_err());
+        assert_eq!(open_record(&[7; 16], &l.ring, &recs[0]), Err(RecordError::Decrypt { idx: 1 }));
+
+        // Relabelled idx: decryption binds the position.
+        let mut moved = recs[1].clone();
+        moved.idx = 1;
+        assert_eq!(open_record(&l.account, &l.ring, &moved), Err(RecordError::Decrypt { idx: 1 }));
+
+        // Another signer.
+        let other = DeviceKeys::generate();
+        assert_eq!(
+            verify_run(&l.account, &l.device, &other.sign_public(), &Head::GENESIS, &recs),
+            Err(RecordError::BadSignature { idx: 3 })
+        );
+    }
+}

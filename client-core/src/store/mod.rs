@@ -1,0 +1,62 @@
+//! The device's local store: the verified records of every device's log (still
+//! sealed under the vault key, exactly as they came), and a little sync state.
+//!
+//! Nothing here is plaintext; the journal is rebuilt in memory by decrypting the
+//! records after the passphrase unlocks the keys.
+
+use std::collections::BTreeMap;
+
+use mycase_proto::v1::Record;
+
+use crate::ids::DeviceId;
+use crate::vector::Vector;
+
+pub mod file;
+pub mod memory;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the local store is in use by another MyCase process (for example `mycase sync --watch`)")]
+    Busy,
+    #[error("the local store is damaged: {0}")]
+    Corrupt(String),
+    #[error("records do not continue the local log (expected idx {expected}, got {got})")]
+    NotContiguous { expected: u64, got: u64 },
+    #[error("local store I/O failed")]
+    Io(#[from] std::io::Error),
+}
+
+/// Sync bookkeeping kept beside the records. Holds no content.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncState {
+    /// The highest idx of this device's own log that the server acknowledged.
+    pub acked_own: u64,
+    /// The highest vector any server response has shown us and we verified; a
+    /// server reporting less is rolling back.
+    pub highest_seen: Vector,
+}
+
+/// Where a device keeps its logs. Writes are durable when they return.
+pub trait LocalStore {
+    /// All stored records per device, each log in idx order from 1.
+    fn logs(&self) -> &BTreeMap<DeviceId, Vec<Record>>;
+
+    /// Appends records to `device`'s log; they must continue it (idx = len + 1).
+    /// All or nothing, durable on return.
+    fn append(&mut self, device: &DeviceId, records: &[Record]) -> Result<(), StoreError>;
+
+    fn sync_state(&self) -> &SyncState;
+
+    /// Replaces the sync state, durably and atomically.
+    fn set_sync_state(&mut self, state: SyncState) -> Result<(), StoreError>;
+
+    /// How far each stored log goes.
+    fn vector(&self) -> Vector {
+        self.logs().iter().map(|(d, log)| (*d, log.len() as u64)).collect()
+    }
+
+    /// One device's log (empty if none).
+    fn log(&self, device: &DeviceId) -> &[Record] {
+        self.logs().get(device).map(Vec::as_slice).unwrap_or(&[])
+    }
+}

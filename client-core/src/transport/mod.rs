@@ -1,0 +1,81 @@
+//! How the sync engine talks to a server. The tonic client implements it
+//! ([`grpc::GrpcTransport`]); tests wrap it to play a hostile server.
+//!
+//! Messages are the protocol's own types: a transport moves bytes and adds the
+//! session token, it decides nothing.
+
+use std::future::Future;
+
+use futures_util::stream::BoxStream;
+use mycase_proto::v1::{
+    AppendResponse, AuthenticateRequest, AuthenticateResponse, DeviceRecord, PullResponse, Record,
+    RegisterRequest, VersionVector,
+};
+
+pub mod grpc;
+
+/// A failure talking to the server. `code` follows gRPC status codes.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TransportError {
+    #[error("cannot reach the server: {0}")]
+    Connect(String),
+    #[error("the server refused the request ({code:?}): {message}")]
+    Status { code: tonic::Code, message: String },
+}
+
+impl TransportError {
+    pub fn code(&self) -> Option<tonic::Code> {
+        match self {
+            TransportError::Status { code, .. } => Some(*code),
+            TransportError::Connect(_) => None,
+        }
+    }
+}
+
+impl From<tonic::Status> for TransportError {
+    fn from(s: tonic::Status) -> Self {
+        TransportError::Status { code: s.code(), message: s.message().to_string() }
+    }
+}
+
+pub type TransportResult<T> = Result<T, TransportError>;
+pub type PullStream = BoxStream<'static, TransportResult<PullResponse>>;
+pub type WatchStream = BoxStream<'static, TransportResult<VersionVector>>;
+
+/// The server's API as the client sees it. Calls after [`Transport::set_session`]
+/// carry the session token.
+pub trait Transport: Send + Sync {
+    /// Sets (or clears) the bearer token sent with authenticated calls.
+    fn set_session(&self, token: Option<Vec<u8>>);
+
+    fn register(&self, req: RegisterRequest) -> impl Future<Output = TransportResult<()>> + Send;
+    fn challenge(&self, device_id: Vec<u8>) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+    fn authenticate(
+        &self,
+        req: AuthenticateRequest,
+    ) -> impl Future<Output = TransportResult<AuthenticateResponse>> + Send;
+    fn list_devices(&self) -> impl Future<Output = TransportResult<Vec<DeviceRecord>>> + Send;
+    fn add_device(
+        &self,
+        device_id: Vec<u8>,
+        sign_public_key: Vec<u8>,
+        dh_public_key: Vec<u8>,
+    ) -> impl Future<Output = TransportResult<()>> + Send;
+
+    fn open_pairing(&self, pairing_id: Vec<u8>, ttl_seconds: u32) -> impl Future<Output = TransportResult<u64>> + Send;
+    fn submit_join(&self, pairing_id: Vec<u8>, sealed_join: Vec<u8>) -> impl Future<Output = TransportResult<()>> + Send;
+    /// Empty while nobody has joined (after a bounded wait on the server).
+    fn await_join(&self, pairing_id: Vec<u8>) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+    fn complete_pairing(
+        &self,
+        pairing_id: Vec<u8>,
+        sealed_grant: Vec<u8>,
+    ) -> impl Future<Output = TransportResult<()>> + Send;
+    /// Empty while the existing device has not answered (after a bounded wait).
+    fn await_pairing(&self, pairing_id: Vec<u8>) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+
+    fn append(&self, records: Vec<Record>) -> impl Future<Output = TransportResult<AppendResponse>> + Send;
+    fn get_vector(&self) -> impl Future<Output = TransportResult<VersionVector>> + Send;
+    fn pull(&self, since: VersionVector, page_size: u32) -> impl Future<Output = TransportResult<PullStream>> + Send;
+    fn watch(&self) -> impl Future<Output = TransportResult<WatchStream>> + Send;
+}
