@@ -88,6 +88,8 @@ pub struct Journal {
     ids: HashSet<OpId>,
     /// Each entry's operations, in total order (including those before its creation).
     by_entry: BTreeMap<EntryId, BTreeSet<OrderKey>>,
+    /// `DeviceAdded` operations, in total order (so the roster folds only these).
+    device_ops: BTreeSet<OrderKey>,
     max_hlc: Hlc,
 }
 
@@ -119,8 +121,14 @@ impl Journal {
                 counter: stored.key.counter,
             },
         );
-        if let Action::Entry { entry, .. } = &stored.action {
-            self.by_entry.entry(*entry).or_default().insert(stored.key);
+        match &stored.action {
+            Action::Entry { entry, .. } => {
+                self.by_entry.entry(*entry).or_default().insert(stored.key);
+            }
+            Action::DeviceAdded(_) => {
+                self.device_ops.insert(stored.key);
+            }
+            Action::Ignored => {}
         }
         self.ops.insert(stored.key, stored);
         true
@@ -209,14 +217,12 @@ impl Journal {
 
     /// The roster, by device id.
     pub fn devices(&self) -> Vec<DeviceView> {
-        roster::build(self.ops.values()).into_values().collect()
+        self.roster().into_values().collect()
     }
 
     /// The device's Ed25519 public key, from the roster.
     pub fn device_key(&self, device: &DeviceId) -> Option<[u8; 32]> {
-        roster::build(self.ops.values())
-            .get(device)
-            .map(|view| view.sign_public_key)
+        self.roster().get(device).map(|view| view.sign_public_key)
     }
 
     /// Operations no view uses: empty or unknown bodies, malformed ids or keys.
@@ -230,6 +236,10 @@ impl Journal {
             })
             .map(StoredOp::id)
             .collect()
+    }
+
+    fn roster(&self) -> BTreeMap<DeviceId, DeviceView> {
+        roster::build(self.ops_for(&self.device_ops).into_iter())
     }
 
     fn ops_for(&self, keys: &BTreeSet<OrderKey>) -> Vec<&StoredOp> {
