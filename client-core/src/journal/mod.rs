@@ -62,8 +62,8 @@ pub use roster::DeviceView;
 
 use order::{Action, EntryChange, OrderKey, StoredOp};
 
-pub type DeviceId = [u8; 16];
-pub type EntryId = [u8; 16];
+/// 16 random bytes; the same aliases as the rest of the crate.
+pub use crate::ids::{DeviceId, EntryId};
 
 /// Shortest entry-id prefix accepted, as hex digits.
 pub const MIN_PREFIX_LEN: usize = 4;
