@@ -1,2 +1,248 @@
-//! MyCase server.
+//! MyCase sync server: a blind relay and store for end-to-end encrypted logs.
+//!
+//! It keeps ciphertext records, random ids, public keys, hashed session tokens,
+//! version vectors and sealed blobs, and never logs any of them (only counts,
+//! durations and status codes).
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use mycase_proto::v1::account_server::AccountServer;
+use mycase_proto::v1::sync_server::SyncServer;
+use mycase_proto::MAX_MESSAGE_BYTES;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
+
+pub mod auth;
+pub mod error;
+pub mod service;
 pub mod store;
+pub mod tls;
+mod validate;
+
+pub use error::ServerError;
+pub use service::{AccountService, SyncService};
+pub use store::{MemoryStore, SledStore, Store, StoreError};
+
+/// How often expired challenges, sessions and pairing slots are swept.
+const PURGE_INTERVAL: Duration = Duration::from_secs(300);
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The operator's certificate chain (PEM); with `tls_key`, or neither.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// How long a bearer token stays valid.
+    pub session_ttl: Duration,
+    /// How long an authentication challenge stays valid.
+    pub challenge_ttl: Duration,
+    /// The bound of a pairing long-poll (`AwaitJoin`, `AwaitPairing`).
+    pub pairing_wait: Duration,
+    /// The longest a pairing slot lives (a request's `ttl_seconds` is capped by it;
+    /// 0 asks for this maximum).
+    pub pairing_ttl_max: Duration,
+}
+
+impl ServerConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 7443)),
+            data_dir: data_dir.into(),
+            tls_cert: None,
+            tls_key: None,
+            session_ttl: Duration::from_secs(12 * 3600),
+            challenge_ttl: Duration::from_secs(60),
+            pairing_wait: Duration::from_secs(20),
+            pairing_ttl_max: Duration::from_secs(600),
+        }
+    }
+}
+
+/// A server accepting connections; `shutdown` stops it and closes the store.
+pub struct RunningServer {
+    addr: SocketAddr,
+    ca_cert_pem: String,
+    ca_cert_path: PathBuf,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<Result<(), tonic::transport::Error>>,
+    janitor: JoinHandle<()>,
+    close_store: Box<dyn FnOnce() -> Result<(), StoreError> + Send>,
+}
+
+impl fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningServer {
+    /// The bound address (port 0 resolved).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `https://127.0.0.1:PORT` (the bound IP and port).
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// The certificate (PEM) clients must trust.
+    pub fn ca_cert_pem(&self) -> &str {
+        &self.ca_cert_pem
+    }
+
+    pub fn ca_cert_path(&self) -> &Path {
+        &self.ca_cert_path
+    }
+
+    /// Stops accepting, ends open streams, waits for in-flight calls, then closes
+    /// the store: when this returns the data directory can be reopened at once.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        let served = self.server.await.context("server task panicked")?;
+        let _ = self.janitor.await;
+        let closed = tokio::task::spawn_blocking(self.close_store)
+            .await
+            .context("closing the store panicked")?;
+        served.context("server failed")?;
+        closed.context("closing the store")?;
+        tracing::info!("server stopped");
+        Ok(())
+    }
+}
+
+/// Binds `config.listen` and starts serving; the socket is bound when this returns.
+pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    start_with_listener(config, listener).await
+}
+
+/// Serves on an already bound listener, with the sled store in `data_dir/db`.
+pub async fn start_with_listener(
+    config: ServerConfig,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<RunningServer> {
+    create_data_dir(&config.data_dir)?;
+    let db_dir = config.data_dir.join("db");
+    let store = tokio::task::spawn_blocking(move || SledStore::open(&db_dir))
+        .await
+        .context("opening the store panicked")?
+        .context("opening the database (is another server using this data directory?)")?;
+    start_with_store(config, listener, store).await
+}
+
+/// Serves on `listener` over any `Store` backend.
+pub async fn start_with_store<S: Store>(
+    config: ServerConfig,
+    listener: tokio::net::TcpListener,
+    store: S,
+) -> anyhow::Result<RunningServer> {
+    // tonic picks ring itself; installing it as the process default too keeps any
+    // other rustls user in the process working. "Already installed" is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let material = tls::load_or_generate(
+        config.tls_cert.as_deref(),
+        config.tls_key.as_deref(),
+        &config.data_dir,
+    )?;
+    let identity = Identity::from_pem(&material.cert_pem, &material.key_pem);
+
+    let store = Arc::new(store);
+    let (stop, stop_rx) = watch::channel(false);
+    let settings = service::Settings {
+        session_ttl: config.session_ttl,
+        challenge_ttl: config.challenge_ttl,
+        pairing_wait: config.pairing_wait,
+        pairing_ttl_max: config.pairing_ttl_max,
+    };
+    let shared = Arc::new(service::Shared::new(
+        store.clone(),
+        &settings,
+        stop_rx.clone(),
+    ));
+
+    let account = AccountServer::new(AccountService::new(shared.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let sync = SyncServer::new(SyncService::new(shared.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<AccountServer<AccountService<S>>>()
+        .await;
+    health_reporter
+        .set_serving::<SyncServer<SyncService<S>>>()
+        .await;
+    let health = health
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+
+    let router = Server::builder()
+        .tls_config(ServerTlsConfig::new().identity(identity))
+        .context("configuring TLS")?
+        .add_service(health)
+        .add_service(account)
+        .add_service(sync);
+    let mut server_stop = stop_rx.clone();
+    let server = tokio::spawn(router.serve_with_incoming_shutdown(
+        TcpListenerStream::new(listener),
+        async move {
+            let _ = server_stop.wait_for(|stop| *stop).await;
+        },
+    ));
+
+    let janitor = tokio::spawn({
+        let shared = shared.clone();
+        let mut stop = stop_rx;
+        async move {
+            let mut tick = tokio::time::interval(PURGE_INTERVAL);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => shared.purge(),
+                    _ = stop.wait_for(|stop| *stop) => break,
+                }
+            }
+        }
+    });
+    drop(shared);
+
+    tracing::info!(listen = %addr, trust_cert = %material.cert_path.display(), "mycase-server listening");
+    Ok(RunningServer {
+        addr,
+        ca_cert_pem: material.cert_pem,
+        ca_cert_path: material.cert_path,
+        stop,
+        server,
+        janitor,
+        close_store: Box::new(move || store.close()),
+    })
+}
+
+fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        // The directory holds the TLS key and every account's ciphertext.
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("creating data directory {}", dir.display()))
+}

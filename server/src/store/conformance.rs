@@ -7,10 +7,16 @@ macro_rules! store_conformance_tests {
     ($name:ident, $make:expr) => {
         mod $name {
             #![allow(clippy::unwrap_used, clippy::expect_used)]
-            use $crate::store::{AccountRow, DeviceRow, Head, NewRecord, SessionRow, Store, StoreError};
+            use $crate::store::{
+                AccountRow, DeviceRow, Head, NewRecord, SessionRow, Store, StoreError,
+            };
 
             fn account(n: u8) -> AccountRow {
-                AccountRow { recovery_public_key: [n; 32], recovery_blob: vec![n; 10], created_at_unix: 7 }
+                AccountRow {
+                    recovery_public_key: [n; 32],
+                    recovery_blob: vec![n; 10],
+                    created_at_unix: 7,
+                }
             }
 
             fn device(account: u8, dev: u8) -> DeviceRow {
@@ -25,13 +31,19 @@ macro_rules! store_conformance_tests {
             }
 
             fn recs(from: u64, to: u64) -> Vec<NewRecord> {
-                (from..=to).map(|idx| NewRecord { idx, bytes: vec![idx as u8; 3] }).collect()
+                (from..=to)
+                    .map(|idx| NewRecord {
+                        idx,
+                        bytes: vec![idx as u8; 3],
+                    })
+                    .collect()
             }
 
             #[test]
             fn accounts_and_devices() {
                 let (s, _guard) = ($make)();
-                s.create_account(&[1; 16], &account(1), &device(1, 10)).unwrap();
+                s.create_account(&[1; 16], &account(1), &device(1, 10))
+                    .unwrap();
                 assert_eq!(s.account(&[1; 16]).unwrap(), Some(account(1)));
                 assert_eq!(s.account(&[2; 16]).unwrap(), None);
                 assert!(matches!(
@@ -45,9 +57,16 @@ macro_rules! store_conformance_tests {
                 // A failed create leaves nothing behind.
                 assert_eq!(s.account(&[2; 16]).unwrap(), None);
                 s.add_device(&device(1, 5)).unwrap();
-                assert!(matches!(s.add_device(&device(1, 5)), Err(StoreError::DeviceExists)));
-                assert!(matches!(s.add_device(&device(3, 6)), Err(StoreError::UnknownAccount)));
-                s.create_account(&[2; 16], &account(2), &device(2, 20)).unwrap();
+                assert!(matches!(
+                    s.add_device(&device(1, 5)),
+                    Err(StoreError::DeviceExists)
+                ));
+                assert!(matches!(
+                    s.add_device(&device(3, 6)),
+                    Err(StoreError::UnknownAccount)
+                ));
+                s.create_account(&[2; 16], &account(2), &device(2, 20))
+                    .unwrap();
                 let devs = s.account_devices(&[1; 16]).unwrap();
                 assert_eq!(devs, vec![device(1, 5), device(1, 10)]);
                 assert_eq!(s.device(&[20; 16]).unwrap(), Some(device(2, 20)));
@@ -57,9 +76,20 @@ macro_rules! store_conformance_tests {
             #[test]
             fn sessions() {
                 let (s, _guard) = ($make)();
-                let row = SessionRow { account_id: [1; 16], device_id: [2; 16], expires_at_ms: 100 };
+                let row = SessionRow {
+                    account_id: [1; 16],
+                    device_id: [2; 16],
+                    expires_at_ms: 100,
+                };
                 s.put_session(&[9; 32], &row).unwrap();
-                s.put_session(&[8; 32], &SessionRow { expires_at_ms: 300, ..row }).unwrap();
+                s.put_session(
+                    &[8; 32],
+                    &SessionRow {
+                        expires_at_ms: 300,
+                        ..row
+                    },
+                )
+                .unwrap();
                 assert_eq!(s.session(&[9; 32]).unwrap(), Some(row));
                 assert_eq!(s.session(&[7; 32]).unwrap(), None);
                 assert_eq!(s.purge_sessions(100).unwrap(), 1);
@@ -74,23 +104,81 @@ macro_rules! store_conformance_tests {
                 let (a, d1, d2) = ([1u8; 16], [3u8; 16], [2u8; 16]);
                 assert_eq!(s.head(&a, &d1).unwrap(), None);
                 assert!(s.vector(&a).unwrap().is_empty());
-                s.append(&a, &d1, 0, &recs(1, 3), Head { idx: 3, hash: [3; 32] }).unwrap();
-                s.append(&a, &d2, 0, &recs(1, 1), Head { idx: 1, hash: [1; 32] }).unwrap();
+                s.append(
+                    &a,
+                    &d1,
+                    0,
+                    &recs(1, 3),
+                    Head {
+                        idx: 3,
+                        hash: [3; 32],
+                    },
+                )
+                .unwrap();
+                s.append(
+                    &a,
+                    &d2,
+                    0,
+                    &recs(1, 1),
+                    Head {
+                        idx: 1,
+                        hash: [1; 32],
+                    },
+                )
+                .unwrap();
                 // Another account's log does not leak into this vector.
-                s.append(&[0; 16], &d1, 0, &recs(1, 9), Head { idx: 9, hash: [9; 32] }).unwrap();
+                s.append(
+                    &[0; 16],
+                    &d1,
+                    0,
+                    &recs(1, 9),
+                    Head {
+                        idx: 9,
+                        hash: [9; 32],
+                    },
+                )
+                .unwrap();
                 assert_eq!(s.vector(&a).unwrap(), vec![(d2, 1), (d1, 3)]);
-                assert_eq!(s.head(&a, &d1).unwrap(), Some(Head { idx: 3, hash: [3; 32] }));
+                assert_eq!(
+                    s.head(&a, &d1).unwrap(),
+                    Some(Head {
+                        idx: 3,
+                        hash: [3; 32]
+                    })
+                );
                 // A stale expected head is refused and changes nothing.
                 assert!(matches!(
-                    s.append(&a, &d1, 2, &recs(3, 4), Head { idx: 4, hash: [4; 32] }),
+                    s.append(
+                        &a,
+                        &d1,
+                        2,
+                        &recs(3, 4),
+                        Head {
+                            idx: 4,
+                            hash: [4; 32]
+                        }
+                    ),
                     Err(StoreError::HeadMoved)
                 ));
                 assert_eq!(s.record(&a, &d1, 4).unwrap(), None);
                 assert_eq!(s.head(&a, &d1).unwrap().unwrap().idx, 3);
-                s.append(&a, &d1, 3, &recs(4, 6), Head { idx: 6, hash: [6; 32] }).unwrap();
+                s.append(
+                    &a,
+                    &d1,
+                    3,
+                    &recs(4, 6),
+                    Head {
+                        idx: 6,
+                        hash: [6; 32],
+                    },
+                )
+                .unwrap();
                 assert_eq!(s.record(&a, &d1, 2).unwrap(), Some(vec![2; 3]));
                 let all = s.records(&a, &d1, 0, 6, 100, usize::MAX).unwrap();
-                assert_eq!(all.iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5, 6]);
+                assert_eq!(
+                    all.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+                    vec![1, 2, 3, 4, 5, 6]
+                );
                 let page = s.records(&a, &d1, 2, 5, 2, usize::MAX).unwrap();
                 assert_eq!(page, vec![(3, vec![3; 3]), (4, vec![4; 3])]);
                 // The byte budget stops a page early but never returns an empty one.

@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
-use super::{AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, Store, StoreError, StoreResult};
+use super::{
+    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, Store, StoreError, StoreResult,
+};
 
 #[derive(Default)]
 struct Inner {
@@ -38,7 +40,12 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn create_account(&self, account_id: &Id, account: &AccountRow, first_device: &DeviceRow) -> StoreResult<()> {
+    fn create_account(
+        &self,
+        account_id: &Id,
+        account: &AccountRow,
+        first_device: &DeviceRow,
+    ) -> StoreResult<()> {
         let mut g = self.lock()?;
         if g.accounts.contains_key(account_id) {
             return Err(StoreError::AccountExists);
@@ -47,7 +54,8 @@ impl Store for MemoryStore {
             return Err(StoreError::DeviceExists);
         }
         g.accounts.insert(*account_id, account.clone());
-        g.devices.insert(first_device.device_id, first_device.clone());
+        g.devices
+            .insert(first_device.device_id, first_device.clone());
         Ok(())
     }
 
@@ -117,7 +125,11 @@ impl Store for MemoryStore {
     }
 
     fn record(&self, account_id: &Id, device_id: &Id, idx: u64) -> StoreResult<Option<Vec<u8>>> {
-        Ok(self.lock()?.records.get(&(*account_id, *device_id, idx)).cloned())
+        Ok(self
+            .lock()?
+            .records
+            .get(&(*account_id, *device_id, idx))
+            .cloned())
     }
 
     fn records(
@@ -135,7 +147,10 @@ impl Store for MemoryStore {
             return Ok(out);
         }
         let mut bytes = 0usize;
-        for ((_, _, idx), rec) in g.records.range((*account_id, *device_id, after + 1)..=(*account_id, *device_id, up_to)) {
+        for ((_, _, idx), rec) in g
+            .records
+            .range((*account_id, *device_id, after + 1)..=(*account_id, *device_id, up_to))
+        {
             if out.len() >= max_count || (!out.is_empty() && bytes + rec.len() > max_bytes) {
                 break;
             }
@@ -159,7 +174,8 @@ impl Store for MemoryStore {
             return Err(StoreError::HeadMoved);
         }
         for r in records {
-            g.records.insert((*account_id, *device_id, r.idx), r.bytes.clone());
+            g.records
+                .insert((*account_id, *device_id, r.idx), r.bytes.clone());
         }
         g.heads.insert((*account_id, *device_id), new_head);
         Ok(())

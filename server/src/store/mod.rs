@@ -92,7 +92,12 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// runtime with `spawn_blocking`.
 pub trait Store: Send + Sync + 'static {
     /// Creates an account with its first device, atomically.
-    fn create_account(&self, account_id: &Id, account: &AccountRow, first_device: &DeviceRow) -> StoreResult<()>;
+    fn create_account(
+        &self,
+        account_id: &Id,
+        account: &AccountRow,
+        first_device: &DeviceRow,
+    ) -> StoreResult<()>;
     fn account(&self, account_id: &Id) -> StoreResult<Option<AccountRow>>;
     /// Adds a device to an existing account (`device.account_id`).
     fn add_device(&self, device: &DeviceRow) -> StoreResult<()>;

@@ -9,7 +9,9 @@ use std::sync::{RwLock, RwLockReadGuard};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
-use super::{AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, Store, StoreError, StoreResult};
+use super::{
+    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, Store, StoreError, StoreResult,
+};
 
 struct Trees {
     db: sled::Db,
@@ -55,7 +57,8 @@ fn record_key(account_id: &Id, device_id: &Id, idx: u64) -> [u8; 40] {
 }
 
 fn arr<const N: usize>(b: &[u8]) -> StoreResult<[u8; N]> {
-    b.try_into().map_err(|_| StoreError::Corrupt("field has the wrong length"))
+    b.try_into()
+        .map_err(|_| StoreError::Corrupt("field has the wrong length"))
 }
 
 fn u64_at(b: &[u8]) -> StoreResult<u64> {
@@ -136,7 +139,10 @@ fn decode_head(b: &[u8]) -> StoreResult<Head> {
     if b.len() != 40 {
         return Err(StoreError::Corrupt("head row has the wrong length"));
     }
-    Ok(Head { idx: u64_at(&b[..8])?, hash: arr(&b[8..])? })
+    Ok(Head {
+        idx: u64_at(&b[..8])?,
+        hash: arr(&b[8..])?,
+    })
 }
 
 impl SledStore {
@@ -152,7 +158,9 @@ impl SledStore {
             records: db.open_tree("records")?,
             db,
         };
-        Ok(Self { trees: RwLock::new(Some(trees)) })
+        Ok(Self {
+            trees: RwLock::new(Some(trees)),
+        })
     }
 
     fn with<T>(&self, f: impl FnOnce(&Trees) -> StoreResult<T>) -> StoreResult<T> {
@@ -168,7 +176,12 @@ impl SledStore {
 }
 
 impl Store for SledStore {
-    fn create_account(&self, account_id: &Id, account: &AccountRow, first_device: &DeviceRow) -> StoreResult<()> {
+    fn create_account(
+        &self,
+        account_id: &Id,
+        account: &AccountRow,
+        first_device: &DeviceRow,
+    ) -> StoreResult<()> {
         self.with(|t| {
             let account_bytes = encode_account(account);
             let device_bytes = encode_device(first_device);
@@ -176,10 +189,14 @@ impl Store for SledStore {
             (&t.accounts, &t.devices, &t.account_devices)
                 .transaction(|(accounts, devices, links)| {
                     if accounts.get(account_id)?.is_some() {
-                        return Err(ConflictableTransactionError::Abort(StoreError::AccountExists));
+                        return Err(ConflictableTransactionError::Abort(
+                            StoreError::AccountExists,
+                        ));
                     }
                     if devices.get(first_device.device_id)?.is_some() {
-                        return Err(ConflictableTransactionError::Abort(StoreError::DeviceExists));
+                        return Err(ConflictableTransactionError::Abort(
+                            StoreError::DeviceExists,
+                        ));
                     }
                     accounts.insert(&account_id[..], account_bytes.as_slice())?;
                     devices.insert(&first_device.device_id[..], device_bytes.as_slice())?;
@@ -191,7 +208,12 @@ impl Store for SledStore {
     }
 
     fn account(&self, account_id: &Id) -> StoreResult<Option<AccountRow>> {
-        self.with(|t| t.accounts.get(account_id)?.map(|b| decode_account(&b)).transpose())
+        self.with(|t| {
+            t.accounts
+                .get(account_id)?
+                .map(|b| decode_account(&b))
+                .transpose()
+        })
     }
 
     fn add_device(&self, device: &DeviceRow) -> StoreResult<()> {
@@ -201,10 +223,14 @@ impl Store for SledStore {
             (&t.accounts, &t.devices, &t.account_devices)
                 .transaction(|(accounts, devices, links)| {
                     if accounts.get(device.account_id)?.is_none() {
-                        return Err(ConflictableTransactionError::Abort(StoreError::UnknownAccount));
+                        return Err(ConflictableTransactionError::Abort(
+                            StoreError::UnknownAccount,
+                        ));
                     }
                     if devices.get(device.device_id)?.is_some() {
-                        return Err(ConflictableTransactionError::Abort(StoreError::DeviceExists));
+                        return Err(ConflictableTransactionError::Abort(
+                            StoreError::DeviceExists,
+                        ));
                     }
                     devices.insert(&device.device_id[..], device_bytes.as_slice())?;
                     links.insert(&link[..], &[][..])?;
@@ -215,7 +241,12 @@ impl Store for SledStore {
     }
 
     fn device(&self, device_id: &Id) -> StoreResult<Option<DeviceRow>> {
-        self.with(|t| t.devices.get(device_id)?.map(|b| decode_device(device_id, &b)).transpose())
+        self.with(|t| {
+            t.devices
+                .get(device_id)?
+                .map(|b| decode_device(device_id, &b))
+                .transpose()
+        })
     }
 
     fn account_devices(&self, account_id: &Id) -> StoreResult<Vec<DeviceRow>> {
@@ -224,10 +255,9 @@ impl Store for SledStore {
             for item in t.account_devices.scan_prefix(account_id) {
                 let (k, _) = item?;
                 let device_id: Id = arr(k.get(16..).unwrap_or_default())?;
-                let row = t
-                    .devices
-                    .get(device_id)?
-                    .ok_or(StoreError::Corrupt("account lists a device that is not stored"))?;
+                let row = t.devices.get(device_id)?.ok_or(StoreError::Corrupt(
+                    "account lists a device that is not stored",
+                ))?;
                 out.push(decode_device(&device_id, &row)?);
             }
             Ok(out)
@@ -236,13 +266,19 @@ impl Store for SledStore {
 
     fn put_session(&self, token_hash: &Hash, session: &SessionRow) -> StoreResult<()> {
         self.with(|t| {
-            t.sessions.insert(token_hash, &encode_session(session)[..])?;
+            t.sessions
+                .insert(token_hash, &encode_session(session)[..])?;
             Ok(())
         })
     }
 
     fn session(&self, token_hash: &Hash) -> StoreResult<Option<SessionRow>> {
-        self.with(|t| t.sessions.get(token_hash)?.map(|b| decode_session(&b)).transpose())
+        self.with(|t| {
+            t.sessions
+                .get(token_hash)?
+                .map(|b| decode_session(&b))
+                .transpose()
+        })
     }
 
     fn delete_session(&self, token_hash: &Hash) -> StoreResult<()> {
@@ -269,7 +305,12 @@ impl Store for SledStore {
     }
 
     fn head(&self, account_id: &Id, device_id: &Id) -> StoreResult<Option<Head>> {
-        self.with(|t| t.heads.get(pair_key(account_id, device_id))?.map(|b| decode_head(&b)).transpose())
+        self.with(|t| {
+            t.heads
+                .get(pair_key(account_id, device_id))?
+                .map(|b| decode_head(&b))
+                .transpose()
+        })
     }
 
     fn vector(&self, account_id: &Id) -> StoreResult<Vec<(Id, u64)>> {
@@ -287,7 +328,11 @@ impl Store for SledStore {
     }
 
     fn record(&self, account_id: &Id, device_id: &Id, idx: u64) -> StoreResult<Option<Vec<u8>>> {
-        self.with(|t| Ok(t.records.get(record_key(account_id, device_id, idx))?.map(|v| v.to_vec())))
+        self.with(|t| {
+            Ok(t.records
+                .get(record_key(account_id, device_id, idx))?
+                .map(|v| v.to_vec()))
+        })
     }
 
     fn records(
@@ -335,14 +380,21 @@ impl Store for SledStore {
             (&t.records, &t.heads)
                 .transaction(|(recs, heads)| {
                     let current = match heads.get(head_key)? {
-                        Some(b) => decode_head(&b).map_err(ConflictableTransactionError::Abort)?.idx,
+                        Some(b) => {
+                            decode_head(&b)
+                                .map_err(ConflictableTransactionError::Abort)?
+                                .idx
+                        }
                         None => 0,
                     };
                     if current != expected_head {
                         return Err(ConflictableTransactionError::Abort(StoreError::HeadMoved));
                     }
                     for r in records {
-                        recs.insert(&record_key(account_id, device_id, r.idx)[..], r.bytes.as_slice())?;
+                        recs.insert(
+                            &record_key(account_id, device_id, r.idx)[..],
+                            r.bytes.as_slice(),
+                        )?;
                     }
                     heads.insert(&head_key[..], &head_bytes[..])?;
                     Ok(())

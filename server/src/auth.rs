@@ -1,0 +1,209 @@
+//! Challenge/response authentication and bearer sessions.
+//!
+//! A device proves it holds its registered Ed25519 key by signing a fresh random
+//! challenge; it then gets a random bearer token. The store keeps only SHA-256 of
+//! the token, so a copy of the database cannot be used to log in.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use mycase_proto::wire;
+use rand::rngs::OsRng;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tonic::metadata::MetadataMap;
+
+use crate::error::{ServerError, ServerResult};
+use crate::store::{Hash, Id, SessionRow, Store};
+use crate::validate;
+
+pub const CHALLENGE_LEN: usize = 32;
+pub const TOKEN_LEN: usize = 32;
+/// Bounds memory if someone requests challenges in a loop.
+const MAX_PENDING_CHALLENGES: usize = 100_000;
+
+/// The caller of an authenticated RPC.
+#[derive(Clone, Copy, Debug)]
+pub struct Session {
+    pub account_id: Id,
+    pub device_id: Id,
+}
+
+/// A freshly issued session token (returned to the client once, never stored).
+pub struct Issued {
+    pub token: [u8; TOKEN_LEN],
+    pub expires_at_unix: u64,
+    pub account_id: Id,
+}
+
+struct Pending {
+    device_id: Id,
+    expires: Instant,
+}
+
+pub struct Auth<S> {
+    store: Arc<S>,
+    challenges: Mutex<HashMap<[u8; CHALLENGE_LEN], Pending>>,
+    challenge_ttl: Duration,
+    session_ttl: Duration,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+pub fn now_unix() -> u64 {
+    now_ms() / 1000
+}
+
+fn token_hash(token: &[u8]) -> Hash {
+    Sha256::digest(token).into()
+}
+
+impl<S: Store> Auth<S> {
+    pub fn new(store: Arc<S>, challenge_ttl: Duration, session_ttl: Duration) -> Self {
+        Self {
+            store,
+            challenges: Mutex::new(HashMap::new()),
+            challenge_ttl,
+            session_ttl,
+        }
+    }
+
+    /// Issues a challenge for any well-formed device id, known or not, so the answer
+    /// is no oracle for which devices exist.
+    pub fn challenge(&self, device_id: &[u8]) -> ServerResult<[u8; CHALLENGE_LEN]> {
+        let device_id = validate::id("device_id", device_id)?;
+        let mut challenge = [0u8; CHALLENGE_LEN];
+        OsRng.fill_bytes(&mut challenge);
+        let now = Instant::now();
+        let mut pending = self
+            .challenges
+            .lock()
+            .map_err(|_| ServerError::Internal("challenge table poisoned"))?;
+        if pending.len() >= MAX_PENDING_CHALLENGES / 2 {
+            pending.retain(|_, p| p.expires > now);
+        }
+        if pending.len() >= MAX_PENDING_CHALLENGES {
+            return Err(ServerError::ResourceExhausted(
+                "too many pending challenges; try again shortly",
+            ));
+        }
+        pending.insert(
+            challenge,
+            Pending {
+                device_id,
+                expires: now + self.challenge_ttl,
+            },
+        );
+        Ok(challenge)
+    }
+
+    /// Checks the signed challenge and opens a session. The challenge is consumed
+    /// whatever the outcome, so it can never be tried twice.
+    pub fn authenticate(
+        &self,
+        device_id: &[u8],
+        challenge: &[u8],
+        signature: &[u8],
+    ) -> ServerResult<Issued> {
+        let device_id = validate::id("device_id", device_id)?;
+        let challenge = validate::fixed::<CHALLENGE_LEN>("challenge", challenge)?;
+        let signature = validate::signature("signature", signature)?;
+        let pending = self
+            .challenges
+            .lock()
+            .map_err(|_| ServerError::Internal("challenge table poisoned"))?
+            .remove(&challenge);
+        let fresh = pending.is_some_and(|p| {
+            bool::from(p.device_id.ct_eq(&device_id)) && p.expires > Instant::now()
+        });
+        if !fresh {
+            return Err(ServerError::Unauthenticated(
+                "challenge unknown, expired or already used",
+            ));
+        }
+        let device = self
+            .store
+            .device(&device_id)?
+            .filter(|d| !d.revoked)
+            .ok_or(ServerError::Unauthenticated(
+                "unknown device or bad signature",
+            ))?;
+        let key = validate::verifying_key("sign_public_key", &device.sign_public_key)?;
+        key.verify_strict(&wire::auth_message(&device_id, &challenge), &signature)
+            .map_err(|_| ServerError::Unauthenticated("unknown device or bad signature"))?;
+
+        let mut token = [0u8; TOKEN_LEN];
+        OsRng.fill_bytes(&mut token);
+        let ttl_ms = u64::try_from(self.session_ttl.as_millis()).unwrap_or(u64::MAX);
+        let expires_at_ms = now_ms().saturating_add(ttl_ms);
+        self.store.put_session(
+            &token_hash(&token),
+            &SessionRow {
+                account_id: device.account_id,
+                device_id,
+                expires_at_ms,
+            },
+        )?;
+        Ok(Issued {
+            token,
+            expires_at_unix: expires_at_ms / 1000,
+            account_id: device.account_id,
+        })
+    }
+
+    /// The session behind `authorization: Bearer <hex token>`.
+    pub fn session(&self, metadata: &MetadataMap) -> ServerResult<Session> {
+        let header = metadata
+            .get("authorization")
+            .ok_or(ServerError::Unauthenticated(
+                "missing authorization bearer token",
+            ))?;
+        let malformed = || ServerError::Unauthenticated("malformed authorization bearer token");
+        let value = header.to_str().map_err(|_| malformed())?;
+        let token_hex = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(malformed)?;
+        let token = hex::decode(token_hex.trim()).map_err(|_| malformed())?;
+        if token.len() != TOKEN_LEN {
+            return Err(malformed());
+        }
+        let hash = token_hash(&token);
+        let session = self
+            .store
+            .session(&hash)?
+            .ok_or(ServerError::Unauthenticated(
+                "unknown or revoked session; authenticate again",
+            ))?;
+        if now_ms() >= session.expires_at_ms {
+            self.store.delete_session(&hash)?;
+            return Err(ServerError::Unauthenticated(
+                "session expired; authenticate again",
+            ));
+        }
+        // A device revoked after the session opened loses it at once.
+        match self.store.device(&session.device_id)? {
+            Some(d) if !d.revoked && d.account_id == session.account_id => {}
+            _ => return Err(ServerError::Unauthenticated("device revoked or unknown")),
+        }
+        Ok(Session {
+            account_id: session.account_id,
+            device_id: session.device_id,
+        })
+    }
+
+    /// Drops expired challenges and sessions; returns how many sessions went.
+    pub fn purge(&self) -> ServerResult<usize> {
+        let now = Instant::now();
+        if let Ok(mut pending) = self.challenges.lock() {
+            pending.retain(|_, p| p.expires > now);
+        }
+        Ok(self.store.purge_sessions(now_ms())?)
+    }
+}

@@ -1,0 +1,103 @@
+//! The service's one error type, and the one place errors become gRPC statuses.
+//!
+//! Messages are written for a human but never carry an id, token, key or content.
+
+use tonic::{Code, Status};
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("{field} must be {expected} bytes, got {got}")]
+    BadLength {
+        field: &'static str,
+        expected: usize,
+        got: usize,
+    },
+    #[error("{field} is too large: {got} bytes, at most {max}")]
+    TooLarge {
+        field: &'static str,
+        max: usize,
+        got: usize,
+    },
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("{0}")]
+    BadSignature(String),
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    #[error("{0}")]
+    PermissionDenied(&'static str),
+    #[error("{0}")]
+    AlreadyExists(&'static str),
+    #[error("a different record is already stored at idx {idx}")]
+    RecordConflict { idx: u64 },
+    #[error("append must continue the log at idx {expected}, got {got}")]
+    Gap { expected: u64, got: u64 },
+    #[error("record at idx {idx} does not continue the log: its prev_hash is not the hash of the stored record before it")]
+    ChainMismatch { idx: u64 },
+    #[error("{0}")]
+    FailedPrecondition(&'static str),
+    #[error("pairing code expired or unknown")]
+    PairingUnknown,
+    #[error("{0}")]
+    ResourceExhausted(&'static str),
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    #[error("storage error")]
+    Store(#[source] StoreError),
+    #[error("internal error")]
+    Internal(&'static str),
+}
+
+impl From<StoreError> for ServerError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::AccountExists => {
+                ServerError::AlreadyExists("account id already registered")
+            }
+            StoreError::DeviceExists => ServerError::AlreadyExists("device id already registered"),
+            StoreError::UnknownAccount => ServerError::Unauthenticated("account no longer exists"),
+            StoreError::HeadMoved => {
+                ServerError::FailedPrecondition("the log moved during the append; pull and retry")
+            }
+            StoreError::Closed => ServerError::ShuttingDown,
+            other => ServerError::Store(other),
+        }
+    }
+}
+
+impl From<ServerError> for Status {
+    fn from(e: ServerError) -> Self {
+        let code = match &e {
+            ServerError::BadLength { .. }
+            | ServerError::TooLarge { .. }
+            | ServerError::InvalidArgument(_)
+            | ServerError::BadSignature(_) => Code::InvalidArgument,
+            ServerError::Unauthenticated(_) => Code::Unauthenticated,
+            ServerError::PermissionDenied(_) => Code::PermissionDenied,
+            ServerError::AlreadyExists(_) | ServerError::RecordConflict { .. } => {
+                Code::AlreadyExists
+            }
+            ServerError::Gap { .. }
+            | ServerError::ChainMismatch { .. }
+            | ServerError::FailedPrecondition(_) => Code::FailedPrecondition,
+            ServerError::PairingUnknown => Code::NotFound,
+            ServerError::ResourceExhausted(_) => Code::ResourceExhausted,
+            ServerError::ShuttingDown => Code::Unavailable,
+            ServerError::Store(inner) => {
+                // The backend's message names no user data (sled reports I/O and
+                // corruption), and the operator needs it.
+                tracing::error!(error = %inner, "storage failure");
+                Code::Internal
+            }
+            ServerError::Internal(what) => {
+                tracing::error!(what, "internal failure");
+                Code::Internal
+            }
+        };
+        Status::new(code, e.to_string())
+    }
+}
+
+pub type ServerResult<T> = Result<T, ServerError>;

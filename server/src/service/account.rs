@@ -1,0 +1,222 @@
+//! The Account service: registration, authentication, devices, and the pairing
+//! relay's RPCs.
+
+use std::sync::Arc;
+
+use mycase_proto::v1::account_server::Account;
+use mycase_proto::v1::{
+    AddDeviceRequest, AddDeviceResponse, AuthenticateRequest, AuthenticateResponse,
+    AwaitJoinRequest, AwaitJoinResponse, AwaitPairingRequest, AwaitPairingResponse,
+    ChallengeRequest, ChallengeResponse, CompletePairingRequest, CompletePairingResponse,
+    DeviceRecord, ListDevicesRequest, ListDevicesResponse, OpenPairingRequest, OpenPairingResponse,
+    RegisterRequest, RegisterResponse, SubmitJoinRequest, SubmitJoinResponse,
+};
+use mycase_proto::wire;
+use tonic::{Request, Response, Status};
+
+use super::Shared;
+use crate::auth::now_unix;
+use crate::error::{ServerError, ServerResult};
+use crate::store::{AccountRow, DeviceRow, Store};
+use crate::validate;
+
+pub struct AccountService<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S: Store> AccountService<S> {
+    pub fn new(shared: Arc<Shared<S>>) -> Self {
+        Self { shared }
+    }
+
+    fn register(&self, r: &RegisterRequest) -> ServerResult<()> {
+        let account_id = validate::id("account_id", &r.account_id)?;
+        let device_id = validate::id("device_id", &r.device_id)?;
+        let sign_key = validate::verifying_key("sign_public_key", &r.sign_public_key)?;
+        let dh_public_key =
+            validate::fixed::<{ validate::KEY_LEN }>("dh_public_key", &r.dh_public_key)?;
+        validate::verifying_key("recovery_public_key", &r.recovery_public_key)?;
+        let recovery_public_key = validate::fixed::<{ validate::KEY_LEN }>(
+            "recovery_public_key",
+            &r.recovery_public_key,
+        )?;
+        validate::at_most("recovery_blob", &r.recovery_blob, validate::MAX_SEALED_BLOB)?;
+        let proof = validate::signature("proof", &r.proof)?;
+        let message = wire::register_message(
+            &account_id,
+            &device_id,
+            &r.sign_public_key,
+            &r.dh_public_key,
+            &r.recovery_public_key,
+            &r.recovery_blob,
+        );
+        sign_key
+            .verify_strict(&message, &proof)
+            .map_err(|_| ServerError::BadSignature("registration proof does not verify".into()))?;
+        let now = now_unix();
+        self.shared.store.create_account(
+            &account_id,
+            &AccountRow {
+                recovery_public_key,
+                recovery_blob: r.recovery_blob.clone(),
+                created_at_unix: now,
+            },
+            &DeviceRow {
+                account_id,
+                device_id,
+                sign_public_key: sign_key.to_bytes(),
+                dh_public_key,
+                registered_at_unix: now,
+                revoked: false,
+            },
+        )?;
+        tracing::info!("account registered");
+        Ok(())
+    }
+
+    fn add_device(&self, account_id: crate::store::Id, r: &AddDeviceRequest) -> ServerResult<()> {
+        let device_id = validate::id("device_id", &r.device_id)?;
+        let sign_key = validate::verifying_key("sign_public_key", &r.sign_public_key)?;
+        let dh_public_key =
+            validate::fixed::<{ validate::KEY_LEN }>("dh_public_key", &r.dh_public_key)?;
+        self.shared.store.add_device(&DeviceRow {
+            account_id,
+            device_id,
+            sign_public_key: sign_key.to_bytes(),
+            dh_public_key,
+            registered_at_unix: now_unix(),
+            revoked: false,
+        })?;
+        tracing::info!("device added");
+        Ok(())
+    }
+}
+
+#[tonic::async_trait]
+impl<S: Store> Account for AccountService<S> {
+    async fn register(
+        &self,
+        request: Request<RegisterRequest>,
+    ) -> Result<Response<RegisterResponse>, Status> {
+        self.register(request.get_ref())?;
+        Ok(Response::new(RegisterResponse {}))
+    }
+
+    async fn challenge(
+        &self,
+        request: Request<ChallengeRequest>,
+    ) -> Result<Response<ChallengeResponse>, Status> {
+        let challenge = self.shared.auth.challenge(&request.get_ref().device_id)?;
+        Ok(Response::new(ChallengeResponse {
+            challenge: challenge.to_vec(),
+        }))
+    }
+
+    async fn authenticate(
+        &self,
+        request: Request<AuthenticateRequest>,
+    ) -> Result<Response<AuthenticateResponse>, Status> {
+        let r = request.get_ref();
+        let issued = self
+            .shared
+            .auth
+            .authenticate(&r.device_id, &r.challenge, &r.signature)?;
+        Ok(Response::new(AuthenticateResponse {
+            session_token: issued.token.to_vec(),
+            expires_at_unix: issued.expires_at_unix,
+            account_id: issued.account_id.to_vec(),
+        }))
+    }
+
+    async fn list_devices(
+        &self,
+        request: Request<ListDevicesRequest>,
+    ) -> Result<Response<ListDevicesResponse>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        let devices = self
+            .shared
+            .store
+            .account_devices(&session.account_id)
+            .map_err(ServerError::from)?
+            .into_iter()
+            .map(|d| DeviceRecord {
+                device_id: d.device_id.to_vec(),
+                sign_public_key: d.sign_public_key.to_vec(),
+                dh_public_key: d.dh_public_key.to_vec(),
+                registered_at_unix: d.registered_at_unix,
+                revoked: d.revoked,
+            })
+            .collect();
+        Ok(Response::new(ListDevicesResponse { devices }))
+    }
+
+    async fn add_device(
+        &self,
+        request: Request<AddDeviceRequest>,
+    ) -> Result<Response<AddDeviceResponse>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        self.add_device(session.account_id, request.get_ref())?;
+        Ok(Response::new(AddDeviceResponse {}))
+    }
+
+    async fn open_pairing(
+        &self,
+        request: Request<OpenPairingRequest>,
+    ) -> Result<Response<OpenPairingResponse>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        let r = request.get_ref();
+        let expires_at_unix =
+            self.shared
+                .pairing
+                .open(session.account_id, &r.pairing_id, r.ttl_seconds)?;
+        Ok(Response::new(OpenPairingResponse { expires_at_unix }))
+    }
+
+    async fn submit_join(
+        &self,
+        request: Request<SubmitJoinRequest>,
+    ) -> Result<Response<SubmitJoinResponse>, Status> {
+        let r = request.get_ref();
+        self.shared
+            .pairing
+            .submit_join(&r.pairing_id, &r.sealed_join)?;
+        Ok(Response::new(SubmitJoinResponse {}))
+    }
+
+    async fn await_join(
+        &self,
+        request: Request<AwaitJoinRequest>,
+    ) -> Result<Response<AwaitJoinResponse>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        let sealed_join = self
+            .shared
+            .pairing
+            .await_join(session.account_id, &request.get_ref().pairing_id)
+            .await?;
+        Ok(Response::new(AwaitJoinResponse { sealed_join }))
+    }
+
+    async fn complete_pairing(
+        &self,
+        request: Request<CompletePairingRequest>,
+    ) -> Result<Response<CompletePairingResponse>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        let r = request.get_ref();
+        self.shared
+            .pairing
+            .complete(session.account_id, &r.pairing_id, &r.sealed_grant)?;
+        Ok(Response::new(CompletePairingResponse {}))
+    }
+
+    async fn await_pairing(
+        &self,
+        request: Request<AwaitPairingRequest>,
+    ) -> Result<Response<AwaitPairingResponse>, Status> {
+        let sealed_grant = self
+            .shared
+            .pairing
+            .await_pairing(&request.get_ref().pairing_id)
+            .await?;
+        Ok(Response::new(AwaitPairingResponse { sealed_grant }))
+    }
+}

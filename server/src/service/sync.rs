@@ -1,0 +1,348 @@
+//! The Sync service: append to one's own log, read the vector, pull, watch.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ed25519_dalek::VerifyingKey;
+use futures_util::{Stream, StreamExt};
+use mycase_proto::v1::sync_server::Sync;
+use mycase_proto::v1::{
+    AppendRequest, AppendResponse, GetVectorRequest, GetVectorResponse, PullRequest, PullResponse,
+    Record, VersionVector, WatchRequest, WatchResponse,
+};
+use mycase_proto::wire::{self, GENESIS_HASH};
+use mycase_proto::RECORD_FORMAT_VERSION;
+use prost::Message;
+use tokio_stream::wrappers::WatchStream;
+use tonic::{Request, Response, Status};
+
+use super::watchers::vector;
+use super::Shared;
+use crate::auth::Session;
+use crate::error::{ServerError, ServerResult};
+use crate::store::{Head, Id, NewRecord, Store, StoreError};
+use crate::validate;
+
+/// Largest page the server sends, whatever the client asks.
+const MAX_PAGE_RECORDS: usize = 1000;
+/// A page stops growing past this many bytes; with ciphertexts capped at 1 MiB a
+/// page stays well under the gRPC message limit.
+const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
+pub struct SyncService<S> {
+    shared: Arc<Shared<S>>,
+}
+
+type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+impl<S: Store> SyncService<S> {
+    pub fn new(shared: Arc<Shared<S>>) -> Self {
+        Self { shared }
+    }
+}
+
+/// Shape checks that need no stored state.
+fn check_batch(records: &[Record], session: &Session) -> ServerResult<()> {
+    if records.len() > validate::MAX_RECORDS_PER_APPEND {
+        return Err(ServerError::InvalidArgument(format!(
+            "too many records in one append: {}, at most {}",
+            records.len(),
+            validate::MAX_RECORDS_PER_APPEND
+        )));
+    }
+    let first_idx = records.first().map_or(1, |r| r.idx);
+    if first_idx == 0 {
+        return Err(ServerError::InvalidArgument(
+            "record idx starts at 1".into(),
+        ));
+    }
+    for (i, r) in records.iter().enumerate() {
+        let device_id = validate::id("record device_id", &r.device_id)?;
+        if device_id != session.device_id {
+            return Err(ServerError::PermissionDenied(
+                "a device may only append to its own log",
+            ));
+        }
+        if Some(r.idx) != first_idx.checked_add(i as u64) {
+            return Err(ServerError::InvalidArgument(
+                "records in one append must have consecutive idx".into(),
+            ));
+        }
+        validate::hash("prev_hash", &r.prev_hash)?;
+        validate::fixed::<{ validate::NONCE_LEN }>("nonce", &r.nonce)?;
+        validate::at_most("ciphertext", &r.ciphertext, validate::MAX_CIPHERTEXT)?;
+        if !r.signature.is_empty() {
+            validate::signature("signature", &r.signature)?;
+        }
+        if r.format_version != RECORD_FORMAT_VERSION {
+            return Err(ServerError::InvalidArgument(format!(
+                "record format_version must be {RECORD_FORMAT_VERSION}, got {}",
+                r.format_version
+            )));
+        }
+        if r.key_epoch == 0 {
+            return Err(ServerError::InvalidArgument(
+                "record key_epoch must be at least 1".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the batch against the stored log and writes what is new, durably.
+/// Runs on a blocking thread, under the account's append lock. Returns the head.
+fn append_blocking<S: Store>(
+    store: &S,
+    session: &Session,
+    key: &VerifyingKey,
+    records: &[Record],
+) -> ServerResult<u64> {
+    let (account_id, device_id) = (&session.account_id, &session.device_id);
+    let head = store.head(account_id, device_id)?.unwrap_or(Head {
+        idx: 0,
+        hash: GENESIS_HASH,
+    });
+    let Some(first) = records.first() else {
+        return Ok(head.idx);
+    };
+    let expected = head.idx.saturating_add(1);
+    if first.idx > expected {
+        return Err(ServerError::Gap {
+            expected,
+            got: first.idx,
+        });
+    }
+    let mut fresh = Vec::new();
+    let mut prev = head.hash;
+    for r in records {
+        let bytes = r.encode_to_vec();
+        if r.idx <= head.idx {
+            // Already stored: a retry is fine only if it is byte for byte the same.
+            let stored = store
+                .record(account_id, device_id, r.idx)?
+                .ok_or(StoreError::Corrupt("a record below the head is missing"))?;
+            if stored != bytes {
+                return Err(ServerError::RecordConflict { idx: r.idx });
+            }
+            continue;
+        }
+        if r.prev_hash != prev {
+            return Err(ServerError::ChainMismatch { idx: r.idx });
+        }
+        let hash = wire::record_hash(account_id, r);
+        if !r.signature.is_empty() {
+            let sig = validate::signature("signature", &r.signature)?;
+            key.verify_strict(&hash, &sig).map_err(|_| {
+                ServerError::BadSignature(format!(
+                    "signature on record at idx {} does not verify",
+                    r.idx
+                ))
+            })?;
+        }
+        fresh.push(NewRecord { idx: r.idx, bytes });
+        prev = hash;
+    }
+    let Some(last) = fresh.last() else {
+        return Ok(head.idx);
+    };
+    let new_head = Head {
+        idx: last.idx,
+        hash: prev,
+    };
+    store.append(account_id, device_id, head.idx, &fresh, new_head)?;
+    // Durable before we acknowledge: nothing acknowledged may be lost.
+    store.flush()?;
+    Ok(new_head.idx)
+}
+
+/// Where a pull stands: per device, the range still to send.
+struct PullState<S> {
+    store: Arc<S>,
+    account_id: Id,
+    plan: Vec<(Id, u64, u64)>,
+    pos: usize,
+    page_size: usize,
+    target: VersionVector,
+    sent_any: bool,
+    failed: bool,
+}
+
+impl<S: Store> PullState<S> {
+    /// Reads the next page synchronously; no lock is held between pages.
+    fn next_page(&mut self) -> ServerResult<Vec<Record>> {
+        let mut page = Vec::new();
+        let mut bytes = 0usize;
+        while let Some((device_id, after, up_to)) = self.plan.get(self.pos).copied() {
+            if page.len() >= self.page_size || bytes >= MAX_PAGE_BYTES {
+                break;
+            }
+            let chunk = self.store.records(
+                &self.account_id,
+                &device_id,
+                after,
+                up_to,
+                self.page_size - page.len(),
+                MAX_PAGE_BYTES - bytes,
+            )?;
+            let Some(&(last_idx, _)) = chunk.last() else {
+                // Nothing (more) stored in range: a record below the head is
+                // missing, which the store should never allow.
+                if after < up_to {
+                    return Err(StoreError::Corrupt("a record below the head is missing").into());
+                }
+                self.pos += 1;
+                continue;
+            };
+            for (_, b) in chunk {
+                bytes += b.len();
+                page.push(
+                    Record::decode(b.as_slice())
+                        .map_err(|_| StoreError::Corrupt("stored record does not decode"))?,
+                );
+            }
+            if last_idx >= up_to {
+                self.pos += 1;
+            } else if let Some(entry) = self.plan.get_mut(self.pos) {
+                entry.1 = last_idx;
+            }
+        }
+        Ok(page)
+    }
+}
+
+#[tonic::async_trait]
+impl<S: Store> Sync for SyncService<S> {
+    async fn append(
+        &self,
+        request: Request<AppendRequest>,
+    ) -> Result<Response<AppendResponse>, Status> {
+        let started = Instant::now();
+        let session = self.shared.auth.session(request.metadata())?;
+        let records = request.into_inner().records;
+        check_batch(&records, &session)?;
+        let device = self
+            .shared
+            .store
+            .device(&session.device_id)
+            .map_err(ServerError::from)?
+            .ok_or(ServerError::Unauthenticated("device revoked or unknown"))?;
+        let key = validate::verifying_key("sign_public_key", &device.sign_public_key)?;
+        let count = records.len();
+
+        let head = {
+            let _serialized = self.shared.append_lock(&session.account_id).lock().await;
+            let store = self.shared.store.clone();
+            tokio::task::spawn_blocking(move || {
+                append_blocking(store.as_ref(), &session, &key, &records)
+            })
+            .await
+            .map_err(|_| ServerError::Internal("append task failed"))??
+        };
+        self.shared.watchers.notify(&session.account_id)?;
+        let vector = vector(self.shared.store.as_ref(), &session.account_id)?;
+        tracing::debug!(
+            records = count,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "append"
+        );
+        Ok(Response::new(AppendResponse {
+            head,
+            vector: Some(vector),
+        }))
+    }
+
+    async fn get_vector(
+        &self,
+        request: Request<GetVectorRequest>,
+    ) -> Result<Response<GetVectorResponse>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        let vector = vector(self.shared.store.as_ref(), &session.account_id)?;
+        Ok(Response::new(GetVectorResponse {
+            vector: Some(vector),
+        }))
+    }
+
+    type PullStream = BoxStream<PullResponse>;
+
+    async fn pull(
+        &self,
+        request: Request<PullRequest>,
+    ) -> Result<Response<Self::PullStream>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        let req = request.into_inner();
+        let mut since: HashMap<Id, u64> = HashMap::new();
+        for e in req.since.map(|v| v.entries).unwrap_or_default() {
+            let id = validate::id("since device_id", &e.device_id)?;
+            let slot = since.entry(id).or_insert(0);
+            *slot = (*slot).max(e.idx);
+        }
+        let page_size = match usize::try_from(req.page_size) {
+            Ok(0) | Err(_) => MAX_PAGE_RECORDS,
+            Ok(n) => n.min(MAX_PAGE_RECORDS),
+        };
+        let target = vector(self.shared.store.as_ref(), &session.account_id)?;
+        let mut plan = Vec::new();
+        for e in &target.entries {
+            let id = validate::id("device_id", &e.device_id)?;
+            let after = since.get(&id).copied().unwrap_or(0);
+            if after < e.idx {
+                plan.push((id, after, e.idx));
+            }
+        }
+        let state = PullState {
+            store: self.shared.store.clone(),
+            account_id: session.account_id,
+            plan,
+            pos: 0,
+            page_size,
+            target,
+            sent_any: false,
+            failed: false,
+        };
+        let stream = futures_util::stream::unfold(state, |mut st| async move {
+            if st.failed || (st.sent_any && st.pos >= st.plan.len()) {
+                return None;
+            }
+            st.sent_any = true;
+            match st.next_page() {
+                Ok(records) => {
+                    let page = PullResponse {
+                        records,
+                        target: Some(st.target.clone()),
+                    };
+                    Some((Ok(page), st))
+                }
+                Err(e) => {
+                    st.failed = true;
+                    Some((Err(Status::from(e)), st))
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    type WatchStream = BoxStream<WatchResponse>;
+
+    async fn watch(
+        &self,
+        request: Request<WatchRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        let rx = self.shared.watchers.subscribe(&session.account_id)?;
+        let mut shutdown = self.shared.shutdown.clone();
+        // Ends on server shutdown so graceful shutdown never waits on a watcher.
+        let stop = async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        };
+        let stream = WatchStream::new(rx)
+            .map(|vector| {
+                Ok(WatchResponse {
+                    vector: Some(vector),
+                })
+            })
+            .take_until(stop);
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
