@@ -11,3 +11,9 @@ pub mod record;
 pub mod store;
 pub mod transport;
 pub mod vector;
+pub mod device;
+pub mod enrol;
+pub mod pairing;
+pub mod sync;
+
+pub use device::{Device, DeviceError, DeviceSetup};

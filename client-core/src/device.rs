@@ -1,0 +1,438 @@
+//! A device, unlocked: its secrets, its local store and the journal folded from
+//! every verified record. Writing to the journal appends signed, sealed records to
+//! this device's own log; [`Device::sync`] (in `sync`) exchanges them.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mycase_proto::v1::operation::Body;
+use mycase_proto::v1::{EntryFields, Operation, PairingGrant, Record, RegisterRequest};
+use mycase_proto::wire::register_message;
+use prost::Message;
+use zeroize::Zeroizing;
+
+use crate::crypto::aead::xchacha_seal;
+use crate::crypto::passphrase::KdfParams;
+use crate::ids::{new_id, AccountId, DeviceId, EntryId};
+use crate::journal::{hlc, ops, Journal, JournalError, OpId};
+use crate::keyfile::{DeviceSecrets, KeyFileError, TrustAnchor, UnlockedKeyFile};
+use crate::keys::{DeviceKeys, KeyError, Keyring, RecoveryKit};
+use crate::pairing::PairingError;
+use crate::record::{open_record, seal_record, sign_record, Head, RecordError};
+use crate::store::file::FileStore;
+use crate::store::{LocalStore, StoreError};
+use crate::sync::SyncError;
+use crate::transport::{Transport, TransportError};
+
+/// Records per signature: a signature vouches for the chain before it, so one per
+/// batch is enough; capping the batch keeps uploads aligned with signatures.
+pub(crate) const MAX_RECORDS_PER_SIGNATURE: usize = 1000;
+
+const KEY_FILE: &str = "keys";
+const STORE_DIR: &str = "store";
+/// How long a command waits for another MyCase process to release the store.
+const STORE_WAIT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("MyCase is already set up in {0}")]
+    AlreadyInitialised(PathBuf),
+    #[error("MyCase is not set up in {0} (run `mycase init` or `mycase join`)")]
+    NotInitialised(PathBuf),
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a stored record failed its check")]
+    Record(#[from] RecordError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Pairing(#[from] PairingError),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("the server answered for a different account: refusing it")]
+    WrongAccount,
+    #[error("a stored operation could not be read")]
+    BadOperation,
+    #[error("I/O error on the device's files")]
+    Io(#[from] std::io::Error),
+}
+
+/// What a new device needs to know about where it syncs.
+#[derive(Debug, Clone)]
+pub struct DeviceSetup {
+    pub server_url: String,
+    pub ca_cert_pem: Option<String>,
+    pub device_name: String,
+}
+
+/// Wall-clock time in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub struct Device<S: LocalStore> {
+    pub(crate) secrets: DeviceSecrets,
+    /// Where the key file lives and the key that reseals it; `None` for devices
+    /// kept only in memory (tests and benchmarks).
+    key_file: Option<(PathBuf, UnlockedKeyFile)>,
+    pub(crate) store: S,
+    pub(crate) journal: Journal,
+}
+
+impl<S: LocalStore> std::fmt::Debug for Device<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device").field("journal", &self.journal).finish_non_exhaustive()
+    }
+}
+
+/// The paths of a device home.
+pub fn key_file_path(home: &Path) -> PathBuf {
+    home.join(KEY_FILE)
+}
+
+/// True if `home` holds a MyCase device.
+pub fn is_initialised(home: &Path) -> bool {
+    key_file_path(home).exists()
+}
+
+fn create_home(home: &Path) -> Result<(), DeviceError> {
+    std::fs::create_dir_all(home)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Writes a file atomically (temp file, fsync, rename) with owner-only access.
+fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+impl Device<FileStore> {
+    /// Sets up a new account with this as its first device, in `home`. Returns the
+    /// recovery kit, which must be shown to the survivor once and never stored.
+    pub fn create(
+        home: &Path,
+        passphrase: &[u8],
+        params: KdfParams,
+        setup: DeviceSetup,
+    ) -> Result<(Self, RecoveryKit), DeviceError> {
+        if is_initialised(home) {
+            return Err(DeviceError::AlreadyInitialised(home.to_path_buf()));
+        }
+        create_home(home)?;
+        let unlocked = UnlockedKeyFile::create(passphrase, params)?;
+        let store = FileStore::open_waiting(&home.join(STORE_DIR), STORE_WAIT)?;
+        let (mut device, kit) = Device::create_in(store, setup)?;
+        device.key_file = Some((key_file_path(home), unlocked));
+        device.persist_secrets()?;
+        Ok((device, kit))
+    }
+
+    /// Unlocks the device in `home` with its passphrase.
+    pub fn open(home: &Path, passphrase: &[u8]) -> Result<Self, DeviceError> {
+        let path = key_file_path(home);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(DeviceError::NotInitialised(home.to_path_buf()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let (unlocked, secrets) = UnlockedKeyFile::open(&bytes, passphrase)?;
+        let store = FileStore::open_waiting(&home.join(STORE_DIR), STORE_WAIT)?;
+        let mut device = Device::from_parts(secrets, store)?;
+        device.key_file = Some((path, unlocked));
+        Ok(device)
+    }
+
+    /// Sets up this device from a pairing grant, in `home`.
+    pub(crate) fn create_joined(
+        home: &Path,
+        passphrase: &[u8],
+        params: KdfParams,
+        secrets: DeviceSecrets,
+    ) -> Result<Self, DeviceError> {
+        if is_initialised(home) {
+            return Err(DeviceError::AlreadyInitialised(home.to_path_buf()));
+        }
+        create_home(home)?;
+        let unlocked = UnlockedKeyFile::create(passphrase, params)?;
+        let store = FileStore::open_waiting(&home.join(STORE_DIR), STORE_WAIT)?;
+        let mut device = Device::from_parts(secrets, store)?;
+        device.key_file = Some((key_file_path(home), unlocked));
+        device.persist_secrets()?;
+        Ok(device)
+    }
+
+    /// Changes the local passphrase: the key file is resealed under a new salt.
+    pub fn change_passphrase(&mut self, new_passphrase: &[u8]) -> Result<(), DeviceError> {
+        if let Some((path, unlocked)) = &self.key_file {
+            let fresh = unlocked.rekey(new_passphrase)?;
+            let bytes = fresh.seal(&self.secrets);
+            write_private_atomic(path, &bytes)?;
+            self.key_file = Some((path.clone(), fresh));
+        }
+        Ok(())
+    }
+}
+
+impl<S: LocalStore> Device<S> {
+    /// A new account's first device over any store (the file-backed one uses this).
+    pub fn create_in(store: S, setup: DeviceSetup) -> Result<(Self, RecoveryKit), DeviceError> {
+        let keys = DeviceKeys::generate();
+        let device_id = new_id();
+        let anchor = TrustAnchor { device_id, sign_public_key: keys.sign_public(), dh_public_key: keys.dh_public() };
+        let secrets = DeviceSecrets {
+            account_id: new_id(),
+            device_id,
+            keys,
+            keyring: Keyring::generate(),
+            trust_anchors: vec![anchor],
+            server_url: setup.server_url,
+            ca_cert_pem: setup.ca_cert_pem,
+            device_name: setup.device_name.clone(),
+        };
+        let mut device = Device::from_parts(secrets, store)?;
+        // The journal's roster starts with the founding device, in its own log.
+        let me = ops::device_added(device_id, device.secrets.keys.sign_public(), device.secrets.keys.dh_public(), &setup.device_name);
+        device.commit(vec![me])?;
+        Ok((device, RecoveryKit::generate()))
+    }
+
+    /// Rebuilds the journal from a store's records (decrypting each).
+    pub fn from_parts(secrets: DeviceSecrets, store: S) -> Result<Self, DeviceError> {
+        let mut journal = Journal::new();
+        for (device, log) in store.logs() {
+            for record in log {
+                let op = decode_operation(&secrets.account_id, &secrets.keyring, record)?;
+                journal.insert(OpId { device: *device, idx: record.idx }, op);
+            }
+        }
+        Ok(Device { secrets, key_file: None, store, journal })
+    }
+
+    pub(crate) fn persist_secrets(&self) -> Result<(), DeviceError> {
+        if let Some((path, unlocked)) = &self.key_file {
+            write_private_atomic(path, &unlocked.seal(&self.secrets))?;
+        }
+        Ok(())
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    pub fn account_id(&self) -> &AccountId {
+        &self.secrets.account_id
+    }
+
+    pub fn device_id(&self) -> &DeviceId {
+        &self.secrets.device_id
+    }
+
+    pub fn device_name(&self) -> &str {
+        &self.secrets.device_name
+    }
+
+    pub fn server_url(&self) -> &str {
+        &self.secrets.server_url
+    }
+
+    pub fn ca_cert_pem(&self) -> Option<&str> {
+        self.secrets.ca_cert_pem.as_deref()
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The devices this device trusts without the journal's word.
+    pub fn trust_anchors(&self) -> &[TrustAnchor] {
+        &self.secrets.trust_anchors
+    }
+
+    /// Own records not yet acknowledged by the server.
+    pub fn pending_upload(&self) -> u64 {
+        let own = self.store.log(&self.secrets.device_id).len() as u64;
+        own.saturating_sub(self.store.sync_state().acked_own)
+    }
+
+    /// The head of `device`'s log in the local store.
+    pub(crate) fn head_of(&self, device: &DeviceId) -> Head {
+        self.store
+            .log(device)
+            .last()
+            .map(|r| Head::after(&self.secrets.account_id, r))
+            .unwrap_or(Head::GENESIS)
+    }
+
+    /// Writes operations to this device's log: one sealed record each, signed at
+    /// the end of each batch, durable before this returns, then folded in.
+    pub fn commit(&mut self, bodies: Vec<Body>) -> Result<Vec<OpId>, DeviceError> {
+        let me = self.secrets.device_id;
+        let mut head = self.head_of(&me);
+        let mut deps = self.store.vector();
+        let mut last_hlc = self.journal.max_hlc();
+        let mut ids = Vec::with_capacity(bodies.len());
+        let mut pending: Vec<(OpId, Operation)> = Vec::with_capacity(bodies.len());
+        let mut records: Vec<Record> = Vec::with_capacity(bodies.len());
+        let count = bodies.len();
+        for (i, body) in bodies.into_iter().enumerate() {
+            let now = now_ms();
+            let clock = hlc::next(&last_hlc, now.max(0) as u64);
+            last_hlc = clock;
+            let op = ops::operation(clock, deps.to_proto(), now, body);
+            let bytes = Zeroizing::new(op.encode_to_vec());
+            let mut record = seal_record(&self.secrets.account_id, &me, &head, &self.secrets.keyring, &bytes)?;
+            if (i + 1) % MAX_RECORDS_PER_SIGNATURE == 0 || i + 1 == count {
+                sign_record(&self.secrets.keys, &self.secrets.account_id, &mut record);
+            }
+            head = Head::after(&self.secrets.account_id, &record);
+            deps.set(me, head.idx);
+            let id = OpId { device: me, idx: head.idx };
+            ids.push(id);
+            pending.push((id, op));
+            records.push(record);
+        }
+        self.store.append(&me, &records)?;
+        for (id, op) in pending {
+            self.journal.insert(id, op);
+        }
+        Ok(ids)
+    }
+
+    /// Records a new entry; returns its id.
+    pub fn add_entry(&mut self, fields: EntryFields) -> Result<EntryId, DeviceError> {
+        let id = new_id();
+        self.commit(vec![ops::create_entry(id, fields)])?;
+        Ok(id)
+    }
+
+    /// Adds an amendment; the entry's earlier values stay in its history.
+    pub fn amend_entry(&mut self, id: EntryId, fields: EntryFields) -> Result<(), DeviceError> {
+        if self.journal.entry(&id).is_none() {
+            return Err(JournalError::NotFound.into());
+        }
+        self.commit(vec![ops::amend_entry(id, fields)])?;
+        Ok(())
+    }
+
+    pub fn delete_entry(&mut self, id: EntryId) -> Result<(), DeviceError> {
+        if self.journal.entry(&id).is_none() {
+            return Err(JournalError::NotFound.into());
+        }
+        self.commit(vec![ops::delete_entry(id)])?;
+        Ok(())
+    }
+
+    pub fn restore_entry(&mut self, id: EntryId) -> Result<(), DeviceError> {
+        if self.journal.entry(&id).is_none() {
+            return Err(JournalError::NotFound.into());
+        }
+        self.commit(vec![ops::restore_entry(id)])?;
+        Ok(())
+    }
+
+    /// Proves possession of the device key and keeps the session in `transport`.
+    pub async fn authenticate<T: Transport>(&self, transport: &T) -> Result<(), DeviceError> {
+        let device_id = self.secrets.device_id.to_vec();
+        let challenge = transport.challenge(device_id.clone()).await?;
+        let signature = self.secrets.keys.sign(&mycase_proto::wire::auth_message(&device_id, &challenge));
+        let resp = transport
+            .authenticate(mycase_proto::v1::AuthenticateRequest { device_id, challenge, signature: signature.to_vec() })
+            .await?;
+        if resp.account_id != self.secrets.account_id {
+            return Err(DeviceError::WrongAccount);
+        }
+        transport.set_session(Some(resp.session_token));
+        Ok(())
+    }
+
+    /// Registers the account and this first device on the server, with the
+    /// recovery kit's public key and the vault keys sealed under its wrap key.
+    pub async fn register<T: Transport>(
+        &self,
+        transport: &T,
+        kit: &RecoveryKit,
+        invite_code: Option<String>,
+    ) -> Result<(), DeviceError> {
+        let s = &self.secrets;
+        let recovery_public_key = kit.signing_key().verifying_key().to_bytes().to_vec();
+        let recovery_blob = seal_recovery_blob(kit, &s.account_id, &s.keyring);
+        let proof = s.keys.sign(&register_message(
+            &s.account_id,
+            &s.device_id,
+            &s.keys.sign_public(),
+            &s.keys.dh_public(),
+            &recovery_public_key,
+            &recovery_blob,
+        ));
+        transport
+            .register(RegisterRequest {
+                account_id: s.account_id.to_vec(),
+                device_id: s.device_id.to_vec(),
+                sign_public_key: s.keys.sign_public().to_vec(),
+                dh_public_key: s.keys.dh_public().to_vec(),
+                recovery_public_key,
+                recovery_blob,
+                invite_code: invite_code.unwrap_or_default(),
+                proof: proof.to_vec(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The signing key trusted for `device`: an anchor, or the journal's roster.
+    pub(crate) fn trusted_key(&self, device: &DeviceId) -> Option<[u8; 32]> {
+        self.secrets
+            .trust_anchors
+            .iter()
+            .find(|a| &a.device_id == device)
+            .map(|a| a.sign_public_key)
+            .or_else(|| self.journal.device_key(device))
+    }
+}
+
+/// Decrypts and decodes one record's operation.
+pub(crate) fn decode_operation(
+    account_id: &AccountId,
+    keyring: &Keyring,
+    record: &Record,
+) -> Result<Operation, DeviceError> {
+    let bytes = open_record(account_id, keyring, record)?;
+    Operation::decode(bytes.as_slice()).map_err(|_| DeviceError::BadOperation)
+}
+
+/// The vault keys, sealed for the server under the recovery kit's wrap key.
+fn seal_recovery_blob(kit: &RecoveryKit, account_id: &AccountId, keyring: &Keyring) -> Vec<u8> {
+    let bundle = PairingGrant { account_id: account_id.to_vec(), keyring: keyring.to_proto(), ..Default::default() };
+    let plain = Zeroizing::new(bundle.encode_to_vec());
+    let ad = [b"mycase/v1/recovery-blob".as_slice(), account_id].concat();
+    let (nonce, ct) = xchacha_seal(&kit.wrap_key(), &ad, &plain);
+    [nonce.as_slice(), &ct].concat()
+}
