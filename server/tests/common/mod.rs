@@ -1,0 +1,301 @@
+//! Test helpers: a real server on 127.0.0.1:0 over TLS and a minimal device client.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::time::Duration;
+
+use ed25519_dalek::{Signer, SigningKey};
+use mycase_proto::v1::account_client::AccountClient;
+use mycase_proto::v1::sync_client::SyncClient;
+use mycase_proto::v1::*;
+use mycase_proto::wire::{self, GENESIS_HASH, HASH_LEN, ID_LEN};
+use mycase_proto::MAX_MESSAGE_BYTES;
+use mycase_server::{RunningServer, ServerConfig};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use tempfile::TempDir;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig};
+use tonic::{Code, Request, Status};
+
+pub struct TestServer {
+    pub server: RunningServer,
+    pub dir: TempDir,
+}
+
+pub fn config(dir: &TempDir) -> ServerConfig {
+    let mut c = ServerConfig::new(dir.path());
+    c.listen = "127.0.0.1:0".parse().unwrap();
+    c
+}
+
+pub async fn start() -> TestServer {
+    start_with(|_| {}).await
+}
+
+pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(&dir);
+    tweak(&mut c);
+    let server = mycase_server::start(c).await.unwrap();
+    TestServer { server, dir }
+}
+
+pub async fn channel(server: &RunningServer) -> Channel {
+    let tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(server.ca_cert_pem()));
+    Channel::from_shared(server.url())
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+pub fn random<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    OsRng.fill_bytes(&mut b);
+    b
+}
+
+/// One device of one account, with its own session.
+pub struct Device {
+    pub account_id: [u8; ID_LEN],
+    pub device_id: [u8; ID_LEN],
+    pub key: SigningKey,
+    pub token: Vec<u8>,
+    pub account: AccountClient<Channel>,
+    pub sync: SyncClient<Channel>,
+}
+
+pub fn register_request(account_id: &[u8], device_id: &[u8], key: &SigningKey) -> RegisterRequest {
+    let recovery = SigningKey::generate(&mut OsRng);
+    let dh: [u8; 32] = random();
+    let blob = b"sealed recovery blob".to_vec();
+    let msg = wire::register_message(
+        account_id,
+        device_id,
+        key.verifying_key().as_bytes(),
+        &dh,
+        recovery.verifying_key().as_bytes(),
+        &blob,
+    );
+    RegisterRequest {
+        account_id: account_id.to_vec(),
+        device_id: device_id.to_vec(),
+        sign_public_key: key.verifying_key().to_bytes().to_vec(),
+        dh_public_key: dh.to_vec(),
+        recovery_public_key: recovery.verifying_key().to_bytes().to_vec(),
+        recovery_blob: blob,
+        invite_code: String::new(),
+        proof: key.sign(&msg).to_bytes().to_vec(),
+    }
+}
+
+impl Device {
+    fn clients(channel: Channel) -> (AccountClient<Channel>, SyncClient<Channel>) {
+        (
+            AccountClient::new(channel.clone())
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(usize::MAX),
+            SyncClient::new(channel)
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(usize::MAX),
+        )
+    }
+
+    /// Registers a new account with this as its first device, and logs in.
+    pub async fn register(server: &RunningServer) -> Device {
+        let (mut account, sync) = Self::clients(channel(server).await);
+        let (account_id, device_id) = (random(), random());
+        let key = SigningKey::generate(&mut OsRng);
+        account
+            .register(register_request(&account_id, &device_id, &key))
+            .await
+            .unwrap();
+        let mut d = Device {
+            account_id,
+            device_id,
+            key,
+            token: Vec::new(),
+            account,
+            sync,
+        };
+        d.login().await.unwrap();
+        d
+    }
+
+    /// Adds a second device to `self`'s account and logs it in.
+    pub async fn add_device(&mut self, server: &RunningServer) -> Device {
+        let (account, sync) = Self::clients(channel(server).await);
+        let device_id = random();
+        let key = SigningKey::generate(&mut OsRng);
+        let req = self.authed(AddDeviceRequest {
+            device_id: device_id.to_vec(),
+            sign_public_key: key.verifying_key().to_bytes().to_vec(),
+            dh_public_key: random::<32>().to_vec(),
+        });
+        self.account.add_device(req).await.unwrap();
+        let mut d = Device {
+            account_id: self.account_id,
+            device_id,
+            key,
+            token: Vec::new(),
+            account,
+            sync,
+        };
+        d.login().await.unwrap();
+        d
+    }
+
+    pub async fn login(&mut self) -> Result<AuthenticateResponse, Status> {
+        let challenge = self
+            .account
+            .challenge(ChallengeRequest {
+                device_id: self.device_id.to_vec(),
+            })
+            .await?
+            .into_inner()
+            .challenge;
+        let sig = self
+            .key
+            .sign(&wire::auth_message(&self.device_id, &challenge));
+        let resp = self
+            .account
+            .authenticate(AuthenticateRequest {
+                device_id: self.device_id.to_vec(),
+                challenge,
+                signature: sig.to_bytes().to_vec(),
+            })
+            .await?
+            .into_inner();
+        self.token = resp.session_token.clone();
+        Ok(resp)
+    }
+
+    pub fn authed<T>(&self, msg: T) -> Request<T> {
+        with_token(msg, &self.token)
+    }
+
+    /// `n` records continuing the log after (`after_idx`, `prev`), the last signed.
+    pub fn records(&self, after_idx: u64, prev: [u8; HASH_LEN], n: usize) -> Vec<Record> {
+        make_records(
+            &self.account_id,
+            &self.device_id,
+            &self.key,
+            after_idx,
+            prev,
+            n,
+            64,
+        )
+    }
+
+    pub async fn append(&mut self, records: Vec<Record>) -> Result<AppendResponse, Status> {
+        let req = self.authed(AppendRequest { records });
+        self.sync.append(req).await.map(|r| r.into_inner())
+    }
+
+    pub async fn vector(&mut self) -> Vec<(Vec<u8>, u64)> {
+        let req = self.authed(GetVectorRequest {});
+        let v = self
+            .sync
+            .get_vector(req)
+            .await
+            .unwrap()
+            .into_inner()
+            .vector
+            .unwrap_or_default();
+        v.entries
+            .into_iter()
+            .map(|e| (e.device_id, e.idx))
+            .collect()
+    }
+
+    /// Every page of a pull from `since`.
+    pub async fn pull_pages(
+        &mut self,
+        since: Vec<(Vec<u8>, u64)>,
+        page_size: u32,
+    ) -> Vec<PullResponse> {
+        let since = VersionVector {
+            entries: since
+                .into_iter()
+                .map(|(device_id, idx)| VectorEntry { device_id, idx })
+                .collect(),
+        };
+        let req = self.authed(PullRequest {
+            since: Some(since),
+            page_size,
+        });
+        let mut stream = self.sync.pull(req).await.unwrap().into_inner();
+        let mut pages = Vec::new();
+        while let Some(page) = stream.message().await.unwrap() {
+            pages.push(page);
+        }
+        pages
+    }
+
+    /// Every record stored for the account.
+    pub async fn pull_all(&mut self) -> Vec<Record> {
+        self.pull_pages(Vec::new(), 0)
+            .await
+            .into_iter()
+            .flat_map(|p| p.records)
+            .collect()
+    }
+}
+
+pub fn with_token<T>(msg: T, token: &[u8]) -> Request<T> {
+    let mut req = Request::new(msg);
+    req.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", hex::encode(token)).parse().unwrap(),
+    );
+    req
+}
+
+pub fn make_records(
+    account_id: &[u8],
+    device_id: &[u8],
+    key: &SigningKey,
+    after_idx: u64,
+    mut prev: [u8; HASH_LEN],
+    n: usize,
+    ciphertext_len: usize,
+) -> Vec<Record> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut ciphertext = vec![0u8; ciphertext_len];
+        OsRng.fill_bytes(&mut ciphertext);
+        let mut r = Record {
+            device_id: device_id.to_vec(),
+            idx: after_idx + 1 + i as u64,
+            prev_hash: prev.to_vec(),
+            key_epoch: 1,
+            format_version: 1,
+            nonce: random::<24>().to_vec(),
+            ciphertext,
+            signature: Vec::new(),
+        };
+        prev = wire::record_hash(account_id, &r);
+        if i + 1 == n {
+            r.signature = key.sign(&prev).to_bytes().to_vec();
+        }
+        out.push(r);
+    }
+    out
+}
+
+pub fn genesis() -> [u8; HASH_LEN] {
+    GENESIS_HASH
+}
+
+pub fn hash_of(account_id: &[u8], r: &Record) -> [u8; HASH_LEN] {
+    wire::record_hash(account_id, r)
+}
+
+pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
+    let status = result.expect_err("the call should fail");
+    assert_eq!(status.code(), code, "unexpected status: {status:?}");
+    status
+}
+
+pub const LONG: Duration = Duration::from_secs(30);
