@@ -29,7 +29,7 @@ fn rec(device: &DeviceId, idx: u64) -> Record {
         format_version: 1,
         nonce: vec![3; 24],
         ciphertext,
-        signature: if idx % 2 == 0 {
+        signature: if idx.is_multiple_of(2) {
             vec![9; 64]
         } else {
             Vec::new()
