@@ -318,6 +318,14 @@ async fn challenges_are_single_use_and_signatures_checked() {
 }
 
 #[tokio::test]
+async fn expired_challenges_are_refused() {
+    let t = start_with(|c| c.challenge_ttl = Duration::ZERO).await;
+    let mut a = Device::register_without_login(&t.server).await;
+    assert_code(a.login().await, Code::Unauthenticated);
+    t.server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn health_reports_serving() {
     let t = start().await;
     let mut health = HealthClient::new(channel(&t.server).await);

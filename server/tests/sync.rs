@@ -283,3 +283,37 @@ async fn records_survive_a_restart() {
     assert_eq!(a.append(next).await.unwrap().head, 5);
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn concurrent_identical_appends_both_succeed_once() {
+    let t = start().await;
+    let mut a = Device::register(&t.server).await;
+    let recs = a.records(0, genesis(), 50);
+    let mut sync2 = a.sync.clone();
+    let req1 = a.authed(AppendRequest {
+        records: recs.clone(),
+    });
+    let req2 = a.authed(AppendRequest {
+        records: recs.clone(),
+    });
+    let (r1, r2) = tokio::join!(a.sync.append(req1), sync2.append(req2));
+    assert_eq!(r1.unwrap().into_inner().head, 50);
+    assert_eq!(r2.unwrap().into_inner().head, 50);
+    assert_eq!(a.pull_all().await, recs);
+    t.server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn serves_over_the_memory_store_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server =
+        mycase_server::start_with_store(config(&dir), listener, mycase_server::MemoryStore::new())
+            .await
+            .unwrap();
+    let mut a = Device::register(&server).await;
+    let recs = a.records(0, genesis(), 3);
+    a.append(recs.clone()).await.unwrap();
+    assert_eq!(a.pull_all().await, recs);
+    server.shutdown().await.unwrap();
+}

@@ -104,6 +104,12 @@ impl Device {
 
     /// Registers a new account with this as its first device, and logs in.
     pub async fn register(server: &RunningServer) -> Device {
+        let mut d = Self::register_without_login(server).await;
+        d.login().await.unwrap();
+        d
+    }
+
+    pub async fn register_without_login(server: &RunningServer) -> Device {
         let (mut account, sync) = Self::clients(channel(server).await);
         let (account_id, device_id) = (random(), random());
         let key = SigningKey::generate(&mut OsRng);
@@ -111,16 +117,14 @@ impl Device {
             .register(register_request(&account_id, &device_id, &key))
             .await
             .unwrap();
-        let mut d = Device {
+        Device {
             account_id,
             device_id,
             key,
             token: Vec::new(),
             account,
             sync,
-        };
-        d.login().await.unwrap();
-        d
+        }
     }
 
     /// Adds a second device to `self`'s account and logs it in.
