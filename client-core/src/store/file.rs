@@ -292,16 +292,19 @@ fn parse_log(device: &DeviceId, bytes: &[u8]) -> Result<ParsedLog, StoreError> {
             if torn_tail {
                 break;
             }
+            // An interrupted write leaves a prefix of the right bytes or zeros
+            // (caught above), never a wrong count.
             if n == 0 || n as usize != records.len() - committed {
-                if rest.len() == 8 {
-                    break;
-                }
                 return corrupt("has a commit frame that does not match its batch");
             }
             committed = records.len();
             pos += 8;
             committed_len = pos;
             continue;
+        }
+        if len as usize > mycase_proto::MAX_MESSAGE_BYTES {
+            // Not a torn write either: the length prefix is whole but impossible.
+            return corrupt("has an impossible frame length");
         }
         let end = 4usize.saturating_add(len as usize);
         if end > rest.len() || torn_tail {
@@ -432,6 +435,16 @@ mod tests {
         let parsed = parse_log(&[7; 16], &bytes).unwrap();
         assert_eq!(parsed.records.len(), 1);
         assert_eq!(parsed.committed_len, committed);
+    }
+
+    #[test]
+    fn impossible_length_is_corrupt_not_torn() {
+        let mut bytes = encode_batch(&[rec(1)]).unwrap();
+        bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 1, 2]);
+        assert!(matches!(
+            parse_log(&[7; 16], &bytes),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 
     #[test]
