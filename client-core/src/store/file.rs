@@ -15,7 +15,9 @@
 //!   leave half a batch, whose signature may be in the half that is missing.
 //!   A torn tail (a frame running past the end, an undecodable final frame,
 //!   an all-zero remainder) is cut off the same way. Anything bad with more
-//!   data after it is reported as [`StoreError::Corrupt`] and nothing is touched.
+//!   data after it, a length above `MAX_MESSAGE_BYTES` or a commit count that
+//!   does not match (an interrupted write cannot produce those) is reported as
+//!   [`StoreError::Corrupt`] and nothing is touched.
 //! - `state`: the [`SyncState`]: `b"MCS1" || u64 BE acked_own ||
 //!   prost-encoded VersionVector (highest_seen)`, replaced atomically (write
 //!   `state.tmp`, fsync, rename, fsync the directory). Missing = default.
