@@ -91,9 +91,17 @@ impl RunningServer {
         self.addr
     }
 
-    /// `https://127.0.0.1:PORT` (the bound IP and port).
+    /// `https://127.0.0.1:PORT`: the bound address, with a wildcard bind
+    /// (0.0.0.0 or ::) shown as loopback so the URL is connectable.
     pub fn url(&self) -> String {
-        format!("https://{}", self.addr)
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("https://{addr}")
     }
 
     /// The certificate (PEM) clients must trust.
