@@ -1,1 +1,115 @@
-fn main() {}
+//! `mycase`: the command-line MyCase client, a thin shell over `mycase-core`.
+//!
+//! This is the only crate that prints. It never prints entry content except in the
+//! commands that read the journal (`list`, `show`), never logs content, and keeps
+//! content out of error messages.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+mod commands;
+mod connect;
+mod output;
+mod passphrase;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mycase",
+    version,
+    about = "MyCase: a private, end-to-end encrypted incident journal"
+)]
+struct Cli {
+    /// Where this device's encrypted files live (default: $HOME/.mycase).
+    #[arg(long, env = "MYCASE_HOME", global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Set up a new journal with this as its first device.
+    Init(commands::init::Args),
+    /// Record a new entry (stays on this device until the next `mycase sync`).
+    #[command(visible_alias = "new")]
+    Add(commands::add::Args),
+    /// Add an amendment to an entry (the earlier text stays in its history).
+    #[command(visible_alias = "edit")]
+    Amend(commands::amend::Args),
+    /// Delete an entry (it can be restored).
+    #[command(visible_alias = "rm")]
+    Delete(commands::delete::Args),
+    /// Bring back a deleted entry.
+    Restore(commands::restore::Args),
+    /// List the journal's entries in timeline order.
+    #[command(visible_alias = "ls")]
+    List(commands::list::Args),
+    /// Show one entry in full.
+    Show(commands::show::Args),
+    /// Send and receive changes (or stay connected with --watch).
+    Sync(commands::sync::Args),
+    /// Add another device: shows a one-time code to type into it.
+    Pair(commands::pair::Args),
+    /// Set up this device by joining a journal with a pairing code.
+    Join(commands::join::Args),
+    /// List the devices that can read this journal.
+    Devices(commands::devices::Args),
+}
+
+fn home_dir(cli_home: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(home) = cli_home {
+        return Ok(home);
+    }
+    let base =
+        std::env::var_os("HOME").context("HOME is not set: give --home DIR or set MYCASE_HOME")?;
+    Ok(PathBuf::from(base).join(".mycase"))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let home = home_dir(cli.home)?;
+    match cli.command {
+        Command::Init(args) => commands::init::run(&home, args).await,
+        Command::Add(args) => commands::add::run(&home, args),
+        Command::Amend(args) => commands::amend::run(&home, args),
+        Command::Delete(args) => commands::delete::run(&home, args),
+        Command::Restore(args) => commands::restore::run(&home, args),
+        Command::List(args) => commands::list::run(&home, args),
+        Command::Show(args) => commands::show::run(&home, args),
+        Command::Sync(args) => commands::sync::run(&home, args).await,
+        Command::Pair(args) => commands::pair::run(&home, args).await,
+        Command::Join(args) => commands::join::run(&home, args).await,
+        Command::Devices(args) => commands::devices::run(&home, args).await,
+    }
+}
+
+fn main() -> ExitCode {
+    // Warnings only, and RUST_LOG is deliberately ignored: nothing may turn on
+    // verbose logging that could carry identifiers to a terminal or a log file.
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

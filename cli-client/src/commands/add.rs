@@ -1,0 +1,46 @@
+//! `mycase add`: a new entry, written locally (works offline).
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use super::fields;
+use crate::{connect, output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A short title.
+    #[arg(long, value_name = "T")]
+    title: Option<String>,
+    /// What happened. Omit it (or give `-`) to type it on standard input instead,
+    /// which keeps it out of the shell history.
+    #[arg(long, value_name = "X")]
+    text: Option<String>,
+    /// When it happened: "YYYY-MM-DD HH:MM", "YYYY-MM-DD", "YYYY-MM", or "START..END".
+    #[arg(long, value_name = "WHEN")]
+    occurred: Option<String>,
+    /// A category (repeat for several).
+    #[arg(long = "category", value_name = "C")]
+    categories: Vec<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(home: &Path, args: Args) -> Result<()> {
+    let text = fields::text(args.text, true)?;
+    let entry = fields::build(args.title, text, args.occurred.as_deref(), &args.categories)?;
+    let mut device = connect::open_device(home)?;
+    let id = device
+        .add_entry(entry)
+        .context("could not save the entry")?;
+    let id = hex::encode(id);
+    if args.json {
+        output::print_json(&json!({ "id": id }))
+    } else {
+        output::print_line(&format!(
+            "Saved entry {id} on this device. It will be sent to your other devices at the next `mycase sync`."
+        ))
+    }
+}

@@ -1,0 +1,58 @@
+//! `mycase amend`: an amendment; the earlier values stay in the entry's history.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde_json::json;
+
+use super::fields;
+use crate::{connect, output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The entry's id (at least 4 hex digits of it).
+    id: String,
+    /// The new text (`-` reads it from standard input).
+    #[arg(long, value_name = "X")]
+    text: Option<String>,
+    /// The new title.
+    #[arg(long, value_name = "T")]
+    title: Option<String>,
+    /// When it happened: "YYYY-MM-DD HH:MM", "YYYY-MM-DD", "YYYY-MM", or "START..END".
+    #[arg(long, value_name = "WHEN")]
+    occurred: Option<String>,
+    /// The categories (repeat for several; replaces the current ones).
+    #[arg(long = "category", value_name = "C")]
+    categories: Vec<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(home: &Path, args: Args) -> Result<()> {
+    let text = fields::text(args.text, false)?;
+    let entry = fields::build(args.title, text, args.occurred.as_deref(), &args.categories)?;
+    if entry.title.is_none()
+        && entry.text.is_none()
+        && entry.occurred_at.is_none()
+        && entry.categories.is_none()
+    {
+        bail!("nothing to change: give --text, --title, --occurred or --category");
+    }
+    let mut device = connect::open_device(home)?;
+    let id = device
+        .journal()
+        .resolve_entry_prefix(&args.id)
+        .context("which entry?")?;
+    device
+        .amend_entry(id, entry)
+        .context("could not save the amendment")?;
+    let id = hex::encode(id);
+    if args.json {
+        output::print_json(&json!({ "id": id, "amended": true }))
+    } else {
+        output::print_line(&format!(
+            "Amended entry {id} (the earlier version stays in its history). It will be sent at the next `mycase sync`."
+        ))
+    }
+}

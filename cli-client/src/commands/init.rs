@@ -1,0 +1,108 @@
+//! `mycase init`: a new account with this as its first device.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use mycase_core::crypto::passphrase::KdfParams;
+use mycase_core::device::is_initialised;
+use mycase_core::{Device, DeviceSetup};
+use serde_json::json;
+
+use crate::connect;
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The MyCase server (https://host:port).
+    #[arg(long, value_name = "URL")]
+    server: String,
+    /// The server's CA certificate (PEM), for a server with its own certificate authority.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// How this device is named in the device list (default: the computer's name).
+    #[arg(long, value_name = "NAME")]
+    device_name: Option<String>,
+    /// An invitation code, if the server asks for one.
+    #[arg(long, value_name = "CODE")]
+    invite: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(home: &Path, args: Args) -> Result<()> {
+    if is_initialised(home) {
+        bail!("MyCase is already set up in {}", home.display());
+    }
+    let ca_cert_pem = connect::read_ca(args.ca_cert.as_deref())?;
+    // Reach the server before creating anything, so a typo leaves nothing behind.
+    let transport = connect::connect(&args.server, ca_cert_pem.as_deref()).await?;
+    let passphrase = crate::passphrase::choose()?;
+    let home_existed = home.exists();
+    let setup = DeviceSetup {
+        server_url: args.server.clone(),
+        ca_cert_pem,
+        device_name: args
+            .device_name
+            .unwrap_or_else(connect::default_device_name),
+    };
+    let (mut device, kit) = Device::create(home, passphrase.as_bytes(), KdfParams::DEFAULT, setup)
+        .context("could not set up MyCase")?;
+    if let Err(e) = device.register(&transport, &kit, args.invite).await {
+        drop(device);
+        let cleanup = remove_created(home, home_existed);
+        let err = anyhow::Error::new(e)
+            .context("the server refused to register this account; nothing was kept");
+        return Err(match cleanup {
+            Ok(()) => err,
+            Err(c) => err.context(format!(
+                "and the new files in {} could not be removed: {c}",
+                home.display()
+            )),
+        });
+    }
+    let sync_error = device.sync(&transport).await.err();
+    let device_id = hex::encode(device.device_id());
+    let kit_text = kit.to_display();
+
+    if args.json {
+        output::print_json(&json!({
+            "account_created": true,
+            "device_id": device_id,
+            "recovery_kit": kit_text.as_str(),
+        }))?;
+    } else {
+        output::print_line(&format!(
+            "MyCase is set up on this device.\n\n\
+             Your recovery kit (shown only this once):\n\n    {}\n\n\
+             Write it down on paper, now, and keep it somewhere the abuser cannot find or reach.\n\
+             It is the only way back into your journal if you lose all your devices.\n\
+             Do not photograph it, email it or save it on this computer.",
+            kit_text.as_str()
+        ))?;
+    }
+    if let Some(e) = sync_error {
+        eprintln!(
+            "warning: the first sync failed ({:#}); run `mycase sync` later",
+            anyhow::Error::new(e)
+        );
+    }
+    Ok(())
+}
+
+/// Removes what `Device::create` made, so `init` can be run again.
+fn remove_created(home: &Path, home_existed: bool) -> std::io::Result<()> {
+    if home_existed {
+        let key_file = mycase_core::device::key_file_path(home);
+        if key_file.exists() {
+            std::fs::remove_file(key_file)?;
+        }
+        let store = home.join("store");
+        if store.exists() {
+            std::fs::remove_dir_all(store)?;
+        }
+        Ok(())
+    } else {
+        std::fs::remove_dir_all(home)
+    }
+}

@@ -1,0 +1,44 @@
+//! Opening the device and connecting to its server.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use mycase_core::store::file::FileStore;
+use mycase_core::transport::grpc::GrpcTransport;
+use mycase_core::Device;
+
+/// Unlocks the device in `home` with the passphrase (env or prompt).
+pub fn open_device(home: &Path) -> Result<Device<FileStore>> {
+    let passphrase = crate::passphrase::unlock()?;
+    Device::open(home, passphrase.as_bytes()).context("could not unlock MyCase")
+}
+
+/// Connects to the server this device syncs with, trusting its stored CA.
+pub async fn transport_for(device: &Device<FileStore>) -> Result<GrpcTransport> {
+    connect(device.server_url(), device.ca_cert_pem()).await
+}
+
+/// Connects to `url`, trusting `ca_pem` if given (else the system's roots).
+pub async fn connect(url: &str, ca_pem: Option<&str>) -> Result<GrpcTransport> {
+    GrpcTransport::connect(url, ca_pem)
+        .await
+        .context("could not connect to the MyCase server")
+}
+
+/// Reads a CA certificate (PEM) from `path`.
+pub fn read_ca(path: Option<&Path>) -> Result<Option<String>> {
+    path.map(|p| {
+        std::fs::read_to_string(p)
+            .with_context(|| format!("could not read the CA certificate {}", p.display()))
+    })
+    .transpose()
+}
+
+/// The default name of this device in the journal's device list.
+pub fn default_device_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "computer".to_string())
+}

@@ -1,0 +1,210 @@
+//! What the CLI prints: JSON shapes (serde) and the human-readable table.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use mycase_core::enrol::DeviceStatus;
+use mycase_core::journal::{occurred, EntryView, FieldValue};
+use serde::Serialize;
+use serde_json::Value;
+
+/// An entry as `list --json` and `show --json` print it.
+#[derive(Debug, Serialize)]
+pub struct EntryJson {
+    pub id: String,
+    pub title: Option<String>,
+    pub text: String,
+    pub occurred_at: Option<String>,
+    pub recorded_at: String,
+    pub categories: Vec<String>,
+    pub deleted: bool,
+    pub amended: bool,
+    pub created_by: String,
+    pub conflicts: Vec<ConflictJson>,
+}
+
+/// Concurrent values of one field that the survivor has not resolved.
+#[derive(Debug, Serialize)]
+pub struct ConflictJson {
+    pub field: &'static str,
+    pub shown: Value,
+    pub others: Vec<Value>,
+}
+
+/// A value of a field as JSON: strings for text fields and dates, an array for categories.
+pub fn field_value(v: &FieldValue) -> Value {
+    match v {
+        FieldValue::Title(s) | FieldValue::Text(s) => Value::String(s.clone()),
+        FieldValue::OccurredAt(o) => Value::String(occurred::display(o)),
+        FieldValue::Categories(c) => Value::Array(c.iter().cloned().map(Value::String).collect()),
+    }
+}
+
+/// A field value as one line of text, for the human-readable output.
+pub fn field_text(v: &FieldValue) -> String {
+    match v {
+        FieldValue::Title(s) | FieldValue::Text(s) => s.clone(),
+        FieldValue::OccurredAt(o) => occurred::display(o),
+        FieldValue::Categories(c) => c.join(", "),
+    }
+}
+
+impl EntryJson {
+    pub fn from_view(e: &EntryView) -> Self {
+        EntryJson {
+            id: hex::encode(e.id),
+            title: e.title.clone(),
+            text: e.text.clone(),
+            occurred_at: e.occurred_at.as_ref().map(occurred::display),
+            recorded_at: rfc3339(e.recorded_at_ms),
+            categories: e.categories.clone(),
+            deleted: e.deleted,
+            amended: e.amended,
+            created_by: hex::encode(e.created_by),
+            conflicts: e
+                .conflicts
+                .iter()
+                .map(|c| ConflictJson {
+                    field: c.field.as_str(),
+                    shown: field_value(&c.shown),
+                    others: c.others.iter().map(|o| field_value(&o.value)).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A device as `devices --json` prints it.
+#[derive(Debug, Serialize)]
+pub struct DeviceJson {
+    pub device_id: String,
+    pub name: Option<String>,
+    pub added_at: Option<String>,
+    pub registered_at: Option<String>,
+    pub this_device: bool,
+    pub trusted: bool,
+    pub on_server: bool,
+    pub revoked: bool,
+}
+
+impl DeviceJson {
+    pub fn from_status(d: &DeviceStatus) -> Self {
+        DeviceJson {
+            device_id: hex::encode(d.device_id),
+            name: d.name.clone(),
+            added_at: d.added_at_ms.map(rfc3339),
+            registered_at: d
+                .registered_at_unix
+                .and_then(|s| i64::try_from(s).ok())
+                .map(|s| rfc3339(s.saturating_mul(1000))),
+            this_device: d.this_device,
+            trusted: d.trusted,
+            on_server: d.on_server,
+            revoked: d.revoked,
+        }
+    }
+}
+
+/// Unix milliseconds as RFC 3339 in UTC (`2026-03-14T21:30:00.000Z`).
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// Unix milliseconds as a short local-free form for tables (`2026-03-14 21:30 UTC`).
+pub fn short_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// Prints one JSON value on one line and flushes, so a reader sees it at once.
+pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    let line = serde_json::to_string(value).context("could not encode the output as JSON")?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").context("could not write to standard output")?;
+    out.flush().context("could not write to standard output")?;
+    Ok(())
+}
+
+/// Prints a line of text and flushes.
+pub fn print_line(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").context("could not write to standard output")?;
+    out.flush().context("could not write to standard output")?;
+    Ok(())
+}
+
+/// Renders rows as a left-aligned table with a header, padding by characters.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let render = |cells: &mut dyn Iterator<Item = &str>| -> String {
+        let mut line = String::new();
+        for (i, cell) in cells.enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            let w = widths.get(i).copied().unwrap_or(0);
+            let pad = w.saturating_sub(cell.chars().count());
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        line.trim_end().to_string()
+    };
+    let mut out = render(&mut header.iter().copied());
+    for row in rows {
+        out.push('\n');
+        out.push_str(&render(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
+
+/// Cuts `s` to at most `max` characters (adding `…`), on one line.
+pub fn truncate(s: &str, max: usize) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let mut cut: String = one_line.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let t = table(
+            &["id", "title"],
+            &[
+                vec!["abcd".into(), "x".into()],
+                vec!["e".into(), "yy".into()],
+            ],
+        );
+        assert_eq!(t, "id    title\nabcd  x\ne     yy");
+    }
+
+    #[test]
+    fn truncate_keeps_one_line() {
+        assert_eq!(truncate("a\nb", 10), "a b");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn rfc3339_is_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+    }
+}
