@@ -9,6 +9,12 @@ use mycase_core::Device;
 
 /// Unlocks the device in `home` with the passphrase (env or prompt).
 pub fn open_device(home: &Path) -> Result<Device<FileStore>> {
+    if !mycase_core::device::is_initialised(home) {
+        anyhow::bail!(
+            "MyCase is not set up in {} (run `mycase init` or `mycase join`)",
+            home.display()
+        );
+    }
     let passphrase = crate::passphrase::unlock()?;
     Device::open(home, passphrase.as_bytes()).context("could not unlock MyCase")
 }

@@ -41,11 +41,6 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
         .iter()
         .map(|e| {
             vec![
-                if e.conflicts.is_empty() {
-                    String::new()
-                } else {
-                    "⚠".to_string()
-                },
                 mycase_core::ids::id_short(&e.id),
                 e.occurred_at
                     .as_ref()
@@ -53,10 +48,15 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
                     .unwrap_or_else(|| "-".to_string()),
                 output::truncate(e.title.as_deref().unwrap_or("(no title)"), 40),
                 output::truncate(&e.categories.join(", "), 30),
+                if e.conflicts.is_empty() {
+                    String::new()
+                } else {
+                    "⚠".to_string()
+                },
             ]
         })
         .collect();
-    let mut text = output::table(&["", "id", "occurred", "title", "categories"], &rows);
+    let mut text = output::table(&["id", "occurred", "title", "categories", ""], &rows);
     if entries.iter().any(|e| !e.conflicts.is_empty()) {
         text.push_str(
             "\n\n⚠ = changed on two devices at once; `mycase show ID` shows both versions.",

@@ -65,8 +65,11 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     out.push_str(&entry.text);
     for c in &entry.conflicts {
         out.push_str(&format!(
-            "\n\n⚠ The {} was changed on two devices at the same time. Shown:\n    {}\n  Also written:",
-            c.field.as_str().replace('_', " "),
+            "\n\n⚠ The {} changed on two devices at the same time. Shown:\n    {}\n  Also written:",
+            match c.field.as_str() {
+                "occurred_at" => "date",
+                other => other,
+            },
             field_text(&c.shown)
         ));
         for o in &c.others {
