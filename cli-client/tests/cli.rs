@@ -20,14 +20,30 @@ struct Server {
 
 async fn start_server() -> Server {
     let data = tempfile::tempdir().unwrap();
-    let running = mycase_server::start({
-        let mut c = mycase_server::ServerConfig::new(data.path());
-        c.listen = "127.0.0.1:0".parse().unwrap();
+    let running = start_at(data.path(), "127.0.0.1:0".parse().unwrap()).await;
+    Server { running, data }
+}
+
+async fn start_at(data: &Path, listen: std::net::SocketAddr) -> mycase_server::RunningServer {
+    mycase_server::start({
+        let mut c = mycase_server::ServerConfig::new(data);
+        c.listen = listen;
         c
     })
     .await
-    .unwrap();
-    Server { running, data }
+    .unwrap()
+}
+
+/// Reads rounds from a `sync --watch --json` until one pulled something.
+async fn until_pulled(mut reader: BufReader<ChildStdout>) -> BufReader<ChildStdout> {
+    loop {
+        let (line, rest) = next_line(reader).await;
+        reader = rest;
+        let round: Value = serde_json::from_str(&line).unwrap();
+        if round["pulled"].as_u64().unwrap() >= 1 {
+            return reader;
+        }
+    }
 }
 
 fn command(home: &Path, pass: &str, args: &[&str]) -> Command {
@@ -278,7 +294,7 @@ async fn init_add_pair_join_conflict_watch() {
 
     // sync --watch on B sees A's new entry as soon as A syncs.
     let (mut watcher, reader) = spawn(&b, &["sync", "--watch", "--json"]);
-    let (first, mut reader) = next_line(reader).await;
+    let (first, reader) = next_line(reader).await;
     let first: Value = serde_json::from_str(&first).unwrap();
     assert!(first["pulled"].is_u64() && first["pushed"].is_u64());
     ok(
@@ -287,14 +303,20 @@ async fn init_add_pair_join_conflict_watch() {
     )
     .await;
     ok(&a, &["sync"]).await;
-    loop {
-        let (line, rest) = next_line(reader).await;
-        reader = rest;
-        let round: Value = serde_json::from_str(&line).unwrap();
-        if round["pulled"].as_u64().unwrap() >= 1 {
-            break;
-        }
-    }
+    let reader = until_pulled(reader).await;
+
+    // The watcher survives a server restart: it reconnects and keeps applying.
+    let mut server = server;
+    let addr = server.running.addr();
+    server.running.shutdown().await.unwrap();
+    server.running = start_at(server.data.path(), addr).await;
+    ok(
+        &a,
+        &["add", "--title", "Text", "--text", "He sent a threat."],
+    )
+    .await;
+    ok(&a, &["sync"]).await;
+    let _reader = until_pulled(reader).await;
     // SIGTERM ends it cleanly.
     let status = Command::new("kill")
         .arg("-TERM")
@@ -310,7 +332,7 @@ async fn init_add_pair_join_conflict_watch() {
     .expect("watch did not stop on SIGTERM")
     .unwrap();
     assert!(exit.success(), "watch exited with {exit}");
-    assert_eq!(entries(&ok_json(&b, &["list", "--json"]).await).len(), 2);
+    assert_eq!(entries(&ok_json(&b, &["list", "--json"]).await).len(), 3);
 
     // Nothing readable at rest: not on either device, not on the server.
     server.running.shutdown().await.unwrap();

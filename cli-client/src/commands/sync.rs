@@ -1,12 +1,24 @@
 //! `mycase sync`: one round, or `--watch` to stay connected until interrupted.
+//!
+//! With `--watch`, a lost connection (or a server restart) is retried with a growing
+//! pause; a sync that found something wrong (tampering, rollback, a revoked device)
+//! ends the command, since retrying cannot fix it.
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
+use mycase_core::store::file::FileStore;
 use mycase_core::sync::SyncReport;
+use mycase_core::transport::TransportError;
+use mycase_core::{Device, DeviceError};
 use serde_json::json;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::{connect, output};
+
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const MAX_RETRY: Duration = Duration::from_secs(60);
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,36 +50,99 @@ fn report(r: &SyncReport, json: bool) -> Result<()> {
 
 pub async fn run(home: &Path, args: Args) -> Result<()> {
     let mut device = connect::open_device(home)?;
-    let transport = connect::transport_for(&device).await?;
     if !args.watch {
+        let transport = connect::transport_for(&device).await?;
         let r = device.sync(&transport).await.context("sync failed")?;
         return report(&r, args.json);
     }
+    watch(&mut device, args.json).await
+}
 
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("could not listen for SIGTERM")?;
-    let mut print_error: Option<anyhow::Error> = None;
-    let json = args.json;
+/// Worth retrying: the network or the server's availability, not what it sent.
+fn retryable(e: &DeviceError) -> bool {
+    use tonic::Code;
+    match e {
+        DeviceError::Transport(TransportError::Connect(_)) => true,
+        DeviceError::Transport(TransportError::Status { code, .. }) => matches!(
+            code,
+            Code::Unavailable
+                | Code::DeadlineExceeded
+                | Code::Cancelled
+                | Code::Unknown
+                | Code::Internal
+                | Code::Unauthenticated
+                | Code::ResourceExhausted
+                | Code::Aborted
+        ),
+        _ => false,
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn stop_signal(sigterm: &mut Signal) {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = sigterm.recv() => {}
+    }
+}
+
+async fn watch(device: &mut Device<FileStore>, json: bool) -> Result<()> {
+    let mut sigterm = signal(SignalKind::terminate()).context("could not listen for SIGTERM")?;
     if !json {
         eprintln!("Watching for changes from your other devices; press Ctrl-C to stop.");
     }
-    let watched = tokio::select! {
-        r = device.watch(&transport, |r| {
-            if print_error.is_none() {
-                print_error = report(r, json).err();
-            }
-        }) => Some(r),
-        _ = tokio::signal::ctrl_c() => None,
-        _ = sigterm.recv() => None,
-    };
-    if let Some(e) = print_error {
-        return Err(e);
-    }
-    match watched {
-        None => Ok(()),
-        Some(Ok(())) => {
-            anyhow::bail!("the server closed the connection; run `mycase sync --watch` again")
+    let mut pause = FIRST_RETRY;
+    loop {
+        let mut print_error: Option<anyhow::Error> = None;
+        let mut rounds = 0u64;
+        let attempt = async {
+            let transport = connect::transport_for(device).await?;
+            device
+                .watch(&transport, |r| {
+                    rounds += 1;
+                    if print_error.is_none() {
+                        print_error = report(r, json).err();
+                    }
+                })
+                .await
+                .map_err(anyhow::Error::new)
+        };
+        let outcome = tokio::select! {
+            r = attempt => r,
+            _ = stop_signal(&mut sigterm) => return Ok(()),
+        };
+        if let Some(e) = print_error {
+            return Err(e);
         }
-        Some(Err(e)) => Err(anyhow::Error::new(e).context("sync failed")),
+        if rounds > 0 {
+            pause = FIRST_RETRY;
+        }
+        match outcome {
+            Ok(()) => eprintln!(
+                "The server closed the connection; reconnecting in {}s.",
+                pause.as_secs()
+            ),
+            Err(e) => {
+                let transient = e
+                    .downcast_ref::<DeviceError>()
+                    .map(retryable)
+                    .unwrap_or_else(|| {
+                        e.chain()
+                            .any(|c| c.downcast_ref::<TransportError>().is_some())
+                    });
+                if !transient {
+                    return Err(e.context("sync failed"));
+                }
+                eprintln!(
+                    "warning: lost the connection ({e:#}); retrying in {}s.",
+                    pause.as_secs()
+                );
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop_signal(&mut sigterm) => return Ok(()),
+        }
+        pause = (pause * 2).min(MAX_RETRY);
     }
 }
