@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use mycase_core::crypto::passphrase::KdfParams;
 use mycase_core::device::is_initialised;
 use mycase_core::{Device, DeviceSetup};
@@ -46,8 +46,18 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
             .device_name
             .unwrap_or_else(connect::default_device_name),
     };
-    let (mut device, kit) = Device::create(home, passphrase.as_bytes(), KdfParams::DEFAULT, setup)
-        .context("could not set up MyCase")?;
+    let (mut device, kit) =
+        match Device::create(home, passphrase.as_bytes(), KdfParams::DEFAULT, setup) {
+            Ok(created) => created,
+            Err(e) => {
+                // Best effort: a half-made home would block the next `init`.
+                // (Never when another `init` got there first: that home is not ours.)
+                if !matches!(e, mycase_core::DeviceError::AlreadyInitialised(_)) {
+                    let _ = remove_created(home, home_existed);
+                }
+                return Err(anyhow::Error::new(e).context("could not set up MyCase"));
+            }
+        };
     if let Err(e) = device.register(&transport, &kit, args.invite).await {
         drop(device);
         let cleanup = remove_created(home, home_existed);
