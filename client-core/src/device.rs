@@ -11,7 +11,7 @@ use mycase_proto::wire::register_message;
 use prost::Message;
 use zeroize::Zeroizing;
 
-use crate::crypto::aead::xchacha_seal;
+use crate::crypto::aead::{xchacha_open, xchacha_seal};
 use crate::crypto::passphrase::KdfParams;
 use crate::ids::{new_id, AccountId, DeviceId, EntryId};
 use crate::journal::{hlc, ops, Journal, JournalError, OpId};
@@ -428,11 +428,28 @@ pub(crate) fn decode_operation(
     Operation::decode(bytes.as_slice()).map_err(|_| DeviceError::BadOperation)
 }
 
+const RECOVERY_BLOB_AD: &[u8] = b"mycase/v1/recovery-blob";
+
 /// The vault keys, sealed for the server under the recovery kit's wrap key.
-fn seal_recovery_blob(kit: &RecoveryKit, account_id: &AccountId, keyring: &Keyring) -> Vec<u8> {
+pub fn seal_recovery_blob(kit: &RecoveryKit, account_id: &AccountId, keyring: &Keyring) -> Vec<u8> {
     let bundle = PairingGrant { account_id: account_id.to_vec(), keyring: keyring.to_proto(), ..Default::default() };
     let plain = Zeroizing::new(bundle.encode_to_vec());
-    let ad = [b"mycase/v1/recovery-blob".as_slice(), account_id].concat();
+    let ad = [RECOVERY_BLOB_AD, account_id].concat();
     let (nonce, ct) = xchacha_seal(&kit.wrap_key(), &ad, &plain);
     [nonce.as_slice(), &ct].concat()
+}
+
+/// Opens a recovery blob with the kit: the account's keyring.
+pub fn open_recovery_blob(kit: &RecoveryKit, account_id: &AccountId, blob: &[u8]) -> Result<Keyring, DeviceError> {
+    if blob.len() < 24 {
+        return Err(KeyError::BadRecoveryKit.into());
+    }
+    let (nonce, ct) = blob.split_at(24);
+    let ad = [RECOVERY_BLOB_AD, account_id].concat();
+    let plain = xchacha_open(&kit.wrap_key(), nonce, &ad, ct).map_err(|_| KeyError::BadRecoveryKit)?;
+    let mut bundle = PairingGrant::decode(plain.as_slice()).map_err(|_| KeyError::BadRecoveryKit)?;
+    if bundle.account_id != account_id {
+        return Err(KeyError::BadRecoveryKit.into());
+    }
+    Ok(Keyring::from_proto(&mut bundle.keyring)?)
 }
