@@ -87,7 +87,9 @@ pub struct Device<S: LocalStore> {
 
 impl<S: LocalStore> std::fmt::Debug for Device<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Device").field("journal", &self.journal).finish_non_exhaustive()
+        f.debug_struct("Device")
+            .field("journal", &self.journal)
+            .finish_non_exhaustive()
     }
 }
 
@@ -206,7 +208,11 @@ impl<S: LocalStore> Device<S> {
     pub fn create_in(store: S, setup: DeviceSetup) -> Result<(Self, RecoveryKit), DeviceError> {
         let keys = DeviceKeys::generate();
         let device_id = new_id();
-        let anchor = TrustAnchor { device_id, sign_public_key: keys.sign_public(), dh_public_key: keys.dh_public() };
+        let anchor = TrustAnchor {
+            device_id,
+            sign_public_key: keys.sign_public(),
+            dh_public_key: keys.dh_public(),
+        };
         let secrets = DeviceSecrets {
             account_id: new_id(),
             device_id,
@@ -219,7 +225,12 @@ impl<S: LocalStore> Device<S> {
         };
         let mut device = Device::from_parts(secrets, store)?;
         // The journal's roster starts with the founding device, in its own log.
-        let me = ops::device_added(device_id, device.secrets.keys.sign_public(), device.secrets.keys.dh_public(), &setup.device_name);
+        let me = ops::device_added(
+            device_id,
+            device.secrets.keys.sign_public(),
+            device.secrets.keys.dh_public(),
+            &setup.device_name,
+        );
         device.commit(vec![me])?;
         Ok((device, RecoveryKit::generate()))
     }
@@ -230,10 +241,21 @@ impl<S: LocalStore> Device<S> {
         for (device, log) in store.logs() {
             for record in log {
                 let op = decode_operation(&secrets.account_id, &secrets.keyring, record)?;
-                journal.insert(OpId { device: *device, idx: record.idx }, op);
+                journal.insert(
+                    OpId {
+                        device: *device,
+                        idx: record.idx,
+                    },
+                    op,
+                );
             }
         }
-        Ok(Device { secrets, key_file: None, store, journal })
+        Ok(Device {
+            secrets,
+            key_file: None,
+            store,
+            journal,
+        })
     }
 
     pub(crate) fn persist_secrets(&self) -> Result<(), DeviceError> {
@@ -308,13 +330,22 @@ impl<S: LocalStore> Device<S> {
             last_hlc = clock;
             let op = ops::operation(clock, deps.to_proto(), now, body);
             let bytes = Zeroizing::new(op.encode_to_vec());
-            let mut record = seal_record(&self.secrets.account_id, &me, &head, &self.secrets.keyring, &bytes)?;
+            let mut record = seal_record(
+                &self.secrets.account_id,
+                &me,
+                &head,
+                &self.secrets.keyring,
+                &bytes,
+            )?;
             if (i + 1) % MAX_RECORDS_PER_SIGNATURE == 0 || i + 1 == count {
                 sign_record(&self.secrets.keys, &self.secrets.account_id, &mut record);
             }
             head = Head::after(&self.secrets.account_id, &record);
             deps.set(me, head.idx);
-            let id = OpId { device: me, idx: head.idx };
+            let id = OpId {
+                device: me,
+                idx: head.idx,
+            };
             ids.push(id);
             pending.push((id, op));
             records.push(record);
@@ -362,9 +393,16 @@ impl<S: LocalStore> Device<S> {
     pub async fn authenticate<T: Transport>(&self, transport: &T) -> Result<(), DeviceError> {
         let device_id = self.secrets.device_id.to_vec();
         let challenge = transport.challenge(device_id.clone()).await?;
-        let signature = self.secrets.keys.sign(&mycase_proto::wire::auth_message(&device_id, &challenge));
+        let signature = self
+            .secrets
+            .keys
+            .sign(&mycase_proto::wire::auth_message(&device_id, &challenge));
         let resp = transport
-            .authenticate(mycase_proto::v1::AuthenticateRequest { device_id, challenge, signature: signature.to_vec() })
+            .authenticate(mycase_proto::v1::AuthenticateRequest {
+                device_id,
+                challenge,
+                signature: signature.to_vec(),
+            })
             .await?;
         if resp.account_id != self.secrets.account_id {
             return Err(DeviceError::WrongAccount);
@@ -432,7 +470,11 @@ const RECOVERY_BLOB_AD: &[u8] = b"mycase/v1/recovery-blob";
 
 /// The vault keys, sealed for the server under the recovery kit's wrap key.
 pub fn seal_recovery_blob(kit: &RecoveryKit, account_id: &AccountId, keyring: &Keyring) -> Vec<u8> {
-    let bundle = PairingGrant { account_id: account_id.to_vec(), keyring: keyring.to_proto(), ..Default::default() };
+    let bundle = PairingGrant {
+        account_id: account_id.to_vec(),
+        keyring: keyring.to_proto(),
+        ..Default::default()
+    };
     let plain = Zeroizing::new(bundle.encode_to_vec());
     let ad = [RECOVERY_BLOB_AD, account_id].concat();
     let (nonce, ct) = xchacha_seal(&kit.wrap_key(), &ad, &plain);
@@ -440,14 +482,20 @@ pub fn seal_recovery_blob(kit: &RecoveryKit, account_id: &AccountId, keyring: &K
 }
 
 /// Opens a recovery blob with the kit: the account's keyring.
-pub fn open_recovery_blob(kit: &RecoveryKit, account_id: &AccountId, blob: &[u8]) -> Result<Keyring, DeviceError> {
+pub fn open_recovery_blob(
+    kit: &RecoveryKit,
+    account_id: &AccountId,
+    blob: &[u8],
+) -> Result<Keyring, DeviceError> {
     if blob.len() < 24 {
         return Err(KeyError::BadRecoveryKit.into());
     }
     let (nonce, ct) = blob.split_at(24);
     let ad = [RECOVERY_BLOB_AD, account_id].concat();
-    let plain = xchacha_open(&kit.wrap_key(), nonce, &ad, ct).map_err(|_| KeyError::BadRecoveryKit)?;
-    let mut bundle = PairingGrant::decode(plain.as_slice()).map_err(|_| KeyError::BadRecoveryKit)?;
+    let plain =
+        xchacha_open(&kit.wrap_key(), nonce, &ad, ct).map_err(|_| KeyError::BadRecoveryKit)?;
+    let mut bundle =
+        PairingGrant::decode(plain.as_slice()).map_err(|_| KeyError::BadRecoveryKit)?;
     if bundle.account_id != account_id {
         return Err(KeyError::BadRecoveryKit.into());
     }

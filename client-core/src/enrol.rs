@@ -46,9 +46,15 @@ pub struct DeviceStatus {
 
 impl<S: LocalStore> Device<S> {
     /// Opens a pairing slot on the server for `code`. Show the code only after this.
-    pub async fn begin_pairing<T: Transport>(&self, transport: &T, code: &PairingCode) -> Result<(), DeviceError> {
+    pub async fn begin_pairing<T: Transport>(
+        &self,
+        transport: &T,
+        code: &PairingCode,
+    ) -> Result<(), DeviceError> {
         self.authenticate(transport).await?;
-        transport.open_pairing(code.pairing_id().to_vec(), PAIRING_TTL.as_secs() as u32).await?;
+        transport
+            .open_pairing(code.pairing_id().to_vec(), PAIRING_TTL.as_secs() as u32)
+            .await?;
         Ok(())
     }
 
@@ -73,12 +79,31 @@ impl<S: LocalStore> Device<S> {
         };
         let join = open_join(code, &sealed)?;
         let device_id = id_from_slice(&join.device_id).ok_or(PairingError::JoinTampered)?;
-        let sign: [u8; 32] = join.sign_public_key.as_slice().try_into().map_err(|_| PairingError::JoinTampered)?;
-        let dh: [u8; 32] = join.dh_public_key.as_slice().try_into().map_err(|_| PairingError::JoinTampered)?;
+        let sign: [u8; 32] = join
+            .sign_public_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| PairingError::JoinTampered)?;
+        let dh: [u8; 32] = join
+            .dh_public_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| PairingError::JoinTampered)?;
 
-        self.commit(vec![ops::device_added(device_id, sign, dh, &join.device_name)])?;
+        self.commit(vec![ops::device_added(
+            device_id,
+            sign,
+            dh,
+            &join.device_name,
+        )])?;
         self.sync_round(transport).await?;
-        transport.add_device(join.device_id.clone(), join.sign_public_key.clone(), join.dh_public_key.clone()).await?;
+        transport
+            .add_device(
+                join.device_id.clone(),
+                join.sign_public_key.clone(),
+                join.dh_public_key.clone(),
+            )
+            .await?;
 
         let mut roster: Vec<TrustAnchor> = self.secrets.trust_anchors.clone();
         for d in self.journal.devices() {
@@ -98,11 +123,17 @@ impl<S: LocalStore> Device<S> {
         };
         let sealed_grant = seal_grant(code, &join, &grant)?;
         transport.complete_pairing(pairing_id, sealed_grant).await?;
-        Ok(PairedDevice { device_id, name: join.device_name })
+        Ok(PairedDevice {
+            device_id,
+            name: join.device_name,
+        })
     }
 
     /// The account's devices: the journal's roster joined with the server's list.
-    pub async fn devices<T: Transport>(&self, transport: &T) -> Result<Vec<DeviceStatus>, DeviceError> {
+    pub async fn devices<T: Transport>(
+        &self,
+        transport: &T,
+    ) -> Result<Vec<DeviceStatus>, DeviceError> {
         self.authenticate(transport).await?;
         let on_server = transport.list_devices().await?;
         let roster = self.journal.devices();
@@ -123,7 +154,9 @@ impl<S: LocalStore> Device<S> {
             })
             .collect();
         for s in &on_server {
-            let Some(id) = id_from_slice(&s.device_id) else { continue };
+            let Some(id) = id_from_slice(&s.device_id) else {
+                continue;
+            };
             if roster.iter().any(|d| d.device_id == id) {
                 continue;
             }
@@ -159,7 +192,9 @@ pub async fn request_grant<T: Transport>(
         device_name: setup.device_name.clone(),
     };
     let pairing_id = code.pairing_id().to_vec();
-    transport.submit_join(pairing_id.clone(), seal_join(code, &join)).await?;
+    transport
+        .submit_join(pairing_id.clone(), seal_join(code, &join))
+        .await?;
     let sealed = loop {
         let sealed = transport.await_pairing(pairing_id.clone()).await?;
         if !sealed.is_empty() {
@@ -181,7 +216,11 @@ pub async fn request_grant<T: Transport>(
     if !anchors.iter().any(|a| a.device_id == inviter) {
         return Err(PairingError::Malformed.into());
     }
-    anchors.push(TrustAnchor { device_id, sign_public_key: keys.sign_public(), dh_public_key: keys.dh_public() });
+    anchors.push(TrustAnchor {
+        device_id,
+        sign_public_key: keys.sign_public(),
+        dh_public_key: keys.dh_public(),
+    });
     let keyring = Keyring::from_proto(&mut grant.keyring)?;
     Ok(DeviceSecrets {
         account_id,

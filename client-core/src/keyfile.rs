@@ -113,14 +113,19 @@ impl UnlockedKeyFile {
             sign_secret_key: secrets.keys.sign_seed().to_vec(),
             dh_secret_key: secrets.keys.dh_secret_bytes().to_vec(),
             keyring: secrets.keyring.to_proto(),
-            trust_anchors: secrets.trust_anchors.iter().map(TrustAnchor::to_proto).collect(),
+            trust_anchors: secrets
+                .trust_anchors
+                .iter()
+                .map(TrustAnchor::to_proto)
+                .collect(),
             server_url: secrets.server_url.clone(),
             ca_cert_pem: secrets.ca_cert_pem.clone().unwrap_or_default(),
             device_name: secrets.device_name.clone(),
         };
         let plain = Zeroizing::new(inner.encode_to_vec());
         wipe_proto(&mut inner);
-        let (nonce, ciphertext) = xchacha_seal(&self.kek, &header_ad(&self.params, &self.salt), &plain);
+        let (nonce, ciphertext) =
+            xchacha_seal(&self.kek, &header_ad(&self.params, &self.salt), &plain);
         KeyFileEnvelope {
             format_version: FORMAT_VERSION,
             argon2_memory_kib: self.params.memory_kib,
@@ -144,11 +149,21 @@ impl UnlockedKeyFile {
             iterations: env.argon2_iterations,
             parallelism: env.argon2_parallelism,
         };
-        let salt: [u8; SALT_LEN] = env.salt.as_slice().try_into().map_err(|_| KeyFileError::Malformed)?;
+        let salt: [u8; SALT_LEN] = env
+            .salt
+            .as_slice()
+            .try_into()
+            .map_err(|_| KeyFileError::Malformed)?;
         let kek = argon2id_kek(passphrase, &salt, params)?;
-        let plain = xchacha_open(&kek, &env.nonce, &header_ad(&params, &salt), &env.ciphertext)
-            .map_err(|_| KeyFileError::WrongPassphrase)?;
-        let mut inner = DeviceSecretsProto::decode(plain.as_slice()).map_err(|_| KeyFileError::Malformed)?;
+        let plain = xchacha_open(
+            &kek,
+            &env.nonce,
+            &header_ad(&params, &salt),
+            &env.ciphertext,
+        )
+        .map_err(|_| KeyFileError::WrongPassphrase)?;
+        let mut inner =
+            DeviceSecretsProto::decode(plain.as_slice()).map_err(|_| KeyFileError::Malformed)?;
         let secrets = secrets_from_proto(&mut inner);
         wipe_proto(&mut inner);
         Ok((UnlockedKeyFile { kek, salt, params }, secrets?))
@@ -203,7 +218,11 @@ mod tests {
 
     fn sample() -> DeviceSecrets {
         let keys = DeviceKeys::generate();
-        let anchor = TrustAnchor { device_id: [2; 16], sign_public_key: keys.sign_public(), dh_public_key: keys.dh_public() };
+        let anchor = TrustAnchor {
+            device_id: [2; 16],
+            sign_public_key: keys.sign_public(),
+            dh_public_key: keys.dh_public(),
+        };
         DeviceSecrets {
             account_id: [1; 16],
             device_id: [2; 16],
@@ -224,10 +243,19 @@ mod tests {
         let (_, back) = UnlockedKeyFile::open(&bytes, b"pass phrase").unwrap();
         assert_eq!(back.account_id, s.account_id);
         assert_eq!(back.keys.sign_public(), s.keys.sign_public());
-        assert_eq!(back.keyring.current().unwrap().1.as_bytes(), s.keyring.current().unwrap().1.as_bytes());
+        assert_eq!(
+            back.keyring.current().unwrap().1.as_bytes(),
+            s.keyring.current().unwrap().1.as_bytes()
+        );
         assert_eq!(back.trust_anchors, s.trust_anchors);
-        assert!(matches!(UnlockedKeyFile::open(&bytes, b"pass phrasf"), Err(KeyFileError::WrongPassphrase)));
-        assert!(matches!(UnlockedKeyFile::open(&bytes[..10], b"pass phrase"), Err(KeyFileError::Malformed)));
+        assert!(matches!(
+            UnlockedKeyFile::open(&bytes, b"pass phrasf"),
+            Err(KeyFileError::WrongPassphrase)
+        ));
+        assert!(matches!(
+            UnlockedKeyFile::open(&bytes[..10], b"pass phrase"),
+            Err(KeyFileError::Malformed)
+        ));
     }
 
     #[test]
@@ -237,13 +265,18 @@ mod tests {
         let mut env = KeyFileEnvelope::decode(unlocked.seal(&s).as_slice()).unwrap();
         env.argon2_memory_kib = 8;
         let r = UnlockedKeyFile::open(&env.encode_to_vec(), b"pw");
-        assert!(matches!(r, Err(KeyFileError::Passphrase(PassphraseError::WeakParameters))));
+        assert!(matches!(
+            r,
+            Err(KeyFileError::Passphrase(PassphraseError::WeakParameters))
+        ));
     }
 
     #[test]
     fn secrets_are_not_in_the_file() {
         let s = sample();
-        let bytes = UnlockedKeyFile::create(b"pw", KdfParams::MINIMUM).unwrap().seal(&s);
+        let bytes = UnlockedKeyFile::create(b"pw", KdfParams::MINIMUM)
+            .unwrap()
+            .seal(&s);
         let seed = s.keys.sign_seed();
         assert!(!bytes.windows(32).any(|w| w == seed.as_slice()));
         assert!(!bytes.windows(6).any(|w| w == b"laptop"));

@@ -96,7 +96,11 @@ impl Keyring {
     }
 
     pub fn current(&self) -> Result<(u32, &VaultKey), KeyError> {
-        self.keys.iter().next_back().map(|(e, k)| (*e, k)).ok_or(KeyError::EmptyKeyring)
+        self.keys
+            .iter()
+            .next_back()
+            .map(|(e, k)| (*e, k))
+            .ok_or(KeyError::EmptyKeyring)
     }
 
     pub fn get(&self, epoch: u32) -> Result<&VaultKey, KeyError> {
@@ -110,14 +114,24 @@ impl Keyring {
     /// For sealing into a key file or a pairing grant. The caller must not keep the
     /// protobuf messages longer than needed (their `Drop` does not zeroize).
     pub fn to_proto(&self) -> Vec<EpochKey> {
-        self.keys.iter().map(|(e, k)| EpochKey { epoch: *e, key: k.as_bytes().to_vec() }).collect()
+        self.keys
+            .iter()
+            .map(|(e, k)| EpochKey {
+                epoch: *e,
+                key: k.as_bytes().to_vec(),
+            })
+            .collect()
     }
 
     /// Reads keys from protobuf, wiping the protobuf copies.
     pub fn from_proto(entries: &mut [EpochKey]) -> Result<Self, KeyError> {
         let mut keys = BTreeMap::new();
         for e in entries.iter_mut() {
-            let bytes: [u8; 32] = e.key.as_slice().try_into().map_err(|_| KeyError::BadLength)?;
+            let bytes: [u8; 32] = e
+                .key
+                .as_slice()
+                .try_into()
+                .map_err(|_| KeyError::BadLength)?;
             e.key.zeroize();
             keys.insert(e.epoch, VaultKey::from_bytes(bytes));
         }
@@ -147,7 +161,10 @@ impl DeviceKeys {
     pub fn from_bytes(sign_seed: &[u8], dh_secret: &[u8]) -> Result<Self, KeyError> {
         let mut seed: [u8; 32] = sign_seed.try_into().map_err(|_| KeyError::BadLength)?;
         let mut dh: [u8; 32] = dh_secret.try_into().map_err(|_| KeyError::BadLength)?;
-        let keys = DeviceKeys { signing: SigningKey::from_bytes(&seed), dh: StaticSecret::from(dh) };
+        let keys = DeviceKeys {
+            signing: SigningKey::from_bytes(&seed),
+            dh: StaticSecret::from(dh),
+        };
         seed.zeroize();
         dh.zeroize();
         Ok(keys)
@@ -201,7 +218,9 @@ impl RecoveryKit {
     const CHECK_LEN: usize = 2;
 
     pub fn generate() -> Self {
-        RecoveryKit { secret: Zeroizing::new(random_bytes::<32>()) }
+        RecoveryKit {
+            secret: Zeroizing::new(random_bytes::<32>()),
+        }
     }
 
     /// The kit as people copy it: base32 in groups of four, with a 16-bit check so
@@ -227,7 +246,11 @@ impl RecoveryKit {
                 .map(|c| c.to_ascii_uppercase())
                 .collect(),
         );
-        let raw = Zeroizing::new(BASE32_NOPAD.decode(cleaned.as_bytes()).map_err(|_| KeyError::BadRecoveryKit)?);
+        let raw = Zeroizing::new(
+            BASE32_NOPAD
+                .decode(cleaned.as_bytes())
+                .map_err(|_| KeyError::BadRecoveryKit)?,
+        );
         if raw.len() != 32 + Self::CHECK_LEN {
             return Err(KeyError::BadRecoveryKit);
         }
@@ -256,7 +279,11 @@ mod tests {
     #[test]
     fn debug_is_redacted() {
         let k = VaultKey::from_bytes([0xAB; 32]);
-        let s = format!("{k:?} {:?} {:?}", DeviceKeys::generate(), RecoveryKit::generate());
+        let s = format!(
+            "{k:?} {:?} {:?}",
+            DeviceKeys::generate(),
+            RecoveryKit::generate()
+        );
         assert!(!s.to_lowercase().contains("abab"));
         assert!(s.contains("redacted"));
     }
@@ -270,8 +297,14 @@ mod tests {
         let mut typo: Vec<char> = shown.chars().collect();
         typo[0] = if typo[0] == 'A' { 'B' } else { 'A' };
         let typo: String = typo.into_iter().collect();
-        assert_eq!(RecoveryKit::parse(&typo).err(), Some(KeyError::BadRecoveryKit));
-        assert_eq!(RecoveryKit::parse("short").err(), Some(KeyError::BadRecoveryKit));
+        assert_eq!(
+            RecoveryKit::parse(&typo).err(),
+            Some(KeyError::BadRecoveryKit)
+        );
+        assert_eq!(
+            RecoveryKit::parse("short").err(),
+            Some(KeyError::BadRecoveryKit)
+        );
     }
 
     #[test]

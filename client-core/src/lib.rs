@@ -3,17 +3,17 @@
 //! apps) are thin shells over this crate.
 
 pub mod crypto;
+pub mod device;
+pub mod enrol;
 pub mod ids;
 pub mod journal;
 pub mod keyfile;
 pub mod keys;
+pub mod pairing;
 pub mod record;
 pub mod store;
+pub mod sync;
 pub mod transport;
 pub mod vector;
-pub mod device;
-pub mod enrol;
-pub mod pairing;
-pub mod sync;
 
 pub use device::{Device, DeviceError, DeviceSetup};

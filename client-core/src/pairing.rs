@@ -48,7 +48,9 @@ impl std::fmt::Debug for PairingCode {
 
 impl PairingCode {
     pub fn generate() -> Self {
-        PairingCode { secret: Zeroizing::new(random_bytes::<SECRET_LEN>()) }
+        PairingCode {
+            secret: Zeroizing::new(random_bytes::<SECRET_LEN>()),
+        }
     }
 
     /// `XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX` (base32, 160 bits).
@@ -69,9 +71,18 @@ impl PairingCode {
                 .map(|c| c.to_ascii_uppercase())
                 .collect(),
         );
-        let raw = Zeroizing::new(BASE32_NOPAD.decode(cleaned.as_bytes()).map_err(|_| PairingError::BadCode)?);
-        let secret: [u8; SECRET_LEN] = raw.as_slice().try_into().map_err(|_| PairingError::BadCode)?;
-        Ok(PairingCode { secret: Zeroizing::new(secret) })
+        let raw = Zeroizing::new(
+            BASE32_NOPAD
+                .decode(cleaned.as_bytes())
+                .map_err(|_| PairingError::BadCode)?,
+        );
+        let secret: [u8; SECRET_LEN] = raw
+            .as_slice()
+            .try_into()
+            .map_err(|_| PairingError::BadCode)?;
+        Ok(PairingCode {
+            secret: Zeroizing::new(secret),
+        })
     }
 
     /// What the server sees: derived, so it says nothing about the secret.
@@ -92,7 +103,14 @@ fn join_ad(code: &PairingCode) -> Vec<u8> {
 }
 
 fn grant_ad(code: &PairingCode, join: &PairingJoin) -> Vec<u8> {
-    [GRANT_AD, &code.pairing_id(), &join.device_id, &join.sign_public_key, &join.dh_public_key].concat()
+    [
+        GRANT_AD,
+        &code.pairing_id(),
+        &join.device_id,
+        &join.sign_public_key,
+        &join.dh_public_key,
+    ]
+    .concat()
 }
 
 /// The joining device's request, sealed with the code's key.
@@ -107,19 +125,36 @@ pub fn open_join(code: &PairingCode, sealed: &[u8]) -> Result<PairingJoin, Pairi
         return Err(PairingError::JoinTampered);
     }
     let (nonce, ct) = sealed.split_at(24);
-    let plain = xchacha_open(&code.join_key(), nonce, &join_ad(code), ct).map_err(|_| PairingError::JoinTampered)?;
+    let plain = xchacha_open(&code.join_key(), nonce, &join_ad(code), ct)
+        .map_err(|_| PairingError::JoinTampered)?;
     let join = PairingJoin::decode(plain.as_slice()).map_err(|_| PairingError::JoinTampered)?;
-    if join.device_id.len() != 16 || join.sign_public_key.len() != 32 || join.dh_public_key.len() != 32 {
+    if join.device_id.len() != 16
+        || join.sign_public_key.len() != 32
+        || join.dh_public_key.len() != 32
+    {
         return Err(PairingError::JoinTampered);
     }
     Ok(join)
 }
 
 /// The grant for the joining device, sealed to its X25519 key and the code.
-pub fn seal_grant(code: &PairingCode, join: &PairingJoin, grant: &PairingGrant) -> Result<Vec<u8>, PairingError> {
-    let dh: [u8; 32] = join.dh_public_key.as_slice().try_into().map_err(|_| PairingError::JoinTampered)?;
+pub fn seal_grant(
+    code: &PairingCode,
+    join: &PairingJoin,
+    grant: &PairingGrant,
+) -> Result<Vec<u8>, PairingError> {
+    let dh: [u8; 32] = join
+        .dh_public_key
+        .as_slice()
+        .try_into()
+        .map_err(|_| PairingError::JoinTampered)?;
     let plain = Zeroizing::new(grant.encode_to_vec());
-    Ok(seal_to(&dh, code.secret.as_ref(), &grant_ad(code, join), &plain))
+    Ok(seal_to(
+        &dh,
+        code.secret.as_ref(),
+        &grant_ad(code, join),
+        &plain,
+    ))
 }
 
 /// Opens the grant on the joining device.
@@ -129,8 +164,13 @@ pub fn open_grant(
     join: &PairingJoin,
     sealed: &[u8],
 ) -> Result<PairingGrant, PairingError> {
-    let plain = open_sealed(keys.dh_secret(), code.secret.as_ref(), &grant_ad(code, join), sealed)
-        .map_err(|DecryptError| PairingError::GrantTampered)?;
+    let plain = open_sealed(
+        keys.dh_secret(),
+        code.secret.as_ref(),
+        &grant_ad(code, join),
+        sealed,
+    )
+    .map_err(|DecryptError| PairingError::GrantTampered)?;
     PairingGrant::decode(plain.as_slice()).map_err(|_| PairingError::Malformed)
 }
 
@@ -152,7 +192,10 @@ mod tests {
         let code = PairingCode::generate();
         let back = PairingCode::parse(&code.to_display().to_lowercase()).unwrap();
         assert_eq!(back.pairing_id(), code.pairing_id());
-        assert_eq!(PairingCode::parse("nope!").err(), Some(PairingError::BadCode));
+        assert_eq!(
+            PairingCode::parse("nope!").err(),
+            Some(PairingError::BadCode)
+        );
     }
 
     #[test]
@@ -165,16 +208,31 @@ mod tests {
         // A server cannot substitute its own join request without the code.
         let attacker = DeviceKeys::generate();
         let forged = seal_join(&PairingCode::generate(), &join_for(&attacker));
-        assert_eq!(open_join(&code, &forged).err(), Some(PairingError::JoinTampered));
+        assert_eq!(
+            open_join(&code, &forged).err(),
+            Some(PairingError::JoinTampered)
+        );
 
-        let grant = PairingGrant { account_id: vec![1; 16], ..Default::default() };
+        let grant = PairingGrant {
+            account_id: vec![1; 16],
+            ..Default::default()
+        };
         let sealed_grant = seal_grant(&code, &join, &grant).unwrap();
-        assert_eq!(open_grant(&code, &phone, &join, &sealed_grant).unwrap(), grant);
+        assert_eq!(
+            open_grant(&code, &phone, &join, &sealed_grant).unwrap(),
+            grant
+        );
         // A grant sealed to a swapped key does not open on the real device...
         let swapped = seal_grant(&code, &join_for(&attacker), &grant).unwrap();
-        assert_eq!(open_grant(&code, &phone, &join, &swapped).err(), Some(PairingError::GrantTampered));
+        assert_eq!(
+            open_grant(&code, &phone, &join, &swapped).err(),
+            Some(PairingError::GrantTampered)
+        );
         // ...nor does one made without the code.
         let no_code = seal_grant(&PairingCode::generate(), &join, &grant).unwrap();
-        assert_eq!(open_grant(&code, &phone, &join, &no_code).err(), Some(PairingError::GrantTampered));
+        assert_eq!(
+            open_grant(&code, &phone, &join, &no_code).err(),
+            Some(PairingError::GrantTampered)
+        );
     }
 }

@@ -23,11 +23,17 @@ pub struct Head {
 }
 
 impl Head {
-    pub const GENESIS: Head = Head { idx: 0, hash: GENESIS_HASH };
+    pub const GENESIS: Head = Head {
+        idx: 0,
+        hash: GENESIS_HASH,
+    };
 
     /// The head after `record`.
     pub fn after(account_id: &AccountId, record: &Record) -> Head {
-        Head { idx: record.idx, hash: record_hash(account_id, record) }
+        Head {
+            idx: record.idx,
+            hash: record_hash(account_id, record),
+        }
     }
 }
 
@@ -43,7 +49,9 @@ pub enum RecordError {
     BrokenChain { idx: u64 },
     #[error("record {idx} carries an invalid signature: it was forged or altered")]
     BadSignature { idx: u64 },
-    #[error("record {idx} uses format version {version}, which this version of MyCase does not know")]
+    #[error(
+        "record {idx} uses format version {version}, which this version of MyCase does not know"
+    )]
     UnsupportedFormat { idx: u64, version: u32 },
     #[error("record {idx} did not decrypt: it was altered, moved to another position, device or account, or sealed with another key")]
     Decrypt { idx: u64 },
@@ -64,7 +72,14 @@ pub fn seal_record(
 ) -> Result<Record, KeyError> {
     let (epoch, key) = keyring.current()?;
     let idx = head.idx + 1;
-    let ad = record_associated_data(account_id, device_id, idx, &head.hash, epoch, RECORD_FORMAT_VERSION);
+    let ad = record_associated_data(
+        account_id,
+        device_id,
+        idx,
+        &head.hash,
+        epoch,
+        RECORD_FORMAT_VERSION,
+    );
     let padded = Zeroizing::new(padme::pad(operation));
     let (nonce, ciphertext) = xchacha_seal(key.record_key(), &ad, &padded);
     Ok(Record {
@@ -93,11 +108,17 @@ pub fn open_record(
 ) -> Result<Zeroizing<Vec<u8>>, RecordError> {
     let idx = record.idx;
     if record.format_version != RECORD_FORMAT_VERSION {
-        return Err(RecordError::UnsupportedFormat { idx, version: record.format_version });
+        return Err(RecordError::UnsupportedFormat {
+            idx,
+            version: record.format_version,
+        });
     }
     let key = keyring
         .get(record.key_epoch)
-        .map_err(|_| RecordError::UnknownEpoch { idx, epoch: record.key_epoch })?;
+        .map_err(|_| RecordError::UnknownEpoch {
+            idx,
+            epoch: record.key_epoch,
+        })?;
     if record.nonce.len() != NONCE_LEN {
         return Err(RecordError::Malformed("nonce length"));
     }
@@ -135,26 +156,38 @@ pub fn verify_run(
     records: &[Record],
 ) -> Result<VerifiedRun, RecordError> {
     let mut expected = *head;
-    let mut verified = VerifiedRun { covered: 0, head: *head };
+    let mut verified = VerifiedRun {
+        covered: 0,
+        head: *head,
+    };
     for (i, r) in records.iter().enumerate() {
         if r.device_id.as_slice() != device.as_slice() {
             return Err(RecordError::WrongDevice);
         }
         if r.idx != expected.idx + 1 {
-            return Err(RecordError::Gap { expected: expected.idx + 1, got: r.idx });
+            return Err(RecordError::Gap {
+                expected: expected.idx + 1,
+                got: r.idx,
+            });
         }
         if r.prev_hash.as_slice() != expected.hash.as_slice() {
             return Err(RecordError::BrokenChain { idx: r.idx });
         }
         if r.format_version != RECORD_FORMAT_VERSION {
-            return Err(RecordError::UnsupportedFormat { idx: r.idx, version: r.format_version });
+            return Err(RecordError::UnsupportedFormat {
+                idx: r.idx,
+                version: r.format_version,
+            });
         }
         expected = Head::after(account_id, r);
         if !r.signature.is_empty() {
             if !verify_signature(sign_key, &expected.hash, &r.signature) {
                 return Err(RecordError::BadSignature { idx: r.idx });
             }
-            verified = VerifiedRun { covered: i + 1, head: expected };
+            verified = VerifiedRun {
+                covered: i + 1,
+                head: expected,
+            };
         }
     }
     Ok(verified)
@@ -177,14 +210,26 @@ mod tests {
     }
 
     fn log() -> Log {
-        Log { account: [1; 16], device: [2; 16], keys: DeviceKeys::generate(), ring: Keyring::generate() }
+        Log {
+            account: [1; 16],
+            device: [2; 16],
+            keys: DeviceKeys::generate(),
+            ring: Keyring::generate(),
+        }
     }
 
     fn write(l: &Log, n: usize, sign_last: bool) -> Vec<Record> {
         let mut head = Head::GENESIS;
         let mut out = Vec::new();
         for i in 0..n {
-            let r = seal_record(&l.account, &l.device, &head, &l.ring, format!("op {i}").as_bytes()).unwrap();
+            let r = seal_record(
+                &l.account,
+                &l.device,
+                &head,
+                &l.ring,
+                format!("op {i}").as_bytes(),
+            )
+            .unwrap();
             head = Head::after(&l.account, &r);
             out.push(r);
         }
@@ -200,11 +245,21 @@ mod tests {
     fn sealed_records_open_and_verify() {
         let l = log();
         let recs = write(&l, 5, true);
-        let run = verify_run(&l.account, &l.device, &l.keys.sign_public(), &Head::GENESIS, &recs).unwrap();
+        let run = verify_run(
+            &l.account,
+            &l.device,
+            &l.keys.sign_public(),
+            &Head::GENESIS,
+            &recs,
+        )
+        .unwrap();
         assert_eq!(run.covered, 5);
         assert_eq!(run.head, Head::after(&l.account, &recs[4]));
         for (i, r) in recs.iter().enumerate() {
-            assert_eq!(&*open_record(&l.account, &l.ring, r).unwrap(), format!("op {i}").as_bytes());
+            assert_eq!(
+                &*open_record(&l.account, &l.ring, r).unwrap(),
+                format!("op {i}").as_bytes()
+            );
         }
     }
 
@@ -213,7 +268,14 @@ mod tests {
         let l = log();
         let mut recs = write(&l, 3, false);
         sign_record(&l.keys, &l.account, &mut recs[1]);
-        let run = verify_run(&l.account, &l.device, &l.keys.sign_public(), &Head::GENESIS, &recs).unwrap();
+        let run = verify_run(
+            &l.account,
+            &l.device,
+            &l.keys.sign_public(),
+            &Head::GENESIS,
+            &recs,
+        )
+        .unwrap();
         assert_eq!(run.covered, 2);
     }
 
@@ -227,7 +289,10 @@ mod tests {
         let mut ct = recs.clone();
         ct[2].ciphertext[0] ^= 1;
         assert_eq!(check(&ct), Err(RecordError::BadSignature { idx: 3 }));
-        assert_eq!(open_record(&l.account, &l.ring, &ct[2]), Err(RecordError::Decrypt { idx: 3 }));
+        assert_eq!(
+            open_record(&l.account, &l.ring, &ct[2]),
+            Err(RecordError::Decrypt { idx: 3 })
+        );
 
         let mut mid = recs.clone();
         mid[0].ciphertext[0] ^= 1;
@@ -237,24 +302,42 @@ mod tests {
         sig[2].signature[0] ^= 1;
         assert_eq!(check(&sig), Err(RecordError::BadSignature { idx: 3 }));
 
-        assert_eq!(check(&recs[1..]), Err(RecordError::Gap { expected: 1, got: 2 }));
+        assert_eq!(
+            check(&recs[1..]),
+            Err(RecordError::Gap {
+                expected: 1,
+                got: 2
+            })
+        );
         let mut other_device = recs.clone();
         other_device[0].device_id = vec![9; 16];
         assert_eq!(check(&other_device), Err(RecordError::WrongDevice));
 
         // Moved to another account: the signature no longer matches and decryption fails.
         assert!(verify_run(&[7; 16], &l.device, &pk, &Head::GENESIS, &recs).is_err());
-        assert_eq!(open_record(&[7; 16], &l.ring, &recs[0]), Err(RecordError::Decrypt { idx: 1 }));
+        assert_eq!(
+            open_record(&[7; 16], &l.ring, &recs[0]),
+            Err(RecordError::Decrypt { idx: 1 })
+        );
 
         // Relabelled idx: decryption binds the position.
         let mut moved = recs[1].clone();
         moved.idx = 1;
-        assert_eq!(open_record(&l.account, &l.ring, &moved), Err(RecordError::Decrypt { idx: 1 }));
+        assert_eq!(
+            open_record(&l.account, &l.ring, &moved),
+            Err(RecordError::Decrypt { idx: 1 })
+        );
 
         // Another signer.
         let other = DeviceKeys::generate();
         assert_eq!(
-            verify_run(&l.account, &l.device, &other.sign_public(), &Head::GENESIS, &recs),
+            verify_run(
+                &l.account,
+                &l.device,
+                &other.sign_public(),
+                &Head::GENESIS,
+                &recs
+            ),
             Err(RecordError::BadSignature { idx: 3 })
         );
     }

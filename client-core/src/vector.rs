@@ -66,7 +66,10 @@ impl Vector {
             entries: self
                 .0
                 .iter()
-                .map(|(d, &idx)| VectorEntry { device_id: d.to_vec(), idx })
+                .map(|(d, &idx)| VectorEntry {
+                    device_id: d.to_vec(),
+                    idx,
+                })
                 .collect(),
         }
     }
@@ -113,10 +116,24 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        let bad = VersionVector { entries: vec![VectorEntry { device_id: vec![1; 15], idx: 1 }] };
+        let bad = VersionVector {
+            entries: vec![VectorEntry {
+                device_id: vec![1; 15],
+                idx: 1,
+            }],
+        };
         assert_eq!(Vector::from_proto(&bad), Err(VectorError::MalformedId));
         let dup = VersionVector {
-            entries: vec![VectorEntry { device_id: vec![1; 16], idx: 1 }, VectorEntry { device_id: vec![1; 16], idx: 2 }],
+            entries: vec![
+                VectorEntry {
+                    device_id: vec![1; 16],
+                    idx: 1,
+                },
+                VectorEntry {
+                    device_id: vec![1; 16],
+                    idx: 2,
+                },
+            ],
         };
         assert_eq!(Vector::from_proto(&dup), Err(VectorError::Duplicate));
     }

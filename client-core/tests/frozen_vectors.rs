@@ -64,7 +64,10 @@ fn operation() -> Operation {
         ..Default::default()
     };
     ops::operation(
-        Hlc { wall_ms: 1_700_000_000_000, counter: 0 },
+        Hlc {
+            wall_ms: 1_700_000_000_000,
+            counter: 0,
+        },
         VersionVector::default(),
         1_700_000_000_000,
         ops::create_entry([0x66; 16], fields),
@@ -86,13 +89,25 @@ fn record_v1_opens_and_verifies() {
     let v = load();
     let record = Record::decode(v["record"].as_slice()).unwrap();
     assert_eq!(record_hash(&ACCOUNT, &record).to_vec(), v["record_hash"]);
-    let run = verify_run(&ACCOUNT, &DEVICE, &device_keys().sign_public(), &Head::GENESIS, &[record.clone()]).unwrap();
+    let run = verify_run(
+        &ACCOUNT,
+        &DEVICE,
+        &device_keys().sign_public(),
+        &Head::GENESIS,
+        &[record.clone()],
+    )
+    .unwrap();
     assert_eq!(run.covered, 1);
     let plain = open_record(&ACCOUNT, &keyring(), &record).unwrap();
     let op = Operation::decode(plain.as_slice()).unwrap();
     assert_eq!(op, operation());
-    let Some(Body::EntryCreated(created)) = op.body else { panic!("not a creation") };
-    assert_eq!(created.fields.unwrap().text.as_deref(), Some("Frozen text: the original words."));
+    let Some(Body::EntryCreated(created)) = op.body else {
+        panic!("not a creation")
+    };
+    assert_eq!(
+        created.fields.unwrap().text.as_deref(),
+        Some("Frozen text: the original words.")
+    );
 }
 
 #[test]
@@ -121,7 +136,10 @@ fn pairing_grant_v1_opens_for_the_joining_device() {
 fn recovery_blob_v1_opens_with_the_kit() {
     let v = load();
     let kit = RecoveryKit::parse(RECOVERY_KIT).unwrap();
-    assert_eq!(kit.signing_key().verifying_key().to_bytes().to_vec(), v["recovery_public_key"]);
+    assert_eq!(
+        kit.signing_key().verifying_key().to_bytes().to_vec(),
+        v["recovery_public_key"]
+    );
     let ring = open_recovery_blob(&kit, &ACCOUNT, &v["recovery_blob"]).unwrap();
     assert_eq!(ring.get(1).unwrap().as_bytes(), &VAULT_KEY);
     assert!(open_recovery_blob(&kit, &[0; 16], &v["recovery_blob"]).is_err());
@@ -134,10 +152,21 @@ fn write_vectors() {
         return;
     }
     let keys = device_keys();
-    let mut record = seal_record(&ACCOUNT, &DEVICE, &Head::GENESIS, &keyring(), &operation().encode_to_vec()).unwrap();
+    let mut record = seal_record(
+        &ACCOUNT,
+        &DEVICE,
+        &Head::GENESIS,
+        &keyring(),
+        &operation().encode_to_vec(),
+    )
+    .unwrap();
     sign_record(&keys, &ACCOUNT, &mut record);
 
-    let anchor = TrustAnchor { device_id: DEVICE, sign_public_key: keys.sign_public(), dh_public_key: keys.dh_public() };
+    let anchor = TrustAnchor {
+        device_id: DEVICE,
+        sign_public_key: keys.sign_public(),
+        dh_public_key: keys.dh_public(),
+    };
     let secrets = DeviceSecrets {
         account_id: ACCOUNT,
         device_id: DEVICE,
@@ -148,7 +177,9 @@ fn write_vectors() {
         ca_cert_pem: None,
         device_name: "laptop".into(),
     };
-    let key_file = UnlockedKeyFile::create(PASSPHRASE.as_bytes(), KdfParams::MINIMUM).unwrap().seal(&secrets);
+    let key_file = UnlockedKeyFile::create(PASSPHRASE.as_bytes(), KdfParams::MINIMUM)
+        .unwrap()
+        .seal(&secrets);
 
     let code = PairingCode::parse(PAIRING_CODE).unwrap();
     let grant = PairingGrant {
@@ -163,13 +194,20 @@ fn write_vectors() {
     let blob = seal_recovery_blob(&kit, &ACCOUNT, &keyring());
 
     let lines = [
-        "# MyCase format v1 test vectors (see client-core/tests/frozen_vectors.rs). Do not edit.".to_string(),
+        "# MyCase format v1 test vectors (see client-core/tests/frozen_vectors.rs). Do not edit."
+            .to_string(),
         format!("record = {}", hex::encode(record.encode_to_vec())),
-        format!("record_hash = {}", hex::encode(record_hash(&ACCOUNT, &record))),
+        format!(
+            "record_hash = {}",
+            hex::encode(record_hash(&ACCOUNT, &record))
+        ),
         format!("key_file = {}", hex::encode(key_file)),
         format!("pairing_id = {}", hex::encode(code.pairing_id())),
         format!("pairing_grant = {}", hex::encode(sealed_grant)),
-        format!("recovery_public_key = {}", hex::encode(kit.signing_key().verifying_key().to_bytes())),
+        format!(
+            "recovery_public_key = {}",
+            hex::encode(kit.signing_key().verifying_key().to_bytes())
+        ),
         format!("recovery_blob = {}", hex::encode(blob)),
     ];
     std::fs::write(vectors_path(), lines.join("\n") + "\n").unwrap();

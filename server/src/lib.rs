@@ -16,7 +16,7 @@ use mycase_proto::v1::sync_server::SyncServer;
 use mycase_proto::MAX_MESSAGE_BYTES;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 
 pub mod auth;
@@ -207,12 +207,12 @@ pub async fn start_with_store<S: Store>(
         .add_service(account)
         .add_service(sync);
     let mut server_stop = stop_rx.clone();
-    let server = tokio::spawn(router.serve_with_incoming_shutdown(
-        TcpListenerStream::new(listener),
-        async move {
-            let _ = server_stop.wait_for(|stop| *stop).await;
-        },
-    ));
+    // Without TCP_NODELAY, streamed responses (Watch, Pull) wait on the peer's
+    // delayed ACK: live sync took ~40 ms instead of ~3 ms.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async move {
+        let _ = server_stop.wait_for(|stop| *stop).await;
+    }));
 
     let janitor = tokio::spawn({
         let shared = shared.clone();

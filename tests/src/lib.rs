@@ -56,31 +56,6 @@ impl TestServer {
         }
     }
 
-    /// Like [`TestServer::start`], but accepted sockets have `TCP_NODELAY` set
-    /// (Linux inherits it from the listening socket): to compare latencies.
-    pub async fn start_nodelay() -> TestServer {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = ServerConfig::new(dir.path());
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.pairing_wait = Duration::from_secs(2);
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_reuseaddr(true).unwrap();
-        socket.set_nodelay(true).unwrap();
-        socket.bind(config.listen).unwrap();
-        let listener = socket.listen(1024).unwrap();
-        config.listen = listener.local_addr().unwrap();
-        let running = mycase_server::start_with_listener(config, listener)
-            .await
-            .expect("server starts");
-        TestServer {
-            url: running.url(),
-            ca_pem: running.ca_cert_pem().to_string(),
-            addr: running.addr(),
-            running: Some(running),
-            dir,
-        }
-    }
-
     pub fn url(&self) -> &str {
         &self.url
     }

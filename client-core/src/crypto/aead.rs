@@ -11,7 +11,11 @@ pub const NONCE_LEN: usize = 24;
 pub const TAG_LEN: usize = 16;
 
 /// Seals `plaintext` under a fresh random nonce; returns `(nonce, ciphertext)`.
-pub fn xchacha_seal(key: &[u8; KEY_LEN], ad: &[u8], plaintext: &[u8]) -> ([u8; NONCE_LEN], Vec<u8>) {
+pub fn xchacha_seal(
+    key: &[u8; KEY_LEN],
+    ad: &[u8],
+    plaintext: &[u8],
+) -> ([u8; NONCE_LEN], Vec<u8>) {
     let nonce = random_bytes::<NONCE_LEN>();
     (nonce, xchacha_seal_with_nonce(key, &nonce, ad, plaintext))
 }
@@ -28,7 +32,13 @@ pub fn xchacha_seal_with_nonce(
     // Encryption of an in-memory buffer only fails past ~256 GiB, far beyond any
     // message limit; an empty ciphertext then fails to open rather than panicking.
     cipher
-        .encrypt(XNonce::from_slice(nonce), Payload { msg: plaintext, aad: ad })
+        .encrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: plaintext,
+                aad: ad,
+            },
+        )
         .unwrap_or_default()
 }
 
@@ -44,7 +54,13 @@ pub fn xchacha_open(
     }
     let cipher = XChaCha20Poly1305::new(key.into());
     cipher
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: ad })
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad: ad,
+            },
+        )
         .map(Zeroizing::new)
         .map_err(|_| DecryptError)
 }
@@ -58,13 +74,25 @@ mod tests {
         let key = [7u8; KEY_LEN];
         let (nonce, ct) = xchacha_seal(&key, b"ad", b"hello");
         assert_eq!(&*xchacha_open(&key, &nonce, b"ad", &ct).unwrap(), b"hello");
-        assert_eq!(xchacha_open(&key, &nonce, b"other ad", &ct), Err(DecryptError));
-        assert_eq!(xchacha_open(&[8u8; KEY_LEN], &nonce, b"ad", &ct), Err(DecryptError));
+        assert_eq!(
+            xchacha_open(&key, &nonce, b"other ad", &ct),
+            Err(DecryptError)
+        );
+        assert_eq!(
+            xchacha_open(&[8u8; KEY_LEN], &nonce, b"ad", &ct),
+            Err(DecryptError)
+        );
         let mut bad = ct.clone();
         bad[0] ^= 1;
         assert_eq!(xchacha_open(&key, &nonce, b"ad", &bad), Err(DecryptError));
-        assert_eq!(xchacha_open(&key, &nonce[..23], b"ad", &ct), Err(DecryptError));
-        assert_eq!(xchacha_open(&key, &nonce, b"ad", &ct[..10]), Err(DecryptError));
+        assert_eq!(
+            xchacha_open(&key, &nonce[..23], b"ad", &ct),
+            Err(DecryptError)
+        );
+        assert_eq!(
+            xchacha_open(&key, &nonce, b"ad", &ct[..10]),
+            Err(DecryptError)
+        );
     }
 
     #[test]

@@ -42,8 +42,18 @@ mod tests {
     #[test]
     fn labels_give_distinct_keys() {
         let master = [1u8; 32];
-        let all = [RECORDS, ATTACHMENTS, BLOB_ADDRESS, LOCAL_STORE, RECOVERY_SIGN, RECOVERY_WRAP, PAIRING_JOIN, PAIRING_ID];
-        let keys: std::collections::BTreeSet<[u8; 32]> = all.iter().map(|l| *subkey(&master, l)).collect();
+        let all = [
+            RECORDS,
+            ATTACHMENTS,
+            BLOB_ADDRESS,
+            LOCAL_STORE,
+            RECOVERY_SIGN,
+            RECOVERY_WRAP,
+            PAIRING_JOIN,
+            PAIRING_ID,
+        ];
+        let keys: std::collections::BTreeSet<[u8; 32]> =
+            all.iter().map(|l| *subkey(&master, l)).collect();
         assert_eq!(keys.len(), all.len());
     }
 

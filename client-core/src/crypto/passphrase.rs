@@ -15,9 +15,17 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// The floor: OWASP's minimum recommendation for Argon2id (19 MiB, 2 passes).
-    pub const MINIMUM: KdfParams = KdfParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
+    pub const MINIMUM: KdfParams = KdfParams {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
     /// What new key files use: 64 MiB, 3 passes (RFC 9106's second recommendation).
-    pub const DEFAULT: KdfParams = KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
+    pub const DEFAULT: KdfParams = KdfParams {
+        memory_kib: 64 * 1024,
+        iterations: 3,
+        parallelism: 1,
+    };
     /// Refuses absurd values too, so a corrupt file cannot make us allocate gigabytes.
     const MAXIMUM_MEMORY_KIB: u32 = 4 * 1024 * 1024;
 
@@ -53,8 +61,13 @@ pub fn argon2id_kek(
     if passphrase.is_empty() {
         return Err(PassphraseError::Empty);
     }
-    let p = Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
-        .map_err(|e| PassphraseError::Argon2(e.to_string()))?;
+    let p = Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        Some(32),
+    )
+    .map_err(|e| PassphraseError::Argon2(e.to_string()))?;
     let mut out = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, p)
         .hash_password_into(passphrase, salt, out.as_mut())
@@ -68,17 +81,33 @@ mod tests {
 
     #[test]
     fn refuses_weak_parameters() {
-        let weak = KdfParams { memory_kib: 1024, iterations: 1, parallelism: 1 };
-        assert!(matches!(argon2id_kek(b"pw", &[0; 16], weak), Err(PassphraseError::WeakParameters)));
-        let huge = KdfParams { memory_kib: u32::MAX, ..KdfParams::DEFAULT };
-        assert!(matches!(argon2id_kek(b"pw", &[0; 16], huge), Err(PassphraseError::WeakParameters)));
+        let weak = KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        assert!(matches!(
+            argon2id_kek(b"pw", &[0; 16], weak),
+            Err(PassphraseError::WeakParameters)
+        ));
+        let huge = KdfParams {
+            memory_kib: u32::MAX,
+            ..KdfParams::DEFAULT
+        };
+        assert!(matches!(
+            argon2id_kek(b"pw", &[0; 16], huge),
+            Err(PassphraseError::WeakParameters)
+        ));
     }
 
     #[test]
     fn frozen_vector_and_sensitivity() {
         // Cross-checked with argon2-cffi's hash_secret_raw (Argon2id, v1.3).
         let k = argon2id_kek(b"correct horse", &[9; 16], KdfParams::MINIMUM).unwrap();
-        assert_eq!(hex::encode(*k), "c5ddcc8506428944319bd9efd13cab76e4f46bd5d76e09a4aa7aa710a8002aaf");
+        assert_eq!(
+            hex::encode(*k),
+            "c5ddcc8506428944319bd9efd13cab76e4f46bd5d76e09a4aa7aa710a8002aaf"
+        );
         let other = argon2id_kek(b"correct horsf", &[9; 16], KdfParams::MINIMUM).unwrap();
         assert_ne!(*k, *other);
     }

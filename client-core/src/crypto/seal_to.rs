@@ -28,7 +28,11 @@ pub fn seal_to(recipient: &[u8; 32], extra_secret: &[u8], ad: &[u8], plaintext: 
     let eph_pk = PublicKey::from(&eph);
     let shared = eph.diffie_hellman(&recipient_pk);
     let key = hkdf_sha256(shared.as_bytes(), extra_secret, LABEL);
-    let (nonce, ct) = xchacha_seal(&key, &transcript(eph_pk.as_bytes(), recipient, ad), plaintext);
+    let (nonce, ct) = xchacha_seal(
+        &key,
+        &transcript(eph_pk.as_bytes(), recipient, ad),
+        plaintext,
+    );
     let mut out = Vec::with_capacity(32 + NONCE_LEN + ct.len());
     out.extend_from_slice(eph_pk.as_bytes());
     out.extend_from_slice(&nonce);
@@ -52,7 +56,12 @@ pub fn open_sealed(
     }
     let key = hkdf_sha256(shared.as_bytes(), extra_secret, LABEL);
     let recipient_pk = PublicKey::from(recipient);
-    xchacha_open(&key, nonce, &transcript(eph, recipient_pk.as_bytes(), ad), ct)
+    xchacha_open(
+        &key,
+        nonce,
+        &transcript(eph, recipient_pk.as_bytes(), ad),
+        ct,
+    )
 }
 
 #[cfg(test)]
@@ -64,7 +73,10 @@ mod tests {
         let sk = StaticSecret::random_from_rng(rand::rngs::OsRng);
         let pk = PublicKey::from(&sk).to_bytes();
         let sealed = seal_to(&pk, b"code", b"ad", b"vault keys");
-        assert_eq!(&*open_sealed(&sk, b"code", b"ad", &sealed).unwrap(), b"vault keys");
+        assert_eq!(
+            &*open_sealed(&sk, b"code", b"ad", &sealed).unwrap(),
+            b"vault keys"
+        );
         assert!(open_sealed(&sk, b"wrong code", b"ad", &sealed).is_err());
         assert!(open_sealed(&sk, b"code", b"other", &sealed).is_err());
         let other = StaticSecret::random_from_rng(rand::rngs::OsRng);

@@ -16,7 +16,9 @@ pub mod memory;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the local store is in use by another MyCase process (for example `mycase sync --watch`)")]
+    #[error(
+        "the local store is in use by another MyCase process (for example `mycase sync --watch`)"
+    )]
     Busy,
     #[error("the local store is damaged: {0}")]
     Corrupt(String),
@@ -52,7 +54,10 @@ pub trait LocalStore {
 
     /// How far each stored log goes.
     fn vector(&self) -> Vector {
-        self.logs().iter().map(|(d, log)| (*d, log.len() as u64)).collect()
+        self.logs()
+            .iter()
+            .map(|(d, log)| (*d, log.len() as u64))
+            .collect()
     }
 
     /// One device's log (empty if none).

@@ -77,7 +77,10 @@ struct Accepted {
 
 fn device_key_from(op: &Operation) -> Option<(DeviceId, [u8; 32])> {
     match &op.body {
-        Some(Body::DeviceAdded(a)) => Some((id_from_slice(&a.device_id)?, a.sign_public_key.as_slice().try_into().ok()?)),
+        Some(Body::DeviceAdded(a)) => Some((
+            id_from_slice(&a.device_id)?,
+            a.sign_public_key.as_slice().try_into().ok()?,
+        )),
         _ => None,
     }
 }
@@ -102,7 +105,8 @@ impl<S: LocalStore> Device<S> {
         on_round(&first);
         let mut stream = transport.watch().await?;
         while let Some(vector) = stream.next().await {
-            let server = Vector::from_proto(&vector?).map_err(|_| SyncError::Malformed("watched vector"))?;
+            let server =
+                Vector::from_proto(&vector?).map_err(|_| SyncError::Malformed("watched vector"))?;
             let mut mine = self.store.vector();
             mine.set(self.secrets.device_id, self.store.sync_state().acked_own);
             if mine.covers(&server) && self.pending_upload() == 0 {
@@ -115,21 +119,41 @@ impl<S: LocalStore> Device<S> {
     }
 
     /// One round, with an authenticated transport.
-    pub async fn sync_round<T: Transport>(&mut self, transport: &T) -> Result<SyncReport, DeviceError> {
+    pub async fn sync_round<T: Transport>(
+        &mut self,
+        transport: &T,
+    ) -> Result<SyncReport, DeviceError> {
         let me = self.secrets.device_id;
-        let server = Vector::from_proto(&transport.get_vector().await?).map_err(|_| SyncError::Malformed("vector"))?;
+        let server = Vector::from_proto(&transport.get_vector().await?)
+            .map_err(|_| SyncError::Malformed("vector"))?;
         let state = self.store.sync_state().clone();
-        let plan = plan_sync(&me, &self.store.vector(), state.acked_own, &state.highest_seen, &server)?;
+        let plan = plan_sync(
+            &me,
+            &self.store.vector(),
+            state.acked_own,
+            &state.highest_seen,
+            &server,
+        )?;
         let pushed = match plan.push {
             Some((from, to)) => self.push(transport, from, to).await?,
             None => 0,
         };
         let (pulled, held_back, target) = self.pull(transport, &plan.pull_since).await?;
-        Ok(SyncReport { pushed, pulled, held_back, server: target })
+        Ok(SyncReport {
+            pushed,
+            pulled,
+            held_back,
+            server: target,
+        })
     }
 
     /// Uploads own records `from..=to` in batches that end on a signed record.
-    async fn push<T: Transport>(&mut self, transport: &T, from: u64, to: u64) -> Result<u64, DeviceError> {
+    async fn push<T: Transport>(
+        &mut self,
+        transport: &T,
+        from: u64,
+        to: u64,
+    ) -> Result<u64, DeviceError> {
         let me = self.secrets.device_id;
         let log = self.store.log(&me);
         let (start, end) = ((from - 1) as usize, to as usize);
@@ -140,7 +164,10 @@ impl<S: LocalStore> Device<S> {
             bytes += r.ciphertext.len() + 160;
             batch.push(r.clone());
             let signed = !r.signature.is_empty();
-            if (signed && bytes >= MAX_PUSH_BYTES / 2) || bytes >= MAX_PUSH_BYTES || batch.len() >= MAX_RECORDS_PER_SIGNATURE * 4 {
+            if (signed && bytes >= MAX_PUSH_BYTES / 2)
+                || bytes >= MAX_PUSH_BYTES
+                || batch.len() >= MAX_RECORDS_PER_SIGNATURE * 4
+            {
                 batches.push(std::mem::take(&mut batch));
                 bytes = 0;
             }
@@ -154,7 +181,11 @@ impl<S: LocalStore> Device<S> {
             let resp = transport.append(batch).await?;
             let mut state = self.store.sync_state().clone();
             if resp.head < state.acked_own {
-                return Err(SyncError::Rollback { had: state.acked_own, got: resp.head }.into());
+                return Err(SyncError::Rollback {
+                    had: state.acked_own,
+                    got: resp.head,
+                }
+                .into());
             }
             state.acked_own = resp.head;
             state.highest_seen.set(me, resp.head);
@@ -165,23 +196,35 @@ impl<S: LocalStore> Device<S> {
     }
 
     /// Pulls everything above `since`, verifies it all, then applies it.
-    async fn pull<T: Transport>(&mut self, transport: &T, since: &Vector) -> Result<(u64, u64, Vector), DeviceError> {
+    async fn pull<T: Transport>(
+        &mut self,
+        transport: &T,
+        since: &Vector,
+    ) -> Result<(u64, u64, Vector), DeviceError> {
         let me = self.secrets.device_id;
         let mut stream = transport.pull(since.to_proto(), PULL_PAGE).await?;
         let mut target: Option<Vector> = None;
         let mut incoming: BTreeMap<DeviceId, Vec<Record>> = BTreeMap::new();
         while let Some(page) = stream.next().await {
             let page = page?;
-            let t = Vector::from_proto(&page.target.unwrap_or_default()).map_err(|_| SyncError::Malformed("pull target"))?;
+            let t = Vector::from_proto(&page.target.unwrap_or_default())
+                .map_err(|_| SyncError::Malformed("pull target"))?;
             match &target {
-                Some(prev) if prev != &t => return Err(SyncError::Malformed("pull target changed mid-stream").into()),
+                Some(prev) if prev != &t => {
+                    return Err(SyncError::Malformed("pull target changed mid-stream").into())
+                }
                 Some(_) => {}
                 None => target = Some(t),
             }
             for r in page.records {
-                let device = id_from_slice(&r.device_id).ok_or(SyncError::Malformed("record device id"))?;
+                let device =
+                    id_from_slice(&r.device_id).ok_or(SyncError::Malformed("record device id"))?;
                 if device == me {
-                    return Err(SyncError::ForeignRecords { server: r.idx, local: self.store.log(&me).len() as u64 }.into());
+                    return Err(SyncError::ForeignRecords {
+                        server: r.idx,
+                        local: self.store.log(&me).len() as u64,
+                    }
+                    .into());
                 }
                 incoming.entry(device).or_default().push(r);
             }
@@ -192,14 +235,19 @@ impl<S: LocalStore> Device<S> {
         let state = self.store.sync_state().clone();
         for (device, &had) in state.highest_seen.iter().chain(self.store.vector().iter()) {
             if *device != me && target.get(device) < had {
-                return Err(SyncError::Rollback { had, got: target.get(device) }.into());
+                return Err(SyncError::Rollback {
+                    had,
+                    got: target.get(device),
+                }
+                .into());
             }
         }
         for (device, &promised) in target.iter() {
             if *device == me {
                 continue;
             }
-            let sent = self.store.log(device).len() as u64 + incoming.get(device).map_or(0, |v| v.len() as u64);
+            let sent = self.store.log(device).len() as u64
+                + incoming.get(device).map_or(0, |v| v.len() as u64);
             if sent < promised {
                 return Err(SyncError::Withheld { promised, sent }.into());
             }
@@ -218,7 +266,13 @@ impl<S: LocalStore> Device<S> {
             }
             self.store.append(&a.device, records)?;
             for (r, op) in records.iter().zip(a.operations) {
-                self.journal.insert(OpId { device: a.device, idx: r.idx }, op);
+                self.journal.insert(
+                    OpId {
+                        device: a.device,
+                        idx: r.idx,
+                    },
+                    op,
+                );
             }
             pulled += covered as u64;
         }
@@ -233,7 +287,10 @@ impl<S: LocalStore> Device<S> {
 
     /// Verifies every device's incoming run. Devices become verifiable as the
     /// roster grows: a `DeviceAdded` in a verified record vouches for a new key.
-    fn verify_incoming(&self, incoming: BTreeMap<DeviceId, Vec<Record>>) -> Result<Vec<Accepted>, SyncError> {
+    fn verify_incoming(
+        &self,
+        incoming: BTreeMap<DeviceId, Vec<Record>>,
+    ) -> Result<Vec<Accepted>, SyncError> {
         let account = self.secrets.account_id;
         let mut staged_keys: BTreeMap<DeviceId, [u8; 32]> = BTreeMap::new();
         let mut done: BTreeSet<DeviceId> = BTreeSet::new();
@@ -244,22 +301,33 @@ impl<S: LocalStore> Device<S> {
                 if done.contains(device) {
                     continue;
                 }
-                let Some(key) = self.trusted_key(device).or_else(|| staged_keys.get(device).copied()) else {
+                let Some(key) = self
+                    .trusted_key(device)
+                    .or_else(|| staged_keys.get(device).copied())
+                else {
                     continue;
                 };
-                let run = verify_run(&account, device, &key, &self.head_of(device), records).map_err(SyncError::Tampered)?;
+                let run = verify_run(&account, device, &key, &self.head_of(device), records)
+                    .map_err(SyncError::Tampered)?;
                 let mut operations = Vec::with_capacity(run.covered);
                 for r in &records[..run.covered] {
-                    let op = decode_operation(&account, &self.secrets.keyring, r).map_err(|e| match e {
-                        DeviceError::Record(r) => SyncError::Tampered(r),
-                        _ => SyncError::BadOperation,
-                    })?;
+                    let op =
+                        decode_operation(&account, &self.secrets.keyring, r).map_err(
+                            |e| match e {
+                                DeviceError::Record(r) => SyncError::Tampered(r),
+                                _ => SyncError::BadOperation,
+                            },
+                        )?;
                     if let Some((id, pk)) = device_key_from(&op) {
                         staged_keys.entry(id).or_insert(pk);
                     }
                     operations.push(op);
                 }
-                accepted.push(Accepted { device: *device, records: records.clone(), operations });
+                accepted.push(Accepted {
+                    device: *device,
+                    records: records.clone(),
+                    operations,
+                });
                 done.insert(*device);
                 progressed = true;
             }

@@ -39,14 +39,23 @@ pub fn plan_sync(
     }
     let server_own = server.get(own);
     if server_own < acked_own {
-        return Err(SyncError::Rollback { had: acked_own, got: server_own });
+        return Err(SyncError::Rollback {
+            had: acked_own,
+            got: server_own,
+        });
     }
     let local_own = local.get(own);
     if server_own > local_own {
-        return Err(SyncError::ForeignRecords { server: server_own, local: local_own });
+        return Err(SyncError::ForeignRecords {
+            server: server_own,
+            local: local_own,
+        });
     }
     let push = (server_own < local_own).then_some((server_own + 1, local_own));
-    Ok(SyncPlan { push, pull_since: local.clone() })
+    Ok(SyncPlan {
+        push,
+        pull_since: local.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -63,7 +72,14 @@ mod tests {
     #[test]
     fn pushes_what_the_server_lacks_and_pulls_above_local() {
         let local = v(&[(ME, 5), (OTHER, 3)]);
-        let plan = plan_sync(&ME, &local, 2, &v(&[(OTHER, 3)]), &v(&[(ME, 2), (OTHER, 7)])).unwrap();
+        let plan = plan_sync(
+            &ME,
+            &local,
+            2,
+            &v(&[(OTHER, 3)]),
+            &v(&[(ME, 2), (OTHER, 7)]),
+        )
+        .unwrap();
         assert_eq!(plan.push, Some((3, 5)));
         assert_eq!(plan.pull_since, local);
         let idle = plan_sync(&ME, &local, 5, &local, &local).unwrap();
@@ -73,7 +89,13 @@ mod tests {
     #[test]
     fn refuses_rollback_of_another_device() {
         let local = v(&[(ME, 1), (OTHER, 3)]);
-        let r = plan_sync(&ME, &local, 1, &v(&[(OTHER, 4)]), &v(&[(ME, 1), (OTHER, 3)]));
+        let r = plan_sync(
+            &ME,
+            &local,
+            1,
+            &v(&[(OTHER, 4)]),
+            &v(&[(ME, 1), (OTHER, 3)]),
+        );
         assert_eq!(r, Err(SyncError::Rollback { had: 4, got: 3 }));
         let r = plan_sync(&ME, &local, 1, &Vector::new(), &v(&[(ME, 1), (OTHER, 2)]));
         assert_eq!(r, Err(SyncError::Rollback { had: 3, got: 2 }));
@@ -88,7 +110,10 @@ mod tests {
         );
         assert_eq!(
             plan_sync(&ME, &local, 4, &Vector::new(), &v(&[(ME, 6)])),
-            Err(SyncError::ForeignRecords { server: 6, local: 4 })
+            Err(SyncError::ForeignRecords {
+                server: 6,
+                local: 4
+            })
         );
     }
 }

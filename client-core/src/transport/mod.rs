@@ -34,7 +34,10 @@ impl TransportError {
 
 impl From<tonic::Status> for TransportError {
     fn from(s: tonic::Status) -> Self {
-        TransportError::Status { code: s.code(), message: s.message().to_string() }
+        TransportError::Status {
+            code: s.code(),
+            message: s.message().to_string(),
+        }
     }
 }
 
@@ -49,7 +52,10 @@ pub trait Transport: Send + Sync {
     fn set_session(&self, token: Option<Vec<u8>>);
 
     fn register(&self, req: RegisterRequest) -> impl Future<Output = TransportResult<()>> + Send;
-    fn challenge(&self, device_id: Vec<u8>) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+    fn challenge(
+        &self,
+        device_id: Vec<u8>,
+    ) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
     fn authenticate(
         &self,
         req: AuthenticateRequest,
@@ -62,20 +68,41 @@ pub trait Transport: Send + Sync {
         dh_public_key: Vec<u8>,
     ) -> impl Future<Output = TransportResult<()>> + Send;
 
-    fn open_pairing(&self, pairing_id: Vec<u8>, ttl_seconds: u32) -> impl Future<Output = TransportResult<u64>> + Send;
-    fn submit_join(&self, pairing_id: Vec<u8>, sealed_join: Vec<u8>) -> impl Future<Output = TransportResult<()>> + Send;
+    fn open_pairing(
+        &self,
+        pairing_id: Vec<u8>,
+        ttl_seconds: u32,
+    ) -> impl Future<Output = TransportResult<u64>> + Send;
+    fn submit_join(
+        &self,
+        pairing_id: Vec<u8>,
+        sealed_join: Vec<u8>,
+    ) -> impl Future<Output = TransportResult<()>> + Send;
     /// Empty while nobody has joined (after a bounded wait on the server).
-    fn await_join(&self, pairing_id: Vec<u8>) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+    fn await_join(
+        &self,
+        pairing_id: Vec<u8>,
+    ) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
     fn complete_pairing(
         &self,
         pairing_id: Vec<u8>,
         sealed_grant: Vec<u8>,
     ) -> impl Future<Output = TransportResult<()>> + Send;
     /// Empty while the existing device has not answered (after a bounded wait).
-    fn await_pairing(&self, pairing_id: Vec<u8>) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+    fn await_pairing(
+        &self,
+        pairing_id: Vec<u8>,
+    ) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
 
-    fn append(&self, records: Vec<Record>) -> impl Future<Output = TransportResult<AppendResponse>> + Send;
+    fn append(
+        &self,
+        records: Vec<Record>,
+    ) -> impl Future<Output = TransportResult<AppendResponse>> + Send;
     fn get_vector(&self) -> impl Future<Output = TransportResult<VersionVector>> + Send;
-    fn pull(&self, since: VersionVector, page_size: u32) -> impl Future<Output = TransportResult<PullStream>> + Send;
+    fn pull(
+        &self,
+        since: VersionVector,
+        page_size: u32,
+    ) -> impl Future<Output = TransportResult<PullStream>> + Send;
     fn watch(&self) -> impl Future<Output = TransportResult<WatchStream>> + Send;
 }

@@ -49,10 +49,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn parse_args() -> (usize, bool) {
+fn parse_args() -> usize {
     let args: Vec<String> = std::env::args().collect();
     let mut n = 20_000;
-    let mut nodelay = false;
     let mut i = 1;
     while i < args.len() {
         match args[i].as_str() {
@@ -63,16 +62,15 @@ fn parse_args() -> (usize, bool) {
                     .expect("--records takes a number");
                 i += 1;
             }
-            "--server-nodelay" => nodelay = true,
             "--help" | "-h" => {
-                println!("sync-bench [--records N] [--server-nodelay]   (default 20000; the flag sets TCP_NODELAY on the server's sockets)");
+                println!("sync-bench [--records N]   (default 20000)");
                 std::process::exit(0);
             }
             other => panic!("unknown argument {other}"),
         }
         i += 1;
     }
-    (n, nodelay)
+    n
 }
 
 /// Seal + sign and verify + open over `n` records, no network, no storage.
@@ -121,12 +119,8 @@ fn crypto_only(n: usize) -> (Duration, Duration) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let (n, nodelay) = parse_args();
-    let mut server = if nodelay {
-        TestServer::start_nodelay().await
-    } else {
-        TestServer::start().await
-    };
+    let n = parse_args();
+    let mut server = TestServer::start().await;
     let homes = tempfile::tempdir().unwrap();
     let (home_a, home_b) = (homes.path().join("a"), homes.path().join("b"));
 
@@ -216,9 +210,7 @@ async fn main() {
     // (4) Crypto only.
     let (seal, open) = crypto_only(n);
 
-    println!("sync-bench: {n} records of ~500 B text, FileStore on both devices, loopback TLS, sled server{}",
-        if nodelay { " (server sockets TCP_NODELAY)" } else { "" }
-    );
+    println!("sync-bench: {n} records of ~500 B text, FileStore on both devices, loopback TLS, sled server");
     println!("{:<52} {:>14}", "measure", "value");
     println!(
         "{:<52} {:>10.0} r/s",
