@@ -94,7 +94,7 @@ fn record_v1_opens_and_verifies() {
         &DEVICE,
         &device_keys().sign_public(),
         &Head::GENESIS,
-        &[record.clone()],
+        std::slice::from_ref(&record),
     )
     .unwrap();
     assert_eq!(run.covered, 1);
