@@ -421,7 +421,7 @@ impl<S: LocalStore> Device<S> {
     ) -> Result<(), DeviceError> {
         let s = &self.secrets;
         let recovery_public_key = kit.signing_key().verifying_key().to_bytes().to_vec();
-        let recovery_blob = seal_recovery_blob(kit, &s.account_id, &s.keyring);
+        let recovery_blob = seal_recovery_blob(kit, &s.account_id, &s.keyring, &s.trust_anchors);
         let proof = s.keys.sign(&register_message(
             &s.account_id,
             &s.device_id,
@@ -468,11 +468,26 @@ pub(crate) fn decode_operation(
 
 const RECOVERY_BLOB_AD: &[u8] = b"mycase/v1/recovery-blob";
 
-/// The vault keys, sealed for the server under the recovery kit's wrap key.
-pub fn seal_recovery_blob(kit: &RecoveryKit, account_id: &AccountId, keyring: &Keyring) -> Vec<u8> {
+/// What a recovery blob holds: the account's keyring and the devices trusted when
+/// it was sealed, so a recovered device has a root from which to verify the roster.
+#[derive(Debug)]
+pub struct RecoveredKeys {
+    pub keyring: Keyring,
+    pub trust_anchors: Vec<TrustAnchor>,
+}
+
+/// The vault keys and trust anchors, sealed for the server under the recovery
+/// kit's wrap key. The plaintext is a `PairingGrant` (same fields, same meaning).
+pub fn seal_recovery_blob(
+    kit: &RecoveryKit,
+    account_id: &AccountId,
+    keyring: &Keyring,
+    trust_anchors: &[TrustAnchor],
+) -> Vec<u8> {
     let bundle = PairingGrant {
         account_id: account_id.to_vec(),
         keyring: keyring.to_proto(),
+        roster: trust_anchors.iter().map(TrustAnchor::to_proto).collect(),
         ..Default::default()
     };
     let plain = Zeroizing::new(bundle.encode_to_vec());
@@ -481,12 +496,12 @@ pub fn seal_recovery_blob(kit: &RecoveryKit, account_id: &AccountId, keyring: &K
     [nonce.as_slice(), &ct].concat()
 }
 
-/// Opens a recovery blob with the kit: the account's keyring.
+/// Opens a recovery blob with the kit.
 pub fn open_recovery_blob(
     kit: &RecoveryKit,
     account_id: &AccountId,
     blob: &[u8],
-) -> Result<Keyring, DeviceError> {
+) -> Result<RecoveredKeys, DeviceError> {
     if blob.len() < 24 {
         return Err(KeyError::BadRecoveryKit.into());
     }
@@ -499,5 +514,14 @@ pub fn open_recovery_blob(
     if bundle.account_id != account_id {
         return Err(KeyError::BadRecoveryKit.into());
     }
-    Ok(Keyring::from_proto(&mut bundle.keyring)?)
+    let trust_anchors = bundle
+        .roster
+        .iter()
+        .map(TrustAnchor::from_proto)
+        .collect::<Option<Vec<_>>>()
+        .ok_or(KeyError::BadRecoveryKit)?;
+    Ok(RecoveredKeys {
+        keyring: Keyring::from_proto(&mut bundle.keyring)?,
+        trust_anchors,
+    })
 }

@@ -140,8 +140,9 @@ fn recovery_blob_v1_opens_with_the_kit() {
         kit.signing_key().verifying_key().to_bytes().to_vec(),
         v["recovery_public_key"]
     );
-    let ring = open_recovery_blob(&kit, &ACCOUNT, &v["recovery_blob"]).unwrap();
-    assert_eq!(ring.get(1).unwrap().as_bytes(), &VAULT_KEY);
+    let recovered = open_recovery_blob(&kit, &ACCOUNT, &v["recovery_blob"]).unwrap();
+    assert_eq!(recovered.keyring.get(1).unwrap().as_bytes(), &VAULT_KEY);
+    assert!(recovered.trust_anchors.is_empty());
     assert!(open_recovery_blob(&kit, &[0; 16], &v["recovery_blob"]).is_err());
 }
 
@@ -191,7 +192,7 @@ fn write_vectors() {
     let sealed_grant = seal_grant(&code, &join(), &grant).unwrap();
 
     let kit = RecoveryKit::parse(RECOVERY_KIT).unwrap();
-    let blob = seal_recovery_blob(&kit, &ACCOUNT, &keyring());
+    let blob = seal_recovery_blob(&kit, &ACCOUNT, &keyring(), &[]);
 
     let lines = [
         "# MyCase format v1 test vectors (see client-core/tests/frozen_vectors.rs). Do not edit."
