@@ -182,6 +182,7 @@ fn amendment_fields(mask: u8, tag: &str, pick: u8) -> EntryFields {
         categories: (mask & 8 != 0).then(|| StringList {
             values: vec![format!("cat {tag}"), "shared".into()],
         }),
+        ..EntryFields::default()
     }
 }
 
@@ -479,6 +480,7 @@ fn frozen_three_device_scenario() {
                 categories: Some(StringList {
                     values: vec!["verbal".into()],
                 }),
+                ..EntryFields::default()
             },
         ),
     );

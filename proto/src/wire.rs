@@ -19,6 +19,8 @@ const RECORD_HASH_LABEL: &[u8] = b"mycase/v1/record-hash";
 const RECORD_AD_LABEL: &[u8] = b"mycase/v1/record-ad";
 const REGISTER_LABEL: &[u8] = b"mycase/v1/register";
 const AUTH_LABEL: &[u8] = b"mycase/v1/auth";
+const RECOVER_LABEL: &[u8] = b"mycase/v1/recover";
+const RECOVERY_CERTIFICATE_LABEL: &[u8] = b"mycase/v1/recovery-certificate";
 
 fn put_var(buf: &mut Vec<u8>, bytes: &[u8]) {
     buf.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
@@ -92,6 +94,38 @@ pub fn auth_message(device_id: &[u8], challenge: &[u8]) -> Vec<u8> {
     put_var(&mut m, AUTH_LABEL);
     put_var(&mut m, device_id);
     put_var(&mut m, challenge);
+    m
+}
+
+/// What the recovery key signs to register a new device during recovery.
+pub fn recover_message(
+    challenge: &[u8],
+    device_id: &[u8],
+    sign_public_key: &[u8],
+    dh_public_key: &[u8],
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(160);
+    put_var(&mut m, RECOVER_LABEL);
+    put_var(&mut m, challenge);
+    put_var(&mut m, device_id);
+    put_var(&mut m, sign_public_key);
+    put_var(&mut m, dh_public_key);
+    m
+}
+
+/// What the recovery key signs so that other devices accept a recovered device.
+pub fn recovery_certificate_message(
+    account_id: &[u8],
+    device_id: &[u8],
+    sign_public_key: &[u8],
+    dh_public_key: &[u8],
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(160);
+    put_var(&mut m, RECOVERY_CERTIFICATE_LABEL);
+    put_var(&mut m, account_id);
+    put_var(&mut m, device_id);
+    put_var(&mut m, sign_public_key);
+    put_var(&mut m, dh_public_key);
     m
 }
 

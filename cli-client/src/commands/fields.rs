@@ -67,5 +67,6 @@ pub fn build(
         text,
         occurred_at: occurred_at(occurred)?,
         categories: categories(categories_in),
+        ..EntryFields::default()
     })
 }

@@ -51,6 +51,7 @@ pub fn device_added(
         sign_public_key: sign_public_key.to_vec(),
         dh_public_key: dh_public_key.to_vec(),
         name: name.to_owned(),
+        recovery_certificate: Vec::new(),
     })
 }
 

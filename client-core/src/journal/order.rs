@@ -126,7 +126,12 @@ fn decode_action(body: Option<Body>) -> Action {
         Some(Body::EntryDeleted(d)) => entry_action(&d.entry_id, EntryChange::Deleted),
         Some(Body::EntryRestored(r)) => entry_action(&r.entry_id, EntryChange::Restored),
         Some(Body::DeviceAdded(d)) => Action::DeviceAdded(d),
-        None => Action::Ignored,
+        // Not folded yet: kept, and ignored by the views until they are.
+        Some(Body::PersonAdded(_))
+        | Some(Body::PersonAmended(_))
+        | Some(Body::AttachmentAdded(_))
+        | Some(Body::RecoveryKeySet(_))
+        | None => Action::Ignored,
     }
 }
 

@@ -9,7 +9,8 @@ use mycase_proto::v1::{
     AwaitJoinRequest, AwaitJoinResponse, AwaitPairingRequest, AwaitPairingResponse,
     ChallengeRequest, ChallengeResponse, CompletePairingRequest, CompletePairingResponse,
     DeviceRecord, ListDevicesRequest, ListDevicesResponse, OpenPairingRequest, OpenPairingResponse,
-    RegisterRequest, RegisterResponse, SubmitJoinRequest, SubmitJoinResponse,
+    RecoverRequest, RecoverResponse, RecoveryChallengeRequest, RegisterRequest, RegisterResponse,
+    SubmitJoinRequest, SubmitJoinResponse,
 };
 use mycase_proto::wire;
 use tonic::{Request, Response, Status};
@@ -206,6 +207,24 @@ impl<S: Store> Account for AccountService<S> {
             .pairing
             .complete(session.account_id, &r.pairing_id, &r.sealed_grant)?;
         Ok(Response::new(CompletePairingResponse {}))
+    }
+
+    async fn recovery_challenge(
+        &self,
+        _request: Request<RecoveryChallengeRequest>,
+    ) -> Result<Response<ChallengeResponse>, Status> {
+        Err(Status::unimplemented(
+            "recovery is not available on this server yet",
+        ))
+    }
+
+    async fn recover(
+        &self,
+        _request: Request<RecoverRequest>,
+    ) -> Result<Response<RecoverResponse>, Status> {
+        Err(Status::unimplemented(
+            "recovery is not available on this server yet",
+        ))
     }
 
     async fn await_pairing(
