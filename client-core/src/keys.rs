@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use data_encoding::BASE32_NOPAD;
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use mycase_proto::v1::EpochKey;
 use sha2::{Digest, Sha256};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::crypto::grouped_base32::{decode_grouped, encode_grouped};
 use crate::crypto::{kdf, random_bytes};
 
 macro_rules! redacted_debug {
@@ -229,28 +229,12 @@ impl RecoveryKit {
         let mut raw = Zeroizing::new(Vec::with_capacity(32 + Self::CHECK_LEN));
         raw.extend_from_slice(self.secret.as_ref());
         raw.extend_from_slice(&Sha256::digest(self.secret.as_ref())[..Self::CHECK_LEN]);
-        let encoded = Zeroizing::new(BASE32_NOPAD.encode(&raw));
-        let groups: Vec<&str> = encoded
-            .as_bytes()
-            .chunks(4)
-            .map(|c| std::str::from_utf8(c).unwrap_or_default())
-            .collect();
-        Zeroizing::new(groups.join("-"))
+        encode_grouped(&raw)
     }
 
     /// Parses a kit typed back in: case, spaces and dashes do not matter.
     pub fn parse(text: &str) -> Result<Self, KeyError> {
-        let cleaned: Zeroizing<String> = Zeroizing::new(
-            text.chars()
-                .filter(|c| !c.is_whitespace() && *c != '-')
-                .map(|c| c.to_ascii_uppercase())
-                .collect(),
-        );
-        let raw = Zeroizing::new(
-            BASE32_NOPAD
-                .decode(cleaned.as_bytes())
-                .map_err(|_| KeyError::BadRecoveryKit)?,
-        );
+        let raw = decode_grouped(text).ok_or(KeyError::BadRecoveryKit)?;
         if raw.len() != 32 + Self::CHECK_LEN {
             return Err(KeyError::BadRecoveryKit);
         }

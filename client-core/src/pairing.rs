@@ -7,12 +7,12 @@
 //! keys) to the joining device's X25519 key with the secret mixed in, so only that
 //! device, holding the code, can open it, and a swapped grant fails to open.
 
-use data_encoding::BASE32_NOPAD;
 use mycase_proto::v1::{PairingGrant, PairingJoin};
 use prost::Message;
 use zeroize::Zeroizing;
 
 use crate::crypto::aead::{xchacha_open, xchacha_seal};
+use crate::crypto::grouped_base32::{decode_grouped, encode_grouped};
 use crate::crypto::seal_to::{open_sealed, seal_to};
 use crate::crypto::{kdf, random_bytes, DecryptError};
 use crate::keys::DeviceKeys;
@@ -55,27 +55,11 @@ impl PairingCode {
 
     /// `XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX` (base32, 160 bits).
     pub fn to_display(&self) -> Zeroizing<String> {
-        let encoded = Zeroizing::new(BASE32_NOPAD.encode(self.secret.as_ref()));
-        let groups: Vec<&str> = encoded
-            .as_bytes()
-            .chunks(4)
-            .map(|c| std::str::from_utf8(c).unwrap_or_default())
-            .collect();
-        Zeroizing::new(groups.join("-"))
+        encode_grouped(self.secret.as_ref())
     }
 
     pub fn parse(text: &str) -> Result<Self, PairingError> {
-        let cleaned: Zeroizing<String> = Zeroizing::new(
-            text.chars()
-                .filter(|c| !c.is_whitespace() && *c != '-')
-                .map(|c| c.to_ascii_uppercase())
-                .collect(),
-        );
-        let raw = Zeroizing::new(
-            BASE32_NOPAD
-                .decode(cleaned.as_bytes())
-                .map_err(|_| PairingError::BadCode)?,
-        );
+        let raw = decode_grouped(text).ok_or(PairingError::BadCode)?;
         let secret: [u8; SECRET_LEN] = raw
             .as_slice()
             .try_into()

@@ -4,6 +4,7 @@
 //! caller learns that something did not authenticate, never why.
 
 pub mod aead;
+pub mod grouped_base32;
 pub mod kdf;
 pub mod padme;
 pub mod passphrase;
