@@ -43,9 +43,16 @@ struct Pending {
     expires: Instant,
 }
 
+/// A recovery challenge, bound to the recovery public key it was issued for.
+struct RecoveryPending {
+    recovery_public_key: [u8; 32],
+    expires: Instant,
+}
+
 pub struct Auth<S> {
     store: Arc<S>,
     challenges: Mutex<HashMap<[u8; CHALLENGE_LEN], Pending>>,
+    recovery_challenges: Mutex<HashMap<[u8; CHALLENGE_LEN], RecoveryPending>>,
     challenge_ttl: Duration,
     session_ttl: Duration,
 }
@@ -69,6 +76,7 @@ impl<S: Store> Auth<S> {
         Self {
             store,
             challenges: Mutex::new(HashMap::new()),
+            recovery_challenges: Mutex::new(HashMap::new()),
             challenge_ttl,
             session_ttl,
         }
@@ -101,6 +109,63 @@ impl<S: Store> Auth<S> {
             },
         );
         Ok(challenge)
+    }
+
+    /// Issues a recovery challenge for any well-formed recovery public key, whether
+    /// an account uses it or not (no oracle for which keys exist).
+    pub fn recovery_challenge(
+        &self,
+        recovery_public_key: &[u8],
+    ) -> ServerResult<[u8; CHALLENGE_LEN]> {
+        let recovery_public_key =
+            validate::fixed::<{ validate::KEY_LEN }>("recovery_public_key", recovery_public_key)?;
+        let mut challenge = [0u8; CHALLENGE_LEN];
+        OsRng.fill_bytes(&mut challenge);
+        let now = Instant::now();
+        let mut pending = self
+            .recovery_challenges
+            .lock()
+            .map_err(|_| ServerError::Internal("challenge table poisoned"))?;
+        if pending.len() >= MAX_PENDING_CHALLENGES / 2 {
+            pending.retain(|_, p| p.expires > now);
+        }
+        if pending.len() >= MAX_PENDING_CHALLENGES {
+            return Err(ServerError::ResourceExhausted(
+                "too many pending challenges; try again shortly",
+            ));
+        }
+        pending.insert(
+            challenge,
+            RecoveryPending {
+                recovery_public_key,
+                expires: now + self.challenge_ttl,
+            },
+        );
+        Ok(challenge)
+    }
+
+    /// Consumes a recovery challenge (whatever the outcome, so it is single use) and
+    /// checks that it was issued for `recovery_public_key` and has not expired.
+    pub fn take_recovery_challenge(
+        &self,
+        recovery_public_key: &[u8; 32],
+        challenge: &[u8; CHALLENGE_LEN],
+    ) -> ServerResult<()> {
+        let pending = self
+            .recovery_challenges
+            .lock()
+            .map_err(|_| ServerError::Internal("challenge table poisoned"))?
+            .remove(challenge);
+        let fresh = pending.is_some_and(|p| {
+            bool::from(p.recovery_public_key.ct_eq(recovery_public_key))
+                && p.expires > Instant::now()
+        });
+        if !fresh {
+            return Err(ServerError::Unauthenticated(
+                "challenge unknown, expired or already used",
+            ));
+        }
+        Ok(())
     }
 
     /// Checks the signed challenge and opens a session. The challenge is consumed
@@ -202,6 +267,9 @@ impl<S: Store> Auth<S> {
     pub fn purge(&self) -> ServerResult<usize> {
         let now = Instant::now();
         if let Ok(mut pending) = self.challenges.lock() {
+            pending.retain(|_, p| p.expires > now);
+        }
+        if let Ok(mut pending) = self.recovery_challenges.lock() {
             pending.retain(|_, p| p.expires > now);
         }
         Ok(self.store.purge_sessions(now_ms())?)

@@ -75,6 +75,44 @@ impl<S: Store> AccountService<S> {
         Ok(())
     }
 
+    /// Registers a new device in the account whose recovery key signed a fresh
+    /// challenge. Every failure to prove the key is the same UNAUTHENTICATED, so the
+    /// answer says nothing about which recovery keys exist.
+    fn recover(&self, r: &RecoverRequest) -> ServerResult<(crate::store::Id, Vec<u8>)> {
+        let recovery_key = validate::verifying_key("recovery_public_key", &r.recovery_public_key)?;
+        let challenge =
+            validate::fixed::<{ crate::auth::CHALLENGE_LEN }>("challenge", &r.challenge)?;
+        let signature = validate::signature("signature", &r.signature)?;
+        let device_id = validate::id("device_id", &r.device_id)?;
+        let sign_key = validate::verifying_key("sign_public_key", &r.sign_public_key)?;
+        let dh_public_key =
+            validate::fixed::<{ validate::KEY_LEN }>("dh_public_key", &r.dh_public_key)?;
+        self.shared
+            .auth
+            .take_recovery_challenge(&recovery_key.to_bytes(), &challenge)?;
+        let refused = || ServerError::Unauthenticated("unknown recovery key or bad signature");
+        let message =
+            wire::recover_message(&challenge, &device_id, &r.sign_public_key, &r.dh_public_key);
+        recovery_key
+            .verify_strict(&message, &signature)
+            .map_err(|_| refused())?;
+        let (account_id, account) = self
+            .shared
+            .store
+            .account_by_recovery_key(&recovery_key.to_bytes())?
+            .ok_or_else(refused)?;
+        self.shared.store.add_device(&DeviceRow {
+            account_id,
+            device_id,
+            sign_public_key: sign_key.to_bytes(),
+            dh_public_key,
+            registered_at_unix: now_unix(),
+            revoked: false,
+        })?;
+        tracing::info!("device added through recovery");
+        Ok((account_id, account.recovery_blob))
+    }
+
     fn add_device(&self, account_id: crate::store::Id, r: &AddDeviceRequest) -> ServerResult<()> {
         let device_id = validate::id("device_id", &r.device_id)?;
         let sign_key = validate::verifying_key("sign_public_key", &r.sign_public_key)?;
@@ -211,20 +249,26 @@ impl<S: Store> Account for AccountService<S> {
 
     async fn recovery_challenge(
         &self,
-        _request: Request<RecoveryChallengeRequest>,
+        request: Request<RecoveryChallengeRequest>,
     ) -> Result<Response<ChallengeResponse>, Status> {
-        Err(Status::unimplemented(
-            "recovery is not available on this server yet",
-        ))
+        let challenge = self
+            .shared
+            .auth
+            .recovery_challenge(&request.get_ref().recovery_public_key)?;
+        Ok(Response::new(ChallengeResponse {
+            challenge: challenge.to_vec(),
+        }))
     }
 
     async fn recover(
         &self,
-        _request: Request<RecoverRequest>,
+        request: Request<RecoverRequest>,
     ) -> Result<Response<RecoverResponse>, Status> {
-        Err(Status::unimplemented(
-            "recovery is not available on this server yet",
-        ))
+        let (account_id, recovery_blob) = self.recover(request.get_ref())?;
+        Ok(Response::new(RecoverResponse {
+            account_id: account_id.to_vec(),
+            recovery_blob,
+        }))
     }
 
     async fn await_pairing(

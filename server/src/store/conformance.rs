@@ -71,6 +71,11 @@ macro_rules! store_conformance_tests {
                 assert_eq!(devs, vec![device(1, 5), device(1, 10)]);
                 assert_eq!(s.device(&[20; 16]).unwrap(), Some(device(2, 20)));
                 assert_eq!(s.device(&[99; 16]).unwrap(), None);
+                assert_eq!(
+                    s.account_by_recovery_key(&[2; 32]).unwrap(),
+                    Some(([2; 16], account(2)))
+                );
+                assert_eq!(s.account_by_recovery_key(&[9; 32]).unwrap(), None);
             }
 
             #[test]

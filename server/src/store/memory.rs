@@ -79,6 +79,18 @@ impl Store for MemoryStore {
         Ok(self.lock()?.devices.get(device_id).cloned())
     }
 
+    fn account_by_recovery_key(
+        &self,
+        recovery_public_key: &[u8; 32],
+    ) -> StoreResult<Option<(Id, AccountRow)>> {
+        Ok(self
+            .lock()?
+            .accounts
+            .iter()
+            .find(|(_, a)| &a.recovery_public_key == recovery_public_key)
+            .map(|(id, a)| (*id, a.clone())))
+    }
+
     fn account_devices(&self, account_id: &Id) -> StoreResult<Vec<DeviceRow>> {
         // BTreeMap iteration is already in device id order.
         Ok(self

@@ -104,6 +104,12 @@ pub trait Store: Send + Sync + 'static {
     fn device(&self, device_id: &Id) -> StoreResult<Option<DeviceRow>>;
     /// The account's devices, sorted by device id.
     fn account_devices(&self, account_id: &Id) -> StoreResult<Vec<DeviceRow>>;
+    /// The account registered with this recovery public key, if any. (A scan of the
+    /// accounts: recovery is rare, and the key is too high in entropy to guess.)
+    fn account_by_recovery_key(
+        &self,
+        recovery_public_key: &[u8; 32],
+    ) -> StoreResult<Option<(Id, AccountRow)>>;
 
     fn put_session(&self, token_hash: &Hash, session: &SessionRow) -> StoreResult<()>;
     fn session(&self, token_hash: &Hash) -> StoreResult<Option<SessionRow>>;

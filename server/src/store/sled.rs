@@ -249,6 +249,22 @@ impl Store for SledStore {
         })
     }
 
+    fn account_by_recovery_key(
+        &self,
+        recovery_public_key: &[u8; 32],
+    ) -> StoreResult<Option<(Id, AccountRow)>> {
+        self.with(|t| {
+            for kv in t.accounts.iter() {
+                let (k, v) = kv?;
+                let row = decode_account(&v)?;
+                if &row.recovery_public_key == recovery_public_key {
+                    return Ok(Some((arr(&k)?, row)));
+                }
+            }
+            Ok(None)
+        })
+    }
+
     fn account_devices(&self, account_id: &Id) -> StoreResult<Vec<DeviceRow>> {
         self.with(|t| {
             let mut out = Vec::new();
