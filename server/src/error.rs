@@ -41,6 +41,8 @@ pub enum ServerError {
     #[error("pairing code expired or unknown")]
     PairingUnknown,
     #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
     ResourceExhausted(&'static str),
     #[error("the server is shutting down")]
     ShuttingDown,
@@ -62,6 +64,9 @@ impl From<StoreError> for ServerError {
                 ServerError::FailedPrecondition("the log moved during the append; pull and retry")
             }
             StoreError::Closed => ServerError::ShuttingDown,
+            StoreError::ChunkConflict => {
+                ServerError::AlreadyExists("a different chunk is already stored at this address")
+            }
             other => ServerError::Store(other),
         }
     }
@@ -82,7 +87,7 @@ impl From<ServerError> for Status {
             ServerError::Gap { .. }
             | ServerError::ChainMismatch { .. }
             | ServerError::FailedPrecondition(_) => Code::FailedPrecondition,
-            ServerError::PairingUnknown => Code::NotFound,
+            ServerError::PairingUnknown | ServerError::NotFound(_) => Code::NotFound,
             ServerError::ResourceExhausted(_) => Code::ResourceExhausted,
             ServerError::ShuttingDown => Code::Unavailable,
             ServerError::Store(inner) => {

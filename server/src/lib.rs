@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use mycase_proto::v1::account_server::AccountServer;
+use mycase_proto::v1::blobs_server::BlobsServer;
 use mycase_proto::v1::sync_server::SyncServer;
 use mycase_proto::MAX_MESSAGE_BYTES;
 use tokio::sync::watch;
@@ -27,7 +28,7 @@ pub mod tls;
 mod validate;
 
 pub use error::ServerError;
-pub use service::{AccountService, SyncService};
+pub use service::{AccountService, BlobsService, SyncService};
 pub use store::{MemoryStore, SledStore, Store, StoreError};
 
 /// How often expired challenges, sessions and pairing slots are swept.
@@ -189,12 +190,18 @@ pub async fn start_with_store<S: Store>(
     let sync = SyncServer::new(SyncService::new(shared.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let blobs = BlobsServer::new(BlobsService::new(shared.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<AccountServer<AccountService<S>>>()
         .await;
     health_reporter
         .set_serving::<SyncServer<SyncService<S>>>()
+        .await;
+    health_reporter
+        .set_serving::<BlobsServer<BlobsService<S>>>()
         .await;
     let health = health
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
@@ -205,7 +212,8 @@ pub async fn start_with_store<S: Store>(
         .context("configuring TLS")?
         .add_service(health)
         .add_service(account)
-        .add_service(sync);
+        .add_service(sync)
+        .add_service(blobs);
     let mut server_stop = stop_rx.clone();
     // Without TCP_NODELAY, streamed responses (Watch, Pull) wait on the peer's
     // delayed ACK: live sync took ~40 ms instead of ~3 ms.

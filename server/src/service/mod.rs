@@ -9,11 +9,13 @@ use crate::auth::Auth;
 use crate::store::{Id, Store};
 
 pub mod account;
+pub mod blobs;
 pub mod pairing;
 pub mod sync;
 pub mod watchers;
 
 pub use account::AccountService;
+pub use blobs::BlobsService;
 pub use sync::SyncService;
 
 use pairing::PairingRelay;

@@ -15,6 +15,7 @@ struct Inner {
     sessions: HashMap<Hash, SessionRow>,
     heads: BTreeMap<(Id, Id), Head>,
     records: BTreeMap<(Id, Id, u64), Vec<u8>>,
+    chunks: HashMap<(Id, Hash), Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -191,6 +192,26 @@ impl Store for MemoryStore {
         }
         g.heads.insert((*account_id, *device_id), new_head);
         Ok(())
+    }
+
+    fn put_chunk(&self, account_id: &Id, address: &Hash, sealed: &[u8]) -> StoreResult<bool> {
+        let mut g = self.lock()?;
+        match g.chunks.get(&(*account_id, *address)) {
+            Some(existing) if existing.as_slice() == sealed => Ok(false),
+            Some(_) => Err(StoreError::ChunkConflict),
+            None => {
+                g.chunks.insert((*account_id, *address), sealed.to_vec());
+                Ok(true)
+            }
+        }
+    }
+
+    fn has_chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<bool> {
+        Ok(self.lock()?.chunks.contains_key(&(*account_id, *address)))
+    }
+
+    fn chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.lock()?.chunks.get(&(*account_id, *address)).cloned())
     }
 
     fn flush(&self) -> StoreResult<()> {

@@ -79,6 +79,9 @@ pub enum StoreError {
     HeadMoved,
     #[error("the store is closed")]
     Closed,
+    /// Other bytes are already stored at this chunk address.
+    #[error("a different chunk is already stored at this address")]
+    ChunkConflict,
     #[error("stored data is malformed: {0}")]
     Corrupt(&'static str),
     #[error("storage backend failed: {0}")]
@@ -146,6 +149,16 @@ pub trait Store: Send + Sync + 'static {
         records: &[NewRecord],
         new_head: Head,
     ) -> StoreResult<()>;
+
+    /// Stores a sealed attachment chunk of the account at `address`. Returns
+    /// `true` when newly stored, `false` when these exact bytes were already there;
+    /// other bytes at the address fail with `ChunkConflict` and change nothing.
+    /// Not durable until `flush`.
+    fn put_chunk(&self, account_id: &Id, address: &Hash, sealed: &[u8]) -> StoreResult<bool>;
+    /// Whether the account holds a chunk at `address`.
+    fn has_chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<bool>;
+    /// The sealed chunk of the account at `address`, if stored.
+    fn chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<Option<Vec<u8>>>;
 
     /// Makes every completed write durable.
     fn flush(&self) -> StoreResult<()>;

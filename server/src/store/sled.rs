@@ -21,6 +21,8 @@ struct Trees {
     sessions: sled::Tree,
     heads: sled::Tree,
     records: sled::Tree,
+    /// Sealed attachment chunks, keyed account_id || address.
+    chunks: sled::Tree,
 }
 
 /// sled behind a lock that `close` can empty: every handle lives inside it, so
@@ -53,6 +55,13 @@ fn record_key(account_id: &Id, device_id: &Id, idx: u64) -> [u8; 40] {
     let mut k = [0u8; 40];
     k[..32].copy_from_slice(&pair_key(account_id, device_id));
     k[32..].copy_from_slice(&idx.to_be_bytes());
+    k
+}
+
+fn chunk_key(account_id: &Id, address: &Hash) -> [u8; 48] {
+    let mut k = [0u8; 48];
+    k[..16].copy_from_slice(account_id);
+    k[16..].copy_from_slice(address);
     k
 }
 
@@ -156,6 +165,7 @@ impl SledStore {
             sessions: db.open_tree("sessions")?,
             heads: db.open_tree("heads")?,
             records: db.open_tree("records")?,
+            chunks: db.open_tree("chunks")?,
             db,
         };
         Ok(Self {
@@ -416,6 +426,32 @@ impl Store for SledStore {
                     Ok(())
                 })
                 .map_err(tx_err)
+        })
+    }
+
+    fn put_chunk(&self, account_id: &Id, address: &Hash, sealed: &[u8]) -> StoreResult<bool> {
+        self.with(|t| {
+            let key = chunk_key(account_id, address);
+            match t
+                .chunks
+                .compare_and_swap(key, None as Option<&[u8]>, Some(sealed))?
+            {
+                Ok(()) => Ok(true),
+                Err(e) if e.current.as_deref() == Some(sealed) => Ok(false),
+                Err(_) => Err(StoreError::ChunkConflict),
+            }
+        })
+    }
+
+    fn has_chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<bool> {
+        self.with(|t| Ok(t.chunks.contains_key(chunk_key(account_id, address))?))
+    }
+
+    fn chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<Option<Vec<u8>>> {
+        self.with(|t| {
+            Ok(t.chunks
+                .get(chunk_key(account_id, address))?
+                .map(|v| v.to_vec()))
         })
     }
 
