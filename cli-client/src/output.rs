@@ -34,18 +34,38 @@ pub struct ConflictJson {
 /// A value of a field as JSON: strings for text fields and dates, an array for categories.
 pub fn field_value(v: &FieldValue) -> Value {
     match v {
-        FieldValue::Title(s) | FieldValue::Text(s) => Value::String(s.clone()),
+        FieldValue::Title(s)
+        | FieldValue::Text(s)
+        | FieldValue::Location(s)
+        | FieldValue::Injuries(s)
+        | FieldValue::Impact(s) => Value::String(s.clone()),
         FieldValue::OccurredAt(o) => Value::String(occurred::display(o)),
-        FieldValue::Categories(c) => Value::Array(c.iter().cloned().map(Value::String).collect()),
+        FieldValue::Severity(n) => Value::from(*n),
+        FieldValue::Categories(c)
+        | FieldValue::Tags(c)
+        | FieldValue::People(c)
+        | FieldValue::PoliceReferences(c)
+        | FieldValue::ActionsTaken(c) => {
+            Value::Array(c.iter().cloned().map(Value::String).collect())
+        }
     }
 }
 
 /// A field value as one line of text, for the human-readable output.
 pub fn field_text(v: &FieldValue) -> String {
     match v {
-        FieldValue::Title(s) | FieldValue::Text(s) => s.clone(),
+        FieldValue::Title(s)
+        | FieldValue::Text(s)
+        | FieldValue::Location(s)
+        | FieldValue::Injuries(s)
+        | FieldValue::Impact(s) => s.clone(),
         FieldValue::OccurredAt(o) => occurred::display(o),
-        FieldValue::Categories(c) => c.join(", "),
+        FieldValue::Severity(n) => n.to_string(),
+        FieldValue::Categories(c)
+        | FieldValue::Tags(c)
+        | FieldValue::People(c)
+        | FieldValue::PoliceReferences(c)
+        | FieldValue::ActionsTaken(c) => c.join(", "),
     }
 }
 

@@ -310,6 +310,16 @@ fn shown_value(view: &EntryView, field: Field) -> Option<FieldValue> {
         Field::Text => Some(FieldValue::Text(view.text.clone())),
         Field::OccurredAt => view.occurred_at.clone().map(FieldValue::OccurredAt),
         Field::Categories => Some(FieldValue::Categories(view.categories.clone())),
+        Field::Tags => Some(FieldValue::Tags(view.tags.clone())),
+        Field::Severity => view.severity.map(FieldValue::Severity),
+        Field::Location => view.location.clone().map(FieldValue::Location),
+        Field::People => Some(FieldValue::People(view.people.clone())),
+        Field::Injuries => view.injuries.clone().map(FieldValue::Injuries),
+        Field::PoliceReferences => {
+            Some(FieldValue::PoliceReferences(view.police_references.clone()))
+        }
+        Field::ActionsTaken => Some(FieldValue::ActionsTaken(view.actions_taken.clone())),
+        Field::Impact => view.impact.clone().map(FieldValue::Impact),
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use mycase_proto::v1::{EntryFields, OccurredAt};
+use mycase_proto::v1::{AttachmentAdded, EntryFields, OccurredAt};
 
 use super::fields::{self, Field, FieldConflict, FieldValue};
 use super::occurred;
@@ -25,10 +25,26 @@ pub struct EntryView {
     /// `None` when never set or set to an empty value.
     pub occurred_at: Option<OccurredAt>,
     pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    /// 1..=5; `None` when never set or cleared (set to 0).
+    pub severity: Option<u32>,
+    /// `None` when never set or set to an empty value (likewise below).
+    pub location: Option<String>,
+    /// Person ids (32 hex digits) from the people list.
+    pub people: Vec<String>,
+    pub injuries: Option<String>,
+    pub police_references: Vec<String>,
+    pub actions_taken: Vec<String>,
+    pub impact: Option<String>,
+    /// Evidence, in the order it was attached (total order).
+    pub attachments: Vec<AttachmentView>,
     /// When the creation was written, by its author's clock. Never editable.
     pub recorded_at_ms: i64,
     pub created_by: DeviceId,
     pub deleted: bool,
+    /// When deleted (by the delete operation's author's clock), while deleted: the
+    /// trash keeps an entry for [`super::TRASH_RETENTION_MS`] after this.
+    pub deleted_at_ms: Option<i64>,
     pub amended: bool,
     /// Fields with concurrent values, in field order.
     pub conflicts: Vec<FieldConflict>,
@@ -68,13 +84,61 @@ impl fmt::Debug for EntryView {
                 "categories",
                 &format_args!("<{} values>", self.categories.len()),
             )
+            .field("tags", &format_args!("<{} values>", self.tags.len()))
+            .field("severity", &self.severity.map(|_| "<redacted>"))
+            .field("location", &self.location.as_ref().map(|_| "<redacted>"))
+            .field("people", &format_args!("<{} values>", self.people.len()))
+            .field("injuries", &self.injuries.as_ref().map(|_| "<redacted>"))
+            .field(
+                "police_references",
+                &format_args!("<{} values>", self.police_references.len()),
+            )
+            .field(
+                "actions_taken",
+                &format_args!("<{} values>", self.actions_taken.len()),
+            )
+            .field("impact", &self.impact.as_ref().map(|_| "<redacted>"))
+            .field("attachments", &self.attachments)
             .field("recorded_at_ms", &self.recorded_at_ms)
             .field("created_by", &hex::encode(self.created_by))
             .field("deleted", &self.deleted)
+            .field("deleted_at_ms", &self.deleted_at_ms)
             .field("amended", &self.amended)
             .field("conflicts", &self.conflicts)
             .field("history", &self.history)
             .finish()
+    }
+}
+
+/// One piece of evidence attached to an entry: what is needed to fetch and check
+/// its chunks. `Debug` never prints the file name or media type.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AttachmentView {
+    pub attachment_id: [u8; 16],
+    /// The original file name (sealed in the log, never on the server).
+    pub name: String,
+    pub media_type: String,
+    /// Bytes of the original file.
+    pub size: u64,
+    /// Of the original bytes (empty or malformed if the author wrote it so).
+    pub sha256: Vec<u8>,
+    pub chunk_size: u32,
+    pub chunk_count: u64,
+    pub key_epoch: u32,
+    pub added_by: OpId,
+    pub recorded_at_ms: i64,
+}
+
+impl fmt::Debug for AttachmentView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AttachmentView")
+            .field("attachment_id", &hex::encode(self.attachment_id))
+            .field("name", &format_args!("<{} bytes>", self.name.len()))
+            .field("size", &self.size)
+            .field("chunk_count", &self.chunk_count)
+            .field("key_epoch", &self.key_epoch)
+            .field("added_by", &self.added_by)
+            .finish_non_exhaustive()
     }
 }
 
@@ -115,14 +179,20 @@ impl fmt::Debug for Revision {
 /// Folds one entry's operations (in total order). `None` until its creation is known.
 pub(crate) fn build(id: EntryId, ops_in_order: &[&StoredOp]) -> Option<EntryView> {
     let mut creation = None;
-    let mut deleted = false;
+    let mut deleted_at_ms = None;
     let mut amended = false;
+    let mut attachments = Vec::new();
     let mut history = Vec::with_capacity(ops_in_order.len());
     for op in ops_in_order {
         let Action::Entry { change, .. } = &op.action else {
             continue;
         };
         let (kind, fields) = match change {
+            // Evidence is listed in `attachments`, not in the history of the fields.
+            EntryChange::AttachmentAdded(added) => {
+                attachments.extend(attachment_view(added, op));
+                continue;
+            }
             EntryChange::Created(fields) => {
                 creation.get_or_insert(*op);
                 (RevisionKind::Created, fields.clone())
@@ -132,11 +202,11 @@ pub(crate) fn build(id: EntryId, ops_in_order: &[&StoredOp]) -> Option<EntryView
                 (RevisionKind::Amended, fields.clone())
             }
             EntryChange::Deleted => {
-                deleted = true;
+                deleted_at_ms = Some(op.recorded_at_ms);
                 (RevisionKind::Deleted, EntryFields::default())
             }
             EntryChange::Restored => {
-                deleted = false;
+                deleted_at_ms = None;
                 (RevisionKind::Restored, EntryFields::default())
             }
         };
@@ -155,9 +225,19 @@ pub(crate) fn build(id: EntryId, ops_in_order: &[&StoredOp]) -> Option<EntryView
         text: String::new(),
         occurred_at: None,
         categories: Vec::new(),
+        tags: Vec::new(),
+        severity: None,
+        location: None,
+        people: Vec::new(),
+        injuries: None,
+        police_references: Vec::new(),
+        actions_taken: Vec::new(),
+        impact: None,
+        attachments,
         recorded_at_ms: creation.recorded_at_ms,
         created_by: creation.key.device,
-        deleted,
+        deleted: deleted_at_ms.is_some(),
+        deleted_at_ms,
         amended,
         conflicts: Vec::new(),
         history,
@@ -171,9 +251,40 @@ pub(crate) fn build(id: EntryId, ops_in_order: &[&StoredOp]) -> Option<EntryView
                 view.occurred_at = Some(at).filter(|at| !at.start.is_empty());
             }
             Some(FieldValue::Categories(categories)) => view.categories = categories,
+            Some(FieldValue::Tags(tags)) => view.tags = tags,
+            Some(FieldValue::Severity(severity)) => {
+                view.severity = Some(severity).filter(|s| *s != 0);
+            }
+            Some(FieldValue::Location(location)) => view.location = non_empty(location),
+            Some(FieldValue::People(people)) => view.people = people,
+            Some(FieldValue::Injuries(injuries)) => view.injuries = non_empty(injuries),
+            Some(FieldValue::PoliceReferences(refs)) => view.police_references = refs,
+            Some(FieldValue::ActionsTaken(actions)) => view.actions_taken = actions,
+            Some(FieldValue::Impact(impact)) => view.impact = non_empty(impact),
             None => {}
         }
         view.conflicts.extend(resolved.conflict);
     }
     Some(view)
+}
+
+/// An empty string is how a text field is cleared.
+fn non_empty(s: String) -> Option<String> {
+    Some(s).filter(|s| !s.is_empty())
+}
+
+/// `None` for a malformed attachment id (the decoder already ignores those).
+fn attachment_view(added: &AttachmentAdded, op: &StoredOp) -> Option<AttachmentView> {
+    Some(AttachmentView {
+        attachment_id: added.attachment_id.as_slice().try_into().ok()?,
+        name: added.name.clone(),
+        media_type: added.media_type.clone(),
+        size: added.size,
+        sha256: added.sha256.clone(),
+        chunk_size: added.chunk_size,
+        chunk_count: added.chunk_count,
+        key_epoch: added.key_epoch,
+        added_by: op.id(),
+        recorded_at_ms: op.recorded_at_ms,
+    })
 }

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use mycase_proto::v1::{EntryFields, OccurredAt};
+use mycase_proto::v1::{EntryFields, OccurredAt, StringList};
 
 use super::order::{Action, EntryChange, StoredOp};
 use super::OpId;
@@ -21,14 +21,30 @@ pub enum Field {
     Text,
     OccurredAt,
     Categories,
+    Tags,
+    Severity,
+    Location,
+    People,
+    Injuries,
+    PoliceReferences,
+    ActionsTaken,
+    Impact,
 }
 
 impl Field {
-    pub const ALL: [Field; 4] = [
+    pub const ALL: [Field; 12] = [
         Field::Title,
         Field::Text,
         Field::OccurredAt,
         Field::Categories,
+        Field::Tags,
+        Field::Severity,
+        Field::Location,
+        Field::People,
+        Field::Injuries,
+        Field::PoliceReferences,
+        Field::ActionsTaken,
+        Field::Impact,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,7 +53,24 @@ impl Field {
             Field::Text => "text",
             Field::OccurredAt => "occurred_at",
             Field::Categories => "categories",
+            Field::Tags => "tags",
+            Field::Severity => "severity",
+            Field::Location => "location",
+            Field::People => "people",
+            Field::Injuries => "injuries",
+            Field::PoliceReferences => "police_references",
+            Field::ActionsTaken => "actions_taken",
+            Field::Impact => "impact",
         }
+    }
+
+    /// The field named `name` (as [`Field::as_str`] gives it; `-` is read as `_`,
+    /// case-insensitive).
+    pub fn parse(name: &str) -> Option<Field> {
+        let wanted = name.trim().to_ascii_lowercase().replace('-', "_");
+        Field::ALL
+            .into_iter()
+            .find(|field| field.as_str() == wanted)
     }
 
     /// The value `fields` sets for this field, if it sets it.
@@ -50,6 +83,26 @@ impl Field {
                 .categories
                 .as_ref()
                 .map(|list| FieldValue::Categories(list.values.clone())),
+            Field::Tags => fields
+                .tags
+                .as_ref()
+                .map(|list| FieldValue::Tags(list.values.clone())),
+            Field::Severity => fields.severity.map(FieldValue::Severity),
+            Field::Location => fields.location.clone().map(FieldValue::Location),
+            Field::People => fields
+                .people
+                .as_ref()
+                .map(|list| FieldValue::People(list.values.clone())),
+            Field::Injuries => fields.injuries.clone().map(FieldValue::Injuries),
+            Field::PoliceReferences => fields
+                .police_references
+                .as_ref()
+                .map(|list| FieldValue::PoliceReferences(list.values.clone())),
+            Field::ActionsTaken => fields
+                .actions_taken
+                .as_ref()
+                .map(|list| FieldValue::ActionsTaken(list.values.clone())),
+            Field::Impact => fields.impact.clone().map(FieldValue::Impact),
         }
     }
 }
@@ -61,6 +114,16 @@ pub enum FieldValue {
     Text(String),
     OccurredAt(OccurredAt),
     Categories(Vec<String>),
+    Tags(Vec<String>),
+    /// 1..=5; 0 clears it.
+    Severity(u32),
+    Location(String),
+    /// Person ids (32 hex digits) from the people list.
+    People(Vec<String>),
+    Injuries(String),
+    PoliceReferences(Vec<String>),
+    ActionsTaken(Vec<String>),
+    Impact(String),
 }
 
 impl FieldValue {
@@ -70,6 +133,38 @@ impl FieldValue {
             FieldValue::Text(_) => Field::Text,
             FieldValue::OccurredAt(_) => Field::OccurredAt,
             FieldValue::Categories(_) => Field::Categories,
+            FieldValue::Tags(_) => Field::Tags,
+            FieldValue::Severity(_) => Field::Severity,
+            FieldValue::Location(_) => Field::Location,
+            FieldValue::People(_) => Field::People,
+            FieldValue::Injuries(_) => Field::Injuries,
+            FieldValue::PoliceReferences(_) => Field::PoliceReferences,
+            FieldValue::ActionsTaken(_) => Field::ActionsTaken,
+            FieldValue::Impact(_) => Field::Impact,
+        }
+    }
+
+    /// Sets this value in `fields` (the other fields are left as they are): how a
+    /// chosen value becomes a resolving amendment.
+    pub fn set_in(&self, fields: &mut EntryFields) {
+        let list = |values: &[String]| {
+            Some(StringList {
+                values: values.to_vec(),
+            })
+        };
+        match self {
+            FieldValue::Title(s) => fields.title = Some(s.clone()),
+            FieldValue::Text(s) => fields.text = Some(s.clone()),
+            FieldValue::OccurredAt(o) => fields.occurred_at = Some(o.clone()),
+            FieldValue::Categories(v) => fields.categories = list(v),
+            FieldValue::Tags(v) => fields.tags = list(v),
+            FieldValue::Severity(n) => fields.severity = Some(*n),
+            FieldValue::Location(s) => fields.location = Some(s.clone()),
+            FieldValue::People(v) => fields.people = list(v),
+            FieldValue::Injuries(s) => fields.injuries = Some(s.clone()),
+            FieldValue::PoliceReferences(v) => fields.police_references = list(v),
+            FieldValue::ActionsTaken(v) => fields.actions_taken = list(v),
+            FieldValue::Impact(s) => fields.impact = Some(s.clone()),
         }
     }
 }
@@ -81,6 +176,16 @@ impl fmt::Debug for FieldValue {
             FieldValue::Text(s) => write!(f, "Text(<{} bytes>)", s.len()),
             FieldValue::OccurredAt(_) => f.write_str("OccurredAt(<redacted>)"),
             FieldValue::Categories(v) => write!(f, "Categories(<{} values>)", v.len()),
+            FieldValue::Tags(v) => write!(f, "Tags(<{} values>)", v.len()),
+            FieldValue::Severity(_) => f.write_str("Severity(<redacted>)"),
+            FieldValue::Location(s) => write!(f, "Location(<{} bytes>)", s.len()),
+            FieldValue::People(v) => write!(f, "People(<{} values>)", v.len()),
+            FieldValue::Injuries(s) => write!(f, "Injuries(<{} bytes>)", s.len()),
+            FieldValue::PoliceReferences(v) => {
+                write!(f, "PoliceReferences(<{} values>)", v.len())
+            }
+            FieldValue::ActionsTaken(v) => write!(f, "ActionsTaken(<{} values>)", v.len()),
+            FieldValue::Impact(s) => write!(f, "Impact(<{} bytes>)", s.len()),
         }
     }
 }
@@ -122,17 +227,8 @@ pub(crate) fn resolve(field: Field, ops_in_order: &[&StoredOp]) -> Resolved {
             _ => None,
         })
         .collect();
-    let mut heads: Vec<(&StoredOp, FieldValue)> = candidates
-        .iter()
-        .filter(|(op, _)| {
-            !candidates
-                .iter()
-                .any(|(other, _)| op.happened_before(other))
-        })
-        .cloned()
-        .collect();
-    // Heads keep the total order of `ops_in_order`, so the last one is shown.
-    let Some((shown_op, shown)) = heads.pop() else {
+    let (heads, shown) = split_heads(candidates);
+    let Some((shown_op, shown)) = shown else {
         return Resolved {
             shown: None,
             conflict: None,
@@ -155,4 +251,24 @@ pub(crate) fn resolve(field: Field, ops_in_order: &[&StoredOp]) -> Resolved {
         shown: Some(shown),
         conflict,
     }
+}
+
+/// The candidates (in total order) that did not happen before another candidate,
+/// split into the shown one (the last in total order) and the others.
+#[allow(clippy::type_complexity)]
+pub(crate) fn split_heads<V: Clone>(
+    candidates: Vec<(&StoredOp, V)>,
+) -> (Vec<(&StoredOp, V)>, Option<(&StoredOp, V)>) {
+    let mut heads: Vec<(&StoredOp, V)> = candidates
+        .iter()
+        .filter(|(op, _)| {
+            !candidates
+                .iter()
+                .any(|(other, _)| op.happened_before(other))
+        })
+        .cloned()
+        .collect();
+    // Heads keep the total order of the candidates, so the last one is shown.
+    let shown = heads.pop();
+    (heads, shown)
 }

@@ -17,14 +17,22 @@
 //! - An entry's **original text is never overwritten**: the creation and all
 //!   amendments (and deletes and restores) are kept in [`EntryView::history`], in
 //!   total order.
-//! - **Per field** (title, text, occurred_at, categories): the candidates are the
+//! - **Per field** (every [`Field`]: title, text, occurred_at, categories, tags,
+//!   severity, location, people, injuries, police references, actions taken, impact;
+//!   and likewise a person's name, role and notes): the candidates are the
 //!   creation and every amendment that sets that field; the heads are the candidates
 //!   that did not happen before another candidate; the shown value is the head
 //!   greatest in total order; other heads are listed in [`EntryView::conflicts`].
 //!   An amendment whose deps cover all current heads (a resolution) supersedes them:
 //!   the conflict is gone. Concurrent amendments of different fields never conflict.
-//!   An empty title or empty occurred_at shows as `None` (that is how a field is
-//!   cleared). See [`fields`].
+//!   An empty title, occurred_at, location, injuries or impact, or severity 0, shows
+//!   as `None` (that is how a field is cleared). See [`fields`] and [`people`].
+//! - **Attachments** (`AttachmentAdded`) are listed in [`EntryView::attachments`] in
+//!   total order; they are not field revisions, so they are not in the history.
+//! - **Trash**: a deleted entry is in [`Journal::trash`] for [`TRASH_RETENTION_MS`]
+//!   after its delete's `recorded_at_ms`, and can be restored from any device; after
+//!   that it is in no view people see (the operations are still kept, and a later
+//!   restore from a device with a wrong clock would still bring it back).
 //! - Amendments, deletes and restores that **arrive before their entry's creation**
 //!   are kept and take effect when it arrives. An entry without a creation has no
 //!   view. If two creations share an entry id, the first in total order is the
@@ -53,17 +61,26 @@ pub mod hlc;
 pub mod occurred;
 pub mod ops;
 pub mod order;
+pub mod people;
 pub mod roster;
 
-pub use entry::{EntryView, Revision, RevisionKind};
+pub use entry::{AttachmentView, EntryView, Revision, RevisionKind};
 pub use fields::{ConflictingValue, Field, FieldConflict, FieldValue};
 pub use order::OpId;
+pub use people::{PersonConflict, PersonField, PersonView};
 pub use roster::DeviceView;
 
 use order::{Action, EntryChange, OrderKey, StoredOp};
 
 /// 16 random bytes; the same aliases as the rest of the crate.
 pub use crate::ids::{DeviceId, EntryId};
+
+/// 16 random bytes, like an entry id.
+pub type PersonId = [u8; 16];
+
+/// How long a deleted entry stays in the trash (30 days), counted from the delete
+/// operation's `recorded_at_ms`; after that it is gone from every view.
+pub const TRASH_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 /// Shortest entry-id prefix accepted, as hex digits.
 pub const MIN_PREFIX_LEN: usize = 4;
@@ -72,6 +89,10 @@ pub const MIN_PREFIX_LEN: usize = 4;
 pub enum JournalError {
     #[error("no entry has that id")]
     NotFound,
+    #[error("no person has that id or name")]
+    PersonNotFound,
+    #[error("{candidates} people match that; give more of the id")]
+    PersonAmbiguous { candidates: usize },
     #[error("{candidates} entries start with that id; give more of it")]
     Ambiguous { candidates: usize },
     #[error("an entry id is hex, at least {MIN_PREFIX_LEN} and at most 32 digits")]
@@ -88,6 +109,8 @@ pub struct Journal {
     ids: HashSet<OpId>,
     /// Each entry's operations, in total order (including those before its creation).
     by_entry: BTreeMap<EntryId, BTreeSet<OrderKey>>,
+    /// Each person's operations, in total order.
+    by_person: BTreeMap<PersonId, BTreeSet<OrderKey>>,
     /// `DeviceAdded` operations, in total order (so the roster folds only these).
     device_ops: BTreeSet<OrderKey>,
     max_hlc: Hlc,
@@ -127,6 +150,12 @@ impl Journal {
             }
             Action::DeviceAdded(_) => {
                 self.device_ops.insert(stored.key);
+            }
+            Action::Person { person, .. } => {
+                self.by_person
+                    .entry(*person)
+                    .or_default()
+                    .insert(stored.key);
             }
             Action::Ignored => {}
         }
@@ -179,9 +208,79 @@ impl Journal {
         self.views_where(|view| !view.deleted)
     }
 
-    /// Deleted entries in timeline order (they can be restored).
+    /// Deleted entries in timeline order, including those older than the trash
+    /// keeps (for merge checks; people see [`Journal::trash`]).
     pub fn deleted_entries(&self) -> Vec<EntryView> {
         self.views_where(|view| view.deleted)
+    }
+
+    /// The trash at `now_ms`: entries deleted less than [`TRASH_RETENTION_MS`] ago
+    /// (by the delete's `recorded_at_ms`), most recently deleted first. They can be
+    /// restored from any device. Older deleted entries are in no view.
+    pub fn trash(&self, now_ms: i64) -> Vec<EntryView> {
+        let mut views = self.views_where(|view| in_trash(view, now_ms));
+        views.sort_by_key(|view| std::cmp::Reverse((view.deleted_at_ms, view.id)));
+        views
+    }
+
+    /// Whether `view` is still shown at `now_ms`: live, or deleted and in the trash.
+    pub fn is_visible(view: &EntryView, now_ms: i64) -> bool {
+        !view.deleted || in_trash(view, now_ms)
+    }
+
+    /// Everyone on the people list, by name (then id).
+    pub fn people(&self) -> Vec<PersonView> {
+        let mut views: Vec<PersonView> = self
+            .by_person
+            .iter()
+            .filter_map(|(id, keys)| people::build(*id, &self.ops_for(keys)))
+            .collect();
+        views.sort_by(|a, b| {
+            let name = |p: &PersonView| p.name.clone().unwrap_or_default().to_lowercase();
+            name(a).cmp(&name(b)).then(a.id.cmp(&b.id))
+        });
+        views
+    }
+
+    pub fn person(&self, id: &PersonId) -> Option<PersonView> {
+        let keys = self.by_person.get(id)?;
+        people::build(*id, &self.ops_for(keys))
+    }
+
+    /// The person meant by `name_or_id`: an exact name (case-insensitive), else an
+    /// id prefix of at least [`MIN_PREFIX_LEN`] hex digits.
+    pub fn resolve_person(&self, name_or_id: &str) -> Result<PersonId, JournalError> {
+        let wanted = name_or_id.trim();
+        let people = self.people();
+        let by_name: Vec<PersonId> = people
+            .iter()
+            .filter(|p| {
+                p.name
+                    .as_deref()
+                    .is_some_and(|n| n.trim().to_lowercase() == wanted.to_lowercase())
+            })
+            .map(|p| p.id)
+            .collect();
+        let prefix = wanted.to_ascii_lowercase();
+        let matches = if by_name.is_empty()
+            && prefix.len() >= MIN_PREFIX_LEN
+            && prefix.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            people
+                .iter()
+                .filter(|p| hex::encode(p.id).starts_with(&prefix))
+                .map(|p| p.id)
+                .collect()
+        } else {
+            by_name
+        };
+        match matches.as_slice() {
+            [] => Err(JournalError::PersonNotFound),
+            [only] => Ok(*only),
+            many => Err(JournalError::PersonAmbiguous {
+                candidates: many.len(),
+            }),
+        }
     }
 
     /// One entry, deleted or not.
@@ -232,7 +331,7 @@ impl Journal {
             .filter(|op| match &op.action {
                 Action::Ignored => true,
                 Action::DeviceAdded(added) => !roster::is_well_formed(added),
-                Action::Entry { .. } => false,
+                Action::Entry { .. } | Action::Person { .. } => false,
             })
             .map(StoredOp::id)
             .collect()
@@ -268,6 +367,11 @@ impl Journal {
         views.sort_by_key(EntryView::timeline_key);
         views
     }
+}
+
+fn in_trash(view: &EntryView, now_ms: i64) -> bool {
+    view.deleted_at_ms
+        .is_some_and(|at| now_ms.saturating_sub(at) < TRASH_RETENTION_MS)
 }
 
 #[cfg(test)]

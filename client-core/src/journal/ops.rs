@@ -3,11 +3,12 @@
 //! and sync state, not to the journal model.
 
 use mycase_proto::v1::{
-    operation::Body, DeviceAdded, EntryAmended, EntryCreated, EntryDeleted, EntryFields,
-    EntryRestored, Hlc, Operation, VersionVector,
+    operation::Body, AttachmentAdded, DeviceAdded, EntryAmended, EntryCreated, EntryDeleted,
+    EntryFields, EntryRestored, Hlc, Operation, PersonAdded, PersonAmended, PersonFields,
+    VersionVector,
 };
 
-use super::{DeviceId, EntryId};
+use super::{DeviceId, EntryId, PersonId};
 
 /// A new entry with its original fields (never overwritten later).
 pub fn create_entry(entry_id: EntryId, fields: EntryFields) -> Body {
@@ -39,6 +40,50 @@ pub fn restore_entry(entry_id: EntryId) -> Body {
     })
 }
 
+/// Adds someone to the people list.
+pub fn add_person(person_id: PersonId, fields: PersonFields) -> Body {
+    Body::PersonAdded(PersonAdded {
+        person_id: person_id.to_vec(),
+        fields: Some(fields),
+    })
+}
+
+/// Sets the fields of a person present in `fields`.
+pub fn amend_person(person_id: PersonId, fields: PersonFields) -> Body {
+    Body::PersonAmended(PersonAmended {
+        person_id: person_id.to_vec(),
+        fields: Some(fields),
+    })
+}
+
+/// What is known about one uploaded file, to fetch and check its chunks later.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    pub attachment_id: [u8; 16],
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: [u8; 32],
+    pub chunk_size: u32,
+    pub chunk_count: u64,
+    pub key_epoch: u32,
+}
+
+/// Attaches an uploaded file (its chunks already on the server) to an entry.
+pub fn attachment_added(entry_id: EntryId, meta: AttachmentMeta) -> Body {
+    Body::AttachmentAdded(AttachmentAdded {
+        entry_id: entry_id.to_vec(),
+        attachment_id: meta.attachment_id.to_vec(),
+        name: meta.name,
+        media_type: meta.media_type,
+        size: meta.size,
+        sha256: meta.sha256.to_vec(),
+        chunk_size: meta.chunk_size,
+        chunk_count: meta.chunk_count,
+        key_epoch: meta.key_epoch,
+    })
+}
+
 /// Adds a device and its public keys to the journal's roster.
 pub fn device_added(
     device_id: DeviceId,
@@ -64,5 +109,15 @@ pub fn operation(hlc: Hlc, deps: VersionVector, recorded_at_ms: i64, body: Body)
         deps: Some(deps),
         recorded_at_ms,
         body: Some(body),
+    }
+}
+
+impl std::fmt::Debug for AttachmentMeta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttachmentMeta")
+            .field("attachment_id", &hex::encode(self.attachment_id))
+            .field("size", &self.size)
+            .field("chunk_count", &self.chunk_count)
+            .finish_non_exhaustive()
     }
 }

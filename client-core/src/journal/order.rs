@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use mycase_proto::v1::{operation::Body, Hlc, Operation, VectorEntry, VersionVector};
 
-use super::{DeviceId, EntryId};
+use super::{DeviceId, EntryId, PersonId};
 
 /// The identity of an operation: the author's device and the index in its log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,6 +59,10 @@ pub(crate) enum Action {
         change: EntryChange,
     },
     DeviceAdded(mycase_proto::v1::DeviceAdded),
+    Person {
+        person: PersonId,
+        change: PersonChange,
+    },
     /// Empty or unknown body, or a malformed entry id: kept for forward
     /// compatibility (and so that a newer client reading the same set agrees), but
     /// no view uses it.
@@ -71,6 +75,14 @@ pub(crate) enum EntryChange {
     Amended(mycase_proto::v1::EntryFields),
     Deleted,
     Restored,
+    /// Evidence attached (its attachment id is well formed: checked on decode).
+    AttachmentAdded(mycase_proto::v1::AttachmentAdded),
+}
+
+#[derive(Clone)]
+pub(crate) enum PersonChange {
+    Added(mycase_proto::v1::PersonFields),
+    Amended(mycase_proto::v1::PersonFields),
 }
 
 /// An operation as the journal keeps it.
@@ -129,12 +141,30 @@ fn decode_action(body: Option<Body>) -> Action {
         Some(Body::EntryDeleted(d)) => entry_action(&d.entry_id, EntryChange::Deleted),
         Some(Body::EntryRestored(r)) => entry_action(&r.entry_id, EntryChange::Restored),
         Some(Body::DeviceAdded(d)) => Action::DeviceAdded(d),
+        Some(Body::AttachmentAdded(a)) => {
+            if entry_id_from_bytes(&a.attachment_id).is_none() {
+                return Action::Ignored;
+            }
+            let entry = a.entry_id.clone();
+            entry_action(&entry, EntryChange::AttachmentAdded(a))
+        }
+        Some(Body::PersonAdded(p)) => person_action(
+            &p.person_id,
+            PersonChange::Added(p.fields.unwrap_or_default()),
+        ),
+        Some(Body::PersonAmended(p)) => person_action(
+            &p.person_id,
+            PersonChange::Amended(p.fields.unwrap_or_default()),
+        ),
         // Not folded yet: kept, and ignored by the views until they are.
-        Some(Body::PersonAdded(_))
-        | Some(Body::PersonAmended(_))
-        | Some(Body::AttachmentAdded(_))
-        | Some(Body::RecoveryKeySet(_))
-        | None => Action::Ignored,
+        Some(Body::RecoveryKeySet(_)) | None => Action::Ignored,
+    }
+}
+
+fn person_action(raw: &[u8], change: PersonChange) -> Action {
+    match entry_id_from_bytes(raw) {
+        Some(person) => Action::Person { person, change },
+        None => Action::Ignored,
     }
 }
 

@@ -438,3 +438,199 @@ fn debug_output_never_shows_content() {
         assert!(!shown.contains(secret), "debug output leaks {secret:?}");
     }
 }
+
+fn every_field() -> EntryFields {
+    let list = |v: &[&str]| {
+        Some(StringList {
+            values: v.iter().map(|s| s.to_string()).collect(),
+        })
+    };
+    EntryFields {
+        title: Some("t".into()),
+        text: Some("x".into()),
+        tags: list(&["night"]),
+        severity: Some(4),
+        location: Some("kitchen".into()),
+        people: list(&["00112233445566778899aabbccddeeff"]),
+        injuries: Some("bruise".into()),
+        police_references: list(&["CAD 123"]),
+        actions_taken: list(&["GP"]),
+        impact: Some("could not sleep".into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn new_fields_fold_and_clear() {
+    let clear = EntryFields {
+        severity: Some(0),
+        location: Some(String::new()),
+        injuries: Some(String::new()),
+        impact: Some(String::new()),
+        tags: Some(StringList::default()),
+        ..Default::default()
+    };
+    let j = journal(vec![op(
+        A,
+        1,
+        10,
+        &[],
+        ops::create_entry(E1, every_field()),
+    )]);
+    let view = j.entry(&E1).unwrap();
+    assert_eq!(view.tags, ["night"]);
+    assert_eq!(view.severity, Some(4));
+    assert_eq!(view.location.as_deref(), Some("kitchen"));
+    assert_eq!(view.people, ["00112233445566778899aabbccddeeff"]);
+    assert_eq!(view.injuries.as_deref(), Some("bruise"));
+    assert_eq!(view.police_references, ["CAD 123"]);
+    assert_eq!(view.actions_taken, ["GP"]);
+    assert_eq!(view.impact.as_deref(), Some("could not sleep"));
+    let debug = format!("{view:?}");
+    assert!(!debug.contains("kitchen") && !debug.contains("bruise") && !debug.contains("night"));
+
+    let j = journal(vec![
+        op(A, 1, 10, &[], ops::create_entry(E1, every_field())),
+        op(A, 2, 20, &[(A, 1)], ops::amend_entry(E1, clear)),
+    ]);
+    let view = j.entry(&E1).unwrap();
+    assert_eq!(
+        (view.severity, &view.location, &view.injuries, &view.impact),
+        (None, &None, &None, &None)
+    );
+    assert!(view.tags.is_empty());
+    assert_eq!(view.police_references, ["CAD 123"], "unset fields stay");
+}
+
+#[test]
+fn concurrent_severity_and_location_conflict_per_field() {
+    let sev = |n| EntryFields {
+        severity: Some(n),
+        ..Default::default()
+    };
+    let loc = |s: &str| EntryFields {
+        location: Some(s.into()),
+        ..Default::default()
+    };
+    let j = journal(vec![
+        op(A, 1, 10, &[], ops::create_entry(E1, text("x"))),
+        op(A, 2, 20, &[(A, 1)], ops::amend_entry(E1, sev(2))),
+        op(B, 1, 21, &[(A, 1)], ops::amend_entry(E1, sev(5))),
+        op(
+            B,
+            2,
+            22,
+            &[(A, 1), (B, 1)],
+            ops::amend_entry(E1, loc("park")),
+        ),
+    ]);
+    let view = j.entry(&E1).unwrap();
+    assert_eq!(view.severity, Some(5));
+    let conflict = view.conflict(Field::Severity).unwrap();
+    assert_eq!(conflict.others[0].value, FieldValue::Severity(2));
+    assert!(view.conflict(Field::Location).is_none());
+    assert_eq!(
+        Field::parse("police-references"),
+        Some(Field::PoliceReferences)
+    );
+}
+
+#[test]
+fn attachments_are_listed_in_order_and_not_in_the_history() {
+    let meta = |n: u8| ops::AttachmentMeta {
+        attachment_id: [n; 16],
+        name: format!("photo{n}.jpg"),
+        media_type: "image/jpeg".into(),
+        size: 10,
+        sha256: [n; 32],
+        chunk_size: 4,
+        chunk_count: 3,
+        key_epoch: 1,
+    };
+    let j = journal(vec![
+        op(A, 1, 10, &[], ops::create_entry(E1, text("x"))),
+        op(A, 3, 30, &[(A, 2)], ops::attachment_added(E1, meta(2))),
+        op(A, 2, 20, &[(A, 1)], ops::attachment_added(E1, meta(1))),
+    ]);
+    let view = j.entry(&E1).unwrap();
+    let names: Vec<_> = view.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["photo1.jpg", "photo2.jpg"]);
+    assert_eq!(view.attachments[0].added_by, id(A, 2));
+    assert_eq!(view.attachments[0].sha256, vec![1; 32]);
+    assert_eq!(view.history.len(), 1);
+    assert!(!view.amended);
+    assert!(!format!("{view:?}").contains("photo1"));
+}
+
+#[test]
+fn people_fold_with_conflicts_and_resolve_by_name_or_id() {
+    use mycase_proto::v1::PersonFields;
+    const P: [u8; 16] = [0x33; 16];
+    let fields = |name: Option<&str>, role: Option<&str>| PersonFields {
+        name: name.map(Into::into),
+        role: role.map(Into::into),
+        notes: None,
+    };
+    let j = journal(vec![
+        op(
+            A,
+            1,
+            10,
+            &[],
+            ops::add_person(P, fields(Some("Sam"), Some("witness"))),
+        ),
+        op(
+            A,
+            2,
+            20,
+            &[(A, 1)],
+            ops::amend_person(P, fields(None, Some("child"))),
+        ),
+        op(
+            B,
+            1,
+            21,
+            &[(A, 1)],
+            ops::amend_person(P, fields(None, Some("other"))),
+        ),
+    ]);
+    let people = j.people();
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0].name.as_deref(), Some("Sam"));
+    assert_eq!(people[0].role.as_deref(), Some("other"));
+    assert_eq!(people[0].conflicts.len(), 1);
+    assert_eq!(people[0].conflicts[0].field, PersonField::Role);
+    assert_eq!(j.resolve_person("sam"), Ok(P));
+    assert_eq!(j.resolve_person("3333"), Ok(P));
+    assert_eq!(j.resolve_person("Alex"), Err(JournalError::PersonNotFound));
+    assert!(!format!("{:?}", people[0]).contains("Sam"));
+    assert_eq!(people::parse_role("Causing Harm"), Some("causing-harm"));
+    assert_eq!(
+        people::parse_role("person causing harm"),
+        Some("causing-harm")
+    );
+}
+
+#[test]
+fn trash_keeps_deleted_entries_for_thirty_days() {
+    let day = 24 * 60 * 60 * 1000;
+    let j = journal(vec![
+        op(A, 1, 10, &[], ops::create_entry(E1, text("one"))),
+        op(A, 2, 11, &[], ops::create_entry(E2, text("two"))),
+        op(A, 3, 20, &[(A, 2)], ops::delete_entry(E1)),
+    ]);
+    let deleted_at = 20_000;
+    let view = j.entry(&E1).unwrap();
+    assert_eq!(view.deleted_at_ms, Some(deleted_at));
+    assert_eq!(j.trash(deleted_at + 29 * day).len(), 1);
+    assert!(j.trash(deleted_at + 30 * day).is_empty());
+    assert!(!Journal::is_visible(&view, deleted_at + 30 * day));
+    assert_eq!(j.entries().len(), 1);
+
+    // Restored from another device while in the trash: live again.
+    let mut j = j;
+    j.insert(id(B, 1), op(B, 1, 30, &[(A, 3)], ops::restore_entry(E1)).1);
+    let view = j.entry(&E1).unwrap();
+    assert!(!view.deleted && view.deleted_at_ms.is_none());
+    assert!(j.trash(deleted_at).is_empty());
+}
