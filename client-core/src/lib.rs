@@ -2,6 +2,7 @@
 //! and the journal model. No printing and no terminal: the CLI (and later phone
 //! apps) are thin shells over this crate.
 
+pub mod attachment;
 pub mod crypto;
 pub mod device;
 pub mod enrol;
