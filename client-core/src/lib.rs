@@ -11,6 +11,7 @@ pub mod journal;
 pub mod keyfile;
 pub mod keys;
 pub mod pairing;
+pub mod query;
 pub mod record;
 pub mod store;
 pub mod sync;

@@ -55,6 +55,7 @@ use std::fmt;
 
 use mycase_proto::v1::{Hlc, Operation};
 
+pub mod categories;
 pub mod entry;
 pub mod fields;
 pub mod hlc;

@@ -1,0 +1,278 @@
+//! Reading the journal back: a filtered timeline grouped by month, and full-text search.
+//!
+//! Both work on the decrypted journal in memory, folded from the operations the local
+//! store holds. There is deliberately **no search index on disk**: an index would be
+//! one more copy of the content to encrypt and to wipe, and scanning a journal of a
+//! few thousand entries in memory takes milliseconds. So nothing here touches a file.
+//!
+//! Only live entries are read: deleted ones (in the trash or gone) are in neither.
+
+use chrono::{DateTime, NaiveDate};
+
+use crate::journal::{EntryView, Journal, PersonId};
+
+/// Which entries a timeline shows. Each kind of criterion that is given must match
+/// (and); within one kind, any listed value matches (or). Empty means no filter.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// The first day, inclusive, compared with when the entry happened (the start of
+    /// `occurred_at`, or when it was recorded if that is unknown).
+    pub from: Option<NaiveDate>,
+    /// The last day, inclusive.
+    pub to: Option<NaiveDate>,
+    /// Category slugs.
+    pub categories: Vec<String>,
+    pub people: Vec<PersonId>,
+    /// Free tags, compared case-insensitively.
+    pub tags: Vec<String>,
+}
+
+impl std::fmt::Debug for Filter {
+    // Tags and people can identify someone: show only how many.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Filter")
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("categories", &self.categories.len())
+            .field("people", &self.people.len())
+            .field("tags", &self.tags.len())
+            .finish()
+    }
+}
+
+impl Filter {
+    pub fn matches(&self, entry: &EntryView) -> bool {
+        let day = happened_on(entry);
+        let in_range = self.from.is_none_or(|from| day.is_some_and(|d| d >= from))
+            && self.to.is_none_or(|to| day.is_some_and(|d| d <= to));
+        let category = self.categories.is_empty()
+            || entry.categories.iter().any(|c| self.categories.contains(c));
+        let person = self.people.is_empty()
+            || entry
+                .people
+                .iter()
+                .any(|p| self.people.iter().any(|wanted| hex::encode(wanted) == *p));
+        let tag = self.tags.is_empty()
+            || entry.tags.iter().any(|t| {
+                self.tags
+                    .iter()
+                    .any(|wanted| wanted.trim().to_lowercase() == t.trim().to_lowercase())
+            });
+        in_range && category && person && tag
+    }
+}
+
+/// The entries of one month, in the order they happened.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MonthGroup {
+    /// `YYYY-MM`.
+    pub year_month: String,
+    pub entries: Vec<EntryView>,
+}
+
+impl std::fmt::Debug for MonthGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MonthGroup")
+            .field("year_month", &self.year_month)
+            .field("entries", &self.entries.len())
+            .finish()
+    }
+}
+
+/// Live entries matching `filter`, in the order things happened, grouped by month.
+pub fn timeline(journal: &Journal, filter: &Filter) -> Vec<MonthGroup> {
+    let mut groups: Vec<MonthGroup> = Vec::new();
+    for entry in journal.entries().into_iter().filter(|e| filter.matches(e)) {
+        let year_month = happened_on(&entry)
+            .map(|d| d.format("%Y-%m").to_string())
+            .unwrap_or_else(|| "unknown".to_string());
+        match groups.last_mut() {
+            Some(group) if group.year_month == year_month => group.entries.push(entry),
+            _ => groups.push(MonthGroup {
+                year_month,
+                entries: vec![entry],
+            }),
+        }
+    }
+    groups
+}
+
+/// Live entries containing every word of `text` (case-insensitive) in their title,
+/// text, location, injuries, impact, tags, police references, actions taken or the
+/// names of the people involved; in timeline order. An empty query finds nothing.
+pub fn search(journal: &Journal, text: &str) -> Vec<EntryView> {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let people = journal.people();
+    journal
+        .entries()
+        .into_iter()
+        .filter(|entry| {
+            let mut haystack = String::new();
+            let mut add = |s: &str| {
+                haystack.push_str(&s.to_lowercase());
+                haystack.push('\n');
+            };
+            add(entry.title.as_deref().unwrap_or_default());
+            add(&entry.text);
+            add(entry.location.as_deref().unwrap_or_default());
+            add(entry.injuries.as_deref().unwrap_or_default());
+            add(entry.impact.as_deref().unwrap_or_default());
+            entry
+                .tags
+                .iter()
+                .chain(&entry.police_references)
+                .chain(&entry.actions_taken)
+                .for_each(|s| add(s));
+            for person in &people {
+                if entry.people.contains(&hex::encode(person.id)) {
+                    add(person.name.as_deref().unwrap_or_default());
+                }
+            }
+            words.iter().all(|word| haystack.contains(word.as_str()))
+        })
+        .collect()
+}
+
+/// The day an entry happened (by its timeline position), if it is a valid time.
+fn happened_on(entry: &EntryView) -> Option<NaiveDate> {
+    let (ms, _, _) = entry.timeline_key();
+    DateTime::from_timestamp_millis(ms).map(|t| t.date_naive())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::journal::{occurred, ops, OpId};
+    use mycase_proto::v1::{EntryFields, Hlc, PersonFields, StringList, VersionVector};
+
+    const A: [u8; 16] = [0xaa; 16];
+    const P: PersonId = [0x44; 16];
+
+    fn entry(id: u8, when: &str, category: &str, tag: &str, text: &str) -> EntryFields {
+        EntryFields {
+            text: Some(text.into()),
+            occurred_at: Some(occurred::parse(when).unwrap()),
+            categories: Some(StringList {
+                values: vec![category.into()],
+            }),
+            tags: Some(StringList {
+                values: vec![tag.into()],
+            }),
+            people: Some(StringList {
+                values: if id == 2 {
+                    vec![hex::encode(P)]
+                } else {
+                    vec![]
+                },
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn journal() -> Journal {
+        let bodies = vec![
+            ops::add_person(
+                P,
+                PersonFields {
+                    name: Some("Jordan".into()),
+                    role: Some("causing-harm".into()),
+                    notes: None,
+                },
+            ),
+            ops::create_entry([3; 16], entry(3, "2026-04-02", "threats", "phone", "Texts")),
+            ops::create_entry(
+                [1; 16],
+                entry(1, "2026-03-01", "physical", "night", "Pushed"),
+            ),
+            ops::create_entry(
+                [2; 16],
+                entry(
+                    2,
+                    "2026-03-20 21:00",
+                    "threats",
+                    "Night",
+                    "Shouting in the hall",
+                ),
+            ),
+        ];
+        let mut j = Journal::new();
+        for (idx, body) in (1u64..).zip(bodies) {
+            let hlc = Hlc {
+                wall_ms: idx,
+                counter: 0,
+            };
+            let op = ops::operation(hlc, VersionVector::default(), idx as i64, body);
+            j.insert(OpId { device: A, idx }, op);
+        }
+        j
+    }
+
+    fn ids(entries: &[EntryView]) -> Vec<u8> {
+        entries.iter().map(|e| e.id[0]).collect()
+    }
+
+    #[test]
+    fn timeline_groups_by_month_in_the_order_things_happened() {
+        let groups = timeline(&journal(), &Filter::default());
+        let shape: Vec<(&str, Vec<u8>)> = groups
+            .iter()
+            .map(|g| (g.year_month.as_str(), ids(&g.entries)))
+            .collect();
+        assert_eq!(shape, [("2026-03", vec![1, 2]), ("2026-04", vec![3])]);
+    }
+
+    #[test]
+    fn filters_combine() {
+        let j = journal();
+        let only = |filter: Filter| -> Vec<u8> {
+            timeline(&j, &filter)
+                .iter()
+                .flat_map(|g| ids(&g.entries))
+                .collect()
+        };
+        let day = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            only(Filter {
+                from: Some(day("2026-03-02")),
+                ..Default::default()
+            }),
+            [2, 3]
+        );
+        assert_eq!(
+            only(Filter {
+                to: Some(day("2026-03-20")),
+                ..Default::default()
+            }),
+            [1, 2]
+        );
+        assert_eq!(
+            only(Filter {
+                categories: vec!["threats".into()],
+                tags: vec!["NIGHT".into()],
+                ..Default::default()
+            }),
+            [2]
+        );
+        assert_eq!(
+            only(Filter {
+                people: vec![P],
+                ..Default::default()
+            }),
+            [2]
+        );
+    }
+
+    #[test]
+    fn search_is_case_insensitive_and_covers_people_names() {
+        let j = journal();
+        assert_eq!(ids(&search(&j, "shouting HALL")), [2]);
+        assert_eq!(ids(&search(&j, "jordan")), [2]);
+        assert_eq!(ids(&search(&j, "night")), [1, 2]);
+        assert!(search(&j, "  ").is_empty());
+        assert!(search(&j, "absent").is_empty());
+    }
+}
