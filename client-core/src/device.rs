@@ -57,6 +57,11 @@ pub enum DeviceError {
     Transport(#[from] TransportError),
     #[error("the server answered for a different account: refusing it")]
     WrongAccount,
+    #[error(
+        "the server does not accept this recovery kit: check it was typed correctly and that \
+         this is the server the journal was set up on; nothing was set up here"
+    )]
+    RecoveryRefused,
     #[error("a stored operation could not be read")]
     BadOperation,
     #[error("I/O error on the device's files")]
@@ -83,7 +88,13 @@ pub struct Device<S: LocalStore> {
     key_file: Option<(PathBuf, UnlockedKeyFile)>,
     pub(crate) store: S,
     pub(crate) journal: Journal,
+    /// The journal's recovery public key (its first `RecoveryKeySet` in total
+    /// order), with that operation's order key.
+    recovery_key: Option<(RecoveryKeyOrder, [u8; 32])>,
 }
+
+/// Where a `RecoveryKeySet` sits in the journal's total order.
+type RecoveryKeyOrder = (u64, u32, DeviceId, u64);
 
 impl<S: LocalStore> std::fmt::Debug for Device<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -206,6 +217,9 @@ impl Device<FileStore> {
 impl<S: LocalStore> Device<S> {
     /// A new account's first device over any store (the file-backed one uses this).
     pub fn create_in(store: S, setup: DeviceSetup) -> Result<(Self, RecoveryKit), DeviceError> {
+        // The kit exists before the first commit: its public key is in the journal
+        // from the start, so every device can check a recovered device's certificate.
+        let kit = RecoveryKit::generate();
         let keys = DeviceKeys::generate();
         let device_id = new_id();
         let anchor = TrustAnchor {
@@ -231,31 +245,58 @@ impl<S: LocalStore> Device<S> {
             device.secrets.keys.dh_public(),
             &setup.device_name,
         );
-        device.commit(vec![me])?;
-        Ok((device, RecoveryKit::generate()))
+        let recovery = Body::RecoveryKeySet(mycase_proto::v1::RecoveryKeySet {
+            recovery_public_key: kit.signing_key().verifying_key().to_bytes().to_vec(),
+        });
+        device.commit(vec![me, recovery])?;
+        Ok((device, kit))
     }
 
     /// Rebuilds the journal from a store's records (decrypting each).
     pub fn from_parts(secrets: DeviceSecrets, store: S) -> Result<Self, DeviceError> {
-        let mut journal = Journal::new();
-        for (device, log) in store.logs() {
-            for record in log {
-                let op = decode_operation(&secrets.account_id, &secrets.keyring, record)?;
-                journal.insert(
-                    OpId {
-                        device: *device,
-                        idx: record.idx,
-                    },
-                    op,
-                );
-            }
-        }
-        Ok(Device {
+        let mut device = Device {
             secrets,
             key_file: None,
             store,
-            journal,
-        })
+            journal: Journal::new(),
+            recovery_key: None,
+        };
+        let mut ops = Vec::new();
+        for (id, log) in device.store.logs() {
+            for record in log {
+                let op =
+                    decode_operation(&device.secrets.account_id, &device.secrets.keyring, record)?;
+                ops.push((
+                    OpId {
+                        device: *id,
+                        idx: record.idx,
+                    },
+                    op,
+                ));
+            }
+        }
+        for (id, op) in ops {
+            device.apply(id, op);
+        }
+        Ok(device)
+    }
+
+    /// Folds a verified operation into the journal (and notes a recovery key).
+    pub(crate) fn apply(&mut self, id: OpId, op: Operation) {
+        if let Some(key) = crate::journal::roster::recovery_key_of(&op) {
+            let hlc = op.hlc.unwrap_or_default();
+            let order = (hlc.wall_ms, hlc.counter, id.device, id.idx);
+            if self.recovery_key.is_none_or(|(known, _)| order < known) {
+                self.recovery_key = Some((order, key));
+            }
+        }
+        self.journal.insert(id, op);
+    }
+
+    /// The journal's recovery public key, once the founding device's
+    /// `RecoveryKeySet` is here.
+    pub fn recovery_public_key(&self) -> Option<[u8; 32]> {
+        self.recovery_key.map(|(_, key)| key)
     }
 
     pub(crate) fn persist_secrets(&self) -> Result<(), DeviceError> {
@@ -352,7 +393,7 @@ impl<S: LocalStore> Device<S> {
         }
         self.store.append(&me, &records)?;
         for (id, op) in pending {
-            self.journal.insert(id, op);
+            self.apply(id, op);
         }
         Ok(ids)
     }

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod pairing;
 pub mod query;
 pub mod record;
+pub mod recover;
 pub mod store;
 pub mod sync;
 pub mod transport;

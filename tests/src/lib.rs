@@ -328,6 +328,21 @@ impl<T: Transport> Transport for HostileTransport<T> {
         self.inner.authenticate(req)
     }
 
+    fn recovery_challenge(
+        &self,
+        recovery_public_key: Vec<u8>,
+    ) -> impl std::future::Future<Output = TransportResult<Vec<u8>>> + Send {
+        self.inner.recovery_challenge(recovery_public_key)
+    }
+
+    fn recover(
+        &self,
+        req: mycase_proto::v1::RecoverRequest,
+    ) -> impl std::future::Future<Output = TransportResult<mycase_proto::v1::RecoverResponse>> + Send
+    {
+        self.inner.recover(req)
+    }
+
     fn list_devices(
         &self,
     ) -> impl std::future::Future<Output = TransportResult<Vec<DeviceRecord>>> + Send {

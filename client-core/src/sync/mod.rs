@@ -14,7 +14,7 @@ use mycase_proto::v1::{Operation, Record};
 
 use crate::device::{decode_operation, Device, DeviceError, MAX_RECORDS_PER_SIGNATURE};
 use crate::ids::{id_from_slice, DeviceId};
-use crate::journal::OpId;
+use crate::journal::{roster, OpId};
 use crate::record::{verify_run, RecordError};
 use crate::store::LocalStore;
 use crate::transport::Transport;
@@ -266,7 +266,7 @@ impl<S: LocalStore> Device<S> {
             }
             self.store.append(&a.device, records)?;
             for (r, op) in records.iter().zip(a.operations) {
-                self.journal.insert(
+                self.apply(
                     OpId {
                         device: a.device,
                         idx: r.idx,
@@ -285,14 +285,38 @@ impl<S: LocalStore> Device<S> {
         Ok((pulled, verified_held_back, target))
     }
 
+    /// The key of a device that nobody vouched for but that was set up with the
+    /// recovery kit: its log must start with a record that decrypts (vault key) to
+    /// the device adding itself with a recovery certificate under the journal's
+    /// recovery key (known, or staged from this pull). The caller then verifies the
+    /// whole chain and its signatures under that key.
+    fn recovered_device_key(
+        &self,
+        device: &DeviceId,
+        records: &[Record],
+        staged_recovery_key: Option<[u8; 32]>,
+    ) -> Option<[u8; 32]> {
+        let recovery_key = self.recovery_public_key().or(staged_recovery_key)?;
+        let first = records.first()?;
+        if first.idx != 1 || !self.store.log(device).is_empty() {
+            return None;
+        }
+        let account = self.secrets.account_id;
+        let op = decode_operation(&account, &self.secrets.keyring, first).ok()?;
+        roster::self_added_key(&account, &recovery_key, device, &op)
+    }
+
     /// Verifies every device's incoming run. Devices become verifiable as the
-    /// roster grows: a `DeviceAdded` in a verified record vouches for a new key.
+    /// roster grows: a `DeviceAdded` in a verified record vouches for a new key,
+    /// and a device recovered with the recovery kit vouches for itself with a
+    /// recovery certificate.
     fn verify_incoming(
         &self,
         incoming: BTreeMap<DeviceId, Vec<Record>>,
     ) -> Result<Vec<Accepted>, SyncError> {
         let account = self.secrets.account_id;
         let mut staged_keys: BTreeMap<DeviceId, [u8; 32]> = BTreeMap::new();
+        let mut staged_recovery_key: Option<[u8; 32]> = None;
         let mut done: BTreeSet<DeviceId> = BTreeSet::new();
         let mut accepted = Vec::new();
         loop {
@@ -304,6 +328,7 @@ impl<S: LocalStore> Device<S> {
                 let Some(key) = self
                     .trusted_key(device)
                     .or_else(|| staged_keys.get(device).copied())
+                    .or_else(|| self.recovered_device_key(device, records, staged_recovery_key))
                 else {
                     continue;
                 };
@@ -320,6 +345,9 @@ impl<S: LocalStore> Device<S> {
                         )?;
                     if let Some((id, pk)) = device_key_from(&op) {
                         staged_keys.entry(id).or_insert(pk);
+                    }
+                    if let Some(rk) = roster::recovery_key_of(&op) {
+                        staged_recovery_key.get_or_insert(rk);
                     }
                     operations.push(op);
                 }

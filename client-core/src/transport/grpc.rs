@@ -12,8 +12,9 @@ use mycase_proto::v1::sync_client::SyncClient;
 use mycase_proto::v1::{
     AddDeviceRequest, AppendRequest, AppendResponse, AuthenticateRequest, AuthenticateResponse,
     AwaitJoinRequest, AwaitPairingRequest, ChallengeRequest, CompletePairingRequest, DeviceRecord,
-    GetVectorRequest, ListDevicesRequest, OpenPairingRequest, PullRequest, Record, RegisterRequest,
-    SubmitJoinRequest, VersionVector, WatchRequest,
+    GetVectorRequest, ListDevicesRequest, OpenPairingRequest, PullRequest, Record, RecoverRequest,
+    RecoverResponse, RecoveryChallengeRequest, RegisterRequest, SubmitJoinRequest, VersionVector,
+    WatchRequest,
 };
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
@@ -161,6 +162,24 @@ impl Transport for GrpcTransport {
     ) -> TransportResult<AuthenticateResponse> {
         let req = self.request(req);
         Ok(self.account.clone().authenticate(req).await?.into_inner())
+    }
+
+    async fn recovery_challenge(&self, recovery_public_key: Vec<u8>) -> TransportResult<Vec<u8>> {
+        let req = self.request(RecoveryChallengeRequest {
+            recovery_public_key,
+        });
+        Ok(self
+            .account
+            .clone()
+            .recovery_challenge(req)
+            .await?
+            .into_inner()
+            .challenge)
+    }
+
+    async fn recover(&self, req: RecoverRequest) -> TransportResult<RecoverResponse> {
+        let req = self.request(req);
+        Ok(self.account.clone().recover(req).await?.into_inner())
     }
 
     async fn list_devices(&self) -> TransportResult<Vec<DeviceRecord>> {

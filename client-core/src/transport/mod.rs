@@ -9,7 +9,7 @@ use std::future::Future;
 use futures_util::stream::BoxStream;
 use mycase_proto::v1::{
     AppendResponse, AuthenticateRequest, AuthenticateResponse, DeviceRecord, PullResponse, Record,
-    RegisterRequest, VersionVector,
+    RecoverRequest, RecoverResponse, RegisterRequest, VersionVector,
 };
 
 pub mod grpc;
@@ -60,6 +60,17 @@ pub trait Transport: Send + Sync {
         &self,
         req: AuthenticateRequest,
     ) -> impl Future<Output = TransportResult<AuthenticateResponse>> + Send;
+    /// A challenge for the recovery key (issued whether or not an account uses it).
+    fn recovery_challenge(
+        &self,
+        recovery_public_key: Vec<u8>,
+    ) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+    /// Registers a new device with the recovery key's signature; returns the
+    /// account id and the sealed recovery blob.
+    fn recover(
+        &self,
+        req: RecoverRequest,
+    ) -> impl Future<Output = TransportResult<RecoverResponse>> + Send;
     fn list_devices(&self) -> impl Future<Output = TransportResult<Vec<DeviceRecord>>> + Send;
     fn add_device(
         &self,
