@@ -5,6 +5,7 @@
 pub mod attachment;
 pub mod crypto;
 pub mod device;
+pub mod device_attachments;
 pub mod enrol;
 pub mod ids;
 pub mod journal;

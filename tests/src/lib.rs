@@ -475,6 +475,28 @@ impl<T: Transport> Transport for HostileTransport<T> {
     fn watch(&self) -> impl std::future::Future<Output = TransportResult<WatchStream>> + Send {
         self.inner.watch()
     }
+
+    fn have_chunks(
+        &self,
+        addresses: Vec<Vec<u8>>,
+    ) -> impl std::future::Future<Output = TransportResult<Vec<bool>>> + Send {
+        self.inner.have_chunks(addresses)
+    }
+
+    fn put_chunks(
+        &self,
+        chunks: mycase_core::transport::ChunkUpload,
+    ) -> impl std::future::Future<Output = TransportResult<u64>> + Send {
+        self.inner.put_chunks(chunks)
+    }
+
+    fn get_chunks(
+        &self,
+        addresses: Vec<Vec<u8>>,
+    ) -> impl std::future::Future<Output = TransportResult<mycase_core::transport::ChunkStream>> + Send
+    {
+        self.inner.get_chunks(addresses)
+    }
 }
 
 /// What a test compares before and after a failed sync: the visible journal and

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use mycase_proto::v1::account_client::AccountClient;
+use mycase_proto::v1::blobs_client::BlobsClient;
 use mycase_proto::v1::sync_client::SyncClient;
 use mycase_proto::v1::{
     AddDeviceRequest, AppendRequest, AppendResponse, AuthenticateRequest, AuthenticateResponse,
@@ -16,12 +17,15 @@ use mycase_proto::v1::{
     RecoverResponse, RecoveryChallengeRequest, RegisterRequest, SubmitJoinRequest, VersionVector,
     WatchRequest,
 };
+use mycase_proto::v1::{GetChunksRequest, HaveChunksRequest};
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::Request;
 use zeroize::Zeroizing;
 
-use super::{PullStream, Transport, TransportError, TransportResult, WatchStream};
+use super::{
+    ChunkStream, ChunkUpload, PullStream, Transport, TransportError, TransportResult, WatchStream,
+};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 // Pings keep a long `watch` honest: a dead connection surfaces as an error
@@ -34,6 +38,7 @@ const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct GrpcTransport {
     account: AccountClient<Channel>,
     sync: SyncClient<Channel>,
+    blobs: BlobsClient<Channel>,
     session: RwLock<Option<Zeroizing<Vec<u8>>>>,
 }
 
@@ -101,7 +106,10 @@ impl GrpcTransport {
             account: AccountClient::new(channel.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
-            sync: SyncClient::new(channel)
+            sync: SyncClient::new(channel.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+            blobs: BlobsClient::new(channel)
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
             session: RwLock::new(None),
@@ -294,6 +302,23 @@ impl Transport for GrpcTransport {
             .boxed())
     }
 
+    async fn have_chunks(&self, addresses: Vec<Vec<u8>>) -> TransportResult<Vec<bool>> {
+        self.have_chunks_call(addresses).await
+    }
+
+    fn put_chunks(
+        &self,
+        chunks: ChunkUpload,
+    ) -> impl std::future::Future<Output = TransportResult<u64>> + Send {
+        let req = self.request(chunks);
+        let mut client = self.blobs.clone();
+        async move { Ok(client.put_chunks(req).await?.into_inner().stored) }
+    }
+
+    async fn get_chunks(&self, addresses: Vec<Vec<u8>>) -> TransportResult<ChunkStream> {
+        self.get_chunks_call(addresses).await
+    }
+
     async fn watch(&self) -> TransportResult<WatchStream> {
         let req = self.request(WatchRequest {});
         let stream = self.sync.clone().watch(req).await?.into_inner();
@@ -302,6 +327,28 @@ impl Transport for GrpcTransport {
                 item.map(|w| w.vector.unwrap_or_default())
                     .map_err(TransportError::from)
             })
+            .boxed())
+    }
+}
+
+impl GrpcTransport {
+    // Kept apart from the trait impl above so the Blobs calls read as one unit.
+    async fn have_chunks_call(&self, addresses: Vec<Vec<u8>>) -> TransportResult<Vec<bool>> {
+        let req = self.request(HaveChunksRequest { addresses });
+        Ok(self
+            .blobs
+            .clone()
+            .have_chunks(req)
+            .await?
+            .into_inner()
+            .present)
+    }
+
+    async fn get_chunks_call(&self, addresses: Vec<Vec<u8>>) -> TransportResult<ChunkStream> {
+        let req = self.request(GetChunksRequest { addresses });
+        let stream = self.blobs.clone().get_chunks(req).await?.into_inner();
+        Ok(stream
+            .map(|item| item.map_err(TransportError::from))
             .boxed())
     }
 }

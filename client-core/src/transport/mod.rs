@@ -11,6 +11,7 @@ use mycase_proto::v1::{
     AppendResponse, AuthenticateRequest, AuthenticateResponse, DeviceRecord, PullResponse, Record,
     RecoverRequest, RecoverResponse, RegisterRequest, VersionVector,
 };
+use mycase_proto::v1::{GetChunkResponse, PutChunkRequest};
 
 pub mod grpc;
 
@@ -44,6 +45,11 @@ impl From<tonic::Status> for TransportError {
 pub type TransportResult<T> = Result<T, TransportError>;
 pub type PullStream = BoxStream<'static, TransportResult<PullResponse>>;
 pub type WatchStream = BoxStream<'static, TransportResult<VersionVector>>;
+/// Sealed chunks to upload, produced as they are read and sealed (a bounded
+/// channel, so a slow network holds back the reader instead of filling memory).
+pub type ChunkUpload = tokio_stream::wrappers::ReceiverStream<PutChunkRequest>;
+/// Sealed chunks as the server sends them, in the order asked.
+pub type ChunkStream = BoxStream<'static, TransportResult<GetChunkResponse>>;
 
 /// The server's API as the client sees it. Calls after [`Transport::set_session`]
 /// carry the session token.
@@ -116,4 +122,17 @@ pub trait Transport: Send + Sync {
         page_size: u32,
     ) -> impl Future<Output = TransportResult<PullStream>> + Send;
     fn watch(&self) -> impl Future<Output = TransportResult<WatchStream>> + Send;
+
+    /// Which of these chunk addresses (at most 4096) the account already holds.
+    fn have_chunks(
+        &self,
+        addresses: Vec<Vec<u8>>,
+    ) -> impl Future<Output = TransportResult<Vec<bool>>> + Send;
+    /// Streams sealed chunks up; returns how many were newly stored.
+    fn put_chunks(&self, chunks: ChunkUpload) -> impl Future<Output = TransportResult<u64>> + Send;
+    /// Streams the chunks at these addresses (at most 4096) down, in order.
+    fn get_chunks(
+        &self,
+        addresses: Vec<Vec<u8>>,
+    ) -> impl Future<Output = TransportResult<ChunkStream>> + Send;
 }

@@ -1,0 +1,388 @@
+//! Evidence attachments on a device: upload a file as sealed chunks and attach it
+//! to an entry; fetch one back, checked, to a file. Both stream: memory stays at a
+//! few chunks whatever the file's size. See [`crate::attachment`] for the format.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use futures_util::StreamExt;
+use mycase_proto::v1::PutChunkRequest;
+use sha2::{Digest, Sha256};
+use tokio_stream::wrappers::ReceiverStream;
+
+use crate::attachment::{
+    chunk_address, chunk_count, file_key, guess_media_type, hash_reader, nonce_prefix, open_chunk,
+    read_full, seal_chunk, ChunkError, CHUNK_SIZE,
+};
+use crate::crypto::kdf::{ATTACHMENTS, BLOB_ADDRESS};
+use crate::ids::{new_id, EntryId};
+use crate::journal::{ops, AttachmentView};
+use crate::store::LocalStore;
+use crate::transport::{Transport, TransportError};
+use crate::{Device, DeviceError};
+
+/// Addresses per HaveChunks or GetChunks call (the server's limit).
+const ADDRESS_BATCH: usize = 4096;
+/// Sealed chunks waiting for the network: bounds memory during an upload.
+const UPLOAD_QUEUE: usize = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttachmentError {
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("the entry does not exist")]
+    NoSuchEntry,
+    #[error("the entry has no attachment called that")]
+    NoSuchAttachment,
+    #[error("several attachments of the entry match; use the attachment id")]
+    Ambiguous,
+    #[error("could not read the file: {0}")]
+    Read(#[source] std::io::Error),
+    #[error("could not write the file: {0}")]
+    Write(#[source] std::io::Error),
+    #[error("{0} already exists; refusing to overwrite it")]
+    Exists(PathBuf),
+    #[error("the file changed while it was being attached; try again")]
+    FileChanged,
+    #[error("the file is too large")]
+    TooLarge,
+    #[error("the attachment's description in the journal is malformed")]
+    BadMetadata,
+    #[error(transparent)]
+    Chunk(#[from] ChunkError),
+    #[error("the server sent a chunk other than the one asked for (chunk {index}): chunks were swapped or reordered")]
+    WrongChunk { index: u64 },
+    #[error("the attachment is truncated: the server sent {got} of {expected} chunks")]
+    Truncated { got: u64, expected: u64 },
+    #[error("chunk {index} has the wrong length")]
+    BadChunkLength { index: u64 },
+    #[error("the assembled file does not match its SHA-256: refusing it")]
+    HashMismatch,
+    #[error("the server did not store every chunk; try again")]
+    Incomplete,
+    #[error("the upload stopped before every chunk was sent")]
+    UploadInterrupted,
+}
+
+/// What `attach_file` did.
+#[derive(Clone, Debug)]
+pub struct AttachOutcome {
+    pub attachment_id: [u8; 16],
+    pub size: u64,
+    pub chunk_count: u64,
+    /// Chunks sent in this call.
+    pub uploaded_chunks: u64,
+    /// Chunks the server already held (dedup within the account, or resume).
+    pub skipped_chunks: u64,
+}
+
+/// Keys of one file under one epoch.
+struct FileKeys {
+    key: zeroize::Zeroizing<[u8; 32]>,
+    prefix: [u8; 19],
+    addresses: Vec<[u8; 32]>,
+}
+
+impl<S: LocalStore> Device<S> {
+    fn file_keys(
+        &self,
+        epoch: u32,
+        sha256: &[u8; 32],
+        count: u64,
+    ) -> Result<FileKeys, DeviceError> {
+        let vault = self.secrets.keyring.get(epoch)?;
+        let key = file_key(&vault.subkey(ATTACHMENTS), sha256);
+        let prefix = nonce_prefix(&key);
+        let address_key = vault.subkey(BLOB_ADDRESS);
+        let addresses = (0..count)
+            .map(|i| chunk_address(&address_key, sha256, i))
+            .collect();
+        Ok(FileKeys {
+            key,
+            prefix,
+            addresses,
+        })
+    }
+
+    /// Uploads the file at `path` and attaches it to `entry_id`, then syncs.
+    ///
+    /// Pass 1 hashes the file; pass 2 seals and streams the chunks the server does
+    /// not already hold (dedup, and resume after an interruption). The journal
+    /// operation is written only once every chunk is stored. `progress(done,
+    /// total)` counts bytes of the file sent or found already stored.
+    pub async fn attach_file<T: Transport>(
+        &mut self,
+        transport: &T,
+        entry_id: EntryId,
+        path: &Path,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<AttachOutcome, AttachmentError> {
+        if self.journal.entry(&entry_id).is_none() {
+            return Err(AttachmentError::NoSuchEntry);
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "attachment".into());
+        let media_type = guess_media_type(&name).to_string();
+
+        let (sha256, size) = hash_reader(File::open(path).map_err(AttachmentError::Read)?, |_| {})
+            .map_err(AttachmentError::Read)?;
+        let count = chunk_count(size, CHUNK_SIZE as u32);
+        if count > u64::from(u32::MAX) {
+            return Err(AttachmentError::TooLarge);
+        }
+        let (epoch, _) = self.secrets.keyring.current().map_err(DeviceError::from)?;
+        let keys = self.file_keys(epoch, &sha256, count)?;
+
+        self.authenticate(transport).await?;
+        let present = have_all(transport, &keys.addresses).await?;
+        let missing: Vec<u64> = (0..count).filter(|i| !present[*i as usize]).collect();
+        let chunk_len = |i: u64| -> u64 {
+            size.saturating_sub(i * CHUNK_SIZE as u64)
+                .min(CHUNK_SIZE as u64)
+        };
+        let mut done: u64 = (0..count)
+            .filter(|i| present[*i as usize])
+            .map(chunk_len)
+            .sum();
+        progress(done, size);
+
+        if !missing.is_empty() {
+            let (tx, rx) = tokio::sync::mpsc::channel(UPLOAD_QUEUE);
+            let upload = transport.put_chunks(ReceiverStream::new(rx));
+            let produce = async {
+                let mut file = File::open(path).map_err(AttachmentError::Read)?;
+                let mut buf = vec![0u8; CHUNK_SIZE];
+                let mut at = 0u64;
+                for &i in &missing {
+                    let offset = i * CHUNK_SIZE as u64;
+                    if at != offset {
+                        file.seek(SeekFrom::Start(offset))
+                            .map_err(AttachmentError::Read)?;
+                    }
+                    let want = chunk_len(i) as usize;
+                    let n =
+                        read_full(&mut file, &mut buf[..want]).map_err(AttachmentError::Read)?;
+                    if n != want {
+                        return Err(AttachmentError::FileChanged);
+                    }
+                    at = offset + n as u64;
+                    let sealed =
+                        seal_chunk(&keys.key, &keys.prefix, i as u32, i + 1 == count, &buf[..n]);
+                    let req = PutChunkRequest {
+                        address: keys.addresses[i as usize].to_vec(),
+                        sealed,
+                    };
+                    if tx.send(req).await.is_err() {
+                        return Err(AttachmentError::UploadInterrupted);
+                    }
+                    done += n as u64;
+                    progress(done, size);
+                }
+                // The stream ends when the sender is dropped.
+                drop(tx);
+                // Nothing more than the hashed length: the file must not have grown.
+                let mut probe = [0u8; 1];
+                file.seek(SeekFrom::Start(size))
+                    .map_err(AttachmentError::Read)?;
+                if file.read(&mut probe).map_err(AttachmentError::Read)? != 0 {
+                    return Err(AttachmentError::FileChanged);
+                }
+                Ok(())
+            };
+            let (produced, uploaded) = tokio::join!(produce, upload);
+            // A server refusal explains a stopped producer, so report it first.
+            uploaded?;
+            produced?;
+            // Every chunk durably stored before the journal refers to it.
+            if have_all(transport, &keys.addresses)
+                .await?
+                .iter()
+                .any(|p| !p)
+            {
+                return Err(AttachmentError::Incomplete);
+            }
+        }
+
+        let attachment_id = new_id();
+        let meta = ops::AttachmentMeta {
+            attachment_id,
+            name,
+            media_type,
+            size,
+            sha256,
+            chunk_size: CHUNK_SIZE as u32,
+            chunk_count: count,
+            key_epoch: epoch,
+        };
+        self.commit(vec![ops::attachment_added(entry_id, meta)])?;
+        self.sync_round(transport).await?;
+        Ok(AttachOutcome {
+            attachment_id,
+            size,
+            chunk_count: count,
+            uploaded_chunks: missing.len() as u64,
+            skipped_chunks: count - missing.len() as u64,
+        })
+    }
+
+    /// The attachment of `entry_id` named `name_or_id` (its file name, or its
+    /// attachment id in hex).
+    pub fn find_attachment(
+        &self,
+        entry_id: &EntryId,
+        name_or_id: &str,
+    ) -> Result<AttachmentView, AttachmentError> {
+        let entry = self
+            .journal
+            .entry(entry_id)
+            .ok_or(AttachmentError::NoSuchEntry)?;
+        let by_id: Vec<&AttachmentView> = entry
+            .attachments
+            .iter()
+            .filter(|a| hex::encode(a.attachment_id) == name_or_id.to_ascii_lowercase())
+            .collect();
+        if let [one] = by_id.as_slice() {
+            return Ok((*one).clone());
+        }
+        let by_name: Vec<&AttachmentView> = entry
+            .attachments
+            .iter()
+            .filter(|a| a.name == name_or_id)
+            .collect();
+        match by_name.as_slice() {
+            [] => Err(AttachmentError::NoSuchAttachment),
+            [first, rest @ ..] if rest.iter().all(|a| a.sha256 == first.sha256) => {
+                Ok((*first).clone())
+            }
+            _ => Err(AttachmentError::Ambiguous),
+        }
+    }
+
+    /// Downloads an attachment to `out_path` (a file, or a directory to write it
+    /// into under its own name). Every chunk and the whole file's SHA-256 are
+    /// checked; the bytes go to a temporary file beside the destination, renamed
+    /// only once complete, so a failure never leaves partial content under the
+    /// final name. Refuses to overwrite an existing file. Returns the path written.
+    pub async fn get_attachment<T: Transport>(
+        &self,
+        transport: &T,
+        entry_id: EntryId,
+        name_or_id: &str,
+        out_path: &Path,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<PathBuf, AttachmentError> {
+        let att = self.find_attachment(&entry_id, name_or_id)?;
+        let sha256: [u8; 32] = att
+            .sha256
+            .as_slice()
+            .try_into()
+            .map_err(|_| AttachmentError::BadMetadata)?;
+        let chunk_size = u64::from(att.chunk_size);
+        if chunk_size == 0
+            || att.chunk_size as usize > CHUNK_SIZE
+            || att.chunk_count != chunk_count(att.size, att.chunk_size)
+            || att.chunk_count > u64::from(u32::MAX)
+        {
+            return Err(AttachmentError::BadMetadata);
+        }
+        let count = att.chunk_count;
+        let keys = self.file_keys(att.key_epoch, &sha256, count)?;
+
+        let target = if out_path.is_dir() {
+            let own = Path::new(&att.name)
+                .file_name()
+                .map(|n| n.to_os_string())
+                .unwrap_or_else(|| "attachment".into());
+            out_path.join(own)
+        } else {
+            out_path.to_path_buf()
+        };
+        if target.exists() {
+            return Err(AttachmentError::Exists(target));
+        }
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut temp = tempfile::Builder::new()
+            .prefix(".mycase-")
+            .suffix(".partial")
+            .tempfile_in(&dir)
+            .map_err(AttachmentError::Write)?;
+
+        self.authenticate(transport).await?;
+        let mut hasher = Sha256::new();
+        let mut written = 0u64;
+        progress(0, att.size);
+        let mut index = 0u64;
+        for batch in keys.addresses.chunks(ADDRESS_BATCH) {
+            let asked: Vec<Vec<u8>> = batch.iter().map(|a| a.to_vec()).collect();
+            let mut stream = transport.get_chunks(asked).await?;
+            let batch_end = index + batch.len() as u64;
+            while index < batch_end {
+                let Some(item) = stream.next().await else {
+                    return Err(AttachmentError::Truncated {
+                        got: index,
+                        expected: count,
+                    });
+                };
+                let item = item?;
+                if item.address.as_slice() != keys.addresses[index as usize] {
+                    return Err(AttachmentError::WrongChunk { index });
+                }
+                let last = index + 1 == count;
+                let plain = open_chunk(&keys.key, &keys.prefix, index as u32, last, &item.sealed)?;
+                let expected_len = att.size.saturating_sub(index * chunk_size).min(chunk_size);
+                if plain.len() as u64 != expected_len {
+                    return Err(AttachmentError::BadChunkLength { index });
+                }
+                hasher.update(&plain[..]);
+                temp.write_all(&plain).map_err(AttachmentError::Write)?;
+                written += plain.len() as u64;
+                progress(written, att.size);
+                index += 1;
+            }
+        }
+        if <[u8; 32]>::from(hasher.finalize()) != sha256 || written != att.size {
+            return Err(AttachmentError::HashMismatch);
+        }
+        temp.as_file().sync_all().map_err(AttachmentError::Write)?;
+        temp.persist_noclobber(&target).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                AttachmentError::Exists(target.clone())
+            } else {
+                AttachmentError::Write(e.error)
+            }
+        })?;
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(target)
+    }
+}
+
+/// HaveChunks over any number of addresses, in batches.
+async fn have_all<T: Transport>(
+    transport: &T,
+    addresses: &[[u8; 32]],
+) -> Result<Vec<bool>, AttachmentError> {
+    let mut present = Vec::with_capacity(addresses.len());
+    for batch in addresses.chunks(ADDRESS_BATCH) {
+        let answer = transport
+            .have_chunks(batch.iter().map(|a| a.to_vec()).collect())
+            .await?;
+        if answer.len() != batch.len() {
+            return Err(AttachmentError::Transport(TransportError::Status {
+                code: tonic::Code::Internal,
+                message: "the server answered HaveChunks for a different number of chunks".into(),
+            }));
+        }
+        present.extend(answer);
+    }
+    Ok(present)
+}

@@ -1,0 +1,231 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Evidence attachments through a real server: byte-identical on another device,
+//! dedup, resume after an interrupted upload, tampering by the server detected,
+//! and nothing readable (content or file name) in the server's data directory.
+
+use std::cell::Cell;
+use std::path::Path;
+use std::time::Duration;
+
+use mycase_core::device_attachments::AttachmentError;
+use mycase_tests::{
+    contains, fields, files_under, marker, new_account_device, pair_device, TestServer,
+};
+
+const MIB: usize = 1024 * 1024;
+
+/// A file of `len` bytes that carries `mark` at its start, middle and end, with
+/// varied bytes elsewhere so no two chunks are alike.
+fn evidence(dir: &Path, name: &str, len: usize, mark: &str) -> std::path::PathBuf {
+    let mut data: Vec<u8> = (0..len as u64)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    for at in [0, len / 2, len - mark.len()] {
+        data[at..at + mark.len()].copy_from_slice(mark.as_bytes());
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, &data).unwrap();
+    path
+}
+
+fn no_partial_files(dir: &Path) {
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachment_arrives_identical_dedups_and_the_server_sees_nothing() {
+    let server = TestServer::start().await;
+    let (mut a, ta) = new_account_device(&server).await;
+    let entry = a.add_entry(fields("photo", "photo of the bruise")).unwrap();
+    a.sync(&ta).await.unwrap();
+
+    let files = tempfile::tempdir().unwrap();
+    let mark = marker(24);
+    let name = format!("bruise-{}.jpg", marker(12));
+    let path = evidence(files.path(), &name, 8 * MIB + 12345, &mark);
+    let original = std::fs::read(&path).unwrap();
+
+    let mut calls = 0u32;
+    let out = a
+        .attach_file(&ta, entry, &path, |done, total| {
+            calls += 1;
+            assert!(done <= total);
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.chunk_count, 9);
+    assert_eq!(out.uploaded_chunks, 9);
+    assert_eq!(out.size, original.len() as u64);
+    assert!(calls >= 9);
+
+    // The entry lists it with its name and a guessed media type.
+    let view = a.journal().entry(&entry).unwrap();
+    assert_eq!(view.attachments.len(), 1);
+    assert_eq!(view.attachments[0].name, name);
+    assert_eq!(view.attachments[0].media_type, "image/jpeg");
+
+    // Device B gets it byte-identical.
+    let (mut b, tb) = pair_device(&server, &mut a, &ta, "phone").await;
+    b.sync(&tb).await.unwrap();
+    let outdir = tempfile::tempdir().unwrap();
+    let written = b
+        .get_attachment(&tb, entry, &name, outdir.path(), |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(written, outdir.path().join(&name));
+    assert!(std::fs::read(&written).unwrap() == original);
+    // By id too, to an explicit file name; never overwriting.
+    let id = hex::encode(view.attachments[0].attachment_id);
+    let second = outdir.path().join("copy.bin");
+    b.get_attachment(&tb, entry, &id, &second, |_, _| {})
+        .await
+        .unwrap();
+    assert!(std::fs::read(&second).unwrap() == original);
+    let err = b
+        .get_attachment(&tb, entry, &id, &second, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AttachmentError::Exists(_)), "{err}");
+    no_partial_files(outdir.path());
+
+    // Attaching the same file again (here to another entry) uploads nothing.
+    let other = a.add_entry(fields("again", "same photo")).unwrap();
+    let again = a.attach_file(&ta, other, &path, |_, _| {}).await.unwrap();
+    assert_eq!(again.uploaded_chunks, 0);
+    assert_eq!(again.skipped_chunks, 9);
+
+    // Nothing of the file's content or name in the server's data directory.
+    let mut scanned = 0;
+    for f in files_under(server.data_dir()) {
+        let bytes = std::fs::read(&f).unwrap();
+        scanned += bytes.len();
+        assert!(
+            !contains(&bytes, mark.as_bytes()),
+            "content marker in {f:?}"
+        );
+        assert!(!contains(&bytes, name.as_bytes()), "file name in {f:?}");
+    }
+    assert!(scanned > 8 * MIB, "the chunks are on disk");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_upload_resumes_with_the_missing_chunks() {
+    let server = TestServer::start().await;
+    let (mut a, ta) = new_account_device(&server).await;
+    let entry = a.add_entry(fields("audio", "recording")).unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let path = evidence(files.path(), "call.m4a", 12 * MIB + 7, &marker(16));
+    let size = std::fs::metadata(&path).unwrap().len();
+
+    // Interrupt the first upload (drop it, as a lost connection would) halfway.
+    let done = Cell::new(0u64);
+    tokio::select! {
+        r = a.attach_file(&ta, entry, &path, |d, _| done.set(d)) => {
+            panic!("the upload should have been interrupted: {r:?}")
+        }
+        _ = async {
+            while done.get() < size / 2 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        } => {}
+    }
+    assert!(a.journal().entry(&entry).unwrap().attachments.is_empty());
+    // Let the server finish whatever chunk it was storing.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let out = a.attach_file(&ta, entry, &path, |_, _| {}).await.unwrap();
+    assert_eq!(out.chunk_count, 13);
+    assert!(
+        out.skipped_chunks >= 5 && out.uploaded_chunks >= 1,
+        "resumed: {out:?}"
+    );
+    assert_eq!(out.skipped_chunks + out.uploaded_chunks, 13);
+
+    let outdir = tempfile::tempdir().unwrap();
+    let got = a
+        .get_attachment(&ta, entry, "call.m4a", outdir.path(), |_, _| {})
+        .await
+        .unwrap();
+    assert!(std::fs::read(got).unwrap() == std::fs::read(&path).unwrap());
+}
+
+/// Rewrites the server's stored chunks with the server stopped.
+fn edit_chunks(db_dir: &Path, edit: impl FnOnce(&sled::Tree, Vec<(sled::IVec, sled::IVec)>)) {
+    let db = sled::open(db_dir).unwrap();
+    let tree = db.open_tree("chunks").unwrap();
+    let all: Vec<_> = tree.iter().map(|kv| kv.unwrap()).collect();
+    edit(&tree, all);
+    db.flush().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampering_by_the_server_is_detected() {
+    let mut server = TestServer::start().await;
+    let (mut a, ta) = new_account_device(&server).await;
+    let entry = a.add_entry(fields("doc", "letter")).unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let path = evidence(files.path(), "letter.pdf", 3 * MIB + 100, &marker(16));
+    a.attach_file(&ta, entry, &path, |_, _| {}).await.unwrap();
+    let outdir = tempfile::tempdir().unwrap();
+    let out = outdir.path().join("letter.pdf");
+
+    // Swap two full chunks.
+    server.stop().await;
+    let mut originals = Vec::new();
+    edit_chunks(&server.db_dir(), |tree, all| {
+        originals = all.clone();
+        let full: Vec<_> = all.iter().filter(|(_, v)| v.len() == MIB + 16).collect();
+        assert!(full.len() >= 2);
+        tree.insert(&full[0].0, full[1].1.clone()).unwrap();
+        tree.insert(&full[1].0, full[0].1.clone()).unwrap();
+    });
+    server.start_again().await;
+    let err = a
+        .get_attachment(&ta, entry, "letter.pdf", &out, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AttachmentError::Chunk(_)),
+        "swap detected: {err}"
+    );
+    assert!(!out.exists());
+    no_partial_files(outdir.path());
+
+    // Cut the last chunk short (the swap undone), then remove it altogether.
+    server.stop().await;
+    edit_chunks(&server.db_dir(), |tree, all| {
+        for (k, v) in &originals {
+            tree.insert(k, v.clone()).unwrap();
+        }
+        let (k, v) = all.iter().find(|(_, v)| v.len() < MIB + 16).unwrap();
+        tree.insert(k, &v[..v.len() - 1]).unwrap();
+    });
+    server.start_again().await;
+    let err = a
+        .get_attachment(&ta, entry, "letter.pdf", &out, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AttachmentError::Chunk(_)), "cut: {err}");
+
+    server.stop().await;
+    edit_chunks(&server.db_dir(), |tree, all| {
+        let (k, _) = all.iter().find(|(_, v)| v.len() < MIB + 16).unwrap();
+        tree.remove(k).unwrap();
+    });
+    server.start_again().await;
+    let err = a
+        .get_attachment(&ta, entry, "letter.pdf", &out, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AttachmentError::Transport(_)),
+        "missing chunk: {err}"
+    );
+    assert!(!out.exists());
+    no_partial_files(outdir.path());
+}
