@@ -45,6 +45,18 @@ enum Command {
     Delete(commands::delete::Args),
     /// Bring back a deleted entry.
     Restore(commands::restore::Args),
+    /// Deleted entries (kept for 30 days, restorable from any device).
+    Trash(commands::trash::Args),
+    /// Fields changed on two devices at once, with their values numbered.
+    Conflicts(commands::conflicts::Args),
+    /// Settle a conflict by choosing or writing a value (an amendment).
+    Resolve(commands::resolve::Args),
+    /// The people list entries refer to.
+    People(commands::people::Args),
+    /// Entries in the order they happened, grouped by month.
+    Timeline(commands::timeline::Args),
+    /// Find entries containing some words.
+    Search(commands::search::Args),
     /// List the journal's entries in timeline order.
     #[command(visible_alias = "ls")]
     List(commands::list::Args),
@@ -77,6 +89,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Amend(args) => commands::amend::run(&home, args),
         Command::Delete(args) => commands::delete::run(&home, args),
         Command::Restore(args) => commands::restore::run(&home, args),
+        Command::Trash(args) => commands::trash::run(&home, args),
+        Command::Conflicts(args) => commands::conflicts::run(&home, args),
+        Command::Resolve(args) => commands::resolve::run(&home, args),
+        Command::People(args) => commands::people::run(&home, args),
+        Command::Timeline(args) => commands::timeline::run(&home, args),
+        Command::Search(args) => commands::search::run(&home, args),
         Command::List(args) => commands::list::run(&home, args),
         Command::Show(args) => commands::show::run(&home, args),
         Command::Sync(args) => commands::sync::run(&home, args).await,

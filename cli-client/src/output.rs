@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use mycase_core::enrol::DeviceStatus;
-use mycase_core::journal::{occurred, EntryView, FieldValue};
+use mycase_core::journal::{occurred, EntryView, FieldValue, Journal};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -17,10 +17,39 @@ pub struct EntryJson {
     pub occurred_at: Option<String>,
     pub recorded_at: String,
     pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub severity: Option<u32>,
+    pub location: Option<String>,
+    pub people: Vec<PersonRefJson>,
+    pub injuries: Option<String>,
+    pub police_references: Vec<String>,
+    pub actions_taken: Vec<String>,
+    pub impact: Option<String>,
+    pub attachments: Vec<AttachmentJson>,
     pub deleted: bool,
+    pub deleted_at: Option<String>,
     pub amended: bool,
     pub created_by: String,
     pub conflicts: Vec<ConflictJson>,
+}
+
+/// A person named in an entry: the id, and the name if the people list has it.
+#[derive(Debug, Serialize)]
+pub struct PersonRefJson {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+/// One attachment of an entry.
+#[derive(Debug, Serialize)]
+pub struct AttachmentJson {
+    pub attachment_id: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub added_at: String,
+    pub added_by: String,
 }
 
 /// Concurrent values of one field that the survivor has not resolved.
@@ -69,8 +98,14 @@ pub fn field_text(v: &FieldValue) -> String {
     }
 }
 
+/// The name of a person id (32 hex digits) from the people list, if known.
+pub fn person_name(journal: &Journal, id_hex: &str) -> Option<String> {
+    let id = hex::decode(id_hex).ok()?.try_into().ok()?;
+    journal.person(&id)?.name
+}
+
 impl EntryJson {
-    pub fn from_view(e: &EntryView) -> Self {
+    pub fn from_view(e: &EntryView, journal: &Journal) -> Self {
         EntryJson {
             id: hex::encode(e.id),
             title: e.title.clone(),
@@ -78,7 +113,36 @@ impl EntryJson {
             occurred_at: e.occurred_at.as_ref().map(occurred::display),
             recorded_at: rfc3339(e.recorded_at_ms),
             categories: e.categories.clone(),
+            tags: e.tags.clone(),
+            severity: e.severity,
+            location: e.location.clone(),
+            people: e
+                .people
+                .iter()
+                .map(|id| PersonRefJson {
+                    id: id.clone(),
+                    name: person_name(journal, id),
+                })
+                .collect(),
+            injuries: e.injuries.clone(),
+            police_references: e.police_references.clone(),
+            actions_taken: e.actions_taken.clone(),
+            impact: e.impact.clone(),
+            attachments: e
+                .attachments
+                .iter()
+                .map(|a| AttachmentJson {
+                    attachment_id: hex::encode(a.attachment_id),
+                    name: a.name.clone(),
+                    media_type: a.media_type.clone(),
+                    size: a.size,
+                    sha256: hex::encode(&a.sha256),
+                    added_at: rfc3339(a.recorded_at_ms),
+                    added_by: hex::encode(a.added_by.device),
+                })
+                .collect(),
             deleted: e.deleted,
+            deleted_at: e.deleted_at_ms.map(rfc3339),
             amended: e.amended,
             created_by: hex::encode(e.created_by),
             conflicts: e

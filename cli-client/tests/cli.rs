@@ -192,9 +192,9 @@ async fn init_add_pair_join_conflict_watch() {
             "--occurred",
             "2026-03-14 21:30",
             "--category",
-            "property",
+            "damage-to-property",
             "--category",
-            "verbal",
+            "Threats",
             "--json",
         ],
     )
@@ -210,7 +210,10 @@ async fn init_add_pair_join_conflict_watch() {
     assert_eq!(e["text"], text.as_str());
     assert_eq!(e["occurred_at"], "2026-03-14 21:30");
     assert!(e["recorded_at"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(e["categories"], serde_json::json!(["property", "verbal"]));
+    assert_eq!(
+        e["categories"],
+        serde_json::json!(["damage-to-property", "threats"])
+    );
     assert_eq!(e["deleted"], false);
     assert_eq!(e["amended"], false);
     assert_eq!(e["conflicts"], serde_json::json!([]));

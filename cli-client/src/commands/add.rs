@@ -13,8 +13,9 @@ pub struct Args {
     /// A short title.
     #[arg(long, value_name = "T")]
     title: Option<String>,
-    /// What happened. Omit it (or give `-`) to type it on standard input instead,
-    /// which keeps it out of the shell history.
+    /// What happened. Omit it to write it in $EDITOR (at a terminal) or on standard
+    /// input (`-` always reads standard input); either keeps it out of the shell
+    /// history.
     #[arg(long, value_name = "X")]
     text: Option<String>,
     /// When it happened: "YYYY-MM-DD HH:MM", "YYYY-MM-DD", "YYYY-MM", or "START..END".
@@ -23,15 +24,22 @@ pub struct Args {
     /// A category (repeat for several).
     #[arg(long = "category", value_name = "C")]
     categories: Vec<String>,
+    #[command(flatten)]
+    more: fields::MoreFields,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(home: &Path, args: Args) -> Result<()> {
-    let text = fields::text(args.text, true)?;
-    let entry = fields::build(args.title, text, args.occurred.as_deref(), &args.categories)?;
+    let mut entry = fields::build(args.title, None, args.occurred.as_deref(), &args.categories)?;
     let mut device = connect::open_device(home)?;
+    args.more.apply(device.journal(), &mut entry)?;
+    // Asked after the checks above, so a mistyped flag does not cost a written text.
+    entry.text = match (args.text, fields::editor_wanted()) {
+        (None, Some(editor)) => Some(fields::text_from_editor(home, &editor)?),
+        (text, _) => fields::text(text, true)?,
+    };
     let id = device
         .add_entry(entry)
         .context("could not save the entry")?;

@@ -5,6 +5,8 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 
+use mycase_proto::v1::EntryFields;
+
 use super::fields;
 use crate::{connect, output};
 
@@ -24,6 +26,8 @@ pub struct Args {
     /// The categories (repeat for several; replaces the current ones).
     #[arg(long = "category", value_name = "C")]
     categories: Vec<String>,
+    #[command(flatten)]
+    more: fields::MoreFields,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
@@ -31,15 +35,12 @@ pub struct Args {
 
 pub fn run(home: &Path, args: Args) -> Result<()> {
     let text = fields::text(args.text, false)?;
-    let entry = fields::build(args.title, text, args.occurred.as_deref(), &args.categories)?;
-    if entry.title.is_none()
-        && entry.text.is_none()
-        && entry.occurred_at.is_none()
-        && entry.categories.is_none()
-    {
-        bail!("nothing to change: give --text, --title, --occurred or --category");
-    }
+    let mut entry = fields::build(args.title, text, args.occurred.as_deref(), &args.categories)?;
     let mut device = connect::open_device(home)?;
+    args.more.apply(device.journal(), &mut entry)?;
+    if entry == EntryFields::default() {
+        bail!("nothing to change: give --text, --title, --occurred, --category, --tag, --severity, --location, --person, --injuries, --police-ref, --action or --impact");
+    }
     let id = device
         .journal()
         .resolve_entry_prefix(&args.id)

@@ -22,12 +22,15 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     let device = connect::open_device(home)?;
     let journal = device.journal();
     let entries = if args.deleted {
-        journal.deleted_entries()
+        journal.trash(mycase_core::device::now_ms())
     } else {
         journal.entries()
     };
     if args.json {
-        let all: Vec<EntryJson> = entries.iter().map(EntryJson::from_view).collect();
+        let all: Vec<EntryJson> = entries
+            .iter()
+            .map(|e| EntryJson::from_view(e, journal))
+            .collect();
         return output::print_json(&all);
     }
     if entries.is_empty() {

@@ -2,14 +2,20 @@
 
 pub mod add;
 pub mod amend;
+pub mod conflicts;
 pub mod delete;
 pub mod devices;
 pub mod init;
 pub mod join;
 pub mod list;
 pub mod pair;
+pub mod people;
+pub mod resolve;
 pub mod restore;
+pub mod search;
 pub mod show;
 pub mod sync;
+pub mod timeline;
+pub mod trash;
 
 mod fields;

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use mycase_core::journal::Journal;
 use serde_json::json;
 
 use crate::{connect, output};
@@ -22,6 +23,14 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
         .journal()
         .resolve_entry_prefix(&args.id)
         .context("which entry?")?;
+    // Past the trash's 30 days an entry is gone from every view, so it cannot come back.
+    let visible = device
+        .journal()
+        .entry(&id)
+        .is_some_and(|e| Journal::is_visible(&e, mycase_core::device::now_ms()));
+    if !visible {
+        bail!("which entry?: no entry has that id");
+    }
     device
         .restore_entry(id)
         .context("could not restore the entry")?;

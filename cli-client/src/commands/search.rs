@@ -1,0 +1,37 @@
+//! `mycase search TEXT`: entries containing every word, searched in memory (no
+//! index is written to disk).
+
+use std::path::Path;
+
+use anyhow::Result;
+use mycase_core::query;
+
+use crate::connect;
+use crate::output::{self, EntryJson};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Words to find (case-insensitive; every word must appear).
+    text: String,
+    /// Print a JSON array of entries.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(home: &Path, args: Args) -> Result<()> {
+    let device = connect::open_device(home)?;
+    let journal = device.journal();
+    let found = query::search(journal, &args.text);
+    if args.json {
+        let all: Vec<EntryJson> = found
+            .iter()
+            .map(|e| EntryJson::from_view(e, journal))
+            .collect();
+        return output::print_json(&all);
+    }
+    if found.is_empty() {
+        return output::print_line("Nothing found.");
+    }
+    let rows: Vec<Vec<String>> = found.iter().map(super::timeline::row).collect();
+    output::print_line(&output::table(&["id", "occurred", "title"], &rows))
+}

@@ -1,0 +1,130 @@
+//! `mycase timeline`: entries in the order they happened, grouped by month.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use mycase_core::journal::{categories, occurred, EntryView};
+use mycase_core::query::{self, Filter};
+use serde::Serialize;
+
+use super::fields;
+use crate::connect;
+use crate::output::{self, EntryJson};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// From this day on (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Up to and including this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Only this category (repeat for any of several).
+    #[arg(long = "category", value_name = "C")]
+    categories: Vec<String>,
+    /// Only entries involving this person, by name or id prefix (repeat for any of several).
+    #[arg(long = "person", value_name = "P")]
+    people: Vec<String>,
+    /// Only this tag (repeat for any of several).
+    #[arg(long = "tag", value_name = "T")]
+    tags: Vec<String>,
+    /// Print JSON: an array of {month, entries}.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct MonthJson {
+    month: String,
+    entries: Vec<EntryJson>,
+}
+
+fn day(flag: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
+    value
+        .map(|v| {
+            NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                .with_context(|| format!("{flag}: give a day as YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+/// One table row: short id, when it happened, title.
+pub fn row(e: &EntryView) -> Vec<String> {
+    vec![
+        mycase_core::ids::id_short(&e.id),
+        e.occurred_at
+            .as_ref()
+            .map(occurred::display)
+            .unwrap_or_else(|| format!("({})", output::short_time(e.recorded_at_ms))),
+        output::truncate(e.title.as_deref().unwrap_or("(no title)"), 50),
+    ]
+}
+
+pub fn run(home: &Path, args: Args) -> Result<()> {
+    let device = connect::open_device(home)?;
+    let journal = device.journal();
+    let filter = Filter {
+        from: day("--from", args.from.as_deref())?,
+        to: day("--to", args.to.as_deref())?,
+        categories: fields::categories(&args.categories)?
+            .map(|l| l.values)
+            .unwrap_or_default(),
+        people: args
+            .people
+            .iter()
+            .map(|p| journal.resolve_person(p))
+            .collect::<Result<_, _>>()
+            .context("--person (see `mycase people list`)")?,
+        tags: args.tags,
+    };
+    let groups = query::timeline(journal, &filter);
+    if args.json {
+        let all: Vec<MonthJson> = groups
+            .iter()
+            .map(|g| MonthJson {
+                month: g.year_month.clone(),
+                entries: g
+                    .entries
+                    .iter()
+                    .map(|e| EntryJson::from_view(e, journal))
+                    .collect(),
+            })
+            .collect();
+        return output::print_json(&all);
+    }
+    if groups.is_empty() {
+        return output::print_line("No entries match.");
+    }
+    let mut out = Vec::new();
+    for group in &groups {
+        let heading = NaiveDate::parse_from_str(&format!("{}-01", group.year_month), "%Y-%m-%d")
+            .map(|d| d.format("%B %Y").to_string())
+            .unwrap_or_else(|_| group.year_month.clone());
+        let rows: Vec<Vec<String>> = group
+            .entries
+            .iter()
+            .map(|e| {
+                let mut r = row(e);
+                let names: Vec<&str> = e
+                    .categories
+                    .iter()
+                    .map(|c| categories::display(c))
+                    .collect();
+                r.push(output::truncate(&names.join(", "), 40));
+                r
+            })
+            .collect();
+        out.push(format!(
+            "{heading} ({} {})\n{}",
+            group.entries.len(),
+            if group.entries.len() == 1 {
+                "entry"
+            } else {
+                "entries"
+            },
+            output::table(&["id", "occurred", "title", "categories"], &rows)
+        ));
+    }
+    output::print_line(&out.join("\n\n"))
+}
