@@ -62,6 +62,10 @@ enum Command {
     List(commands::list::Args),
     /// Show one entry in full.
     Show(commands::show::Args),
+    /// Add files (photos, audio, documents) to an entry as evidence.
+    Attach(commands::attach::Args),
+    /// Get an attachment back: `mycase attachment get ID NAME --out PATH`.
+    Attachment(commands::attachment::Args),
     /// Send and receive changes (or stay connected with --watch).
     Sync(commands::sync::Args),
     /// Add another device: shows a one-time code to type into it.
@@ -97,6 +101,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Search(args) => commands::search::run(&home, args),
         Command::List(args) => commands::list::run(&home, args),
         Command::Show(args) => commands::show::run(&home, args),
+        Command::Attach(args) => commands::attach::run(&home, args).await,
+        Command::Attachment(args) => commands::attachment::run(&home, args).await,
         Command::Sync(args) => commands::sync::run(&home, args).await,
         Command::Pair(args) => commands::pair::run(&home, args).await,
         Command::Join(args) => commands::join::run(&home, args).await,

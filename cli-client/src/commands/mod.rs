@@ -2,6 +2,8 @@
 
 pub mod add;
 pub mod amend;
+pub mod attach;
+pub mod attachment;
 pub mod conflicts;
 pub mod delete;
 pub mod devices;
