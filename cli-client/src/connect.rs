@@ -7,7 +7,7 @@ use mycase_core::store::file::FileStore;
 use mycase_core::transport::grpc::GrpcTransport;
 use mycase_core::Device;
 
-/// Unlocks the device in `home` with the passphrase (env or prompt).
+/// Unlocks the device in `home` with the passphrase (env or prompt), rate-limited.
 pub fn open_device(home: &Path) -> Result<Device<FileStore>> {
     if !mycase_core::device::is_initialised(home) {
         anyhow::bail!(
@@ -16,7 +16,7 @@ pub fn open_device(home: &Path) -> Result<Device<FileStore>> {
         );
     }
     let passphrase = crate::passphrase::unlock()?;
-    Device::open(home, passphrase.as_bytes()).context("could not unlock MyCase")
+    Device::unlock(home, passphrase.as_bytes()).context("could not unlock MyCase")
 }
 
 /// Connects to the server this device syncs with, trusting its stored CA.

@@ -74,6 +74,12 @@ enum Command {
     Join(commands::join::Args),
     /// List the devices that can read this journal.
     Devices(commands::devices::Args),
+    /// Change the passphrase that unlocks MyCase on this device.
+    Passphrase(commands::passphrase::Args),
+    /// Erase MyCase from this device, keys first (the journal stays on the server).
+    Wipe(commands::wipe::Args),
+    /// Set up this device from the recovery kit and bring the journal back.
+    Recover(commands::recover::Args),
 }
 
 fn home_dir(cli_home: Option<PathBuf>) -> Result<PathBuf> {
@@ -107,6 +113,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Pair(args) => commands::pair::run(&home, args).await,
         Command::Join(args) => commands::join::run(&home, args).await,
         Command::Devices(args) => commands::devices::run(&home, args).await,
+        Command::Passphrase(args) => commands::passphrase::run(&home, args),
+        Command::Wipe(args) => commands::wipe::run(&home, args),
+        Command::Recover(args) => commands::recover::run(&home, args).await,
     }
 }
 

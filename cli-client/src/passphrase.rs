@@ -5,6 +5,8 @@ use anyhow::{bail, Context, Result};
 use zeroize::Zeroizing;
 
 const ENV: &str = "MYCASE_PASSPHRASE";
+const NEW_ENV: &str = "MYCASE_NEW_PASSPHRASE";
+const KIT_ENV: &str = "MYCASE_RECOVERY_KIT";
 
 /// The passphrase that unlocks this device.
 pub fn unlock() -> Result<Zeroizing<String>> {
@@ -36,12 +38,42 @@ pub fn choose() -> Result<Zeroizing<String>> {
     Ok(first)
 }
 
+/// The new passphrase for `mycase passphrase`: `MYCASE_NEW_PASSPHRASE`, or typed twice.
+pub fn choose_new() -> Result<Zeroizing<String>> {
+    if let Some(p) = env_var(NEW_ENV)? {
+        return Ok(p);
+    }
+    let first = prompt("New passphrase: ")?;
+    if first.is_empty() {
+        bail!("the passphrase is empty; nothing was changed");
+    }
+    let second = prompt("Type it again: ")?;
+    if *first != *second {
+        bail!("the two passphrases differ; nothing was changed");
+    }
+    Ok(first)
+}
+
+/// The recovery kit: `MYCASE_RECOVERY_KIT`, or typed without echo.
+pub fn recovery_kit() -> Result<Zeroizing<String>> {
+    if let Some(k) = env_var(KIT_ENV)? {
+        return Ok(k);
+    }
+    rpassword::prompt_password("Recovery kit (as written down; spaces and dashes do not matter): ")
+        .map(Zeroizing::new)
+        .context("could not read the recovery kit from the terminal (or set MYCASE_RECOVERY_KIT)")
+}
+
 fn from_env() -> Result<Option<Zeroizing<String>>> {
-    match std::env::var(ENV) {
-        Ok(p) if p.is_empty() => bail!("{ENV} is set but empty"),
+    env_var(ENV)
+}
+
+fn env_var(name: &str) -> Result<Option<Zeroizing<String>>> {
+    match std::env::var(name) {
+        Ok(p) if p.is_empty() => bail!("{name} is set but empty"),
         Ok(p) => Ok(Some(Zeroizing::new(p))),
         Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => bail!("{ENV} is not valid UTF-8"),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{name} is not valid UTF-8"),
     }
 }
 

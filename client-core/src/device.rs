@@ -17,6 +17,7 @@ use crate::ids::{new_id, AccountId, DeviceId, EntryId};
 use crate::journal::{hlc, ops, Journal, JournalError, OpId};
 use crate::keyfile::{DeviceSecrets, KeyFileError, TrustAnchor, UnlockedKeyFile};
 use crate::keys::{DeviceKeys, KeyError, Keyring, RecoveryKit};
+use crate::lockout;
 use crate::pairing::PairingError;
 use crate::record::{open_record, seal_record, sign_record, Head, RecordError};
 use crate::store::file::FileStore;
@@ -62,10 +63,29 @@ pub enum DeviceError {
          this is the server the journal was set up on; nothing was set up here"
     )]
     RecoveryRefused,
+    #[error("wrong passphrase{}", wait_hint(*wait_secs))]
+    WrongPassphrase { wait_secs: u64 },
+    #[error(
+        "too many wrong passphrases: wait {wait_secs} s before the next try \
+         (nothing was tried, so this did not count)"
+    )]
+    TryLater { wait_secs: u64 },
     #[error("a stored operation could not be read")]
     BadOperation,
     #[error("I/O error on the device's files")]
     Io(#[from] std::io::Error),
+}
+
+fn wait_hint(wait_secs: u64) -> String {
+    if wait_secs == 0 {
+        String::new()
+    } else {
+        format!("; wait {wait_secs} s before the next try")
+    }
+}
+
+fn whole_seconds(d: Duration) -> u64 {
+    d.as_millis().div_ceil(1000).try_into().unwrap_or(u64::MAX)
 }
 
 /// What a new device needs to know about where it syncs.
@@ -181,6 +201,34 @@ impl Device<FileStore> {
         let mut device = Device::from_parts(secrets, store)?;
         device.key_file = Some((path, unlocked));
         Ok(device)
+    }
+
+    /// Unlocks the device in `home`, rate-limited (see [`crate::lockout`]): while
+    /// the delay after earlier wrong passphrases runs, refuses without trying;
+    /// counts a wrong passphrase; forgets the count after a right one.
+    pub fn unlock(home: &Path, passphrase: &[u8]) -> Result<Self, DeviceError> {
+        if !is_initialised(home) {
+            return Err(DeviceError::NotInitialised(home.to_path_buf()));
+        }
+        let wait = lockout::load(home).wait_at(now_ms());
+        if !wait.is_zero() {
+            return Err(DeviceError::TryLater {
+                wait_secs: whole_seconds(wait),
+            });
+        }
+        match Device::open(home, passphrase) {
+            Ok(device) => {
+                lockout::reset(home)?;
+                Ok(device)
+            }
+            Err(DeviceError::KeyFile(KeyFileError::WrongPassphrase)) => {
+                let attempts = lockout::record_failure(home, now_ms())?;
+                Err(DeviceError::WrongPassphrase {
+                    wait_secs: whole_seconds(lockout::delay_after(attempts.failures)),
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Sets up this device from a pairing grant, in `home`.

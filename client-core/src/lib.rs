@@ -11,6 +11,7 @@ pub mod ids;
 pub mod journal;
 pub mod keyfile;
 pub mod keys;
+pub mod lockout;
 pub mod pairing;
 pub mod query;
 pub mod record;
@@ -19,5 +20,6 @@ pub mod store;
 pub mod sync;
 pub mod transport;
 pub mod vector;
+pub mod wipe;
 
 pub use device::{Device, DeviceError, DeviceSetup};

@@ -11,7 +11,9 @@ pub mod init;
 pub mod join;
 pub mod list;
 pub mod pair;
+pub mod passphrase;
 pub mod people;
+pub mod recover;
 pub mod resolve;
 pub mod restore;
 pub mod search;
@@ -19,5 +21,6 @@ pub mod show;
 pub mod sync;
 pub mod timeline;
 pub mod trash;
+pub mod wipe;
 
 mod fields;

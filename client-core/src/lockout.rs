@@ -1,0 +1,121 @@
+//! Local rate limiting of wrong passphrases, with growing delays.
+//!
+//! The policy is a pure function ([`delay_after`]); the count lives in a small
+//! `attempts` file in the device home that holds no secret (a count and a time).
+//! Argon2 already makes each guess slow; the delay makes a long run of guesses on
+//! a seized device slower still. Deleting the file resets the count, so this slows
+//! casual guessing at the keyboard; it is not a substitute for a strong passphrase.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Wrong passphrases allowed before any delay.
+pub const FREE_ATTEMPTS: u32 = 3;
+/// The longest delay between attempts.
+pub const MAX_DELAY: Duration = Duration::from_secs(5 * 60);
+
+const ATTEMPTS_FILE: &str = "attempts";
+
+/// How long to wait after `failures` wrong passphrases in a row before the next
+/// try: nothing for the first [`FREE_ATTEMPTS`], then 1 s, 2 s, 4 s, … capped at
+/// [`MAX_DELAY`].
+pub fn delay_after(failures: u32) -> Duration {
+    if failures < FREE_ATTEMPTS {
+        return Duration::ZERO;
+    }
+    let exp = (failures - FREE_ATTEMPTS).min(16);
+    Duration::from_secs(1u64 << exp).min(MAX_DELAY)
+}
+
+/// The failures so far and when the last one happened (Unix milliseconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attempts {
+    pub failures: u32,
+    pub last_failure_ms: i64,
+}
+
+impl Attempts {
+    /// How long the caller must still wait at `now_ms` (zero if it may try now).
+    pub fn wait_at(&self, now_ms: i64) -> Duration {
+        let delay = delay_after(self.failures);
+        let ready_at = self
+            .last_failure_ms
+            .saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+        Duration::from_millis(u64::try_from(ready_at.saturating_sub(now_ms)).unwrap_or(0))
+            .min(MAX_DELAY)
+    }
+}
+
+fn path(home: &Path) -> PathBuf {
+    home.join(ATTEMPTS_FILE)
+}
+
+/// Reads the attempts file; a missing or unreadable one counts as no failures.
+pub fn load(home: &Path) -> Attempts {
+    let Ok(text) = std::fs::read_to_string(path(home)) else {
+        return Attempts::default();
+    };
+    let mut parts = text.split_whitespace();
+    match (
+        parts.next().and_then(|s| s.parse().ok()),
+        parts.next().and_then(|s| s.parse().ok()),
+    ) {
+        (Some(failures), Some(last_failure_ms)) => Attempts {
+            failures,
+            last_failure_ms,
+        },
+        _ => Attempts::default(),
+    }
+}
+
+/// Counts one more wrong passphrase at `now_ms`.
+pub fn record_failure(home: &Path, now_ms: i64) -> std::io::Result<Attempts> {
+    let mut a = load(home);
+    a.failures = a.failures.saturating_add(1);
+    a.last_failure_ms = now_ms;
+    std::fs::write(
+        path(home),
+        format!("{} {}\n", a.failures, a.last_failure_ms),
+    )?;
+    Ok(a)
+}
+
+/// Forgets the failures (after a right passphrase).
+pub fn reset(home: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path(home)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn delays_grow_and_cap() {
+        assert_eq!(delay_after(0), Duration::ZERO);
+        assert_eq!(delay_after(2), Duration::ZERO);
+        assert_eq!(delay_after(3), Duration::from_secs(1));
+        assert_eq!(delay_after(4), Duration::from_secs(2));
+        assert_eq!(delay_after(6), Duration::from_secs(8));
+        assert_eq!(delay_after(20), MAX_DELAY);
+        assert_eq!(delay_after(u32::MAX), MAX_DELAY);
+    }
+
+    #[test]
+    fn file_counts_and_resets() {
+        let dir = tempfile::tempdir().unwrap();
+        for _ in 0..4 {
+            record_failure(dir.path(), 10_000).unwrap();
+        }
+        let a = load(dir.path());
+        assert_eq!(a.failures, 4);
+        assert_eq!(a.wait_at(10_500), Duration::from_millis(1_500));
+        assert_eq!(a.wait_at(20_000), Duration::ZERO);
+        reset(dir.path()).unwrap();
+        assert_eq!(load(dir.path()), Attempts::default());
+        reset(dir.path()).unwrap();
+    }
+}
