@@ -138,14 +138,16 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     start_with_listener(config, listener).await
 }
 
-/// Serves on an already bound listener, with the sled store in `data_dir/db`.
+/// Serves on an already bound listener, with the sled store in `data_dir/db` and
+/// attachment chunks in `data_dir/chunks`.
 pub async fn start_with_listener(
     config: ServerConfig,
     listener: tokio::net::TcpListener,
 ) -> anyhow::Result<RunningServer> {
     create_data_dir(&config.data_dir)?;
     let db_dir = config.data_dir.join("db");
-    let store = tokio::task::spawn_blocking(move || SledStore::open(&db_dir))
+    let chunks_dir = config.data_dir.join("chunks");
+    let store = tokio::task::spawn_blocking(move || SledStore::open(&db_dir, &chunks_dir))
         .await
         .context("opening the store panicked")?
         .context("opening the database (is another server using this data directory?)")?;

@@ -4,7 +4,7 @@
 //! and nothing readable (content or file name) in the server's data directory.
 
 use std::cell::Cell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mycase_core::device_attachments::AttachmentError;
@@ -154,13 +154,19 @@ async fn an_interrupted_upload_resumes_with_the_missing_chunks() {
     assert!(std::fs::read(got).unwrap() == std::fs::read(&path).unwrap());
 }
 
-/// Rewrites the server's stored chunks with the server stopped.
-fn edit_chunks(db_dir: &Path, edit: impl FnOnce(&sled::Tree, Vec<(sled::IVec, sled::IVec)>)) {
-    let db = sled::open(db_dir).unwrap();
-    let tree = db.open_tree("chunks").unwrap();
-    let all: Vec<_> = tree.iter().map(|kv| kv.unwrap()).collect();
-    edit(&tree, all);
-    db.flush().unwrap();
+/// One stored chunk: its file on the server and its sealed bytes.
+type StoredChunk = (PathBuf, Vec<u8>);
+
+/// Rewrites the server's stored chunk files with the server stopped.
+fn edit_chunks(data_dir: &Path, edit: impl FnOnce(Vec<StoredChunk>)) {
+    let all: Vec<StoredChunk> = files_under(&data_dir.join("chunks"))
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    edit(all);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,12 +183,12 @@ async fn tampering_by_the_server_is_detected() {
     // Swap two full chunks.
     server.stop().await;
     let mut originals = Vec::new();
-    edit_chunks(&server.db_dir(), |tree, all| {
+    edit_chunks(server.data_dir(), |all| {
         originals = all.clone();
         let full: Vec<_> = all.iter().filter(|(_, v)| v.len() == MIB + 16).collect();
         assert!(full.len() >= 2);
-        tree.insert(&full[0].0, full[1].1.clone()).unwrap();
-        tree.insert(&full[1].0, full[0].1.clone()).unwrap();
+        std::fs::write(&full[0].0, &full[1].1).unwrap();
+        std::fs::write(&full[1].0, &full[0].1).unwrap();
     });
     server.start_again().await;
     let err = a
@@ -198,12 +204,12 @@ async fn tampering_by_the_server_is_detected() {
 
     // Cut the last chunk short (the swap undone), then remove it altogether.
     server.stop().await;
-    edit_chunks(&server.db_dir(), |tree, all| {
-        for (k, v) in &originals {
-            tree.insert(k, v.clone()).unwrap();
+    edit_chunks(server.data_dir(), |all| {
+        for (path, bytes) in &originals {
+            std::fs::write(path, bytes).unwrap();
         }
-        let (k, v) = all.iter().find(|(_, v)| v.len() < MIB + 16).unwrap();
-        tree.insert(k, &v[..v.len() - 1]).unwrap();
+        let (path, bytes) = all.iter().find(|(_, v)| v.len() < MIB + 16).unwrap();
+        std::fs::write(path, &bytes[..bytes.len() - 1]).unwrap();
     });
     server.start_again().await;
     let err = a
@@ -213,9 +219,9 @@ async fn tampering_by_the_server_is_detected() {
     assert!(matches!(err, AttachmentError::Chunk(_)), "cut: {err}");
 
     server.stop().await;
-    edit_chunks(&server.db_dir(), |tree, all| {
-        let (k, _) = all.iter().find(|(_, v)| v.len() < MIB + 16).unwrap();
-        tree.remove(k).unwrap();
+    edit_chunks(server.data_dir(), |all| {
+        let (path, _) = all.iter().find(|(_, v)| v.len() < MIB + 16).unwrap();
+        std::fs::remove_file(path).unwrap();
     });
     server.start_again().await;
     let err = a

@@ -11,6 +11,8 @@ use mycase_proto::wire::{HASH_LEN, ID_LEN};
 #[macro_use]
 mod conformance;
 
+mod chunk_files;
+
 pub mod memory;
 pub mod sled;
 

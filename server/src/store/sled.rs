@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::sync::{RwLock, RwLockReadGuard};
 
+use super::chunk_files::ChunkFiles;
+
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
@@ -21,14 +23,14 @@ struct Trees {
     sessions: sled::Tree,
     heads: sled::Tree,
     records: sled::Tree,
-    /// Sealed attachment chunks, keyed account_id || address.
-    chunks: sled::Tree,
 }
 
 /// sled behind a lock that `close` can empty: every handle lives inside it, so
 /// closing really drops the database and releases its file lock.
 pub struct SledStore {
     trees: RwLock<Option<Trees>>,
+    /// Attachment chunks live in files beside the database (see `chunk_files`).
+    chunks: ChunkFiles,
 }
 
 impl From<sled::Error> for StoreError {
@@ -55,13 +57,6 @@ fn record_key(account_id: &Id, device_id: &Id, idx: u64) -> [u8; 40] {
     let mut k = [0u8; 40];
     k[..32].copy_from_slice(&pair_key(account_id, device_id));
     k[32..].copy_from_slice(&idx.to_be_bytes());
-    k
-}
-
-fn chunk_key(account_id: &Id, address: &Hash) -> [u8; 48] {
-    let mut k = [0u8; 48];
-    k[..16].copy_from_slice(account_id);
-    k[16..].copy_from_slice(address);
     k
 }
 
@@ -154,10 +149,17 @@ fn decode_head(b: &[u8]) -> StoreResult<Head> {
     })
 }
 
+/// sled's page cache. Its default (1 GiB) would let one large attachment upload
+/// grow the server to a gigabyte; a charity's small machine needs a bound.
+pub const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl SledStore {
-    /// Opens (or creates) the database in `dir`.
-    pub fn open(dir: &Path) -> StoreResult<Self> {
-        let db = sled::Config::new().path(dir).open()?;
+    /// Opens (or creates) the database in `dir` and the chunk files in `chunks_dir`.
+    pub fn open(dir: &Path, chunks_dir: &Path) -> StoreResult<Self> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_BYTES)
+            .open()?;
         let trees = Trees {
             accounts: db.open_tree("accounts")?,
             devices: db.open_tree("devices")?,
@@ -165,11 +167,11 @@ impl SledStore {
             sessions: db.open_tree("sessions")?,
             heads: db.open_tree("heads")?,
             records: db.open_tree("records")?,
-            chunks: db.open_tree("chunks")?,
             db,
         };
         Ok(Self {
             trees: RwLock::new(Some(trees)),
+            chunks: ChunkFiles::open(chunks_dir)?,
         })
     }
 
@@ -430,29 +432,15 @@ impl Store for SledStore {
     }
 
     fn put_chunk(&self, account_id: &Id, address: &Hash, sealed: &[u8]) -> StoreResult<bool> {
-        self.with(|t| {
-            let key = chunk_key(account_id, address);
-            match t
-                .chunks
-                .compare_and_swap(key, None as Option<&[u8]>, Some(sealed))?
-            {
-                Ok(()) => Ok(true),
-                Err(e) if e.current.as_deref() == Some(sealed) => Ok(false),
-                Err(_) => Err(StoreError::ChunkConflict),
-            }
-        })
+        self.with(|_| self.chunks.put(account_id, address, sealed))
     }
 
     fn has_chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<bool> {
-        self.with(|t| Ok(t.chunks.contains_key(chunk_key(account_id, address))?))
+        self.with(|_| self.chunks.has(account_id, address))
     }
 
     fn chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<Option<Vec<u8>>> {
-        self.with(|t| {
-            Ok(t.chunks
-                .get(chunk_key(account_id, address))?
-                .map(|v| v.to_vec()))
-        })
+        self.with(|_| self.chunks.get(account_id, address))
     }
 
     fn flush(&self) -> StoreResult<()> {
@@ -481,16 +469,20 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     store_conformance_tests!(sled, || {
         let dir = tempfile::tempdir().unwrap();
-        (crate::store::SledStore::open(dir.path()).unwrap(), dir)
+        let store =
+            crate::store::SledStore::open(&dir.path().join("db"), &dir.path().join("chunks"))
+                .unwrap();
+        (store, dir)
     });
 
     #[test]
     fn reopens_after_close() {
         use super::super::Store;
         let dir = tempfile::tempdir().unwrap();
-        let s = super::SledStore::open(dir.path()).unwrap();
+        let (db, chunks) = (dir.path().join("db"), dir.path().join("chunks"));
+        let s = super::SledStore::open(&db, &chunks).unwrap();
         s.close().unwrap();
-        let s2 = super::SledStore::open(dir.path()).unwrap();
+        let s2 = super::SledStore::open(&db, &chunks).unwrap();
         s2.close().unwrap();
     }
 }
