@@ -295,6 +295,28 @@ async fn init_add_pair_join_conflict_watch() {
     }
     assert!(ok(&a, &["list"]).await.contains('⚠'));
 
+    // Resolving on one device (choosing value 2, the one not shown) is an
+    // amendment: after a sync both devices show it and the conflict is gone.
+    for home in [&a, &b] {
+        let listed = ok_json(home, &["conflicts", "--json"]).await;
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    }
+    ok(&b, &["resolve", prefix, "text", "--choose", "2"]).await;
+    ok(&b, &["sync"]).await;
+    ok(&a, &["sync"]).await;
+    for home in [&a, &b] {
+        let show = ok_json(home, &["show", prefix, "--json"]).await;
+        assert_eq!(show["text"], other, "{show}");
+        assert_eq!(show["conflicts"], serde_json::json!([]));
+        let listed = ok_json(home, &["conflicts", "--json"]).await;
+        assert_eq!(listed, serde_json::json!([]));
+        let history = ok_json(home, &["show", prefix, "--history", "--json"]).await;
+        let text = history.to_string();
+        assert!(
+            text.contains("version from the laptop") && text.contains("version from the phone")
+        );
+    }
+
     // sync --watch on B sees A's new entry as soon as A syncs.
     let (mut watcher, reader) = spawn(&b, &["sync", "--watch", "--json"]);
     let (first, reader) = next_line(reader).await;
