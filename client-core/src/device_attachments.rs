@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::attachment::{
-    chunk_address, chunk_count, file_key, guess_media_type, hash_reader, nonce_prefix, open_chunk,
-    read_full, seal_chunk, ChunkError, CHUNK_SIZE,
+    chunk_address, chunk_count, digest_reader, file_key, guess_media_type, nonce_prefix,
+    open_chunk, read_full, seal_chunk, ChunkError, CHUNK_SIZE,
 };
 use crate::crypto::kdf::{ATTACHMENTS, BLOB_ADDRESS};
 use crate::ids::{new_id, EntryId};
@@ -129,9 +129,13 @@ impl<S: LocalStore> Device<S> {
             .unwrap_or_else(|| "attachment".into());
         let media_type = guess_media_type(&name).to_string();
 
-        let (sha256, size) = hash_reader(File::open(path).map_err(AttachmentError::Read)?, |_| {})
+        let digest = digest_reader(File::open(path).map_err(AttachmentError::Read)?)
             .map_err(AttachmentError::Read)?;
+        let (sha256, size) = (digest.sha256, digest.size);
         let count = chunk_count(size, CHUNK_SIZE as u32);
+        if digest.chunk_sha256.len() as u64 != count {
+            return Err(AttachmentError::FileChanged);
+        }
         if count > u64::from(u32::MAX) {
             return Err(AttachmentError::TooLarge);
         }
@@ -167,7 +171,10 @@ impl<S: LocalStore> Device<S> {
                     let want = chunk_len(i) as usize;
                     let n =
                         read_full(&mut file, &mut buf[..want]).map_err(AttachmentError::Read)?;
-                    if n != want {
+                    if n != want
+                        || <[u8; 32]>::from(Sha256::digest(&buf[..n]))
+                            != digest.chunk_sha256[i as usize]
+                    {
                         return Err(AttachmentError::FileChanged);
                     }
                     at = offset + n as u64;

@@ -235,3 +235,39 @@ async fn tampering_by_the_server_is_detected() {
     assert!(!out.exists());
     no_partial_files(outdir.path());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_changed_while_attaching_is_refused_and_poisons_nothing() {
+    let server = TestServer::start().await;
+    let (mut a, ta) = new_account_device(&server).await;
+    let entry = a.add_entry(fields("photo", "of the door")).unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let path = evidence(files.path(), "door.jpg", 3 * MIB + 7, &marker(16));
+
+    // The progress callback first runs between the hashing pass and the upload
+    // pass: change a byte in the last chunk there, keeping the size.
+    let changed = Cell::new(false);
+    let err = a
+        .attach_file(&ta, entry, &path, |_, _| {
+            if !changed.replace(true) {
+                let mut bytes = std::fs::read(&path).unwrap();
+                let at = bytes.len() - 3;
+                bytes[at] ^= 0xff;
+                std::fs::write(&path, &bytes).unwrap();
+            }
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AttachmentError::FileChanged), "{err}");
+    assert!(a.journal().entry(&entry).unwrap().attachments.is_empty());
+
+    // Attaching the file as it is now works, byte for byte: nothing stored under
+    // the old hash's addresses got in the way.
+    a.attach_file(&ta, entry, &path, |_, _| {}).await.unwrap();
+    let outdir = tempfile::tempdir().unwrap();
+    let got = a
+        .get_attachment(&ta, entry, "door.jpg", outdir.path(), |_, _| {})
+        .await
+        .unwrap();
+    assert!(std::fs::read(got).unwrap() == std::fs::read(&path).unwrap());
+}

@@ -140,27 +140,42 @@ pub fn chunk_count(size: u64, chunk_size: u32) -> u64 {
     size.div_ceil(cs).max(1)
 }
 
-/// The SHA-256 and length of everything `reader` yields, read in chunk-sized
-/// pieces (never the whole file in memory); `progress(bytes_so_far)` after each.
-pub fn hash_reader<R: Read>(
-    mut reader: R,
-    mut progress: impl FnMut(u64),
-) -> std::io::Result<([u8; 32], u64)> {
-    let mut hasher = Sha256::new();
+/// A file's digest as the upload needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDigest {
+    /// Of the whole file: it names the file's key and chunk addresses.
+    pub sha256: [u8; 32],
+    pub size: u64,
+    /// Of each `CHUNK_SIZE` piece, so the upload pass can check every chunk it
+    /// seals is what was hashed: content changed in between would otherwise be
+    /// stored for good under addresses derived from the old hash.
+    pub chunk_sha256: Vec<[u8; 32]>,
+}
+
+/// Hashes everything `reader` yields, in chunk-sized pieces (never the whole file
+/// in memory).
+pub fn digest_reader<R: Read>(mut reader: R) -> std::io::Result<FileDigest> {
+    let mut whole = Sha256::new();
     let mut buf = vec![0u8; CHUNK_SIZE];
-    let mut total = 0u64;
+    let mut size = 0u64;
+    let mut chunk_sha256 = Vec::new();
     loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        total += n as u64;
-        progress(total);
+        let n = read_full(&mut reader, &mut buf)?;
+        if n == 0 && !chunk_sha256.is_empty() {
+            break;
+        }
+        whole.update(&buf[..n]);
+        chunk_sha256.push(Sha256::digest(&buf[..n]).into());
+        size += n as u64;
+        if n < CHUNK_SIZE {
+            break;
+        }
     }
-    Ok((hasher.finalize().into(), total))
+    Ok(FileDigest {
+        sha256: whole.finalize().into(),
+        size,
+        chunk_sha256,
+    })
 }
 
 /// Fills `buf` from `reader` as far as it goes; returns the bytes read (less than
@@ -291,9 +306,22 @@ mod tests {
     #[test]
     fn hashing_streams() {
         let data = vec![7u8; CHUNK_SIZE * 2 + 5];
-        let (h, n) = hash_reader(&data[..], |_| {}).unwrap();
-        assert_eq!(n, data.len() as u64);
-        assert_eq!(h, <[u8; 32]>::from(Sha256::digest(&data)));
+        let d = digest_reader(&data[..]).unwrap();
+        assert_eq!(d.size, data.len() as u64);
+        assert_eq!(d.sha256, <[u8; 32]>::from(Sha256::digest(&data)));
+        assert_eq!(
+            d.chunk_sha256.len() as u64,
+            chunk_count(d.size, CHUNK_SIZE as u32)
+        );
+        assert_eq!(
+            d.chunk_sha256[2],
+            <[u8; 32]>::from(Sha256::digest(&data[2 * CHUNK_SIZE..]))
+        );
+        // An exact multiple of the chunk size has no empty trailing chunk; an
+        // empty file has one empty chunk.
+        let exact = vec![1u8; CHUNK_SIZE];
+        assert_eq!(digest_reader(&exact[..]).unwrap().chunk_sha256.len(), 1);
+        assert_eq!(digest_reader(&[][..]).unwrap().chunk_sha256.len(), 1);
         assert_eq!(guess_media_type("Photo.JPG"), "image/jpeg");
         assert_eq!(guess_media_type("noext"), "application/octet-stream");
     }
