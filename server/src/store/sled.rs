@@ -29,6 +29,8 @@ struct Trees {
 /// closing really drops the database and releases its file lock.
 pub struct SledStore {
     trees: RwLock<Option<Trees>>,
+    /// The database directory, to wait for sled's file lock on close.
+    dir: std::path::PathBuf,
     /// Attachment chunks live in files beside the database (see `chunk_files`).
     chunks: ChunkFiles,
 }
@@ -171,6 +173,7 @@ impl SledStore {
         };
         Ok(Self {
             trees: RwLock::new(Some(trees)),
+            dir: dir.to_path_buf(),
             chunks: ChunkFiles::open(chunks_dir)?,
         })
     }
@@ -457,8 +460,16 @@ impl Store for SledStore {
             .map_err(|_| StoreError::Backend("sled store lock poisoned".into()))?;
         if let Some(trees) = guard.take() {
             trees.db.flush()?;
-            // Dropping every handle here releases sled's file lock.
             drop(trees);
+            // Dropping the last handle tells sled's flusher thread to stop, but the
+            // lock on its `db` file goes only when that thread has let go of it.
+            // Take the same lock (blocking, no polling) so that once `close`
+            // returns the directory can be opened again at once.
+            let lock_file = std::fs::File::open(self.dir.join("db"))
+                .map_err(|e| StoreError::Backend(format!("reopening the database file: {e}")))?;
+            lock_file
+                .lock()
+                .map_err(|e| StoreError::Backend(format!("waiting for the database lock: {e}")))?;
         }
         Ok(())
     }
