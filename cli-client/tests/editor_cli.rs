@@ -2,6 +2,7 @@
 //! `mycase add` with no text, at a terminal, opens `$EDITOR` on a private draft in
 //! the device home and records what was written; the draft does not survive.
 //! A real pseudo-terminal comes from `script` (util-linux, Essential on Debian).
+//! Then the entry gets evidence through `mycase attach` / `mycase attachment get`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -93,5 +94,26 @@ async fn add_without_text_opens_the_editor_on_a_private_draft() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["title"], "At the school gate");
     assert_eq!(entries[0]["text"], "He waited outside the school.");
+
+    // Evidence through the CLI: attach a file, get it back byte for byte.
+    let id = entries[0]["id"].as_str().unwrap().to_string();
+    let photo = dir.path().join("gate.jpg");
+    let bytes: Vec<u8> = (0..(2 * 1024 * 1024 + 321) as u32)
+        .map(|i| (i * 7 + i / 4099) as u8)
+        .collect();
+    std::fs::write(&photo, &bytes).unwrap();
+    let mut attach = mycase(&home);
+    attach.args(["attach", &id[..8]]).arg(&photo).arg("--json");
+    run(attach).await;
+    let mut show = mycase(&home);
+    show.args(["show", &id[..8], "--json"]);
+    let shown: Value = serde_json::from_str(&run(show).await).unwrap();
+    assert_eq!(shown["attachments"][0]["name"], "gate.jpg", "{shown}");
+    let out = dir.path().join("back.jpg");
+    let mut get = mycase(&home);
+    get.args(["attachment", "get", &id[..8], "gate.jpg", "--out"])
+        .arg(&out);
+    run(get).await;
+    assert!(std::fs::read(&out).unwrap() == bytes);
     server.shutdown().await.unwrap();
 }
