@@ -353,11 +353,13 @@ fn open_waiting_gets_the_store_once_released() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = store_dir(&tmp);
     let first = FileStore::open(&dir).unwrap();
-    let releaser = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(150));
-        drop(first);
-    });
-    let s = FileStore::open_waiting(&dir, Duration::from_secs(10)).unwrap();
+    // The waiter starts while the store is held (or just after it is released:
+    // either way it must end up with the store, well before its deadline).
+    let waiter = {
+        let dir = dir.clone();
+        std::thread::spawn(move || FileStore::open_waiting(&dir, Duration::from_secs(30)))
+    };
+    drop(first);
+    let s = waiter.join().unwrap().unwrap();
     assert!(s.logs().is_empty());
-    releaser.join().unwrap();
 }
