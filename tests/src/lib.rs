@@ -211,6 +211,9 @@ pub enum Tamper {
     SwapJoin,
     /// Replace the sealed grant the new device receives with a flipped one.
     SwapGrant,
+    /// Pass the first `n` chunks of an upload to the server, then cut the upload
+    /// off, as a lost connection would (deterministically, unlike a timed drop).
+    CutUploadAfter(usize),
 }
 
 /// A transport that forwards to `inner` but can alter what the server sends.
@@ -487,6 +490,23 @@ impl<T: Transport> Transport for HostileTransport<T> {
         &self,
         chunks: mycase_core::transport::ChunkUpload,
     ) -> impl std::future::Future<Output = TransportResult<u64>> + Send {
+        let chunks = match self.mode() {
+            Tamper::CutUploadAfter(n) => {
+                let (tx, rx) = tokio::sync::mpsc::channel(1);
+                tokio::spawn(async move {
+                    let mut from_client = chunks.take(n);
+                    while let Some(chunk) = from_client.next().await {
+                        if tx.send(chunk).await.is_err() {
+                            break;
+                        }
+                    }
+                    // Dropping both ends here ends the server's stream after `n`
+                    // chunks and makes the client's next send fail.
+                });
+                tokio_stream::wrappers::ReceiverStream::new(rx)
+            }
+            _ => chunks,
+        };
         self.inner.put_chunks(chunks)
     }
 

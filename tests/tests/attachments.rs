@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use mycase_core::device_attachments::AttachmentError;
 use mycase_tests::{
-    contains, fields, files_under, marker, new_account_device, pair_device, TestServer,
+    contains, fields, files_under, marker, new_account_device, pair_device, HostileTransport,
+    Tamper, TestServer,
 };
 
 const MIB: usize = 1024 * 1024;
@@ -119,30 +120,33 @@ async fn an_interrupted_upload_resumes_with_the_missing_chunks() {
     let entry = a.add_entry(fields("audio", "recording")).unwrap();
     let files = tempfile::tempdir().unwrap();
     let path = evidence(files.path(), "call.m4a", 12 * MIB + 7, &marker(16));
-    let size = std::fs::metadata(&path).unwrap().len();
 
-    // Interrupt the first upload (drop it, as a lost connection would) halfway:
-    // the progress callback signals when half the bytes have gone.
-    let halfway = tokio::sync::Notify::new();
-    tokio::select! {
-        r = a.attach_file(&ta, entry, &path, |d, _| {
-            if d >= size / 2 {
-                halfway.notify_one();
-            }
-        }) => {
-            panic!("the upload should have been interrupted: {r:?}")
-        }
-        _ = halfway.notified() => {}
-    }
+    // The first upload is cut off after 6 of its 13 chunks, as a lost connection
+    // would cut it.
+    let cut = HostileTransport::new(server.transport().await);
+    cut.set(Tamper::CutUploadAfter(6));
+    let err = a
+        .attach_file(&cut, entry, &path, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AttachmentError::UploadInterrupted | AttachmentError::Incomplete
+        ),
+        "{err}"
+    );
     assert!(a.journal().entry(&entry).unwrap().attachments.is_empty());
-    // A chunk the server was still storing is harmless: chunks appear whole or
-    // not at all, and storing the same bytes twice is a no-op.
 
     let out = a.attach_file(&ta, entry, &path, |_, _| {}).await.unwrap();
     assert_eq!(out.chunk_count, 13);
     assert!(
         out.skipped_chunks >= 5 && out.uploaded_chunks >= 1,
         "resumed: {out:?}"
+    );
+    assert_eq!(
+        out.skipped_chunks, 6,
+        "exactly the chunks that got through are kept"
     );
     assert_eq!(out.skipped_chunks + out.uploaded_chunks, 13);
 
