@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use mycase_core::store::file::FileStore;
 use mycase_core::transport::grpc::GrpcTransport;
-use mycase_core::Device;
+use mycase_core::{Device, DeviceSetup};
 
 /// Unlocks the device in `home` with the passphrase (env or prompt), rate-limited.
 pub fn open_device(home: &Path) -> Result<Device<FileStore>> {
@@ -31,8 +31,26 @@ pub async fn connect(url: &str, ca_pem: Option<&str>) -> Result<GrpcTransport> {
         .context("could not connect to the MyCase server")
 }
 
+/// For the commands that set up a device (init, join, recover): reads the CA,
+/// reaches the server before anything is created (so a typo leaves nothing behind)
+/// and describes the new device.
+pub async fn reach_server_for_new_device(
+    server: String,
+    ca_cert: Option<&Path>,
+    device_name: Option<String>,
+) -> Result<(GrpcTransport, DeviceSetup)> {
+    let ca_cert_pem = read_ca(ca_cert)?;
+    let transport = connect(&server, ca_cert_pem.as_deref()).await?;
+    let setup = DeviceSetup {
+        server_url: server,
+        ca_cert_pem,
+        device_name: device_name.unwrap_or_else(default_device_name),
+    };
+    Ok((transport, setup))
+}
+
 /// Reads a CA certificate (PEM) from `path`.
-pub fn read_ca(path: Option<&Path>) -> Result<Option<String>> {
+fn read_ca(path: Option<&Path>) -> Result<Option<String>> {
     path.map(|p| {
         std::fs::read_to_string(p)
             .with_context(|| format!("could not read the CA certificate {}", p.display()))
@@ -41,7 +59,7 @@ pub fn read_ca(path: Option<&Path>) -> Result<Option<String>> {
 }
 
 /// The default name of this device in the journal's device list.
-pub fn default_device_name() -> String {
+fn default_device_name() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|s| s.trim().to_string())

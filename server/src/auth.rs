@@ -4,25 +4,22 @@
 //! challenge; it then gets a random bearer token. The store keeps only SHA-256 of
 //! the token, so a copy of the database cannot be used to log in.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mycase_proto::wire;
 use rand::rngs::OsRng;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use tonic::metadata::MetadataMap;
 
+use crate::challenges::ChallengeTable;
 use crate::error::{ServerError, ServerResult};
 use crate::store::{Hash, Id, SessionRow, Store};
 use crate::validate;
 
-pub const CHALLENGE_LEN: usize = 32;
+pub use crate::challenges::CHALLENGE_LEN;
 pub const TOKEN_LEN: usize = 32;
-/// Bounds memory if someone requests challenges in a loop.
-const MAX_PENDING_CHALLENGES: usize = 100_000;
 
 /// The caller of an authenticated RPC.
 #[derive(Clone, Copy, Debug)]
@@ -38,22 +35,11 @@ pub struct Issued {
     pub account_id: Id,
 }
 
-struct Pending {
-    device_id: Id,
-    expires: Instant,
-}
-
-/// A recovery challenge, bound to the recovery public key it was issued for.
-struct RecoveryPending {
-    recovery_public_key: [u8; 32],
-    expires: Instant,
-}
-
 pub struct Auth<S> {
     store: Arc<S>,
-    challenges: Mutex<HashMap<[u8; CHALLENGE_LEN], Pending>>,
-    recovery_challenges: Mutex<HashMap<[u8; CHALLENGE_LEN], RecoveryPending>>,
-    challenge_ttl: Duration,
+    challenges: ChallengeTable<Id>,
+    /// Recovery challenges, bound to the recovery public key they were issued for.
+    recovery_challenges: ChallengeTable<[u8; 32]>,
     session_ttl: Duration,
 }
 
@@ -75,9 +61,8 @@ impl<S: Store> Auth<S> {
     pub fn new(store: Arc<S>, challenge_ttl: Duration, session_ttl: Duration) -> Self {
         Self {
             store,
-            challenges: Mutex::new(HashMap::new()),
-            recovery_challenges: Mutex::new(HashMap::new()),
-            challenge_ttl,
+            challenges: ChallengeTable::new(challenge_ttl),
+            recovery_challenges: ChallengeTable::new(challenge_ttl),
             session_ttl,
         }
     }
@@ -85,30 +70,7 @@ impl<S: Store> Auth<S> {
     /// Issues a challenge for any well-formed device id, known or not, so the answer
     /// is no oracle for which devices exist.
     pub fn challenge(&self, device_id: &[u8]) -> ServerResult<[u8; CHALLENGE_LEN]> {
-        let device_id = validate::id("device_id", device_id)?;
-        let mut challenge = [0u8; CHALLENGE_LEN];
-        OsRng.fill_bytes(&mut challenge);
-        let now = Instant::now();
-        let mut pending = self
-            .challenges
-            .lock()
-            .map_err(|_| ServerError::Internal("challenge table poisoned"))?;
-        if pending.len() >= MAX_PENDING_CHALLENGES / 2 {
-            pending.retain(|_, p| p.expires > now);
-        }
-        if pending.len() >= MAX_PENDING_CHALLENGES {
-            return Err(ServerError::ResourceExhausted(
-                "too many pending challenges; try again shortly",
-            ));
-        }
-        pending.insert(
-            challenge,
-            Pending {
-                device_id,
-                expires: now + self.challenge_ttl,
-            },
-        );
-        Ok(challenge)
+        self.challenges.issue(validate::id("device_id", device_id)?)
     }
 
     /// Issues a recovery challenge for any well-formed recovery public key, whether
@@ -117,31 +79,11 @@ impl<S: Store> Auth<S> {
         &self,
         recovery_public_key: &[u8],
     ) -> ServerResult<[u8; CHALLENGE_LEN]> {
-        let recovery_public_key =
-            validate::fixed::<{ validate::KEY_LEN }>("recovery_public_key", recovery_public_key)?;
-        let mut challenge = [0u8; CHALLENGE_LEN];
-        OsRng.fill_bytes(&mut challenge);
-        let now = Instant::now();
-        let mut pending = self
-            .recovery_challenges
-            .lock()
-            .map_err(|_| ServerError::Internal("challenge table poisoned"))?;
-        if pending.len() >= MAX_PENDING_CHALLENGES / 2 {
-            pending.retain(|_, p| p.expires > now);
-        }
-        if pending.len() >= MAX_PENDING_CHALLENGES {
-            return Err(ServerError::ResourceExhausted(
-                "too many pending challenges; try again shortly",
-            ));
-        }
-        pending.insert(
-            challenge,
-            RecoveryPending {
+        self.recovery_challenges
+            .issue(validate::fixed::<{ validate::KEY_LEN }>(
+                "recovery_public_key",
                 recovery_public_key,
-                expires: now + self.challenge_ttl,
-            },
-        );
-        Ok(challenge)
+            )?)
     }
 
     /// Consumes a recovery challenge (whatever the outcome, so it is single use) and
@@ -151,21 +93,8 @@ impl<S: Store> Auth<S> {
         recovery_public_key: &[u8; 32],
         challenge: &[u8; CHALLENGE_LEN],
     ) -> ServerResult<()> {
-        let pending = self
-            .recovery_challenges
-            .lock()
-            .map_err(|_| ServerError::Internal("challenge table poisoned"))?
-            .remove(challenge);
-        let fresh = pending.is_some_and(|p| {
-            bool::from(p.recovery_public_key.ct_eq(recovery_public_key))
-                && p.expires > Instant::now()
-        });
-        if !fresh {
-            return Err(ServerError::Unauthenticated(
-                "challenge unknown, expired or already used",
-            ));
-        }
-        Ok(())
+        self.recovery_challenges
+            .take(challenge, recovery_public_key)
     }
 
     /// Checks the signed challenge and opens a session. The challenge is consumed
@@ -179,19 +108,7 @@ impl<S: Store> Auth<S> {
         let device_id = validate::id("device_id", device_id)?;
         let challenge = validate::fixed::<CHALLENGE_LEN>("challenge", challenge)?;
         let signature = validate::signature("signature", signature)?;
-        let pending = self
-            .challenges
-            .lock()
-            .map_err(|_| ServerError::Internal("challenge table poisoned"))?
-            .remove(&challenge);
-        let fresh = pending.is_some_and(|p| {
-            bool::from(p.device_id.ct_eq(&device_id)) && p.expires > Instant::now()
-        });
-        if !fresh {
-            return Err(ServerError::Unauthenticated(
-                "challenge unknown, expired or already used",
-            ));
-        }
+        self.challenges.take(&challenge, &device_id)?;
         let device = self
             .store
             .device(&device_id)?
@@ -265,13 +182,8 @@ impl<S: Store> Auth<S> {
 
     /// Drops expired challenges and sessions; returns how many sessions went.
     pub fn purge(&self) -> ServerResult<usize> {
-        let now = Instant::now();
-        if let Ok(mut pending) = self.challenges.lock() {
-            pending.retain(|_, p| p.expires > now);
-        }
-        if let Ok(mut pending) = self.recovery_challenges.lock() {
-            pending.retain(|_, p| p.expires > now);
-        }
+        self.challenges.purge();
+        self.recovery_challenges.purge();
         Ok(self.store.purge_sessions(now_ms())?)
     }
 }

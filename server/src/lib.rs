@@ -21,6 +21,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 
 pub mod auth;
+pub mod challenges;
 pub mod error;
 pub mod service;
 pub mod store;

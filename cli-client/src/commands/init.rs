@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use mycase_core::crypto::passphrase::KdfParams;
 use mycase_core::device::is_initialised;
-use mycase_core::{Device, DeviceSetup};
+use mycase_core::Device;
 use serde_json::json;
 
 use crate::connect;
@@ -34,18 +34,14 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     if is_initialised(home) {
         bail!("MyCase is already set up in {}", home.display());
     }
-    let ca_cert_pem = connect::read_ca(args.ca_cert.as_deref())?;
-    // Reach the server before creating anything, so a typo leaves nothing behind.
-    let transport = connect::connect(&args.server, ca_cert_pem.as_deref()).await?;
+    let (transport, setup) = connect::reach_server_for_new_device(
+        args.server,
+        args.ca_cert.as_deref(),
+        args.device_name,
+    )
+    .await?;
     let passphrase = crate::passphrase::choose()?;
     let home_existed = home.exists();
-    let setup = DeviceSetup {
-        server_url: args.server.clone(),
-        ca_cert_pem,
-        device_name: args
-            .device_name
-            .unwrap_or_else(connect::default_device_name),
-    };
     let (mut device, kit) =
         match Device::create(home, passphrase.as_bytes(), KdfParams::DEFAULT, setup) {
             Ok(created) => created,

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use mycase_core::crypto::passphrase::KdfParams;
 use mycase_core::device::is_initialised;
 use mycase_core::keys::RecoveryKit;
-use mycase_core::{Device, DeviceSetup};
+use mycase_core::Device;
 use serde_json::json;
 
 use crate::{connect, output};
@@ -35,16 +35,13 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     let kit_text = crate::passphrase::recovery_kit()?;
     let kit = RecoveryKit::parse(&kit_text)
         .context("that is not a valid recovery kit (check for a typo)")?;
-    let ca_cert_pem = connect::read_ca(args.ca_cert.as_deref())?;
-    let transport = connect::connect(&args.server, ca_cert_pem.as_deref()).await?;
+    let (transport, setup) = connect::reach_server_for_new_device(
+        args.server,
+        args.ca_cert.as_deref(),
+        args.device_name,
+    )
+    .await?;
     let passphrase = crate::passphrase::choose()?;
-    let setup = DeviceSetup {
-        server_url: args.server,
-        ca_cert_pem,
-        device_name: args
-            .device_name
-            .unwrap_or_else(connect::default_device_name),
-    };
     let (device, _report) = Device::recover(
         home,
         passphrase.as_bytes(),
