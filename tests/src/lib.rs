@@ -26,6 +26,8 @@ use mycase_proto::v1::{
 };
 use mycase_server::{RunningServer, ServerConfig};
 
+pub mod chromium;
+
 pub use mycase_core;
 pub use mycase_proto;
 pub use mycase_server;
