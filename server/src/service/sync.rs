@@ -336,13 +336,31 @@ impl<S: Store> Sync for SyncService<S> {
         let stop = async move {
             let _ = shutdown.wait_for(|stop| *stop).await;
         };
+        let revoked = self.shared.watchers.until_revoked(session.device_id);
+        // A revocation between the session check and the subscription above
+        // would otherwise be missed.
+        self.shared.auth.session(request.metadata())?;
+        // After the stream ends, a revoked device is told why.
+        let store = self.shared.store.clone();
+        let device_id = session.device_id;
+        let farewell = futures_util::stream::once(async move {
+            match store.device(&device_id) {
+                Ok(Some(d)) if d.revoked => Some(Err(Status::from(ServerError::PermissionDenied(
+                    mycase_proto::DEVICE_REVOKED,
+                )))),
+                _ => None,
+            }
+        })
+        .filter_map(std::future::ready);
         let stream = WatchStream::new(rx)
             .map(|vector| {
                 Ok(WatchResponse {
                     vector: Some(vector),
                 })
             })
-            .take_until(stop);
+            .take_until(stop)
+            .take_until(revoked)
+            .chain(farewell);
         Ok(Response::new(Box::pin(stream)))
     }
 }
