@@ -354,6 +354,20 @@ impl<T: Transport> Transport for HostileTransport<T> {
         self.inner.list_devices()
     }
 
+    fn revoke_device(
+        &self,
+        device_id: Vec<u8>,
+    ) -> impl std::future::Future<Output = TransportResult<()>> + Send {
+        self.inner.revoke_device(device_id)
+    }
+
+    fn update_recovery_blob(
+        &self,
+        recovery_blob: Vec<u8>,
+    ) -> impl std::future::Future<Output = TransportResult<()>> + Send {
+        self.inner.update_recovery_blob(recovery_blob)
+    }
+
     fn add_device(
         &self,
         device_id: Vec<u8>,

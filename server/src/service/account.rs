@@ -139,7 +139,7 @@ impl<S: Store> AccountService<S> {
 
     /// Revokes another device of the caller's account. A device cannot revoke
     /// itself: that is `mycase wipe`, which needs no server.
-    fn revoke_device(&self, session: &Session, r: &RevokeDeviceRequest) -> ServerResult<()> {
+    async fn revoke_device(&self, session: &Session, r: &RevokeDeviceRequest) -> ServerResult<()> {
         let device_id = validate::id("device_id", &r.device_id)?;
         if device_id == session.device_id {
             return Err(ServerError::FailedPrecondition(
@@ -152,7 +152,14 @@ impl<S: Store> AccountService<S> {
             .device(&device_id)?
             .filter(|d| d.account_id == session.account_id)
             .ok_or(ServerError::NotFound("no such device in this account"))?;
-        if self.shared.store.revoke_device(&target.device_id, now_unix())? {
+        let newly = {
+            // Serialized with the account's appends (see `append_blocking`).
+            let _serialized = self.shared.append_lock(&session.account_id).lock().await;
+            self.shared
+                .store
+                .revoke_device(&target.device_id, now_unix())?
+        };
+        if newly {
             tracing::info!("device revoked");
         }
         self.shared.watchers.device_revoked(&target.device_id);
@@ -325,7 +332,7 @@ impl<S: Store> Account for AccountService<S> {
         request: Request<RevokeDeviceRequest>,
     ) -> Result<Response<RevokeDeviceResponse>, Status> {
         let session = self.shared.auth.session(request.metadata())?;
-        self.revoke_device(&session, request.get_ref())?;
+        self.revoke_device(&session, request.get_ref()).await?;
         Ok(Response::new(RevokeDeviceResponse {}))
     }
 

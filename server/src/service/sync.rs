@@ -100,6 +100,12 @@ fn append_blocking<S: Store>(
     records: &[Record],
 ) -> ServerResult<u64> {
     let (account_id, device_id) = (&session.account_id, &session.device_id);
+    // Checked again under the account's append lock, which a revocation also
+    // takes: once RevokeDevice has answered, no append of that device can land, so
+    // the log the revoking device then pulls is the revoked device's last word.
+    if store.device(device_id)?.is_none_or(|d| d.revoked) {
+        return Err(ServerError::PermissionDenied(mycase_proto::DEVICE_REVOKED));
+    }
     let head = store.head(account_id, device_id)?.unwrap_or(Head {
         idx: 0,
         hash: GENESIS_HASH,

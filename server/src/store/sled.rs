@@ -464,8 +464,8 @@ impl Store for SledStore {
                     let Some(b) = devices.get(device_id)? else {
                         return Ok(());
                     };
-                    let mut row =
-                        decode_device(device_id, &b).map_err(ConflictableTransactionError::Abort)?;
+                    let mut row = decode_device(device_id, &b)
+                        .map_err(ConflictableTransactionError::Abort)?;
                     if row.last_seen_unix >= seen_unix {
                         return Ok(());
                     }
@@ -482,11 +482,13 @@ impl Store for SledStore {
             let newly = t
                 .devices
                 .transaction(|devices| {
-                    let b = devices.get(device_id)?.ok_or(
-                        ConflictableTransactionError::Abort(StoreError::UnknownDevice),
-                    )?;
-                    let mut row =
-                        decode_device(device_id, &b).map_err(ConflictableTransactionError::Abort)?;
+                    let b = devices
+                        .get(device_id)?
+                        .ok_or(ConflictableTransactionError::Abort(
+                            StoreError::UnknownDevice,
+                        ))?;
+                    let mut row = decode_device(device_id, &b)
+                        .map_err(ConflictableTransactionError::Abort)?;
                     if row.revoked {
                         return Ok(false);
                     }
@@ -516,10 +518,14 @@ impl Store for SledStore {
         self.with(|t| {
             t.accounts
                 .transaction(|accounts| {
-                    let b = accounts.get(account_id)?.ok_or(
-                        ConflictableTransactionError::Abort(StoreError::UnknownAccount),
-                    )?;
-                    let mut row = decode_account(&b).map_err(ConflictableTransactionError::Abort)?;
+                    let b =
+                        accounts
+                            .get(account_id)?
+                            .ok_or(ConflictableTransactionError::Abort(
+                                StoreError::UnknownAccount,
+                            ))?;
+                    let mut row =
+                        decode_account(&b).map_err(ConflictableTransactionError::Abort)?;
                     row.recovery_blob = blob.to_vec();
                     accounts.insert(&account_id[..], encode_account(&row))?;
                     Ok(())
