@@ -12,11 +12,12 @@ use mycase_core::keys::Keyring;
 use mycase_core::record::open_record;
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
+use mycase_core::sync::SyncError;
 use mycase_core::transport::Transport;
 use mycase_core::{Device, DeviceError};
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{AuthenticateRequest, Operation, Record, VersionVector};
-use mycase_tests::{fields, pair_device, TestServer};
+use mycase_tests::{fields, pair_device, HostileTransport, Tamper, TestServer};
 use prost::Message;
 
 /// Every record the server holds for the account, through a fresh session of `d`.
@@ -66,7 +67,17 @@ async fn revoked_device_is_refused_wiped_and_reads_nothing_new() {
         .map(|r| (r.device_id.clone(), r.idx))
         .collect();
 
+    // C keeps a watch open: it ends, saying why, when C is revoked.
+    c.authenticate(&tc).await.unwrap();
+    let mut c_watch = tc.watch().await.unwrap();
+    assert!(
+        c_watch.next().await.unwrap().is_ok(),
+        "the current vector first"
+    );
+
     let report = a.revoke_device(&ta, c_id).await.unwrap();
+    let ended = c_watch.next().await.unwrap().unwrap_err();
+    assert!(ended.is_revoked(), "{ended:?}");
     assert_eq!(report.device_id, c_id);
     assert!(report.recovery_blob_updated);
     assert_ne!(report.key_epoch, old_epoch);
@@ -118,6 +129,38 @@ async fn revoked_device_is_refused_wiped_and_reads_nothing_new() {
     }
     assert_eq!(a.journal().entries(), b.journal().entries());
     assert!(!a.needs_rotation() && !b.needs_rotation());
+
+    // New evidence is sealed under the new epoch.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), b"photo bytes after the revocation").unwrap();
+    let attached = a
+        .attach_file(&ta, from_a, file.path(), |_, _| {})
+        .await
+        .unwrap();
+    let view = a.journal().entry(&from_a).unwrap();
+    let att = view
+        .attachments
+        .iter()
+        .find(|x| x.attachment_id == attached.attachment_id)
+        .unwrap();
+    assert_eq!(att.key_epoch, report.key_epoch);
+
+    // A server that took records C wrote after its revocation cannot get them
+    // past B: the whole pull is refused and B's copy is unchanged.
+    c.add_entry(fields("planted", "written after the revocation"))
+        .unwrap();
+    let planted = c.store().log(&c_id).last().unwrap().clone();
+    assert_eq!(planted.idx, report.last_idx + 1);
+    let hostile = HostileTransport::new(server.transport().await);
+    hostile.set(Tamper::InjectRecords(vec![planted]));
+    let b_before = b.journal().entries();
+    let err = b.sync(&hostile).await.unwrap_err();
+    assert!(
+        matches!(err, DeviceError::Sync(SyncError::RevokedDeviceRecords)),
+        "{err:?}"
+    );
+    assert_eq!(b.store().log(&c_id).len() as u64, report.last_idx);
+    assert_eq!(b.journal().entries(), b_before);
 
     // With a copy of every record on the server and every key C held, nothing
     // written after the revocation opens (only the revocation record itself,

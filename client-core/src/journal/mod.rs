@@ -180,7 +180,11 @@ impl Journal {
         let revocation = matches!(stored.action, Action::DeviceRevoked(_));
         self.ops.insert(stored.key, stored);
         if revocation {
-            self.cutoffs = revocation::cutoffs(self.ops_for_unfiltered(&self.revocation_ops));
+            self.cutoffs = self
+                .revocations()
+                .into_iter()
+                .map(|(device, r)| (device, r.last_idx))
+                .collect();
         }
         true
     }
@@ -350,7 +354,7 @@ impl Journal {
 
     /// Revoked devices, each with its (merged) revocation. See [`revocation`].
     pub fn revocations(&self) -> BTreeMap<DeviceId, Revocation> {
-        revocation::merged(self.ops_for(&self.revocation_ops).into_iter())
+        revocation::fold(self.ops_for_unfiltered(&self.revocation_ops).into_iter())
     }
 
     pub fn is_revoked(&self, device: &DeviceId) -> bool {

@@ -6,7 +6,7 @@
 //! merge: the log ends at the highest `last_idx` any of them saw (each was written
 //! after the server had stopped the device, so a lower one only missed records the
 //! server still held), and the earliest revocation gives the time and author.
-//! A revocation written by a device past its own cutoff does not count.
+//! A revocation its author wrote after being revoked itself does not count.
 
 use std::collections::BTreeMap;
 
@@ -32,9 +32,12 @@ pub(crate) fn is_valid(author: DeviceId, r: &mycase_proto::v1::DeviceRevoked) ->
         && r.revoked_by.as_slice() == author.as_slice()
 }
 
-fn fold<'a>(
+/// Folds revocations in total order. A revocation counts unless its author was
+/// already revoked, by one that counted, at an earlier point of its own log (so
+/// of two devices revoking each other, the first in total order wins; the server
+/// lets only one of them through anyway).
+pub(crate) fn fold<'a>(
     ops_in_order: impl Iterator<Item = &'a StoredOp>,
-    cutoffs: &BTreeMap<DeviceId, u64>,
 ) -> BTreeMap<DeviceId, Revocation> {
     let mut out: BTreeMap<DeviceId, Revocation> = BTreeMap::new();
     for op in ops_in_order {
@@ -42,7 +45,11 @@ fn fold<'a>(
             continue;
         };
         let author = op.key.device;
-        if !is_valid(author, r) || cutoffs.get(&author).is_some_and(|&last| op.key.idx > last) {
+        if !is_valid(author, r)
+            || out
+                .get(&author)
+                .is_some_and(|known| op.key.idx > known.last_idx)
+        {
             continue;
         }
         let Ok(device) = DeviceId::try_from(r.device_id.as_slice()) else {
@@ -64,25 +71,4 @@ fn fold<'a>(
         }
     }
     out
-}
-
-/// Folds revocations (given in total order, already filtered by the journal).
-pub(crate) fn merged<'a>(
-    ops_in_order: impl Iterator<Item = &'a StoredOp>,
-) -> BTreeMap<DeviceId, Revocation> {
-    fold(ops_in_order, &BTreeMap::new())
-}
-
-/// Where each revoked device's log ends, from every revocation operation: first
-/// from all of them, then again without those their author wrote past its own
-/// cutoff (a revoked device cannot revoke the devices that revoked it).
-pub(crate) fn cutoffs(ops_in_order: Vec<&StoredOp>) -> BTreeMap<DeviceId, u64> {
-    let first: BTreeMap<DeviceId, u64> = fold(ops_in_order.iter().copied(), &BTreeMap::new())
-        .into_iter()
-        .map(|(d, r)| (d, r.last_idx))
-        .collect();
-    fold(ops_in_order.into_iter(), &first)
-        .into_iter()
-        .map(|(d, r)| (d, r.last_idx))
-        .collect()
 }
