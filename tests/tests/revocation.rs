@@ -298,3 +298,46 @@ async fn concurrent_revocations_converge_on_one_clean_epoch() {
         DeviceError::Revoked
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoke_rpc_refusals() {
+    let server = TestServer::start().await;
+    let (mut a, ta) = mycase_tests::new_account_device(&server).await;
+    a.sync(&ta).await.unwrap();
+    let (b, tb) = pair_device(&server, &mut a, &ta, "phone").await;
+
+    // Not without a session.
+    let fresh = server.transport().await;
+    let err = fresh
+        .revoke_device(b.device_id().to_vec())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(tonic::Code::Unauthenticated));
+    a.authenticate(&ta).await.unwrap();
+    // Not itself (that is `wipe`), not a device of another account or none.
+    let err = ta.revoke_device(a.device_id().to_vec()).await.unwrap_err();
+    assert_eq!(err.code(), Some(tonic::Code::FailedPrecondition));
+    let err = a.revoke_device(&ta, *a.device_id()).await.unwrap_err();
+    assert!(matches!(err, DeviceError::CannotRevokeSelf), "{err:?}");
+    let (other, to) = mycase_tests::new_account_device(&server).await;
+    other.authenticate(&to).await.unwrap();
+    let err = ta
+        .revoke_device(other.device_id().to_vec())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(tonic::Code::NotFound));
+    let err = ta.revoke_device(vec![9; 16]).await.unwrap_err();
+    assert_eq!(err.code(), Some(tonic::Code::NotFound));
+    let err = ta.update_recovery_blob(Vec::new()).await.unwrap_err();
+    assert_eq!(err.code(), Some(tonic::Code::InvalidArgument));
+    // The other account's device is untouched, and B still works.
+    other.authenticate(&to).await.unwrap();
+    b.authenticate(&tb).await.unwrap();
+    // Revoking twice is harmless.
+    ta.revoke_device(b.device_id().to_vec()).await.unwrap();
+    ta.revoke_device(b.device_id().to_vec()).await.unwrap();
+    assert!(matches!(
+        b.authenticate(&tb).await.unwrap_err(),
+        DeviceError::Revoked
+    ));
+}
