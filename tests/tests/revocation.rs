@@ -341,3 +341,75 @@ async fn revoke_rpc_refusals() {
         DeviceError::Revoked
     ));
 }
+
+/// Concurrent revocations (A and B each revoke C or D, before seeing each
+/// other's), then syncs in a seeded random order: every remaining device ends on
+/// the same clean epoch, holds the same keys and shows the same journal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_rotations_converge_in_any_delivery_order() {
+    use rand::{Rng, SeedableRng};
+    for seed in 0..6u64 {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let server = TestServer::start().await;
+        let (mut a, ta) = mycase_tests::new_account_device(&server).await;
+        a.sync(&ta).await.unwrap();
+        let (b, tb) = pair_device(&server, &mut a, &ta, "b").await;
+        let (c, tc) = pair_device(&server, &mut a, &ta, "c").await;
+        let (d, td) = pair_device(&server, &mut a, &ta, "d").await;
+        let mut devices = vec![(a, ta), (b, tb), (c, tc), (d, td)];
+        for (dev, t) in devices.iter_mut() {
+            dev.sync(t).await.unwrap();
+        }
+        let ids: Vec<_> = devices.iter().map(|(d, _)| *d.device_id()).collect();
+        // A and B each pick C or D.
+        let targets = [2 + rng.gen_range(0..2usize), 2 + rng.gen_range(0..2usize)];
+        for (revoker, &target) in targets.iter().enumerate() {
+            let (dev, t) = &mut devices[revoker];
+            dev.authenticate(t).await.unwrap();
+            t.revoke_device(ids[target].to_vec()).await.unwrap();
+        }
+        for (revoker, &target) in targets.iter().enumerate() {
+            devices[revoker].0.record_revocation(ids[target]).unwrap();
+        }
+        let remaining: Vec<usize> = (0..4).filter(|i| !targets.contains(i)).collect();
+        for &i in &remaining {
+            devices[i].0.add_entry(fields("e", "during")).unwrap();
+        }
+        for _ in 0..8 {
+            let i = remaining[rng.gen_range(0..remaining.len())];
+            let (dev, t) = &mut devices[i];
+            dev.sync(t).await.unwrap();
+        }
+        // Quiesce: a few rounds over everyone left.
+        for _ in 0..4 {
+            for &i in &remaining {
+                let (dev, t) = &mut devices[i];
+                dev.sync(t).await.unwrap();
+            }
+        }
+        let first = &devices[remaining[0]].0;
+        let epoch = first.current_key_epoch().unwrap();
+        for &i in &remaining {
+            let dev = &devices[i].0;
+            assert_eq!(dev.current_key_epoch().unwrap(), epoch, "seed {seed}");
+            assert_eq!(dev.key_epochs(), first.key_epochs(), "seed {seed}");
+            assert!(!dev.needs_rotation(), "seed {seed}");
+            assert_eq!(dev.journal().entries(), first.journal().entries());
+            assert_eq!(dev.journal().entries().len(), remaining.len());
+        }
+        let (_, current) = first
+            .journal()
+            .rotations()
+            .into_iter()
+            .find(|(_, r)| r.key_epoch == epoch)
+            .unwrap();
+        for &t in &targets {
+            assert!(current
+                .sealed_keys
+                .iter()
+                .all(|s| s.device_id != ids[t].to_vec()));
+            let (dev, tr) = &mut devices[t];
+            assert!(matches!(dev.sync(tr).await, Err(DeviceError::Revoked)));
+        }
+    }
+}
