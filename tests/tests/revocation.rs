@@ -356,7 +356,7 @@ async fn concurrent_rotations_converge_in_any_delivery_order() {
         let (b, tb) = pair_device(&server, &mut a, &ta, "b").await;
         let (c, tc) = pair_device(&server, &mut a, &ta, "c").await;
         let (d, td) = pair_device(&server, &mut a, &ta, "d").await;
-        let mut devices = vec![(a, ta), (b, tb), (c, tc), (d, td)];
+        let mut devices = [(a, ta), (b, tb), (c, tc), (d, td)];
         for (dev, t) in devices.iter_mut() {
             dev.sync(t).await.unwrap();
         }
