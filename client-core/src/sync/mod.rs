@@ -120,6 +120,7 @@ impl<S: LocalStore> Device<S> {
     ) -> Result<(), DeviceError> {
         self.authenticate(transport).await?;
         let first = self.sync_round(transport).await?;
+        self.maintain_keys(transport).await?;
         on_round(&first);
         let mut stream = transport.watch().await?;
         while let Some(vector) = stream.next().await {
@@ -131,6 +132,8 @@ impl<S: LocalStore> Device<S> {
                 continue;
             }
             let report = self.sync_round(transport).await?;
+            // A rotation that arrived is used at once; one that is needed is made.
+            self.maintain_keys(transport).await?;
             on_round(&report);
         }
         Ok(())
