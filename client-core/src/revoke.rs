@@ -368,3 +368,122 @@ impl<S: LocalStore> Device<S> {
         self.secrets.keyring.epochs().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::device::DeviceSetup;
+    use crate::journal::ops;
+    use crate::keys::DeviceKeys;
+    use crate::store::memory::MemoryStore;
+
+    fn setup() -> DeviceSetup {
+        DeviceSetup {
+            server_url: "https://127.0.0.1:1".into(),
+            ca_cert_pem: None,
+            device_name: "laptop".into(),
+        }
+    }
+
+    fn text(t: &str) -> mycase_proto::v1::EntryFields {
+        mycase_proto::v1::EntryFields {
+            text: Some(t.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_rotation_key_lost_before_the_key_file_was_written_is_learned_back_from_the_log() {
+        let (mut a, _kit) = Device::create_in(MemoryStore::new(), setup()).unwrap();
+        let x = DeviceKeys::generate();
+        let x_id = [7u8; 16];
+        a.commit(vec![ops::device_added(
+            x_id,
+            x.sign_public(),
+            x.dh_public(),
+            "old phone",
+        )])
+        .unwrap();
+        let before = a.keyring().clone();
+        let (last_idx, epoch) = a.record_revocation(x_id).unwrap();
+        assert_eq!(last_idx, 0);
+        let entry = a.add_entry(text("under the new epoch")).unwrap();
+        let record = a.store().log(a.device_id()).last().unwrap().clone();
+        assert_eq!(record.key_epoch, epoch);
+        assert!(!a.needs_rotation());
+        assert_eq!(a.journal().revocations()[&x_id].revoked_by, *a.device_id());
+
+        // As if the process died after writing the records but before the key
+        // file got the new key: the key comes back from its own log.
+        let secrets = DeviceSecrets {
+            account_id: *a.account_id(),
+            device_id: *a.device_id(),
+            keys: DeviceKeys::from_bytes(
+                a.secrets.keys.sign_seed().as_slice(),
+                a.secrets.keys.dh_secret_bytes().as_slice(),
+            )
+            .unwrap(),
+            keyring: before,
+            trust_anchors: a.trust_anchors().to_vec(),
+            server_url: String::new(),
+            ca_cert_pem: None,
+            device_name: "laptop".into(),
+            notes: Default::default(),
+        };
+        let back = Device::from_parts(secrets, a.store().clone()).unwrap();
+        assert_eq!(back.current_key_epoch().unwrap(), epoch);
+        assert!(back.journal().entry(&entry).is_some());
+        assert_eq!(back.journal().entries(), a.journal().entries());
+
+        // The revoked device's X25519 key opens none of the sealed epoch keys.
+        let (_, rotated) = a.journal().rotations().pop().unwrap();
+        assert!(rotated.sealed_keys.iter().all(|s| s.device_id != x_id));
+        for s in &rotated.sealed_keys {
+            assert!(open_epoch_key(
+                a.account_id(),
+                epoch,
+                a.device_id(),
+                &x_id,
+                x.dh_secret(),
+                &s.sealed
+            )
+            .is_err());
+        }
+        assert!(matches!(
+            a.record_revocation(*a.device_id()),
+            Err(DeviceError::CannotRevokeSelf)
+        ));
+        assert!(matches!(
+            a.record_revocation([9; 16]),
+            Err(DeviceError::UnknownDevice)
+        ));
+    }
+
+    #[test]
+    fn notices_come_once_and_not_for_the_first_roster() {
+        let (mut a, _kit) = Device::create_in(MemoryStore::new(), setup()).unwrap();
+        let early = DeviceKeys::generate();
+        a.commit(vec![ops::device_added(
+            [5; 16],
+            early.sign_public(),
+            early.dh_public(),
+            "early",
+        )])
+        .unwrap();
+        // The first look acknowledges the roster as it is.
+        assert!(a.take_new_device_notices().unwrap().is_empty());
+        let later = DeviceKeys::generate();
+        a.commit(vec![ops::device_added(
+            [6; 16],
+            later.sign_public(),
+            later.dh_public(),
+            "later",
+        )])
+        .unwrap();
+        let notices = a.take_new_device_notices().unwrap();
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].name, "later");
+        assert!(a.take_new_device_notices().unwrap().is_empty());
+    }
+}
