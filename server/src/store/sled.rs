@@ -575,6 +575,26 @@ mod tests {
     });
 
     #[test]
+    fn device_rows_from_before_last_seen_still_read() {
+        let row = super::DeviceRow {
+            account_id: [1; 16],
+            device_id: [2; 16],
+            sign_public_key: [3; 32],
+            dh_public_key: [4; 32],
+            registered_at_unix: 5,
+            revoked: true,
+            last_seen_unix: 6,
+            revoked_at_unix: 7,
+        };
+        let bytes = super::encode_device(&row);
+        assert_eq!(super::decode_device(&[2; 16], &bytes).unwrap(), row);
+        let old = super::decode_device(&[2; 16], &bytes[..super::DEVICE_ROW_LEN_V1]).unwrap();
+        assert_eq!((old.last_seen_unix, old.revoked_at_unix), (0, 0));
+        assert!(old.revoked);
+        assert!(super::decode_device(&[2; 16], &bytes[..50]).is_err());
+    }
+
+    #[test]
     fn reopens_after_close() {
         use super::super::Store;
         let dir = tempfile::tempdir().unwrap();
