@@ -14,6 +14,7 @@ mod commands;
 mod connect;
 mod output;
 mod passphrase;
+mod revoked;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -141,10 +142,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let home = home_dir(cli.home.clone());
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if let Ok(home) = home {
+                revoked::wipe_if_revoked(&home, &e);
+            }
             ExitCode::FAILURE
         }
     }

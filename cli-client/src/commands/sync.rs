@@ -53,6 +53,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     if !args.watch {
         let transport = connect::transport_for(&device).await?;
         let r = device.sync(&transport).await.context("sync failed")?;
+        connect::show_new_device_notices(&mut device);
         return report(&r, args.json);
     }
     watch(&mut device, args.json).await
