@@ -16,6 +16,7 @@ pub mod pairing;
 pub mod query;
 pub mod record;
 pub mod recover;
+pub mod share;
 pub mod store;
 pub mod sync;
 pub mod transport;

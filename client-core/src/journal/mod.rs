@@ -64,6 +64,7 @@ pub mod ops;
 pub mod order;
 pub mod people;
 pub mod roster;
+pub mod shares;
 
 pub use entry::{AttachmentView, EntryView, Revision, RevisionKind};
 pub use fields::{ConflictingValue, Field, FieldConflict, FieldValue};
@@ -158,7 +159,7 @@ impl Journal {
                     .or_default()
                     .insert(stored.key);
             }
-            Action::Ignored => {}
+            Action::Share(_) | Action::Ignored => {}
         }
         self.ops.insert(stored.key, stored);
         true
@@ -332,7 +333,7 @@ impl Journal {
             .filter(|op| match &op.action {
                 Action::Ignored => true,
                 Action::DeviceAdded(added) => !roster::is_well_formed(added),
-                Action::Entry { .. } | Action::Person { .. } => false,
+                Action::Entry { .. } | Action::Person { .. } | Action::Share(_) => false,
             })
             .map(StoredOp::id)
             .collect()
