@@ -12,12 +12,16 @@ use mycase_proto::wire::{HASH_LEN, ID_LEN};
 mod conformance;
 
 mod chunk_files;
+mod share_files;
+mod sled_shares;
+pub mod shares;
 
 pub mod memory;
 pub mod sled;
 
 pub use self::memory::MemoryStore;
 pub use self::sled::SledStore;
+pub use self::shares::{ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats};
 
 /// A random 16-byte account or device id.
 pub type Id = [u8; ID_LEN];
@@ -84,6 +88,8 @@ pub enum StoreError {
     /// Other bytes are already stored at this chunk address.
     #[error("a different chunk is already stored at this address")]
     ChunkConflict,
+    #[error("a share with this id already exists")]
+    ShareExists,
     #[error("stored data is malformed: {0}")]
     Corrupt(&'static str),
     #[error("storage backend failed: {0}")]
@@ -161,6 +167,30 @@ pub trait Store: Send + Sync + 'static {
     fn has_chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<bool>;
     /// The sealed chunk of the account at `address`, if stored.
     fn chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<Option<Vec<u8>>>;
+
+    /// Stores a new share: its ciphertext first (durably), then its row. Fails with
+    /// `ShareExists` for a used id, leaving the existing share as it was.
+    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: &[u8]) -> StoreResult<()>;
+    /// A share's row, ended or not.
+    fn share(&self, share_id: &Id) -> StoreResult<Option<ShareRow>>;
+    /// The account's shares, sorted by share id.
+    fn account_shares(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>>;
+    /// Counts one view of an active share at `now_unix` and returns its ciphertext;
+    /// the view that reaches the limit deletes the ciphertext. An ended share is
+    /// marked ended (its ciphertext deleted) and its reason returned.
+    fn open_share(&self, share_id: &Id, now_unix: u64) -> StoreResult<ShareOpen>;
+    /// Ends a share of `account_id` at once (revocation) and deletes its
+    /// ciphertext. `false` if the account holds no share with this id.
+    fn revoke_share(&self, account_id: &Id, share_id: &Id) -> StoreResult<bool>;
+    /// Marks shares expired at `now_unix` as ended and deletes the ciphertext of
+    /// every ended share (and any ciphertext without a share, left by a crash).
+    /// Returns how many ciphertexts were deleted.
+    fn purge_shares(&self, now_unix: u64) -> StoreResult<usize>;
+    /// Deletes every share of the account, rows and ciphertext (account erasure).
+    /// Returns how many.
+    fn delete_account_shares(&self, account_id: &Id) -> StoreResult<usize>;
+    /// Content-free counters for the operator: shares ever created and opened.
+    fn share_stats(&self) -> StoreResult<ShareStats>;
 
     /// Makes every completed write durable.
     fn flush(&self) -> StoreResult<()>;
