@@ -31,9 +31,18 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 
 pub fn router<S: Store>(shared: Arc<Shared<S>>) -> Router {
     Router::new()
-        .route("/s/viewer.js", get(|| async { asset("text/javascript; charset=utf-8", VIEWER_JS) }))
-        .route("/s/viewer.css", get(|| async { asset("text/css; charset=utf-8", VIEWER_CSS) }))
-        .route("/s/{id}", get(|| async { asset("text/html; charset=utf-8", VIEWER_HTML) }))
+        .route(
+            "/s/viewer.js",
+            get(|| async { asset("text/javascript; charset=utf-8", VIEWER_JS) }),
+        )
+        .route(
+            "/s/viewer.css",
+            get(|| async { asset("text/css; charset=utf-8", VIEWER_CSS) }),
+        )
+        .route(
+            "/s/{id}",
+            get(|| async { asset("text/html; charset=utf-8", VIEWER_HTML) }),
+        )
         .route("/s/{id}/bundle", get(bundle::<S>))
         .with_state(shared)
 }
@@ -50,7 +59,11 @@ fn respond(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Res
         headers.insert(name, HeaderValue::from_static(value));
     };
     set(headers, header::CONTENT_TYPE, content_type);
-    set(headers, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        CONTENT_SECURITY_POLICY,
+    );
     set(headers, header::REFERRER_POLICY, "no-referrer");
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::CACHE_CONTROL, "no-store");
@@ -66,7 +79,10 @@ fn ended(reason: &'static str) -> Response {
     )
 }
 
-async fn bundle<S: Store>(State(shared): State<Arc<Shared<S>>>, Path(id): Path<String>) -> Response {
+async fn bundle<S: Store>(
+    State(shared): State<Arc<Shared<S>>>,
+    Path(id): Path<String>,
+) -> Response {
     let Some(share_id) = hex::decode(&id)
         .ok()
         .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())

@@ -190,12 +190,11 @@ impl<S: Store> Shares for SharesService<S> {
         let session = self.shared.auth.session(request.metadata())?;
         let share_id = validate::id("share_id", &request.into_inner().share_id)?;
         let store = self.shared.store.clone();
-        let revoked = tokio::task::spawn_blocking(move || {
-            store.revoke_share(&session.account_id, &share_id)
-        })
-        .await
-        .map_err(|_| ServerError::Internal("share revoke task failed"))?
-        .map_err(ServerError::from)?;
+        let revoked =
+            tokio::task::spawn_blocking(move || store.revoke_share(&session.account_id, &share_id))
+                .await
+                .map_err(|_| ServerError::Internal("share revoke task failed"))?
+                .map_err(ServerError::from)?;
         if !revoked {
             return Err(ServerError::NotFound("this account has no share with that id").into());
         }

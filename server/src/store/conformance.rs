@@ -282,7 +282,12 @@ macro_rules! store_conformance_tests {
                 );
 
                 s.put_share(&[14; 16], &share_row(2, 0), b"bundle").unwrap();
-                let mine: Vec<_> = s.account_shares(&a).unwrap().into_iter().map(|(id, _)| id).collect();
+                let mine: Vec<_> = s
+                    .account_shares(&a)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect();
                 assert_eq!(mine, vec![[10; 16], [12; 16], [13; 16]]);
 
                 // Purge ends what expired (the other account's share, at 300).

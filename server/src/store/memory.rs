@@ -223,13 +223,18 @@ impl Store for MemoryStore {
         if g.shares.contains_key(share_id) {
             return Err(StoreError::ShareExists);
         }
-        g.shares.insert(*share_id, (row.clone(), Some(bundle.to_vec())));
+        g.shares
+            .insert(*share_id, (row.clone(), Some(bundle.to_vec())));
         g.share_stats.created += 1;
         Ok(())
     }
 
     fn share(&self, share_id: &Id) -> StoreResult<Option<ShareRow>> {
-        Ok(self.lock()?.shares.get(share_id).map(|(row, _)| row.clone()))
+        Ok(self
+            .lock()?
+            .shares
+            .get(share_id)
+            .map(|(row, _)| row.clone()))
     }
 
     fn account_shares(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>> {

@@ -13,15 +13,15 @@ mod conformance;
 
 mod chunk_files;
 mod share_files;
-mod sled_shares;
 pub mod shares;
+mod sled_shares;
 
 pub mod memory;
 pub mod sled;
 
 pub use self::memory::MemoryStore;
-pub use self::sled::SledStore;
 pub use self::shares::{ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats};
+pub use self::sled::SledStore;
 
 /// A random 16-byte account or device id.
 pub type Id = [u8; ID_LEN];

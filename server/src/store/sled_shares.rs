@@ -66,7 +66,14 @@ impl SledStore {
     }
 
     /// Marks a share ended, durably, then deletes its ciphertext.
-    fn end_share(&self, t: &Trees, s: &ShareTrees, share_id: &Id, mut row: ShareRow, end: ShareEnd) -> StoreResult<()> {
+    fn end_share(
+        &self,
+        t: &Trees,
+        s: &ShareTrees,
+        share_id: &Id,
+        mut row: ShareRow,
+        end: ShareEnd,
+    ) -> StoreResult<()> {
         if row.ended.is_none() {
             row.ended = Some(end);
             s.rows.insert(share_id, encode_row(&row))?;
@@ -76,7 +83,12 @@ impl SledStore {
         Ok(())
     }
 
-    pub(super) fn put_share_sled(&self, share_id: &Id, row: &ShareRow, bundle: &[u8]) -> StoreResult<()> {
+    pub(super) fn put_share_sled(
+        &self,
+        share_id: &Id,
+        row: &ShareRow,
+        bundle: &[u8],
+    ) -> StoreResult<()> {
         self.with(|t| {
             let s = trees(t)?;
             let _guard = self.share_guard()?;
@@ -85,7 +97,8 @@ impl SledStore {
             }
             self.share_files.put(share_id, bundle)?;
             s.rows.insert(share_id, encode_row(row))?;
-            s.by_account.insert(link_key(&row.account_id, share_id), &[][..])?;
+            s.by_account
+                .insert(link_key(&row.account_id, share_id), &[][..])?;
             bump(&s.stats, CREATED)?;
             t.db.flush()?;
             Ok(())
@@ -93,7 +106,13 @@ impl SledStore {
     }
 
     pub(super) fn share_sled(&self, share_id: &Id) -> StoreResult<Option<ShareRow>> {
-        self.with(|t| trees(t)?.rows.get(share_id)?.map(|b| row_of(&b)).transpose())
+        self.with(|t| {
+            trees(t)?
+                .rows
+                .get(share_id)?
+                .map(|b| row_of(&b))
+                .transpose()
+        })
     }
 
     pub(super) fn account_shares_sled(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>> {
