@@ -40,7 +40,9 @@ fn share_id(p: &BTreeMap<String, String>) -> [u8; 16] {
 }
 
 fn key(p: &BTreeMap<String, String>) -> ShareKey {
-    let bytes = data_encoding::BASE64URL_NOPAD.decode(p["key"].as_bytes()).unwrap();
+    let bytes = data_encoding::BASE64URL_NOPAD
+        .decode(p["key"].as_bytes())
+        .unwrap();
     ShareKey::from_bytes(bytes.try_into().unwrap())
 }
 
