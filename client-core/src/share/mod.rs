@@ -6,7 +6,7 @@
 //!   (PBKDF2-HMAC-SHA256 + HKDF), key and password checks. The format is written
 //!   down there; the browser viewer (`server/src/http/viewer.js`) implements the
 //!   same with WebCrypto, and frozen vectors in `tests/vectors/` hold both to it.
-//! - [`link`]: `https://<server>/s/<id>#<key>`.
+//! - [`link`]: links of the form `https://<server>/s/<id>#<key>`.
 //! - [`device`]: making, listing and revoking shares from a device, and fetching
 //!   and opening a link (the only I/O here).
 
