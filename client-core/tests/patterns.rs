@@ -252,3 +252,25 @@ fn filters_narrow_every_figure() {
     assert!(empty.per_month.is_empty() && empty.longest_gaps.is_empty());
     assert_eq!(empty.trend.entries_per_month, None);
 }
+
+#[test]
+fn html_section_has_the_charts_and_escapes_names() {
+    let p = all();
+    let html = patterns::svg::html_section(&p);
+    assert_eq!(html.matches("<svg").count(), 4);
+    // 6 months + 24 weeks of bars; a 7 x 24 heatmap; 4 months with a severity.
+    assert_eq!(html.matches(r#"class="bar""#).count(), 30);
+    assert_eq!(html.matches(r#"class="cell""#).count(), 168);
+    assert_eq!(html.matches(r#"class="point""#).count(), 4);
+    assert!(html.contains("<td>Jordan</td><td>3</td>"));
+    // Nothing that could load from elsewhere or run.
+    assert!(!html.contains("src=") && !html.contains("href=") && !html.contains("<script"));
+
+    let entries = journal().entries();
+    let mut people = std::collections::BTreeMap::new();
+    people.insert(hex::encode(P), "<img src=x onerror=alert(1)>".to_string());
+    let hostile = patterns::compute_over(&entries, &people, day("2026-06-30"));
+    let html = patterns::svg::html_section(&hostile);
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("<img"));
+}

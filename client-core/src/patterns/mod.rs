@@ -5,6 +5,7 @@
 //! averages. It presents the data; it gives no advice, score or risk judgement.
 //! Pure functions of the entries and "today" (given, so results are repeatable).
 
+pub mod svg;
 mod when;
 
 use std::collections::BTreeMap;
