@@ -31,10 +31,20 @@ fn vector_param(name: &str) -> String {
 
 /// Uploads `bundle` verbatim as share `share_id_hex` from a new account.
 async fn upload_verbatim(server: &TestServer, share_id_hex: &str, bundle: Vec<u8>, max_views: u32) {
+    upload_for(server, share_id_hex, bundle, max_views, 3600).await;
+}
+
+async fn upload_for(
+    server: &TestServer,
+    share_id_hex: &str,
+    bundle: Vec<u8>,
+    max_views: u32,
+    ttl: u64,
+) {
     let (device, t) = new_account_device(server).await;
     device.authenticate(&t).await.unwrap();
     let id: [u8; 16] = hex::decode(share_id_hex).unwrap().try_into().unwrap();
-    t.create_share(id, 3600, max_views, bundle).await.unwrap();
+    t.create_share(id, ttl, max_views, bundle).await.unwrap();
 }
 
 fn state(html: &str) -> &'static str {
@@ -107,6 +117,15 @@ async fn frozen_vectors_decrypt_in_the_browser() {
     let url = format!("{}/s/{share_id}#{key}", altered_server.url());
     let html = chromium.render(&url, DONE, TIMEOUT).await.unwrap();
     assert_error(&html, "altered", "This share has been altered");
+
+    // Expired: the server's wall clock has to pass the share's one-second life.
+    let expired_server = TestServer::start().await;
+    let bundle = std::fs::read(vectors().join("share-v1.bin")).unwrap();
+    upload_for(&expired_server, &share_id, bundle, 0, 1).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let url = format!("{}/s/{share_id}#{key}", expired_server.url());
+    let html = chromium.render(&url, DONE, TIMEOUT).await.unwrap();
+    assert_error(&html, "expired", "it has expired");
 
     // The password vector: a wrong password is refused, the right one opens it.
     let password_server = TestServer::start().await;
