@@ -219,6 +219,9 @@ pub async fn start_with_store<S: Store>(
     health_reporter
         .set_serving::<BlobsServer<BlobsService<S>>>()
         .await;
+    health_reporter
+        .set_serving::<SharesServer<SharesService<S>>>()
+        .await;
     let health = health
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
