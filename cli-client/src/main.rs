@@ -83,6 +83,8 @@ enum Command {
     Wipe(commands::wipe::Args),
     /// Set up this device from the recovery kit and bring the journal back.
     Recover(commands::recover::Args),
+    /// Share chosen entries with an advocate through an expiring link.
+    Share(commands::share::Args),
 }
 
 fn home_dir(cli_home: Option<PathBuf>) -> Result<PathBuf> {
@@ -120,6 +122,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Passphrase(args) => commands::passphrase::run(&home, args),
         Command::Wipe(args) => commands::wipe::run(&home, args),
         Command::Recover(args) => commands::recover::run(&home, args).await,
+        Command::Share(args) => commands::share::run(&home, args).await,
     }
 }
 

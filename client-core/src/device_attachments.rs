@@ -284,22 +284,6 @@ impl<S: LocalStore> Device<S> {
         mut progress: impl FnMut(u64, u64),
     ) -> Result<PathBuf, AttachmentError> {
         let att = self.find_attachment(&entry_id, name_or_id)?;
-        let sha256: [u8; 32] = att
-            .sha256
-            .as_slice()
-            .try_into()
-            .map_err(|_| AttachmentError::BadMetadata)?;
-        let chunk_size = u64::from(att.chunk_size);
-        if chunk_size == 0
-            || att.chunk_size as usize > CHUNK_SIZE
-            || att.chunk_count != chunk_count(att.size, att.chunk_size)
-            || att.chunk_count > u64::from(u32::MAX)
-        {
-            return Err(AttachmentError::BadMetadata);
-        }
-        let count = att.chunk_count;
-        let keys = self.file_keys(att.key_epoch, &sha256, count)?;
-
         let target = if out_path.is_dir() {
             let own = Path::new(&att.name)
                 .file_name()
@@ -321,6 +305,73 @@ impl<S: LocalStore> Device<S> {
             .suffix(".partial")
             .tempfile_in(&dir)
             .map_err(AttachmentError::Write)?;
+
+        self.download(
+            transport,
+            &att,
+            |plain| temp.write_all(plain).map_err(AttachmentError::Write),
+            &mut progress,
+        )
+        .await?;
+        temp.as_file().sync_all().map_err(AttachmentError::Write)?;
+        temp.persist_noclobber(&target).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                AttachmentError::Exists(target.clone())
+            } else {
+                AttachmentError::Write(e.error)
+            }
+        })?;
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(target)
+    }
+
+    /// An attachment's bytes in memory (for a share bundle, which is sealed
+    /// whole), checked like [`Device::get_attachment`]; never written to disk.
+    pub async fn attachment_bytes<T: Transport>(
+        &self,
+        transport: &T,
+        att: &AttachmentView,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, AttachmentError> {
+        let mut bytes = zeroize::Zeroizing::new(Vec::new());
+        self.download(
+            transport,
+            att,
+            |plain| {
+                bytes.extend_from_slice(plain);
+                Ok(())
+            },
+            &mut |_, _| {},
+        )
+        .await?;
+        Ok(bytes)
+    }
+
+    /// Fetches, opens and checks every chunk of `att` in order, handing the
+    /// plaintext to `sink`; fails unless the whole file matches its SHA-256.
+    async fn download<T: Transport>(
+        &self,
+        transport: &T,
+        att: &AttachmentView,
+        mut sink: impl FnMut(&[u8]) -> Result<(), AttachmentError>,
+        progress: &mut impl FnMut(u64, u64),
+    ) -> Result<(), AttachmentError> {
+        let sha256: [u8; 32] = att
+            .sha256
+            .as_slice()
+            .try_into()
+            .map_err(|_| AttachmentError::BadMetadata)?;
+        let chunk_size = u64::from(att.chunk_size);
+        if chunk_size == 0
+            || att.chunk_size as usize > CHUNK_SIZE
+            || att.chunk_count != chunk_count(att.size, att.chunk_size)
+            || att.chunk_count > u64::from(u32::MAX)
+        {
+            return Err(AttachmentError::BadMetadata);
+        }
+        let count = att.chunk_count;
+        let keys = self.file_keys(att.key_epoch, &sha256, count)?;
 
         self.authenticate(transport).await?;
         let mut hasher = Sha256::new();
@@ -349,7 +400,7 @@ impl<S: LocalStore> Device<S> {
                     return Err(AttachmentError::BadChunkLength { index });
                 }
                 hasher.update(&plain[..]);
-                temp.write_all(&plain).map_err(AttachmentError::Write)?;
+                sink(&plain)?;
                 written += plain.len() as u64;
                 progress(written, att.size);
                 index += 1;
@@ -358,18 +409,7 @@ impl<S: LocalStore> Device<S> {
         if <[u8; 32]>::from(hasher.finalize()) != sha256 || written != att.size {
             return Err(AttachmentError::HashMismatch);
         }
-        temp.as_file().sync_all().map_err(AttachmentError::Write)?;
-        temp.persist_noclobber(&target).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                AttachmentError::Exists(target.clone())
-            } else {
-                AttachmentError::Write(e.error)
-            }
-        })?;
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(target)
+        Ok(())
     }
 }
 

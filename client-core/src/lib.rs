@@ -19,6 +19,7 @@ pub mod query;
 pub mod record;
 pub mod recover;
 pub mod revoke;
+pub mod share;
 pub mod store;
 pub mod sync;
 pub mod transport;

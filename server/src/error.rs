@@ -44,6 +44,13 @@ pub enum ServerError {
     NotFound(&'static str),
     #[error("{0}")]
     ResourceExhausted(&'static str),
+    #[error("the share is too large: {got} bytes, this server accepts at most {max}")]
+    ShareTooLarge { max: u64, got: u64 },
+    /// The reason is one of `service::shares::end_reason`'s.
+    #[error("share ended: {0}")]
+    ShareEnded(&'static str),
+    #[error("share ended: unknown")]
+    ShareUnknown,
     #[error("the server is shutting down")]
     ShuttingDown,
     #[error("storage error")]
@@ -68,6 +75,7 @@ impl From<StoreError> for ServerError {
             StoreError::ChunkConflict => {
                 ServerError::AlreadyExists("a different chunk is already stored at this address")
             }
+            StoreError::ShareExists => ServerError::AlreadyExists("a share with this id exists"),
             other => ServerError::Store(other),
         }
     }
@@ -88,8 +96,13 @@ impl From<ServerError> for Status {
             ServerError::Gap { .. }
             | ServerError::ChainMismatch { .. }
             | ServerError::FailedPrecondition(_) => Code::FailedPrecondition,
-            ServerError::PairingUnknown | ServerError::NotFound(_) => Code::NotFound,
-            ServerError::ResourceExhausted(_) => Code::ResourceExhausted,
+            ServerError::PairingUnknown | ServerError::NotFound(_) | ServerError::ShareUnknown => {
+                Code::NotFound
+            }
+            ServerError::ShareEnded(_) => Code::FailedPrecondition,
+            ServerError::ResourceExhausted(_) | ServerError::ShareTooLarge { .. } => {
+                Code::ResourceExhausted
+            }
             ServerError::ShuttingDown => Code::Unavailable,
             ServerError::Store(inner) => {
                 // The backend's message names no user data (sled reports I/O and

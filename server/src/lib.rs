@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use mycase_proto::v1::account_server::AccountServer;
 use mycase_proto::v1::blobs_server::BlobsServer;
+use mycase_proto::v1::shares_server::SharesServer;
 use mycase_proto::v1::sync_server::SyncServer;
 use mycase_proto::MAX_MESSAGE_BYTES;
 use tokio::sync::watch;
@@ -23,13 +24,14 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 pub mod auth;
 pub mod challenges;
 pub mod error;
+pub mod http;
 pub mod service;
 pub mod store;
 pub mod tls;
 mod validate;
 
 pub use error::ServerError;
-pub use service::{AccountService, BlobsService, SyncService};
+pub use service::{AccountService, BlobsService, SharesService, SyncService};
 pub use store::{MemoryStore, SledStore, Store, StoreError};
 
 /// How often expired challenges, sessions and pairing slots are swept.
@@ -51,6 +53,10 @@ pub struct ServerConfig {
     /// The longest a pairing slot lives (a request's `ttl_seconds` is capped by it;
     /// 0 asks for this maximum).
     pub pairing_ttl_max: Duration,
+    /// The largest share bundle accepted (bytes).
+    pub share_max_bytes: u64,
+    /// The longest a share link may live.
+    pub share_ttl_max: Duration,
 }
 
 impl ServerConfig {
@@ -64,6 +70,8 @@ impl ServerConfig {
             challenge_ttl: Duration::from_secs(60),
             pairing_wait: Duration::from_secs(20),
             pairing_ttl_max: Duration::from_secs(600),
+            share_max_bytes: 256 * 1024 * 1024,
+            share_ttl_max: Duration::from_secs(31 * 24 * 3600),
         }
     }
 }
@@ -180,6 +188,8 @@ pub async fn start_with_store<S: Store>(
         challenge_ttl: config.challenge_ttl,
         pairing_wait: config.pairing_wait,
         pairing_ttl_max: config.pairing_ttl_max,
+        share_max_bytes: config.share_max_bytes,
+        share_ttl_max: config.share_ttl_max,
     };
     let shared = Arc::new(service::Shared::new(
         store.clone(),
@@ -196,6 +206,9 @@ pub async fn start_with_store<S: Store>(
     let blobs = BlobsServer::new(BlobsService::new(shared.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let shares = SharesServer::new(SharesService::new(shared.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<AccountServer<AccountService<S>>>()
@@ -206,17 +219,30 @@ pub async fn start_with_store<S: Store>(
     health_reporter
         .set_serving::<BlobsServer<BlobsService<S>>>()
         .await;
+    health_reporter
+        .set_serving::<SharesServer<SharesService<S>>>()
+        .await;
     let health = health
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
 
-    let router = Server::builder()
-        .tls_config(ServerTlsConfig::new().identity(identity))
-        .context("configuring TLS")?
-        .add_service(health)
+    let mut grpc = tonic::service::Routes::builder();
+    grpc.add_service(health)
         .add_service(account)
         .add_service(sync)
-        .add_service(blobs);
+        .add_service(blobs)
+        .add_service(shares);
+    // The share viewer (HTTP/1.1 or h2, for browsers) on the same port as gRPC.
+    let routes = tonic::service::Routes::from(
+        grpc.routes()
+            .into_axum_router()
+            .merge(http::router(shared.clone())),
+    );
+    let router = Server::builder()
+        .accept_http1(true)
+        .tls_config(ServerTlsConfig::new().identity(identity))
+        .context("configuring TLS")?
+        .add_routes(routes);
     let mut server_stop = stop_rx.clone();
     // Without TCP_NODELAY, streamed responses (Watch, Pull) wait on the peer's
     // delayed ACK: live sync took ~40 ms instead of ~3 ms.

@@ -18,6 +18,7 @@ pub mod recover;
 pub mod resolve;
 pub mod restore;
 pub mod search;
+pub mod share;
 pub mod show;
 pub mod sync;
 pub mod timeline;

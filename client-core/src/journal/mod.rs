@@ -69,6 +69,7 @@ pub mod order;
 pub mod people;
 pub mod revocation;
 pub mod roster;
+pub mod shares;
 
 pub use entry::{AttachmentView, EntryView, Revision, RevisionKind};
 pub use fields::{ConflictingValue, Field, FieldConflict, FieldValue};
@@ -175,7 +176,7 @@ impl Journal {
                     .or_default()
                     .insert(stored.key);
             }
-            Action::Ignored => {}
+            Action::Share(_) | Action::Ignored => {}
         }
         let revocation = matches!(stored.action, Action::DeviceRevoked(_));
         self.ops.insert(stored.key, stored);
@@ -391,7 +392,7 @@ impl Journal {
                 Action::DeviceAdded(added) => !roster::is_well_formed(added),
                 Action::DeviceRevoked(r) => !revocation::is_valid(op.key.device, r),
                 Action::KeyRotated(_) => false,
-                Action::Entry { .. } | Action::Person { .. } => false,
+                Action::Entry { .. } | Action::Person { .. } | Action::Share(_) => false,
             })
             .map(StoredOp::id)
             .collect()

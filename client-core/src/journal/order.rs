@@ -65,6 +65,8 @@ pub(crate) enum Action {
         person: PersonId,
         change: PersonChange,
     },
+    /// A share link made or revoked (see [`super::shares`]).
+    Share(ShareChange),
     /// Empty or unknown body, or a malformed entry id: kept for forward
     /// compatibility (and so that a newer client reading the same set agrees), but
     /// no view uses it.
@@ -79,6 +81,12 @@ pub(crate) enum EntryChange {
     Restored,
     /// Evidence attached (its attachment id is well formed: checked on decode).
     AttachmentAdded(mycase_proto::v1::AttachmentAdded),
+}
+
+#[derive(Clone)]
+pub(crate) enum ShareChange {
+    Created(mycase_proto::v1::ShareCreated),
+    Revoked([u8; 16]),
 }
 
 #[derive(Clone)]
@@ -160,6 +168,14 @@ fn decode_action(body: Option<Body>) -> Action {
             &p.person_id,
             PersonChange::Amended(p.fields.unwrap_or_default()),
         ),
+        Some(Body::ShareCreated(c)) => match <[u8; 16]>::try_from(c.share_id.as_slice()) {
+            Ok(_) => Action::Share(ShareChange::Created(c)),
+            Err(_) => Action::Ignored,
+        },
+        Some(Body::ShareRevoked(r)) => match <[u8; 16]>::try_from(r.share_id.as_slice()) {
+            Ok(id) => Action::Share(ShareChange::Revoked(id)),
+            Err(_) => Action::Ignored,
+        },
         // Not folded yet: kept, and ignored by the views until they are.
         Some(Body::RecoveryKeySet(_)) | None => Action::Ignored,
     }

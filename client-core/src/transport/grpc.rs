@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use mycase_proto::v1::account_client::AccountClient;
 use mycase_proto::v1::blobs_client::BlobsClient;
+use mycase_proto::v1::shares_client::SharesClient;
 use mycase_proto::v1::sync_client::SyncClient;
 use mycase_proto::v1::{
     AddDeviceRequest, AppendRequest, AppendResponse, AuthenticateRequest, AuthenticateResponse,
@@ -40,6 +41,7 @@ pub struct GrpcTransport {
     account: AccountClient<Channel>,
     sync: SyncClient<Channel>,
     blobs: BlobsClient<Channel>,
+    pub(super) shares: SharesClient<Channel>,
     session: RwLock<Option<Zeroizing<Vec<u8>>>>,
 }
 
@@ -110,7 +112,10 @@ impl GrpcTransport {
             sync: SyncClient::new(channel.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
-            blobs: BlobsClient::new(channel)
+            blobs: BlobsClient::new(channel.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+            shares: SharesClient::new(channel)
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
             session: RwLock::new(None),
@@ -126,7 +131,7 @@ impl GrpcTransport {
     }
 
     /// Wraps a message, adding the bearer token when a session is set.
-    fn request<T>(&self, msg: T) -> Request<T> {
+    pub(super) fn request<T>(&self, msg: T) -> Request<T> {
         let mut req = Request::new(msg);
         let guard = self.session.read().unwrap_or_else(|p| p.into_inner());
         if let Some(token) = guard.as_ref() {

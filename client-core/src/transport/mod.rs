@@ -14,6 +14,7 @@ use mycase_proto::v1::{
 use mycase_proto::v1::{GetChunkResponse, PutChunkRequest};
 
 pub mod grpc;
+pub mod shares;
 
 /// A failure talking to the server. `code` follows gRPC status codes.
 #[derive(Debug, Clone, thiserror::Error)]

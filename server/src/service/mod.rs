@@ -11,11 +11,13 @@ use crate::store::{Id, Store};
 pub mod account;
 pub mod blobs;
 pub mod pairing;
+pub mod shares;
 pub mod sync;
 pub mod watchers;
 
 pub use account::AccountService;
 pub use blobs::BlobsService;
+pub use shares::SharesService;
 pub use sync::SyncService;
 
 use pairing::PairingRelay;
@@ -30,6 +32,8 @@ pub struct Settings {
     pub challenge_ttl: Duration,
     pub pairing_wait: Duration,
     pub pairing_ttl_max: Duration,
+    pub share_max_bytes: u64,
+    pub share_ttl_max: Duration,
 }
 
 pub struct Shared<S> {
@@ -38,6 +42,8 @@ pub struct Shared<S> {
     pub watchers: Watchers<S>,
     pub pairing: PairingRelay,
     pub shutdown: watch::Receiver<bool>,
+    pub share_max_bytes: u64,
+    pub share_ttl_max: Duration,
     append_locks: [tokio::sync::Mutex<()>; APPEND_STRIPES],
 }
 
@@ -53,6 +59,8 @@ impl<S: Store> Shared<S> {
             ),
             store,
             shutdown,
+            share_max_bytes: settings.share_max_bytes,
+            share_ttl_max: settings.share_ttl_max,
             append_locks: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
         }
     }
@@ -71,5 +79,10 @@ impl<S: Store> Shared<S> {
         }
         self.pairing.purge();
         self.watchers.purge();
+        match self.store.purge_shares(crate::auth::now_unix()) {
+            Ok(n) if n > 0 => tracing::info!(shares = n, "deleted ended shares"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "share purge failed"),
+        }
     }
 }

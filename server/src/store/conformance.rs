@@ -220,6 +220,100 @@ macro_rules! store_conformance_tests {
                 s.flush().unwrap();
             }
 
+            fn share_row(account: u8, max_views: u32) -> $crate::store::ShareRow {
+                $crate::store::ShareRow {
+                    account_id: [account; 16],
+                    created_at_unix: 100,
+                    expires_at_unix: 200,
+                    max_views,
+                    views: 0,
+                    opened_at_unix: Vec::new(),
+                    size: 6,
+                    ended: None,
+                }
+            }
+
+            #[test]
+            fn shares_open_count_and_end() {
+                use $crate::store::{ShareEnd, ShareOpen, ShareStats};
+                let (s, _guard) = ($make)();
+                let (a, b) = ([1u8; 16], [2u8; 16]);
+                s.put_share(&[10; 16], &share_row(1, 2), b"bundle").unwrap();
+                assert!(matches!(
+                    s.put_share(&[10; 16], &share_row(2, 0), b"other"),
+                    Err(StoreError::ShareExists)
+                ));
+                // The first share is untouched by the refused one.
+                assert_eq!(s.share(&[10; 16]).unwrap(), Some(share_row(1, 2)));
+                assert_eq!(
+                    s.open_share(&[10; 16], 150).unwrap(),
+                    ShareOpen::Opened(b"bundle".to_vec())
+                );
+                // The second view reaches the limit: served, then ended.
+                assert_eq!(
+                    s.open_share(&[10; 16], 151).unwrap(),
+                    ShareOpen::Opened(b"bundle".to_vec())
+                );
+                assert_eq!(
+                    s.open_share(&[10; 16], 152).unwrap(),
+                    ShareOpen::Ended(ShareEnd::Exhausted)
+                );
+                let row = s.share(&[10; 16]).unwrap().unwrap();
+                assert_eq!(row.views, 2);
+                assert_eq!(row.opened_at_unix, vec![150, 151]);
+                assert_eq!(s.open_share(&[11; 16], 150).unwrap(), ShareOpen::Unknown);
+
+                // Expiry.
+                s.put_share(&[12; 16], &share_row(1, 0), b"bundle").unwrap();
+                assert_eq!(
+                    s.open_share(&[12; 16], 200).unwrap(),
+                    ShareOpen::Ended(ShareEnd::Expired)
+                );
+
+                // Revocation only by the owner.
+                s.put_share(&[13; 16], &share_row(1, 0), b"bundle").unwrap();
+                assert!(!s.revoke_share(&b, &[13; 16]).unwrap());
+                assert!(matches!(
+                    s.open_share(&[13; 16], 150).unwrap(),
+                    ShareOpen::Opened(_)
+                ));
+                assert!(s.revoke_share(&a, &[13; 16]).unwrap());
+                assert_eq!(
+                    s.open_share(&[13; 16], 150).unwrap(),
+                    ShareOpen::Ended(ShareEnd::Revoked)
+                );
+
+                s.put_share(&[14; 16], &share_row(2, 0), b"bundle").unwrap();
+                let mine: Vec<_> = s
+                    .account_shares(&a)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect();
+                assert_eq!(mine, vec![[10; 16], [12; 16], [13; 16]]);
+
+                // Purge ends what expired (the other account's share, at 300).
+                s.purge_shares(300).unwrap();
+                assert_eq!(
+                    s.open_share(&[14; 16], 150).unwrap(),
+                    ShareOpen::Ended(ShareEnd::Expired)
+                );
+
+                assert_eq!(
+                    s.share_stats().unwrap(),
+                    ShareStats {
+                        created: 4,
+                        opened: 3
+                    }
+                );
+                assert_eq!(s.delete_account_shares(&a).unwrap(), 3);
+                assert!(s.account_shares(&a).unwrap().is_empty());
+                assert_eq!(s.share(&[10; 16]).unwrap(), None);
+                assert_eq!(s.account_shares(&b).unwrap().len(), 1);
+                // Counters are history: erasing an account does not rewrite them.
+                assert_eq!(s.share_stats().unwrap().created, 4);
+            }
+
             #[test]
             fn closed_store_refuses_work() {
                 let (s, _guard) = ($make)();

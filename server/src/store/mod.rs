@@ -12,11 +12,15 @@ use mycase_proto::wire::{HASH_LEN, ID_LEN};
 mod conformance;
 
 mod chunk_files;
+mod share_files;
+pub mod shares;
+mod sled_shares;
 
 pub mod memory;
 pub mod sled;
 
 pub use self::memory::MemoryStore;
+pub use self::shares::{ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats};
 pub use self::sled::SledStore;
 
 /// A random 16-byte account or device id.
@@ -90,6 +94,8 @@ pub enum StoreError {
     /// Other bytes are already stored at this chunk address.
     #[error("a different chunk is already stored at this address")]
     ChunkConflict,
+    #[error("a share with this id already exists")]
+    ShareExists,
     #[error("stored data is malformed: {0}")]
     Corrupt(&'static str),
     #[error("storage backend failed: {0}")]
@@ -177,6 +183,29 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_device(&self, device_id: &Id, at_unix: u64) -> StoreResult<bool>;
     /// Replaces the account's sealed recovery blob.
     fn set_recovery_blob(&self, account_id: &Id, blob: &[u8]) -> StoreResult<()>;
+    /// Stores a new share: its ciphertext first (durably), then its row. Fails with
+    /// `ShareExists` for a used id, leaving the existing share as it was.
+    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: &[u8]) -> StoreResult<()>;
+    /// A share's row, ended or not.
+    fn share(&self, share_id: &Id) -> StoreResult<Option<ShareRow>>;
+    /// The account's shares, sorted by share id.
+    fn account_shares(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>>;
+    /// Counts one view of an active share at `now_unix` and returns its ciphertext;
+    /// the view that reaches the limit deletes the ciphertext. An ended share is
+    /// marked ended (its ciphertext deleted) and its reason returned.
+    fn open_share(&self, share_id: &Id, now_unix: u64) -> StoreResult<ShareOpen>;
+    /// Ends a share of `account_id` at once (revocation) and deletes its
+    /// ciphertext. `false` if the account holds no share with this id.
+    fn revoke_share(&self, account_id: &Id, share_id: &Id) -> StoreResult<bool>;
+    /// Marks shares expired at `now_unix` as ended and deletes the ciphertext of
+    /// every ended share (and any ciphertext without a share, left by a crash).
+    /// Returns how many ciphertexts were deleted.
+    fn purge_shares(&self, now_unix: u64) -> StoreResult<usize>;
+    /// Deletes every share of the account, rows and ciphertext (account erasure).
+    /// Returns how many.
+    fn delete_account_shares(&self, account_id: &Id) -> StoreResult<usize>;
+    /// Content-free counters for the operator: shares ever created and opened.
+    fn share_stats(&self) -> StoreResult<ShareStats>;
 
     /// Makes every completed write durable.
     fn flush(&self) -> StoreResult<()>;

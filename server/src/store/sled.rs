@@ -7,6 +7,8 @@ use std::path::Path;
 use std::sync::{RwLock, RwLockReadGuard};
 
 use super::chunk_files::ChunkFiles;
+use super::share_files::ShareFiles;
+use super::{ShareOpen, ShareRow, ShareStats};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
@@ -15,8 +17,8 @@ use super::{
     AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, Store, StoreError, StoreResult,
 };
 
-struct Trees {
-    db: sled::Db,
+pub(super) struct Trees {
+    pub(super) db: sled::Db,
     accounts: sled::Tree,
     devices: sled::Tree,
     account_devices: sled::Tree,
@@ -33,6 +35,10 @@ pub struct SledStore {
     dir: std::path::PathBuf,
     /// Attachment chunks live in files beside the database (see `chunk_files`).
     chunks: ChunkFiles,
+    /// Share ciphertexts, in `shares` beside the chunks directory (see `share_files`).
+    pub(super) share_files: ShareFiles,
+    /// Serializes share updates (a view count is read, changed and written back).
+    pub(super) shares_lock: std::sync::Mutex<()>,
 }
 
 impl From<sled::Error> for StoreError {
@@ -186,10 +192,12 @@ impl SledStore {
             trees: RwLock::new(Some(trees)),
             dir: dir.to_path_buf(),
             chunks: ChunkFiles::open(chunks_dir)?,
+            share_files: ShareFiles::open(&chunks_dir.with_file_name("shares"))?,
+            shares_lock: std::sync::Mutex::new(()),
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Trees) -> StoreResult<T>) -> StoreResult<T> {
+    pub(super) fn with<T>(&self, f: impl FnOnce(&Trees) -> StoreResult<T>) -> StoreResult<T> {
         let guard: RwLockReadGuard<'_, Option<Trees>> = self
             .trees
             .read()
@@ -532,6 +540,38 @@ impl Store for SledStore {
                 })
                 .map_err(tx_err)
         })
+    }
+
+    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: &[u8]) -> StoreResult<()> {
+        self.put_share_sled(share_id, row, bundle)
+    }
+
+    fn share(&self, share_id: &Id) -> StoreResult<Option<ShareRow>> {
+        self.share_sled(share_id)
+    }
+
+    fn account_shares(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>> {
+        self.account_shares_sled(account_id)
+    }
+
+    fn open_share(&self, share_id: &Id, now_unix: u64) -> StoreResult<ShareOpen> {
+        self.open_share_sled(share_id, now_unix)
+    }
+
+    fn revoke_share(&self, account_id: &Id, share_id: &Id) -> StoreResult<bool> {
+        self.revoke_share_sled(account_id, share_id)
+    }
+
+    fn purge_shares(&self, now_unix: u64) -> StoreResult<usize> {
+        self.purge_shares_sled(now_unix)
+    }
+
+    fn delete_account_shares(&self, account_id: &Id) -> StoreResult<usize> {
+        self.delete_account_shares_sled(account_id)
+    }
+
+    fn share_stats(&self) -> StoreResult<ShareStats> {
+        self.share_stats_sled()
     }
 
     fn flush(&self) -> StoreResult<()> {

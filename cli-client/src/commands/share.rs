@@ -1,0 +1,510 @@
+//! `mycase share create|open|list|revoke`: share chosen entries with an advocate
+//! through a link that opens in any browser, for a limited time.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use mycase_core::share::device::{fetch_bundle, ShareRequest, DEFAULT_EXPIRY, MAX_EXPIRY};
+use mycase_core::share::{self, format, Opened, Selection, ShareError};
+use mycase_core::transport::grpc::GrpcTransport;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::{connect, output};
+
+const PASSWORD_ENV: &str = "MYCASE_SHARE_PASSWORD";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Share chosen entries: prints a link that opens in any browser.
+    Create(CreateArgs),
+    /// Open a share link in the terminal (no MyCase account needed).
+    Open(OpenArgs),
+    /// Your shares: what each contains, when it expires, when it was opened.
+    List(ListArgs),
+    /// End a share at once (the link stops working for good).
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CreateArgs {
+    /// An entry to share (at least 4 hex digits of its id); repeat for more.
+    #[arg(long = "entry", value_name = "ID")]
+    entries: Vec<String>,
+    /// Entries that happened on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Entries that happened up to and including this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Entries in this category (repeatable).
+    #[arg(long = "category", value_name = "C")]
+    categories: Vec<String>,
+    /// Entries with this tag (repeatable).
+    #[arg(long = "tag", value_name = "T")]
+    tags: Vec<String>,
+    /// How long the link works: like 7d, 36h, 90m (default 7d, at most 31d).
+    #[arg(long, value_name = "DURATION")]
+    expires: Option<String>,
+    /// How many times the share may be opened (default: no limit).
+    #[arg(long, value_name = "N")]
+    max_views: Option<u32>,
+    /// Protect the share with a password too (asked, or from MYCASE_SHARE_PASSWORD).
+    #[arg(long)]
+    password: bool,
+    /// Include the entries' attachments (photos, audio, documents).
+    #[arg(long)]
+    include_attachments: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct OpenArgs {
+    /// The whole link, including the part after #.
+    link: String,
+    /// Write the entries (share.json, entries.txt) and attachments into DIR
+    /// instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Trust this certificate for the server (a charity's self-signed server).
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct ListArgs {
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct RevokeArgs {
+    /// The share's id (at least 4 hex digits of it).
+    id: String,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(home: &Path, args: Args) -> Result<()> {
+    match args.command {
+        Command::Create(a) => create(home, a).await,
+        Command::Open(a) => open(home, a).await,
+        Command::List(a) => list(home, a).await,
+        Command::Revoke(a) => revoke(home, a).await,
+    }
+}
+
+/// `7d`, `36h`, `90m` (a number and a unit).
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number.parse().with_context(|| {
+        format!("--expires {text:?}: give a number and a unit, like 7d, 36h or 90m")
+    })?;
+    let seconds = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        _ => bail!("--expires {text:?}: the unit must be d (days), h (hours) or m (minutes)"),
+    };
+    Ok(Duration::from_secs(n.saturating_mul(seconds)))
+}
+
+fn day(flag: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
+    value
+        .map(|v| {
+            NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                .with_context(|| format!("{flag}: give a day as YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+fn share_password(confirm: bool) -> Result<Zeroizing<String>> {
+    match std::env::var(PASSWORD_ENV) {
+        Ok(p) if !p.is_empty() => return Ok(Zeroizing::new(p)),
+        Ok(_) => bail!("{PASSWORD_ENV} is set but empty"),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{PASSWORD_ENV} is not valid UTF-8"),
+        Err(std::env::VarError::NotPresent) => {}
+    }
+    let read = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .with_context(|| {
+                format!("could not read the password from the terminal (or set {PASSWORD_ENV})")
+            })
+    };
+    let password = read("Share password: ")?;
+    if password.is_empty() {
+        bail!("the password is empty");
+    }
+    if confirm && *read("The same password again: ")? != *password {
+        bail!("the two passwords differ");
+    }
+    Ok(password)
+}
+
+async fn create(home: &Path, args: CreateArgs) -> Result<()> {
+    let expires_in = match &args.expires {
+        Some(text) => parse_duration(text)?,
+        None => DEFAULT_EXPIRY,
+    };
+    if expires_in > MAX_EXPIRY {
+        bail!("--expires: a share can last at most 31 days");
+    }
+    let mut device = connect::open_device(home)?;
+    let journal = device.journal();
+    let selection = Selection {
+        entries: args
+            .entries
+            .iter()
+            .map(|id| journal.resolve_entry_prefix(id))
+            .collect::<Result<_, _>>()
+            .context("--entry")?,
+        from: day("--from", args.from.as_deref())?,
+        to: day("--to", args.to.as_deref())?,
+        categories: super::fields::categories(&args.categories)?
+            .map(|l| l.values)
+            .unwrap_or_default(),
+        tags: args.tags.clone(),
+    };
+    let password = args.password.then(|| share_password(true)).transpose()?;
+    let transport = connect::transport_for(&device).await?;
+    let created = device
+        .create_share(
+            &transport,
+            ShareRequest {
+                selection,
+                expires_in,
+                max_views: args.max_views.unwrap_or(0),
+                password,
+                include_attachments: args.include_attachments,
+            },
+        )
+        .await
+        .context("could not create the share")?;
+    // So the survivor's other devices list the share too.
+    let synced = device.sync(&transport).await.is_ok();
+    if args.json {
+        output::print_json(&json!({
+            "share_id": hex::encode(created.share_id),
+            "link": created.link.as_str(),
+            "expires_at": output::rfc3339(created.expires_at_ms),
+            "max_views": args.max_views.unwrap_or(0),
+            "entries": created.entries,
+            "attachments": created.attachments,
+            "has_password": args.password,
+            "description": created.description,
+            "synced": synced,
+        }))?;
+    } else {
+        output::print_line(&format!(
+            "Shared {} (until {}{}).",
+            created.description,
+            output::short_time(created.expires_at_ms),
+            args.max_views
+                .map(|n| format!(", at most {n} views"))
+                .unwrap_or_default(),
+        ))?;
+        output::print_line(
+            "Send this link only to the person it is for; anyone with it can open the share:",
+        )?;
+        output::print_line(&created.link)?;
+        if !synced {
+            output::print_line(
+                "(Your other devices will list this share after the next `mycase sync`.)",
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The certificate to trust for a link's server: `--ca-cert`, else this
+/// device's own server certificate when the link is on that server, else none
+/// (the system's roots).
+fn trust_for(home: &Path, server_url: &str, ca_cert: Option<&Path>) -> Result<Option<String>> {
+    if let Some(path) = ca_cert {
+        return std::fs::read_to_string(path)
+            .map(Some)
+            .with_context(|| format!("could not read the CA certificate {}", path.display()));
+    }
+    if mycase_core::device::is_initialised(home) {
+        let device = connect::open_device(home)?;
+        if device.server_url().trim_end_matches('/') == server_url {
+            return Ok(device.ca_cert_pem().map(str::to_owned));
+        }
+    }
+    Ok(None)
+}
+
+/// Fetches and opens a link: the same failures, in the same words, as the browser.
+async fn open_link(home: &Path, link_text: &str, ca_cert: Option<&Path>) -> Result<Opened> {
+    let link = share::link::parse(link_text)?;
+    let ca = trust_for(home, &link.server_url, ca_cert)?;
+    let transport: GrpcTransport = connect::connect(&link.server_url, ca.as_deref()).await?;
+    let bundle = fetch_bundle(&transport, &link).await?;
+    let info = format::header_info(&bundle).map_err(ShareError::from)?;
+    let password = if info.has_password {
+        Some(share_password(false)?)
+    } else {
+        None
+    };
+    let opened = share::open_bundle(
+        &link.share_id,
+        &link.key,
+        password.as_ref().map(|p| p.as_bytes()),
+        &bundle,
+    )?;
+    Ok(opened)
+}
+
+async fn open(home: &Path, args: OpenArgs) -> Result<()> {
+    let opened = open_link(home, &args.link, args.ca_cert.as_deref()).await?;
+    match &args.out {
+        Some(dir) => {
+            let written = write_out(dir, &opened)?;
+            if args.json {
+                output::print_json(&json!({
+                    "out": dir.display().to_string(),
+                    "entries": opened.manifest.entries.len(),
+                    "files": written,
+                }))?;
+            } else {
+                output::print_line(&format!(
+                    "Wrote {} entries and {} attachments to {}.",
+                    opened.manifest.entries.len(),
+                    opened.files.len(),
+                    dir.display()
+                ))?;
+            }
+        }
+        None if args.json => {
+            output::print_json(&opened.manifest)?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(chronology(&opened).as_bytes())
+                .context("could not write to standard output")?;
+        }
+    }
+    Ok(())
+}
+
+/// The entries in the order they happened, with every field and the history.
+fn chronology(opened: &Opened) -> String {
+    let m = &opened.manifest;
+    let mut s = format!(
+        "Shared record: {} (shared {})\n",
+        m.description,
+        output::short_time(m.created_at_ms)
+    );
+    for e in &m.entries {
+        s.push_str(&format!(
+            "\n== {} ==\n",
+            e.title.as_deref().unwrap_or("Untitled entry")
+        ));
+        let mut line = |label: &str, value: Option<String>| {
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                s.push_str(&format!("{label}: {v}\n"));
+            }
+        };
+        line("When it happened", e.occurred.clone());
+        line("Categories", Some(e.categories.join(", ")));
+        line("Tags", Some(e.tags.join(", ")));
+        line("Severity", e.severity.map(|n| format!("{n} of 5")));
+        line("Location", e.location.clone());
+        line("People", Some(e.people.join(", ")));
+        line("Injuries", e.injuries.clone());
+        line("Police references", Some(e.police_references.join(", ")));
+        line("Actions taken", Some(e.actions_taken.join(", ")));
+        line("Impact", e.impact.clone());
+        line("First recorded", Some(output::short_time(e.recorded_at_ms)));
+        s.push('\n');
+        s.push_str(&e.text);
+        s.push('\n');
+        for a in &e.attachments {
+            s.push_str(&format!(
+                "Attachment: {} ({}, {} bytes)\n",
+                a.name, a.media_type, a.size
+            ));
+        }
+        if !e.history.is_empty() {
+            s.push_str("History:\n");
+            for rev in &e.history {
+                s.push_str(&format!(
+                    "  {} {}\n",
+                    rev.kind,
+                    output::short_time(rev.recorded_at_ms)
+                ));
+                for c in &rev.changes {
+                    s.push_str(&format!("    {}: {}\n", c.field, c.value));
+                }
+            }
+        }
+    }
+    s
+}
+
+/// A file name that stays inside the output directory.
+fn safe_name(name: &str, index: usize) -> String {
+    let base: String = Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .collect();
+    let base = base.trim_start_matches('.');
+    format!(
+        "{:02}-{}",
+        index + 1,
+        if base.is_empty() { "attachment" } else { base }
+    )
+}
+
+/// Writes share.json, entries.txt and attachments/ into `dir` (created; existing
+/// files are never replaced). Returns the files written.
+fn write_out(dir: &Path, opened: &Opened) -> Result<Vec<String>> {
+    std::fs::create_dir_all(dir.join("attachments"))
+        .with_context(|| format!("could not create {}", dir.display()))?;
+    let mut written = Vec::new();
+    let mut write = |path: PathBuf, bytes: &[u8]| -> Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| {
+                format!("could not create {} (it may already exist)", path.display())
+            })?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("could not write {}", path.display()))?;
+        written.push(path.display().to_string());
+        Ok(())
+    };
+    let manifest = serde_json::to_vec_pretty(&opened.manifest).context("encoding share.json")?;
+    write(dir.join("share.json"), &manifest)?;
+    write(dir.join("entries.txt"), chronology(opened).as_bytes())?;
+    let names = opened.manifest.entries.iter().flat_map(|e| &e.attachments);
+    for (i, (att, bytes)) in names.zip(&opened.files).enumerate() {
+        write(dir.join("attachments").join(safe_name(&att.name, i)), bytes)?;
+    }
+    Ok(written)
+}
+
+fn state_name(state: i32) -> &'static str {
+    use mycase_proto::v1::ShareState;
+    match ShareState::try_from(state) {
+        Ok(ShareState::Active) => "active",
+        Ok(ShareState::Expired) => "expired",
+        Ok(ShareState::Revoked) => "revoked",
+        Ok(ShareState::Exhausted) => "view limit reached",
+        _ => "unknown",
+    }
+}
+
+async fn list(home: &Path, args: ListArgs) -> Result<()> {
+    let device = connect::open_device(home)?;
+    let recorded = device.journal().shares();
+    // The server knows views and opening times; without it, the journal still lists.
+    let server = match connect::transport_for(&device).await {
+        Ok(t) => device.server_shares(&t).await.ok(),
+        Err(_) => None,
+    };
+    let mut rows = Vec::new();
+    let mut json_rows = Vec::new();
+    for r in &recorded {
+        let info = server
+            .as_ref()
+            .and_then(|list| list.iter().find(|s| s.share_id == r.share_id));
+        let state = match (r.revoked_at_ms, info) {
+            (Some(_), _) => "revoked",
+            (None, Some(i)) => state_name(i.state),
+            (None, None) if server.is_some() => "ended",
+            (None, None) => "unknown (server not reached)",
+        };
+        let opened: Vec<i64> = info
+            .map(|i| {
+                i.opened_at_unix
+                    .iter()
+                    .map(|t| (*t as i64).saturating_mul(1000))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let views = info.map(|i| i.views);
+        json_rows.push(json!({
+            "share_id": hex::encode(r.share_id),
+            "contains": r.description,
+            "entry_ids": r.entry_ids.iter().map(hex::encode).collect::<Vec<_>>(),
+            "created_at": output::rfc3339(r.created_at_ms),
+            "expires_at": output::rfc3339(r.expires_at_ms),
+            "max_views": r.max_views,
+            "views": views,
+            "opened_at": opened.iter().map(|t| output::rfc3339(*t)).collect::<Vec<_>>(),
+            "state": state,
+            "has_password": r.has_password,
+            "includes_attachments": r.includes_attachments,
+        }));
+        rows.push(vec![
+            hex::encode(&r.share_id[..4]),
+            output::truncate(&r.description, 40),
+            output::short_time(r.expires_at_ms),
+            match (views, r.max_views) {
+                (Some(v), 0) => v.to_string(),
+                (Some(v), max) => format!("{v}/{max}"),
+                (None, _) => "?".into(),
+            },
+            opened
+                .last()
+                .map(|t| output::short_time(*t))
+                .unwrap_or_else(|| "never".into()),
+            state.to_string(),
+        ]);
+    }
+    if args.json {
+        output::print_json(&json!({ "shares": json_rows }))?;
+    } else if rows.is_empty() {
+        output::print_line("No shares yet (`mycase share create` makes one).")?;
+    } else {
+        output::print_line(&output::table(
+            &["ID", "CONTAINS", "EXPIRES", "VIEWS", "LAST OPENED", "STATE"],
+            &rows,
+        ))?;
+    }
+    Ok(())
+}
+
+async fn revoke(home: &Path, args: RevokeArgs) -> Result<()> {
+    let mut device = connect::open_device(home)?;
+    let share_id = device.resolve_share(&args.id)?;
+    let transport = connect::transport_for(&device).await?;
+    device
+        .revoke_share(&transport, share_id)
+        .await
+        .context("could not revoke the share")?;
+    let synced = device.sync(&transport).await.is_ok();
+    if args.json {
+        output::print_json(
+            &json!({ "share_id": hex::encode(share_id), "revoked": true, "synced": synced }),
+        )?;
+    } else {
+        output::print_line(
+            "Revoked: the link no longer opens, and its contents are deleted from the server.",
+        )?;
+    }
+    Ok(())
+}

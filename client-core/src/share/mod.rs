@@ -1,0 +1,84 @@
+//! Sharing chosen entries with an advocate through a link that opens in any browser.
+//!
+//! - [`select`]: which entries, and the manifest describing them (pure).
+//! - [`contents`]: the container inside the bundle (manifest + attachments, padded).
+//! - [`format`]: the bundle: AES-256-GCM under the link's key, optional password
+//!   (PBKDF2-HMAC-SHA256 + HKDF), key and password checks. The format is written
+//!   down there; the browser viewer (`server/src/http/viewer.js`) implements the
+//!   same with WebCrypto, and frozen vectors in `tests/vectors/` hold both to it.
+//! - [`link`]: links of the form `https://<server>/s/<id>#<key>`.
+//! - [`device`]: making, listing and revoking shares from a device, and fetching
+//!   and opening a link (the only I/O here).
+
+pub mod contents;
+pub mod device;
+pub mod format;
+pub mod link;
+pub mod select;
+
+pub use contents::{ContentsError, Manifest, Opened};
+pub use format::{OpenError, ShareId, ShareKey};
+pub use link::{LinkError, ShareLink};
+pub use select::Selection;
+
+use zeroize::Zeroizing;
+
+/// Why a share did not open, from the bundle's point of view.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShareError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("this share has been altered: {0}")]
+    Contents(#[from] ContentsError),
+}
+
+/// A sealed bundle ready to upload, with its id and link key.
+pub struct Sealed {
+    pub share_id: ShareId,
+    pub key: ShareKey,
+    pub bundle: Vec<u8>,
+}
+
+impl std::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealed")
+            .field("share_id", &hex::encode(self.share_id))
+            .field("bundle_len", &self.bundle.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Seals a manifest and its attachments' bytes under a fresh id and key.
+pub fn seal_new(
+    manifest: &Manifest,
+    files: &[&[u8]],
+    password: Option<&[u8]>,
+) -> Result<Sealed, ContentsError> {
+    let padded = contents::encode(manifest, files)?;
+    let share_id: ShareId = crate::crypto::random_bytes();
+    let key = ShareKey::random();
+    let password = password.map(|password| format::Password {
+        password,
+        iterations: format::DEFAULT_ITERATIONS,
+    });
+    let bundle = format::seal(&share_id, &key, password, &padded);
+    Ok(Sealed {
+        share_id,
+        key,
+        bundle,
+    })
+}
+
+/// Opens a bundle: key, password, body, then every attachment's checksum.
+pub fn open_bundle(
+    share_id: &ShareId,
+    key: &ShareKey,
+    password: Option<&[u8]>,
+    bundle: &[u8],
+) -> Result<Opened, ShareError> {
+    let padded: Zeroizing<Vec<u8>> = format::open(share_id, key, password, bundle)?;
+    Ok(contents::decode(&padded)?)
+}
+
+#[cfg(test)]
+mod tests;

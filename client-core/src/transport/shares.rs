@@ -1,0 +1,93 @@
+//! The Shares RPCs on [`GrpcTransport`]. Kept off the [`super::Transport`] trait:
+//! sync never needs them, and `mycase share open` uses them without a device.
+
+use futures_util::StreamExt;
+use mycase_proto::v1::create_share_request::Part;
+use mycase_proto::v1::{
+    CreateShareRequest, FetchShareRequest, ListSharesRequest, RevokeShareRequest, ShareInfo,
+    SharePolicy,
+};
+
+use super::grpc::GrpcTransport;
+use super::{TransportError, TransportResult};
+
+/// Bytes per upload message (well under the 4 MiB message limit).
+const UPLOAD_CHUNK: usize = 1024 * 1024;
+
+impl GrpcTransport {
+    /// Uploads a bundle with its policy (authenticated); returns when it expires
+    /// (Unix seconds, by the server's clock).
+    pub async fn create_share(
+        &self,
+        share_id: [u8; 16],
+        ttl_seconds: u64,
+        max_views: u32,
+        bundle: Vec<u8>,
+    ) -> TransportResult<u64> {
+        let policy = CreateShareRequest {
+            part: Some(Part::Policy(SharePolicy {
+                share_id: share_id.to_vec(),
+                ttl_seconds,
+                max_views,
+                size: bundle.len() as u64,
+            })),
+        };
+        let chunks: Vec<CreateShareRequest> = bundle
+            .chunks(UPLOAD_CHUNK)
+            .map(|c| CreateShareRequest {
+                part: Some(Part::Chunk(c.to_vec())),
+            })
+            .collect();
+        let stream = futures_util::stream::iter(std::iter::once(policy).chain(chunks));
+        let mut client = self.shares.clone();
+        let response = client.create_share(self.request(stream)).await?;
+        Ok(response.into_inner().expires_at_unix)
+    }
+
+    pub async fn list_shares(&self) -> TransportResult<Vec<ShareInfo>> {
+        let mut client = self.shares.clone();
+        Ok(client
+            .list_shares(self.request(ListSharesRequest {}))
+            .await?
+            .into_inner()
+            .shares)
+    }
+
+    pub async fn revoke_share(&self, share_id: [u8; 16]) -> TransportResult<()> {
+        let mut client = self.shares.clone();
+        client
+            .revoke_share(self.request(RevokeShareRequest {
+                share_id: share_id.to_vec(),
+            }))
+            .await?;
+        Ok(())
+    }
+
+    /// Fetches a bundle (no session needed); counts one view on the server.
+    /// At most `max_bytes` are accepted.
+    pub async fn fetch_share(
+        &self,
+        share_id: [u8; 16],
+        max_bytes: usize,
+    ) -> TransportResult<Vec<u8>> {
+        let mut client = self.shares.clone();
+        let mut stream = client
+            .fetch_share(FetchShareRequest {
+                share_id: share_id.to_vec(),
+            })
+            .await?
+            .into_inner();
+        let mut bundle = Vec::new();
+        while let Some(item) = stream.next().await {
+            let chunk = item?.chunk;
+            if bundle.len() + chunk.len() > max_bytes {
+                return Err(TransportError::Status {
+                    code: tonic::Code::ResourceExhausted,
+                    message: "the server sent a share larger than any MyCase share".into(),
+                });
+            }
+            bundle.extend_from_slice(&chunk);
+        }
+        Ok(bundle)
+    }
+}

@@ -1,0 +1,192 @@
+//! Frozen share vectors: bundles sealed by this version of MyCase, committed to
+//! the repository. The Rust opener here and the browser viewer's script (see
+//! tests/tests/share_browser.rs) must both open them, or links already sent to
+//! advocates stop working.
+//!
+//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test share_vectors -- --ignored`
+//! writes them (only for a new format version, never to make a failing test pass).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use mycase_core::share::contents::{
+    self, Manifest, SharedAttachment, SharedChange, SharedEntry, SharedRevision,
+};
+use mycase_core::share::format::{self, OpenError, Password, SealRandomness, ShareKey};
+use mycase_core::share::{open_bundle, ShareError};
+use sha2::{Digest, Sha256};
+
+const ATTACHMENT: &[u8] = b"Photo description: the broken door, taken the next morning.\n";
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+fn params() -> BTreeMap<String, String> {
+    std::fs::read_to_string(dir().join("share-v1.txt"))
+        .expect("share-v1.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once(" = ").expect("name = value");
+            (k.to_string(), v.trim().to_string())
+        })
+        .collect()
+}
+
+fn share_id(p: &BTreeMap<String, String>) -> [u8; 16] {
+    hex::decode(&p["share_id"]).unwrap().try_into().unwrap()
+}
+
+fn key(p: &BTreeMap<String, String>) -> ShareKey {
+    let bytes = data_encoding::BASE64URL_NOPAD
+        .decode(p["key"].as_bytes())
+        .unwrap();
+    ShareKey::from_bytes(bytes.try_into().unwrap())
+}
+
+fn manifest() -> Manifest {
+    Manifest {
+        format: contents::CONTENTS_FORMAT,
+        created_at_ms: 1_773_600_000_000,
+        description: "2 entries: 2 chosen".into(),
+        entries: vec![
+            SharedEntry {
+                id: "0102030405060708090a0b0c0d0e0f10".into(),
+                title: Some("Vector entry one".into()),
+                text: "VECTOR-MARKER-ONE: he took my phone and read my messages.".into(),
+                occurred: Some("2026-03-01 19:30".into()),
+                categories: vec!["Coercive or controlling behaviour".into()],
+                tags: vec!["phone".into()],
+                severity: Some(3),
+                location: Some("Home".into()),
+                people: vec!["J (ex-partner)".into()],
+                injuries: None,
+                police_references: vec![],
+                actions_taken: vec!["Told my sister".into()],
+                impact: Some("I felt watched.".into()),
+                recorded_at_ms: 1_772_393_400_000,
+                history: vec![SharedRevision {
+                    kind: "created".into(),
+                    recorded_at_ms: 1_772_393_400_000,
+                    changes: vec![SharedChange {
+                        field: "Title".into(),
+                        value: "Vector entry one".into(),
+                    }],
+                }],
+                attachments: vec![],
+            },
+            SharedEntry {
+                id: "1112131415161718191a1b1c1d1e1f20".into(),
+                title: Some("Vector entry two".into()),
+                text: "VECTOR-MARKER-TWO: the front door was broken when I came home.".into(),
+                occurred: Some("2026-03-14".into()),
+                categories: vec!["Damage to property".into()],
+                tags: vec![],
+                severity: Some(4),
+                location: None,
+                people: vec![],
+                injuries: None,
+                police_references: vec!["CAD 1234".into()],
+                actions_taken: vec!["Reported to police".into()],
+                impact: None,
+                recorded_at_ms: 1_773_500_000_000,
+                history: vec![
+                    SharedRevision {
+                        kind: "created".into(),
+                        recorded_at_ms: 1_773_500_000_000,
+                        changes: vec![],
+                    },
+                    SharedRevision {
+                        kind: "amended".into(),
+                        recorded_at_ms: 1_773_510_000_000,
+                        changes: vec![SharedChange {
+                            field: "Police references".into(),
+                            value: "CAD 1234".into(),
+                        }],
+                    },
+                ],
+                attachments: vec![SharedAttachment {
+                    name: "door.txt".into(),
+                    media_type: "text/plain".into(),
+                    size: ATTACHMENT.len() as u64,
+                    sha256: hex::encode(Sha256::digest(ATTACHMENT)),
+                }],
+            },
+        ],
+    }
+}
+
+#[test]
+#[ignore = "writes the frozen vectors; run only for a new format version"]
+fn write_vectors() {
+    if std::env::var_os("MYCASE_WRITE_VECTORS").is_none() {
+        return;
+    }
+    let share_id = [0x5a; 16];
+    let key = ShareKey::from_bytes(std::array::from_fn(|i| i as u8 * 7 + 1));
+    let padded = contents::encode(&manifest(), &[ATTACHMENT]).unwrap();
+    let plain = format::seal_with(
+        &share_id,
+        &key,
+        None,
+        &padded,
+        SealRandomness {
+            salt: [0; 16],
+            nonce: [0x11; 12],
+        },
+    );
+    let with_password = format::seal_with(
+        &share_id,
+        &key,
+        Some(Password {
+            password: "correct horse battery".as_bytes(),
+            iterations: format::MIN_ITERATIONS,
+        }),
+        &padded,
+        SealRandomness {
+            salt: [0x22; 16],
+            nonce: [0x33; 12],
+        },
+    );
+    std::fs::write(dir().join("share-v1.bin"), plain).unwrap();
+    std::fs::write(dir().join("share-v1-password.bin"), with_password).unwrap();
+    std::fs::write(
+        dir().join("share-v1.txt"),
+        format!(
+            "# Share bundle format v1 vectors (client-core/src/share/format.rs).\n\
+             # share-v1.bin: no password; share-v1-password.bin: the password below.\n\
+             share_id = {}\nkey = {}\npassword = correct horse battery\n",
+            hex::encode(share_id),
+            data_encoding::BASE64URL_NOPAD.encode(key.as_bytes())
+        ),
+    )
+    .unwrap();
+}
+
+fn bundle(name: &str) -> Vec<u8> {
+    std::fs::read(dir().join(name)).unwrap()
+}
+
+#[test]
+fn share_v1_opens_to_the_frozen_manifest() {
+    let p = params();
+    let opened = open_bundle(&share_id(&p), &key(&p), None, &bundle("share-v1.bin")).unwrap();
+    assert!(opened.manifest == manifest());
+    assert_eq!(opened.files.len(), 1);
+    assert_eq!(&opened.files[0][..], ATTACHMENT);
+}
+
+#[test]
+fn share_v1_with_password_opens_only_with_it() {
+    let p = params();
+    let b = bundle("share-v1-password.bin");
+    assert!(format::header_info(&b).unwrap().has_password);
+    let opened = open_bundle(&share_id(&p), &key(&p), Some(p["password"].as_bytes()), &b).unwrap();
+    assert!(opened.manifest == manifest());
+    assert_eq!(
+        open_bundle(&share_id(&p), &key(&p), Some(b"wrong"), &b).unwrap_err(),
+        ShareError::Open(OpenError::WrongPassword)
+    );
+}

@@ -1,0 +1,328 @@
+//! The Shares service and the viewer routes over a real TLS server: create,
+//! list, fetch (gRPC and HTTP, each counting a view), revoke, expiry, view
+//! limit, size limit, authentication, ciphertext deleted when a share ends, and
+//! the security headers on every HTTP route.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "common/http.rs"]
+mod http;
+
+use std::path::PathBuf;
+
+use common::{channel, random, start, start_with, with_token, Device, TestServer};
+use mycase_proto::v1::create_share_request::Part;
+use mycase_proto::v1::shares_client::SharesClient;
+use mycase_proto::v1::{
+    CreateShareRequest, FetchShareRequest, ListSharesRequest, RevokeShareRequest, SharePolicy,
+    ShareState,
+};
+use mycase_server::RunningServer;
+use tokio_stream::StreamExt;
+use tonic::transport::Channel;
+use tonic::{Code, Request, Status};
+
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; media-src blob:; frame-src blob:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+async fn shares(server: &RunningServer) -> SharesClient<Channel> {
+    SharesClient::new(channel(server).await)
+}
+
+fn upload(
+    share_id: [u8; 16],
+    ttl: u64,
+    max_views: u32,
+    size: u64,
+    bundle: &[u8],
+) -> Vec<CreateShareRequest> {
+    let mut msgs = vec![CreateShareRequest {
+        part: Some(Part::Policy(SharePolicy {
+            share_id: share_id.to_vec(),
+            ttl_seconds: ttl,
+            max_views,
+            size,
+        })),
+    }];
+    msgs.extend(bundle.chunks(1000).map(|c| CreateShareRequest {
+        part: Some(Part::Chunk(c.to_vec())),
+    }));
+    msgs
+}
+
+async fn create(
+    server: &RunningServer,
+    device: &Device,
+    share_id: [u8; 16],
+    ttl: u64,
+    max_views: u32,
+    bundle: &[u8],
+) -> Result<u64, Status> {
+    let msgs = upload(share_id, ttl, max_views, bundle.len() as u64, bundle);
+    shares(server)
+        .await
+        .create_share(with_token(tokio_stream::iter(msgs), &device.token))
+        .await
+        .map(|r| r.into_inner().expires_at_unix)
+}
+
+async fn fetch(server: &RunningServer, share_id: [u8; 16]) -> Result<Vec<u8>, Status> {
+    let mut stream = shares(server)
+        .await
+        .fetch_share(FetchShareRequest {
+            share_id: share_id.to_vec(),
+        })
+        .await?
+        .into_inner();
+    let mut out = Vec::new();
+    while let Some(item) = stream.next().await {
+        out.extend(item?.chunk);
+    }
+    Ok(out)
+}
+
+fn share_file(t: &TestServer, share_id: [u8; 16]) -> PathBuf {
+    t.dir.path().join("shares").join(hex::encode(share_id))
+}
+
+fn bundle_of(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+#[tokio::test]
+async fn create_list_fetch_revoke() {
+    let t = start().await;
+    let device = Device::register(&t.server).await;
+    let id = random::<16>();
+    let bundle = bundle_of(2_500_000);
+    create(&t.server, &device, id, 3600, 0, &bundle)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(share_file(&t, id)).unwrap(), bundle);
+
+    // Fetching needs no session; both ways count a view.
+    assert_eq!(fetch(&t.server, id).await.unwrap(), bundle);
+    let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(id))).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body, bundle);
+
+    let listed = shares(&t.server)
+        .await
+        .list_shares(device.authed(ListSharesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .shares;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].share_id, id.to_vec());
+    assert_eq!(listed[0].views, 2);
+    assert_eq!(listed[0].opened_at_unix.len(), 2);
+    assert_eq!(listed[0].state, ShareState::Active as i32);
+    assert_eq!(listed[0].size, bundle.len() as u64);
+
+    // Another account can neither see nor revoke it.
+    let other = Device::register(&t.server).await;
+    let err = shares(&t.server)
+        .await
+        .revoke_share(other.authed(RevokeShareRequest {
+            share_id: id.to_vec(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    let theirs = shares(&t.server)
+        .await
+        .list_shares(other.authed(ListSharesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .shares;
+    assert!(theirs.is_empty());
+    assert_eq!(fetch(&t.server, id).await.unwrap(), bundle);
+
+    shares(&t.server)
+        .await
+        .revoke_share(device.authed(RevokeShareRequest {
+            share_id: id.to_vec(),
+        }))
+        .await
+        .unwrap();
+    assert!(
+        !share_file(&t, id).exists(),
+        "revocation deletes the ciphertext"
+    );
+    let err = fetch(&t.server, id).await.unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(err.message(), "share ended: revoked");
+    let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(id))).await;
+    assert_eq!(page.status, 410);
+    assert_eq!(page.body, br#"{"ended":"revoked"}"#);
+    let listed = shares(&t.server)
+        .await
+        .list_shares(device.authed(ListSharesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .shares;
+    assert_eq!(listed[0].state, ShareState::Revoked as i32);
+}
+
+#[tokio::test]
+async fn the_view_limit_ends_the_share_and_deletes_it() {
+    let t = start().await;
+    let device = Device::register(&t.server).await;
+    let id = random::<16>();
+    create(&t.server, &device, id, 3600, 2, b"two views only")
+        .await
+        .unwrap();
+    assert_eq!(fetch(&t.server, id).await.unwrap(), b"two views only");
+    assert!(share_file(&t, id).exists());
+    let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(id))).await;
+    assert_eq!(page.body, b"two views only");
+    assert!(
+        !share_file(&t, id).exists(),
+        "the last view deletes the ciphertext"
+    );
+    let err = fetch(&t.server, id).await.unwrap_err();
+    assert_eq!(err.message(), "share ended: view limit reached");
+    let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(id))).await;
+    assert_eq!(page.status, 410);
+    assert_eq!(page.body, br#"{"ended":"view limit reached"}"#);
+}
+
+#[tokio::test]
+async fn an_expired_share_ends_and_a_restart_purges_it() {
+    let mut t = start().await;
+    let device = Device::register(&t.server).await;
+    let (soon, later) = (random::<16>(), random::<16>());
+    create(&t.server, &device, soon, 1, 0, b"short-lived")
+        .await
+        .unwrap();
+    create(&t.server, &device, later, 1, 0, b"also short")
+        .await
+        .unwrap();
+    // Expiry is wall-clock time on the server: it has to pass.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let err = fetch(&t.server, soon).await.unwrap_err();
+    assert_eq!(err.message(), "share ended: expired");
+    assert!(!share_file(&t, soon).exists());
+    // Nobody asked for `later`: the janitor's first sweep after a restart deletes it.
+    assert!(share_file(&t, later).exists());
+    let config = common::config(&t.dir);
+    t.server.shutdown().await.unwrap();
+    t.server = mycase_server::start(config).await.unwrap();
+    let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(later))).await;
+    assert_eq!(page.body, br#"{"ended":"expired"}"#);
+    assert!(!share_file(&t, later).exists());
+}
+
+#[tokio::test]
+async fn limits_and_authentication() {
+    let t = start_with(|c| c.share_max_bytes = 10_000).await;
+    let device = Device::register(&t.server).await;
+
+    let err = create(&t.server, &device, random(), 3600, 0, &bundle_of(10_001))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+    assert!(err.message().contains("at most 10000"), "{}", err.message());
+    create(&t.server, &device, random(), 3600, 0, &bundle_of(10_000))
+        .await
+        .unwrap();
+
+    // More bytes than the policy declared.
+    let id = random::<16>();
+    let msgs = upload(id, 3600, 0, 10, &bundle_of(20));
+    let err = shares(&t.server)
+        .await
+        .create_share(with_token(tokio_stream::iter(msgs), &device.token))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(!share_file(&t, id).exists());
+
+    // Longer than 31 days.
+    let err = create(&t.server, &device, random(), 32 * 86_400, 0, b"x")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+
+    // A share id already used.
+    let id = random::<16>();
+    create(&t.server, &device, id, 3600, 0, b"first")
+        .await
+        .unwrap();
+    let err = create(&t.server, &device, id, 3600, 0, b"second")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+    assert_eq!(fetch(&t.server, id).await.unwrap(), b"first");
+
+    // Without a session.
+    let msgs = upload(random(), 3600, 0, 1, b"x");
+    let err = shares(&t.server)
+        .await
+        .create_share(Request::new(tokio_stream::iter(msgs)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+    let err = shares(&t.server)
+        .await
+        .list_shares(ListSharesRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+
+    let err = fetch(&t.server, random()).await.unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    assert_eq!(err.message(), "share ended: unknown");
+}
+
+#[tokio::test]
+async fn every_http_route_carries_the_security_headers() {
+    let t = start().await;
+    let unknown = hex::encode(random::<16>());
+    let page = http::get(&t.server, &format!("/s/{unknown}")).await;
+    let other_page = http::get(&t.server, &format!("/s/{}", hex::encode(random::<16>()))).await;
+    // The page is the same for every id: it never tells whether a share exists.
+    assert_eq!(page.body, other_page.body);
+    let cases = [
+        (page, 200, "text/html; charset=utf-8"),
+        (
+            http::get(&t.server, "/s/viewer.js").await,
+            200,
+            "text/javascript; charset=utf-8",
+        ),
+        (
+            http::get(&t.server, "/s/viewer.css").await,
+            200,
+            "text/css; charset=utf-8",
+        ),
+        (
+            http::get(&t.server, &format!("/s/{unknown}/bundle")).await,
+            410,
+            "application/json",
+        ),
+        (
+            http::get(&t.server, "/s/not-hex/bundle").await,
+            410,
+            "application/json",
+        ),
+    ];
+    for (response, status, content_type) in cases {
+        assert_eq!(response.status, status);
+        assert_eq!(response.header("content-type"), Some(content_type));
+        assert_eq!(response.header("content-security-policy"), Some(CSP));
+        assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(response.header("cache-control"), Some("no-store"));
+    }
+    let html =
+        String::from_utf8(http::get(&t.server, &format!("/s/{unknown}")).await.body).unwrap();
+    // No inline script or style (the CSP would block them), nothing from elsewhere.
+    assert!(html.contains(r#"<script src="/s/viewer.js" defer></script>"#));
+    assert!(!html.contains("<style"));
+    assert!(!html.contains("style="));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    let bundle = http::get(&t.server, &format!("/s/{unknown}/bundle")).await;
+    assert_eq!(bundle.body, br#"{"ended":"unknown"}"#);
+}

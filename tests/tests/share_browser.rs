@@ -1,0 +1,225 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The share viewer in headless Chromium against a real server: the frozen
+//! vector bundles (uploaded verbatim) decrypt with the page's own WebCrypto
+//! script, a share made by a device shows its entries and attachments, and every
+//! failure (wrong key, incomplete link, wrong password, altered bundle, revoked,
+//! view limit, unknown) ends in a clear message, never a half-rendered page.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use mycase_core::share::device::ShareRequest;
+use mycase_core::share::Selection;
+use mycase_tests::chromium::Chromium;
+use mycase_tests::{fields, new_account_device, TestServer};
+
+const DONE: &str =
+    "document.documentElement.dataset.state === 'ready' || document.documentElement.dataset.state === 'error'";
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn vectors() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../client-core/tests/vectors")
+}
+
+fn vector_param(name: &str) -> String {
+    std::fs::read_to_string(vectors().join("share-v1.txt"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} = ")).map(str::to_owned))
+        .unwrap()
+}
+
+/// Uploads `bundle` verbatim as share `share_id_hex` from a new account.
+async fn upload_verbatim(server: &TestServer, share_id_hex: &str, bundle: Vec<u8>, max_views: u32) {
+    upload_for(server, share_id_hex, bundle, max_views, 3600).await;
+}
+
+async fn upload_for(
+    server: &TestServer,
+    share_id_hex: &str,
+    bundle: Vec<u8>,
+    max_views: u32,
+    ttl: u64,
+) {
+    let (device, t) = new_account_device(server).await;
+    device.authenticate(&t).await.unwrap();
+    let id: [u8; 16] = hex::decode(share_id_hex).unwrap().try_into().unwrap();
+    t.create_share(id, ttl, max_views, bundle).await.unwrap();
+}
+
+fn state(html: &str) -> &'static str {
+    if html.contains(r#"data-state="ready""#) {
+        "ready"
+    } else if html.contains(r#"data-state="error""#) {
+        "error"
+    } else {
+        "other"
+    }
+}
+
+fn assert_error(html: &str, code: &str, words: &str) {
+    assert_eq!(state(html), "error", "{html}");
+    assert!(html.contains(&format!(r#"data-error="{code}""#)), "{html}");
+    assert!(html.contains(words), "expected {words:?} in {html}");
+    // Nothing of a record is on the page.
+    assert!(!html.contains("class=\"entry\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frozen_vectors_decrypt_in_the_browser() {
+    let Some(chromium) = Chromium::for_test("frozen_vectors_decrypt_in_the_browser") else {
+        return;
+    };
+    let share_id = vector_param("share_id");
+    let key = vector_param("key");
+
+    let server = TestServer::start().await;
+    let bundle = std::fs::read(vectors().join("share-v1.bin")).unwrap();
+    upload_verbatim(&server, &share_id, bundle.clone(), 0).await;
+    let url = format!("{}/s/{share_id}#{key}", server.url());
+    let html = chromium.render(&url, DONE, TIMEOUT).await.unwrap();
+    assert_eq!(state(&html), "ready", "{html}");
+    let one = html.find("VECTOR-MARKER-ONE").expect("entry one shown");
+    let two = html.find("VECTOR-MARKER-TWO").expect("entry two shown");
+    assert!(one < two, "in the order they happened");
+    for shown in [
+        "Coercive or controlling behaviour",
+        "J (ex-partner)",
+        "door.txt",
+        "Police references",
+        "CAD 1234",
+        "Amended 2026-03-14",
+        "3 of 5",
+    ] {
+        assert!(html.contains(shown), "{shown} missing from {html}");
+    }
+
+    // The same bytes with the key cut short, or another key.
+    let cut = format!("{}/s/{share_id}#{}", server.url(), &key[..20]);
+    let html = chromium.render(&cut, DONE, TIMEOUT).await.unwrap();
+    assert_error(&html, "link-incomplete", "This link is incomplete");
+    let mut other = key.clone().into_bytes();
+    other[0] = if other[0] == b'A' { b'B' } else { b'A' };
+    let wrong = format!(
+        "{}/s/{share_id}#{}",
+        server.url(),
+        String::from_utf8(other).unwrap()
+    );
+    let html = chromium.render(&wrong, DONE, TIMEOUT).await.unwrap();
+    assert_error(&html, "wrong-key", "does not open this share");
+
+    // An altered bundle (one byte of the body) under the same id on another server.
+    let altered_server = TestServer::start().await;
+    let mut altered = bundle;
+    let last = altered.len() - 20;
+    altered[last] ^= 1;
+    upload_verbatim(&altered_server, &share_id, altered, 0).await;
+    let url = format!("{}/s/{share_id}#{key}", altered_server.url());
+    let html = chromium.render(&url, DONE, TIMEOUT).await.unwrap();
+    assert_error(&html, "altered", "This share has been altered");
+
+    // Expired: the server's wall clock has to pass the share's one-second life.
+    let expired_server = TestServer::start().await;
+    let bundle = std::fs::read(vectors().join("share-v1.bin")).unwrap();
+    upload_for(&expired_server, &share_id, bundle, 0, 1).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let url = format!("{}/s/{share_id}#{key}", expired_server.url());
+    let html = chromium.render(&url, DONE, TIMEOUT).await.unwrap();
+    assert_error(&html, "expired", "it has expired");
+
+    // The password vector: a wrong password is refused, the right one opens it.
+    let password_server = TestServer::start().await;
+    let bundle = std::fs::read(vectors().join("share-v1-password.bin")).unwrap();
+    upload_verbatim(&password_server, &share_id, bundle, 0).await;
+    let password = vector_param("password");
+    let typing = format!(
+        "(() => {{ const d = document.documentElement.dataset; \
+           const f = document.getElementById('password-form'); const i = document.getElementById('password'); \
+           if (d.state === 'password' && !window.__step) {{ window.__step = 1; i.value = 'wrong password'; f.requestSubmit(); }} \
+           else if (d.state === 'password' && window.__step === 1 && d.passwordAttempts === '1') {{ window.__step = 2; i.value = {password:?}; f.requestSubmit(); }} \
+           return {DONE}; }})()"
+    );
+    let url = format!("{}/s/{share_id}#{key}", password_server.url());
+    let html = chromium.render(&url, &typing, TIMEOUT).await.unwrap();
+    assert_eq!(state(&html), "ready", "{html}");
+    assert!(
+        html.contains(r#"data-password-attempts="1""#),
+        "the wrong password was refused first"
+    );
+    assert!(html.contains("VECTOR-MARKER-TWO"));
+}
+
+/// A 1x1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_share_opens_in_the_browser_until_it_ends() {
+    let Some(chromium) = Chromium::for_test("a_device_share_opens_in_the_browser_until_it_ends")
+    else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let (mut a, t) = new_account_device(&server).await;
+    let shared = a
+        .add_entry(fields(
+            "Shared in browser",
+            "BROWSER-SHARED-MARKER kicked the door",
+        ))
+        .unwrap();
+    a.add_entry(fields("Not shared", "BROWSER-PRIVATE-MARKER"))
+        .unwrap();
+    a.sync(&t).await.unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let photo = files.path().join("door.png");
+    std::fs::write(&photo, PNG).unwrap();
+    a.attach_file(&t, shared, &photo, |_, _| {}).await.unwrap();
+
+    let request = |max_views| ShareRequest {
+        selection: Selection {
+            entries: vec![shared],
+            ..Selection::default()
+        },
+        expires_in: Duration::from_secs(3600),
+        max_views,
+        password: None,
+        include_attachments: true,
+    };
+    let share = a.create_share(&t, request(0)).await.unwrap();
+    let html = chromium.render(&share.link, DONE, TIMEOUT).await.unwrap();
+    assert_eq!(state(&html), "ready", "{html}");
+    assert!(html.contains("BROWSER-SHARED-MARKER"));
+    assert!(!html.contains("BROWSER-PRIVATE-MARKER"));
+    assert!(html.contains("door.png"));
+    assert!(
+        html.contains(r#"<img src="blob:"#),
+        "the photo is shown: {html}"
+    );
+    assert!(html.contains(r#"download="door.png""#), "and downloadable");
+
+    // Printing makes a PDF of the page.
+    let pdf = chromium
+        .print_to_pdf(&share.link, DONE, TIMEOUT)
+        .await
+        .unwrap();
+    assert!(pdf.len() > 1000);
+
+    a.revoke_share(&t, share.share_id).await.unwrap();
+    let html = chromium.render(&share.link, DONE, TIMEOUT).await.unwrap();
+    assert_error(&html, "revoked", "has withdrawn it");
+
+    let once = a.create_share(&t, request(1)).await.unwrap();
+    let html = chromium.render(&once.link, DONE, TIMEOUT).await.unwrap();
+    assert_eq!(state(&html), "ready");
+    let html = chromium.render(&once.link, DONE, TIMEOUT).await.unwrap();
+    assert_error(&html, "view-limit", "opened as many times as allowed");
+
+    let unknown = format!("{}/s/{}#{}", server.url(), "ab".repeat(16), "A".repeat(43));
+    let html = chromium.render(&unknown, DONE, TIMEOUT).await.unwrap();
+    assert_error(&html, "unknown", "does not exist or has ended");
+}
