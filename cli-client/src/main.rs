@@ -80,6 +80,8 @@ enum Command {
     Wipe(commands::wipe::Args),
     /// Set up this device from the recovery kit and bring the journal back.
     Recover(commands::recover::Args),
+    /// The account on the server: `mycase account delete` erases it everywhere.
+    Account(commands::account::Args),
 }
 
 fn home_dir(cli_home: Option<PathBuf>) -> Result<PathBuf> {
@@ -116,6 +118,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Passphrase(args) => commands::passphrase::run(&home, args),
         Command::Wipe(args) => commands::wipe::run(&home, args),
         Command::Recover(args) => commands::recover::run(&home, args).await,
+        Command::Account(args) => commands::account::run(&home, args).await,
     }
 }
 

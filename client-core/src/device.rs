@@ -76,6 +76,13 @@ pub enum DeviceError {
     Io(#[from] std::io::Error),
 }
 
+impl DeviceError {
+    /// The server says the account was erased: this device should wipe itself.
+    pub fn is_account_deleted(&self) -> bool {
+        matches!(self, DeviceError::Transport(t) if t.is_account_deleted())
+    }
+}
+
 fn wait_hint(wait_secs: u64) -> String {
     if wait_secs == 0 {
         String::new()
@@ -497,6 +504,14 @@ impl<S: LocalStore> Device<S> {
             return Err(DeviceError::WrongAccount);
         }
         transport.set_session(Some(resp.session_token));
+        Ok(())
+    }
+
+    /// Erases this account on the server: every device, record, attachment and
+    /// share. The caller then wipes this device (`crate::wipe::wipe`).
+    pub async fn delete_account<T: Transport>(&self, transport: &T) -> Result<(), DeviceError> {
+        self.authenticate(transport).await?;
+        transport.delete_account().await?;
         Ok(())
     }
 

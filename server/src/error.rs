@@ -44,6 +44,12 @@ pub enum ServerError {
     NotFound(&'static str),
     #[error("{0}")]
     ResourceExhausted(&'static str),
+    /// A quota or rate limit of this server (RESOURCE_EXHAUSTED).
+    #[error("{0}")]
+    Limit(String),
+    /// The caller's account was erased; the device should wipe itself.
+    #[error("this account was deleted")]
+    AccountDeleted,
     #[error("the server is shutting down")]
     ShuttingDown,
     #[error("storage error")]
@@ -64,6 +70,9 @@ impl From<StoreError> for ServerError {
                 ServerError::FailedPrecondition("the log moved during the append; pull and retry")
             }
             StoreError::Closed => ServerError::ShuttingDown,
+            StoreError::InviteInvalid => ServerError::PermissionDenied(
+                "the invite code is unknown, already used or expired: ask the service for a new one",
+            ),
             StoreError::ChunkConflict => {
                 ServerError::AlreadyExists("a different chunk is already stored at this address")
             }
@@ -88,7 +97,8 @@ impl From<ServerError> for Status {
             | ServerError::ChainMismatch { .. }
             | ServerError::FailedPrecondition(_) => Code::FailedPrecondition,
             ServerError::PairingUnknown | ServerError::NotFound(_) => Code::NotFound,
-            ServerError::ResourceExhausted(_) => Code::ResourceExhausted,
+            ServerError::ResourceExhausted(_) | ServerError::Limit(_) => Code::ResourceExhausted,
+            ServerError::AccountDeleted => Code::NotFound,
             ServerError::ShuttingDown => Code::Unavailable,
             ServerError::Store(inner) => {
                 // The backend's message names no user data (sled reports I/O and

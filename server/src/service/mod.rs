@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::auth::Auth;
-use crate::store::{Id, Store};
+use crate::auth::{now_unix, Auth};
+use crate::config::{Quotas, RateLimits, RegistrationMode, Retention};
+use crate::error::{ServerError, ServerResult};
+use crate::limits::Limits;
+use crate::store::{day_of, Id, Store};
 
 pub mod account;
 pub mod blobs;
@@ -30,6 +33,10 @@ pub struct Settings {
     pub challenge_ttl: Duration,
     pub pairing_wait: Duration,
     pub pairing_ttl_max: Duration,
+    pub registration: RegistrationMode,
+    pub quotas: Quotas,
+    pub rate_limits: RateLimits,
+    pub retention: Retention,
 }
 
 pub struct Shared<S> {
@@ -38,6 +45,9 @@ pub struct Shared<S> {
     pub watchers: Watchers<S>,
     pub pairing: PairingRelay,
     pub shutdown: watch::Receiver<bool>,
+    pub limits: Limits,
+    pub registration: RegistrationMode,
+    pub retention: Retention,
     append_locks: [tokio::sync::Mutex<()>; APPEND_STRIPES],
 }
 
@@ -51,6 +61,9 @@ impl<S: Store> Shared<S> {
                 settings.pairing_ttl_max,
                 shutdown.clone(),
             ),
+            limits: Limits::new(settings.quotas, settings.rate_limits),
+            registration: settings.registration,
+            retention: settings.retention,
             store,
             shutdown,
             append_locks: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
@@ -71,5 +84,51 @@ impl<S: Store> Shared<S> {
         }
         self.pairing.purge();
         self.watchers.purge();
+        self.limits.purge();
+        match self.store.purge_invites(now_unix()) {
+            Ok(n) if n > 0 => tracing::info!(invites = n, "purged expired invites"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "invite purge failed"),
+        }
+    }
+
+    /// Erases an account under its write lock, so no append or upload of it runs
+    /// at the same time, and closes its live watch streams.
+    pub async fn erase_account(&self, account_id: Id) -> ServerResult<()> {
+        let _serialized = self.append_lock(&account_id).lock().await;
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.erase_account(&account_id))
+            .await
+            .map_err(|_| ServerError::Internal("erase task failed"))??;
+        self.watchers.forget(&account_id);
+        Ok(())
+    }
+
+    /// The retention policy: erases accounts unused for longer than configured.
+    /// Off (0 days) by default. Returns how many were erased.
+    pub async fn erase_inactive(&self) -> ServerResult<usize> {
+        let days = self.retention.erase_inactive_after_days;
+        if days == 0 {
+            return Ok(0);
+        }
+        let before_day = day_of(now_unix()).saturating_sub(days);
+        let inactive = self.store.inactive_accounts(before_day)?;
+        for account_id in &inactive {
+            self.erase_account(*account_id).await?;
+        }
+        if !inactive.is_empty() {
+            tracing::info!(accounts = inactive.len(), "erased inactive accounts");
+        }
+        Ok(inactive.len())
+    }
+
+    /// Holds every account's write lock: appends, uploads, device changes and
+    /// erasures wait while a backup copies a consistent state; reads go on.
+    pub async fn pause_writes(&self) -> Vec<tokio::sync::MutexGuard<'_, ()>> {
+        let mut guards = Vec::with_capacity(APPEND_STRIPES);
+        for lock in &self.append_locks {
+            guards.push(lock.lock().await);
+        }
+        guards
     }
 }
