@@ -132,3 +132,76 @@ impl<S: Store> Shared<S> {
         guards
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::{AccountRow, DeviceRow, MemoryStore};
+
+    fn shared(erase_after_days: u32) -> (Shared<MemoryStore>, watch::Sender<bool>) {
+        let (stop, rx) = watch::channel(false);
+        let settings = Settings {
+            session_ttl: Duration::from_secs(60),
+            challenge_ttl: Duration::from_secs(60),
+            pairing_wait: Duration::from_secs(1),
+            pairing_ttl_max: Duration::from_secs(60),
+            registration: RegistrationMode::Open,
+            quotas: Quotas::default(),
+            rate_limits: RateLimits::default(),
+            retention: Retention {
+                erase_inactive_after_days: erase_after_days,
+            },
+        };
+        (
+            Shared::new(Arc::new(MemoryStore::new()), &settings, rx),
+            stop,
+        )
+    }
+
+    fn add_account(store: &MemoryStore, n: u8, created_at_unix: u64) {
+        store
+            .create_account(
+                &[n; 16],
+                &AccountRow {
+                    recovery_public_key: [n; 32],
+                    recovery_blob: vec![],
+                    created_at_unix,
+                },
+                &DeviceRow {
+                    account_id: [n; 16],
+                    device_id: [n; 16],
+                    sign_public_key: [n; 32],
+                    dh_public_key: [n; 32],
+                    registered_at_unix: created_at_unix,
+                    revoked: false,
+                },
+            )
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn retention_erases_only_long_inactive_accounts() {
+        let (s, _stop) = shared(90);
+        let today = day_of(now_unix());
+        add_account(&s.store, 1, 0); // created in 1970, never used
+        add_account(&s.store, 2, 0);
+        s.store.touch_account(&[2; 16], today - 10).unwrap(); // used 10 days ago
+        add_account(&s.store, 3, 0);
+        s.store.touch_account(&[3; 16], today - 91).unwrap();
+        add_account(&s.store, 4, now_unix()); // new today, never used
+        assert_eq!(s.erase_inactive().await.unwrap(), 2);
+        assert!(s.store.account(&[1; 16]).unwrap().is_none());
+        assert!(s.store.account(&[3; 16]).unwrap().is_none());
+        assert!(s.store.account(&[2; 16]).unwrap().is_some());
+        assert!(s.store.account(&[4; 16]).unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn retention_is_off_by_default() {
+        let (s, _stop) = shared(Retention::default().erase_inactive_after_days);
+        add_account(&s.store, 1, 0);
+        assert_eq!(s.erase_inactive().await.unwrap(), 0);
+        assert!(s.store.account(&[1; 16]).unwrap().is_some());
+    }
+}
