@@ -32,7 +32,7 @@ pub struct Quotas {
     /// The most bytes of sealed chunks one upload (one `PutChunks` call, which the
     /// client uses per attachment) may carry.
     pub max_upload_bytes: u64,
-    /// Devices one account may have (revoked ones included).
+    /// Devices one account may have in use (revoked ones do not count).
     pub devices_per_account: u32,
 }
 
@@ -194,7 +194,7 @@ storage_bytes_per_account = {storage}
 max_record_bytes = {record}
 # The most chunk bytes one upload (one attachment) may carry.
 max_upload_bytes = {upload}
-# Devices per account, revoked ones included.
+# Devices per account in use (revoked ones do not count).
 devices_per_account = {devices}
 
 [rate_limits]

@@ -123,7 +123,13 @@ impl<S: Store> AccountService<S> {
             .store
             .account_by_recovery_key(&recovery_key.to_bytes())?
             .ok_or_else(refused)?;
-        let existing = self.shared.store.account_devices(&account_id)?.len();
+        let existing = self
+            .shared
+            .store
+            .account_devices(&account_id)?
+            .iter()
+            .filter(|d| !d.revoked)
+            .count();
         self.shared.limits.devices(existing)?;
         self.shared.store.add_device(&DeviceRow {
             account_id,
@@ -142,7 +148,13 @@ impl<S: Store> AccountService<S> {
         let sign_key = validate::verifying_key("sign_public_key", &r.sign_public_key)?;
         let dh_public_key =
             validate::fixed::<{ validate::KEY_LEN }>("dh_public_key", &r.dh_public_key)?;
-        let existing = self.shared.store.account_devices(&account_id)?.len();
+        let existing = self
+            .shared
+            .store
+            .account_devices(&account_id)?
+            .iter()
+            .filter(|d| !d.revoked)
+            .count();
         self.shared.limits.devices(existing)?;
         self.shared.store.add_device(&DeviceRow {
             account_id,
