@@ -176,6 +176,7 @@ impl<S: Store> Account for AccountService<S> {
         request: Request<RegisterRequest>,
     ) -> Result<Response<RegisterResponse>, Status> {
         self.shared.limits.auth_attempt(request.remote_addr())?;
+        let _gate = self.shared.write_gate.read().await;
         self.register(request.get_ref())?;
         Ok(Response::new(RegisterResponse {}))
     }
@@ -259,6 +260,9 @@ impl<S: Store> Account for AccountService<S> {
         request: Request<AddDeviceRequest>,
     ) -> Result<Response<AddDeviceResponse>, Status> {
         let session = self.shared.auth.session(request.metadata())?;
+        let _gate = self.shared.write_gate.read().await;
+        // Serialized per account, so two additions cannot both pass the device limit.
+        let _serialized = self.shared.append_lock(&session.account_id).lock().await;
         self.add_device(session.account_id, request.get_ref())?;
         Ok(Response::new(AddDeviceResponse {}))
     }
@@ -332,6 +336,7 @@ impl<S: Store> Account for AccountService<S> {
         request: Request<RecoverRequest>,
     ) -> Result<Response<RecoverResponse>, Status> {
         self.shared.limits.auth_attempt(request.remote_addr())?;
+        let _gate = self.shared.write_gate.read().await;
         let (account_id, recovery_blob) = self.recover(request.get_ref())?;
         Ok(Response::new(RecoverResponse {
             account_id: account_id.to_vec(),

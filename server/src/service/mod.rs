@@ -48,6 +48,9 @@ pub struct Shared<S> {
     pub limits: Limits,
     pub registration: RegistrationMode,
     pub retention: Retention,
+    /// Registrations and recoveries hold it shared; a backup holds it alone, so
+    /// no account appears halfway through a snapshot.
+    pub write_gate: tokio::sync::RwLock<()>,
     append_locks: [tokio::sync::Mutex<()>; APPEND_STRIPES],
 }
 
@@ -64,6 +67,7 @@ impl<S: Store> Shared<S> {
             limits: Limits::new(settings.quotas, settings.rate_limits),
             registration: settings.registration,
             retention: settings.retention,
+            write_gate: tokio::sync::RwLock::new(()),
             store,
             shutdown,
             append_locks: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
@@ -122,15 +126,26 @@ impl<S: Store> Shared<S> {
         Ok(inactive.len())
     }
 
-    /// Holds every account's write lock: appends, uploads, device changes and
-    /// erasures wait while a backup copies a consistent state; reads go on.
-    pub async fn pause_writes(&self) -> Vec<tokio::sync::MutexGuard<'_, ()>> {
-        let mut guards = Vec::with_capacity(APPEND_STRIPES);
+    /// Holds every account's write lock and the registration gate: appends,
+    /// uploads, new accounts and devices, and erasures wait while a backup copies
+    /// a consistent state; reads go on.
+    pub async fn pause_writes(&self) -> WritesPaused<'_> {
+        let gate = self.write_gate.write().await;
+        let mut stripes = Vec::with_capacity(APPEND_STRIPES);
         for lock in &self.append_locks {
-            guards.push(lock.lock().await);
+            stripes.push(lock.lock().await);
         }
-        guards
+        WritesPaused {
+            _gate: gate,
+            _stripes: stripes,
+        }
     }
+}
+
+/// While alive, no account data changes (see `Shared::pause_writes`).
+pub struct WritesPaused<'a> {
+    _gate: tokio::sync::RwLockWriteGuard<'a, ()>,
+    _stripes: Vec<tokio::sync::MutexGuard<'a, ()>>,
 }
 
 #[cfg(test)]
