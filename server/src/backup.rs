@@ -265,16 +265,22 @@ pub fn write_file(
 pub fn restore(file: &Path, data_dir: &Path, cache_bytes: u64) -> Result<usize, BackupError> {
     let db_dir = data_dir.join("db");
     let chunks_dir = data_dir.join("chunks");
-    let staging_db = data_dir.join("db.restoring");
-    let staging_chunks = data_dir.join("chunks.restoring");
+    let staging_db = data_dir.join("restoring-db");
+    let staging_chunks = data_dir.join("restoring-chunks");
 
-    // Tombstones the current database knows (it may be newer than the backup).
+    let old_db = data_dir.join("db.before-restore");
+    let old_chunks = data_dir.join("chunks.before-restore");
+
+    // Tombstones the current database knows (it may be newer than the backup);
+    // also those of a database an interrupted restore had already set aside.
     let mut tombstones = Vec::new();
-    if db_dir.exists() {
-        let current = SledStore::open_with_cache(&db_dir, &chunks_dir, cache_bytes)
-            .map_err(BackupError::InUse)?;
-        tombstones = current.erased_tags()?;
-        current.close()?;
+    for (db, chunks) in [(&db_dir, &chunks_dir), (&old_db, &old_chunks)] {
+        if db.exists() {
+            let current =
+                SledStore::open_with_cache(db, chunks, cache_bytes).map_err(BackupError::InUse)?;
+            tombstones.extend(current.erased_tags()?);
+            current.close()?;
+        }
     }
 
     for stale in [&staging_db, &staging_chunks] {
@@ -321,12 +327,13 @@ pub fn restore(file: &Path, data_dir: &Path, cache_bytes: u64) -> Result<usize, 
         }
     };
 
-    // Swap: the old state goes only once the new one is in place.
-    let old_db = data_dir.join("db.before-restore");
-    let old_chunks = data_dir.join("chunks.before-restore");
-    for stale in [&old_db, &old_chunks] {
-        if stale.exists() {
+    // Swap: the old state goes only once the new one is in place. (What an
+    // interrupted restore set aside was read for tombstones above; it goes now.)
+    for (stale, current) in [(&old_db, &db_dir), (&old_chunks, &chunks_dir)] {
+        if stale.exists() && current.exists() {
             std::fs::remove_dir_all(stale)?;
+        } else if stale.exists() {
+            std::fs::rename(stale, current)?;
         }
     }
     if db_dir.exists() {

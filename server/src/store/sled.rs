@@ -198,6 +198,7 @@ impl SledStore {
 
     /// `open` with sled's page cache bounded to `cache_bytes`.
     pub fn open_with_cache(dir: &Path, chunks_dir: &Path, cache_bytes: u64) -> StoreResult<Self> {
+        finish_interrupted_compaction(dir)?;
         let trees = Trees::open(open_db(dir, cache_bytes)?)?;
         let chunks = ChunkFiles::open(chunks_dir)?;
         // An erasure interrupted after its transaction leaves chunk files of an
@@ -311,6 +312,35 @@ impl SledStore {
             None => Err(StoreError::Closed),
         }
     }
+}
+
+/// `compact` swaps directories in steps: (1) the copy is written and flushed,
+/// (2) `db` becomes `db.old`, (3) the copy becomes `db`, (4) `db.old` goes.
+/// A crash between steps leaves a state this completes (never an empty `db`).
+fn finish_interrupted_compaction(dir: &Path) -> StoreResult<()> {
+    let fresh = dir.with_extension("compacting");
+    let old = dir.with_extension("old");
+    let io = |what: &'static str| {
+        move |e: std::io::Error| StoreError::Backend(format!("finishing a compaction: {what}: {e}"))
+    };
+    if !dir.exists() && old.exists() {
+        if !fresh.exists() {
+            // Cannot happen with the steps above; keep the data rather than guess.
+            std::fs::rename(&old, dir).map_err(io("restoring the old database"))?;
+            return Ok(());
+        }
+        // Between (2) and (3): the copy was complete before (2) began.
+        std::fs::rename(&fresh, dir).map_err(io("moving the new database"))?;
+    }
+    if dir.exists() && fresh.exists() {
+        // Crashed during (1): the old database is intact; drop the partial copy.
+        std::fs::remove_dir_all(&fresh).map_err(io("removing a partial copy"))?;
+    }
+    if dir.exists() && old.exists() {
+        // Between (3) and (4): the old files still hold erased data.
+        std::fs::remove_dir_all(&old).map_err(io("removing the old database"))?;
+    }
+    Ok(())
 }
 
 /// Every tree of `from`, key for key, into `to`.
@@ -881,6 +911,56 @@ mod tests {
                 .unwrap();
         (store, dir)
     });
+
+    #[test]
+    fn an_interrupted_compaction_is_finished_on_open() {
+        use super::super::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let (db, chunks) = (dir.path().join("db"), dir.path().join("chunks"));
+        let account = crate::store::AccountRow {
+            recovery_public_key: [1; 32],
+            recovery_blob: vec![],
+            created_at_unix: 1,
+        };
+        let device = crate::store::DeviceRow {
+            account_id: [1; 16],
+            device_id: [2; 16],
+            sign_public_key: [3; 32],
+            dh_public_key: [4; 32],
+            registered_at_unix: 1,
+            revoked: false,
+        };
+        let s = super::SledStore::open(&db, &chunks).unwrap();
+        s.create_account(&[1; 16], &account, &device).unwrap();
+        s.close().unwrap();
+        // A crash between moving `db` aside and moving the copy in: the copy
+        // (here: the same data) is what opens.
+        copy_dir(&db, &dir.path().join("db.compacting"));
+        std::fs::rename(&db, dir.path().join("db.old")).unwrap();
+        let s = super::SledStore::open(&db, &chunks).unwrap();
+        assert!(s.account(&[1; 16]).unwrap().is_some());
+        s.close().unwrap();
+        assert!(!dir.path().join("db.old").exists());
+        assert!(!dir.path().join("db.compacting").exists());
+        // A crash during the copy: the partial copy is dropped.
+        std::fs::create_dir(dir.path().join("db.compacting")).unwrap();
+        let s = super::SledStore::open(&db, &chunks).unwrap();
+        assert!(s.account(&[1; 16]).unwrap().is_some());
+        s.close().unwrap();
+        assert!(!dir.path().join("db.compacting").exists());
+    }
+
+    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.path().is_dir() {
+                copy_dir(&e.path(), &to.join(e.file_name()));
+            } else {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
 
     #[test]
     fn reopens_after_close() {
