@@ -16,7 +16,30 @@ pub fn open_device(home: &Path) -> Result<Device<FileStore>> {
         );
     }
     let passphrase = crate::passphrase::unlock()?;
-    Device::unlock(home, passphrase.as_bytes()).context("could not unlock MyCase")
+    let mut device =
+        Device::unlock(home, passphrase.as_bytes()).context("could not unlock MyCase")?;
+    show_new_device_notices(&mut device);
+    Ok(device)
+}
+
+/// Tells the survivor, once, about devices added to the journal since this device
+/// last told them (on stderr: in the app only, never by email or text).
+pub fn show_new_device_notices(device: &mut Device<FileStore>) {
+    match device.take_new_device_notices() {
+        Ok(added) => {
+            for d in added {
+                eprintln!(
+                    "⚠ Notice: a new device was added on {}: {} (id {}). If you did not add it,                      run `mycase devices revoke {}`.",
+                    crate::output::short_time(d.added_at_ms),
+                    d.name,
+                    mycase_core::ids::id_short(&d.device_id),
+                    mycase_core::ids::id_short(&d.device_id),
+                );
+            }
+        }
+        // The notice must not stop the survivor from using the journal.
+        Err(e) => eprintln!("warning: could not check for new devices: {e}"),
+    }
 }
 
 /// Connects to the server this device syncs with, trusting its stored CA.

@@ -169,6 +169,16 @@ pub struct DeviceJson {
     pub trusted: bool,
     pub on_server: bool,
     pub revoked: bool,
+    /// When the server last saw the device (to the hour).
+    pub last_seen: Option<String>,
+    pub revoked_at: Option<String>,
+    pub revoked_by: Option<String>,
+}
+
+fn unix_secs_rfc3339(secs: u64) -> Option<String> {
+    i64::try_from(secs)
+        .ok()
+        .map(|s| rfc3339(s.saturating_mul(1000)))
 }
 
 impl DeviceJson {
@@ -185,6 +195,9 @@ impl DeviceJson {
             trusted: d.trusted,
             on_server: d.on_server,
             revoked: d.revoked,
+            last_seen: d.last_seen_unix.and_then(unix_secs_rfc3339),
+            revoked_at: d.revoked_at_ms.map(rfc3339),
+            revoked_by: d.revoked_by.map(hex::encode),
         }
     }
 }

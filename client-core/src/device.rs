@@ -55,7 +55,17 @@ pub enum DeviceError {
     #[error(transparent)]
     Pairing(#[from] PairingError),
     #[error(transparent)]
-    Transport(#[from] TransportError),
+    Transport(TransportError),
+    #[error(
+        "this device was revoked from another of your devices: the server no longer accepts it"
+    )]
+    Revoked,
+    #[error("a device cannot revoke itself; to remove MyCase from this device use `mycase wipe`")]
+    CannotRevokeSelf,
+    #[error("no device of this journal has that id")]
+    UnknownDevice,
+    #[error(transparent)]
+    Epoch(#[from] crate::epoch_keys::EpochError),
     #[error("the server answered for a different account: refusing it")]
     WrongAccount,
     #[error(
@@ -80,6 +90,18 @@ impl DeviceError {
     /// The server says the account was erased: this device should wipe itself.
     pub fn is_account_deleted(&self) -> bool {
         matches!(self, DeviceError::Transport(t) if t.is_account_deleted())
+    }
+}
+
+impl From<TransportError> for DeviceError {
+    /// The server's "device revoked" answer becomes [`DeviceError::Revoked`], so
+    /// every networked call tells a revoked device what happened.
+    fn from(e: TransportError) -> Self {
+        if e.is_revoked() {
+            DeviceError::Revoked
+        } else {
+            DeviceError::Transport(e)
+        }
     }
 }
 
@@ -118,6 +140,8 @@ pub struct Device<S: LocalStore> {
     /// The journal's recovery public key (its first `RecoveryKeySet` in total
     /// order), with that operation's order key.
     recovery_key: Option<(RecoveryKeyOrder, [u8; 32])>,
+    /// The X25519 key the same `RecoveryKeySet` carries, if it carries one.
+    recovery_dh_key: Option<[u8; 32]>,
 }
 
 /// Where a `RecoveryKeySet` sits in the journal's total order.
@@ -291,6 +315,7 @@ impl<S: LocalStore> Device<S> {
             server_url: setup.server_url,
             ca_cert_pem: setup.ca_cert_pem,
             device_name: setup.device_name.clone(),
+            notes: Default::default(),
         };
         let mut device = Device::from_parts(secrets, store)?;
         // The journal's roster starts with the founding device, in its own log.
@@ -302,6 +327,7 @@ impl<S: LocalStore> Device<S> {
         );
         let recovery = Body::RecoveryKeySet(mycase_proto::v1::RecoveryKeySet {
             recovery_public_key: kit.signing_key().verifying_key().to_bytes().to_vec(),
+            recovery_dh_public_key: kit.dh_public().to_vec(),
         });
         device.commit(vec![me, recovery])?;
         Ok((device, kit))
@@ -315,21 +341,9 @@ impl<S: LocalStore> Device<S> {
             store,
             journal: Journal::new(),
             recovery_key: None,
+            recovery_dh_key: None,
         };
-        let mut ops = Vec::new();
-        for (id, log) in device.store.logs() {
-            for record in log {
-                let op =
-                    decode_operation(&device.secrets.account_id, &device.secrets.keyring, record)?;
-                ops.push((
-                    OpId {
-                        device: *id,
-                        idx: record.idx,
-                    },
-                    op,
-                ));
-            }
-        }
+        let ops = decode_all_learning_keys(&mut device.secrets, device.store.logs())?;
         for (id, op) in ops {
             device.apply(id, op);
         }
@@ -343,6 +357,7 @@ impl<S: LocalStore> Device<S> {
             let order = (hlc.wall_ms, hlc.counter, id.device, id.idx);
             if self.recovery_key.is_none_or(|(known, _)| order < known) {
                 self.recovery_key = Some((order, key));
+                self.recovery_dh_key = crate::journal::roster::recovery_dh_key_of(&op);
             }
         }
         self.journal.insert(id, op);
@@ -352,6 +367,12 @@ impl<S: LocalStore> Device<S> {
     /// `RecoveryKeySet` is here.
     pub fn recovery_public_key(&self) -> Option<[u8; 32]> {
         self.recovery_key.map(|(_, key)| key)
+    }
+
+    /// The recovery kit's X25519 public key, if the journal carries it (journals
+    /// begun before key rotation existed do not).
+    pub fn recovery_dh_public_key(&self) -> Option<[u8; 32]> {
+        self.recovery_dh_key
     }
 
     pub(crate) fn persist_secrets(&self) -> Result<(), DeviceError> {
@@ -560,6 +581,51 @@ impl<S: LocalStore> Device<S> {
     }
 }
 
+/// Decrypts every stored record, learning epoch keys sealed to this device from
+/// `KeyRotated` operations on the way: a record under an epoch not yet held waits
+/// for a later pass, after the rotation that carries its key has been read (logs
+/// are read in device order, not in the order they were written).
+fn decode_all_learning_keys(
+    secrets: &mut DeviceSecrets,
+    logs: &std::collections::BTreeMap<DeviceId, Vec<Record>>,
+) -> Result<Vec<(OpId, Operation)>, DeviceError> {
+    let mut pending: Vec<(DeviceId, &Record)> = logs
+        .iter()
+        .flat_map(|(id, log)| log.iter().map(move |r| (*id, r)))
+        .collect();
+    let mut ops = Vec::with_capacity(pending.len());
+    loop {
+        let mut waiting = Vec::new();
+        let mut learned = false;
+        for (device, record) in pending {
+            match decode_operation(&secrets.account_id, &secrets.keyring, record) {
+                Ok(op) => {
+                    learned |= crate::revoke::learn_epoch_key(secrets, &device, &op)?;
+                    ops.push((
+                        OpId {
+                            device,
+                            idx: record.idx,
+                        },
+                        op,
+                    ));
+                }
+                Err(DeviceError::Record(RecordError::UnknownEpoch { .. })) => {
+                    waiting.push((device, record));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match waiting.first() {
+            None => return Ok(ops),
+            Some((_, record)) if !learned => {
+                decode_operation(&secrets.account_id, &secrets.keyring, record)?;
+                return Err(DeviceError::BadOperation);
+            }
+            Some(_) => pending = waiting,
+        }
+    }
+}
+
 /// Decrypts and decodes one record's operation.
 pub(crate) fn decode_operation(
     account_id: &AccountId,
@@ -606,6 +672,12 @@ pub fn open_recovery_blob(
     account_id: &AccountId,
     blob: &[u8],
 ) -> Result<RecoveredKeys, DeviceError> {
+    if let Some(sealed) = blob.strip_prefix(crate::epoch_keys::RECOVERY_BLOB_V2_PREFIX.as_slice()) {
+        if let Ok(mut bundle) = crate::epoch_keys::open_recovery_blob_v2(kit, account_id, sealed) {
+            return recovered_from_grant(account_id, &mut bundle);
+        }
+        // Else a first blob whose random nonce happens to start with the prefix.
+    }
     if blob.len() < 24 {
         return Err(KeyError::BadRecoveryKit.into());
     }
@@ -615,6 +687,14 @@ pub fn open_recovery_blob(
         xchacha_open(&kit.wrap_key(), nonce, &ad, ct).map_err(|_| KeyError::BadRecoveryKit)?;
     let mut bundle =
         PairingGrant::decode(plain.as_slice()).map_err(|_| KeyError::BadRecoveryKit)?;
+    recovered_from_grant(account_id, &mut bundle)
+}
+
+/// What a recovery blob's `PairingGrant` holds, checked against the account.
+fn recovered_from_grant(
+    account_id: &AccountId,
+    bundle: &mut PairingGrant,
+) -> Result<RecoveredKeys, DeviceError> {
     if bundle.account_id != account_id {
         return Err(KeyError::BadRecoveryKit.into());
     }

@@ -42,6 +42,21 @@ pub struct DeviceStatus {
     pub trusted: bool,
     pub on_server: bool,
     pub revoked: bool,
+    /// When the server last saw it authenticate (to the hour).
+    pub last_seen_unix: Option<u64>,
+    /// When it was revoked: the journal's revocation, else the server's.
+    pub revoked_at_ms: Option<i64>,
+    /// The device that revoked it, from the journal.
+    pub revoked_by: Option<DeviceId>,
+}
+
+fn nonzero(v: u64) -> Option<u64> {
+    (v != 0).then_some(v)
+}
+
+fn server_revoked_at_ms(s: &mycase_proto::v1::DeviceRecord) -> Option<i64> {
+    (s.revoked && s.revoked_at_unix != 0)
+        .then(|| i64::try_from(s.revoked_at_unix.saturating_mul(1000)).unwrap_or(i64::MAX))
 }
 
 impl<S: LocalStore> Device<S> {
@@ -97,6 +112,8 @@ impl<S: LocalStore> Device<S> {
             &join.device_name,
         )])?;
         self.sync_round(transport).await?;
+        // This device added it: no "new device" notice here.
+        self.acknowledge_devices([device_id])?;
         transport
             .add_device(
                 join.device_id.clone(),
@@ -149,7 +166,14 @@ impl<S: LocalStore> Device<S> {
                     this_device: d.device_id == self.secrets.device_id,
                     trusted: true,
                     on_server: server.is_some(),
-                    revoked: server.is_some_and(|s| s.revoked),
+                    revoked: d.revoked.is_some() || server.is_some_and(|s| s.revoked),
+                    last_seen_unix: server.and_then(|s| nonzero(s.last_seen_unix)),
+                    revoked_at_ms: d
+                        .revoked
+                        .as_ref()
+                        .map(|r| r.revoked_at_ms)
+                        .or_else(|| server.and_then(server_revoked_at_ms)),
+                    revoked_by: d.revoked.as_ref().map(|r| r.revoked_by),
                 }
             })
             .collect();
@@ -169,6 +193,9 @@ impl<S: LocalStore> Device<S> {
                 trusted: self.secrets.trust_anchors.iter().any(|a| a.device_id == id),
                 on_server: true,
                 revoked: s.revoked,
+                last_seen_unix: nonzero(s.last_seen_unix),
+                revoked_at_ms: server_revoked_at_ms(s),
+                revoked_by: None,
             });
         }
         Ok(out)
@@ -231,6 +258,7 @@ pub async fn request_grant<T: Transport>(
         server_url: setup.server_url.clone(),
         ca_cert_pem: setup.ca_cert_pem.clone(),
         device_name: setup.device_name.clone(),
+        notes: Default::default(),
     })
 }
 

@@ -65,6 +65,19 @@ pub struct DeviceSecrets {
     pub server_url: String,
     pub ca_cert_pem: Option<String>,
     pub device_name: String,
+    /// What this device alone remembers (which devices the survivor was told
+    /// about, which keys the recovery blob holds).
+    pub notes: LocalNotes,
+}
+
+/// Per-device bookkeeping kept in the key file. Holds no content.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalNotes {
+    /// Devices whose addition the survivor has been told about here. Empty in a
+    /// key file written before notices existed: the roster then counts as seen.
+    pub acknowledged_devices: Vec<DeviceId>,
+    /// How many epoch keys the last recovery blob this device uploaded held.
+    pub recovery_blob_keys: u32,
 }
 
 impl std::fmt::Debug for DeviceSecrets {
@@ -121,6 +134,13 @@ impl UnlockedKeyFile {
             server_url: secrets.server_url.clone(),
             ca_cert_pem: secrets.ca_cert_pem.clone().unwrap_or_default(),
             device_name: secrets.device_name.clone(),
+            acknowledged_devices: secrets
+                .notes
+                .acknowledged_devices
+                .iter()
+                .map(|d| d.to_vec())
+                .collect(),
+            recovery_blob_keys: secrets.notes.recovery_blob_keys,
         };
         let plain = Zeroizing::new(inner.encode_to_vec());
         wipe_proto(&mut inner);
@@ -201,6 +221,15 @@ fn secrets_from_proto(p: &mut DeviceSecretsProto) -> Result<DeviceSecrets, KeyFi
         server_url: p.server_url.clone(),
         ca_cert_pem: (!p.ca_cert_pem.is_empty()).then(|| p.ca_cert_pem.clone()),
         device_name: p.device_name.clone(),
+        notes: LocalNotes {
+            acknowledged_devices: p
+                .acknowledged_devices
+                .iter()
+                .map(|d| id_from_slice(d))
+                .collect::<Option<Vec<_>>>()
+                .ok_or(KeyFileError::Malformed)?,
+            recovery_blob_keys: p.recovery_blob_keys,
+        },
     })
 }
 
@@ -232,6 +261,10 @@ mod tests {
             server_url: "https://127.0.0.1:7443".into(),
             ca_cert_pem: None,
             device_name: "laptop".into(),
+            notes: LocalNotes {
+                acknowledged_devices: vec![[2; 16], [3; 16]],
+                recovery_blob_keys: 2,
+            },
         }
     }
 
@@ -248,6 +281,7 @@ mod tests {
             s.keyring.current().unwrap().1.as_bytes()
         );
         assert_eq!(back.trust_anchors, s.trust_anchors);
+        assert_eq!(back.notes, s.notes);
         assert!(matches!(
             UnlockedKeyFile::open(&bytes, b"pass phrasf"),
             Err(KeyFileError::WrongPassphrase)

@@ -111,6 +111,14 @@ impl Keyring {
         self.keys.keys().copied()
     }
 
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
     /// For sealing into a key file or a pairing grant. The caller must not keep the
     /// protobuf messages longer than needed (their `Drop` does not zeroize).
     pub fn to_proto(&self) -> Vec<EpochKey> {
@@ -253,6 +261,16 @@ impl RecoveryKit {
 
     pub fn wrap_key(&self) -> Zeroizing<[u8; 32]> {
         kdf::subkey(self.secret.as_ref(), kdf::RECOVERY_WRAP)
+    }
+
+    /// The kit's X25519 key: devices seal later recovery blobs to its public half
+    /// (which the journal carries), so only the kit opens them.
+    pub fn dh_secret(&self) -> StaticSecret {
+        StaticSecret::from(*kdf::subkey(self.secret.as_ref(), kdf::RECOVERY_DH))
+    }
+
+    pub fn dh_public(&self) -> [u8; 32] {
+        PublicKey::from(&self.dh_secret()).to_bytes()
     }
 }
 

@@ -96,6 +96,7 @@ impl Device<FileStore> {
             server_url: setup.server_url,
             ca_cert_pem: setup.ca_cert_pem,
             device_name: setup.device_name,
+            notes: Default::default(),
         };
         let mut device = Device::create_joined(home, passphrase, params, secrets)?;
         device.commit(vec![me])?;

@@ -177,6 +177,7 @@ fn write_vectors() {
         server_url: "https://127.0.0.1:7443".into(),
         ca_cert_pem: None,
         device_name: "laptop".into(),
+        notes: Default::default(),
     };
     let key_file = UnlockedKeyFile::create(PASSPHRASE.as_bytes(), KdfParams::MINIMUM)
         .unwrap()

@@ -15,3 +15,7 @@ pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 pub const RECORD_FORMAT_VERSION: u32 = 1;
 
 pub mod wire;
+
+/// The message of the PERMISSION_DENIED status a revoked device gets on every
+/// call; clients compare it exactly to tell "revoked" from other refusals.
+pub const DEVICE_REVOKED: &str = "device revoked";

@@ -129,6 +129,26 @@ pub fn recovery_certificate_message(
     m
 }
 
+const EPOCH_KEY_LABEL: &[u8] = b"mycase/v1/epoch-key";
+
+/// Associated data of an epoch key sealed to one device in a `KeyRotated`: binds
+/// the account, the epoch, the rotating device and the recipient, so a sealed key
+/// cannot be moved to another epoch, author or device.
+pub fn epoch_key_ad(
+    account_id: &[u8],
+    key_epoch: u32,
+    author_device_id: &[u8],
+    recipient_device_id: &[u8],
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(96);
+    put_var(&mut m, EPOCH_KEY_LABEL);
+    put_var(&mut m, account_id);
+    put_var(&mut m, &key_epoch.to_be_bytes());
+    put_var(&mut m, author_device_id);
+    put_var(&mut m, recipient_device_id);
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,16 @@ pub fn now_unix() -> u64 {
     now_ms() / 1000
 }
 
+/// How coarsely "last seen" is kept: an hour says whether a device is in use
+/// without keeping a record of when exactly someone opened the app.
+pub const LAST_SEEN_GRANULARITY_SECS: u64 = 3600;
+
+/// Now, rounded down to [`LAST_SEEN_GRANULARITY_SECS`].
+pub fn last_seen_now() -> u64 {
+    let now = now_unix();
+    now - now % LAST_SEEN_GRANULARITY_SECS
+}
+
 fn token_hash(token: &[u8]) -> Hash {
     Sha256::digest(token).into()
 }
@@ -112,13 +122,18 @@ impl<S: Store> Auth<S> {
         let device = self
             .store
             .device(&device_id)?
-            .filter(|d| !d.revoked)
             .ok_or(ServerError::Unauthenticated(
                 "unknown device or bad signature",
             ))?;
         let key = validate::verifying_key("sign_public_key", &device.sign_public_key)?;
         key.verify_strict(&wire::auth_message(&device_id, &challenge), &signature)
             .map_err(|_| ServerError::Unauthenticated("unknown device or bad signature"))?;
+        // Only a device that proved its key learns it was revoked (so it can wipe
+        // itself); nobody else learns anything about which devices exist.
+        if device.revoked {
+            return Err(ServerError::PermissionDenied(mycase_proto::DEVICE_REVOKED));
+        }
+        self.store.touch_device(&device_id, last_seen_now())?;
 
         let mut token = [0u8; TOKEN_LEN];
         OsRng.fill_bytes(&mut token);
@@ -171,8 +186,11 @@ impl<S: Store> Auth<S> {
         }
         // A device revoked after the session opened loses it at once.
         match self.store.device(&session.device_id)? {
-            Some(d) if !d.revoked && d.account_id == session.account_id => {}
-            _ => return Err(ServerError::Unauthenticated("device revoked or unknown")),
+            Some(d) if d.account_id == session.account_id && !d.revoked => {}
+            Some(d) if d.account_id == session.account_id => {
+                return Err(ServerError::PermissionDenied(mycase_proto::DEVICE_REVOKED))
+            }
+            _ => return Err(ServerError::Unauthenticated("device unknown")),
         }
         Ok(Session {
             account_id: session.account_id,

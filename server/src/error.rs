@@ -66,6 +66,7 @@ impl From<StoreError> for ServerError {
             }
             StoreError::DeviceExists => ServerError::AlreadyExists("device id already registered"),
             StoreError::UnknownAccount => ServerError::Unauthenticated("account no longer exists"),
+            StoreError::UnknownDevice => ServerError::NotFound("no such device in this account"),
             StoreError::HeadMoved => {
                 ServerError::FailedPrecondition("the log moved during the append; pull and retry")
             }

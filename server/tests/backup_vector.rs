@@ -27,6 +27,8 @@ fn device(account: [u8; 16], n: u8) -> DeviceRow {
         dh_public_key: [n ^ 0xff; 32],
         registered_at_unix: 1_700_000_000,
         revoked: false,
+        last_seen_unix: 0,
+        revoked_at_unix: 0,
     }
 }
 

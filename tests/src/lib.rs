@@ -216,6 +216,9 @@ pub enum Tamper {
     /// Pass the first `n` chunks of an upload to the server, then cut the upload
     /// off, as a lost connection would (deterministically, unlike a timed drop).
     CutUploadAfter(usize),
+    /// Add these records to every pull, announcing them in the target (a server
+    /// that accepted records the real one refused).
+    InjectRecords(Vec<Record>),
 }
 
 /// A transport that forwards to `inner` but can alter what the server sends.
@@ -292,6 +295,22 @@ fn tamper_pull(mode: &Tamper, records: &mut Vec<Record>, target: &mut VersionVec
         }
         Tamper::Rollback | Tamper::RollbackTarget => lower(records, target),
         Tamper::MalformedRecordDevice => records[0].device_id = vec![1; 15],
+        Tamper::InjectRecords(extra) => {
+            for r in extra {
+                match target
+                    .entries
+                    .iter_mut()
+                    .find(|e| e.device_id == r.device_id)
+                {
+                    Some(e) => e.idx = e.idx.max(r.idx),
+                    None => target.entries.push(VectorEntry {
+                        device_id: r.device_id.clone(),
+                        idx: r.idx,
+                    }),
+                }
+                records.push(r.clone());
+            }
+        }
         _ => {}
     }
 }
@@ -352,6 +371,20 @@ impl<T: Transport> Transport for HostileTransport<T> {
         &self,
     ) -> impl std::future::Future<Output = TransportResult<Vec<DeviceRecord>>> + Send {
         self.inner.list_devices()
+    }
+
+    fn revoke_device(
+        &self,
+        device_id: Vec<u8>,
+    ) -> impl std::future::Future<Output = TransportResult<()>> + Send {
+        self.inner.revoke_device(device_id)
+    }
+
+    fn update_recovery_blob(
+        &self,
+        recovery_blob: Vec<u8>,
+    ) -> impl std::future::Future<Output = TransportResult<()>> + Send {
+        self.inner.update_recovery_blob(recovery_blob)
     }
 
     fn add_device(

@@ -13,6 +13,7 @@ pub mod join;
 pub mod list;
 pub mod pair;
 pub mod passphrase;
+pub mod patterns;
 pub mod people;
 pub mod recover;
 pub mod resolve;
@@ -25,3 +26,4 @@ pub mod trash;
 pub mod wipe;
 
 mod fields;
+mod filter;

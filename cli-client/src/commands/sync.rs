@@ -60,6 +60,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
             }
             Err(e) => return Err(anyhow::Error::new(e).context("sync failed")),
         };
+        connect::show_new_device_notices(&mut device);
         return report(&r, args.json);
     }
     let outcome = watch(&mut device, args.json).await;

@@ -16,6 +16,9 @@ pub const LOCAL_STORE: &str = "mycase/v1/local-store";
 pub const RECOVERY_SIGN: &str = "mycase/v1/recovery-sign";
 /// Label of the recovery kit's key that wraps the vault keys held by the server.
 pub const RECOVERY_WRAP: &str = "mycase/v1/recovery-wrap";
+/// Label of the recovery kit's X25519 key, to which devices seal the recovery blob
+/// after a key rotation.
+pub const RECOVERY_DH: &str = "mycase/v1/recovery-dh";
 /// Label of the pairing code's key that seals the joining device's request.
 pub const PAIRING_JOIN: &str = "mycase/v1/pairing-join";
 /// Label of the pairing id the server sees (derived, so it reveals nothing).

@@ -43,6 +43,10 @@
 //! - **Roster**: `DeviceAdded` operations build it; a device's first `DeviceAdded` in
 //!   total order fixes its keys; later ones with other keys are ignored and recorded
 //!   in [`DeviceView::conflicting_additions`]. See [`roster`].
+//! - **Revocation**: a `DeviceRevoked` (written by the revoked device's peer, see
+//!   [`revocation`]) says where the revoked device's log ends; its operations past
+//!   that are in no view (the sync engine refuses them, this is the second guard).
+//!   `KeyRotated` operations carry new epoch keys; the device layer reads them.
 //! - Operations with an **empty or unknown body** (or malformed ids or keys) are kept
 //!   (they count in [`Journal::len`] and are listed by [`Journal::ignored_ops`]) but
 //!   no view uses them, so an older client agrees with a newer one on everything it
@@ -63,12 +67,14 @@ pub mod occurred;
 pub mod ops;
 pub mod order;
 pub mod people;
+pub mod revocation;
 pub mod roster;
 
 pub use entry::{AttachmentView, EntryView, Revision, RevisionKind};
 pub use fields::{ConflictingValue, Field, FieldConflict, FieldValue};
 pub use order::OpId;
 pub use people::{PersonConflict, PersonField, PersonView};
+pub use revocation::Revocation;
 pub use roster::DeviceView;
 
 use order::{Action, EntryChange, OrderKey, StoredOp};
@@ -114,6 +120,11 @@ pub struct Journal {
     by_person: BTreeMap<PersonId, BTreeSet<OrderKey>>,
     /// `DeviceAdded` operations, in total order (so the roster folds only these).
     device_ops: BTreeSet<OrderKey>,
+    /// `DeviceRevoked` and `KeyRotated` operations, in total order.
+    revocation_ops: BTreeSet<OrderKey>,
+    rotation_ops: BTreeSet<OrderKey>,
+    /// Where each revoked device's log ends: its operations past this are in no view.
+    cutoffs: BTreeMap<DeviceId, u64>,
     max_hlc: Hlc,
 }
 
@@ -152,6 +163,12 @@ impl Journal {
             Action::DeviceAdded(_) => {
                 self.device_ops.insert(stored.key);
             }
+            Action::DeviceRevoked(_) => {
+                self.revocation_ops.insert(stored.key);
+            }
+            Action::KeyRotated(_) => {
+                self.rotation_ops.insert(stored.key);
+            }
             Action::Person { person, .. } => {
                 self.by_person
                     .entry(*person)
@@ -160,7 +177,15 @@ impl Journal {
             }
             Action::Ignored => {}
         }
+        let revocation = matches!(stored.action, Action::DeviceRevoked(_));
         self.ops.insert(stored.key, stored);
+        if revocation {
+            self.cutoffs = self
+                .revocations()
+                .into_iter()
+                .map(|(device, r)| (device, r.last_idx))
+                .collect();
+        }
         true
     }
 
@@ -315,9 +340,41 @@ impl Journal {
         }
     }
 
-    /// The roster, by device id.
+    /// The roster, by device id (revoked devices included, marked).
     pub fn devices(&self) -> Vec<DeviceView> {
-        self.roster().into_values().collect()
+        let revocations = self.revocations();
+        self.roster()
+            .into_values()
+            .map(|mut view| {
+                view.revoked = revocations.get(&view.device_id).cloned();
+                view
+            })
+            .collect()
+    }
+
+    /// Revoked devices, each with its (merged) revocation. See [`revocation`].
+    pub fn revocations(&self) -> BTreeMap<DeviceId, Revocation> {
+        revocation::fold(self.ops_for_unfiltered(&self.revocation_ops).into_iter())
+    }
+
+    pub fn is_revoked(&self, device: &DeviceId) -> bool {
+        self.cutoffs.contains_key(device)
+    }
+
+    /// Where a revoked device's log ends (`None` for a device not revoked).
+    pub fn cutoff(&self, device: &DeviceId) -> Option<u64> {
+        self.cutoffs.get(device).copied()
+    }
+
+    /// Key rotations, in total order, with their author.
+    pub fn rotations(&self) -> Vec<(OpId, mycase_proto::v1::KeyRotated)> {
+        self.ops_for(&self.rotation_ops)
+            .into_iter()
+            .filter_map(|op| match &op.action {
+                Action::KeyRotated(k) => Some((op.id(), k.clone())),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The device's Ed25519 public key, from the roster.
@@ -332,6 +389,8 @@ impl Journal {
             .filter(|op| match &op.action {
                 Action::Ignored => true,
                 Action::DeviceAdded(added) => !roster::is_well_formed(added),
+                Action::DeviceRevoked(r) => !revocation::is_valid(op.key.device, r),
+                Action::KeyRotated(_) => false,
                 Action::Entry { .. } | Action::Person { .. } => false,
             })
             .map(StoredOp::id)
@@ -342,7 +401,20 @@ impl Journal {
         roster::build(self.ops_for(&self.device_ops).into_iter())
     }
 
+    /// The operations at `keys`, leaving out those a revoked device wrote past
+    /// where its revocation says its log ends.
     fn ops_for(&self, keys: &BTreeSet<OrderKey>) -> Vec<&StoredOp> {
+        keys.iter()
+            .filter(|key| {
+                self.cutoffs
+                    .get(&key.device)
+                    .is_none_or(|&last| key.idx <= last)
+            })
+            .filter_map(|key| self.ops.get(key))
+            .collect()
+    }
+
+    fn ops_for_unfiltered(&self, keys: &BTreeSet<OrderKey>) -> Vec<&StoredOp> {
         keys.iter().filter_map(|key| self.ops.get(key)).collect()
     }
 

@@ -59,6 +59,8 @@ pub(crate) enum Action {
         change: EntryChange,
     },
     DeviceAdded(mycase_proto::v1::DeviceAdded),
+    DeviceRevoked(mycase_proto::v1::DeviceRevoked),
+    KeyRotated(mycase_proto::v1::KeyRotated),
     Person {
         person: PersonId,
         change: PersonChange,
@@ -141,6 +143,8 @@ fn decode_action(body: Option<Body>) -> Action {
         Some(Body::EntryDeleted(d)) => entry_action(&d.entry_id, EntryChange::Deleted),
         Some(Body::EntryRestored(r)) => entry_action(&r.entry_id, EntryChange::Restored),
         Some(Body::DeviceAdded(d)) => Action::DeviceAdded(d),
+        Some(Body::DeviceRevoked(r)) => Action::DeviceRevoked(r),
+        Some(Body::KeyRotated(k)) => Action::KeyRotated(k),
         Some(Body::AttachmentAdded(a)) => {
             if entry_id_from_bytes(&a.attachment_id).is_none() {
                 return Action::Ignored;

@@ -31,6 +31,8 @@ pub struct DeviceView {
     pub repeated_by: Vec<OpId>,
     /// Later additions with different keys: ignored, kept for diagnostics.
     pub conflicting_additions: Vec<OpId>,
+    /// Set when a trusted device revoked this one.
+    pub revoked: Option<super::Revocation>,
 }
 
 impl fmt::Debug for DeviceView {
@@ -44,6 +46,7 @@ impl fmt::Debug for DeviceView {
             .field("added_by", &self.added_by)
             .field("repeated_by", &self.repeated_by)
             .field("conflicting_additions", &self.conflicting_additions)
+            .field("revoked", &self.revoked)
             .finish()
     }
 }
@@ -92,6 +95,7 @@ pub(crate) fn build<'a>(
                         added_by: op.id(),
                         repeated_by: Vec::new(),
                         conflicting_additions: Vec::new(),
+                        revoked: None,
                     },
                 );
             }
@@ -105,6 +109,16 @@ pub(crate) fn recovery_key_of(op: &mycase_proto::v1::Operation) -> Option<[u8; 3
     match &op.body {
         Some(mycase_proto::v1::operation::Body::RecoveryKeySet(set)) => {
             set.recovery_public_key.as_slice().try_into().ok()
+        }
+        _ => None,
+    }
+}
+
+/// The recovery kit's X25519 public key a `RecoveryKeySet` carries, if any.
+pub(crate) fn recovery_dh_key_of(op: &mycase_proto::v1::Operation) -> Option<[u8; 32]> {
+    match &op.body {
+        Some(mycase_proto::v1::operation::Body::RecoveryKeySet(set)) => {
+            set.recovery_dh_public_key.as_slice().try_into().ok()
         }
         _ => None,
     }
@@ -210,6 +224,7 @@ mod recovery_tests {
         assert_eq!(self_added_key(&account, &key, &[3; 16], &self_add), None);
         let set = op(Body::RecoveryKeySet(RecoveryKeySet {
             recovery_public_key: key.to_vec(),
+            ..Default::default()
         }));
         assert_eq!(recovery_key_of(&set), Some(key));
         assert_eq!(recovery_key_of(&self_add), None);

@@ -634,3 +634,66 @@ fn trash_keeps_deleted_entries_for_thirty_days() {
     assert!(!view.deleted && view.deleted_at_ms.is_none());
     assert!(j.trash(deleted_at).is_empty());
 }
+
+fn revoke(device: DeviceId, last_idx: u64, by: DeviceId) -> Body {
+    Body::DeviceRevoked(mycase_proto::v1::DeviceRevoked {
+        device_id: device.to_vec(),
+        last_idx,
+        revoked_at_ms: 5,
+        revoked_by: by.to_vec(),
+    })
+}
+
+const C: DeviceId = [0xcc; 16];
+
+#[test]
+fn a_revoked_devices_ops_past_its_cutoff_are_in_no_view_in_any_order() {
+    let all = [
+        op(C, 1, 10, &[], ops::create_entry(E1, text("before"))),
+        op(C, 2, 30, &[], ops::create_entry(E2, text("planted"))),
+        op(
+            C,
+            3,
+            31,
+            &[],
+            ops::amend_entry(E1, text("planted amendment")),
+        ),
+        op(A, 1, 20, &[(C, 1)], revoke(C, 1, A)),
+    ];
+    for order in [vec![0, 1, 2, 3], vec![3, 2, 1, 0], vec![1, 3, 0, 2]] {
+        let j = journal(order.iter().map(|&i| all[i].clone()));
+        assert_eq!(j.entries().len(), 1);
+        assert_eq!(j.entry(&E1).unwrap().text, "before", "order {order:?}");
+        assert!(j.entry(&E2).is_none());
+        assert_eq!(j.cutoff(&C), Some(1));
+        assert!(j.is_revoked(&C) && !j.is_revoked(&A));
+        let r = &j.revocations()[&C];
+        assert_eq!((r.last_idx, r.revoked_by), (1, A));
+    }
+}
+
+#[test]
+fn revocations_in_anothers_name_of_oneself_or_past_ones_own_cutoff_do_not_count() {
+    // B claims A revoked C, A "revokes" itself: both ignored.
+    let j = journal([
+        op(B, 1, 10, &[], revoke(C, 0, A)),
+        op(A, 1, 11, &[], revoke(A, 0, A)),
+    ]);
+    assert!(j.revocations().is_empty());
+    assert_eq!(j.ignored_ops().len(), 2);
+    // C, revoked by A at C's idx 1, cannot revoke A with a later op.
+    let j = journal([
+        op(A, 1, 20, &[], revoke(C, 1, A)),
+        op(C, 1, 10, &[], ops::create_entry(E1, text("x"))),
+        op(C, 2, 30, &[], revoke(A, 0, C)),
+    ]);
+    assert!(j.is_revoked(&C));
+    assert!(!j.is_revoked(&A));
+    // Two revocations of one device merge: the longer log counts.
+    let j = journal([
+        op(A, 1, 20, &[], revoke(C, 1, A)),
+        op(B, 1, 21, &[], revoke(C, 2, B)),
+    ]);
+    assert_eq!(j.cutoff(&C), Some(2));
+    assert_eq!(j.revocations()[&C].revoked_by, A);
+}

@@ -15,7 +15,9 @@ use mycase_proto::v1::{Operation, Record};
 use crate::device::{decode_operation, Device, DeviceError, MAX_RECORDS_PER_SIGNATURE};
 use crate::ids::{id_from_slice, DeviceId};
 use crate::journal::{roster, OpId};
+use crate::keys::Keyring;
 use crate::record::{verify_run, RecordError};
+use crate::revoke::learn_into;
 use crate::store::LocalStore;
 use crate::transport::Transport;
 use crate::vector::Vector;
@@ -53,6 +55,18 @@ pub enum SyncError {
     Malformed(&'static str),
     #[error("a verified record holds an operation this device cannot read; nothing from this sync was applied")]
     BadOperation,
+    #[error(
+        "the server sent records a revoked device wrote after its revocation; they are refused \
+         and nothing from this sync was applied"
+    )]
+    RevokedDeviceRecords,
+    #[error("a key rotation holds a key for this device that does not open; nothing from this sync was applied")]
+    BadEpochKey,
+    #[error(
+        "two key rotations chose the same epoch number with different keys; nothing from this sync \
+         was applied"
+    )]
+    EpochCollision,
 }
 
 /// What a sync round did.
@@ -87,9 +101,13 @@ fn device_key_from(op: &Operation) -> Option<(DeviceId, [u8; 32])> {
 
 impl<S: LocalStore> Device<S> {
     /// Authenticates, then runs one sync round.
+    /// Afterwards it moves to a new key epoch if a revocation calls for one, and
+    /// keeps the recovery blob up to date (see [`crate::revoke`]).
     pub async fn sync<T: Transport>(&mut self, transport: &T) -> Result<SyncReport, DeviceError> {
         self.authenticate(transport).await?;
-        self.sync_round(transport).await
+        let report = self.sync_round(transport).await?;
+        self.maintain_keys(transport).await?;
+        Ok(report)
     }
 
     /// Stays connected: syncs now, then again whenever the server's vector moves
@@ -102,6 +120,7 @@ impl<S: LocalStore> Device<S> {
     ) -> Result<(), DeviceError> {
         self.authenticate(transport).await?;
         let first = self.sync_round(transport).await?;
+        self.maintain_keys(transport).await?;
         on_round(&first);
         let mut stream = transport.watch().await?;
         while let Some(vector) = stream.next().await {
@@ -113,6 +132,8 @@ impl<S: LocalStore> Device<S> {
                 continue;
             }
             let report = self.sync_round(transport).await?;
+            // A rotation that arrived is used at once; one that is needed is made.
+            self.maintain_keys(transport).await?;
             on_round(&report);
         }
         Ok(())
@@ -253,7 +274,12 @@ impl<S: LocalStore> Device<S> {
             }
         }
 
-        let accepted = self.verify_incoming(incoming)?;
+        let (accepted, keyring) = self.verify_incoming(incoming)?;
+        if keyring.len() != self.secrets.keyring.len() {
+            // Keys first: records under a new epoch are useless without them.
+            self.secrets.keyring = keyring;
+            self.persist_secrets()?;
+        }
         let received: u64 = accepted.iter().map(|a| a.records.len() as u64).sum();
         let mut pulled = 0u64;
         let mut verified_held_back = 0u64;
@@ -310,11 +336,18 @@ impl<S: LocalStore> Device<S> {
     /// roster grows: a `DeviceAdded` in a verified record vouches for a new key,
     /// and a device recovered with the recovery kit vouches for itself with a
     /// recovery certificate.
+    ///
+    /// Records under an epoch this device does not hold yet wait until a verified
+    /// `KeyRotated` (from any device in this pull) has given it the key; the
+    /// keyring with the keys learned is returned with the runs.
     fn verify_incoming(
         &self,
         incoming: BTreeMap<DeviceId, Vec<Record>>,
-    ) -> Result<Vec<Accepted>, SyncError> {
+    ) -> Result<(Vec<Accepted>, Keyring), SyncError> {
         let account = self.secrets.account_id;
+        let me = self.secrets.device_id;
+        let mut keyring = self.secrets.keyring.clone();
+        let mut waiting_for_key: Option<RecordError> = None;
         let mut staged_keys: BTreeMap<DeviceId, [u8; 32]> = BTreeMap::new();
         let mut staged_recovery_key: Option<[u8; 32]> = None;
         let mut done: BTreeSet<DeviceId> = BTreeSet::new();
@@ -335,14 +368,26 @@ impl<S: LocalStore> Device<S> {
                 let run = verify_run(&account, device, &key, &self.head_of(device), records)
                     .map_err(SyncError::Tampered)?;
                 let mut operations = Vec::with_capacity(run.covered);
+                let mut waiting = false;
                 for r in &records[..run.covered] {
-                    let op =
-                        decode_operation(&account, &self.secrets.keyring, r).map_err(
-                            |e| match e {
-                                DeviceError::Record(r) => SyncError::Tampered(r),
-                                _ => SyncError::BadOperation,
-                            },
-                        )?;
+                    let op = match decode_operation(&account, &keyring, r) {
+                        Ok(op) => op,
+                        Err(DeviceError::Record(e @ RecordError::UnknownEpoch { .. })) => {
+                            waiting_for_key = Some(e);
+                            waiting = true;
+                            break;
+                        }
+                        Err(DeviceError::Record(e)) => return Err(SyncError::Tampered(e)),
+                        Err(_) => return Err(SyncError::BadOperation),
+                    };
+                    progressed |= learn_into(
+                        &account,
+                        &me,
+                        self.secrets.keys.dh_secret(),
+                        &mut keyring,
+                        device,
+                        &op,
+                    )?;
                     if let Some((id, pk)) = device_key_from(&op) {
                         staged_keys.entry(id).or_insert(pk);
                     }
@@ -350,6 +395,9 @@ impl<S: LocalStore> Device<S> {
                         staged_recovery_key.get_or_insert(rk);
                     }
                     operations.push(op);
+                }
+                if waiting {
+                    continue;
                 }
                 accepted.push(Accepted {
                     device: *device,
@@ -364,8 +412,42 @@ impl<S: LocalStore> Device<S> {
             }
         }
         if incoming.keys().any(|d| !done.contains(d)) {
-            return Err(SyncError::UnknownDevice);
+            return Err(match waiting_for_key {
+                Some(e) => SyncError::Tampered(e),
+                None => SyncError::UnknownDevice,
+            });
         }
-        Ok(accepted)
+        self.refuse_past_revocation(&accepted)?;
+        Ok((accepted, keyring))
+    }
+
+    /// Refuses records a revoked device wrote past where its revocation (known, or
+    /// in this pull) says its log ends.
+    fn refuse_past_revocation(&self, accepted: &[Accepted]) -> Result<(), SyncError> {
+        let mut cutoffs: BTreeMap<DeviceId, u64> = BTreeMap::new();
+        for (device, revocation) in self.journal.revocations() {
+            cutoffs.insert(device, revocation.last_idx);
+        }
+        for a in accepted {
+            for op in &a.operations {
+                let Some(Body::DeviceRevoked(r)) = &op.body else {
+                    continue;
+                };
+                let Some(device) = id_from_slice(&r.device_id) else {
+                    continue;
+                };
+                if crate::journal::revocation::is_valid(a.device, r) {
+                    let slot = cutoffs.entry(device).or_insert(0);
+                    *slot = (*slot).max(r.last_idx);
+                }
+            }
+        }
+        for a in accepted {
+            let last = a.records.last().map_or(0, |r| r.idx);
+            if cutoffs.get(&a.device).is_some_and(|&cutoff| last > cutoff) {
+                return Err(SyncError::RevokedDeviceRecords);
+            }
+        }
+        Ok(())
     }
 }

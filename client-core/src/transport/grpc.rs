@@ -18,6 +18,7 @@ use mycase_proto::v1::{
     WatchRequest,
 };
 use mycase_proto::v1::{GetChunksRequest, HaveChunksRequest};
+use mycase_proto::v1::{RevokeDeviceRequest, UpdateRecoveryBlobRequest};
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::Request;
@@ -219,6 +220,18 @@ impl Transport for GrpcTransport {
             dh_public_key,
         });
         self.account.clone().add_device(req).await?;
+        Ok(())
+    }
+
+    async fn revoke_device(&self, device_id: Vec<u8>) -> TransportResult<()> {
+        let req = self.request(RevokeDeviceRequest { device_id });
+        self.account.clone().revoke_device(req).await?;
+        Ok(())
+    }
+
+    async fn update_recovery_blob(&self, recovery_blob: Vec<u8>) -> TransportResult<()> {
+        let req = self.request(UpdateRecoveryBlobRequest { recovery_blob });
+        self.account.clone().update_recovery_blob(req).await?;
         Ok(())
     }
 

@@ -39,6 +39,15 @@ impl TransportError {
         matches!(self, TransportError::Status { code: tonic::Code::NotFound, message }
             if message == ACCOUNT_DELETED_MESSAGE)
     }
+
+    /// The server refused this device because another device revoked it.
+    pub fn is_revoked(&self) -> bool {
+        matches!(
+            self,
+            TransportError::Status { code: tonic::Code::PermissionDenied, message }
+                if message == mycase_proto::DEVICE_REVOKED
+        )
+    }
 }
 
 /// The server's exact message for a device whose account was erased.
@@ -89,6 +98,14 @@ pub trait Transport: Send + Sync {
         req: RecoverRequest,
     ) -> impl Future<Output = TransportResult<RecoverResponse>> + Send;
     fn list_devices(&self) -> impl Future<Output = TransportResult<Vec<DeviceRecord>>> + Send;
+    /// Revokes another device of the account (authenticated).
+    fn revoke_device(&self, device_id: Vec<u8>)
+        -> impl Future<Output = TransportResult<()>> + Send;
+    /// Replaces the account's sealed recovery blob (authenticated).
+    fn update_recovery_blob(
+        &self,
+        recovery_blob: Vec<u8>,
+    ) -> impl Future<Output = TransportResult<()>> + Send;
     fn add_device(
         &self,
         device_id: Vec<u8>,

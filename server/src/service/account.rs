@@ -10,14 +10,15 @@ use mycase_proto::v1::{
     ChallengeRequest, ChallengeResponse, CompletePairingRequest, CompletePairingResponse,
     DeviceRecord, ListDevicesRequest, ListDevicesResponse, OpenPairingRequest, OpenPairingResponse,
     RecoverRequest, RecoverResponse, RecoveryChallengeRequest, RegisterRequest, RegisterResponse,
-    SubmitJoinRequest, SubmitJoinResponse,
+    RevokeDeviceRequest, RevokeDeviceResponse, SubmitJoinRequest, SubmitJoinResponse,
+    UpdateRecoveryBlobRequest, UpdateRecoveryBlobResponse,
 };
 use mycase_proto::v1::{DeleteAccountRequest, DeleteAccountResponse};
 use mycase_proto::wire;
 use tonic::{Request, Response, Status};
 
 use super::Shared;
-use crate::auth::now_unix;
+use crate::auth::{now_unix, Session};
 use crate::config::RegistrationMode;
 use crate::error::{ServerError, ServerResult};
 use crate::store::{day_of, erased_device_tag};
@@ -70,6 +71,8 @@ impl<S: Store> AccountService<S> {
             dh_public_key,
             registered_at_unix: now,
             revoked: false,
+            last_seen_unix: 0,
+            revoked_at_unix: 0,
         };
         match self.shared.registration {
             RegistrationMode::Open => {
@@ -138,6 +141,8 @@ impl<S: Store> AccountService<S> {
             dh_public_key,
             registered_at_unix: now_unix(),
             revoked: false,
+            last_seen_unix: 0,
+            revoked_at_unix: 0,
         })?;
         tracing::info!("device added through recovery");
         Ok((account_id, account.recovery_blob))
@@ -163,8 +168,57 @@ impl<S: Store> AccountService<S> {
             dh_public_key,
             registered_at_unix: now_unix(),
             revoked: false,
+            last_seen_unix: 0,
+            revoked_at_unix: 0,
         })?;
         tracing::info!("device added");
+        Ok(())
+    }
+
+    /// Revokes another device of the caller's account. A device cannot revoke
+    /// itself: that is `mycase wipe`, which needs no server.
+    async fn revoke_device(&self, session: &Session, r: &RevokeDeviceRequest) -> ServerResult<()> {
+        let device_id = validate::id("device_id", &r.device_id)?;
+        if device_id == session.device_id {
+            return Err(ServerError::FailedPrecondition(
+                "a device cannot revoke itself; to remove MyCase from this device, wipe it",
+            ));
+        }
+        let target = self
+            .shared
+            .store
+            .device(&device_id)?
+            .filter(|d| d.account_id == session.account_id)
+            .ok_or(ServerError::NotFound("no such device in this account"))?;
+        let newly = {
+            // Serialized with the account's appends (see `append_blocking`).
+            let _serialized = self.shared.append_lock(&session.account_id).lock().await;
+            self.shared
+                .store
+                .revoke_device(&target.device_id, now_unix())?
+        };
+        if newly {
+            tracing::info!("device revoked");
+        }
+        self.shared.watchers.device_revoked(&target.device_id);
+        Ok(())
+    }
+
+    fn update_recovery_blob(
+        &self,
+        session: &Session,
+        r: &UpdateRecoveryBlobRequest,
+    ) -> ServerResult<()> {
+        validate::at_most("recovery_blob", &r.recovery_blob, validate::MAX_SEALED_BLOB)?;
+        if r.recovery_blob.is_empty() {
+            return Err(ServerError::InvalidArgument(
+                "recovery_blob must not be empty".into(),
+            ));
+        }
+        self.shared
+            .store
+            .set_recovery_blob(&session.account_id, &r.recovery_blob)?;
+        tracing::info!("recovery blob updated");
         Ok(())
     }
 }
@@ -250,6 +304,8 @@ impl<S: Store> Account for AccountService<S> {
                 dh_public_key: d.dh_public_key.to_vec(),
                 registered_at_unix: d.registered_at_unix,
                 revoked: d.revoked,
+                last_seen_unix: d.last_seen_unix,
+                revoked_at_unix: d.revoked_at_unix,
             })
             .collect();
         Ok(Response::new(ListDevicesResponse { devices }))
@@ -342,6 +398,24 @@ impl<S: Store> Account for AccountService<S> {
             account_id: account_id.to_vec(),
             recovery_blob,
         }))
+    }
+
+    async fn revoke_device(
+        &self,
+        request: Request<RevokeDeviceRequest>,
+    ) -> Result<Response<RevokeDeviceResponse>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        self.revoke_device(&session, request.get_ref()).await?;
+        Ok(Response::new(RevokeDeviceResponse {}))
+    }
+
+    async fn update_recovery_blob(
+        &self,
+        request: Request<UpdateRecoveryBlobRequest>,
+    ) -> Result<Response<UpdateRecoveryBlobResponse>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        self.update_recovery_blob(&session, request.get_ref())?;
+        Ok(Response::new(UpdateRecoveryBlobResponse {}))
     }
 
     async fn await_pairing(

@@ -190,6 +190,8 @@ mod tests {
                     dh_public_key: [n; 32],
                     registered_at_unix: created_at_unix,
                     revoked: false,
+                    last_seen_unix: 0,
+                    revoked_at_unix: 0,
                 },
             )
             .unwrap();

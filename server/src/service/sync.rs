@@ -101,6 +101,12 @@ fn append_blocking<S: Store>(
     storage_quota: u64,
 ) -> ServerResult<u64> {
     let (account_id, device_id) = (&session.account_id, &session.device_id);
+    // Checked again under the account's append lock, which a revocation also
+    // takes: once RevokeDevice has answered, no append of that device can land, so
+    // the log the revoking device then pulls is the revoked device's last word.
+    if store.device(device_id)?.is_none_or(|d| d.revoked) {
+        return Err(ServerError::PermissionDenied(mycase_proto::DEVICE_REVOKED));
+    }
     let head = store.head(account_id, device_id)?.unwrap_or(Head {
         idx: 0,
         hash: GENESIS_HASH,
@@ -345,13 +351,31 @@ impl<S: Store> Sync for SyncService<S> {
         let stop = async move {
             let _ = shutdown.wait_for(|stop| *stop).await;
         };
+        let revoked = self.shared.watchers.until_revoked(session.device_id);
+        // A revocation between the session check and the subscription above
+        // would otherwise be missed.
+        self.shared.auth.session(request.metadata())?;
+        // After the stream ends, a revoked device is told why.
+        let store = self.shared.store.clone();
+        let device_id = session.device_id;
+        let farewell = futures_util::stream::once(async move {
+            match store.device(&device_id) {
+                Ok(Some(d)) if d.revoked => Some(Err(Status::from(ServerError::PermissionDenied(
+                    mycase_proto::DEVICE_REVOKED,
+                )))),
+                _ => None,
+            }
+        })
+        .filter_map(std::future::ready);
         let stream = WatchStream::new(rx)
             .map(|vector| {
                 Ok(WatchResponse {
                     vector: Some(vector),
                 })
             })
-            .take_until(stop);
+            .take_until(stop)
+            .take_until(revoked)
+            .chain(farewell);
         Ok(Response::new(Box::pin(stream)))
     }
 }

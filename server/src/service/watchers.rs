@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mycase_proto::v1::VersionVector;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use crate::error::{ServerError, ServerResult};
 use crate::store::{Id, Store};
@@ -17,13 +17,42 @@ use crate::store::{Id, Store};
 pub struct Watchers<S> {
     store: Arc<S>,
     channels: Mutex<HashMap<Id, watch::Sender<VersionVector>>>,
+    /// Device ids as they are revoked, so their open Watch streams end at once.
+    revocations: broadcast::Sender<Id>,
 }
+
+/// Revocations in flight at once before a slow watcher misses one (it then
+/// re-checks the store, so a miss only delays its end to its next update).
+const REVOCATION_BACKLOG: usize = 64;
 
 impl<S: Store> Watchers<S> {
     pub fn new(store: Arc<S>) -> Self {
         Self {
             store,
             channels: Mutex::new(HashMap::new()),
+            revocations: broadcast::channel(REVOCATION_BACKLOG).0,
+        }
+    }
+
+    /// Ends the Watch streams of a device that was just revoked.
+    pub fn device_revoked(&self, device_id: &Id) {
+        // No receivers is fine: nobody was watching.
+        let _ = self.revocations.send(*device_id);
+    }
+
+    /// Resolves once `device_id` is revoked (or never).
+    pub fn until_revoked(&self, device_id: Id) -> impl std::future::Future<Output = ()> + Send {
+        let mut rx = self.revocations.subscribe();
+        async move {
+            loop {
+                match rx.recv().await {
+                    Ok(id) if id == device_id => return,
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => {
+                        std::future::pending::<()>().await;
+                    }
+                }
+            }
         }
     }
 

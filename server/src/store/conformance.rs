@@ -27,6 +27,8 @@ macro_rules! store_conformance_tests {
                     dh_public_key: [dev ^ 0xff; 32],
                     registered_at_unix: 42,
                     revoked: false,
+                    last_seen_unix: 0,
+                    revoked_at_unix: 0,
                 }
             }
 
@@ -351,6 +353,57 @@ macro_rules! store_conformance_tests {
                 assert_eq!(s.inactive_accounts(10).unwrap(), vec![[1; 16]]);
                 assert_eq!(s.stats(15).unwrap().active_accounts, 1);
                 assert_eq!(s.stats(21).unwrap().active_accounts, 0);
+            }
+
+            #[test]
+            fn last_seen_revocation_and_recovery_blob() {
+                let (s, _guard) = ($make)();
+                s.create_account(&[1; 16], &account(1), &device(1, 10))
+                    .unwrap();
+                s.add_device(&device(1, 11)).unwrap();
+                // Last seen only moves forward.
+                s.touch_device(&[10; 16], 3600).unwrap();
+                s.touch_device(&[10; 16], 0).unwrap();
+                assert_eq!(s.device(&[10; 16]).unwrap().unwrap().last_seen_unix, 3600);
+                s.touch_device(&[99; 16], 3600).unwrap();
+                assert_eq!(s.device(&[99; 16]).unwrap(), None);
+
+                // Revoking drops the device's sessions, and only its own.
+                let session = |dev: u8| SessionRow {
+                    account_id: [1; 16],
+                    device_id: [dev; 16],
+                    expires_at_ms: u64::MAX,
+                };
+                s.put_session(&[1; 32], &session(11)).unwrap();
+                s.put_session(&[2; 32], &session(11)).unwrap();
+                s.put_session(&[3; 32], &session(10)).unwrap();
+                assert!(s.revoke_device(&[11; 16], 500).unwrap());
+                let revoked = s.device(&[11; 16]).unwrap().unwrap();
+                assert!(revoked.revoked);
+                assert_eq!(revoked.revoked_at_unix, 500);
+                assert_eq!(s.session(&[1; 32]).unwrap(), None);
+                assert_eq!(s.session(&[2; 32]).unwrap(), None);
+                assert_eq!(s.session(&[3; 32]).unwrap(), Some(session(10)));
+                // A second revocation changes nothing (the first time stays).
+                assert!(!s.revoke_device(&[11; 16], 900).unwrap());
+                assert_eq!(s.device(&[11; 16]).unwrap().unwrap().revoked_at_unix, 500);
+                assert!(matches!(
+                    s.revoke_device(&[99; 16], 1),
+                    Err(StoreError::UnknownDevice)
+                ));
+                assert!(!s.device(&[10; 16]).unwrap().unwrap().revoked);
+                let listed = s.account_devices(&[1; 16]).unwrap();
+                assert_eq!(listed.len(), 2);
+                assert!(listed.iter().any(|d| d.revoked && d.device_id == [11; 16]));
+
+                s.set_recovery_blob(&[1; 16], b"new blob").unwrap();
+                let a = s.account(&[1; 16]).unwrap().unwrap();
+                assert_eq!(a.recovery_blob, b"new blob");
+                assert_eq!(a.recovery_public_key, account(1).recovery_public_key);
+                assert!(matches!(
+                    s.set_recovery_blob(&[7; 16], b"x"),
+                    Err(StoreError::UnknownAccount)
+                ));
             }
         }
     };

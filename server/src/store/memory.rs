@@ -334,6 +334,38 @@ impl Store for MemoryStore {
         ))
     }
 
+    fn touch_device(&self, device_id: &Id, seen_unix: u64) -> StoreResult<()> {
+        if let Some(d) = self.lock()?.devices.get_mut(device_id) {
+            d.last_seen_unix = d.last_seen_unix.max(seen_unix);
+        }
+        Ok(())
+    }
+
+    fn revoke_device(&self, device_id: &Id, at_unix: u64) -> StoreResult<bool> {
+        let mut g = self.lock()?;
+        let d = g
+            .devices
+            .get_mut(device_id)
+            .ok_or(StoreError::UnknownDevice)?;
+        if d.revoked {
+            return Ok(false);
+        }
+        d.revoked = true;
+        d.revoked_at_unix = at_unix;
+        g.sessions.retain(|_, s| &s.device_id != device_id);
+        Ok(true)
+    }
+
+    fn set_recovery_blob(&self, account_id: &Id, blob: &[u8]) -> StoreResult<()> {
+        let mut g = self.lock()?;
+        let a = g
+            .accounts
+            .get_mut(account_id)
+            .ok_or(StoreError::UnknownAccount)?;
+        a.recovery_blob = blob.to_vec();
+        Ok(())
+    }
+
     fn flush(&self) -> StoreResult<()> {
         self.lock().map(|_| ())
     }

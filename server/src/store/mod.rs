@@ -42,6 +42,10 @@ pub struct DeviceRow {
     pub dh_public_key: [u8; 32],
     pub registered_at_unix: u64,
     pub revoked: bool,
+    /// When the device last authenticated, rounded down to the hour (0 = never).
+    pub last_seen_unix: u64,
+    /// When it was revoked (0 = not revoked).
+    pub revoked_at_unix: u64,
 }
 
 /// A session, stored under SHA-256 of its bearer token (never the token itself).
@@ -76,6 +80,8 @@ pub enum StoreError {
     DeviceExists,
     #[error("account does not exist")]
     UnknownAccount,
+    #[error("device does not exist")]
+    UnknownDevice,
     /// The log's head is not what the caller checked; another append won the race.
     #[error("the log moved during the append")]
     HeadMoved,
@@ -241,6 +247,15 @@ pub trait Store: Send + Sync + 'static {
     /// Writes everything but sessions in the backup format (`crate::backup`).
     /// The caller pauses writes for a consistent snapshot.
     fn write_backup(&self, out: &mut dyn std::io::Write) -> StoreResult<()>;
+    /// Notes that the device authenticated at `seen_unix` (kept only if later than
+    /// what is stored). Unknown devices are ignored.
+    fn touch_device(&self, device_id: &Id, seen_unix: u64) -> StoreResult<()>;
+    /// Marks the device revoked at `at_unix` and deletes its sessions. Returns
+    /// `false`, changing nothing, if it was already revoked; `UnknownDevice` if it
+    /// is not stored.
+    fn revoke_device(&self, device_id: &Id, at_unix: u64) -> StoreResult<bool>;
+    /// Replaces the account's sealed recovery blob.
+    fn set_recovery_blob(&self, account_id: &Id, blob: &[u8]) -> StoreResult<()>;
 
     /// Makes every completed write durable.
     fn flush(&self) -> StoreResult<()>;

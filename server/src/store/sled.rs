@@ -118,7 +118,9 @@ fn decode_account(b: &[u8]) -> StoreResult<AccountRow> {
     })
 }
 
-const DEVICE_ROW_LEN: usize = 16 + 32 + 32 + 8 + 1;
+/// Rows written before last-seen and revoked-at times were kept.
+const DEVICE_ROW_LEN_V1: usize = 16 + 32 + 32 + 8 + 1;
+const DEVICE_ROW_LEN: usize = DEVICE_ROW_LEN_V1 + 8 + 8;
 
 fn encode_device(d: &DeviceRow) -> Vec<u8> {
     let mut v = Vec::with_capacity(DEVICE_ROW_LEN);
@@ -127,14 +129,23 @@ fn encode_device(d: &DeviceRow) -> Vec<u8> {
     v.extend_from_slice(&d.dh_public_key);
     v.extend_from_slice(&d.registered_at_unix.to_be_bytes());
     v.push(u8::from(d.revoked));
+    v.extend_from_slice(&d.last_seen_unix.to_be_bytes());
+    v.extend_from_slice(&d.revoked_at_unix.to_be_bytes());
     v
 }
 
 fn decode_device(device_id: &Id, b: &[u8]) -> StoreResult<DeviceRow> {
-    if b.len() != DEVICE_ROW_LEN {
+    if b.len() != DEVICE_ROW_LEN && b.len() != DEVICE_ROW_LEN_V1 {
         return Err(StoreError::Corrupt("device row has the wrong length"));
     }
+    let times = b.get(DEVICE_ROW_LEN_V1..);
+    let (last_seen_unix, revoked_at_unix) = match times {
+        Some(t) if t.len() == 16 => (u64_at(&t[..8])?, u64_at(&t[8..])?),
+        _ => (0, 0),
+    };
     Ok(DeviceRow {
+        last_seen_unix,
+        revoked_at_unix,
         account_id: arr(&b[..16])?,
         device_id: *device_id,
         sign_public_key: arr(&b[16..48])?,
@@ -653,6 +664,83 @@ impl Store for SledStore {
         self.with(|_| self.chunks.get(account_id, address))
     }
 
+    fn touch_device(&self, device_id: &Id, seen_unix: u64) -> StoreResult<()> {
+        self.with(|t| {
+            t.devices
+                .transaction(|devices| {
+                    let Some(b) = devices.get(device_id)? else {
+                        return Ok(());
+                    };
+                    let mut row = decode_device(device_id, &b)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    if row.last_seen_unix >= seen_unix {
+                        return Ok(());
+                    }
+                    row.last_seen_unix = seen_unix;
+                    devices.insert(&device_id[..], encode_device(&row))?;
+                    Ok(())
+                })
+                .map_err(tx_err)
+        })
+    }
+
+    fn revoke_device(&self, device_id: &Id, at_unix: u64) -> StoreResult<bool> {
+        self.with(|t| {
+            let newly = t
+                .devices
+                .transaction(|devices| {
+                    let b = devices
+                        .get(device_id)?
+                        .ok_or(ConflictableTransactionError::Abort(
+                            StoreError::UnknownDevice,
+                        ))?;
+                    let mut row = decode_device(device_id, &b)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    if row.revoked {
+                        return Ok(false);
+                    }
+                    row.revoked = true;
+                    row.revoked_at_unix = at_unix;
+                    devices.insert(&device_id[..], encode_device(&row))?;
+                    Ok(true)
+                })
+                .map_err(tx_err)?;
+            // The device is refused from here on (sessions are checked against it),
+            // so deleting its sessions after the flag is set leaves no window.
+            let mut doomed = Vec::new();
+            for item in t.sessions.iter() {
+                let (k, v) = item?;
+                if &decode_session(&v)?.device_id == device_id {
+                    doomed.push(k);
+                }
+            }
+            for k in &doomed {
+                t.sessions.remove(k)?;
+            }
+            Ok(newly)
+        })
+    }
+
+    fn set_recovery_blob(&self, account_id: &Id, blob: &[u8]) -> StoreResult<()> {
+        self.with(|t| {
+            t.accounts
+                .transaction(|accounts| {
+                    let b =
+                        accounts
+                            .get(account_id)?
+                            .ok_or(ConflictableTransactionError::Abort(
+                                StoreError::UnknownAccount,
+                            ))?;
+                    let mut row =
+                        decode_account(&b).map_err(ConflictableTransactionError::Abort)?;
+                    row.recovery_blob = blob.to_vec();
+                    accounts.insert(&account_id[..], encode_account(&row))?;
+                    Ok(())
+                })
+                .map_err(tx_err)
+        })
+    }
+
     fn flush(&self) -> StoreResult<()> {
         self.with(|t| {
             t.db.flush()?;
@@ -929,6 +1017,8 @@ mod tests {
             dh_public_key: [4; 32],
             registered_at_unix: 1,
             revoked: false,
+            last_seen_unix: 0,
+            revoked_at_unix: 0,
         };
         let s = super::SledStore::open(&db, &chunks).unwrap();
         s.create_account(&[1; 16], &account, &device).unwrap();
@@ -960,6 +1050,26 @@ mod tests {
                 std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
             }
         }
+    }
+
+    #[test]
+    fn device_rows_from_before_last_seen_still_read() {
+        let row = super::DeviceRow {
+            account_id: [1; 16],
+            device_id: [2; 16],
+            sign_public_key: [3; 32],
+            dh_public_key: [4; 32],
+            registered_at_unix: 5,
+            revoked: true,
+            last_seen_unix: 6,
+            revoked_at_unix: 7,
+        };
+        let bytes = super::encode_device(&row);
+        assert_eq!(super::decode_device(&[2; 16], &bytes).unwrap(), row);
+        let old = super::decode_device(&[2; 16], &bytes[..super::DEVICE_ROW_LEN_V1]).unwrap();
+        assert_eq!((old.last_seen_unix, old.revoked_at_unix), (0, 0));
+        assert!(old.revoked);
+        assert!(super::decode_device(&[2; 16], &bytes[..50]).is_err());
     }
 
     #[test]

@@ -1,0 +1,186 @@
+//! Key rotation's formats: epoch numbers, an epoch key sealed to one device, and
+//! the recovery blob sealed to the recovery kit's X25519 key.
+//!
+//! Pure functions, no I/O. [`crate::revoke`] uses them to move the account to a new
+//! epoch when a device is revoked.
+
+use mycase_proto::v1::PairingGrant;
+use mycase_proto::wire::epoch_key_ad;
+use prost::Message;
+use x25519_dalek::StaticSecret;
+use zeroize::Zeroizing;
+
+use crate::crypto::seal_to::{open_sealed, seal_to};
+use crate::crypto::DecryptError;
+use crate::ids::{AccountId, DeviceId};
+use crate::keyfile::TrustAnchor;
+use crate::keys::{KeyError, Keyring, RecoveryKit, VaultKey};
+
+/// Epoch numbers are `(generation << GENERATION_SHIFT) | tag`, where `tag` is 20
+/// bits of the rotating device's id. Two devices rotating at once pick the same
+/// generation but (almost surely) different numbers, and every device uses the
+/// highest epoch it holds, so they all end up on the same one.
+pub const GENERATION_SHIFT: u32 = 20;
+const TAG_MASK: u32 = (1 << GENERATION_SHIFT) - 1;
+/// The highest generation: 4095 rotations per account.
+pub const MAX_GENERATION: u32 = u32::MAX >> GENERATION_SHIFT;
+
+/// Recovery blobs written after a rotation start with this (earlier ones are a
+/// bare nonce and ciphertext under the kit's wrap key).
+pub const RECOVERY_BLOB_V2_PREFIX: &[u8; 4] = b"MCR2";
+const RECOVERY_BLOB_V2_AD: &[u8] = b"mycase/v1/recovery-blob-v2";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EpochError {
+    #[error("the account has rotated its keys too many times ({MAX_GENERATION})")]
+    Exhausted,
+}
+
+/// The generation of an epoch number (epoch 1, the first, is generation 0).
+pub fn generation(epoch: u32) -> u32 {
+    epoch >> GENERATION_SHIFT
+}
+
+/// The epoch number a rotation by `author` takes after `highest` (the highest
+/// epoch the author holds).
+pub fn next_epoch(highest: u32, author: &DeviceId) -> Result<u32, EpochError> {
+    let next = generation(highest) + 1;
+    if next > MAX_GENERATION {
+        return Err(EpochError::Exhausted);
+    }
+    let tag = u32::from_be_bytes([0, author[0], author[1], author[2]]) & TAG_MASK;
+    Ok((next << GENERATION_SHIFT) | tag)
+}
+
+/// Seals an epoch key to one device's X25519 key.
+pub fn seal_epoch_key(
+    account_id: &AccountId,
+    epoch: u32,
+    author: &DeviceId,
+    recipient: &DeviceId,
+    recipient_dh_public: &[u8; 32],
+    key: &VaultKey,
+) -> Vec<u8> {
+    seal_to(
+        recipient_dh_public,
+        &[],
+        &epoch_key_ad(account_id, epoch, author, recipient),
+        key.as_bytes(),
+    )
+}
+
+/// Opens an epoch key sealed to this device (`me`) by `author`.
+pub fn open_epoch_key(
+    account_id: &AccountId,
+    epoch: u32,
+    author: &DeviceId,
+    me: &DeviceId,
+    my_dh_secret: &StaticSecret,
+    sealed: &[u8],
+) -> Result<VaultKey, DecryptError> {
+    let plain = open_sealed(
+        my_dh_secret,
+        &[],
+        &epoch_key_ad(account_id, epoch, author, me),
+        sealed,
+    )?;
+    let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| DecryptError)?;
+    Ok(VaultKey::from_bytes(bytes))
+}
+
+fn recovery_blob_ad(account_id: &AccountId) -> Vec<u8> {
+    [RECOVERY_BLOB_V2_AD, account_id].concat()
+}
+
+/// The keyring and trust anchors sealed to the recovery kit's X25519 public key
+/// (from the journal's `RecoveryKeySet`): any device can write it, only the kit
+/// opens it. The plaintext is a `PairingGrant`, as in the first blob.
+pub fn seal_recovery_blob_v2(
+    recovery_dh_public: &[u8; 32],
+    account_id: &AccountId,
+    keyring: &Keyring,
+    trust_anchors: &[TrustAnchor],
+) -> Vec<u8> {
+    let bundle = PairingGrant {
+        account_id: account_id.to_vec(),
+        keyring: keyring.to_proto(),
+        roster: trust_anchors.iter().map(TrustAnchor::to_proto).collect(),
+        ..Default::default()
+    };
+    let plain = Zeroizing::new(bundle.encode_to_vec());
+    let sealed = seal_to(
+        recovery_dh_public,
+        &[],
+        &recovery_blob_ad(account_id),
+        &plain,
+    );
+    [RECOVERY_BLOB_V2_PREFIX.as_slice(), &sealed].concat()
+}
+
+/// Opens a blob from [`seal_recovery_blob_v2`] (without its prefix) with the kit;
+/// returns the `PairingGrant` inside.
+pub(crate) fn open_recovery_blob_v2(
+    kit: &RecoveryKit,
+    account_id: &AccountId,
+    sealed: &[u8],
+) -> Result<PairingGrant, KeyError> {
+    let plain = open_sealed(&kit.dh_secret(), &[], &recovery_blob_ad(account_id), sealed)
+        .map_err(|DecryptError| KeyError::BadRecoveryKit)?;
+    PairingGrant::decode(plain.as_slice()).map_err(|_| KeyError::BadRecoveryKit)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::keys::DeviceKeys;
+
+    #[test]
+    fn epochs_rise_by_generation_and_differ_by_author() {
+        let a = [0xAB, 0xCD, 0xEF, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+        let b = [0x01, 0x02, 0x03, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+        let ea = next_epoch(1, &a).unwrap();
+        let eb = next_epoch(1, &b).unwrap();
+        assert_ne!(ea, eb);
+        assert_eq!(generation(ea), 1);
+        assert_eq!(generation(eb), 1);
+        assert!(ea > 1 && eb > 1);
+        // The next rotation after either is above both.
+        let next = next_epoch(ea.min(eb), &b).unwrap();
+        assert!(next > ea.max(eb));
+        assert_eq!(
+            next_epoch(MAX_GENERATION << GENERATION_SHIFT, &a),
+            Err(EpochError::Exhausted)
+        );
+    }
+
+    #[test]
+    fn sealed_epoch_keys_are_bound_to_account_epoch_author_and_recipient() {
+        let rx = DeviceKeys::generate();
+        let other = DeviceKeys::generate();
+        let key = VaultKey::from_bytes([9; 32]);
+        let (acct, author, me) = ([1; 16], [2; 16], [3; 16]);
+        let sealed = seal_epoch_key(&acct, 7, &author, &me, &rx.dh_public(), &key);
+        let opened = open_epoch_key(&acct, 7, &author, &me, rx.dh_secret(), &sealed).unwrap();
+        assert_eq!(opened.as_bytes(), &[9; 32]);
+        assert!(open_epoch_key(&acct, 8, &author, &me, rx.dh_secret(), &sealed).is_err());
+        assert!(open_epoch_key(&[0; 16], 7, &author, &me, rx.dh_secret(), &sealed).is_err());
+        assert!(open_epoch_key(&acct, 7, &me, &me, rx.dh_secret(), &sealed).is_err());
+        assert!(open_epoch_key(&acct, 7, &author, &author, rx.dh_secret(), &sealed).is_err());
+        assert!(open_epoch_key(&acct, 7, &author, &me, other.dh_secret(), &sealed).is_err());
+    }
+
+    #[test]
+    fn recovery_blob_v2_opens_only_with_the_kit() {
+        let kit = RecoveryKit::generate();
+        let mut ring = Keyring::generate();
+        ring.insert(5 << GENERATION_SHIFT, VaultKey::from_bytes([5; 32]));
+        let blob = seal_recovery_blob_v2(&kit.dh_public(), &[1; 16], &ring, &[]);
+        assert!(blob.starts_with(RECOVERY_BLOB_V2_PREFIX));
+        let inner = &blob[RECOVERY_BLOB_V2_PREFIX.len()..];
+        let grant = open_recovery_blob_v2(&kit, &[1; 16], inner).unwrap();
+        assert_eq!(grant.keyring.len(), 2);
+        assert!(open_recovery_blob_v2(&RecoveryKit::generate(), &[1; 16], inner).is_err());
+        assert!(open_recovery_blob_v2(&kit, &[2; 16], inner).is_err());
+    }
+}
