@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "mycase/v1/journal.proto",
         "mycase/v1/local.proto",
         "mycase/v1/share.proto",
+        "mycase/v1/admin.proto",
     ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");

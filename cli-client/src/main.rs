@@ -85,6 +85,8 @@ enum Command {
     Recover(commands::recover::Args),
     /// Share chosen entries with an advocate through an expiring link.
     Share(commands::share::Args),
+    /// The account on the server: `mycase account delete` erases it everywhere.
+    Account(commands::account::Args),
 }
 
 fn home_dir(cli_home: Option<PathBuf>) -> Result<PathBuf> {
@@ -123,6 +125,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Wipe(args) => commands::wipe::run(&home, args),
         Command::Recover(args) => commands::recover::run(&home, args).await,
         Command::Share(args) => commands::share::run(&home, args).await,
+        Command::Account(args) => commands::account::run(&home, args).await,
     }
 }
 

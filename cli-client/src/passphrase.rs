@@ -20,6 +20,16 @@ pub fn unlock() -> Result<Zeroizing<String>> {
     Ok(p)
 }
 
+/// The passphrase typed on the terminal, whatever `MYCASE_PASSPHRASE` says
+/// (to confirm a destructive action).
+pub fn retype() -> Result<Zeroizing<String>> {
+    let p = prompt("Type your MyCase passphrase to confirm: ")?;
+    if p.is_empty() {
+        bail!("the passphrase is empty");
+    }
+    Ok(p)
+}
+
 /// A new passphrase, typed twice (for `init` and `join`).
 pub fn choose() -> Result<Zeroizing<String>> {
     if let Some(p) = from_env()? {

@@ -86,6 +86,13 @@ pub enum DeviceError {
     Io(#[from] std::io::Error),
 }
 
+impl DeviceError {
+    /// The server says the account was erased: this device should wipe itself.
+    pub fn is_account_deleted(&self) -> bool {
+        matches!(self, DeviceError::Transport(t) if t.is_account_deleted())
+    }
+}
+
 impl From<TransportError> for DeviceError {
     /// The server's "device revoked" answer becomes [`DeviceError::Revoked`], so
     /// every networked call tells a revoked device what happened.
@@ -518,6 +525,14 @@ impl<S: LocalStore> Device<S> {
             return Err(DeviceError::WrongAccount);
         }
         transport.set_session(Some(resp.session_token));
+        Ok(())
+    }
+
+    /// Erases this account on the server: every device, record, attachment and
+    /// share. The caller then wipes this device (`crate::wipe::wipe`).
+    pub async fn delete_account<T: Transport>(&self, transport: &T) -> Result<(), DeviceError> {
+        self.authenticate(transport).await?;
+        transport.delete_account().await?;
         Ok(())
     }
 

@@ -51,6 +51,12 @@ pub enum ServerError {
     ShareEnded(&'static str),
     #[error("share ended: unknown")]
     ShareUnknown,
+    /// A quota or rate limit of this server (RESOURCE_EXHAUSTED).
+    #[error("{0}")]
+    Limit(String),
+    /// The caller's account was erased; the device should wipe itself.
+    #[error("this account was deleted")]
+    AccountDeleted,
     #[error("the server is shutting down")]
     ShuttingDown,
     #[error("storage error")]
@@ -72,6 +78,9 @@ impl From<StoreError> for ServerError {
                 ServerError::FailedPrecondition("the log moved during the append; pull and retry")
             }
             StoreError::Closed => ServerError::ShuttingDown,
+            StoreError::InviteInvalid => ServerError::PermissionDenied(
+                "the invite code is unknown, already used or expired: ask the service for a new one",
+            ),
             StoreError::ChunkConflict => {
                 ServerError::AlreadyExists("a different chunk is already stored at this address")
             }
@@ -100,9 +109,10 @@ impl From<ServerError> for Status {
                 Code::NotFound
             }
             ServerError::ShareEnded(_) => Code::FailedPrecondition,
-            ServerError::ResourceExhausted(_) | ServerError::ShareTooLarge { .. } => {
-                Code::ResourceExhausted
-            }
+            ServerError::ResourceExhausted(_)
+            | ServerError::ShareTooLarge { .. }
+            | ServerError::Limit(_) => Code::ResourceExhausted,
+            ServerError::AccountDeleted => Code::NotFound,
             ServerError::ShuttingDown => Code::Unavailable,
             ServerError::Store(inner) => {
                 // The backend's message names no user data (sled reports I/O and

@@ -187,6 +187,18 @@ async fn the_view_limit_ends_the_share_and_deletes_it() {
     let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(id))).await;
     assert_eq!(page.status, 410);
     assert_eq!(page.body, br#"{"ended":"view limit reached"}"#);
+
+    // The operator's counts: one share made, opened twice (refusals are not views).
+    let mut admin =
+        mycase_server::admin::connect(&t.dir.path().join(mycase_server::admin::SOCKET_NAME))
+            .await
+            .unwrap();
+    let stats = admin
+        .stats(mycase_proto::v1::StatsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((stats.shares_created, stats.shares_opened), (1, 2));
 }
 
 #[tokio::test]

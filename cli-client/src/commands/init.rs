@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     device_name: Option<String>,
     /// An invitation code, if the server asks for one.
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, value_name = "CODE", env = "MYCASE_INVITE")]
     invite: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]

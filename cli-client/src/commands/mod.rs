@@ -1,5 +1,6 @@
 //! One file per command.
 
+pub mod account;
 pub mod add;
 pub mod amend;
 pub mod attach;

@@ -196,6 +196,12 @@ impl Transport for GrpcTransport {
         Ok(self.account.clone().recover(req).await?.into_inner())
     }
 
+    async fn delete_account(&self) -> TransportResult<()> {
+        let req = self.request(mycase_proto::v1::DeleteAccountRequest {});
+        self.account.clone().delete_account(req).await?;
+        Ok(())
+    }
+
     async fn list_devices(&self) -> TransportResult<Vec<DeviceRecord>> {
         let req = self.request(ListDevicesRequest {});
         Ok(self

@@ -33,6 +33,14 @@ impl TransportError {
         }
     }
 
+    /// The server says this device's account was erased (by `account delete` on
+    /// another device, or by the operator's retention policy): the device should
+    /// wipe itself.
+    pub fn is_account_deleted(&self) -> bool {
+        matches!(self, TransportError::Status { code: tonic::Code::NotFound, message }
+            if message == ACCOUNT_DELETED_MESSAGE)
+    }
+
     /// The server refused this device because another device revoked it.
     pub fn is_revoked(&self) -> bool {
         matches!(
@@ -42,6 +50,9 @@ impl TransportError {
         )
     }
 }
+
+/// The server's exact message for a device whose account was erased.
+pub const ACCOUNT_DELETED_MESSAGE: &str = "this account was deleted";
 
 impl From<tonic::Status> for TransportError {
     fn from(s: tonic::Status) -> Self {
@@ -153,4 +164,14 @@ pub trait Transport: Send + Sync {
         &self,
         addresses: Vec<Vec<u8>>,
     ) -> impl Future<Output = TransportResult<ChunkStream>> + Send;
+
+    /// Erases the caller's whole account on the server (authenticated).
+    /// Transports that cannot (test wrappers) refuse.
+    fn delete_account(&self) -> impl Future<Output = TransportResult<()>> + Send {
+        async {
+            Err(TransportError::Connect(
+                "this connection cannot delete an account".into(),
+            ))
+        }
+    }
 }

@@ -13,12 +13,15 @@ use mycase_proto::v1::{
     RevokeDeviceRequest, RevokeDeviceResponse, SubmitJoinRequest, SubmitJoinResponse,
     UpdateRecoveryBlobRequest, UpdateRecoveryBlobResponse,
 };
+use mycase_proto::v1::{DeleteAccountRequest, DeleteAccountResponse};
 use mycase_proto::wire;
 use tonic::{Request, Response, Status};
 
 use super::Shared;
 use crate::auth::{now_unix, Session};
+use crate::config::RegistrationMode;
 use crate::error::{ServerError, ServerResult};
+use crate::store::{day_of, erased_device_tag};
 use crate::store::{AccountRow, DeviceRow, Store};
 use crate::validate;
 
@@ -56,24 +59,43 @@ impl<S: Store> AccountService<S> {
             .verify_strict(&message, &proof)
             .map_err(|_| ServerError::BadSignature("registration proof does not verify".into()))?;
         let now = now_unix();
-        self.shared.store.create_account(
-            &account_id,
-            &AccountRow {
-                recovery_public_key,
-                recovery_blob: r.recovery_blob.clone(),
-                created_at_unix: now,
-            },
-            &DeviceRow {
-                account_id,
-                device_id,
-                sign_public_key: sign_key.to_bytes(),
-                dh_public_key,
-                registered_at_unix: now,
-                revoked: false,
-                last_seen_unix: 0,
-                revoked_at_unix: 0,
-            },
-        )?;
+        let account = AccountRow {
+            recovery_public_key,
+            recovery_blob: r.recovery_blob.clone(),
+            created_at_unix: now,
+        };
+        let device = DeviceRow {
+            account_id,
+            device_id,
+            sign_public_key: sign_key.to_bytes(),
+            dh_public_key,
+            registered_at_unix: now,
+            revoked: false,
+            last_seen_unix: 0,
+            revoked_at_unix: 0,
+        };
+        match self.shared.registration {
+            RegistrationMode::Open => {
+                self.shared
+                    .store
+                    .create_account(&account_id, &account, &device)?;
+            }
+            RegistrationMode::Invite => {
+                if r.invite_code.trim().is_empty() {
+                    return Err(ServerError::PermissionDenied(
+                        "this server creates accounts by invitation only: ask the service for an invite code",
+                    ));
+                }
+                self.shared.store.create_account_with_invite(
+                    &account_id,
+                    &account,
+                    &device,
+                    &crate::invites::hash(&r.invite_code),
+                    now,
+                )?;
+            }
+        }
+        self.shared.store.touch_account(&account_id, day_of(now))?;
         tracing::info!("account registered");
         Ok(())
     }
@@ -104,6 +126,14 @@ impl<S: Store> AccountService<S> {
             .store
             .account_by_recovery_key(&recovery_key.to_bytes())?
             .ok_or_else(refused)?;
+        let existing = self
+            .shared
+            .store
+            .account_devices(&account_id)?
+            .iter()
+            .filter(|d| !d.revoked)
+            .count();
+        self.shared.limits.devices(existing)?;
         self.shared.store.add_device(&DeviceRow {
             account_id,
             device_id,
@@ -123,6 +153,14 @@ impl<S: Store> AccountService<S> {
         let sign_key = validate::verifying_key("sign_public_key", &r.sign_public_key)?;
         let dh_public_key =
             validate::fixed::<{ validate::KEY_LEN }>("dh_public_key", &r.dh_public_key)?;
+        let existing = self
+            .shared
+            .store
+            .account_devices(&account_id)?
+            .iter()
+            .filter(|d| !d.revoked)
+            .count();
+        self.shared.limits.devices(existing)?;
         self.shared.store.add_device(&DeviceRow {
             account_id,
             device_id,
@@ -191,6 +229,8 @@ impl<S: Store> Account for AccountService<S> {
         &self,
         request: Request<RegisterRequest>,
     ) -> Result<Response<RegisterResponse>, Status> {
+        self.shared.limits.auth_attempt(request.remote_addr())?;
+        let _gate = self.shared.write_gate.read().await;
         self.register(request.get_ref())?;
         Ok(Response::new(RegisterResponse {}))
     }
@@ -199,6 +239,7 @@ impl<S: Store> Account for AccountService<S> {
         &self,
         request: Request<ChallengeRequest>,
     ) -> Result<Response<ChallengeResponse>, Status> {
+        self.shared.limits.auth_attempt(request.remote_addr())?;
         let challenge = self.shared.auth.challenge(&request.get_ref().device_id)?;
         Ok(Response::new(ChallengeResponse {
             challenge: challenge.to_vec(),
@@ -209,11 +250,36 @@ impl<S: Store> Account for AccountService<S> {
         &self,
         request: Request<AuthenticateRequest>,
     ) -> Result<Response<AuthenticateResponse>, Status> {
+        self.shared.limits.auth_attempt(request.remote_addr())?;
         let r = request.get_ref();
+        let device_id = validate::id("device_id", &r.device_id)?;
+        match self
+            .shared
+            .store
+            .device(&device_id)
+            .map_err(ServerError::from)?
+        {
+            Some(device) => self.shared.limits.auth_for_account(&device.account_id)?,
+            None => {
+                // A device of an erased account is told so, and wipes itself.
+                if self
+                    .shared
+                    .store
+                    .is_erased(&erased_device_tag(&device_id))
+                    .map_err(ServerError::from)?
+                {
+                    return Err(ServerError::AccountDeleted.into());
+                }
+            }
+        }
         let issued = self
             .shared
             .auth
             .authenticate(&r.device_id, &r.challenge, &r.signature)?;
+        self.shared
+            .store
+            .touch_account(&issued.account_id, day_of(now_unix()))
+            .map_err(ServerError::from)?;
         Ok(Response::new(AuthenticateResponse {
             session_token: issued.token.to_vec(),
             expires_at_unix: issued.expires_at_unix,
@@ -250,6 +316,9 @@ impl<S: Store> Account for AccountService<S> {
         request: Request<AddDeviceRequest>,
     ) -> Result<Response<AddDeviceResponse>, Status> {
         let session = self.shared.auth.session(request.metadata())?;
+        let _gate = self.shared.write_gate.read().await;
+        // Serialized per account, so two additions cannot both pass the device limit.
+        let _serialized = self.shared.append_lock(&session.account_id).lock().await;
         self.add_device(session.account_id, request.get_ref())?;
         Ok(Response::new(AddDeviceResponse {}))
     }
@@ -271,6 +340,7 @@ impl<S: Store> Account for AccountService<S> {
         &self,
         request: Request<SubmitJoinRequest>,
     ) -> Result<Response<SubmitJoinResponse>, Status> {
+        self.shared.limits.auth_attempt(request.remote_addr())?;
         let r = request.get_ref();
         self.shared
             .pairing
@@ -307,6 +377,7 @@ impl<S: Store> Account for AccountService<S> {
         &self,
         request: Request<RecoveryChallengeRequest>,
     ) -> Result<Response<ChallengeResponse>, Status> {
+        self.shared.limits.auth_attempt(request.remote_addr())?;
         let challenge = self
             .shared
             .auth
@@ -320,6 +391,8 @@ impl<S: Store> Account for AccountService<S> {
         &self,
         request: Request<RecoverRequest>,
     ) -> Result<Response<RecoverResponse>, Status> {
+        self.shared.limits.auth_attempt(request.remote_addr())?;
+        let _gate = self.shared.write_gate.read().await;
         let (account_id, recovery_blob) = self.recover(request.get_ref())?;
         Ok(Response::new(RecoverResponse {
             account_id: account_id.to_vec(),
@@ -355,5 +428,15 @@ impl<S: Store> Account for AccountService<S> {
             .await_pairing(&request.get_ref().pairing_id)
             .await?;
         Ok(Response::new(AwaitPairingResponse { sealed_grant }))
+    }
+
+    async fn delete_account(
+        &self,
+        request: Request<DeleteAccountRequest>,
+    ) -> Result<Response<DeleteAccountResponse>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        self.shared.erase_account(session.account_id).await?;
+        tracing::info!("account erased at its owner's request");
+        Ok(Response::new(DeleteAccountResponse {}))
     }
 }

@@ -93,9 +93,11 @@ impl<S: Store> Blobs for BlobsService<S> {
         request: Request<Streaming<PutChunkRequest>>,
     ) -> Result<Response<PutChunksResponse>, Status> {
         let session = self.shared.auth.session(request.metadata())?;
+        let peer = request.remote_addr();
         let mut stream = request.into_inner();
         let mut stored = 0u64;
         let mut received = 0u64;
+        let mut upload_bytes = 0u64;
         while let Some(msg) = stream.next().await {
             let msg = msg?;
             if *self.shared.shutdown.borrow() {
@@ -109,6 +111,25 @@ impl<S: Store> Blobs for BlobsService<S> {
                     msg.sealed.len()
                 ))
                 .into());
+            }
+            upload_bytes = upload_bytes.saturating_add(msg.sealed.len() as u64);
+            self.shared.limits.upload_size(upload_bytes)?;
+            self.shared.limits.upload(peer, &session.account_id)?;
+            // The quota check and the write happen under the account's write
+            // lock, so concurrent uploads cannot together overshoot it.
+            let _serialized = self.shared.append_lock(&session.account_id).lock().await;
+            let used = self
+                .shared
+                .store
+                .account_usage(&session.account_id)
+                .map_err(ServerError::from)?;
+            let already = self
+                .shared
+                .store
+                .has_chunk(&session.account_id, &address)
+                .map_err(ServerError::from)?;
+            if !already {
+                self.shared.limits.storage(used, msg.sealed.len() as u64)?;
             }
             // Durable before it is counted: an interrupted upload resumes from
             // whatever HaveChunks reports.

@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::auth::Auth;
-use crate::store::{Id, Store};
+use crate::auth::{now_unix, Auth};
+use crate::config::{Quotas, RateLimits, RegistrationMode, Retention};
+use crate::error::{ServerError, ServerResult};
+use crate::limits::Limits;
+use crate::store::{day_of, Id, Store};
 
 pub mod account;
 pub mod blobs;
@@ -34,6 +37,10 @@ pub struct Settings {
     pub pairing_ttl_max: Duration,
     pub share_max_bytes: u64,
     pub share_ttl_max: Duration,
+    pub registration: RegistrationMode,
+    pub quotas: Quotas,
+    pub rate_limits: RateLimits,
+    pub retention: Retention,
 }
 
 pub struct Shared<S> {
@@ -44,6 +51,12 @@ pub struct Shared<S> {
     pub shutdown: watch::Receiver<bool>,
     pub share_max_bytes: u64,
     pub share_ttl_max: Duration,
+    pub limits: Limits,
+    pub registration: RegistrationMode,
+    pub retention: Retention,
+    /// Registrations and recoveries hold it shared; a backup holds it alone, so
+    /// no account appears halfway through a snapshot.
+    pub write_gate: tokio::sync::RwLock<()>,
     append_locks: [tokio::sync::Mutex<()>; APPEND_STRIPES],
 }
 
@@ -57,6 +70,10 @@ impl<S: Store> Shared<S> {
                 settings.pairing_ttl_max,
                 shutdown.clone(),
             ),
+            limits: Limits::new(settings.quotas, settings.rate_limits),
+            registration: settings.registration,
+            retention: settings.retention,
+            write_gate: tokio::sync::RwLock::new(()),
             store,
             shutdown,
             share_max_bytes: settings.share_max_bytes,
@@ -84,5 +101,139 @@ impl<S: Store> Shared<S> {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "share purge failed"),
         }
+        self.limits.purge();
+        match self.store.purge_invites(now_unix()) {
+            Ok(n) if n > 0 => tracing::info!(invites = n, "purged expired invites"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "invite purge failed"),
+        }
+    }
+
+    /// Erases an account under its write lock, so no append or upload of it runs
+    /// at the same time, and closes its live watch streams.
+    pub async fn erase_account(&self, account_id: Id) -> ServerResult<()> {
+        let _serialized = self.append_lock(&account_id).lock().await;
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.erase_account(&account_id))
+            .await
+            .map_err(|_| ServerError::Internal("erase task failed"))??;
+        self.watchers.forget(&account_id);
+        Ok(())
+    }
+
+    /// The retention policy: erases accounts unused for longer than configured.
+    /// Off (0 days) by default. Returns how many were erased.
+    pub async fn erase_inactive(&self) -> ServerResult<usize> {
+        let days = self.retention.erase_inactive_after_days;
+        if days == 0 {
+            return Ok(0);
+        }
+        let before_day = day_of(now_unix()).saturating_sub(days);
+        let inactive = self.store.inactive_accounts(before_day)?;
+        for account_id in &inactive {
+            self.erase_account(*account_id).await?;
+        }
+        if !inactive.is_empty() {
+            tracing::info!(accounts = inactive.len(), "erased inactive accounts");
+        }
+        Ok(inactive.len())
+    }
+
+    /// Holds every account's write lock and the registration gate: appends,
+    /// uploads, new accounts and devices, and erasures wait while a backup copies
+    /// a consistent state; reads go on.
+    pub async fn pause_writes(&self) -> WritesPaused<'_> {
+        let gate = self.write_gate.write().await;
+        let mut stripes = Vec::with_capacity(APPEND_STRIPES);
+        for lock in &self.append_locks {
+            stripes.push(lock.lock().await);
+        }
+        WritesPaused {
+            _gate: gate,
+            _stripes: stripes,
+        }
+    }
+}
+
+/// While alive, no account data changes (see `Shared::pause_writes`).
+pub struct WritesPaused<'a> {
+    _gate: tokio::sync::RwLockWriteGuard<'a, ()>,
+    _stripes: Vec<tokio::sync::MutexGuard<'a, ()>>,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::{AccountRow, DeviceRow, MemoryStore};
+
+    fn shared(erase_after_days: u32) -> (Shared<MemoryStore>, watch::Sender<bool>) {
+        let (stop, rx) = watch::channel(false);
+        let settings = Settings {
+            session_ttl: Duration::from_secs(60),
+            challenge_ttl: Duration::from_secs(60),
+            pairing_wait: Duration::from_secs(1),
+            pairing_ttl_max: Duration::from_secs(60),
+            registration: RegistrationMode::Open,
+            quotas: Quotas::default(),
+            rate_limits: RateLimits::default(),
+            retention: Retention {
+                erase_inactive_after_days: erase_after_days,
+            },
+            share_max_bytes: 1 << 20,
+            share_ttl_max: Duration::from_secs(3600),
+        };
+        (
+            Shared::new(Arc::new(MemoryStore::new()), &settings, rx),
+            stop,
+        )
+    }
+
+    fn add_account(store: &MemoryStore, n: u8, created_at_unix: u64) {
+        store
+            .create_account(
+                &[n; 16],
+                &AccountRow {
+                    recovery_public_key: [n; 32],
+                    recovery_blob: vec![],
+                    created_at_unix,
+                },
+                &DeviceRow {
+                    account_id: [n; 16],
+                    device_id: [n; 16],
+                    sign_public_key: [n; 32],
+                    dh_public_key: [n; 32],
+                    registered_at_unix: created_at_unix,
+                    revoked: false,
+                    last_seen_unix: 0,
+                    revoked_at_unix: 0,
+                },
+            )
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn retention_erases_only_long_inactive_accounts() {
+        let (s, _stop) = shared(90);
+        let today = day_of(now_unix());
+        add_account(&s.store, 1, 0); // created in 1970, never used
+        add_account(&s.store, 2, 0);
+        s.store.touch_account(&[2; 16], today - 10).unwrap(); // used 10 days ago
+        add_account(&s.store, 3, 0);
+        s.store.touch_account(&[3; 16], today - 91).unwrap();
+        add_account(&s.store, 4, now_unix()); // new today, never used
+        assert_eq!(s.erase_inactive().await.unwrap(), 2);
+        assert!(s.store.account(&[1; 16]).unwrap().is_none());
+        assert!(s.store.account(&[3; 16]).unwrap().is_none());
+        assert!(s.store.account(&[2; 16]).unwrap().is_some());
+        assert!(s.store.account(&[4; 16]).unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn retention_is_off_by_default() {
+        let (s, _stop) = shared(Retention::default().erase_inactive_after_days);
+        add_account(&s.store, 1, 0);
+        assert_eq!(s.erase_inactive().await.unwrap(), 0);
+        assert!(s.store.account(&[1; 16]).unwrap().is_some());
     }
 }

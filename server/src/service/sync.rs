@@ -98,6 +98,7 @@ fn append_blocking<S: Store>(
     session: &Session,
     key: &VerifyingKey,
     records: &[Record],
+    storage_quota: u64,
 ) -> ServerResult<u64> {
     let (account_id, device_id) = (&session.account_id, &session.device_id);
     // Checked again under the account's append lock, which a revocation also
@@ -153,6 +154,8 @@ fn append_blocking<S: Store>(
     let Some(last) = fresh.last() else {
         return Ok(head.idx);
     };
+    let adding: u64 = fresh.iter().map(|r| r.bytes.len() as u64).sum();
+    crate::limits::check_storage(storage_quota, store.account_usage(account_id)?, adding)?;
     let new_head = Head {
         idx: last.idx,
         hash: prev,
@@ -226,8 +229,13 @@ impl<S: Store> Sync for SyncService<S> {
     ) -> Result<Response<AppendResponse>, Status> {
         let started = Instant::now();
         let session = self.shared.auth.session(request.metadata())?;
+        let peer = request.remote_addr();
         let records = request.into_inner().records;
         check_batch(&records, &session)?;
+        for r in &records {
+            self.shared.limits.record_size(r.ciphertext.len())?;
+        }
+        self.shared.limits.append(peer, &session.account_id)?;
         let device = self
             .shared
             .store
@@ -240,8 +248,9 @@ impl<S: Store> Sync for SyncService<S> {
         let head = {
             let _serialized = self.shared.append_lock(&session.account_id).lock().await;
             let store = self.shared.store.clone();
+            let quota = self.shared.limits.quotas.storage_bytes_per_account;
             tokio::task::spawn_blocking(move || {
-                append_blocking(store.as_ref(), &session, &key, &records)
+                append_blocking(store.as_ref(), &session, &key, &records, quota)
             })
             .await
             .map_err(|_| ServerError::Internal("append task failed"))??

@@ -94,6 +94,14 @@ impl<S: Store> Watchers<S> {
         Ok(())
     }
 
+    /// Drops the account's channel: its open `Watch` streams end (the account
+    /// was erased).
+    pub fn forget(&self, account_id: &Id) {
+        if let Ok(mut channels) = self.channels.lock() {
+            channels.remove(account_id);
+        }
+    }
+
     /// Forgets channels nobody listens to any more.
     pub fn purge(&self) {
         if let Ok(mut channels) = self.channels.lock() {

@@ -72,6 +72,62 @@ impl ChunkFiles {
         Ok(true)
     }
 
+    /// Removes every chunk of the account (its whole directory).
+    pub fn remove_account(&self, account_id: &Id) -> StoreResult<()> {
+        match fs::remove_dir_all(self.account_dir(account_id)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("removing an account's chunks")(e)),
+        }
+        fs::File::open(&self.root)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err("syncing the directory"))
+    }
+
+    /// The accounts that have a chunk directory.
+    pub fn accounts(&self) -> StoreResult<Vec<Id>> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.root).map_err(io_err("listing"))? {
+            let entry = entry.map_err(io_err("listing"))?;
+            let name = entry.file_name();
+            let parsed = name
+                .to_str()
+                .and_then(|n| hex::decode(n).ok())
+                .and_then(|b| Id::try_from(b.as_slice()).ok());
+            if let Some(id) = parsed {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every stored chunk as (account, address, path), for backups.
+    pub fn all(&self) -> StoreResult<Vec<(Id, Hash, PathBuf)>> {
+        let mut out = Vec::new();
+        for account_id in self.accounts()? {
+            let dir = self.account_dir(&account_id);
+            for fan in fs::read_dir(&dir).map_err(io_err("listing"))? {
+                let fan = fan.map_err(io_err("listing"))?.path();
+                if !fan.is_dir() {
+                    continue;
+                }
+                for file in fs::read_dir(&fan).map_err(io_err("listing"))? {
+                    let path = file.map_err(io_err("listing"))?.path();
+                    let address = path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .and_then(|n| hex::decode(n).ok())
+                        .and_then(|b| Hash::try_from(b.as_slice()).ok());
+                    // Temporary files of an upload in progress have other names.
+                    if let Some(address) = address {
+                        out.push((account_id, address, path));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub fn has(&self, account_id: &Id, address: &Hash) -> StoreResult<bool> {
         Ok(self.path(account_id, address).is_file())
     }

@@ -325,6 +325,138 @@ macro_rules! store_conformance_tests {
             }
 
             #[test]
+            fn usage_counts_records_and_new_chunks() {
+                let (s, _guard) = ($make)();
+                let a = [1u8; 16];
+                s.create_account(&a, &account(1), &device(1, 10)).unwrap();
+                assert_eq!(s.account_usage(&a).unwrap(), 0);
+                let head = Head {
+                    idx: 2,
+                    hash: [2; 32],
+                };
+                s.append(&a, &[10; 16], 0, &recs(1, 2), head).unwrap();
+                assert_eq!(s.account_usage(&a).unwrap(), 6);
+                s.put_chunk(&a, &[9; 32], b"0123456789").unwrap();
+                // The same chunk again is not counted twice.
+                s.put_chunk(&a, &[9; 32], b"0123456789").unwrap();
+                assert_eq!(s.account_usage(&a).unwrap(), 16);
+                assert_eq!(s.stats(0).unwrap().stored_bytes, 16);
+            }
+
+            #[test]
+            fn invites_are_single_use_and_expire() {
+                let (s, _guard) = ($make)();
+                s.add_invite(&[5; 32], 100).unwrap();
+                s.add_invite(&[6; 32], 10).unwrap();
+                // Expired at now = 50: refused, nothing stored.
+                assert!(matches!(
+                    s.create_account_with_invite(
+                        &[1; 16],
+                        &account(1),
+                        &device(1, 10),
+                        &[6; 32],
+                        50
+                    ),
+                    Err(StoreError::InviteInvalid)
+                ));
+                assert_eq!(s.account(&[1; 16]).unwrap(), None);
+                assert!(matches!(
+                    s.create_account_with_invite(
+                        &[1; 16],
+                        &account(1),
+                        &device(1, 10),
+                        &[7; 32],
+                        50
+                    ),
+                    Err(StoreError::InviteInvalid)
+                ));
+                s.create_account_with_invite(&[1; 16], &account(1), &device(1, 10), &[5; 32], 50)
+                    .unwrap();
+                assert!(s.account(&[1; 16]).unwrap().is_some());
+                // Used: refused the second time.
+                assert!(matches!(
+                    s.create_account_with_invite(
+                        &[2; 16],
+                        &account(2),
+                        &device(2, 20),
+                        &[5; 32],
+                        50
+                    ),
+                    Err(StoreError::InviteInvalid)
+                ));
+                assert_eq!(s.purge_invites(50).unwrap(), 1);
+            }
+
+            #[test]
+            fn erase_account_removes_everything_of_it_only() {
+                let (s, _guard) = ($make)();
+                let (a, b) = ([1u8; 16], [2u8; 16]);
+                s.create_account(&a, &account(1), &device(1, 10)).unwrap();
+                s.add_device(&device(1, 11)).unwrap();
+                s.create_account(&b, &account(2), &device(2, 20)).unwrap();
+                let head = Head {
+                    idx: 2,
+                    hash: [2; 32],
+                };
+                s.append(&a, &[10; 16], 0, &recs(1, 2), head).unwrap();
+                s.append(&b, &[20; 16], 0, &recs(1, 2), head).unwrap();
+                s.put_chunk(&a, &[9; 32], b"chunk of a").unwrap();
+                s.put_chunk(&b, &[9; 32], b"chunk of b").unwrap();
+                let session = SessionRow {
+                    account_id: a,
+                    device_id: [10; 16],
+                    expires_at_ms: u64::MAX,
+                };
+                s.put_session(&[3; 32], &session).unwrap();
+                s.touch_account(&a, 9).unwrap();
+                s.put_share(&[30; 16], &share_row(1, 0), b"share of a")
+                    .unwrap();
+                s.put_share(&[31; 16], &share_row(2, 0), b"share of b")
+                    .unwrap();
+                s.erase_account(&a).unwrap();
+
+                assert_eq!(s.account(&a).unwrap(), None);
+                assert_eq!(s.device(&[10; 16]).unwrap(), None);
+                assert_eq!(s.device(&[11; 16]).unwrap(), None);
+                assert!(s.account_devices(&a).unwrap().is_empty());
+                assert_eq!(s.session(&[3; 32]).unwrap(), None);
+                assert!(s.vector(&a).unwrap().is_empty());
+                assert_eq!(s.record(&a, &[10; 16], 1).unwrap(), None);
+                assert!(!s.has_chunk(&a, &[9; 32]).unwrap());
+                assert_eq!(s.account_usage(&a).unwrap(), 0);
+                assert!(s.is_erased(&crate::store::erased_account_tag(&a)).unwrap());
+                assert!(s
+                    .is_erased(&crate::store::erased_device_tag(&[11; 16]))
+                    .unwrap());
+                assert!(!s.is_erased(&crate::store::erased_account_tag(&b)).unwrap());
+                assert_eq!(s.share(&[30; 16]).unwrap(), None);
+                assert!(s.account_shares(&a).unwrap().is_empty());
+                // The other account is untouched.
+                assert!(s.account(&b).unwrap().is_some());
+                assert_eq!(s.account_shares(&b).unwrap().len(), 1);
+                assert_eq!(s.vector(&b).unwrap(), vec![([20; 16], 2)]);
+                assert_eq!(s.chunk(&b, &[9; 32]).unwrap(), Some(b"chunk of b".to_vec()));
+                let stats = s.stats(0).unwrap();
+                assert_eq!(
+                    (stats.accounts, stats.devices, stats.active_accounts),
+                    (1, 1, 0)
+                );
+            }
+
+            #[test]
+            fn activity_and_inactive_accounts() {
+                let (s, _guard) = ($make)();
+                let mut old = account(1);
+                old.created_at_unix = 86_400 * 5;
+                s.create_account(&[1; 16], &old, &device(1, 10)).unwrap();
+                s.create_account(&[2; 16], &old, &device(2, 20)).unwrap();
+                s.touch_account(&[2; 16], 20).unwrap();
+                assert_eq!(s.inactive_accounts(10).unwrap(), vec![[1; 16]]);
+                assert_eq!(s.stats(15).unwrap().active_accounts, 1);
+                assert_eq!(s.stats(21).unwrap().active_accounts, 0);
+            }
+
+            #[test]
             fn last_seen_revocation_and_recovery_blob() {
                 let (s, _guard) = ($make)();
                 s.create_account(&[1; 16], &account(1), &device(1, 10))

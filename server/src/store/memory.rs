@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{
     AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareEnd, ShareOpen, ShareRow,
-    ShareState, ShareStats, Store, StoreError, StoreResult,
+    ShareState, ShareStats, Store, StoreError, StoreResult, StoreStats,
 };
 
 #[derive(Default)]
@@ -20,6 +20,10 @@ struct Inner {
     /// Each share's row and its ciphertext while it has one.
     shares: BTreeMap<Id, (ShareRow, Option<Vec<u8>>)>,
     share_stats: ShareStats,
+    usage: HashMap<Id, u64>,
+    invites: HashMap<Hash, u64>,
+    erased: std::collections::HashSet<Hash>,
+    activity: HashMap<Id, u32>,
 }
 
 #[derive(Default)]
@@ -194,6 +198,9 @@ impl Store for MemoryStore {
             g.records
                 .insert((*account_id, *device_id, r.idx), r.bytes.clone());
         }
+        let added: u64 = records.iter().map(|r| r.bytes.len() as u64).sum();
+        let used = g.usage.entry(*account_id).or_insert(0);
+        *used = used.saturating_add(added);
         g.heads.insert((*account_id, *device_id), new_head);
         Ok(())
     }
@@ -205,6 +212,8 @@ impl Store for MemoryStore {
             Some(_) => Err(StoreError::ChunkConflict),
             None => {
                 g.chunks.insert((*account_id, *address), sealed.to_vec());
+                let used = g.usage.entry(*account_id).or_insert(0);
+                *used = used.saturating_add(sealed.len() as u64);
                 Ok(true)
             }
         }
@@ -216,6 +225,117 @@ impl Store for MemoryStore {
 
     fn chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<Option<Vec<u8>>> {
         Ok(self.lock()?.chunks.get(&(*account_id, *address)).cloned())
+    }
+
+    fn account_usage(&self, account_id: &Id) -> StoreResult<u64> {
+        Ok(self.lock()?.usage.get(account_id).copied().unwrap_or(0))
+    }
+
+    fn add_invite(&self, code_hash: &Hash, expires_at_unix: u64) -> StoreResult<()> {
+        self.lock()?.invites.insert(*code_hash, expires_at_unix);
+        Ok(())
+    }
+
+    fn create_account_with_invite(
+        &self,
+        account_id: &Id,
+        account: &AccountRow,
+        first_device: &DeviceRow,
+        code_hash: &Hash,
+        now_unix: u64,
+    ) -> StoreResult<()> {
+        let mut g = self.lock()?;
+        if g.invites.get(code_hash).is_none_or(|&exp| exp <= now_unix) {
+            return Err(StoreError::InviteInvalid);
+        }
+        if g.accounts.contains_key(account_id) {
+            return Err(StoreError::AccountExists);
+        }
+        if g.devices.contains_key(&first_device.device_id) {
+            return Err(StoreError::DeviceExists);
+        }
+        g.invites.remove(code_hash);
+        g.accounts.insert(*account_id, account.clone());
+        g.devices
+            .insert(first_device.device_id, first_device.clone());
+        Ok(())
+    }
+
+    fn purge_invites(&self, now_unix: u64) -> StoreResult<usize> {
+        let mut g = self.lock()?;
+        let before = g.invites.len();
+        g.invites.retain(|_, exp| *exp > now_unix);
+        Ok(before - g.invites.len())
+    }
+
+    fn touch_account(&self, account_id: &Id, day: u32) -> StoreResult<()> {
+        self.lock()?.activity.insert(*account_id, day);
+        Ok(())
+    }
+
+    fn inactive_accounts(&self, before_day: u32) -> StoreResult<Vec<Id>> {
+        let g = self.lock()?;
+        Ok(g.accounts
+            .iter()
+            .filter(|(id, a)| {
+                let last = g
+                    .activity
+                    .get(*id)
+                    .copied()
+                    .unwrap_or_else(|| super::day_of(a.created_at_unix));
+                last < before_day
+            })
+            .map(|(id, _)| *id)
+            .collect())
+    }
+
+    fn stats(&self, active_since_day: u32) -> StoreResult<StoreStats> {
+        let g = self.lock()?;
+        Ok(StoreStats {
+            accounts: g.accounts.len() as u64,
+            active_accounts: g
+                .activity
+                .values()
+                .filter(|&&d| d >= active_since_day)
+                .count() as u64,
+            devices: g.devices.values().filter(|d| !d.revoked).count() as u64,
+            stored_bytes: g.usage.values().fold(0u64, |a, b| a.saturating_add(*b)),
+        })
+    }
+
+    fn erase_account(&self, account_id: &Id) -> StoreResult<()> {
+        let mut g = self.lock()?;
+        let g = &mut *g;
+        g.accounts.remove(account_id);
+        g.usage.remove(account_id);
+        g.activity.remove(account_id);
+        g.erased.insert(super::erased_account_tag(account_id));
+        let devices: Vec<Id> = g
+            .devices
+            .values()
+            .filter(|d| &d.account_id == account_id)
+            .map(|d| d.device_id)
+            .collect();
+        for d in &devices {
+            g.devices.remove(d);
+            g.erased.insert(super::erased_device_tag(d));
+        }
+        g.sessions.retain(|_, s| &s.account_id != account_id);
+        g.heads.retain(|(a, _), _| a != account_id);
+        g.records.retain(|(a, _, _), _| a != account_id);
+        g.chunks.retain(|(a, _), _| a != account_id);
+        g.shares.retain(|_, (row, _)| &row.account_id != account_id);
+        Ok(())
+    }
+
+    fn is_erased(&self, tag: &Hash) -> StoreResult<bool> {
+        Ok(self.lock()?.erased.contains(tag))
+    }
+
+    fn write_backup(&self, _out: &mut dyn std::io::Write) -> StoreResult<()> {
+        Err(StoreError::Backend(
+            "the memory store keeps nothing to back up".into(),
+        ))
     }
 
     fn touch_device(&self, device_id: &Id, seen_unix: u64) -> StoreResult<()> {

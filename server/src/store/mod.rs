@@ -96,6 +96,9 @@ pub enum StoreError {
     ChunkConflict,
     #[error("a share with this id already exists")]
     ShareExists,
+    /// The invite code is unknown, already used or expired.
+    #[error("the invite code is unknown, used or expired")]
+    InviteInvalid,
     #[error("stored data is malformed: {0}")]
     Corrupt(&'static str),
     #[error("storage backend failed: {0}")]
@@ -103,6 +106,44 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Anonymous counts for the operator (`mycase-server stats`): nothing that
+/// identifies an account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    pub accounts: u64,
+    /// Accounts whose devices authenticated on or after the day asked for.
+    pub active_accounts: u64,
+    /// Devices not revoked.
+    pub devices: u64,
+    /// Record and chunk bytes held for all accounts.
+    pub stored_bytes: u64,
+}
+
+/// The content-free tombstone of an erased account: it lets `restore` and the
+/// authentication path recognise the account without keeping its id.
+pub fn erased_account_tag(account_id: &Id) -> Hash {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"mycase/v1/erased-account");
+    h.update(account_id);
+    h.finalize().into()
+}
+
+/// The tombstone of a device of an erased account, so its next connection is
+/// told the account was deleted (and it wipes itself).
+pub fn erased_device_tag(device_id: &Id) -> Hash {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"mycase/v1/erased-device");
+    h.update(device_id);
+    h.finalize().into()
+}
+
+/// Days since the Unix epoch: activity is kept at this granularity, no finer.
+pub fn day_of(unix_seconds: u64) -> u32 {
+    u32::try_from(unix_seconds / 86_400).unwrap_or(u32::MAX)
+}
 
 /// Everything the service needs from persistence. Methods are synchronous and
 /// short; the service runs the durable ones (`append`, `flush`) off the async
@@ -174,6 +215,44 @@ pub trait Store: Send + Sync + 'static {
     /// The sealed chunk of the account at `address`, if stored.
     fn chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<Option<Vec<u8>>>;
 
+    /// Record and chunk bytes stored for the account (a counter kept with the
+    /// writes, so quota checks cost one read).
+    fn account_usage(&self, account_id: &Id) -> StoreResult<u64>;
+
+    /// Stores the hash of a new single-use invite code valid until `expires_at_unix`.
+    fn add_invite(&self, code_hash: &Hash, expires_at_unix: u64) -> StoreResult<()>;
+    /// Like `create_account`, consuming the invite in the same atomic step;
+    /// `InviteInvalid` (and nothing stored or consumed) when it is unknown, used or
+    /// expired at `now_unix`. Nothing links the code to the account afterwards.
+    fn create_account_with_invite(
+        &self,
+        account_id: &Id,
+        account: &AccountRow,
+        first_device: &DeviceRow,
+        code_hash: &Hash,
+        now_unix: u64,
+    ) -> StoreResult<()>;
+    /// Deletes invites that expired before `now_unix`; returns how many.
+    fn purge_invites(&self, now_unix: u64) -> StoreResult<usize>;
+
+    /// Notes that the account was used on `day` (see `day_of`).
+    fn touch_account(&self, account_id: &Id, day: u32) -> StoreResult<()>;
+    /// Accounts last used before `day` (never-used ones count from creation).
+    fn inactive_accounts(&self, before_day: u32) -> StoreResult<Vec<Id>>;
+    /// Counts for the operator; "active" means used on or after `active_since_day`.
+    fn stats(&self, active_since_day: u32) -> StoreResult<StoreStats>;
+
+    /// Erases everything of the account in one step: devices, sessions, log
+    /// records, heads, chunks, the recovery row, counters. Leaves only the
+    /// content-free tags of `erased_account_tag` / `erased_device_tag`.
+    /// (Stores that hold more per account, such as shares, erase it here too.)
+    fn erase_account(&self, account_id: &Id) -> StoreResult<()>;
+    /// Whether an account with this tag was erased.
+    fn is_erased(&self, tag: &Hash) -> StoreResult<bool>;
+
+    /// Writes everything but sessions in the backup format (`crate::backup`).
+    /// The caller pauses writes for a consistent snapshot.
+    fn write_backup(&self, out: &mut dyn std::io::Write) -> StoreResult<()>;
     /// Notes that the device authenticated at `seen_unix` (kept only if later than
     /// what is stored). Unknown devices are ignored.
     fn touch_device(&self, device_id: &Id, seen_unix: u64) -> StoreResult<()>;

@@ -1,0 +1,105 @@
+//! A frozen backup file (format "MYCASE-BACKUP-1") that every later version must
+//! restore: operators keep backups for years.
+//!
+//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-server --test backup_vector -- --ignored`
+//! writes it afresh (only when introducing a new backup format, never to make a
+//! failing test pass).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use mycase_server::store::{
+    erased_account_tag, AccountRow, DeviceRow, Head, NewRecord, SledStore, Store,
+};
+
+const KEPT: [u8; 16] = [0x11; 16];
+const ERASED: [u8; 16] = [0x22; 16];
+
+fn vector_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/backup-v1.bin")
+}
+
+fn device(account: [u8; 16], n: u8) -> DeviceRow {
+    DeviceRow {
+        account_id: account,
+        device_id: [n; 16],
+        sign_public_key: [n; 32],
+        dh_public_key: [n ^ 0xff; 32],
+        registered_at_unix: 1_700_000_000,
+        revoked: false,
+        last_seen_unix: 0,
+        revoked_at_unix: 0,
+    }
+}
+
+fn account(n: u8) -> AccountRow {
+    AccountRow {
+        recovery_public_key: [n; 32],
+        recovery_blob: vec![n; 48],
+        created_at_unix: 1_700_000_000,
+    }
+}
+
+#[test]
+fn the_frozen_backup_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let erased = mycase_server::backup::restore(&vector_path(), dir.path(), 8 << 20).unwrap();
+    assert_eq!(erased, 0);
+    let s = SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
+    assert_eq!(s.account(&KEPT).unwrap(), Some(account(1)));
+    assert_eq!(s.account_devices(&KEPT).unwrap(), vec![device(KEPT, 3)]);
+    assert_eq!(s.vector(&KEPT).unwrap(), vec![([3; 16], 2)]);
+    assert_eq!(
+        s.record(&KEPT, &[3; 16], 2).unwrap(),
+        Some(b"record two".to_vec())
+    );
+    assert_eq!(
+        s.chunk(&KEPT, &[9; 32]).unwrap(),
+        Some(b"sealed chunk".to_vec())
+    );
+    assert_eq!(s.account_usage(&KEPT).unwrap(), 22 + 12);
+    assert_eq!(s.account(&ERASED).unwrap(), None);
+    assert!(s.is_erased(&erased_account_tag(&ERASED)).unwrap());
+    s.close().unwrap();
+}
+
+#[test]
+#[ignore = "writes the vector; run only when introducing a new backup format"]
+fn write_vector() {
+    if std::env::var("MYCASE_WRITE_VECTORS").as_deref() != Ok("1") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let s = SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
+    s.create_account(&KEPT, &account(1), &device(KEPT, 3))
+        .unwrap();
+    let records = vec![
+        NewRecord {
+            idx: 1,
+            bytes: b"record one!!".to_vec(),
+        },
+        NewRecord {
+            idx: 2,
+            bytes: b"record two".to_vec(),
+        },
+    ];
+    s.append(
+        &KEPT,
+        &[3; 16],
+        0,
+        &records,
+        Head {
+            idx: 2,
+            hash: [5; 32],
+        },
+    )
+    .unwrap();
+    s.put_chunk(&KEPT, &[9; 32], b"sealed chunk").unwrap();
+    s.create_account(&ERASED, &account(2), &device(ERASED, 4))
+        .unwrap();
+    s.erase_account(&ERASED).unwrap();
+    let mut out = Vec::new();
+    s.write_backup(&mut out).unwrap();
+    s.close().unwrap();
+    std::fs::write(vector_path(), out).unwrap();
+}
