@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "mycase/v1/sync.proto",
         "mycase/v1/journal.proto",
         "mycase/v1/local.proto",
+        "mycase/v1/server_info.proto",
     ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod lockout;
 pub mod pairing;
 pub mod query;
+pub mod receipts;
 pub mod record;
 pub mod recover;
 pub mod store;

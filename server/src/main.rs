@@ -18,7 +18,12 @@ struct Args {
     #[arg(long, env = "MYCASE_LISTEN", default_value = "127.0.0.1:7443")]
     listen: SocketAddr,
     /// Where the database and generated certificate live.
-    #[arg(long, env = "MYCASE_DATA_DIR", default_value = "./mycase-data")]
+    #[arg(
+        long,
+        env = "MYCASE_DATA_DIR",
+        default_value = "./mycase-data",
+        global = true
+    )]
     data_dir: PathBuf,
     /// PEM certificate chain to serve (with --tls-key); default: self-signed in the data dir.
     #[arg(long, requires = "tls_key")]
@@ -26,6 +31,15 @@ struct Args {
     /// PEM private key for --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Print the public key that signs record receipts (hex), for `mycase verify
+    /// --server-key`; generates the key in the data directory if there is none yet.
+    PublicKey,
 }
 
 #[tokio::main]
@@ -39,6 +53,13 @@ async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
 
     let args = Args::parse();
+    if let Some(Command::PublicKey) = args.command {
+        println!(
+            "{}",
+            mycase_server::load_server_key(&args.data_dir)?.public_key_hex()
+        );
+        return Ok(());
+    }
     let mut config = ServerConfig::new(args.data_dir);
     config.listen = args.listen;
     config.tls_cert = args.tls_cert;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use mycase_proto::v1::account_client::AccountClient;
 use mycase_proto::v1::blobs_client::BlobsClient;
+use mycase_proto::v1::server_info_client::ServerInfoClient;
 use mycase_proto::v1::sync_client::SyncClient;
 use mycase_proto::v1::{
     AddDeviceRequest, AppendRequest, AppendResponse, AuthenticateRequest, AuthenticateResponse,
@@ -17,7 +18,7 @@ use mycase_proto::v1::{
     RecoverResponse, RecoveryChallengeRequest, RegisterRequest, SubmitJoinRequest, VersionVector,
     WatchRequest,
 };
-use mycase_proto::v1::{GetChunksRequest, HaveChunksRequest};
+use mycase_proto::v1::{GetChunksRequest, GetServerKeyRequest, HaveChunksRequest};
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::Request;
@@ -39,6 +40,7 @@ pub struct GrpcTransport {
     account: AccountClient<Channel>,
     sync: SyncClient<Channel>,
     blobs: BlobsClient<Channel>,
+    server_info: ServerInfoClient<Channel>,
     session: RwLock<Option<Zeroizing<Vec<u8>>>>,
 }
 
@@ -109,9 +111,10 @@ impl GrpcTransport {
             sync: SyncClient::new(channel.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
-            blobs: BlobsClient::new(channel)
+            blobs: BlobsClient::new(channel.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
+            server_info: ServerInfoClient::new(channel),
             session: RwLock::new(None),
         })
     }
@@ -272,6 +275,17 @@ impl Transport for GrpcTransport {
             .await?
             .into_inner()
             .sealed_grant)
+    }
+
+    async fn get_server_key(&self) -> TransportResult<Vec<u8>> {
+        let req = Request::new(GetServerKeyRequest {});
+        Ok(self
+            .server_info
+            .clone()
+            .get_server_key(req)
+            .await?
+            .into_inner()
+            .public_key)
     }
 
     async fn append(&self, records: Vec<Record>) -> TransportResult<AppendResponse> {

@@ -135,4 +135,7 @@ pub trait Transport: Send + Sync {
         &self,
         addresses: Vec<Vec<u8>>,
     ) -> impl Future<Output = TransportResult<ChunkStream>> + Send;
+
+    /// The server's receipt signing key (ServerInfo.GetServerKey, unauthenticated).
+    fn get_server_key(&self) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
 }

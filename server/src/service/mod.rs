@@ -6,16 +6,19 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::auth::Auth;
+use crate::server_key::ServerKey;
 use crate::store::{Id, Store};
 
 pub mod account;
 pub mod blobs;
 pub mod pairing;
+pub mod server_info;
 pub mod sync;
 pub mod watchers;
 
 pub use account::AccountService;
 pub use blobs::BlobsService;
+pub use server_info::ServerInfoService;
 pub use sync::SyncService;
 
 use pairing::PairingRelay;
@@ -38,11 +41,18 @@ pub struct Shared<S> {
     pub watchers: Watchers<S>,
     pub pairing: PairingRelay,
     pub shutdown: watch::Receiver<bool>,
+    /// Signs record receipts.
+    pub server_key: Arc<ServerKey>,
     append_locks: [tokio::sync::Mutex<()>; APPEND_STRIPES],
 }
 
 impl<S: Store> Shared<S> {
-    pub fn new(store: Arc<S>, settings: &Settings, shutdown: watch::Receiver<bool>) -> Self {
+    pub fn new(
+        store: Arc<S>,
+        settings: &Settings,
+        shutdown: watch::Receiver<bool>,
+        server_key: Arc<ServerKey>,
+    ) -> Self {
         Self {
             auth: Auth::new(store.clone(), settings.challenge_ttl, settings.session_ttl),
             watchers: Watchers::new(store.clone()),
@@ -53,6 +63,7 @@ impl<S: Store> Shared<S> {
             ),
             store,
             shutdown,
+            server_key,
             append_locks: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
         }
     }

@@ -5,6 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{
     AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, Store, StoreError, StoreResult,
+    StoredReceipt,
 };
 
 #[derive(Default)]
@@ -15,6 +16,7 @@ struct Inner {
     sessions: HashMap<Hash, SessionRow>,
     heads: BTreeMap<(Id, Id), Head>,
     records: BTreeMap<(Id, Id, u64), Vec<u8>>,
+    receipts: BTreeMap<(Id, Id, u64), StoredReceipt>,
     chunks: HashMap<(Id, Hash), Vec<u8>>,
 }
 
@@ -173,6 +175,19 @@ impl Store for MemoryStore {
         Ok(out)
     }
 
+    fn receipt(
+        &self,
+        account_id: &Id,
+        device_id: &Id,
+        idx: u64,
+    ) -> StoreResult<Option<StoredReceipt>> {
+        Ok(self
+            .lock()?
+            .receipts
+            .get(&(*account_id, *device_id, idx))
+            .copied())
+    }
+
     fn append(
         &self,
         account_id: &Id,
@@ -189,6 +204,8 @@ impl Store for MemoryStore {
         for r in records {
             g.records
                 .insert((*account_id, *device_id, r.idx), r.bytes.clone());
+            g.receipts
+                .insert((*account_id, *device_id, r.idx), r.receipt);
         }
         g.heads.insert((*account_id, *device_id), new_head);
         Ok(())

@@ -13,6 +13,7 @@ use sled::Transactional;
 
 use super::{
     AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, Store, StoreError, StoreResult,
+    StoredReceipt,
 };
 
 struct Trees {
@@ -23,6 +24,7 @@ struct Trees {
     sessions: sled::Tree,
     heads: sled::Tree,
     records: sled::Tree,
+    receipts: sled::Tree,
 }
 
 /// sled behind a lock that `close` can empty: every handle lives inside it, so
@@ -169,6 +171,7 @@ impl SledStore {
             sessions: db.open_tree("sessions")?,
             heads: db.open_tree("heads")?,
             records: db.open_tree("records")?,
+            receipts: db.open_tree("receipts")?,
             db,
         };
         Ok(Self {
@@ -395,6 +398,20 @@ impl Store for SledStore {
         })
     }
 
+    fn receipt(
+        &self,
+        account_id: &Id,
+        device_id: &Id,
+        idx: u64,
+    ) -> StoreResult<Option<StoredReceipt>> {
+        self.with(|t| {
+            t.receipts
+                .get(record_key(account_id, device_id, idx))?
+                .map(|b| StoredReceipt::decode(&b))
+                .transpose()
+        })
+    }
+
     fn append(
         &self,
         account_id: &Id,
@@ -406,10 +423,10 @@ impl Store for SledStore {
         self.with(|t| {
             let head_key = pair_key(account_id, device_id);
             let head_bytes = encode_head(&new_head);
-            // One transaction over both trees: the records and the head that makes
-            // them visible land together or not at all.
-            (&t.records, &t.heads)
-                .transaction(|(recs, heads)| {
+            // One transaction over the trees: the records, their receipts and the
+            // head that makes them visible land together or not at all.
+            (&t.records, &t.receipts, &t.heads)
+                .transaction(|(recs, receipts, heads)| {
                     let current = match heads.get(head_key)? {
                         Some(b) => {
                             decode_head(&b)
@@ -422,10 +439,9 @@ impl Store for SledStore {
                         return Err(ConflictableTransactionError::Abort(StoreError::HeadMoved));
                     }
                     for r in records {
-                        recs.insert(
-                            &record_key(account_id, device_id, r.idx)[..],
-                            r.bytes.as_slice(),
-                        )?;
+                        let key = record_key(account_id, device_id, r.idx);
+                        recs.insert(&key[..], r.bytes.as_slice())?;
+                        receipts.insert(&key[..], &r.receipt.encode()[..])?;
                     }
                     heads.insert(&head_key[..], &head_bytes[..])?;
                     Ok(())
