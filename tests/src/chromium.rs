@@ -73,12 +73,7 @@ impl Chromium {
 
     /// Prints `url` to a PDF file at `pdf` (no header or footer), after its
     /// scripts ran for up to `budget` of virtual time.
-    pub async fn print_to_pdf(
-        &self,
-        url: &str,
-        pdf: &Path,
-        budget: Duration,
-    ) -> anyhow::Result<()> {
+    pub async fn print_to_pdf(&self, url: &str, pdf: &Path, budget: Duration) -> anyhow::Result<()> {
         self.run(&[
             format!("--virtual-time-budget={}", budget.as_millis()),
             "--no-pdf-header-footer".into(),
