@@ -55,6 +55,8 @@ enum Command {
     People(commands::people::Args),
     /// Entries in the order they happened, grouped by month.
     Timeline(commands::timeline::Args),
+    /// Patterns in the entries: how often, how severe, which kinds, who, when.
+    Patterns(commands::patterns::Args),
     /// Find entries containing some words.
     Search(commands::search::Args),
     /// List the journal's entries in timeline order.
@@ -104,6 +106,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Resolve(args) => commands::resolve::run(&home, args),
         Command::People(args) => commands::people::run(&home, args),
         Command::Timeline(args) => commands::timeline::run(&home, args),
+        Command::Patterns(args) => commands::patterns::run(&home, args),
         Command::Search(args) => commands::search::run(&home, args),
         Command::List(args) => commands::list::run(&home, args),
         Command::Show(args) => commands::show::run(&home, args),

@@ -13,6 +13,7 @@ pub mod keyfile;
 pub mod keys;
 pub mod lockout;
 pub mod pairing;
+pub mod patterns;
 pub mod query;
 pub mod receipts;
 pub mod record;

@@ -12,6 +12,7 @@ pub mod join;
 pub mod list;
 pub mod pair;
 pub mod passphrase;
+pub mod patterns;
 pub mod people;
 pub mod recover;
 pub mod resolve;
@@ -24,3 +25,4 @@ pub mod trash;
 pub mod wipe;
 
 mod fields;
+mod filter;

@@ -2,33 +2,20 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::NaiveDate;
 use mycase_core::journal::{categories, occurred, EntryView};
-use mycase_core::query::{self, Filter};
+use mycase_core::query;
 use serde::Serialize;
 
-use super::fields;
+use super::filter::FilterArgs;
 use crate::connect;
 use crate::output::{self, EntryJson};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// From this day on (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    from: Option<String>,
-    /// Up to and including this day (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    to: Option<String>,
-    /// Only this category (repeat for any of several).
-    #[arg(long = "category", value_name = "C")]
-    categories: Vec<String>,
-    /// Only entries involving this person, by name or id prefix (repeat for any of several).
-    #[arg(long = "person", value_name = "P")]
-    people: Vec<String>,
-    /// Only this tag (repeat for any of several).
-    #[arg(long = "tag", value_name = "T")]
-    tags: Vec<String>,
+    #[command(flatten)]
+    filter: FilterArgs,
     /// Print JSON: an array of {month, entries}.
     #[arg(long)]
     json: bool,
@@ -38,15 +25,6 @@ pub struct Args {
 struct MonthJson {
     month: String,
     entries: Vec<EntryJson>,
-}
-
-fn day(flag: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
-    value
-        .map(|v| {
-            NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-                .with_context(|| format!("{flag}: give a day as YYYY-MM-DD"))
-        })
-        .transpose()
 }
 
 /// One table row: short id, when it happened, title.
@@ -64,20 +42,7 @@ pub fn row(e: &EntryView) -> Vec<String> {
 pub fn run(home: &Path, args: Args) -> Result<()> {
     let device = connect::open_device(home)?;
     let journal = device.journal();
-    let filter = Filter {
-        from: day("--from", args.from.as_deref())?,
-        to: day("--to", args.to.as_deref())?,
-        categories: fields::categories(&args.categories)?
-            .map(|l| l.values)
-            .unwrap_or_default(),
-        people: args
-            .people
-            .iter()
-            .map(|p| journal.resolve_person(p))
-            .collect::<Result<_, _>>()
-            .context("--person (see `mycase people list`)")?,
-        tags: args.tags,
-    };
+    let filter = args.filter.to_filter(journal)?;
     let groups = query::timeline(journal, &filter);
     if args.json {
         let all: Vec<MonthJson> = groups

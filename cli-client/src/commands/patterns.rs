@@ -1,0 +1,454 @@
+//! `mycase patterns`: counts and small charts of the survivor's own records.
+//! Figures only: no advice, score or risk judgement.
+
+use std::path::Path;
+
+use anyhow::Result;
+use mycase_core::ids::id_short;
+use mycase_core::patterns::{self, Gap, Patterns, Period};
+use serde::Serialize;
+
+use super::filter::FilterArgs;
+use crate::connect;
+use crate::output;
+
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+/// The widest bar in a terminal chart.
+const BAR_WIDTH: usize = 30;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Measure "the last three months" up to this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(home: &Path, args: Args) -> Result<()> {
+    let device = connect::open_device(home)?;
+    let journal = device.journal();
+    let filter = args.filter.to_filter(journal)?;
+    let today = match args.as_of.as_deref() {
+        Some(day) => chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+            .map_err(|_| anyhow::anyhow!("--as-of: give a day as YYYY-MM-DD"))?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let p = patterns::compute(journal, &filter, today);
+    if args.json {
+        return output::print_json(&PatternsJson::from(&p));
+    }
+    if p.entries == 0 {
+        return output::print_line("No entries match.");
+    }
+    output::print_line(&render(&p))
+}
+
+fn render(p: &Patterns) -> String {
+    let mut out = Vec::new();
+    out.push(format!(
+        "{} {}, {} to {} (as of {})",
+        p.entries,
+        plural(p.entries, "entry", "entries"),
+        day_or_unknown(p.first_day),
+        day_or_unknown(p.last_day),
+        p.today
+    ));
+
+    let max = p.per_month.iter().map(|m| m.entries).max().unwrap_or(0);
+    let mut months = vec!["Entries per month".to_string()];
+    for m in &p.per_month {
+        let severity = match (m.mean_severity, m.max_severity) {
+            (Some(mean), Some(top)) => format!("  severity mean {mean:.1}, highest {top}"),
+            _ => String::new(),
+        };
+        months.push(format!(
+            "  {}  {:<width$} {:>3}{severity}",
+            m.start,
+            bar(m.entries, max),
+            m.entries,
+            width = BAR_WIDTH
+        ));
+    }
+    out.push(months.join("\n"));
+
+    if !p.per_week.is_empty() {
+        out.push(format!(
+            "Entries per week ({} weeks from the week of {}, highest {})\n  {}",
+            p.per_week.len(),
+            p.per_week[0].start,
+            p.per_week.iter().map(|w| w.entries).max().unwrap_or(0),
+            sparkline(&p.per_week)
+        ));
+    }
+
+    let mut trend = format!("Trend over {} months:", p.trend.months);
+    match p.trend.entries_per_month {
+        Some(s) => trend.push_str(&format!(" entries per month change by {s:+.2} each month")),
+        None => trend.push_str(" fewer than two months"),
+    }
+    if let Some(s) = p.trend.severity_per_month {
+        trend.push_str(&format!("; mean severity changes by {s:+.2} each month"));
+    }
+    out.push(trend + ".");
+
+    let r = &p.recent;
+    let window = |label: &str, w: &patterns::Window| {
+        format!(
+            "  {label} ({} to {}): {} {}{}",
+            w.from,
+            w.to,
+            w.entries,
+            plural(w.entries, "entry", "entries"),
+            w.mean_severity
+                .map(|s| format!(", mean severity {s:.1}"))
+                .unwrap_or_default()
+        )
+    };
+    let mut change = format!("  Change: {:+} entries", r.entries_change);
+    if let Some(pct) = r.entries_change_percent {
+        change.push_str(&format!(" ({pct:+.0}%)"));
+    }
+    if let Some(s) = r.severity_change {
+        change.push_str(&format!(", mean severity {s:+.1}"));
+    }
+    out.push(
+        [
+            "Last three months and the three before".to_string(),
+            window("last 3 months", &r.last),
+            window("3 months before", &r.previous),
+            change,
+        ]
+        .join("\n"),
+    );
+
+    let tally = |title: &str, column: &str, rows: &[patterns::Tally]| {
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|t| vec![t.label.clone(), t.entries.to_string()])
+            .collect();
+        format!("{title}\n{}", output::table(&[column, "entries"], &rows))
+    };
+    out.push(tally("By category", "category", &p.by_category));
+    if !p.by_person.is_empty() {
+        out.push(tally("By person", "person", &p.by_person));
+    }
+
+    out.push(heatmap(p));
+
+    let top = p.severity_counts.iter().copied().max().unwrap_or(0);
+    let mut severity = vec!["Severity".to_string()];
+    for (i, n) in p.severity_counts.iter().enumerate() {
+        severity.push(format!(
+            "  {}  {:<width$} {n:>3}",
+            i + 1,
+            bar(*n, top),
+            width = BAR_WIDTH
+        ));
+    }
+    severity.push(format!("  not given: {}", p.severity_unknown));
+    out.push(severity.join("\n"));
+
+    if !p.longest_gaps.is_empty() {
+        let rows: Vec<Vec<String>> = p
+            .longest_gaps
+            .iter()
+            .map(|g| {
+                vec![
+                    g.days.to_string(),
+                    g.from.to_string(),
+                    g.to.to_string(),
+                    id_short(&g.after),
+                    id_short(&g.before),
+                ]
+            })
+            .collect();
+        out.push(format!(
+            "Longest gaps between entries\n{}",
+            output::table(&["days", "from", "to", "after", "before"], &rows)
+        ));
+    }
+
+    let rows: Vec<Vec<String>> = p
+        .categories
+        .iter()
+        .map(|s| {
+            vec![
+                s.label.clone(),
+                s.entries.to_string(),
+                format!("{} ({})", s.first.0, id_short(&s.first.1)),
+                format!("{} ({})", s.last.0, id_short(&s.last.1)),
+            ]
+        })
+        .collect();
+    out.push(format!(
+        "First and most recent entry per category\n{}",
+        output::table(&["category", "entries", "first", "most recent"], &rows)
+    ));
+    out.join("\n\n")
+}
+
+fn heatmap(p: &Patterns) -> String {
+    const SHADES: [char; 5] = ['·', '░', '▒', '▓', '█'];
+    let max = p.heatmap.iter().flatten().copied().max().unwrap_or(0);
+    let mut lines = vec![
+        "Day of week and hour of day (entries with a time of day)".to_string(),
+        format!(
+            "       {}   all",
+            (0..24).map(|h| format!("{h:<2}")).collect::<String>()
+        ),
+    ];
+    for (day, hours) in p.heatmap.iter().enumerate() {
+        let cells: String = hours
+            .iter()
+            .map(|&n| {
+                let shade = if n == 0 || max == 0 {
+                    SHADES[0]
+                } else {
+                    SHADES[(n * (SHADES.len() - 1)).div_ceil(max).min(SHADES.len() - 1)]
+                };
+                format!("{shade}  ")
+            })
+            .collect();
+        lines.push(format!(
+            "  {}  {cells} {:>3}",
+            &WEEKDAYS[day][..3],
+            p.by_weekday[day]
+        ));
+    }
+    lines.push(format!(
+        "  (no day known: {}; no time of day: {}; darkest = {max})",
+        p.weekday_unknown, p.hour_unknown
+    ));
+    lines.join("\n")
+}
+
+fn bar(n: usize, max: usize) -> String {
+    if max == 0 {
+        return String::new();
+    }
+    let width = (n * BAR_WIDTH).div_ceil(max);
+    "█".repeat(width)
+}
+
+fn sparkline(periods: &[Period]) -> String {
+    const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = periods.iter().map(|p| p.entries).max().unwrap_or(0);
+    periods
+        .iter()
+        .map(|p| {
+            if p.entries == 0 || max == 0 {
+                ' '
+            } else {
+                LEVELS[((p.entries * LEVELS.len()).div_ceil(max) - 1).min(LEVELS.len() - 1)]
+            }
+        })
+        .collect()
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+fn day_or_unknown(day: Option<chrono::NaiveDate>) -> String {
+    day.map(|d| d.to_string()).unwrap_or_else(|| "?".into())
+}
+
+#[derive(Debug, Serialize)]
+struct PatternsJson {
+    as_of: String,
+    entries: usize,
+    first_day: Option<String>,
+    last_day: Option<String>,
+    per_month: Vec<PeriodJson>,
+    per_week: Vec<PeriodJson>,
+    trend: TrendJson,
+    recent: RecentJson,
+    by_category: Vec<TallyJson>,
+    by_person: Vec<TallyJson>,
+    by_weekday: Vec<WeekdayJson>,
+    weekday_unknown: usize,
+    /// Seven rows (Monday first) of 24 hours.
+    heatmap: Vec<Vec<usize>>,
+    hour_unknown: usize,
+    /// Entries with severity 1 to 5.
+    severity_counts: [usize; 5],
+    severity_unknown: usize,
+    longest_gaps: Vec<GapJson>,
+    categories: Vec<CategoryJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct PeriodJson {
+    start: String,
+    entries: usize,
+    mean_severity: Option<f64>,
+    max_severity: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+struct TrendJson {
+    months: usize,
+    entries_per_month: Option<f64>,
+    severity_per_month: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct WindowJson {
+    from: String,
+    to: String,
+    entries: usize,
+    mean_severity: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct RecentJson {
+    last: WindowJson,
+    previous: WindowJson,
+    entries_change: i64,
+    entries_change_percent: Option<f64>,
+    severity_change: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct TallyJson {
+    id: String,
+    name: String,
+    entries: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct WeekdayJson {
+    day: &'static str,
+    entries: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct GapJson {
+    days: i64,
+    from: String,
+    to: String,
+    after_entry: String,
+    before_entry: String,
+}
+
+#[derive(Debug, Serialize)]
+struct CategoryJson {
+    category: String,
+    name: String,
+    entries: usize,
+    first_day: String,
+    first_entry: String,
+    last_day: String,
+    last_entry: String,
+}
+
+impl From<&Period> for PeriodJson {
+    fn from(p: &Period) -> Self {
+        PeriodJson {
+            start: p.start.clone(),
+            entries: p.entries,
+            mean_severity: p.mean_severity,
+            max_severity: p.max_severity,
+        }
+    }
+}
+
+impl From<&patterns::Window> for WindowJson {
+    fn from(w: &patterns::Window) -> Self {
+        WindowJson {
+            from: w.from.to_string(),
+            to: w.to.to_string(),
+            entries: w.entries,
+            mean_severity: w.mean_severity,
+        }
+    }
+}
+
+impl From<&patterns::Tally> for TallyJson {
+    fn from(t: &patterns::Tally) -> Self {
+        TallyJson {
+            id: t.key.clone(),
+            name: t.label.clone(),
+            entries: t.entries,
+        }
+    }
+}
+
+impl From<&Gap> for GapJson {
+    fn from(g: &Gap) -> Self {
+        GapJson {
+            days: g.days,
+            from: g.from.to_string(),
+            to: g.to.to_string(),
+            after_entry: hex::encode(g.after),
+            before_entry: hex::encode(g.before),
+        }
+    }
+}
+
+impl From<&Patterns> for PatternsJson {
+    fn from(p: &Patterns) -> Self {
+        PatternsJson {
+            as_of: p.today.to_string(),
+            entries: p.entries,
+            first_day: p.first_day.map(|d| d.to_string()),
+            last_day: p.last_day.map(|d| d.to_string()),
+            per_month: p.per_month.iter().map(PeriodJson::from).collect(),
+            per_week: p.per_week.iter().map(PeriodJson::from).collect(),
+            trend: TrendJson {
+                months: p.trend.months,
+                entries_per_month: p.trend.entries_per_month,
+                severity_per_month: p.trend.severity_per_month,
+            },
+            recent: RecentJson {
+                last: (&p.recent.last).into(),
+                previous: (&p.recent.previous).into(),
+                entries_change: p.recent.entries_change,
+                entries_change_percent: p.recent.entries_change_percent,
+                severity_change: p.recent.severity_change,
+            },
+            by_category: p.by_category.iter().map(TallyJson::from).collect(),
+            by_person: p.by_person.iter().map(TallyJson::from).collect(),
+            by_weekday: WEEKDAYS
+                .iter()
+                .zip(p.by_weekday)
+                .map(|(day, entries)| WeekdayJson { day, entries })
+                .collect(),
+            weekday_unknown: p.weekday_unknown,
+            heatmap: p.heatmap.iter().map(|row| row.to_vec()).collect(),
+            hour_unknown: p.hour_unknown,
+            severity_counts: p.severity_counts,
+            severity_unknown: p.severity_unknown,
+            longest_gaps: p.longest_gaps.iter().map(GapJson::from).collect(),
+            categories: p
+                .categories
+                .iter()
+                .map(|s| CategoryJson {
+                    category: s.category.clone(),
+                    name: s.label.clone(),
+                    entries: s.entries,
+                    first_day: s.first.0.to_string(),
+                    first_entry: hex::encode(s.first.1),
+                    last_day: s.last.0.to_string(),
+                    last_entry: hex::encode(s.last.1),
+                })
+                .collect(),
+        }
+    }
+}
