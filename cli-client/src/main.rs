@@ -82,6 +82,10 @@ enum Command {
     Wipe(commands::wipe::Args),
     /// Set up this device from the recovery kit and bring the journal back.
     Recover(commands::recover::Args),
+    /// Write the journal to a file: html (to read and print), json (everything) or md.
+    Export(commands::export::Args),
+    /// Check an export offline, entry by entry (no MyCase home needed).
+    Verify(commands::verify::Args),
 }
 
 fn home_dir(cli_home: Option<PathBuf>) -> Result<PathBuf> {
@@ -94,6 +98,10 @@ fn home_dir(cli_home: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // Needs no home: a third party checks an export with only the file and a key.
+    if let Command::Verify(args) = cli.command {
+        return commands::verify::run(args);
+    }
     let home = home_dir(cli.home)?;
     match cli.command {
         Command::Init(args) => commands::init::run(&home, args).await,
@@ -119,6 +127,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Passphrase(args) => commands::passphrase::run(&home, args),
         Command::Wipe(args) => commands::wipe::run(&home, args),
         Command::Recover(args) => commands::recover::run(&home, args).await,
+        Command::Export(args) => commands::export::run(&home, args),
+        Command::Verify(args) => commands::verify::run(args),
     }
 }
 

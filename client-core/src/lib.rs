@@ -7,6 +7,8 @@ pub mod crypto;
 pub mod device;
 pub mod device_attachments;
 pub mod enrol;
+pub mod evidence;
+pub mod export;
 pub mod ids;
 pub mod journal;
 pub mod keyfile;
