@@ -127,7 +127,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Passphrase(args) => commands::passphrase::run(&home, args),
         Command::Wipe(args) => commands::wipe::run(&home, args),
         Command::Recover(args) => commands::recover::run(&home, args).await,
-        Command::Export(args) => commands::export::run(&home, args),
+        Command::Export(args) => commands::export::run(&home, args).await,
         Command::Verify(args) => commands::verify::run(args),
     }
 }

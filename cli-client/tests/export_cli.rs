@@ -118,6 +118,9 @@ async fn export_every_format_then_verify_offline() {
         .as_str()
         .unwrap()
         .to_string();
+    let photo = dir.path().join("wall.jpg");
+    std::fs::write(&photo, b"\xff\xd8\xff the wall after").unwrap();
+    ok(home, &["attach", &first, photo.to_str().unwrap(), "--json"]).await;
     ok(home, &["sync", "--json"]).await;
 
     let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();

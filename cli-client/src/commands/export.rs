@@ -32,6 +32,10 @@ pub struct Args {
     out: PathBuf,
     #[command(flatten)]
     filter: FilterArgs,
+    /// Do not fetch the attachment files into FILE.attachments/ (the export still
+    /// lists each one with its SHA-256).
+    #[arg(long)]
+    no_attachments: bool,
     /// Print JSON: what was written.
     #[arg(long)]
     json: bool,
@@ -44,6 +48,75 @@ struct ExportedJson {
     entries: usize,
     records: usize,
     with_receipts: usize,
+    /// Where the attachment files were written, if any were.
+    attachments_dir: Option<String>,
+    attachments_written: usize,
+    attachments_missing: usize,
+}
+
+/// `FILE.attachments`, beside the export.
+fn attachments_dir(out: &Path) -> PathBuf {
+    let mut dir = out.as_os_str().to_owned();
+    dir.push(".attachments");
+    PathBuf::from(dir)
+}
+
+/// Fetches every exported attachment into `dir/<attachment id>/<its name>`,
+/// each checked against its SHA-256 on the way. Returns (written, missing).
+async fn write_attachments(
+    device: &mycase_core::Device<mycase_core::store::file::FileStore>,
+    doc: &mycase_core::export::ExportDocument,
+    dir: &Path,
+) -> Result<(usize, usize)> {
+    let wanted: Vec<(&str, &str)> = doc
+        .entries
+        .iter()
+        .flat_map(|e| {
+            e.attachments
+                .iter()
+                .map(move |a| (e.id.as_str(), a.attachment_id.as_str()))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok((0, 0));
+    }
+    let transport = connect::transport_for(device).await?;
+    let (mut written, mut missing) = (0, 0);
+    for (entry, attachment) in wanted {
+        let Some(entry_id) = hex::decode(entry)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+        else {
+            missing += 1;
+            continue;
+        };
+        let target = dir.join(attachment);
+        create_private_dir(&target)?;
+        match device
+            .get_attachment(&transport, entry_id, attachment, &target, |_, _| {})
+            .await
+        {
+            Ok(_) => written += 1,
+            Err(e) => {
+                missing += 1;
+                eprintln!("warning: attachment {attachment} was not written: {e}");
+            }
+        }
+    }
+    Ok((written, missing))
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))
 }
 
 /// Writes `bytes` to `path` whole or not at all, readable by the owner only.
@@ -69,7 +142,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
-pub fn run(home: &Path, args: Args) -> Result<()> {
+pub async fn run(home: &Path, args: Args) -> Result<()> {
     let device = connect::open_device(home)?;
     let journal = device.journal();
     let filter = args.filter.to_filter(journal)?;
@@ -96,7 +169,16 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
         Format::Md => (markdown::render(&doc).into_bytes(), "md"),
     };
     write_private(&args.out, &bytes)?;
+    let dir = attachments_dir(&args.out);
+    let (attachments_written, attachments_missing) = if args.no_attachments {
+        (0, 0)
+    } else {
+        write_attachments(&device, &doc, &dir).await?
+    };
     let summary = ExportedJson {
+        attachments_dir: (attachments_written > 0).then(|| dir.display().to_string()),
+        attachments_written,
+        attachments_missing,
         out: args.out.display().to_string(),
         format,
         entries: doc.entries.len(),
@@ -123,6 +205,18 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
         summary.records,
         summary.with_receipts
     );
+    if let Some(dir) = &summary.attachments_dir {
+        line.push_str(&format!(
+            "\n{} attachment files (checked against their SHA-256) in {dir}.",
+            summary.attachments_written
+        ));
+    }
+    if summary.attachments_missing > 0 {
+        line.push_str(&format!(
+            "\n{} attachment files could not be fetched (is the server reachable?); the export lists their SHA-256.",
+            summary.attachments_missing
+        ));
+    }
     if summary.with_receipts < summary.records {
         line.push_str(
             "\nSome records have no server receipt yet: run `mycase sync`, then export again.",
