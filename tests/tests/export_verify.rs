@@ -300,16 +300,16 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
     let w = world().await;
     let doc = export(&w);
     let key = key(&w);
-    let page = html::render(
-        &doc,
-        Some(r#"<section class="patterns" id="patterns"><h2>Patterns</h2></section>"#),
-    );
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+    let patterns = mycase_core::patterns::compute(w.a.journal(), &Filter::default(), today);
+    let section = mycase_core::patterns::svg::html_section(&patterns);
+    assert!(section.contains("<svg"));
+    let page = html::render(&doc, Some(&section));
     assert!(page.contains("Content-Security-Policy"));
     assert!(!page.contains("<script>"), "no executable script");
-    assert!(
-        !page.contains("http://") && !page.contains("https://"),
-        "no external requests"
-    );
+    for fetch in ["src=", "href=\"http", "url(", "@import", "<link", "<iframe"] {
+        assert!(!page.contains(fetch), "no external requests ({fetch})");
+    }
     let report = verify_export_text(&page, &key).unwrap();
     assert!(report.ok(), "{:?} {:?}", failures(&report), report.problems);
 
@@ -352,6 +352,7 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
         "He threw the blue plate at the wall, near my head.",
         "Forty messages in one evening.",
         "Patterns",
+        "<svg",
         &first.attachments[0].sha256,
         &first.history[0].provenance.record_hash,
     ] {
