@@ -123,3 +123,26 @@ async fn the_key_and_receipts_survive_a_restart() {
     assert_eq!(key_file.len(), 32);
     t.server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn public_key_subcommand_prints_the_key_the_server_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let print = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mycase-server"))
+            .args(["public-key", "--data-dir"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let printed = print();
+    assert_eq!(printed.len(), 64);
+    assert_eq!(print(), printed, "generated once, then the same key");
+    let mut c = mycase_server::ServerConfig::new(&data);
+    c.listen = "127.0.0.1:0".parse().unwrap();
+    let server = mycase_server::start(c).await.unwrap();
+    assert_eq!(hex::encode(server.server_public_key()), printed);
+    server.shutdown().await.unwrap();
+}
