@@ -211,6 +211,10 @@ async fn json_export_is_complete_and_verifies_and_any_alteration_is_named() {
     assert_eq!(doc.manifest.operations.len(), 3 + 1 + 1);
     assert!(doc.manifest.operations.iter().all(|o| o.receipt.is_some()));
 
+    // Debug output (log lines, panic messages) shows no content and no subkey.
+    let debug = format!("{doc:?}");
+    assert!(!debug.contains("He threw") && !debug.contains("Kitchen"));
+    assert!(!debug.contains(&doc.manifest.operations[0].subkey));
     let report = verify_document(&doc, &key);
     assert!(report.ok(), "{:?}", failures(&report));
     assert!(report

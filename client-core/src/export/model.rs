@@ -6,6 +6,7 @@
 //! the device signed and the server received fold to exactly this entry.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use mycase_proto::v1::occurred_at::Precision;
 use mycase_proto::v1::{OccurredAt, Record};
@@ -17,7 +18,7 @@ use crate::journal::{EntryView, Field, FieldValue, OpId, Revision, RevisionKind}
 /// The format tag of this document layout.
 pub const EXPORT_FORMAT: &str = "mycase-export-v1";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportDocument {
     pub format: String,
     /// When the export was made (RFC 3339, UTC) and by which device.
@@ -36,7 +37,7 @@ pub struct ExportDocument {
     pub manifest: Manifest,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExportFilter {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -46,7 +47,7 @@ pub struct ExportFilter {
 }
 
 /// One entry, every field, as the journal shows it, with its whole history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportEntry {
     pub id: String,
     pub title: Option<String>,
@@ -75,7 +76,7 @@ pub struct ExportEntry {
     pub attachments: Vec<ExportAttachment>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportOccurred {
     pub start: String,
     /// `minute`, `day`, `month`, `range` or `unspecified`.
@@ -85,7 +86,7 @@ pub struct ExportOccurred {
     pub display: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportConflict {
     pub field: String,
     pub shown: Value,
@@ -103,7 +104,7 @@ pub struct ExportProvenance {
     pub received_at_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportRevision {
     /// `created`, `amended`, `deleted` or `restored`.
     pub kind: String,
@@ -114,7 +115,7 @@ pub struct ExportRevision {
     pub provenance: ExportProvenance,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportAttachment {
     pub attachment_id: String,
     pub name: String,
@@ -130,7 +131,7 @@ pub struct ExportAttachment {
     pub provenance: ExportProvenance,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportPerson {
     pub id: String,
     pub name: Option<String>,
@@ -145,7 +146,7 @@ pub struct ExportCategory {
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportDevice {
     pub device_id: String,
     pub name: String,
@@ -165,7 +166,7 @@ pub struct Manifest {
     pub operations: Vec<ManifestOperation>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManifestOperation {
     pub entry_id: String,
     pub record: ExportRecord,
@@ -228,6 +229,112 @@ impl ExportRecord {
                 .ok()?,
             signature: hex::decode(&self.signature).ok()?,
         })
+    }
+}
+
+// Content never reaches a log line or a panic message: `Debug` shows ids,
+// counts and the names of fields, never their values.
+impl fmt::Debug for ExportDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportDocument")
+            .field("format", &self.format)
+            .field("entries", &self.entries)
+            .field("people", &self.people.len())
+            .field("devices", &self.devices.len())
+            .field("operations", &self.manifest.operations.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ExportFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportFilter")
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("categories", &self.categories.len())
+            .field("people", &self.people.len())
+            .field("tags", &self.tags.len())
+            .finish()
+    }
+}
+
+impl fmt::Debug for ExportEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportEntry")
+            .field("id", &self.id)
+            .field("text", &format_args!("<{} bytes>", self.text.len()))
+            .field("recorded_at_ms", &self.recorded_at_ms)
+            .field("deleted", &self.deleted)
+            .field("history", &self.history)
+            .field("attachments", &self.attachments)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ExportOccurred {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExportOccurred(<redacted>)")
+    }
+}
+
+impl fmt::Debug for ExportConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportConflict")
+            .field("field", &self.field)
+            .field("others", &self.others.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ExportRevision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportRevision")
+            .field("kind", &self.kind)
+            .field("recorded_at_ms", &self.recorded_at_ms)
+            .field("fields_set", &self.fields.keys().collect::<Vec<_>>())
+            .field("provenance", &self.provenance)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ExportAttachment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportAttachment")
+            .field("attachment_id", &self.attachment_id)
+            .field("size", &self.size)
+            .field("sha256", &self.sha256)
+            .field("provenance", &self.provenance)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ExportPerson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportPerson")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ManifestOperation {
+    // The disclosed subkey opens the record: it is not for log lines.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManifestOperation")
+            .field("entry_id", &self.entry_id)
+            .field("device_id", &self.record.device_id)
+            .field("idx", &self.record.idx)
+            .field("record_hash", &self.record_hash)
+            .field("chain", &self.chain.len())
+            .field("receipt", &self.receipt.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ExportDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportDevice")
+            .field("device_id", &self.device_id)
+            .finish_non_exhaustive()
     }
 }
 
