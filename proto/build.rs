@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "mycase/v1/local.proto",
         "mycase/v1/share.proto",
         "mycase/v1/admin.proto",
+        "mycase/v1/server_info.proto",
     ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");

@@ -87,6 +87,10 @@ enum Command {
     Share(commands::share::Args),
     /// The account on the server: `mycase account delete` erases it everywhere.
     Account(commands::account::Args),
+    /// Write the journal to a file: html (to read and print), json (everything) or md.
+    Export(commands::export::Args),
+    /// Check an export offline, entry by entry (no MyCase home needed).
+    Verify(commands::verify::Args),
 }
 
 fn home_dir(cli_home: Option<PathBuf>) -> Result<PathBuf> {
@@ -99,6 +103,10 @@ fn home_dir(cli_home: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // Needs no home: a third party checks an export with only the file and a key.
+    if let Command::Verify(args) = cli.command {
+        return commands::verify::run(args);
+    }
     let home = home_dir(cli.home)?;
     match cli.command {
         Command::Init(args) => commands::init::run(&home, args).await,
@@ -126,6 +134,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Recover(args) => commands::recover::run(&home, args).await,
         Command::Share(args) => commands::share::run(&home, args).await,
         Command::Account(args) => commands::account::run(&home, args).await,
+        Command::Export(args) => commands::export::run(&home, args).await,
+        Command::Verify(args) => commands::verify::run(args),
     }
 }
 

@@ -137,7 +137,8 @@ pub fn search(journal: &Journal, text: &str) -> Vec<EntryView> {
 }
 
 /// The day an entry happened (by its timeline position), if it is a valid time.
-fn happened_on(entry: &EntryView) -> Option<NaiveDate> {
+/// The day an entry happened (or was recorded, when that is unknown).
+pub fn happened_on(entry: &EntryView) -> Option<NaiveDate> {
     let (ms, _, _) = entry.timeline_key();
     DateTime::from_timestamp_millis(ms).map(|t| t.date_naive())
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use mycase_core::ids::DeviceId;
 use mycase_core::store::file::FileStore;
 use mycase_core::store::memory::MemoryStore;
-use mycase_core::store::{LocalStore, StoreError, SyncState};
+use mycase_core::store::{LocalStore, StoreError, StoredReceipt, SyncState};
 use mycase_core::vector::Vector;
 use mycase_proto::v1::Record;
 use rand::RngCore;
@@ -133,12 +133,30 @@ macro_rules! store_suite {
             }
 
             #[test]
+            fn receipts_keep_the_first_per_record() {
+                let (mut s, _guard) = $make;
+                let r = |t: u64| StoredReceipt {
+                    server_time_ms: t,
+                    signature: [t as u8; 64],
+                };
+                assert!(s.receipts().is_empty());
+                s.put_receipts(&[((A, 1), r(10)), ((A, 2), r(20))]).unwrap();
+                s.put_receipts(&[((A, 1), r(99)), ((B, 1), r(30))]).unwrap();
+                assert_eq!(s.receipt(&A, 1), Some(&r(10)));
+                assert_eq!(s.receipt(&A, 2), Some(&r(20)));
+                assert_eq!(s.receipt(&B, 1), Some(&r(30)));
+                assert_eq!(s.receipt(&B, 2), None);
+                assert_eq!(s.receipts().len(), 3);
+            }
+
+            #[test]
             fn sync_state_round_trip() {
                 let (mut s, _guard) = $make;
                 assert_eq!(s.sync_state(), &SyncState::default());
                 let state = SyncState {
                     acked_own: 42,
                     highest_seen: [(A, 42), (B, 7)].into_iter().collect(),
+                    server_key: Some([5; 32]),
                 };
                 s.set_sync_state(state.clone()).unwrap();
                 assert_eq!(s.sync_state(), &state);
@@ -194,6 +212,7 @@ fn reopen_keeps_everything() {
     let state = SyncState {
         acked_own: 3,
         highest_seen: [(A, 3), (B, 2)].into_iter().collect(),
+        server_key: Some([6; 32]),
     };
     {
         let mut s = FileStore::open(&store_dir(&tmp)).unwrap();
@@ -203,6 +222,23 @@ fn reopen_keeps_everything() {
     assert_eq!(s.log(&A), a.as_slice());
     assert_eq!(s.log(&B), b.as_slice());
     assert_eq!(s.sync_state(), &state);
+    // Receipts survive a reopen; a torn final frame is cut off.
+    let receipt = StoredReceipt {
+        server_time_ms: 77,
+        signature: [7; 64],
+    };
+    s.put_receipts(&[((A, 1), receipt)]).unwrap();
+    drop(s);
+    append_bytes(&store_dir(&tmp).join("receipts"), &[1, 2, 3]);
+    let mut s = FileStore::open(&store_dir(&tmp)).unwrap();
+    assert_eq!(s.receipt(&A, 1), Some(&receipt));
+    assert_eq!(s.receipts().len(), 1);
+    s.put_receipts(&[((A, 2), receipt)]).unwrap();
+    drop(s);
+    let s = FileStore::open(&store_dir(&tmp)).unwrap();
+    assert_eq!(s.receipts().len(), 2);
+    drop(s);
+    let mut s = FileStore::open(&store_dir(&tmp)).unwrap();
     // Appends continue after a reopen, and survive another.
     let more = recs(&A, 4, 4);
     s.append(&A, &more).unwrap();

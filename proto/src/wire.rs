@@ -21,6 +21,7 @@ const REGISTER_LABEL: &[u8] = b"mycase/v1/register";
 const AUTH_LABEL: &[u8] = b"mycase/v1/auth";
 const RECOVER_LABEL: &[u8] = b"mycase/v1/recover";
 const RECOVERY_CERTIFICATE_LABEL: &[u8] = b"mycase/v1/recovery-certificate";
+const RECEIPT_LABEL: &[u8] = b"mycase/v1/receipt";
 
 fn put_var(buf: &mut Vec<u8>, bytes: &[u8]) {
     buf.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
@@ -149,6 +150,26 @@ pub fn epoch_key_ad(
     m
 }
 
+/// What the server signs with its long-term key when it stores a record: that
+/// this account's device wrote a record with this hash at this position, and the
+/// server held it at `server_time_ms` (Unix ms, the server's clock).
+pub fn receipt_message(
+    account_id: &[u8],
+    device_id: &[u8],
+    idx: u64,
+    record_hash: &[u8],
+    server_time_ms: u64,
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(160);
+    put_var(&mut m, RECEIPT_LABEL);
+    put_var(&mut m, account_id);
+    put_var(&mut m, device_id);
+    m.extend_from_slice(&idx.to_be_bytes());
+    put_var(&mut m, record_hash);
+    m.extend_from_slice(&server_time_ms.to_be_bytes());
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +217,75 @@ mod tests {
             change(&mut r);
             assert_ne!(record_hash(&[1; ID_LEN], &r), base);
         }
+    }
+
+    #[test]
+    fn receipt_message_is_frozen() {
+        // Frozen: changing the layout invalidates every receipt ever issued.
+        let m = receipt_message(
+            &[1; ID_LEN],
+            &[2; ID_LEN],
+            7,
+            &[3; HASH_LEN],
+            1_700_000_000_123,
+        );
+        assert_eq!(
+            hex(&Sha256::digest(&m)),
+            "85699e67378dcd6c50d0c12b9452b424e8791c12e90e5139f82546917643c37e"
+        );
+        assert_eq!(m.len(), 8 + 17 + 8 + 16 + 8 + 16 + 8 + 8 + 32 + 8);
+        // Every input changes the message.
+        let base = m;
+        assert_ne!(
+            receipt_message(
+                &[9; ID_LEN],
+                &[2; ID_LEN],
+                7,
+                &[3; HASH_LEN],
+                1_700_000_000_123
+            ),
+            base
+        );
+        assert_ne!(
+            receipt_message(
+                &[1; ID_LEN],
+                &[9; ID_LEN],
+                7,
+                &[3; HASH_LEN],
+                1_700_000_000_123
+            ),
+            base
+        );
+        assert_ne!(
+            receipt_message(
+                &[1; ID_LEN],
+                &[2; ID_LEN],
+                8,
+                &[3; HASH_LEN],
+                1_700_000_000_123
+            ),
+            base
+        );
+        assert_ne!(
+            receipt_message(
+                &[1; ID_LEN],
+                &[2; ID_LEN],
+                7,
+                &[9; HASH_LEN],
+                1_700_000_000_123
+            ),
+            base
+        );
+        assert_ne!(
+            receipt_message(
+                &[1; ID_LEN],
+                &[2; ID_LEN],
+                7,
+                &[3; HASH_LEN],
+                1_700_000_000_124
+            ),
+            base
+        );
     }
 
     fn hex(bytes: &[u8]) -> String {

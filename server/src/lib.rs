@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use mycase_proto::v1::account_server::AccountServer;
 use mycase_proto::v1::blobs_server::BlobsServer;
+use mycase_proto::v1::server_info_server::ServerInfoServer;
 use mycase_proto::v1::shares_server::SharesServer;
 use mycase_proto::v1::sync_server::SyncServer;
 use mycase_proto::MAX_MESSAGE_BYTES;
@@ -31,13 +32,15 @@ pub mod http;
 pub mod invites;
 pub mod limits;
 pub mod rate_limit;
+pub mod server_key;
 pub mod service;
 pub mod store;
 pub mod tls;
 mod validate;
 
 pub use error::ServerError;
-pub use service::{AccountService, BlobsService, SharesService, SyncService};
+pub use server_key::ServerKey;
+pub use service::{AccountService, BlobsService, ServerInfoService, SharesService, SyncService};
 pub use store::{MemoryStore, SledStore, Store, StoreError};
 
 /// How often expired challenges, sessions and pairing slots are swept.
@@ -104,6 +107,7 @@ pub struct RunningServer {
     janitor: JoinHandle<()>,
     admin: JoinHandle<Result<(), tonic::transport::Error>>,
     close_store: Box<dyn FnOnce() -> Result<(), StoreError> + Send>,
+    server_public_key: [u8; 32],
 }
 
 impl fmt::Debug for RunningServer {
@@ -140,6 +144,11 @@ impl RunningServer {
 
     pub fn ca_cert_path(&self) -> &Path {
         &self.ca_cert_path
+    }
+
+    /// The Ed25519 public key that signs record receipts.
+    pub fn server_public_key(&self) -> [u8; 32] {
+        self.server_public_key
     }
 
     /// Stops accepting, ends open streams, waits for in-flight calls, then closes
@@ -203,6 +212,7 @@ pub async fn start_with_store<S: Store>(
         &config.data_dir,
     )?;
     let identity = Identity::from_pem(&material.cert_pem, &material.key_pem);
+    let server_key = Arc::new(load_server_key(&config.data_dir)?);
 
     let store = Arc::new(store);
     let (stop, stop_rx) = watch::channel(false);
@@ -223,6 +233,7 @@ pub async fn start_with_store<S: Store>(
         store.clone(),
         &settings,
         stop_rx.clone(),
+        server_key.clone(),
     ));
 
     let account = AccountServer::new(AccountService::new(shared.clone()))
@@ -235,6 +246,9 @@ pub async fn start_with_store<S: Store>(
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let shares = SharesServer::new(SharesService::new(shared.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let server_info = ServerInfoServer::new(ServerInfoService::new(server_key.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let (health_reporter, health) = tonic_health::server::health_reporter();
@@ -259,7 +273,8 @@ pub async fn start_with_store<S: Store>(
         .add_service(account)
         .add_service(sync)
         .add_service(blobs)
-        .add_service(shares);
+        .add_service(shares)
+        .add_service(server_info);
     // The share viewer (HTTP/1.1 or h2, for browsers) on the same port as gRPC.
     let routes = tonic::service::Routes::from(
         grpc.routes()
@@ -304,6 +319,9 @@ pub async fn start_with_store<S: Store>(
     drop(shared);
 
     tracing::info!(listen = %addr, trust_cert = %material.cert_path.display(), "mycase-server listening");
+    // The receipt key is public: printed so the operator can publish it for anyone
+    // checking an export (`mycase verify --server-key`).
+    tracing::info!(server_public_key = %server_key.public_key_hex(), "receipt signing key");
     Ok(RunningServer {
         addr,
         ca_cert_pem: material.cert_pem,
@@ -313,7 +331,14 @@ pub async fn start_with_store<S: Store>(
         janitor,
         admin: admin_server,
         close_store: Box::new(move || store.close()),
+        server_public_key: server_key.public_key(),
     })
+}
+
+/// The receipt key in `data_dir`, generated there (0600) on first use.
+pub fn load_server_key(data_dir: &Path) -> anyhow::Result<ServerKey> {
+    create_data_dir(data_dir)?;
+    ServerKey::load_or_generate(data_dir).context("loading the server's receipt key")
 }
 
 fn create_data_dir(dir: &Path) -> anyhow::Result<()> {

@@ -79,6 +79,9 @@ enum Command {
     Restore { file: PathBuf },
     /// Print the configuration in effect (file, environment and flags combined), as JSON.
     ShowConfig,
+    /// Print the public key that signs record receipts (hex), for `mycase verify
+    /// --server-key`; generates the key in the data directory if there is none yet.
+    PublicKey,
 }
 
 #[derive(Subcommand, Debug)]
@@ -213,6 +216,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::ShowConfig) => show_config(&config),
+        Some(Command::PublicKey) => {
+            let key = mycase_server::load_server_key(&config.data_dir)?;
+            println!("{}", key.public_key_hex());
+            Ok(())
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use mycase_server::store::{
-    erased_account_tag, AccountRow, DeviceRow, Head, NewRecord, SledStore, Store,
+    erased_account_tag, AccountRow, DeviceRow, Head, NewRecord, SledStore, Store, StoredReceipt,
 };
 
 const KEPT: [u8; 16] = [0x11; 16];
@@ -77,10 +77,18 @@ fn write_vector() {
         NewRecord {
             idx: 1,
             bytes: b"record one!!".to_vec(),
+            receipt: StoredReceipt {
+                server_time_ms: 1,
+                signature: [7; 64],
+            },
         },
         NewRecord {
             idx: 2,
             bytes: b"record two".to_vec(),
+            receipt: StoredReceipt {
+                server_time_ms: 1,
+                signature: [7; 64],
+            },
         },
     ];
     s.append(

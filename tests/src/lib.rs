@@ -22,7 +22,7 @@ use mycase_core::transport::grpc::GrpcTransport;
 use mycase_core::transport::{PullStream, Transport, TransportResult, WatchStream};
 use mycase_proto::v1::{
     AppendResponse, AuthenticateRequest, AuthenticateResponse, DeviceRecord, EntryFields,
-    PullResponse, Record, RegisterRequest, VectorEntry, VersionVector,
+    PullResponse, Receipt, Record, RegisterRequest, VectorEntry, VersionVector,
 };
 use mycase_server::{RunningServer, ServerConfig};
 
@@ -68,6 +68,18 @@ impl TestServer {
 
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The server's receipt signing key (hex), as `mycase verify --server-key` takes it.
+    pub fn server_key_hex(&self) -> String {
+        hex::encode(self.server_public_key())
+    }
+
+    pub fn server_public_key(&self) -> [u8; 32] {
+        self.running
+            .as_ref()
+            .expect("server running")
+            .server_public_key()
     }
 
     /// The sled database directory.
@@ -198,6 +210,12 @@ pub enum Tamper {
     SwapDevices,
     /// Add a copy of a pulled record labelled with a device nobody added.
     InjectUnknownDevice,
+    /// Flip one byte of the `n`th pulled record's receipt signature.
+    FlipReceipt(usize),
+    /// Flip one byte of the first receipt an append returns.
+    FlipAppendReceipt,
+    /// Serve another receipt key than the server's.
+    WrongServerKey,
     /// Drop the last pulled record but keep announcing it in the target.
     DropLast,
     /// Report every other device's log one shorter than it is (GetVector and Pull
@@ -453,7 +471,30 @@ impl<T: Transport> Transport for HostileTransport<T> {
         &self,
         records: Vec<Record>,
     ) -> impl std::future::Future<Output = TransportResult<AppendResponse>> + Send {
-        self.inner.append(records)
+        let mode = self.mode();
+        async move {
+            let mut resp = self.inner.append(records).await?;
+            if mode == Tamper::FlipAppendReceipt {
+                if let Some(r) = resp.receipts.first_mut() {
+                    flip(&mut r.signature);
+                }
+            }
+            Ok(resp)
+        }
+    }
+
+    fn get_server_key(&self) -> impl std::future::Future<Output = TransportResult<Vec<u8>>> + Send {
+        let mode = self.mode();
+        async move {
+            let mut key = self.inner.get_server_key().await?;
+            if mode == Tamper::WrongServerKey {
+                key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng)
+                    .verifying_key()
+                    .to_bytes()
+                    .to_vec();
+            }
+            Ok(key)
+        }
     }
 
     fn get_vector(
@@ -494,17 +535,35 @@ impl<T: Transport> Transport for HostileTransport<T> {
             }
             let pages: Vec<TransportResult<PullResponse>> = stream.collect().await;
             let mut records = Vec::new();
+            let mut receipts = std::collections::HashMap::new();
             let mut target = None;
             for page in pages {
                 let page = page?;
                 target = page.target.or(target);
+                for (r, receipt) in page.records.iter().zip(page.receipts) {
+                    receipts.insert((r.device_id.clone(), r.idx), receipt);
+                }
                 records.extend(page.records);
             }
             let mut target = target.unwrap_or_default();
             tamper_pull(&mode, &mut records, &mut target);
+            // Receipts follow their records through the tampering.
+            let mut receipts: Vec<Receipt> = records
+                .iter()
+                .map(|r| {
+                    receipts
+                        .get(&(r.device_id.clone(), r.idx))
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect();
+            if let Tamper::FlipReceipt(n) = mode {
+                flip(&mut receipts[n].signature);
+            }
             let one = PullResponse {
                 records,
                 target: Some(target),
+                receipts,
             };
             Ok(futures_util::stream::iter(vec![Ok(one)]).boxed())
         }
@@ -563,6 +622,10 @@ pub struct Snapshot {
     pub vector: mycase_core::vector::Vector,
     pub sync_state: mycase_core::store::SyncState,
     pub logs: std::collections::BTreeMap<[u8; 16], Vec<Record>>,
+    pub receipts: std::collections::BTreeMap<
+        mycase_core::store::RecordPosition,
+        mycase_core::store::StoredReceipt,
+    >,
 }
 
 pub fn snapshot<S: LocalStore>(d: &Device<S>) -> Snapshot {
@@ -572,6 +635,7 @@ pub fn snapshot<S: LocalStore>(d: &Device<S>) -> Snapshot {
         vector: d.store().vector(),
         sync_state: d.store().sync_state().clone(),
         logs: d.store().logs().clone(),
+        receipts: d.store().receipts().clone(),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod attachment;
 pub mod conflicts;
 pub mod delete;
 pub mod devices;
+pub mod export;
 pub mod init;
 pub mod join;
 pub mod list;
@@ -24,6 +25,7 @@ pub mod show;
 pub mod sync;
 pub mod timeline;
 pub mod trash;
+pub mod verify;
 pub mod wipe;
 
 mod fields;

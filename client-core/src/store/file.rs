@@ -18,9 +18,15 @@
 //!   data after it, a length above `MAX_MESSAGE_BYTES` or a commit count that
 //!   does not match (an interrupted write cannot produce those) is reported as
 //!   [`StoreError::Corrupt`] and nothing is touched.
-//! - `state`: the [`SyncState`]: `b"MCS1" || u64 BE acked_own ||
-//!   prost-encoded VersionVector (highest_seen)`, replaced atomically (write
-//!   `state.tmp`, fsync, rename, fsync the directory). Missing = default.
+//! - `state`: the [`SyncState`]: `b"MCS2" || u64 BE acked_own || u8 has_key ||
+//!   [32-byte server key if has_key = 1] || prost-encoded VersionVector
+//!   (highest_seen)`, replaced atomically (write `state.tmp`, fsync, rename,
+//!   fsync the directory). Missing = default. The older `b"MCS1" || acked_own ||
+//!   vector` (no pinned key) still reads.
+//! - `receipts`: verified server receipts, append-only fixed frames of
+//!   `16-byte device id || u64 BE idx || u64 BE server_time_ms || 64-byte
+//!   signature`. A torn final frame (shorter than a frame) is cut off on open;
+//!   a receipt is only kept, never needed to read the logs.
 //!
 //! Everything stored is already sealed; file names carry only random ids.
 
@@ -34,7 +40,7 @@ use mycase_proto::v1::{Record, VersionVector};
 use prost::Message;
 
 use super::memory::check_batch;
-use super::{LocalStore, StoreError, SyncState};
+use super::{LocalStore, RecordPosition, StoreError, StoredReceipt, SyncState};
 use crate::ids::{id_from_slice, DeviceId};
 use crate::vector::Vector;
 
@@ -42,7 +48,10 @@ const LOCK_FILE: &str = "lock";
 const LOGS_DIR: &str = "logs";
 const STATE_FILE: &str = "state";
 const STATE_TMP: &str = "state.tmp";
-const STATE_MAGIC: &[u8; 4] = b"MCS1";
+const STATE_MAGIC_V1: &[u8; 4] = b"MCS1";
+const STATE_MAGIC: &[u8; 4] = b"MCS2";
+const RECEIPTS_FILE: &str = "receipts";
+const RECEIPT_FRAME: usize = 16 + 8 + 8 + 64;
 
 /// One device's log file, kept open for appends.
 #[derive(Debug)]
@@ -60,6 +69,7 @@ pub struct FileStore {
     logs: BTreeMap<DeviceId, Vec<Record>>,
     files: BTreeMap<DeviceId, LogFile>,
     state: SyncState,
+    receipts: BTreeMap<RecordPosition, StoredReceipt>,
     // Dropping the file releases the lock.
     _lock: File,
 }
@@ -90,10 +100,12 @@ impl FileStore {
             logs: BTreeMap::new(),
             files: BTreeMap::new(),
             state: SyncState::default(),
+            receipts: BTreeMap::new(),
             _lock: lock,
         };
         store.load_logs()?;
         store.state = load_state(&store.dir)?;
+        store.receipts = load_receipts(&store.dir)?;
         Ok(store)
     }
 
@@ -224,6 +236,13 @@ impl LocalStore for FileStore {
         let mut bytes = Vec::with_capacity(64);
         bytes.extend_from_slice(STATE_MAGIC);
         bytes.extend_from_slice(&state.acked_own.to_be_bytes());
+        match &state.server_key {
+            Some(key) => {
+                bytes.push(1);
+                bytes.extend_from_slice(key);
+            }
+            None => bytes.push(0),
+        }
         state
             .highest_seen
             .to_proto()
@@ -240,6 +259,71 @@ impl LocalStore for FileStore {
         self.state = state;
         Ok(())
     }
+
+    fn receipts(&self) -> &BTreeMap<RecordPosition, StoredReceipt> {
+        &self.receipts
+    }
+
+    fn put_receipts(
+        &mut self,
+        receipts: &[(RecordPosition, StoredReceipt)],
+    ) -> Result<(), StoreError> {
+        let mut frames = Vec::with_capacity(receipts.len() * RECEIPT_FRAME);
+        let mut fresh = Vec::new();
+        for (position, receipt) in receipts {
+            if self.receipts.contains_key(position) || fresh.iter().any(|(p, _)| p == position) {
+                continue;
+            }
+            frames.extend_from_slice(&position.0);
+            frames.extend_from_slice(&position.1.to_be_bytes());
+            frames.extend_from_slice(&receipt.server_time_ms.to_be_bytes());
+            frames.extend_from_slice(&receipt.signature);
+            fresh.push((*position, *receipt));
+        }
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let path = self.dir.join(RECEIPTS_FILE);
+        let existed = path.exists();
+        let mut file = private_options().append(true).open(&path)?;
+        file.write_all(&frames)?;
+        file.sync_data()?;
+        if !existed {
+            sync_dir(&self.dir)?;
+        }
+        self.receipts.extend(fresh);
+        Ok(())
+    }
+}
+
+/// Reads the receipts file; a torn final frame is cut off (it was never
+/// reported as kept).
+fn load_receipts(dir: &Path) -> Result<BTreeMap<RecordPosition, StoredReceipt>, StoreError> {
+    let path = dir.join(RECEIPTS_FILE);
+    let bytes = match fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(StoreError::Io(e)),
+    };
+    let whole = bytes.len() - bytes.len() % RECEIPT_FRAME;
+    if whole < bytes.len() {
+        let f = private_options().write(true).truncate(false).open(&path)?;
+        f.set_len(whole as u64)?;
+        f.sync_all()?;
+    }
+    let mut out = BTreeMap::new();
+    for frame in bytes[..whole].chunks_exact(RECEIPT_FRAME) {
+        let bad = || StoreError::Corrupt("the receipts file is unreadable".into());
+        let device: DeviceId = frame[..16].try_into().map_err(|_| bad())?;
+        let idx = u64::from_be_bytes(frame[16..24].try_into().map_err(|_| bad())?);
+        let server_time_ms = u64::from_be_bytes(frame[24..32].try_into().map_err(|_| bad())?);
+        let signature: [u8; 64] = frame[32..].try_into().map_err(|_| bad())?;
+        out.entry((device, idx)).or_insert(StoredReceipt {
+            server_time_ms,
+            signature,
+        });
+    }
+    Ok(out)
 }
 
 fn write_at_end(log: &mut LogFile, batch: &[u8]) -> std::io::Result<()> {
@@ -345,18 +429,34 @@ fn load_state(dir: &Path) -> Result<SyncState, StoreError> {
         Err(e) => return Err(StoreError::Io(e)),
     };
     let bad = || StoreError::Corrupt("the sync state file is unreadable".into());
-    if bytes.get(..4) != Some(STATE_MAGIC.as_slice()) {
-        return Err(bad());
-    }
+    let magic = bytes.get(..4).ok_or_else(bad)?;
     let acked: [u8; 8] = bytes
         .get(4..12)
         .and_then(|b| b.try_into().ok())
         .ok_or_else(bad)?;
-    let vector = VersionVector::decode(bytes.get(12..).ok_or_else(bad)?).map_err(|_| bad())?;
+    let (server_key, rest) = if magic == STATE_MAGIC_V1.as_slice() {
+        (None, 12)
+    } else if magic == STATE_MAGIC.as_slice() {
+        match bytes.get(12) {
+            Some(0) => (None, 13),
+            Some(1) => {
+                let key: [u8; 32] = bytes
+                    .get(13..45)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(bad)?;
+                (Some(key), 45)
+            }
+            _ => return Err(bad()),
+        }
+    } else {
+        return Err(bad());
+    };
+    let vector = VersionVector::decode(bytes.get(rest..).ok_or_else(bad)?).map_err(|_| bad())?;
     let highest_seen = Vector::from_proto(&vector).map_err(|_| bad())?;
     Ok(SyncState {
         acked_own: u64::from_be_bytes(acked),
         highest_seen,
+        server_key,
     })
 }
 

@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use mycase_proto::v1::Record;
 
-use super::{LocalStore, StoreError, SyncState};
+use super::{LocalStore, RecordPosition, StoreError, StoredReceipt, SyncState};
 use crate::ids::DeviceId;
 
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     logs: BTreeMap<DeviceId, Vec<Record>>,
     state: SyncState,
+    receipts: BTreeMap<RecordPosition, StoredReceipt>,
 }
 
 impl MemoryStore {
@@ -44,6 +45,20 @@ impl LocalStore for MemoryStore {
 
     fn set_sync_state(&mut self, state: SyncState) -> Result<(), StoreError> {
         self.state = state;
+        Ok(())
+    }
+
+    fn receipts(&self) -> &BTreeMap<RecordPosition, StoredReceipt> {
+        &self.receipts
+    }
+
+    fn put_receipts(
+        &mut self,
+        receipts: &[(RecordPosition, StoredReceipt)],
+    ) -> Result<(), StoreError> {
+        for (position, receipt) in receipts {
+            self.receipts.entry(*position).or_insert(*receipt);
+        }
         Ok(())
     }
 }

@@ -36,7 +36,21 @@ pub struct SyncState {
     /// The highest vector any server response has shown us and we verified; a
     /// server reporting less is rolling back.
     pub highest_seen: Vector,
+    /// The server's receipt key, pinned on first sync (trust on first use): every
+    /// receipt after that must verify under it.
+    pub server_key: Option<[u8; 32]>,
 }
+
+/// A server receipt kept for a record: the server's time and its Ed25519
+/// signature over `wire::receipt_message` (see [`crate::receipts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredReceipt {
+    pub server_time_ms: u64,
+    pub signature: [u8; 64],
+}
+
+/// Where a record sits: its device's log and its idx.
+pub type RecordPosition = (DeviceId, u64);
 
 /// Where a device keeps its logs. Writes are durable when they return.
 pub trait LocalStore {
@@ -51,6 +65,21 @@ pub trait LocalStore {
 
     /// Replaces the sync state, durably and atomically.
     fn set_sync_state(&mut self, state: SyncState) -> Result<(), StoreError>;
+
+    /// Every verified server receipt kept, by record position.
+    fn receipts(&self) -> &BTreeMap<RecordPosition, StoredReceipt>;
+
+    /// Keeps receipts (already verified), durably. A position that already has
+    /// one keeps its first: the server's original word is what counts.
+    fn put_receipts(
+        &mut self,
+        receipts: &[(RecordPosition, StoredReceipt)],
+    ) -> Result<(), StoreError>;
+
+    /// The receipt kept for a record, if any.
+    fn receipt(&self, device: &DeviceId, idx: u64) -> Option<&StoredReceipt> {
+        self.receipts().get(&(*device, idx))
+    }
 
     /// How far each stored log goes.
     fn vector(&self) -> Vector {

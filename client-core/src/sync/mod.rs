@@ -16,9 +16,10 @@ use crate::device::{decode_operation, Device, DeviceError, MAX_RECORDS_PER_SIGNA
 use crate::ids::{id_from_slice, DeviceId};
 use crate::journal::{roster, OpId};
 use crate::keys::Keyring;
+use crate::receipts;
 use crate::record::{verify_run, RecordError};
 use crate::revoke::learn_into;
-use crate::store::LocalStore;
+use crate::store::{LocalStore, RecordPosition, StoredReceipt};
 use crate::transport::Transport;
 use crate::vector::Vector;
 
@@ -67,6 +68,13 @@ pub enum SyncError {
          was applied"
     )]
     EpochCollision,
+    #[error(
+        "the server sent a record receipt that does not verify under the server key this device \
+         pinned: the server is hostile or its key changed; nothing from this sync was kept"
+    )]
+    BadReceipt(#[source] crate::receipts::ReceiptError),
+    #[error("the server's receipt key is malformed; refusing it")]
+    BadServerKey,
 }
 
 /// What a sync round did.
@@ -139,12 +147,41 @@ impl<S: LocalStore> Device<S> {
         Ok(())
     }
 
+    /// The server's receipt key: the pinned one, or (first sync) the one the
+    /// server serves now, pinned from then on.
+    async fn pinned_server_key<T: Transport>(
+        &mut self,
+        transport: &T,
+    ) -> Result<[u8; 32], DeviceError> {
+        if let Some(key) = self.store.sync_state().server_key {
+            return Ok(key);
+        }
+        let served = transport.get_server_key().await?;
+        let key: [u8; 32] = served
+            .as_slice()
+            .try_into()
+            .map_err(|_| SyncError::BadServerKey)?;
+        if ed25519_dalek::VerifyingKey::from_bytes(&key).is_err() {
+            return Err(SyncError::BadServerKey.into());
+        }
+        let mut state = self.store.sync_state().clone();
+        state.server_key = Some(key);
+        self.store.set_sync_state(state)?;
+        Ok(key)
+    }
+
+    /// The server receipt key this device pinned, once it has synced.
+    pub fn server_key(&self) -> Option<[u8; 32]> {
+        self.store.sync_state().server_key
+    }
+
     /// One round, with an authenticated transport.
     pub async fn sync_round<T: Transport>(
         &mut self,
         transport: &T,
     ) -> Result<SyncReport, DeviceError> {
         let me = self.secrets.device_id;
+        let server_key = self.pinned_server_key(transport).await?;
         let server = Vector::from_proto(&transport.get_vector().await?)
             .map_err(|_| SyncError::Malformed("vector"))?;
         let state = self.store.sync_state().clone();
@@ -156,10 +193,11 @@ impl<S: LocalStore> Device<S> {
             &server,
         )?;
         let pushed = match plan.push {
-            Some((from, to)) => self.push(transport, from, to).await?,
+            Some((from, to)) => self.push(transport, &server_key, from, to).await?,
             None => 0,
         };
-        let (pulled, held_back, target) = self.pull(transport, &plan.pull_since).await?;
+        let (pulled, held_back, target) =
+            self.pull(transport, &server_key, &plan.pull_since).await?;
         Ok(SyncReport {
             pushed,
             pulled,
@@ -172,6 +210,7 @@ impl<S: LocalStore> Device<S> {
     async fn push<T: Transport>(
         &mut self,
         transport: &T,
+        server_key: &[u8; 32],
         from: u64,
         to: u64,
     ) -> Result<u64, DeviceError> {
@@ -199,7 +238,11 @@ impl<S: LocalStore> Device<S> {
         let mut pushed = 0u64;
         for batch in batches {
             let n = batch.len() as u64;
-            let resp = transport.append(batch).await?;
+            let resp = transport.append(batch.clone()).await?;
+            // Checked before anything is noted: a bad receipt leaves the state as it was.
+            let kept =
+                receipts::check_all(server_key, &self.secrets.account_id, &batch, &resp.receipts)
+                    .map_err(SyncError::BadReceipt)?;
             let mut state = self.store.sync_state().clone();
             if resp.head < state.acked_own {
                 return Err(SyncError::Rollback {
@@ -211,6 +254,11 @@ impl<S: LocalStore> Device<S> {
             state.acked_own = resp.head;
             state.highest_seen.set(me, resp.head);
             self.store.set_sync_state(state)?;
+            let kept: Vec<(RecordPosition, StoredReceipt)> = kept
+                .into_iter()
+                .filter_map(|(i, r)| batch.get(i).map(|rec| ((me, rec.idx), r)))
+                .collect();
+            self.store.put_receipts(&kept)?;
             pushed += n;
         }
         Ok(pushed)
@@ -220,14 +268,26 @@ impl<S: LocalStore> Device<S> {
     async fn pull<T: Transport>(
         &mut self,
         transport: &T,
+        server_key: &[u8; 32],
         since: &Vector,
     ) -> Result<(u64, u64, Vector), DeviceError> {
         let me = self.secrets.device_id;
         let mut stream = transport.pull(since.to_proto(), PULL_PAGE).await?;
         let mut target: Option<Vector> = None;
         let mut incoming: BTreeMap<DeviceId, Vec<Record>> = BTreeMap::new();
+        let mut page_receipts: BTreeMap<RecordPosition, StoredReceipt> = BTreeMap::new();
         while let Some(page) = stream.next().await {
             let page = page?;
+            if !page.receipts.is_empty() && page.receipts.len() != page.records.len() {
+                return Err(SyncError::Malformed("receipts do not match the records").into());
+            }
+            for (r, receipt) in page.records.iter().zip(&page.receipts) {
+                let device =
+                    id_from_slice(&r.device_id).ok_or(SyncError::Malformed("record device id"))?;
+                if let Some(kept) = receipts::from_wire(receipt).map_err(SyncError::BadReceipt)? {
+                    page_receipts.insert((device, r.idx), kept);
+                }
+            }
             let t = Vector::from_proto(&page.target.unwrap_or_default())
                 .map_err(|_| SyncError::Malformed("pull target"))?;
             match &target {
@@ -275,6 +335,22 @@ impl<S: LocalStore> Device<S> {
         }
 
         let (accepted, keyring) = self.verify_incoming(incoming)?;
+        // Receipts of the records about to be applied, each checked under the
+        // pinned key before anything is written.
+        let account = self.secrets.account_id;
+        let mut kept: Vec<(RecordPosition, StoredReceipt)> = Vec::new();
+        for a in &accepted {
+            for r in &a.records[..a.operations.len()] {
+                if let Some(receipt) = page_receipts.get(&(a.device, r.idx)) {
+                    if !receipts::verify(server_key, &account, r, receipt) {
+                        return Err(
+                            SyncError::BadReceipt(receipts::ReceiptError::BadSignature).into()
+                        );
+                    }
+                    kept.push(((a.device, r.idx), *receipt));
+                }
+            }
+        }
         if keyring.len() != self.secrets.keyring.len() {
             // Keys first: records under a new epoch are useless without them.
             self.secrets.keyring = keyring;
@@ -303,6 +379,7 @@ impl<S: LocalStore> Device<S> {
             pulled += covered as u64;
         }
         debug_assert!(pulled + verified_held_back == received);
+        self.store.put_receipts(&kept)?;
         let mut state = self.store.sync_state().clone();
         let mut verified = self.store.vector();
         verified.set(me, state.acked_own);

@@ -51,7 +51,12 @@ pub fn plan_sync(
             local: local_own,
         });
     }
-    let push = (server_own < local_own).then_some((server_own + 1, local_own));
+    // From the last acknowledged record, not the server's head: records the server
+    // stored but whose answer never arrived (or carried a bad receipt) are sent
+    // again; the server accepts the identical re-send and returns the original
+    // receipts, so every own record ends up with its receipt.
+    let from = acked_own.min(server_own) + 1;
+    let push = (from <= local_own).then_some((from, local_own));
     Ok(SyncPlan {
         push,
         pull_since: local.clone(),
@@ -84,6 +89,15 @@ mod tests {
         assert_eq!(plan.pull_since, local);
         let idle = plan_sync(&ME, &local, 5, &local, &local).unwrap();
         assert_eq!(idle.push, None);
+    }
+
+    #[test]
+    fn resends_what_the_server_holds_but_never_acknowledged() {
+        let local = v(&[(ME, 5)]);
+        let plan = plan_sync(&ME, &local, 2, &Vector::new(), &v(&[(ME, 4)])).unwrap();
+        assert_eq!(plan.push, Some((3, 5)));
+        let plan = plan_sync(&ME, &local, 2, &Vector::new(), &v(&[(ME, 5)])).unwrap();
+        assert_eq!(plan.push, Some((3, 5)));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use mycase_proto::v1::account_client::AccountClient;
 use mycase_proto::v1::blobs_client::BlobsClient;
+use mycase_proto::v1::server_info_client::ServerInfoClient;
 use mycase_proto::v1::shares_client::SharesClient;
 use mycase_proto::v1::sync_client::SyncClient;
 use mycase_proto::v1::{
@@ -18,7 +19,7 @@ use mycase_proto::v1::{
     RecoverResponse, RecoveryChallengeRequest, RegisterRequest, SubmitJoinRequest, VersionVector,
     WatchRequest,
 };
-use mycase_proto::v1::{GetChunksRequest, HaveChunksRequest};
+use mycase_proto::v1::{GetChunksRequest, GetServerKeyRequest, HaveChunksRequest};
 use mycase_proto::v1::{RevokeDeviceRequest, UpdateRecoveryBlobRequest};
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
@@ -42,6 +43,7 @@ pub struct GrpcTransport {
     sync: SyncClient<Channel>,
     blobs: BlobsClient<Channel>,
     pub(super) shares: SharesClient<Channel>,
+    server_info: ServerInfoClient<Channel>,
     session: RwLock<Option<Zeroizing<Vec<u8>>>>,
 }
 
@@ -115,9 +117,10 @@ impl GrpcTransport {
             blobs: BlobsClient::new(channel.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
-            shares: SharesClient::new(channel)
+            shares: SharesClient::new(channel.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
+            server_info: ServerInfoClient::new(channel),
             session: RwLock::new(None),
         })
     }
@@ -296,6 +299,17 @@ impl Transport for GrpcTransport {
             .await?
             .into_inner()
             .sealed_grant)
+    }
+
+    async fn get_server_key(&self) -> TransportResult<Vec<u8>> {
+        let req = Request::new(GetServerKeyRequest {});
+        Ok(self
+            .server_info
+            .clone()
+            .get_server_key(req)
+            .await?
+            .into_inner()
+            .public_key)
     }
 
     async fn append(&self, records: Vec<Record>) -> TransportResult<AppendResponse> {

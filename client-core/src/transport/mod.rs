@@ -174,4 +174,6 @@ pub trait Transport: Send + Sync {
             ))
         }
     }
+    /// The server's receipt signing key (ServerInfo.GetServerKey, unauthenticated).
+    fn get_server_key(&self) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
 }

@@ -9,17 +9,20 @@ use crate::auth::{now_unix, Auth};
 use crate::config::{Quotas, RateLimits, RegistrationMode, Retention};
 use crate::error::{ServerError, ServerResult};
 use crate::limits::Limits;
+use crate::server_key::ServerKey;
 use crate::store::{day_of, Id, Store};
 
 pub mod account;
 pub mod blobs;
 pub mod pairing;
+pub mod server_info;
 pub mod shares;
 pub mod sync;
 pub mod watchers;
 
 pub use account::AccountService;
 pub use blobs::BlobsService;
+pub use server_info::ServerInfoService;
 pub use shares::SharesService;
 pub use sync::SyncService;
 
@@ -57,11 +60,18 @@ pub struct Shared<S> {
     /// Registrations and recoveries hold it shared; a backup holds it alone, so
     /// no account appears halfway through a snapshot.
     pub write_gate: tokio::sync::RwLock<()>,
+    /// Signs record receipts.
+    pub server_key: Arc<ServerKey>,
     append_locks: [tokio::sync::Mutex<()>; APPEND_STRIPES],
 }
 
 impl<S: Store> Shared<S> {
-    pub fn new(store: Arc<S>, settings: &Settings, shutdown: watch::Receiver<bool>) -> Self {
+    pub fn new(
+        store: Arc<S>,
+        settings: &Settings,
+        shutdown: watch::Receiver<bool>,
+        server_key: Arc<ServerKey>,
+    ) -> Self {
         Self {
             auth: Auth::new(store.clone(), settings.challenge_ttl, settings.session_ttl),
             watchers: Watchers::new(store.clone()),
@@ -78,6 +88,7 @@ impl<S: Store> Shared<S> {
             shutdown,
             share_max_bytes: settings.share_max_bytes,
             share_ttl_max: settings.share_ttl_max,
+            server_key,
             append_locks: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
         }
     }
@@ -184,7 +195,12 @@ mod tests {
             share_ttl_max: Duration::from_secs(3600),
         };
         (
-            Shared::new(Arc::new(MemoryStore::new()), &settings, rx),
+            Shared::new(
+                Arc::new(MemoryStore::new()),
+                &settings,
+                rx,
+                Arc::new(ServerKey::ephemeral()),
+            ),
             stop,
         )
     }

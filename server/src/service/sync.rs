@@ -10,7 +10,7 @@ use futures_util::{Stream, StreamExt};
 use mycase_proto::v1::sync_server::Sync;
 use mycase_proto::v1::{
     AppendRequest, AppendResponse, GetVectorRequest, GetVectorResponse, PullRequest, PullResponse,
-    Record, VersionVector, WatchRequest, WatchResponse,
+    Receipt, Record, VersionVector, WatchRequest, WatchResponse,
 };
 use mycase_proto::wire::{self, GENESIS_HASH};
 use mycase_proto::RECORD_FORMAT_VERSION;
@@ -22,7 +22,8 @@ use super::watchers::vector;
 use super::Shared;
 use crate::auth::Session;
 use crate::error::{ServerError, ServerResult};
-use crate::store::{Head, Id, NewRecord, Store, StoreError};
+use crate::server_key::ServerKey;
+use crate::store::{Head, Id, NewRecord, Store, StoreError, StoredReceipt};
 use crate::validate;
 
 /// Largest page the server sends, whatever the client asks.
@@ -91,15 +92,32 @@ fn check_batch(records: &[Record], session: &Session) -> ServerResult<()> {
     Ok(())
 }
 
-/// Checks the batch against the stored log and writes what is new, durably.
-/// Runs on a blocking thread, under the account's append lock. Returns the head.
+/// The server's clock in Unix milliseconds (0 if it is set before 1970).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn to_wire(receipt: Option<StoredReceipt>) -> Receipt {
+    receipt.map_or_else(Receipt::default, |r| Receipt {
+        server_time_ms: r.server_time_ms,
+        signature: r.signature.to_vec(),
+    })
+}
+
+/// Checks the batch against the stored log and writes what is new (with a signed
+/// receipt each), durably. Runs on a blocking thread, under the account's append
+/// lock. Returns the head and one receipt per record of the batch: the original
+/// one for a record that was already stored.
 fn append_blocking<S: Store>(
     store: &S,
+    server_key: &ServerKey,
     session: &Session,
     key: &VerifyingKey,
     records: &[Record],
     storage_quota: u64,
-) -> ServerResult<u64> {
+) -> ServerResult<(u64, Vec<Receipt>)> {
     let (account_id, device_id) = (&session.account_id, &session.device_id);
     // Checked again under the account's append lock, which a revocation also
     // takes: once RevokeDevice has answered, no append of that device can land, so
@@ -112,7 +130,7 @@ fn append_blocking<S: Store>(
         hash: GENESIS_HASH,
     });
     let Some(first) = records.first() else {
-        return Ok(head.idx);
+        return Ok((head.idx, Vec::new()));
     };
     let expected = head.idx.saturating_add(1);
     if first.idx > expected {
@@ -122,7 +140,9 @@ fn append_blocking<S: Store>(
         });
     }
     let mut fresh = Vec::new();
+    let mut receipts = Vec::with_capacity(records.len());
     let mut prev = head.hash;
+    let server_time_ms = now_ms();
     for r in records {
         let bytes = r.encode_to_vec();
         if r.idx <= head.idx {
@@ -133,6 +153,7 @@ fn append_blocking<S: Store>(
             if stored != bytes {
                 return Err(ServerError::RecordConflict { idx: r.idx });
             }
+            receipts.push(to_wire(store.receipt(account_id, device_id, r.idx)?));
             continue;
         }
         if r.prev_hash != prev {
@@ -148,11 +169,25 @@ fn append_blocking<S: Store>(
                 ))
             })?;
         }
-        fresh.push(NewRecord { idx: r.idx, bytes });
+        let receipt = server_key.receipt(account_id, device_id, r.idx, &hash, server_time_ms);
+        let signature = receipt
+            .signature
+            .as_slice()
+            .try_into()
+            .map_err(|_| ServerError::Internal("receipt signature length"))?;
+        fresh.push(NewRecord {
+            idx: r.idx,
+            bytes,
+            receipt: StoredReceipt {
+                server_time_ms,
+                signature,
+            },
+        });
+        receipts.push(receipt);
         prev = hash;
     }
     let Some(last) = fresh.last() else {
-        return Ok(head.idx);
+        return Ok((head.idx, receipts));
     };
     let adding: u64 = fresh.iter().map(|r| r.bytes.len() as u64).sum();
     crate::limits::check_storage(storage_quota, store.account_usage(account_id)?, adding)?;
@@ -163,7 +198,7 @@ fn append_blocking<S: Store>(
     store.append(account_id, device_id, head.idx, &fresh, new_head)?;
     // Durable before we acknowledge: nothing acknowledged may be lost.
     store.flush()?;
-    Ok(new_head.idx)
+    Ok((new_head.idx, receipts))
 }
 
 /// Where a pull stands: per device, the range still to send.
@@ -180,8 +215,11 @@ struct PullState<S> {
 
 impl<S: Store> PullState<S> {
     /// Reads the next page synchronously; no lock is held between pages.
-    fn next_page(&mut self) -> ServerResult<Vec<Record>> {
+    /// Each record comes with its stored receipt (empty for one stored before
+    /// receipts existed).
+    fn next_page(&mut self) -> ServerResult<(Vec<Record>, Vec<Receipt>)> {
         let mut page = Vec::new();
+        let mut receipts = Vec::new();
         let mut bytes = 0usize;
         while let Some((device_id, after, up_to)) = self.plan.get(self.pos).copied() {
             if page.len() >= self.page_size || bytes >= MAX_PAGE_BYTES {
@@ -204,8 +242,13 @@ impl<S: Store> PullState<S> {
                 self.pos += 1;
                 continue;
             };
-            for (_, b) in chunk {
+            for (idx, b) in chunk {
                 bytes += b.len();
+                receipts.push(to_wire(self.store.receipt(
+                    &self.account_id,
+                    &device_id,
+                    idx,
+                )?));
                 page.push(
                     Record::decode(b.as_slice())
                         .map_err(|_| StoreError::Corrupt("stored record does not decode"))?,
@@ -217,7 +260,7 @@ impl<S: Store> PullState<S> {
                 entry.1 = last_idx;
             }
         }
-        Ok(page)
+        Ok((page, receipts))
     }
 }
 
@@ -245,12 +288,13 @@ impl<S: Store> Sync for SyncService<S> {
         let key = validate::verifying_key("sign_public_key", &device.sign_public_key)?;
         let count = records.len();
 
-        let head = {
+        let (head, receipts) = {
             let _serialized = self.shared.append_lock(&session.account_id).lock().await;
             let store = self.shared.store.clone();
             let quota = self.shared.limits.quotas.storage_bytes_per_account;
+            let server_key = self.shared.server_key.clone();
             tokio::task::spawn_blocking(move || {
-                append_blocking(store.as_ref(), &session, &key, &records, quota)
+                append_blocking(store.as_ref(), &server_key, &session, &key, &records, quota)
             })
             .await
             .map_err(|_| ServerError::Internal("append task failed"))??
@@ -265,6 +309,7 @@ impl<S: Store> Sync for SyncService<S> {
         Ok(Response::new(AppendResponse {
             head,
             vector: Some(vector),
+            receipts,
         }))
     }
 
@@ -322,10 +367,11 @@ impl<S: Store> Sync for SyncService<S> {
             }
             st.sent_any = true;
             match st.next_page() {
-                Ok(records) => {
+                Ok((records, receipts)) => {
                     let page = PullResponse {
                         records,
                         target: Some(st.target.clone()),
+                        receipts,
                     };
                     Some((Ok(page), st))
                 }

@@ -9,6 +9,7 @@ macro_rules! store_conformance_tests {
             #![allow(clippy::unwrap_used, clippy::expect_used)]
             use $crate::store::{
                 AccountRow, DeviceRow, Head, NewRecord, SessionRow, Store, StoreError,
+                StoredReceipt,
             };
 
             fn account(n: u8) -> AccountRow {
@@ -37,8 +38,42 @@ macro_rules! store_conformance_tests {
                     .map(|idx| NewRecord {
                         idx,
                         bytes: vec![idx as u8; 3],
+                        receipt: receipt(idx),
                     })
                     .collect()
+            }
+
+            fn receipt(idx: u64) -> StoredReceipt {
+                StoredReceipt {
+                    server_time_ms: 1000 + idx,
+                    signature: [idx as u8; 64],
+                }
+            }
+
+            #[test]
+            fn receipts_are_stored_with_their_records() {
+                let (s, _guard) = ($make)();
+                let (a, d) = ([1u8; 16], [3u8; 16]);
+                let head = |idx| Head {
+                    idx,
+                    hash: [idx as u8; 32],
+                };
+                s.append(&a, &d, 0, &recs(1, 2), head(2)).unwrap();
+                assert_eq!(s.receipt(&a, &d, 1).unwrap(), Some(receipt(1)));
+                assert_eq!(s.receipt(&a, &d, 2).unwrap(), Some(receipt(2)));
+                assert_eq!(s.receipt(&a, &d, 3).unwrap(), None);
+                assert_eq!(s.receipt(&[2; 16], &d, 1).unwrap(), None);
+                // A refused append leaves no receipt behind.
+                assert!(matches!(
+                    s.append(&a, &d, 1, &recs(3, 3), head(3)),
+                    Err(StoreError::HeadMoved)
+                ));
+                assert_eq!(s.receipt(&a, &d, 3).unwrap(), None);
+                assert_eq!(
+                    StoredReceipt::decode(&receipt(7).encode()).unwrap(),
+                    receipt(7)
+                );
+                assert!(StoredReceipt::decode(&[0; 5]).is_err());
             }
 
             #[test]

@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{
     AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareEnd, ShareOpen, ShareRow,
-    ShareState, ShareStats, Store, StoreError, StoreResult, StoreStats,
+    ShareState, ShareStats, Store, StoreError, StoreResult, StoreStats, StoredReceipt,
 };
 
 #[derive(Default)]
@@ -16,6 +16,7 @@ struct Inner {
     sessions: HashMap<Hash, SessionRow>,
     heads: BTreeMap<(Id, Id), Head>,
     records: BTreeMap<(Id, Id, u64), Vec<u8>>,
+    receipts: BTreeMap<(Id, Id, u64), StoredReceipt>,
     chunks: HashMap<(Id, Hash), Vec<u8>>,
     /// Each share's row and its ciphertext while it has one.
     shares: BTreeMap<Id, (ShareRow, Option<Vec<u8>>)>,
@@ -181,6 +182,19 @@ impl Store for MemoryStore {
         Ok(out)
     }
 
+    fn receipt(
+        &self,
+        account_id: &Id,
+        device_id: &Id,
+        idx: u64,
+    ) -> StoreResult<Option<StoredReceipt>> {
+        Ok(self
+            .lock()?
+            .receipts
+            .get(&(*account_id, *device_id, idx))
+            .copied())
+    }
+
     fn append(
         &self,
         account_id: &Id,
@@ -197,6 +211,8 @@ impl Store for MemoryStore {
         for r in records {
             g.records
                 .insert((*account_id, *device_id, r.idx), r.bytes.clone());
+            g.receipts
+                .insert((*account_id, *device_id, r.idx), r.receipt);
         }
         let added: u64 = records.iter().map(|r| r.bytes.len() as u64).sum();
         let used = g.usage.entry(*account_id).or_insert(0);
@@ -323,6 +339,7 @@ impl Store for MemoryStore {
         g.sessions.retain(|_, s| &s.account_id != account_id);
         g.heads.retain(|(a, _), _| a != account_id);
         g.records.retain(|(a, _, _), _| a != account_id);
+        g.receipts.retain(|(a, _, _), _| a != account_id);
         g.chunks.retain(|(a, _), _| a != account_id);
         g.shares.retain(|_, (row, _)| &row.account_id != account_id);
         Ok(())

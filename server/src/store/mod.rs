@@ -74,6 +74,41 @@ pub struct Head {
 pub struct NewRecord {
     pub idx: u64,
     pub bytes: Vec<u8>,
+    /// The server's signed receipt, stored with the record in the same step.
+    pub receipt: StoredReceipt,
+}
+
+/// A record's receipt as stored: the server's time and its signature over
+/// `wire::receipt_message`. Kept so a re-sent record gets the original back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredReceipt {
+    pub server_time_ms: u64,
+    pub signature: [u8; 64],
+}
+
+impl StoredReceipt {
+    pub const LEN: usize = 8 + 64;
+
+    pub fn encode(&self) -> [u8; Self::LEN] {
+        let mut out = [0u8; Self::LEN];
+        out[..8].copy_from_slice(&self.server_time_ms.to_be_bytes());
+        out[8..].copy_from_slice(&self.signature);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> StoreResult<Self> {
+        if bytes.len() != Self::LEN {
+            return Err(StoreError::Corrupt("receipt row has the wrong length"));
+        }
+        let mut time = [0u8; 8];
+        time.copy_from_slice(&bytes[..8]);
+        let mut signature = [0u8; 64];
+        signature.copy_from_slice(&bytes[8..]);
+        Ok(StoredReceipt {
+            server_time_ms: u64::from_be_bytes(time),
+            signature,
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -194,7 +229,15 @@ pub trait Store: Send + Sync + 'static {
         max_count: usize,
         max_bytes: usize,
     ) -> StoreResult<Vec<(u64, Vec<u8>)>>;
-    /// Writes `records` and moves the head to `new_head` in one atomic step, only if
+    /// The receipt stored with the record at `idx`; `None` if the record is not
+    /// stored or was stored before receipts existed.
+    fn receipt(
+        &self,
+        account_id: &Id,
+        device_id: &Id,
+        idx: u64,
+    ) -> StoreResult<Option<StoredReceipt>>;
+    /// Writes `records` (with their receipts) and moves the head to `new_head` in one atomic step, only if
     /// the head idx is still `expected_head` (0 = empty log); `HeadMoved` otherwise.
     fn append(
         &self,

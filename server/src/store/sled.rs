@@ -15,7 +15,7 @@ use sled::Transactional;
 
 use super::{
     AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, Store, StoreError, StoreResult,
-    StoreStats,
+    StoreStats, StoredReceipt,
 };
 
 pub(super) struct Trees {
@@ -34,6 +34,8 @@ pub(super) struct Trees {
     erased: sled::Tree,
     /// account id -> last day used (u32 BE, days since the epoch).
     activity: sled::Tree,
+    /// Record key -> the server's signed receipt for that record.
+    receipts: sled::Tree,
 }
 
 impl Trees {
@@ -49,6 +51,7 @@ impl Trees {
             invites: db.open_tree("invites")?,
             erased: db.open_tree("erased")?,
             activity: db.open_tree("activity")?,
+            receipts: db.open_tree("receipts")?,
             db,
         })
     }
@@ -598,6 +601,20 @@ impl Store for SledStore {
         })
     }
 
+    fn receipt(
+        &self,
+        account_id: &Id,
+        device_id: &Id,
+        idx: u64,
+    ) -> StoreResult<Option<StoredReceipt>> {
+        self.with(|t| {
+            t.receipts
+                .get(record_key(account_id, device_id, idx))?
+                .map(|b| StoredReceipt::decode(&b))
+                .transpose()
+        })
+    }
+
     fn append(
         &self,
         account_id: &Id,
@@ -609,11 +626,11 @@ impl Store for SledStore {
         self.with(|t| {
             let head_key = pair_key(account_id, device_id);
             let head_bytes = encode_head(&new_head);
-            // One transaction over both trees: the records and the head that makes
-            // them visible land together or not at all.
+            // One transaction over the trees: the records, their receipts, the head
+            // that makes them visible and the usage counter land together or not at all.
             let added: u64 = records.iter().map(|r| r.bytes.len() as u64).sum();
-            (&t.records, &t.heads, &t.usage)
-                .transaction(|(recs, heads, usage)| {
+            (&t.records, &t.receipts, &t.heads, &t.usage)
+                .transaction(|(recs, receipts, heads, usage)| {
                     let current = match heads.get(head_key)? {
                         Some(b) => {
                             decode_head(&b)
@@ -626,10 +643,9 @@ impl Store for SledStore {
                         return Err(ConflictableTransactionError::Abort(StoreError::HeadMoved));
                     }
                     for r in records {
-                        recs.insert(
-                            &record_key(account_id, device_id, r.idx)[..],
-                            r.bytes.as_slice(),
-                        )?;
+                        let key = record_key(account_id, device_id, r.idx);
+                        recs.insert(&key[..], r.bytes.as_slice())?;
+                        receipts.insert(&key[..], &r.receipt.encode()[..])?;
                     }
                     heads.insert(&head_key[..], &head_bytes[..])?;
                     let used = usage.get(account_id)?;
@@ -958,13 +974,14 @@ impl Store for SledStore {
                 t.sessions.clone(),
                 t.heads.clone(),
                 t.records.clone(),
+                t.receipts.clone(),
                 t.usage.clone(),
                 t.activity.clone(),
                 t.erased.clone(),
             ];
             trees[..]
                 .transaction(|tx| {
-                    let [accounts, devices, links, sess, hds, recs, usage, activity, erased] =
+                    let [accounts, devices, links, sess, hds, recs, rcpts, usage, activity, erased] =
                         tx.as_slice()
                     else {
                         return Err(ConflictableTransactionError::Abort(StoreError::Corrupt(
@@ -988,6 +1005,7 @@ impl Store for SledStore {
                     }
                     for k in &records {
                         recs.remove(k)?;
+                        rcpts.remove(k)?;
                     }
                     Ok(())
                 })

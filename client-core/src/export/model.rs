@@ -1,0 +1,477 @@
+//! The export document: what `mycase export --format json` writes, and what the
+//! HTML export embeds for `mycase verify`. Documented in README "Export format".
+//!
+//! Entries are rendered from the journal fold by [`entry`], the same function the
+//! verifier runs over the disclosed records, so "unchanged" means: the records
+//! the device signed and the server received fold to exactly this entry.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use mycase_proto::v1::occurred_at::Precision;
+use mycase_proto::v1::{OccurredAt, Record};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::journal::{EntryView, Field, FieldValue, OpId, Revision, RevisionKind};
+
+/// The format tag of this document layout.
+pub const EXPORT_FORMAT: &str = "mycase-export-v1";
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportDocument {
+    pub format: String,
+    /// When the export was made (RFC 3339, UTC) and by which device.
+    pub generated_at: String,
+    pub generated_by: String,
+    /// The filters as given (`from`, `to`: days; empty when not filtered).
+    pub filter: ExportFilter,
+    /// The first and last day an exported entry happened on.
+    pub first_day: Option<String>,
+    pub last_day: Option<String>,
+    pub entries: Vec<ExportEntry>,
+    pub people: Vec<ExportPerson>,
+    /// Every category the journal knows, as `(slug, name)`.
+    pub categories: Vec<ExportCategory>,
+    pub devices: Vec<ExportDevice>,
+    pub manifest: Manifest,
+}
+
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExportFilter {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub categories: Vec<String>,
+    pub people: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// One entry, every field, as the journal shows it, with its whole history.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportEntry {
+    pub id: String,
+    pub title: Option<String>,
+    pub text: String,
+    pub occurred_at: Option<ExportOccurred>,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub severity: Option<u32>,
+    pub location: Option<String>,
+    /// Person ids (32 hex digits); names are in `people`.
+    pub people: Vec<String>,
+    pub injuries: Option<String>,
+    pub police_references: Vec<String>,
+    pub actions_taken: Vec<String>,
+    pub impact: Option<String>,
+    /// When it was first written, by its author's clock.
+    pub recorded_at: String,
+    pub recorded_at_ms: i64,
+    pub created_by: String,
+    pub deleted: bool,
+    pub deleted_at_ms: Option<i64>,
+    pub amended: bool,
+    pub conflicts: Vec<ExportConflict>,
+    /// The creation, every amendment, delete and restore, in order.
+    pub history: Vec<ExportRevision>,
+    pub attachments: Vec<ExportAttachment>,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportOccurred {
+    pub start: String,
+    /// `minute`, `day`, `month`, `range` or `unspecified`.
+    pub precision: String,
+    pub end: String,
+    /// As shown to people.
+    pub display: String,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportConflict {
+    pub field: String,
+    pub shown: Value,
+    pub others: Vec<Value>,
+}
+
+/// Where an operation is: the record that carries it, and the server's receipt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportProvenance {
+    pub device: String,
+    pub idx: u64,
+    pub record_hash: String,
+    /// When the server stored the record, by its receipt (RFC 3339, UTC).
+    pub received_at: Option<String>,
+    pub received_at_ms: Option<u64>,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportRevision {
+    /// `created`, `amended`, `deleted` or `restored`.
+    pub kind: String,
+    pub recorded_at: String,
+    pub recorded_at_ms: i64,
+    /// The fields this operation set (name -> value); empty for delete/restore.
+    pub fields: BTreeMap<String, Value>,
+    pub provenance: ExportProvenance,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportAttachment {
+    pub attachment_id: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    /// SHA-256 of the original file, hex.
+    pub sha256: String,
+    pub chunk_size: u32,
+    pub chunk_count: u64,
+    pub key_epoch: u32,
+    pub recorded_at: String,
+    pub recorded_at_ms: i64,
+    pub provenance: ExportProvenance,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportPerson {
+    pub id: String,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub notes: Option<String>,
+    pub recorded_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportCategory {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportDevice {
+    pub device_id: String,
+    pub name: String,
+    pub sign_public_key: String,
+    pub added_at: String,
+}
+
+/// The proof: for each operation an exported entry relies on, its sealed record,
+/// the key that opens that record alone, the device-signed chain that covers it
+/// and the server's receipt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub account_id: String,
+    /// The server receipt key the exporting device pinned (the verifier uses the
+    /// key it is given, not this one).
+    pub server_key: Option<String>,
+    pub operations: Vec<ManifestOperation>,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestOperation {
+    pub entry_id: String,
+    pub record: ExportRecord,
+    pub record_hash: String,
+    /// HChaCha20(record key, nonce[0..16]): opens this record and no other.
+    pub subkey: String,
+    /// The Ed25519 key of the device that wrote and signed it.
+    pub device_public_key: String,
+    /// The records after this one up to the first signed one (empty when this
+    /// record carries the signature itself).
+    pub chain: Vec<ExportRecord>,
+    pub receipt: Option<ExportReceipt>,
+}
+
+/// Every field of a log record (bytes as hex, the ciphertext as base64).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportRecord {
+    pub device_id: String,
+    pub idx: u64,
+    pub prev_hash: String,
+    pub key_epoch: u32,
+    pub format_version: u32,
+    pub nonce: String,
+    pub ciphertext: String,
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportReceipt {
+    pub server_time_ms: u64,
+    pub server_time: String,
+    pub signature: String,
+}
+
+impl ExportRecord {
+    pub fn from_record(r: &Record) -> Self {
+        ExportRecord {
+            device_id: hex::encode(&r.device_id),
+            idx: r.idx,
+            prev_hash: hex::encode(&r.prev_hash),
+            key_epoch: r.key_epoch,
+            format_version: r.format_version,
+            nonce: hex::encode(&r.nonce),
+            ciphertext: data_encoding::BASE64.encode(&r.ciphertext),
+            signature: hex::encode(&r.signature),
+        }
+    }
+
+    /// The record, or `None` if a field does not decode.
+    pub fn to_record(&self) -> Option<Record> {
+        Some(Record {
+            device_id: hex::decode(&self.device_id).ok()?,
+            idx: self.idx,
+            prev_hash: hex::decode(&self.prev_hash).ok()?,
+            key_epoch: self.key_epoch,
+            format_version: self.format_version,
+            nonce: hex::decode(&self.nonce).ok()?,
+            ciphertext: data_encoding::BASE64
+                .decode(self.ciphertext.as_bytes())
+                .ok()?,
+            signature: hex::decode(&self.signature).ok()?,
+        })
+    }
+}
+
+// Content never reaches a log line or a panic message: `Debug` shows ids,
+// counts and the names of fields, never their values.
+impl fmt::Debug for ExportDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportDocument")
+            .field("format", &self.format)
+            .field("entries", &self.entries)
+            .field("people", &self.people.len())
+            .field("devices", &self.devices.len())
+            .field("operations", &self.manifest.operations.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ExportFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportFilter")
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("categories", &self.categories.len())
+            .field("people", &self.people.len())
+            .field("tags", &self.tags.len())
+            .finish()
+    }
+}
+
+impl fmt::Debug for ExportEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportEntry")
+            .field("id", &self.id)
+            .field("text", &format_args!("<{} bytes>", self.text.len()))
+            .field("recorded_at_ms", &self.recorded_at_ms)
+            .field("deleted", &self.deleted)
+            .field("history", &self.history)
+            .field("attachments", &self.attachments)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ExportOccurred {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExportOccurred(<redacted>)")
+    }
+}
+
+impl fmt::Debug for ExportConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportConflict")
+            .field("field", &self.field)
+            .field("others", &self.others.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ExportRevision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportRevision")
+            .field("kind", &self.kind)
+            .field("recorded_at_ms", &self.recorded_at_ms)
+            .field("fields_set", &self.fields.keys().collect::<Vec<_>>())
+            .field("provenance", &self.provenance)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ExportAttachment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportAttachment")
+            .field("attachment_id", &self.attachment_id)
+            .field("size", &self.size)
+            .field("sha256", &self.sha256)
+            .field("provenance", &self.provenance)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ExportPerson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportPerson")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ManifestOperation {
+    // The disclosed subkey opens the record: it is not for log lines.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManifestOperation")
+            .field("entry_id", &self.entry_id)
+            .field("device_id", &self.record.device_id)
+            .field("idx", &self.record.idx)
+            .field("record_hash", &self.record_hash)
+            .field("chain", &self.chain.len())
+            .field("receipt", &self.receipt.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ExportDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportDevice")
+            .field("device_id", &self.device_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Unix milliseconds as RFC 3339 in UTC (`2026-03-14T21:30:00.000Z`).
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| ms.to_string())
+}
+
+fn precision_name(o: &OccurredAt) -> &'static str {
+    match Precision::try_from(o.precision) {
+        Ok(Precision::Minute) => "minute",
+        Ok(Precision::Day) => "day",
+        Ok(Precision::Month) => "month",
+        Ok(Precision::Range) => "range",
+        _ => "unspecified",
+    }
+}
+
+pub fn occurred(o: &OccurredAt) -> ExportOccurred {
+    ExportOccurred {
+        start: o.start.clone(),
+        precision: precision_name(o).to_string(),
+        end: o.end.clone(),
+        display: crate::journal::occurred::display(o),
+    }
+}
+
+/// A field value as JSON: strings, a number for severity, arrays for lists, an
+/// object for when it happened.
+pub fn field_value(v: &FieldValue) -> Value {
+    match v {
+        FieldValue::Title(s)
+        | FieldValue::Text(s)
+        | FieldValue::Location(s)
+        | FieldValue::Injuries(s)
+        | FieldValue::Impact(s) => Value::String(s.clone()),
+        FieldValue::OccurredAt(o) => serde_json::to_value(occurred(o)).unwrap_or(Value::Null),
+        FieldValue::Severity(n) => Value::from(*n),
+        FieldValue::Categories(c)
+        | FieldValue::Tags(c)
+        | FieldValue::People(c)
+        | FieldValue::PoliceReferences(c)
+        | FieldValue::ActionsTaken(c) => {
+            Value::Array(c.iter().cloned().map(Value::String).collect())
+        }
+    }
+}
+
+fn kind_name(kind: RevisionKind) -> &'static str {
+    match kind {
+        RevisionKind::Created => "created",
+        RevisionKind::Amended => "amended",
+        RevisionKind::Deleted => "deleted",
+        RevisionKind::Restored => "restored",
+    }
+}
+
+/// Record hash and receipt time of each operation, by its id.
+pub type Provenances = BTreeMap<OpId, (String, Option<u64>)>;
+
+fn provenance(op: OpId, known: &Provenances) -> ExportProvenance {
+    let (record_hash, received) = known.get(&op).cloned().unwrap_or_default();
+    ExportProvenance {
+        device: hex::encode(op.device),
+        idx: op.idx,
+        record_hash,
+        received_at: received.and_then(|ms| i64::try_from(ms).ok()).map(rfc3339),
+        received_at_ms: received,
+    }
+}
+
+fn revision(r: &Revision, known: &Provenances) -> ExportRevision {
+    ExportRevision {
+        kind: kind_name(r.kind).to_string(),
+        recorded_at: rfc3339(r.recorded_at_ms),
+        recorded_at_ms: r.recorded_at_ms,
+        fields: Field::ALL
+            .iter()
+            .filter_map(|f| {
+                f.value_in(&r.fields)
+                    .map(|v| (f.as_str().to_string(), field_value(&v)))
+            })
+            .collect(),
+        provenance: provenance(r.op, known),
+    }
+}
+
+/// An entry as exported: every field, conflicts, history and attachments.
+pub fn entry(e: &EntryView, known: &Provenances) -> ExportEntry {
+    ExportEntry {
+        id: hex::encode(e.id),
+        title: e.title.clone(),
+        text: e.text.clone(),
+        occurred_at: e.occurred_at.as_ref().map(occurred),
+        categories: e.categories.clone(),
+        tags: e.tags.clone(),
+        severity: e.severity,
+        location: e.location.clone(),
+        people: e.people.clone(),
+        injuries: e.injuries.clone(),
+        police_references: e.police_references.clone(),
+        actions_taken: e.actions_taken.clone(),
+        impact: e.impact.clone(),
+        recorded_at: rfc3339(e.recorded_at_ms),
+        recorded_at_ms: e.recorded_at_ms,
+        created_by: hex::encode(e.created_by),
+        deleted: e.deleted,
+        deleted_at_ms: e.deleted_at_ms,
+        amended: e.amended,
+        conflicts: e
+            .conflicts
+            .iter()
+            .map(|c| ExportConflict {
+                field: c.field.as_str().to_string(),
+                shown: field_value(&c.shown),
+                others: c.others.iter().map(|o| field_value(&o.value)).collect(),
+            })
+            .collect(),
+        history: e.history.iter().map(|r| revision(r, known)).collect(),
+        attachments: e
+            .attachments
+            .iter()
+            .map(|a| ExportAttachment {
+                attachment_id: hex::encode(a.attachment_id),
+                name: a.name.clone(),
+                media_type: a.media_type.clone(),
+                size: a.size,
+                sha256: hex::encode(&a.sha256),
+                chunk_size: a.chunk_size,
+                chunk_count: a.chunk_count,
+                key_epoch: a.key_epoch,
+                recorded_at: rfc3339(a.recorded_at_ms),
+                recorded_at_ms: a.recorded_at_ms,
+                provenance: provenance(a.added_by, known),
+            })
+            .collect(),
+    }
+}
