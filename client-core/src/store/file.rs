@@ -270,8 +270,9 @@ impl LocalStore for FileStore {
     ) -> Result<(), StoreError> {
         let mut frames = Vec::with_capacity(receipts.len() * RECEIPT_FRAME);
         let mut fresh = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (position, receipt) in receipts {
-            if self.receipts.contains_key(position) || fresh.iter().any(|(p, _)| p == position) {
+            if self.receipts.contains_key(position) || !seen.insert(*position) {
                 continue;
             }
             frames.extend_from_slice(&position.0);

@@ -338,11 +338,13 @@ impl<S: LocalStore> Device<S> {
         // Receipts of the records about to be applied, each checked under the
         // pinned key before anything is written.
         let account = self.secrets.account_id;
+        let receipt_key =
+            receipts::ReceiptKey::from_bytes(server_key).map_err(SyncError::BadReceipt)?;
         let mut kept: Vec<(RecordPosition, StoredReceipt)> = Vec::new();
         for a in &accepted {
             for r in &a.records[..a.operations.len()] {
                 if let Some(receipt) = page_receipts.get(&(a.device, r.idx)) {
-                    if !receipts::verify(server_key, &account, r, receipt) {
+                    if !receipt_key.verifies(&account, r, receipt) {
                         return Err(
                             SyncError::BadReceipt(receipts::ReceiptError::BadSignature).into()
                         );
