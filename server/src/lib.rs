@@ -26,6 +26,7 @@ pub mod admin;
 pub mod auth;
 pub mod backup;
 pub mod challenges;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -66,6 +67,8 @@ pub struct ServerConfig {
     pub share_max_bytes: u64,
     /// The longest a share link may live.
     pub share_ttl_max: Duration,
+    /// The clock share expiry is measured by (tests move it forward).
+    pub clock: clock::Clock,
     /// Who may create an account.
     pub registration: config::RegistrationMode,
     pub quotas: config::Quotas,
@@ -88,6 +91,7 @@ impl ServerConfig {
             pairing_ttl_max: Duration::from_secs(600),
             share_max_bytes: 256 * 1024 * 1024,
             share_ttl_max: Duration::from_secs(31 * 24 * 3600),
+            clock: clock::Clock::default(),
             registration: config::RegistrationMode::Open,
             quotas: config::Quotas::default(),
             rate_limits: config::RateLimits::default(),
@@ -223,6 +227,7 @@ pub async fn start_with_store<S: Store>(
         pairing_ttl_max: config.pairing_ttl_max,
         share_max_bytes: config.share_max_bytes,
         share_ttl_max: config.share_ttl_max,
+        clock: config.clock.clone(),
 
         registration: config.registration,
         quotas: config.quotas,

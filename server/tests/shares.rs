@@ -203,7 +203,8 @@ async fn the_view_limit_ends_the_share_and_deletes_it() {
 
 #[tokio::test]
 async fn an_expired_share_ends_and_a_restart_purges_it() {
-    let mut t = start().await;
+    let clock = mycase_server::clock::Clock::default();
+    let mut t = start_with(|c| c.clock = clock.clone()).await;
     let device = Device::register(&t.server).await;
     let (soon, later) = (random::<16>(), random::<16>());
     create(&t.server, &device, soon, 1, 0, b"short-lived")
@@ -212,14 +213,15 @@ async fn an_expired_share_ends_and_a_restart_purges_it() {
     create(&t.server, &device, later, 1, 0, b"also short")
         .await
         .unwrap();
-    // Expiry is wall-clock time on the server: it has to pass.
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // The server's clock moves past both shares' one-second life.
+    clock.advance(std::time::Duration::from_secs(2));
     let err = fetch(&t.server, soon).await.unwrap_err();
     assert_eq!(err.message(), "share ended: expired");
     assert!(!share_file(&t, soon).exists());
     // Nobody asked for `later`: the janitor's first sweep after a restart deletes it.
     assert!(share_file(&t, later).exists());
-    let config = common::config(&t.dir);
+    let mut config = common::config(&t.dir);
+    config.clock = clock.clone();
     t.server.shutdown().await.unwrap();
     t.server = mycase_server::start(config).await.unwrap();
     let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(later))).await;

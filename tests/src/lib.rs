@@ -39,6 +39,7 @@ pub struct TestServer {
     url: String,
     ca_pem: String,
     addr: std::net::SocketAddr,
+    clock: mycase_server::clock::Clock,
 }
 
 impl TestServer {
@@ -48,8 +49,10 @@ impl TestServer {
         config.listen = "127.0.0.1:0".parse().unwrap();
         // Short long-polls keep failing pairing tests quick.
         config.pairing_wait = Duration::from_secs(2);
+        let clock = config.clock.clone();
         let running = mycase_server::start(config).await.expect("server starts");
         TestServer {
+            clock,
             url: running.url(),
             ca_pem: running.ca_cert_pem().to_string(),
             addr: running.addr(),
@@ -64,6 +67,11 @@ impl TestServer {
 
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
+    }
+
+    /// The server's clock for share expiry: tests move it forward rather than wait.
+    pub fn clock(&self) -> &mycase_server::clock::Clock {
+        &self.clock
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -100,6 +108,7 @@ impl TestServer {
         let mut config = ServerConfig::new(self.dir.path());
         config.listen = self.addr;
         config.pairing_wait = Duration::from_secs(2);
+        config.clock = self.clock.clone();
         let running = mycase_server::start(config).await.expect("server restarts");
         assert_eq!(
             running.ca_cert_pem(),

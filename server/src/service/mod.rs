@@ -40,6 +40,7 @@ pub struct Settings {
     pub pairing_ttl_max: Duration,
     pub share_max_bytes: u64,
     pub share_ttl_max: Duration,
+    pub clock: crate::clock::Clock,
     pub registration: RegistrationMode,
     pub quotas: Quotas,
     pub rate_limits: RateLimits,
@@ -54,6 +55,7 @@ pub struct Shared<S> {
     pub shutdown: watch::Receiver<bool>,
     pub share_max_bytes: u64,
     pub share_ttl_max: Duration,
+    pub clock: crate::clock::Clock,
     pub limits: Limits,
     pub registration: RegistrationMode,
     pub retention: Retention,
@@ -88,6 +90,7 @@ impl<S: Store> Shared<S> {
             shutdown,
             share_max_bytes: settings.share_max_bytes,
             share_ttl_max: settings.share_ttl_max,
+            clock: settings.clock.clone(),
             server_key,
             append_locks: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
         }
@@ -107,7 +110,7 @@ impl<S: Store> Shared<S> {
         }
         self.pairing.purge();
         self.watchers.purge();
-        match self.store.purge_shares(crate::auth::now_unix()) {
+        match self.store.purge_shares(self.clock.now_unix()) {
             Ok(n) if n > 0 => tracing::info!(shares = n, "deleted ended shares"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "share purge failed"),
@@ -193,6 +196,7 @@ mod tests {
             },
             share_max_bytes: 1 << 20,
             share_ttl_max: Duration::from_secs(3600),
+            clock: crate::clock::Clock::default(),
         };
         (
             Shared::new(

@@ -18,7 +18,6 @@ use mycase_proto::v1::{
 use tonic::{Request, Response, Status, Streaming};
 
 use super::Shared;
-use crate::auth::now_unix;
 use crate::error::{ServerError, ServerResult};
 use crate::store::{Id, ShareEnd, ShareOpen, ShareRow, ShareState, Store};
 use crate::validate;
@@ -51,7 +50,8 @@ impl<S: Store> SharesService<S> {
 /// path the HTTP route and FetchShare share.
 pub async fn open_share<S: Store>(shared: &Shared<S>, share_id: Id) -> ServerResult<ShareOpen> {
     let store = shared.store.clone();
-    let opened = tokio::task::spawn_blocking(move || store.open_share(&share_id, now_unix()))
+    let now = shared.clock.now_unix();
+    let opened = tokio::task::spawn_blocking(move || store.open_share(&share_id, now))
         .await
         .map_err(|_| ServerError::Internal("share read task failed"))??;
     if let ShareOpen::Opened(bundle) = &opened {
@@ -135,7 +135,7 @@ impl<S: Store> Shares for SharesService<S> {
             ))
             .into());
         }
-        let now = now_unix();
+        let now = self.shared.clock.now_unix();
         let row = ShareRow {
             account_id: session.account_id,
             created_at_unix: now,
@@ -166,7 +166,7 @@ impl<S: Store> Shares for SharesService<S> {
             .store
             .account_shares(&session.account_id)
             .map_err(ServerError::from)?;
-        let now = now_unix();
+        let now = self.shared.clock.now_unix();
         let shares = rows
             .into_iter()
             .map(|(id, row)| ShareInfo {
