@@ -45,7 +45,8 @@ impl FilterArgs {
     }
 }
 
-fn day(flag: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
+/// A `--flag YYYY-MM-DD` value, if given.
+pub(super) fn day(flag: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
     value
         .map(|v| {
             NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")

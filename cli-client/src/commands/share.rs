@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use chrono::NaiveDate;
 use mycase_core::share::device::{fetch_bundle, ShareRequest, DEFAULT_EXPIRY, MAX_EXPIRY};
 use mycase_core::share::{self, format, Opened, Selection, ShareError};
 use mycase_core::transport::grpc::GrpcTransport;
@@ -125,15 +124,6 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
     Ok(Duration::from_secs(n.saturating_mul(seconds)))
 }
 
-fn day(flag: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
-    value
-        .map(|v| {
-            NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-                .with_context(|| format!("{flag}: give a day as YYYY-MM-DD"))
-        })
-        .transpose()
-}
-
 fn share_password(confirm: bool) -> Result<Zeroizing<String>> {
     match std::env::var(PASSWORD_ENV) {
         Ok(p) if !p.is_empty() => return Ok(Zeroizing::new(p)),
@@ -175,8 +165,8 @@ async fn create(home: &Path, args: CreateArgs) -> Result<()> {
             .map(|id| journal.resolve_entry_prefix(id))
             .collect::<Result<_, _>>()
             .context("--entry")?,
-        from: day("--from", args.from.as_deref())?,
-        to: day("--to", args.to.as_deref())?,
+        from: super::filter::day("--from", args.from.as_deref())?,
+        to: super::filter::day("--to", args.to.as_deref())?,
         categories: super::fields::categories(&args.categories)?
             .map(|l| l.values)
             .unwrap_or_default(),
