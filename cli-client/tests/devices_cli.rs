@@ -175,6 +175,15 @@ async fn devices_notice_and_revoke() {
     assert_eq!(me["this_device"], true);
     assert!(me["last_seen"].is_string(), "{me}");
     assert!(me["added_at"].is_string());
+    // The server keeps last-seen to the hour; it is never shown before the device was added.
+    for d in devices.as_array().unwrap() {
+        let at = |field: &str| {
+            chrono::DateTime::parse_from_rfc3339(d[field].as_str().unwrap())
+                .unwrap()
+                .timestamp()
+        };
+        assert!(at("last_seen") >= at("added_at"), "{d}");
+    }
     assert_eq!(find(&devices, &c_id)["name"], "tablet");
     assert_eq!(find(&devices, &c_id)["revoked"], false);
     let (table, _) = ok(&a, &["devices"]).await;

@@ -167,7 +167,11 @@ impl<S: LocalStore> Device<S> {
                     trusted: true,
                     on_server: server.is_some(),
                     revoked: d.revoked.is_some() || server.is_some_and(|s| s.revoked),
-                    last_seen_unix: server.and_then(|s| nonzero(s.last_seen_unix)),
+                    // The server keeps last-seen to the hour; a device was seen when it
+                    // was added, so never show an earlier time than that.
+                    last_seen_unix: server
+                        .and_then(|s| nonzero(s.last_seen_unix))
+                        .map(|seen| seen.max(u64::try_from(d.added_at_ms / 1000).unwrap_or(0))),
                     revoked_at_ms: d
                         .revoked
                         .as_ref()
