@@ -5,39 +5,23 @@
 //! the entry) on an altered one.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
-const PASS: &str = "correct horse battery staple";
+mod common;
 
 async fn run(home: Option<&Path>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mycase"));
-    if let Some(home) = home {
-        cmd.arg("--home").arg(home);
-    }
-    cmd.args(args)
-        .env("MYCASE_PASSPHRASE", PASS)
-        .env_remove("MYCASE_HOME")
-        .env_remove("EDITOR")
-        .stdin(Stdio::null());
+    let mut cmd = common::mycase(home, args);
     if home.is_none() {
         // verify must work with no MyCase home at all.
         cmd.env_remove("HOME").env_remove("MYCASE_PASSPHRASE");
     }
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
+    common::output(cmd).await
 }
 
 async fn ok(home: Option<&Path>, args: &[&str]) -> String {
-    let out = run(home, args).await;
-    assert!(
-        out.status.success(),
-        "mycase {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::stdout_of(run(home, args).await, args)
 }
 
 async fn json(home: Option<&Path>, args: &[&str]) -> Value {
@@ -47,13 +31,7 @@ async fn json(home: Option<&Path>, args: &[&str]) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_every_format_then_verify_offline() {
     let data = tempfile::tempdir().unwrap();
-    let server = mycase_server::start({
-        let mut c = mycase_server::ServerConfig::new(data.path());
-        c.listen = "127.0.0.1:0".parse().unwrap();
-        c
-    })
-    .await
-    .unwrap();
+    let server = common::start_server(data.path(), |_| {}).await;
     let key = hex::encode(server.server_public_key());
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("laptop");

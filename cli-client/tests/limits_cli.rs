@@ -2,49 +2,18 @@
 //! What a survivor sees when the server's quotas refuse something: a clear
 //! message naming the limit, and nothing lost on the device.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use serde_json::Value;
-
-const PASS: &str = "correct horse battery staple";
-
-async fn run(home: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mycase"));
-    cmd.arg("--home")
-        .arg(home)
-        .args(args)
-        .env_remove("MYCASE_HOME")
-        .env_remove("MYCASE_INVITE")
-        .env("MYCASE_PASSPHRASE", PASS)
-        .stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
-}
-
-async fn ok(home: &Path, args: &[&str]) -> Value {
-    let out = run(home, args).await;
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{ok_json as ok, run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn quota_refusals_are_explained_and_nothing_is_lost() {
     let data = tempfile::tempdir().unwrap();
-    let server = mycase_server::start({
-        let mut c = mycase_server::ServerConfig::new(data.path());
-        c.listen = "127.0.0.1:0".parse().unwrap();
+    let server = common::start_server(data.path(), |c| {
         c.quotas.storage_bytes_per_account = 20_000;
         c.quotas.max_upload_bytes = 100_000;
-        c
     })
-    .await
-    .unwrap();
+    .await;
     let url = server.url();
     let ca = server.ca_cert_path().to_str().unwrap().to_string();
     let homes = tempfile::tempdir().unwrap();

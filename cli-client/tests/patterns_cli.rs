@@ -3,44 +3,15 @@
 //! `--json` are the hand-worked ones, filters narrow them, and the terminal view
 //! shows its sections.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod common;
 
-use serde_json::{json, Value};
-
-const PASS: &str = "correct horse battery staple";
-
-async fn mycase(home: &Path, args: &[&str]) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mycase"));
-    cmd.arg("--home")
-        .arg(home)
-        .args(args)
-        .env("MYCASE_PASSPHRASE", PASS)
-        .env_remove("MYCASE_HOME")
-        .env_remove("EDITOR")
-        .stdin(Stdio::null());
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "mycase {args:?} failed: {stderr}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
-async fn json(home: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&mycase(home, args).await).unwrap()
-}
+use common::{ok as mycase, ok_json as json};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn patterns_figures_filters_and_terminal_view() {
     let data = tempfile::tempdir().unwrap();
-    let server = mycase_server::start({
-        let mut c = mycase_server::ServerConfig::new(data.path());
-        c.listen = "127.0.0.1:0".parse().unwrap();
-        c
-    })
-    .await
-    .unwrap();
+    let server = common::start_server(data.path(), |_| {}).await;
     let homes = tempfile::tempdir().unwrap();
     let home = homes.path().join("laptop");
     let ca = server.ca_cert_path().to_str().unwrap().to_string();

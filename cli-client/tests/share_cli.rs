@@ -4,35 +4,20 @@
 //! home, holds only the selection, and says clearly when it has ended.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
-const PASS: &str = "correct horse battery staple";
+mod common;
 
 async fn run(home: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mycase"));
-    cmd.arg("--home")
-        .arg(home)
-        .args(args)
-        .env("MYCASE_PASSPHRASE", PASS)
-        .env_remove("MYCASE_HOME")
-        .env_remove("MYCASE_SHARE_PASSWORD")
-        .env_remove("EDITOR")
-        .stdin(Stdio::null());
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
+    let mut cmd = common::mycase(Some(home), args);
+    cmd.envs(envs.iter().copied());
+    common::output(cmd).await
 }
 
 async fn ok(home: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
-    let out = run(home, args, envs).await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "mycase {args:?} failed: {stderr}");
-    String::from_utf8(out.stdout).unwrap()
+    common::stdout_of(run(home, args, envs).await, args)
 }
 
 async fn json(home: &Path, args: &[&str]) -> Value {
@@ -48,13 +33,7 @@ async fn fails(home: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_open_list_revoke() {
     let data = tempfile::tempdir().unwrap();
-    let server = mycase_server::start({
-        let mut c = mycase_server::ServerConfig::new(data.path());
-        c.listen = "127.0.0.1:0".parse().unwrap();
-        c
-    })
-    .await
-    .unwrap();
+    let server = common::start_server(data.path(), |_| {}).await;
     let homes = tempfile::tempdir().unwrap();
     let home = homes.path().join("laptop");
     // The advocate has no MyCase home at all.
