@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ed25519_dalek::Signer;
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{EntryFields, Operation, PairingGrant, Record, RegisterRequest};
 use mycase_proto::wire::register_message;
@@ -20,6 +21,7 @@ use crate::keys::{DeviceKeys, KeyError, Keyring, RecoveryKit};
 use crate::lockout;
 use crate::pairing::PairingError;
 use crate::record::{open_record, seal_record, sign_record, Head, RecordError};
+use crate::statement::StatementKind;
 use crate::store::file::FileStore;
 use crate::store::{LocalStore, StoreError};
 use crate::sync::SyncError;
@@ -532,8 +534,31 @@ impl<S: LocalStore> Device<S> {
     /// share. The caller then wipes this device (`crate::wipe::wipe`).
     pub async fn delete_account<T: Transport>(&self, transport: &T) -> Result<(), DeviceError> {
         self.authenticate(transport).await?;
-        transport.delete_account().await?;
+        let statement = self.sign_statement(StatementKind::AccountDeleted, None);
+        transport.delete_account(statement).await?;
         Ok(())
+    }
+
+    /// This device's signed statement that `target` is revoked (what
+    /// [`Transport::revoke_device`] carries to the server).
+    pub fn revocation_statement(&self, target: &DeviceId) -> mycase_proto::v1::DeviceStatement {
+        self.sign_statement(StatementKind::DeviceRevoked, Some(target))
+    }
+
+    /// A statement about the account signed by this device (see
+    /// [`crate::statement`]): what makes another device erase itself.
+    pub(crate) fn sign_statement(
+        &self,
+        kind: StatementKind,
+        subject: Option<&DeviceId>,
+    ) -> mycase_proto::v1::DeviceStatement {
+        crate::statement::sign(
+            &self.secrets.keys,
+            kind,
+            &self.secrets.account_id,
+            subject,
+            &self.secrets.device_id,
+        )
     }
 
     /// Registers the account and this first device on the server, with the
@@ -547,6 +572,14 @@ impl<S: LocalStore> Device<S> {
         let s = &self.secrets;
         let recovery_public_key = kit.signing_key().verifying_key().to_bytes().to_vec();
         let recovery_blob = seal_recovery_blob(kit, &s.account_id, &s.keyring, &s.trust_anchors);
+        let recovery_proof =
+            kit.signing_key()
+                .sign(&mycase_proto::wire::recovery_registration_message(
+                    &s.account_id,
+                    &s.device_id,
+                    &s.keys.sign_public(),
+                    &s.keys.dh_public(),
+                ));
         let proof = s.keys.sign(&register_message(
             &s.account_id,
             &s.device_id,
@@ -565,6 +598,7 @@ impl<S: LocalStore> Device<S> {
                 recovery_blob,
                 invite_code: invite_code.unwrap_or_default(),
                 proof: proof.to_vec(),
+                recovery_proof: recovery_proof.to_bytes().to_vec(),
             })
             .await?;
         Ok(())

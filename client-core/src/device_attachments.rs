@@ -427,6 +427,7 @@ async fn have_all<T: Transport>(
             return Err(AttachmentError::Transport(TransportError::Status {
                 code: tonic::Code::Internal,
                 message: "the server answered HaveChunks for a different number of chunks".into(),
+                details: Vec::new(),
             }));
         }
         present.extend(answer);

@@ -23,6 +23,7 @@ pub mod record;
 pub mod recover;
 pub mod revoke;
 pub mod share;
+pub mod statement;
 pub mod store;
 pub mod sync;
 pub mod transport;

@@ -26,6 +26,7 @@ use crate::ids::{AccountId, DeviceId};
 use crate::journal::DeviceView;
 use crate::keyfile::{DeviceSecrets, TrustAnchor};
 use crate::keys::{Keyring, VaultKey};
+use crate::statement::StatementKind;
 use crate::store::LocalStore;
 use crate::sync::SyncError;
 use crate::transport::Transport;
@@ -115,7 +116,8 @@ impl<S: LocalStore> Device<S> {
             return Err(DeviceError::CannotRevokeSelf);
         }
         self.authenticate(transport).await?;
-        transport.revoke_device(target.to_vec()).await?;
+        let statement = self.sign_statement(StatementKind::DeviceRevoked, Some(&target));
+        transport.revoke_device(target.to_vec(), statement).await?;
         // The server takes no more from it: what is there now is all it wrote.
         self.sync_round(transport).await?;
         if !self.knows_device(&target) {

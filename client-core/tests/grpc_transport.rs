@@ -133,6 +133,15 @@ async fn session_token_authenticates_calls() {
         ))
         .to_bytes()
         .to_vec();
+    let recovery_proof = recovery
+        .sign(&mycase_proto::wire::recovery_registration_message(
+            &account_id,
+            &device_id,
+            &sign_public_key,
+            &dh_public_key,
+        ))
+        .to_bytes()
+        .to_vec();
     t.register(RegisterRequest {
         account_id: account_id.clone(),
         device_id: device_id.clone(),
@@ -142,6 +151,7 @@ async fn session_token_authenticates_calls() {
         recovery_blob,
         invite_code: String::new(),
         proof,
+        recovery_proof,
     })
     .await
     .unwrap();

@@ -19,3 +19,12 @@ pub mod wire;
 /// The message of the PERMISSION_DENIED status a revoked device gets on every
 /// call; clients compare it exactly to tell "revoked" from other refusals.
 pub const DEVICE_REVOKED: &str = "device revoked";
+
+/// The message of the NOT_FOUND status a device of an account its owner erased
+/// gets; the status details carry the signed `DeviceStatement`.
+pub const ACCOUNT_DELETED: &str = "this account was deleted";
+
+/// The message of the NOT_FOUND status a device of an account the server no longer
+/// holds gets when no device asked for the erasure (the operator's retention
+/// policy, or a server that lost it). Not an order to wipe anything.
+pub const ACCOUNT_NOT_ON_SERVER: &str = "this account is not on this server";

@@ -22,6 +22,9 @@ const AUTH_LABEL: &[u8] = b"mycase/v1/auth";
 const RECOVER_LABEL: &[u8] = b"mycase/v1/recover";
 const RECOVERY_CERTIFICATE_LABEL: &[u8] = b"mycase/v1/recovery-certificate";
 const RECEIPT_LABEL: &[u8] = b"mycase/v1/receipt";
+const RECOVERY_REGISTRATION_LABEL: &[u8] = b"mycase/v1/recovery-registration";
+const RECOVERY_RENEWAL_LABEL: &[u8] = b"mycase/v1/recovery-renewal";
+const DEVICE_STATEMENT_LABEL: &[u8] = b"mycase/v1/device-statement";
 
 fn put_var(buf: &mut Vec<u8>, bytes: &[u8]) {
     buf.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
@@ -127,6 +130,56 @@ pub fn recovery_certificate_message(
     put_var(&mut m, device_id);
     put_var(&mut m, sign_public_key);
     put_var(&mut m, dh_public_key);
+    m
+}
+
+/// What the recovery key signs when an account is registered: proof that the
+/// registering client holds the kit, bound to the account and its first device.
+pub fn recovery_registration_message(
+    account_id: &[u8],
+    device_id: &[u8],
+    sign_public_key: &[u8],
+    dh_public_key: &[u8],
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(160);
+    put_var(&mut m, RECOVERY_REGISTRATION_LABEL);
+    put_var(&mut m, account_id);
+    put_var(&mut m, device_id);
+    put_var(&mut m, sign_public_key);
+    put_var(&mut m, dh_public_key);
+    m
+}
+
+/// What the old and the new recovery key both sign when a kit is renewed: the
+/// server and every device accept the new key only with the old one's authority.
+pub fn recovery_renewal_message(
+    account_id: &[u8],
+    old_recovery_public_key: &[u8],
+    new_recovery_public_key: &[u8],
+    new_recovery_dh_public_key: &[u8],
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(160);
+    put_var(&mut m, RECOVERY_RENEWAL_LABEL);
+    put_var(&mut m, account_id);
+    put_var(&mut m, old_recovery_public_key);
+    put_var(&mut m, new_recovery_public_key);
+    put_var(&mut m, new_recovery_dh_public_key);
+    m
+}
+
+/// What a device signs in a `DeviceStatement` (`kind` is the enum's number).
+pub fn device_statement_message(
+    kind: u32,
+    account_id: &[u8],
+    subject_device_id: &[u8],
+    author_device_id: &[u8],
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(96);
+    put_var(&mut m, DEVICE_STATEMENT_LABEL);
+    m.extend_from_slice(&kind.to_be_bytes());
+    put_var(&mut m, account_id);
+    put_var(&mut m, subject_device_id);
+    put_var(&mut m, author_device_id);
     m
 }
 
@@ -287,6 +340,40 @@ mod tests {
             base
         );
     }
+
+    #[test]
+    fn new_signed_messages_are_frozen_and_distinct() {
+        // Frozen: changing a layout invalidates every signature made over it.
+        let reg = recovery_registration_message(&[1; ID_LEN], &[2; ID_LEN], &[3; 32], &[4; 32]);
+        let renew = recovery_renewal_message(&[1; ID_LEN], &[3; 32], &[5; 32], &[6; 32]);
+        let stmt = device_statement_message(1, &[1; ID_LEN], &[2; ID_LEN], &[7; ID_LEN]);
+        assert_ne!(
+            reg,
+            recovery_certificate_message(&[1; ID_LEN], &[2; ID_LEN], &[3; 32], &[4; 32])
+        );
+        assert_ne!(
+            stmt,
+            device_statement_message(2, &[1; ID_LEN], &[2; ID_LEN], &[7; ID_LEN])
+        );
+        assert_ne!(
+            stmt,
+            device_statement_message(1, &[1; ID_LEN], &[7; ID_LEN], &[2; ID_LEN])
+        );
+        assert_ne!(
+            renew,
+            recovery_renewal_message(&[1; ID_LEN], &[5; 32], &[3; 32], &[6; 32])
+        );
+        assert_eq!(
+            [&reg, &renew, &stmt].map(|m| hex(&Sha256::digest(m))),
+            FROZEN_NEW_MESSAGES
+        );
+    }
+
+    const FROZEN_NEW_MESSAGES: [&str; 3] = [
+        "6d90429dc6a41791afe6b81e3b89e7c3e2fddfec8cecb438412cf3e1dcc8ab6b",
+        "7ab62e80209ece6b8c201a54f74595ec2b8afde296f014f7e41bc980501ae902",
+        "e809b527076d6dbe0d6144cab90b6cabe49ae03eabaf0161fb3b30e172b4a21e",
+    ];
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()

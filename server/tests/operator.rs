@@ -329,7 +329,7 @@ async fn delete_account_leaves_no_trace_and_tells_other_devices() {
         other.key.verifying_key().to_bytes(),
     ];
 
-    let req = gone.authed(DeleteAccountRequest {});
+    let req = gone.authed(DeleteAccountRequest::default());
     gone.account.delete_account(req).await.unwrap();
 
     // The other device's session is gone, and logging in again says why.
@@ -453,7 +453,7 @@ async fn backup_while_running_then_restore_with_tombstones() {
 
     // After the backup: b is erased, a writes more.
     b.account
-        .delete_account(b.authed(DeleteAccountRequest {}))
+        .delete_account(b.authed(DeleteAccountRequest::default()))
         .await
         .unwrap();
     server.shutdown().await.unwrap();
@@ -511,7 +511,7 @@ async fn erased_device_cannot_authenticate_with_a_fresh_challenge() {
     let TestServer { server, dir: _dir } = start_with(|_| {}).await;
     let mut d = Device::register(&server).await;
     d.account
-        .delete_account(d.authed(DeleteAccountRequest {}))
+        .delete_account(d.authed(DeleteAccountRequest::default()))
         .await
         .unwrap();
     let mut client = account_client(&server).await;

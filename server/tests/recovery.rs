@@ -39,6 +39,15 @@ async fn register_with(
             recovery_blob: blob.to_vec(),
             invite_code: String::new(),
             proof: key.sign(&msg).to_bytes().to_vec(),
+            recovery_proof: recovery
+                .sign(&wire::recovery_registration_message(
+                    &account_id,
+                    &device_id,
+                    key.verifying_key().as_bytes(),
+                    &dh,
+                ))
+                .to_bytes()
+                .to_vec(),
         })
         .await
         .unwrap();

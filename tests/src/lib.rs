@@ -403,8 +403,16 @@ impl<T: Transport> Transport for HostileTransport<T> {
     fn revoke_device(
         &self,
         device_id: Vec<u8>,
+        statement: mycase_proto::v1::DeviceStatement,
     ) -> impl std::future::Future<Output = TransportResult<()>> + Send {
-        self.inner.revoke_device(device_id)
+        self.inner.revoke_device(device_id, statement)
+    }
+
+    fn renew_recovery_key(
+        &self,
+        req: mycase_proto::v1::RenewRecoveryKeyRequest,
+    ) -> impl std::future::Future<Output = TransportResult<()>> + Send {
+        self.inner.renew_recovery_key(req)
     }
 
     fn update_recovery_blob(

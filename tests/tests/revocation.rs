@@ -235,8 +235,12 @@ async fn concurrent_revocations_converge_on_one_clean_epoch() {
     // revocation and rotation before seeing the other's.
     a.authenticate(&ta).await.unwrap();
     b.authenticate(&tb).await.unwrap();
-    ta.revoke_device(c_id.to_vec()).await.unwrap();
-    tb.revoke_device(d_id.to_vec()).await.unwrap();
+    ta.revoke_device(c_id.to_vec(), a.revocation_statement(&c_id))
+        .await
+        .unwrap();
+    tb.revoke_device(d_id.to_vec(), b.revocation_statement(&d_id))
+        .await
+        .unwrap();
     let (_, ea) = a.record_revocation(c_id).unwrap();
     let (_, eb) = b.record_revocation(d_id).unwrap();
     assert_ne!(ea, eb);
@@ -283,8 +287,12 @@ async fn concurrent_revocations_converge_on_one_clean_epoch() {
     let e_id = *e.device_id();
     a.authenticate(&ta).await.unwrap();
     b.authenticate(&tb).await.unwrap();
-    ta.revoke_device(e_id.to_vec()).await.unwrap();
-    tb.revoke_device(e_id.to_vec()).await.unwrap();
+    ta.revoke_device(e_id.to_vec(), a.revocation_statement(&e_id))
+        .await
+        .unwrap();
+    tb.revoke_device(e_id.to_vec(), b.revocation_statement(&e_id))
+        .await
+        .unwrap();
     let (_, x) = a.record_revocation(e_id).unwrap();
     let (_, y) = b.record_revocation(e_id).unwrap();
     a.sync(&ta).await.unwrap();
@@ -309,24 +317,39 @@ async fn revoke_rpc_refusals() {
     // Not without a session.
     let fresh = server.transport().await;
     let err = fresh
-        .revoke_device(b.device_id().to_vec())
+        .revoke_device(
+            b.device_id().to_vec(),
+            a.revocation_statement(b.device_id()),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(tonic::Code::Unauthenticated));
     a.authenticate(&ta).await.unwrap();
     // Not itself (that is `wipe`), not a device of another account or none.
-    let err = ta.revoke_device(a.device_id().to_vec()).await.unwrap_err();
+    let err = ta
+        .revoke_device(
+            a.device_id().to_vec(),
+            a.revocation_statement(a.device_id()),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(tonic::Code::FailedPrecondition));
     let err = a.revoke_device(&ta, *a.device_id()).await.unwrap_err();
     assert!(matches!(err, DeviceError::CannotRevokeSelf), "{err:?}");
     let (other, to) = mycase_tests::new_account_device(&server).await;
     other.authenticate(&to).await.unwrap();
     let err = ta
-        .revoke_device(other.device_id().to_vec())
+        .revoke_device(
+            other.device_id().to_vec(),
+            a.revocation_statement(other.device_id()),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(tonic::Code::NotFound));
-    let err = ta.revoke_device(vec![9; 16]).await.unwrap_err();
+    let err = ta
+        .revoke_device(vec![9; 16], a.revocation_statement(&[9; 16]))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(tonic::Code::NotFound));
     let err = ta.update_recovery_blob(Vec::new()).await.unwrap_err();
     assert_eq!(err.code(), Some(tonic::Code::InvalidArgument));
@@ -334,8 +357,18 @@ async fn revoke_rpc_refusals() {
     other.authenticate(&to).await.unwrap();
     b.authenticate(&tb).await.unwrap();
     // Revoking twice is harmless.
-    ta.revoke_device(b.device_id().to_vec()).await.unwrap();
-    ta.revoke_device(b.device_id().to_vec()).await.unwrap();
+    ta.revoke_device(
+        b.device_id().to_vec(),
+        a.revocation_statement(b.device_id()),
+    )
+    .await
+    .unwrap();
+    ta.revoke_device(
+        b.device_id().to_vec(),
+        a.revocation_statement(b.device_id()),
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         b.authenticate(&tb).await.unwrap_err(),
         DeviceError::Revoked
@@ -366,7 +399,9 @@ async fn concurrent_rotations_converge_in_any_delivery_order() {
         for (revoker, &target) in targets.iter().enumerate() {
             let (dev, t) = &mut devices[revoker];
             dev.authenticate(t).await.unwrap();
-            t.revoke_device(ids[target].to_vec()).await.unwrap();
+            t.revoke_device(ids[target].to_vec(), dev.revocation_statement(&ids[target]))
+                .await
+                .unwrap();
         }
         for (revoker, &target) in targets.iter().enumerate() {
             devices[revoker].0.record_revocation(ids[target]).unwrap();

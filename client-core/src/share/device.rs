@@ -244,7 +244,7 @@ pub async fn fetch_bundle(
         .fetch_share(link.share_id, MAX_BUNDLE_BYTES)
         .await
         .map_err(|e| match &e {
-            TransportError::Status { code, message }
+            TransportError::Status { code, message, .. }
                 if matches!(
                     code,
                     tonic::Code::NotFound | tonic::Code::FailedPrecondition

@@ -19,6 +19,7 @@ use mycase_proto::v1::{
     RecoverResponse, RecoveryChallengeRequest, RegisterRequest, SubmitJoinRequest, VersionVector,
     WatchRequest,
 };
+use mycase_proto::v1::{DeviceStatement, RenewRecoveryKeyRequest};
 use mycase_proto::v1::{GetChunksRequest, GetServerKeyRequest, HaveChunksRequest};
 use mycase_proto::v1::{RevokeDeviceRequest, UpdateRecoveryBlobRequest};
 use tonic::metadata::MetadataValue;
@@ -199,8 +200,10 @@ impl Transport for GrpcTransport {
         Ok(self.account.clone().recover(req).await?.into_inner())
     }
 
-    async fn delete_account(&self) -> TransportResult<()> {
-        let req = self.request(mycase_proto::v1::DeleteAccountRequest {});
+    async fn delete_account(&self, statement: DeviceStatement) -> TransportResult<()> {
+        let req = self.request(mycase_proto::v1::DeleteAccountRequest {
+            statement: Some(statement),
+        });
         self.account.clone().delete_account(req).await?;
         Ok(())
     }
@@ -231,9 +234,22 @@ impl Transport for GrpcTransport {
         Ok(())
     }
 
-    async fn revoke_device(&self, device_id: Vec<u8>) -> TransportResult<()> {
-        let req = self.request(RevokeDeviceRequest { device_id });
+    async fn revoke_device(
+        &self,
+        device_id: Vec<u8>,
+        statement: DeviceStatement,
+    ) -> TransportResult<()> {
+        let req = self.request(RevokeDeviceRequest {
+            device_id,
+            statement: Some(statement),
+        });
         self.account.clone().revoke_device(req).await?;
+        Ok(())
+    }
+
+    async fn renew_recovery_key(&self, req: RenewRecoveryKeyRequest) -> TransportResult<()> {
+        let req = self.request(req);
+        self.account.clone().renew_recovery_key(req).await?;
         Ok(())
     }
 

@@ -11,6 +11,7 @@ use mycase_proto::v1::{
     AppendResponse, AuthenticateRequest, AuthenticateResponse, DeviceRecord, PullResponse, Record,
     RecoverRequest, RecoverResponse, RegisterRequest, VersionVector,
 };
+use mycase_proto::v1::{DeviceStatement, RenewRecoveryKeyRequest};
 use mycase_proto::v1::{GetChunkResponse, PutChunkRequest};
 
 pub mod grpc;
@@ -22,7 +23,13 @@ pub enum TransportError {
     #[error("cannot reach the server: {0}")]
     Connect(String),
     #[error("the server refused the request ({code:?}): {message}")]
-    Status { code: tonic::Code, message: String },
+    Status {
+        code: tonic::Code,
+        message: String,
+        /// The status details: for "device revoked" and "account deleted", the
+        /// encoded `DeviceStatement` a device signed (the client checks it itself).
+        details: Vec<u8>,
+    },
 }
 
 impl TransportError {
@@ -37,28 +44,42 @@ impl TransportError {
     /// another device, or by the operator's retention policy): the device should
     /// wipe itself.
     pub fn is_account_deleted(&self) -> bool {
-        matches!(self, TransportError::Status { code: tonic::Code::NotFound, message }
-            if message == ACCOUNT_DELETED_MESSAGE)
+        matches!(self, TransportError::Status { code: tonic::Code::NotFound, message, .. }
+            if message == mycase_proto::ACCOUNT_DELETED)
     }
 
-    /// The server refused this device because another device revoked it.
+    /// The server says it no longer holds this account, and no device asked for
+    /// that (retention policy, or a server that lost it): not an order to wipe.
+    pub fn is_account_not_on_server(&self) -> bool {
+        matches!(self, TransportError::Status { code: tonic::Code::NotFound, message, .. }
+            if message == mycase_proto::ACCOUNT_NOT_ON_SERVER)
+    }
+
+    /// The server refused this device as revoked. Only the server's word: the
+    /// statement in [`TransportError::details`] is what a device may act on.
     pub fn is_revoked(&self) -> bool {
         matches!(
             self,
-            TransportError::Status { code: tonic::Code::PermissionDenied, message }
+            TransportError::Status { code: tonic::Code::PermissionDenied, message, .. }
                 if message == mycase_proto::DEVICE_REVOKED
         )
     }
-}
 
-/// The server's exact message for a device whose account was erased.
-pub const ACCOUNT_DELETED_MESSAGE: &str = "this account was deleted";
+    /// The status details the server sent (empty if none).
+    pub fn details(&self) -> &[u8] {
+        match self {
+            TransportError::Status { details, .. } => details,
+            TransportError::Connect(_) => &[],
+        }
+    }
+}
 
 impl From<tonic::Status> for TransportError {
     fn from(s: tonic::Status) -> Self {
         TransportError::Status {
             code: s.code(),
             message: s.message().to_string(),
+            details: s.details().to_vec(),
         }
     }
 }
@@ -99,9 +120,18 @@ pub trait Transport: Send + Sync {
         req: RecoverRequest,
     ) -> impl Future<Output = TransportResult<RecoverResponse>> + Send;
     fn list_devices(&self) -> impl Future<Output = TransportResult<Vec<DeviceRecord>>> + Send;
-    /// Revokes another device of the account (authenticated).
-    fn revoke_device(&self, device_id: Vec<u8>)
-        -> impl Future<Output = TransportResult<()>> + Send;
+    /// Revokes a device of the account (authenticated), with the caller's signed
+    /// statement, which the server hands to the revoked device.
+    fn revoke_device(
+        &self,
+        device_id: Vec<u8>,
+        statement: DeviceStatement,
+    ) -> impl Future<Output = TransportResult<()>> + Send;
+    /// Replaces the account's recovery key on the old kit's authority (authenticated).
+    fn renew_recovery_key(
+        &self,
+        req: RenewRecoveryKeyRequest,
+    ) -> impl Future<Output = TransportResult<()>> + Send;
     /// Replaces the account's sealed recovery blob (authenticated).
     fn update_recovery_blob(
         &self,
@@ -167,7 +197,11 @@ pub trait Transport: Send + Sync {
 
     /// Erases the caller's whole account on the server (authenticated).
     /// Transports that cannot (test wrappers) refuse.
-    fn delete_account(&self) -> impl Future<Output = TransportResult<()>> + Send {
+    fn delete_account(
+        &self,
+        statement: DeviceStatement,
+    ) -> impl Future<Output = TransportResult<()>> + Send {
+        let _ = statement;
         async {
             Err(TransportError::Connect(
                 "this connection cannot delete an account".into(),

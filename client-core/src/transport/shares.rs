@@ -84,6 +84,7 @@ impl GrpcTransport {
                 return Err(TransportError::Status {
                     code: tonic::Code::ResourceExhausted,
                     message: "the server sent a share larger than any MyCase share".into(),
+                    details: Vec::new(),
                 });
             }
             bundle.extend_from_slice(&chunk);

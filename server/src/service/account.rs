@@ -418,6 +418,15 @@ impl<S: Store> Account for AccountService<S> {
         Ok(Response::new(UpdateRecoveryBlobResponse {}))
     }
 
+    async fn renew_recovery_key(
+        &self,
+        _request: Request<mycase_proto::v1::RenewRecoveryKeyRequest>,
+    ) -> Result<Response<mycase_proto::v1::RenewRecoveryKeyResponse>, Status> {
+        Err(Status::unimplemented(
+            "renewing the recovery key is not built yet",
+        ))
+    }
+
     async fn await_pairing(
         &self,
         request: Request<AwaitPairingRequest>,

@@ -87,6 +87,15 @@ pub fn register_request(account_id: &[u8], device_id: &[u8], key: &SigningKey) -
         recovery_blob: blob,
         invite_code: String::new(),
         proof: key.sign(&msg).to_bytes().to_vec(),
+        recovery_proof: recovery
+            .sign(&wire::recovery_registration_message(
+                account_id,
+                device_id,
+                key.verifying_key().as_bytes(),
+                &dh,
+            ))
+            .to_bytes()
+            .to_vec(),
     }
 }
 
