@@ -7,12 +7,11 @@ use std::time::Duration;
 
 use ed25519_dalek::Signer;
 use mycase_proto::v1::operation::Body;
-use mycase_proto::v1::{EntryFields, Operation, PairingGrant, Record, RegisterRequest};
+use mycase_proto::v1::{EntryFields, Operation, Record, RegisterRequest};
 use mycase_proto::wire::register_message;
 use prost::Message;
 use zeroize::Zeroizing;
 
-use crate::crypto::aead::{xchacha_open, xchacha_seal};
 use crate::crypto::passphrase::KdfParams;
 use crate::ids::{new_id, AccountId, DeviceId, EntryId};
 use crate::journal::{hlc, ops, Journal, JournalError, OpId};
@@ -84,6 +83,11 @@ pub enum DeviceError {
     TryLater { wait_secs: u64 },
     #[error("a stored operation could not be read")]
     BadOperation,
+    #[error(
+        "the server's copy of the keys for the recovery kit was not written by one of your \
+         devices, so it was not used: nothing was set up here"
+    )]
+    RecoveryBlobUntrusted,
     #[error("I/O error on the device's files")]
     Io(#[from] std::io::Error),
 }
@@ -139,15 +143,9 @@ pub struct Device<S: LocalStore> {
     key_file: Option<(PathBuf, UnlockedKeyFile)>,
     pub(crate) store: S,
     pub(crate) journal: Journal,
-    /// The journal's recovery public key (its first `RecoveryKeySet` in total
-    /// order), with that operation's order key.
-    recovery_key: Option<(RecoveryKeyOrder, [u8; 32])>,
-    /// The X25519 key the same `RecoveryKeySet` carries, if it carries one.
-    recovery_dh_key: Option<[u8; 32]>,
+    /// Logs the last sync round could not apply, and why (see [`crate::sync::verify`]).
+    pub(crate) quarantine: Vec<crate::sync::Quarantine>,
 }
-
-/// Where a `RecoveryKeySet` sits in the journal's total order.
-type RecoveryKeyOrder = (u64, u32, DeviceId, u64);
 
 impl<S: LocalStore> std::fmt::Debug for Device<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -303,13 +301,17 @@ impl<S: LocalStore> Device<S> {
         let kit = RecoveryKit::generate();
         let keys = DeviceKeys::generate();
         let device_id = new_id();
+        let recovery_public_key = kit.signing_key().verifying_key().to_bytes();
+        // The kit alone says which account it opens: nobody can register another
+        // account under it, and a recovering client refuses any other account.
+        let account_id = mycase_proto::wire::account_id_for_recovery_key(&recovery_public_key);
         let anchor = TrustAnchor {
             device_id,
             sign_public_key: keys.sign_public(),
             dh_public_key: keys.dh_public(),
         };
         let secrets = DeviceSecrets {
-            account_id: new_id(),
+            account_id,
             device_id,
             keys,
             keyring: Keyring::generate(),
@@ -320,61 +322,91 @@ impl<S: LocalStore> Device<S> {
             notes: Default::default(),
         };
         let mut device = Device::from_parts(secrets, store)?;
-        // The journal's roster starts with the founding device, in its own log.
-        let me = ops::device_added(
-            device_id,
-            device.secrets.keys.sign_public(),
-            device.secrets.keys.dh_public(),
+        // The journal's roster starts with the founding device, in its own log,
+        // certified by the kit (so a device recovered from the kit trusts it without
+        // anyone's word), then the kit's keys, signed by the kit.
+        let me = Body::DeviceAdded(crate::recover::certified_addition(
+            &kit,
+            &account_id,
+            &device_id,
+            &device.secrets.keys,
             &setup.device_name,
-        );
-        let recovery = Body::RecoveryKeySet(mycase_proto::v1::RecoveryKeySet {
-            recovery_public_key: kit.signing_key().verifying_key().to_bytes().to_vec(),
-            recovery_dh_public_key: kit.dh_public().to_vec(),
-        });
+        ));
+        let recovery =
+            Body::RecoveryKeySet(crate::recover::founding_recovery_key(&kit, &account_id));
         device.commit(vec![me, recovery])?;
         Ok((device, kit))
     }
 
     /// Rebuilds the journal from a store's records (decrypting each).
     pub fn from_parts(secrets: DeviceSecrets, store: S) -> Result<Self, DeviceError> {
+        let journal = Journal::for_account(secrets.account_id);
         let mut device = Device {
             secrets,
             key_file: None,
             store,
-            journal: Journal::new(),
-            recovery_key: None,
-            recovery_dh_key: None,
+            journal,
+            quarantine: Vec::new(),
         };
         let ops = decode_all_learning_keys(&mut device.secrets, device.store.logs())?;
         for (id, op) in ops {
-            device.apply(id, op);
+            device.journal.insert(id, op);
         }
+        device.refresh_write_epoch();
         Ok(device)
     }
 
-    /// Folds a verified operation into the journal (and notes a recovery key).
+    /// Folds a verified operation into the journal. Call
+    /// [`Self::refresh_write_epoch`] after a batch.
     pub(crate) fn apply(&mut self, id: OpId, op: Operation) {
-        if let Some(key) = crate::journal::roster::recovery_key_of(&op) {
-            let hlc = op.hlc.unwrap_or_default();
-            let order = (hlc.wall_ms, hlc.counter, id.device, id.idx);
-            if self.recovery_key.is_none_or(|(known, _)| order < known) {
-                self.recovery_key = Some((order, key));
-                self.recovery_dh_key = crate::journal::roster::recovery_dh_key_of(&op);
-            }
-        }
         self.journal.insert(id, op);
     }
 
-    /// The journal's recovery public key, once the founding device's
-    /// `RecoveryKeySet` is here.
-    pub fn recovery_public_key(&self) -> Option<[u8; 32]> {
-        self.recovery_key.map(|(_, key)| key)
+    /// New records are sealed under the highest epoch whose rotation counts (see
+    /// [`crate::journal::rotations`]) and whose key this device holds: a key learned
+    /// from a rotation that does not count opens what was sealed under it, and is
+    /// never written under.
+    pub(crate) fn refresh_write_epoch(&mut self) {
+        let counting = self.journal.counting_epochs();
+        let epoch = self
+            .secrets
+            .keyring
+            .epochs()
+            .filter(|e| counting.contains(e))
+            .max();
+        self.secrets.keyring.set_write_epoch(epoch);
     }
 
-    /// The recovery kit's X25519 public key, if the journal carries it (journals
-    /// begun before key rotation existed do not).
+    /// The journal's recovery key (see [`crate::journal::recovery`]): for an
+    /// account from before derived ids, a `RecoveryKeySet` counts only at the start
+    /// of a trust anchor's log (the founding device, which every paired device got
+    /// as an anchor).
+    pub fn recovery_state(&self) -> crate::journal::RecoveryState {
+        self.journal
+            .recovery(|author, idx| {
+                idx <= 2
+                    && self
+                        .secrets
+                        .trust_anchors
+                        .iter()
+                        .any(|a| &a.device_id == author)
+            })
+            .state
+    }
+
+    /// The journal's current recovery public key; `None` until the founding
+    /// `RecoveryKeySet` is here, or while two keys contest it.
+    pub fn recovery_public_key(&self) -> Option<[u8; 32]> {
+        self.recovery_state().current().map(|k| k.public_key)
+    }
+
+    /// The current recovery kit's X25519 public key, if the journal carries it
+    /// (journals begun before key rotation existed do not).
     pub fn recovery_dh_public_key(&self) -> Option<[u8; 32]> {
-        self.recovery_dh_key
+        self.recovery_state()
+            .current()
+            .filter(|k| k.has_dh_key())
+            .map(|k| k.dh_public_key)
     }
 
     pub(crate) fn persist_secrets(&self) -> Result<(), DeviceError> {
@@ -473,6 +505,7 @@ impl<S: LocalStore> Device<S> {
         for (id, op) in pending {
             self.apply(id, op);
         }
+        self.refresh_write_epoch();
         Ok(ids)
     }
 
@@ -571,7 +604,8 @@ impl<S: LocalStore> Device<S> {
     ) -> Result<(), DeviceError> {
         let s = &self.secrets;
         let recovery_public_key = kit.signing_key().verifying_key().to_bytes().to_vec();
-        let recovery_blob = seal_recovery_blob(kit, &s.account_id, &s.keyring, &s.trust_anchors);
+        let recovery_blob =
+            crate::recovery_blob::seal_v1(kit, &s.account_id, &s.keyring, &s.trust_anchors);
         let recovery_proof =
             kit.signing_key()
                 .sign(&mycase_proto::wire::recovery_registration_message(
@@ -604,7 +638,9 @@ impl<S: LocalStore> Device<S> {
         Ok(())
     }
 
-    /// The signing key trusted for `device`: an anchor, or the journal's roster.
+    /// The signing key trusted for `device`: an anchor, or the journal's roster;
+    /// for a contested device (two key pairs claim its id), the candidate under
+    /// which its own stored log verifies, if it wrote any.
     pub(crate) fn trusted_key(&self, device: &DeviceId) -> Option<[u8; 32]> {
         self.secrets
             .trust_anchors
@@ -612,6 +648,39 @@ impl<S: LocalStore> Device<S> {
             .find(|a| &a.device_id == device)
             .map(|a| a.sign_public_key)
             .or_else(|| self.journal.device_key(device))
+            .or_else(|| self.settled_by_own_log(device))
+    }
+
+    /// Of a contested device's candidate keys, the one its stored log is signed
+    /// with: only the device itself can sign its log, so that settles it.
+    fn settled_by_own_log(&self, device: &DeviceId) -> Option<[u8; 32]> {
+        let log = self.store.log(device);
+        if log.is_empty() {
+            return None;
+        }
+        let view = self
+            .journal
+            .devices()
+            .into_iter()
+            .find(|d| &d.device_id == device)?;
+        view.candidate_keys
+            .iter()
+            .map(|(sign, _)| *sign)
+            .find(|key| {
+                crate::record::verify_run(
+                    &self.secrets.account_id,
+                    device,
+                    key,
+                    &Head::GENESIS,
+                    log,
+                )
+                .is_ok_and(|run| run.covered > 0)
+            })
+    }
+
+    /// Logs the last sync round quarantined (not applied), and why.
+    pub fn quarantined(&self) -> &[crate::sync::Quarantine] {
+        &self.quarantine
     }
 }
 
@@ -668,78 +737,4 @@ pub(crate) fn decode_operation(
 ) -> Result<Operation, DeviceError> {
     let bytes = open_record(account_id, keyring, record)?;
     Operation::decode(bytes.as_slice()).map_err(|_| DeviceError::BadOperation)
-}
-
-const RECOVERY_BLOB_AD: &[u8] = b"mycase/v1/recovery-blob";
-
-/// What a recovery blob holds: the account's keyring and the devices trusted when
-/// it was sealed, so a recovered device has a root from which to verify the roster.
-#[derive(Debug)]
-pub struct RecoveredKeys {
-    pub keyring: Keyring,
-    pub trust_anchors: Vec<TrustAnchor>,
-}
-
-/// The vault keys and trust anchors, sealed for the server under the recovery
-/// kit's wrap key. The plaintext is a `PairingGrant` (same fields, same meaning).
-pub fn seal_recovery_blob(
-    kit: &RecoveryKit,
-    account_id: &AccountId,
-    keyring: &Keyring,
-    trust_anchors: &[TrustAnchor],
-) -> Vec<u8> {
-    let bundle = PairingGrant {
-        account_id: account_id.to_vec(),
-        keyring: keyring.to_proto(),
-        roster: trust_anchors.iter().map(TrustAnchor::to_proto).collect(),
-        ..Default::default()
-    };
-    let plain = Zeroizing::new(bundle.encode_to_vec());
-    let ad = [RECOVERY_BLOB_AD, account_id].concat();
-    let (nonce, ct) = xchacha_seal(&kit.wrap_key(), &ad, &plain);
-    [nonce.as_slice(), &ct].concat()
-}
-
-/// Opens a recovery blob with the kit.
-pub fn open_recovery_blob(
-    kit: &RecoveryKit,
-    account_id: &AccountId,
-    blob: &[u8],
-) -> Result<RecoveredKeys, DeviceError> {
-    if let Some(sealed) = blob.strip_prefix(crate::epoch_keys::RECOVERY_BLOB_V2_PREFIX.as_slice()) {
-        if let Ok(mut bundle) = crate::epoch_keys::open_recovery_blob_v2(kit, account_id, sealed) {
-            return recovered_from_grant(account_id, &mut bundle);
-        }
-        // Else a first blob whose random nonce happens to start with the prefix.
-    }
-    if blob.len() < 24 {
-        return Err(KeyError::BadRecoveryKit.into());
-    }
-    let (nonce, ct) = blob.split_at(24);
-    let ad = [RECOVERY_BLOB_AD, account_id].concat();
-    let plain =
-        xchacha_open(&kit.wrap_key(), nonce, &ad, ct).map_err(|_| KeyError::BadRecoveryKit)?;
-    let mut bundle =
-        PairingGrant::decode(plain.as_slice()).map_err(|_| KeyError::BadRecoveryKit)?;
-    recovered_from_grant(account_id, &mut bundle)
-}
-
-/// What a recovery blob's `PairingGrant` holds, checked against the account.
-fn recovered_from_grant(
-    account_id: &AccountId,
-    bundle: &mut PairingGrant,
-) -> Result<RecoveredKeys, DeviceError> {
-    if bundle.account_id != account_id {
-        return Err(KeyError::BadRecoveryKit.into());
-    }
-    let trust_anchors = bundle
-        .roster
-        .iter()
-        .map(TrustAnchor::from_proto)
-        .collect::<Option<Vec<_>>>()
-        .ok_or(KeyError::BadRecoveryKit)?;
-    Ok(RecoveredKeys {
-        keyring: Keyring::from_proto(&mut bundle.keyring)?,
-        trust_anchors,
-    })
 }

@@ -21,7 +21,7 @@ use crate::keys::{KeyError, Keyring, RecoveryKit, VaultKey};
 /// generation but (almost surely) different numbers, and every device uses the
 /// highest epoch it holds, so they all end up on the same one.
 pub const GENERATION_SHIFT: u32 = 20;
-const TAG_MASK: u32 = (1 << GENERATION_SHIFT) - 1;
+pub const TAG_MASK: u32 = (1 << GENERATION_SHIFT) - 1;
 /// The highest generation: 4095 rotations per account.
 pub const MAX_GENERATION: u32 = u32::MAX >> GENERATION_SHIFT;
 
@@ -32,7 +32,11 @@ const RECOVERY_BLOB_V2_AD: &[u8] = b"mycase/v1/recovery-blob-v2";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EpochError {
-    #[error("the account has rotated its keys too many times ({MAX_GENERATION})")]
+    #[error(
+        "this journal has moved to new keys {MAX_GENERATION} times, the most its numbering \
+         allows, so it cannot move again; the device was still cut off on the server. To be \
+         sure a removed device can read nothing new, export the journal and start a new one"
+    )]
     Exhausted,
 }
 
@@ -41,15 +45,19 @@ pub fn generation(epoch: u32) -> u32 {
     epoch >> GENERATION_SHIFT
 }
 
-/// The epoch number a rotation by `author` takes after `highest` (the highest
-/// epoch the author holds).
+/// The low bits every epoch number `author` rotates to carries.
+pub fn author_tag(author: &DeviceId) -> u32 {
+    u32::from_be_bytes([0, author[0], author[1], author[2]]) & TAG_MASK
+}
+
+/// The epoch number a rotation by `author` takes after `highest` (the epoch of the
+/// highest generation among the counting rotations the author has seen).
 pub fn next_epoch(highest: u32, author: &DeviceId) -> Result<u32, EpochError> {
     let next = generation(highest) + 1;
     if next > MAX_GENERATION {
         return Err(EpochError::Exhausted);
     }
-    let tag = u32::from_be_bytes([0, author[0], author[1], author[2]]) & TAG_MASK;
-    Ok((next << GENERATION_SHIFT) | tag)
+    Ok((next << GENERATION_SHIFT) | author_tag(author))
 }
 
 /// Seals an epoch key to one device's X25519 key.

@@ -26,3 +26,8 @@ pub fn id_hex(id: &[u8; ID_LEN]) -> String {
 pub fn id_short(id: &[u8; ID_LEN]) -> String {
     hex::encode(&id[..4])
 }
+
+/// The id of the account whose first recovery key is `recovery_public_key`.
+pub fn account_id_for_kit_key(recovery_public_key: &[u8; 32]) -> AccountId {
+    mycase_proto::wire::account_id_for_recovery_key(recovery_public_key)
+}

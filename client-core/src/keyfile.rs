@@ -78,6 +78,9 @@ pub struct LocalNotes {
     pub acknowledged_devices: Vec<DeviceId>,
     /// How many epoch keys the last recovery blob this device uploaded held.
     pub recovery_blob_keys: u32,
+    /// The recovery key this device was set up with, if it was recovered: a root
+    /// of trust it holds without the journal's word.
+    pub recovery_root: Option<[u8; 32]>,
 }
 
 impl std::fmt::Debug for DeviceSecrets {
@@ -141,6 +144,11 @@ impl UnlockedKeyFile {
                 .map(|d| d.to_vec())
                 .collect(),
             recovery_blob_keys: secrets.notes.recovery_blob_keys,
+            recovery_root: secrets
+                .notes
+                .recovery_root
+                .map(|k| k.to_vec())
+                .unwrap_or_default(),
         };
         let plain = Zeroizing::new(inner.encode_to_vec());
         wipe_proto(&mut inner);
@@ -229,6 +237,16 @@ fn secrets_from_proto(p: &mut DeviceSecretsProto) -> Result<DeviceSecrets, KeyFi
                 .collect::<Option<Vec<_>>>()
                 .ok_or(KeyFileError::Malformed)?,
             recovery_blob_keys: p.recovery_blob_keys,
+            recovery_root: if p.recovery_root.is_empty() {
+                None
+            } else {
+                Some(
+                    p.recovery_root
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| KeyFileError::Malformed)?,
+                )
+            },
         },
     })
 }
@@ -264,6 +282,7 @@ mod tests {
             notes: LocalNotes {
                 acknowledged_devices: vec![[2; 16], [3; 16]],
                 recovery_blob_keys: 2,
+                recovery_root: Some([4; 32]),
             },
         }
     }

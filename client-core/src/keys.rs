@@ -76,10 +76,13 @@ impl Clone for VaultKey {
     }
 }
 
-/// The account's vault keys by epoch; new records use the highest epoch.
+/// The account's vault keys by epoch. New records use the write epoch the device
+/// chose ([`Keyring::set_write_epoch`]: the highest epoch whose rotation counts),
+/// else the highest epoch held.
 #[derive(Clone, Default)]
 pub struct Keyring {
     keys: BTreeMap<u32, VaultKey>,
+    write_epoch: Option<u32>,
 }
 redacted_debug!(Keyring);
 
@@ -88,7 +91,16 @@ impl Keyring {
     pub fn generate() -> Self {
         let mut keys = BTreeMap::new();
         keys.insert(1, VaultKey::generate());
-        Keyring { keys }
+        Keyring {
+            keys,
+            write_epoch: None,
+        }
+    }
+
+    /// The epoch [`Keyring::current`] answers with (`None`: the highest held).
+    /// Ignored unless the keyring holds that epoch.
+    pub fn set_write_epoch(&mut self, epoch: Option<u32>) {
+        self.write_epoch = epoch;
     }
 
     pub fn insert(&mut self, epoch: u32, key: VaultKey) {
@@ -96,6 +108,9 @@ impl Keyring {
     }
 
     pub fn current(&self) -> Result<(u32, &VaultKey), KeyError> {
+        if let Some((e, k)) = self.write_epoch.and_then(|e| self.keys.get_key_value(&e)) {
+            return Ok((*e, k));
+        }
         self.keys
             .iter()
             .next_back()
@@ -146,7 +161,10 @@ impl Keyring {
         if keys.is_empty() {
             return Err(KeyError::EmptyKeyring);
         }
-        Ok(Keyring { keys })
+        Ok(Keyring {
+            keys,
+            write_epoch: None,
+        })
     }
 }
 
@@ -217,46 +235,124 @@ pub fn verify_signature(public_key: &[u8; 32], message: &[u8], signature: &[u8])
 /// The recovery kit: a 256-bit secret the survivor writes down. It derives a
 /// signing key (so a new device can authenticate as the account's recovery
 /// identity) and the key that wraps the copy of the vault keys the server holds.
+///
+/// A kit is bound to one account, and a recovering client refuses a server that
+/// answers with any other. A journal's first kit needs no more than its secret:
+/// the account id is derived from its key (`wire::account_id_for_recovery_key`),
+/// and its check digits are computed with a label older kits lack, so the two are
+/// told apart. A renewed kit carries the account id too, so as people copy it, it
+/// is longer.
 pub struct RecoveryKit {
     secret: Zeroizing<[u8; 32]>,
+    binding: KitBinding,
 }
 redacted_debug!(RecoveryKit);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KitBinding {
+    /// Made before kits were bound to accounts.
+    Legacy,
+    /// The account whose id is derived from this kit's key.
+    Derived,
+    /// This account (a renewed kit).
+    Explicit([u8; 16]),
+}
+
+/// Which account a kit opens, as far as the kit itself can say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KitAccount {
+    /// This account, and no other.
+    Bound([u8; 16]),
+    /// A kit from before kits were bound to accounts: whatever account the server
+    /// holds under its key. Renewing it binds the new one.
+    Legacy,
+}
+
+/// Check digits of a kit bound to an account (older kits have unlabelled ones).
+const KIT_CHECK_LABEL: &[u8] = b"mycase/v1/recovery-kit";
 
 impl RecoveryKit {
     const CHECK_LEN: usize = 2;
 
+    /// A new journal's kit (its account id is derived from it).
     pub fn generate() -> Self {
         RecoveryKit {
             secret: Zeroizing::new(random_bytes::<32>()),
+            binding: KitBinding::Derived,
         }
     }
 
+    /// A renewed kit for an existing account.
+    pub fn generate_for(account_id: [u8; 16]) -> Self {
+        RecoveryKit {
+            secret: Zeroizing::new(random_bytes::<32>()),
+            binding: KitBinding::Explicit(account_id),
+        }
+    }
+
+    /// Which account this kit opens.
+    pub fn account(&self) -> KitAccount {
+        match self.binding {
+            KitBinding::Explicit(id) => KitAccount::Bound(id),
+            KitBinding::Derived => {
+                KitAccount::Bound(crate::ids::account_id_for_kit_key(&self.public_key()))
+            }
+            KitBinding::Legacy => KitAccount::Legacy,
+        }
+    }
+
+    fn check(body: &[u8], labelled: bool) -> [u8; Self::CHECK_LEN] {
+        let mut h = Sha256::new();
+        if labelled {
+            h.update(KIT_CHECK_LABEL);
+        }
+        h.update(body);
+        let d = h.finalize();
+        [d[0], d[1]]
+    }
+
     /// The kit as people copy it: base32 in groups of four, with a 16-bit check so
-    /// that a typo is reported as a typo.
+    /// that a typo is reported as a typo. A renewed kit is 16 bytes longer.
     pub fn to_display(&self) -> Zeroizing<String> {
-        let mut raw = Zeroizing::new(Vec::with_capacity(32 + Self::CHECK_LEN));
+        let mut raw = Zeroizing::new(Vec::with_capacity(32 + 16 + Self::CHECK_LEN));
         raw.extend_from_slice(self.secret.as_ref());
-        raw.extend_from_slice(&Sha256::digest(self.secret.as_ref())[..Self::CHECK_LEN]);
+        if let KitBinding::Explicit(account) = &self.binding {
+            raw.extend_from_slice(account);
+        }
+        let check = Self::check(&raw, self.binding != KitBinding::Legacy);
+        raw.extend_from_slice(&check);
         encode_grouped(&raw)
     }
 
     /// Parses a kit typed back in: case, spaces and dashes do not matter.
     pub fn parse(text: &str) -> Result<Self, KeyError> {
         let raw = decode_grouped(text).ok_or(KeyError::BadRecoveryKit)?;
-        if raw.len() != 32 + Self::CHECK_LEN {
-            return Err(KeyError::BadRecoveryKit);
-        }
-        let (secret, check) = raw.split_at(32);
-        if Sha256::digest(secret)[..Self::CHECK_LEN] != *check {
-            return Err(KeyError::BadRecoveryKit);
-        }
+        let body_len = match raw.len() {
+            n if n == 32 + Self::CHECK_LEN => 32,
+            n if n == 32 + 16 + Self::CHECK_LEN => 48,
+            _ => return Err(KeyError::BadRecoveryKit),
+        };
+        let (body, check) = raw.split_at(body_len);
         let mut s = Zeroizing::new([0u8; 32]);
-        s.copy_from_slice(secret);
-        Ok(RecoveryKit { secret: s })
+        s.copy_from_slice(&body[..32]);
+        let binding = match body.get(32..48) {
+            Some(id) if Self::check(body, true) == *check => KitBinding::Explicit(
+                <[u8; 16]>::try_from(id).map_err(|_| KeyError::BadRecoveryKit)?,
+            ),
+            None if Self::check(body, true) == *check => KitBinding::Derived,
+            None if Self::check(body, false) == *check => KitBinding::Legacy,
+            _ => return Err(KeyError::BadRecoveryKit),
+        };
+        Ok(RecoveryKit { secret: s, binding })
     }
 
     pub fn signing_key(&self) -> SigningKey {
         SigningKey::from_bytes(&kdf::subkey(self.secret.as_ref(), kdf::RECOVERY_SIGN))
+    }
+
+    /// The kit's Ed25519 public key (the account's recovery key).
+    pub fn public_key(&self) -> [u8; 32] {
+        self.signing_key().verifying_key().to_bytes()
     }
 
     pub fn wrap_key(&self) -> Zeroizing<[u8; 32]> {
@@ -307,6 +403,35 @@ mod tests {
             RecoveryKit::parse("short").err(),
             Some(KeyError::BadRecoveryKit)
         );
+    }
+
+    #[test]
+    fn renewed_kits_carry_their_account_and_first_kits_derive_it() {
+        let first = RecoveryKit::generate();
+        let derived = crate::ids::account_id_for_kit_key(&first.public_key());
+        assert_eq!(first.account(), KitAccount::Bound(derived));
+        let back = RecoveryKit::parse(&first.to_display()).unwrap();
+        assert_eq!(back.account(), KitAccount::Bound(derived));
+        // A kit written down before binding (unlabelled check digits) still parses,
+        // and says it is not bound.
+        let mut raw = first.secret.to_vec();
+        raw.extend_from_slice(&RecoveryKit::check(&first.secret[..], false));
+        let old = RecoveryKit::parse(&encode_grouped(&raw)).unwrap();
+        assert_eq!(old.account(), KitAccount::Legacy);
+        assert_eq!(old.public_key(), first.public_key());
+
+        let renewed = RecoveryKit::generate_for(derived);
+        assert_eq!(renewed.account(), KitAccount::Bound(derived));
+        let shown = renewed.to_display();
+        assert!(shown.len() > first.to_display().len());
+        let back = RecoveryKit::parse(&shown).unwrap();
+        assert_eq!(back.account(), KitAccount::Bound(derived));
+        assert_eq!(back.public_key(), renewed.public_key());
+        // A typo in the account part is caught like any other.
+        let mut typo: Vec<char> = shown.chars().collect();
+        let at = typo.len() - 6;
+        typo[at] = if typo[at] == 'A' { 'B' } else { 'A' };
+        assert!(RecoveryKit::parse(&typo.into_iter().collect::<String>()).is_err());
     }
 
     #[test]

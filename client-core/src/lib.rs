@@ -21,6 +21,7 @@ pub mod query;
 pub mod receipts;
 pub mod record;
 pub mod recover;
+pub mod recovery_blob;
 pub mod revoke;
 pub mod share;
 pub mod statement;

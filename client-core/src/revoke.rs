@@ -21,7 +21,7 @@ use mycase_proto::v1::{DeviceRevoked, KeyRotated, Operation, SealedEpochKey};
 use x25519_dalek::StaticSecret;
 
 use crate::device::{now_ms, Device, DeviceError};
-use crate::epoch_keys::{next_epoch, open_epoch_key, seal_epoch_key, seal_recovery_blob_v2};
+use crate::epoch_keys::{next_epoch, open_epoch_key, seal_epoch_key};
 use crate::ids::{AccountId, DeviceId};
 use crate::journal::DeviceView;
 use crate::keyfile::{DeviceSecrets, TrustAnchor};
@@ -171,13 +171,26 @@ impl<S: LocalStore> Device<S> {
             || self.store.logs().contains_key(device)
     }
 
-    /// The remaining devices: in the roster, not revoked, and not in `excluding`.
+    /// The remaining devices: in the roster, not revoked, not contested (no key
+    /// is sealed to a device id two key pairs claim), and not in `excluding`.
     fn remaining_devices(&self, excluding: &[DeviceId]) -> Vec<DeviceView> {
         self.journal
             .devices()
             .into_iter()
-            .filter(|d| d.revoked.is_none() && !excluding.contains(&d.device_id))
+            .filter(|d| {
+                d.revoked.is_none() && !d.is_contested() && !excluding.contains(&d.device_id)
+            })
             .collect()
+    }
+
+    /// The counting epoch of the highest generation (the account's first, 1, if
+    /// no rotation counts): the next rotation is one generation above it.
+    fn highest_counting_epoch(&self) -> u32 {
+        self.journal
+            .counting_epochs()
+            .into_iter()
+            .max_by_key(|e| (crate::epoch_keys::generation(*e), *e))
+            .unwrap_or(1)
     }
 
     /// Writes `first` then a `KeyRotated` to a fresh epoch, sealed under the
@@ -188,37 +201,23 @@ impl<S: LocalStore> Device<S> {
         excluding: &[DeviceId],
     ) -> Result<u32, DeviceError> {
         let me = self.secrets.device_id;
-        let (highest, _) = self.secrets.keyring.current()?;
-        let epoch = next_epoch(highest, &me)?;
+        let epoch = next_epoch(self.highest_counting_epoch(), &me)?;
         let key = VaultKey::generate();
-        let mut recipients = self.remaining_devices(excluding);
-        if !recipients.iter().any(|d| d.device_id == me) {
+        let mut recipients: Vec<(DeviceId, [u8; 32])> = self
+            .remaining_devices(excluding)
+            .iter()
+            .map(|d| (d.device_id, d.dh_public_key))
+            .collect();
+        if !recipients.iter().any(|(d, _)| *d == me) {
             // Always to itself too: a crash before the key file is rewritten is
             // then repaired from its own log.
-            recipients.push(DeviceView {
-                device_id: me,
-                name: self.secrets.device_name.clone(),
-                sign_public_key: self.secrets.keys.sign_public(),
-                dh_public_key: self.secrets.keys.dh_public(),
-                added_at_ms: 0,
-                added_by: crate::journal::OpId { device: me, idx: 0 },
-                repeated_by: Vec::new(),
-                conflicting_additions: Vec::new(),
-                revoked: None,
-            });
+            recipients.push((me, self.secrets.keys.dh_public()));
         }
         let sealed_keys = recipients
             .iter()
-            .map(|d| SealedEpochKey {
-                device_id: d.device_id.to_vec(),
-                sealed: seal_epoch_key(
-                    &self.secrets.account_id,
-                    epoch,
-                    &me,
-                    &d.device_id,
-                    &d.dh_public_key,
-                    &key,
-                ),
+            .map(|(device, dh)| SealedEpochKey {
+                device_id: device.to_vec(),
+                sealed: seal_epoch_key(&self.secrets.account_id, epoch, &me, device, dh, &key),
             })
             .collect();
         first.push(Body::KeyRotated(KeyRotated {
@@ -227,17 +226,17 @@ impl<S: LocalStore> Device<S> {
         }));
         self.commit(first)?;
         self.secrets.keyring.insert(epoch, key);
+        self.refresh_write_epoch();
         self.persist_secrets()?;
         Ok(epoch)
     }
 
     /// Whether the epoch this device writes under was given to a device that is
-    /// now revoked (or predates every rotation while a device is revoked).
+    /// now revoked (or predates every rotation while a device is revoked), or was
+    /// not given to a trusted device that should have it (one paired while the
+    /// rotation was being made).
     pub fn needs_rotation(&self) -> bool {
         let revocations = self.journal.revocations();
-        if revocations.is_empty() {
-            return false;
-        }
         let Ok((current, _)) = self.secrets.keyring.current() else {
             return false;
         };
@@ -245,14 +244,21 @@ impl<S: LocalStore> Device<S> {
             .journal
             .rotations()
             .into_iter()
-            .find(|(_, r)| r.key_epoch == current);
-        match rotation {
-            None => true,
-            Some((_, r)) => r.sealed_keys.iter().any(|s| {
-                crate::ids::id_from_slice(&s.device_id)
-                    .is_some_and(|d| revocations.contains_key(&d))
-            }),
-        }
+            .find(|r| r.counts() && r.rotated.key_epoch == current);
+        let Some(rotation) = rotation else {
+            return !revocations.is_empty();
+        };
+        let recipients: BTreeSet<DeviceId> = rotation
+            .rotated
+            .sealed_keys
+            .iter()
+            .filter_map(|s| crate::ids::id_from_slice(&s.device_id))
+            .collect();
+        recipients.iter().any(|d| revocations.contains_key(d))
+            || self
+                .remaining_devices(&[])
+                .iter()
+                .any(|d| !recipients.contains(&d.device_id))
     }
 
     /// After a sync: rotates again if the current epoch is not clean, and keeps
@@ -294,11 +300,13 @@ impl<S: LocalStore> Device<S> {
                 });
             }
         }
-        let blob = seal_recovery_blob_v2(
+        let blob = crate::recovery_blob::seal_v3(
             &recovery_dh,
             &self.secrets.account_id,
             &self.secrets.keyring,
             &anchors,
+            &self.secrets.device_id,
+            &self.secrets.keys,
         );
         transport.update_recovery_blob(blob).await?;
         self.secrets.notes.recovery_blob_keys =
@@ -439,7 +447,7 @@ mod tests {
         assert_eq!(back.journal().entries(), a.journal().entries());
 
         // The revoked device's X25519 key opens none of the sealed epoch keys.
-        let (_, rotated) = a.journal().rotations().pop().unwrap();
+        let rotated = a.journal().rotations().pop().unwrap().rotated;
         assert!(rotated.sealed_keys.iter().all(|s| s.device_id != x_id));
         for s in &rotated.sealed_keys {
             assert!(open_epoch_key(

@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::{open_recovery_blob, seal_recovery_blob};
 use mycase_core::keyfile::{DeviceSecrets, TrustAnchor, UnlockedKeyFile};
 use mycase_core::keys::{DeviceKeys, Keyring, RecoveryKit, VaultKey};
 use mycase_core::pairing::{open_grant, seal_grant, PairingCode};
 use mycase_core::record::{open_record, seal_record, sign_record, verify_run, Head};
+use mycase_core::recovery_blob::{self, BlobAuthor};
 use mycase_proto::v1::{operation::Body, Operation, PairingGrant, PairingJoin, Record};
 use mycase_proto::wire::record_hash;
 use prost::Message;
@@ -140,10 +140,12 @@ fn recovery_blob_v1_opens_with_the_kit() {
         kit.signing_key().verifying_key().to_bytes().to_vec(),
         v["recovery_public_key"]
     );
-    let recovered = open_recovery_blob(&kit, &ACCOUNT, &v["recovery_blob"]).unwrap();
+    let opened = recovery_blob::open(&kit, &ACCOUNT, &v["recovery_blob"]).unwrap();
+    assert_eq!(opened.author, BlobAuthor::Kit);
+    let recovered = opened.keys;
     assert_eq!(recovered.keyring.get(1).unwrap().as_bytes(), &VAULT_KEY);
     assert!(recovered.trust_anchors.is_empty());
-    assert!(open_recovery_blob(&kit, &[0; 16], &v["recovery_blob"]).is_err());
+    assert!(recovery_blob::open(&kit, &[0; 16], &v["recovery_blob"]).is_err());
 }
 
 #[test]
@@ -193,7 +195,7 @@ fn write_vectors() {
     let sealed_grant = seal_grant(&code, &join(), &grant).unwrap();
 
     let kit = RecoveryKit::parse(RECOVERY_KIT).unwrap();
-    let blob = seal_recovery_blob(&kit, &ACCOUNT, &keyring(), &[]);
+    let blob = recovery_blob::seal_v1(&kit, &ACCOUNT, &keyring(), &[]);
 
     let lines = [
         "# MyCase format v1 test vectors (see client-core/tests/frozen_vectors.rs). Do not edit."

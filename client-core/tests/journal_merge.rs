@@ -460,6 +460,7 @@ proptest! {
             accounted.insert(device.added_by);
             accounted.extend(device.repeated_by);
             accounted.extend(device.conflicting_additions);
+            accounted.extend(device.rejected_additions);
         }
         prop_assert_eq!(accounted, all.iter().map(|(id, _)| *id).collect::<BTreeSet<_>>());
 

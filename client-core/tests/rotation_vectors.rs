@@ -10,10 +10,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use mycase_core::device::open_recovery_blob;
 use mycase_core::epoch_keys::{next_epoch, open_epoch_key, seal_epoch_key, seal_recovery_blob_v2};
 use mycase_core::keyfile::TrustAnchor;
 use mycase_core::keys::{DeviceKeys, Keyring, RecoveryKit, VaultKey};
+use mycase_core::recovery_blob::{self, BlobAuthor};
 
 const ACCOUNT: [u8; 16] = [0x11; 16];
 const RECIPIENT: [u8; 16] = [0x22; 16];
@@ -82,12 +82,15 @@ fn recovery_blob_v2_opens_with_the_kit() {
     let v = load();
     let kit = RecoveryKit::parse(RECOVERY_KIT).unwrap();
     assert_eq!(kit.dh_public().to_vec(), v["recovery_dh_public_key"]);
-    let recovered = open_recovery_blob(&kit, &ACCOUNT, &v["recovery_blob_v2"]).unwrap();
+    let opened = recovery_blob::open(&kit, &ACCOUNT, &v["recovery_blob_v2"]).unwrap();
+    // Sealed to a public key: anyone could have written it, and it says so.
+    assert_eq!(opened.author, BlobAuthor::Anonymous);
+    let recovered = opened.keys;
     assert_eq!(recovered.keyring.get(1).unwrap().as_bytes(), &OLD_KEY);
     assert_eq!(recovered.keyring.get(epoch()).unwrap().as_bytes(), &NEW_KEY);
     assert_eq!(recovered.trust_anchors.len(), 1);
     assert_eq!(recovered.trust_anchors[0].device_id, RECIPIENT);
-    assert!(open_recovery_blob(&kit, &[0; 16], &v["recovery_blob_v2"]).is_err());
+    assert!(recovery_blob::open(&kit, &[0; 16], &v["recovery_blob_v2"]).is_err());
 }
 
 #[test]

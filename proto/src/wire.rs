@@ -25,6 +25,19 @@ const RECEIPT_LABEL: &[u8] = b"mycase/v1/receipt";
 const RECOVERY_REGISTRATION_LABEL: &[u8] = b"mycase/v1/recovery-registration";
 const RECOVERY_RENEWAL_LABEL: &[u8] = b"mycase/v1/recovery-renewal";
 const DEVICE_STATEMENT_LABEL: &[u8] = b"mycase/v1/device-statement";
+const ACCOUNT_ID_LABEL: &[u8] = b"mycase/v1/account-id";
+
+/// The id of an account whose first recovery key is `recovery_public_key`: the kit
+/// alone then says which account it opens, and no other account can claim it.
+pub fn account_id_for_recovery_key(recovery_public_key: &[u8]) -> [u8; ID_LEN] {
+    let mut h = Sha256::new();
+    h.update(ACCOUNT_ID_LABEL);
+    h.update(recovery_public_key);
+    let digest = h.finalize();
+    let mut id = [0u8; ID_LEN];
+    id.copy_from_slice(&digest[..ID_LEN]);
+    id
+}
 
 fn put_var(buf: &mut Vec<u8>, bytes: &[u8]) {
     buf.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
@@ -368,6 +381,20 @@ mod tests {
             FROZEN_NEW_MESSAGES
         );
     }
+
+    #[test]
+    fn account_ids_from_recovery_keys_are_frozen() {
+        assert_eq!(
+            hex(&account_id_for_recovery_key(&[3; 32])),
+            FROZEN_ACCOUNT_ID
+        );
+        assert_ne!(
+            account_id_for_recovery_key(&[3; 32]),
+            account_id_for_recovery_key(&[4; 32])
+        );
+    }
+
+    const FROZEN_ACCOUNT_ID: &str = "d440858aeb523c2219c2cd3e7fb1d215";
 
     const FROZEN_NEW_MESSAGES: [&str; 3] = [
         "6d90429dc6a41791afe6b81e3b89e7c3e2fddfec8cecb438412cf3e1dcc8ab6b",

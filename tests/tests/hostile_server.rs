@@ -61,24 +61,39 @@ async fn world() -> World {
     }
 }
 
-/// Syncs B through `tamper`, expecting `check` to accept the error, and checks
-/// that nothing local changed; then an honest sync succeeds.
+/// Syncs B through `tamper`, expecting `check` to accept the error: either the
+/// whole sync is refused and nothing local changed, or the tampered log is
+/// quarantined and nothing of it was applied (other logs go on). Then an honest
+/// sync succeeds.
 async fn refused(w: &mut World, tamper: Tamper, check: impl Fn(&SyncError) -> bool) {
     let before = snapshot(&w.b);
     w.tb.set(tamper.clone());
-    let err =
-        w.b.sync(&w.tb)
-            .await
-            .expect_err("a tampered sync must fail");
-    match &err {
-        DeviceError::Sync(e) if check(e) => {}
-        other => panic!("{tamper:?}: unexpected error {other:?}"),
+    match w.b.sync(&w.tb).await {
+        Err(DeviceError::Sync(e)) if check(&e) => {
+            assert_eq!(
+                snapshot(&w.b),
+                before,
+                "{tamper:?}: the failed sync changed local data"
+            );
+        }
+        Ok(report) if report.quarantined.iter().any(|q| check(&q.reason)) => {
+            assert_eq!(w.b.quarantined(), report.quarantined.as_slice());
+            for q in &report.quarantined {
+                // Nothing from where the quarantine starts was applied, and what
+                // was applied before it is the author's own, untampered.
+                let kept = w.b.store().log(&q.device);
+                assert!((kept.len() as u64) < q.from_idx, "{tamper:?}: {q:?}");
+                assert!(kept.len() >= before.logs.get(&q.device).map_or(0, Vec::len));
+                let author = [&w.a, &w.c]
+                    .into_iter()
+                    .find(|d| d.device_id() == &q.device);
+                if let Some(author) = author {
+                    assert_eq!(kept, &author.store().log(&q.device)[..kept.len()]);
+                }
+            }
+        }
+        other => panic!("{tamper:?}: unexpected outcome {other:?}"),
     }
-    assert_eq!(
-        snapshot(&w.b),
-        before,
-        "{tamper:?}: the failed sync changed local data"
-    );
     w.tb.set(Tamper::None);
 }
 
@@ -91,52 +106,55 @@ async fn honest_sync_converges(w: &mut World) {
     assert_eq!(w.b.journal().entries().len(), 4);
 }
 
+/// Each tamper on a fresh world: a quarantine lets the other logs advance, so the
+/// next tamper would not see the same pull.
+async fn refused_then_healed(tamper: Tamper, check: impl Fn(&SyncError) -> bool) {
+    let mut w = world().await;
+    refused(&mut w, tamper, check).await;
+    honest_sync_converges(&mut w).await;
+    w.server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tampered_records_are_refused_and_nothing_changes() {
-    let mut w = world().await;
     let tampered = |e: &SyncError| matches!(e, SyncError::Tampered(_));
-    refused(&mut w, Tamper::FlipCiphertext(0), |e| {
+    refused_then_healed(Tamper::FlipCiphertext(0), |e| {
         matches!(
             e,
             SyncError::Tampered(RecordError::BadSignature { .. } | RecordError::BrokenChain { .. })
         )
     })
     .await;
-    refused(&mut w, Tamper::FlipCiphertext(1), tampered).await;
-    refused(&mut w, Tamper::FlipSignature, |e| {
+    refused_then_healed(Tamper::FlipCiphertext(1), tampered).await;
+    refused_then_healed(Tamper::FlipSignature, |e| {
         matches!(e, SyncError::Tampered(RecordError::BadSignature { .. }))
     })
     .await;
-    refused(&mut w, Tamper::MoveIdx(0), |e| {
+    refused_then_healed(Tamper::MoveIdx(0), |e| {
         matches!(e, SyncError::Tampered(RecordError::Gap { .. }))
     })
     .await;
-    refused(&mut w, Tamper::SwapDevices, tampered).await;
-    honest_sync_converges(&mut w).await;
-    w.server.stop().await;
+    refused_then_healed(Tamper::SwapDevices, tampered).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn withheld_unknown_and_malformed_are_refused() {
-    let mut w = world().await;
-    refused(&mut w, Tamper::DropLast, |e| {
+    refused_then_healed(Tamper::DropLast, |e| {
         matches!(e, SyncError::Withheld { .. })
     })
     .await;
-    refused(&mut w, Tamper::InjectUnknownDevice, |e| {
+    refused_then_healed(Tamper::InjectUnknownDevice, |e| {
         matches!(e, SyncError::UnknownDevice)
     })
     .await;
-    refused(&mut w, Tamper::MalformedVector, |e| {
+    refused_then_healed(Tamper::MalformedVector, |e| {
         matches!(e, SyncError::Malformed(_))
     })
     .await;
-    refused(&mut w, Tamper::MalformedRecordDevice, |e| {
+    refused_then_healed(Tamper::MalformedRecordDevice, |e| {
         matches!(e, SyncError::Malformed(_))
     })
     .await;
-    honest_sync_converges(&mut w).await;
-    w.server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -229,18 +247,31 @@ async fn record_altered_in_server_storage_is_detected() {
     }
     w.server.start_again().await;
     let before = snapshot(&w.b);
-    match w.b.sync(&w.tb).await {
-        Err(DeviceError::Sync(SyncError::Tampered(_))) => {}
-        other => panic!("expected Tampered, got {other:?}"),
-    }
-    assert_eq!(snapshot(&w.b), before);
-    // A fresh device cannot join on tampered data either.
+    let report = w.b.sync(&w.tb).await.unwrap();
+    assert!(
+        matches!(
+            report.quarantined.as_slice(),
+            [q] if q.device == *w.a.device_id() && matches!(q.reason, SyncError::Tampered(_))
+        ),
+        "{report:?}"
+    );
+    assert_eq!(
+        w.b.store().log(w.a.device_id()),
+        &before.logs[w.a.device_id()][..]
+    );
+    // A fresh device does not take the tampered log in either.
     let tn = w.server.transport().await;
     let (_, joined) = pair_over(&w.server, &mut w.a, &w.ta, &tn, "new").await;
-    match joined {
-        Err(DeviceError::Sync(SyncError::Tampered(_))) => {}
-        other => panic!("expected Tampered on join, got {other:?}"),
-    }
+    let joined = joined.unwrap();
+    assert!(
+        joined
+            .quarantined()
+            .iter()
+            .any(|q| q.device == *w.a.device_id() && matches!(q.reason, SyncError::Tampered(_))),
+        "{:?}",
+        joined.quarantined()
+    );
+    assert!(joined.store().log(w.a.device_id()).len() < w.a.store().log(w.a.device_id()).len());
     w.server.stop().await;
 }
 

@@ -146,7 +146,8 @@ async fn revoked_device_is_refused_wiped_and_reads_nothing_new() {
     assert_eq!(att.key_epoch, report.key_epoch);
 
     // A server that took records C wrote after its revocation cannot get them
-    // past B: the whole pull is refused and B's copy is unchanged.
+    // past B: C's log is quarantined there and B's copy of it is unchanged, while
+    // the rest of the pull (A's attachment) is applied.
     c.add_entry(fields("planted", "written after the revocation"))
         .unwrap();
     let planted = c.store().log(&c_id).last().unwrap().clone();
@@ -154,13 +155,25 @@ async fn revoked_device_is_refused_wiped_and_reads_nothing_new() {
     let hostile = HostileTransport::new(server.transport().await);
     hostile.set(Tamper::InjectRecords(vec![planted]));
     let b_before = b.journal().entries();
-    let err = b.sync(&hostile).await.unwrap_err();
+    let pulled = b.sync(&hostile).await.unwrap();
     assert!(
-        matches!(err, DeviceError::Sync(SyncError::RevokedDeviceRecords)),
-        "{err:?}"
+        pulled
+            .quarantined
+            .iter()
+            .any(|q| q.device == c_id && q.reason == SyncError::RevokedDeviceRecords),
+        "{pulled:?}"
     );
     assert_eq!(b.store().log(&c_id).len() as u64, report.last_idx);
-    assert_eq!(b.journal().entries(), b_before);
+    assert!(b
+        .journal()
+        .entries()
+        .iter()
+        .all(|e| e.text != "written after the revocation"));
+    assert!(b_before
+        .iter()
+        .filter(|e| e.id != from_a)
+        .all(|e| b.journal().entry(&e.id).as_ref() == Some(e)));
+    assert_eq!(b.journal().entry(&from_a).unwrap().attachments.len(), 1);
 
     // With a copy of every record on the server and every key C held, nothing
     // written after the revocation opens (only the revocation record itself,
@@ -260,9 +273,9 @@ async fn concurrent_revocations_converge_on_one_clean_epoch() {
         .journal()
         .rotations()
         .into_iter()
-        .find(|(_, r)| r.key_epoch == current)
+        .find(|r| r.counts() && r.rotated.key_epoch == current)
         .unwrap()
-        .1;
+        .rotated;
     let recipients: BTreeSet<Vec<u8>> = rotation
         .sealed_keys
         .iter()
@@ -432,12 +445,13 @@ async fn concurrent_rotations_converge_in_any_delivery_order() {
             assert_eq!(dev.journal().entries(), first.journal().entries());
             assert_eq!(dev.journal().entries().len(), remaining.len());
         }
-        let (_, current) = first
+        let current = first
             .journal()
             .rotations()
             .into_iter()
-            .find(|(_, r)| r.key_epoch == epoch)
-            .unwrap();
+            .find(|r| r.counts() && r.rotated.key_epoch == epoch)
+            .unwrap()
+            .rotated;
         for &t in &targets {
             assert!(current
                 .sealed_keys

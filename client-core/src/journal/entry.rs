@@ -41,6 +41,9 @@ pub struct EntryView {
     /// When the creation was written, by its author's clock. Never editable.
     pub recorded_at_ms: i64,
     pub created_by: DeviceId,
+    /// Other creations of this id that neither saw the first (which no honest
+    /// device writes): who created the entry, and when, is then in dispute.
+    pub disputed_creations: Vec<OpId>,
     pub deleted: bool,
     /// When deleted (by the delete operation's author's clock), while deleted: the
     /// trash keeps an entry for [`super::TRASH_RETENTION_MS`] after this.
@@ -101,6 +104,7 @@ impl fmt::Debug for EntryView {
             .field("attachments", &self.attachments)
             .field("recorded_at_ms", &self.recorded_at_ms)
             .field("created_by", &hex::encode(self.created_by))
+            .field("disputed_creations", &self.disputed_creations)
             .field("deleted", &self.deleted)
             .field("deleted_at_ms", &self.deleted_at_ms)
             .field("amended", &self.amended)
@@ -179,6 +183,7 @@ impl fmt::Debug for Revision {
 /// Folds one entry's operations (in total order). `None` until its creation is known.
 pub(crate) fn build(id: EntryId, ops_in_order: &[&StoredOp]) -> Option<EntryView> {
     let mut creation = None;
+    let mut disputed_creations = Vec::new();
     let mut deleted_at_ms = None;
     let mut amended = false;
     let mut attachments = Vec::new();
@@ -194,6 +199,9 @@ pub(crate) fn build(id: EntryId, ops_in_order: &[&StoredOp]) -> Option<EntryView
                 continue;
             }
             EntryChange::Created(fields) => {
+                if creation.is_some() {
+                    disputed_creations.push(op.id());
+                }
                 creation.get_or_insert(*op);
                 (RevisionKind::Created, fields.clone())
             }
@@ -236,6 +244,7 @@ pub(crate) fn build(id: EntryId, ops_in_order: &[&StoredOp]) -> Option<EntryView
         attachments,
         recorded_at_ms: creation.recorded_at_ms,
         created_by: creation.key.device,
+        disputed_creations,
         deleted: deleted_at_ms.is_some(),
         deleted_at_ms,
         amended,
@@ -266,6 +275,30 @@ pub(crate) fn build(id: EntryId, ops_in_order: &[&StoredOp]) -> Option<EntryView
         view.conflicts.extend(resolved.conflict);
     }
     Some(view)
+}
+
+/// The creations among an entry's operations that a trust rule refuses: each
+/// created an id whose creation its author had already seen. Decided by causality
+/// alone, so the order the operations sort in does not matter.
+pub(crate) fn rejected_creations(ops_in_order: &[&StoredOp]) -> Vec<OpId> {
+    let creations: Vec<&StoredOp> = ops_in_order
+        .iter()
+        .copied()
+        .filter(|op| {
+            matches!(
+                op.action,
+                Action::Entry {
+                    change: EntryChange::Created(_),
+                    ..
+                }
+            )
+        })
+        .collect();
+    creations
+        .iter()
+        .filter(|op| creations.iter().any(|other| other.happened_before(op)))
+        .map(|op| op.id())
+        .collect()
 }
 
 /// An empty string is how a text field is cleared.

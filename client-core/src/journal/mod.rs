@@ -14,6 +14,14 @@
 //!   author's deps include its own previous ops; an earlier op of the same log always
 //!   counts). Authors pick a clock greater than every clock they have seen
 //!   ([`hlc::next`]), so the total order respects causality. See [`order`].
+//! - **Trust follows causality, never a clock.** The sync engine applies an
+//!   operation only once its place in causality checks out ([`causal`]: its clock
+//!   is after its log predecessor's and after everything its `deps` name, its
+//!   `deps` never go back, and everything they name is here), so the total order
+//!   is a linear extension of causality. Every rule below that decides trust
+//!   (roster, recovery key, key epochs, revocations, who created an entry) decides
+//!   by "happened before" alone; which of two concurrent operations sorts first
+//!   only orders what people see.
 //! - An entry's **original text is never overwritten**: the creation and all
 //!   amendments (and deletes and restores) are kept in [`EntryView::history`], in
 //!   total order.
@@ -35,14 +43,18 @@
 //!   restore from a device with a wrong clock would still bring it back).
 //! - Amendments, deletes and restores that **arrive before their entry's creation**
 //!   are kept and take effect when it arrives. An entry without a creation has no
-//!   view. If two creations share an entry id, the first in total order is the
-//!   creation (author, recorded time) and both are candidates for the fields.
+//!   view. **An entry id is created once**: a creation of an id whose creation its
+//!   author had already seen is refused (listed by [`Journal::rejections`]); two
+//!   creations neither of which saw the other (never written by honest devices:
+//!   ids are random) are both kept as candidates for the fields, and the entry says
+//!   its creation is disputed ([`EntryView::disputed_creations`]).
 //! - **Delete/restore**: an entry is deleted iff the last delete-or-restore in total
 //!   order is a delete. An amendment concurrent with a delete is kept in the history
 //!   and shows if the entry is restored. See [`entry`].
-//! - **Roster**: `DeviceAdded` operations build it; a device's first `DeviceAdded` in
-//!   total order fixes its keys; later ones with other keys are ignored and recorded
-//!   in [`DeviceView::conflicting_additions`]. See [`roster`].
+//! - **Roster**: `DeviceAdded` operations build it; a device id's keys never change
+//!   (see [`roster`] for refused and contested additions).
+//! - **Recovery key**: the founding key, then renewals on the old kit's authority
+//!   ([`recovery`]). **Key epochs**: only rotations by the rules of [`rotations`].
 //! - **Revocation**: a `DeviceRevoked` (written by the revoked device's peer, see
 //!   [`revocation`]) says where the revoked device's log ends; its operations past
 //!   that are in no view (the sync engine refuses them, this is the second guard).
@@ -54,12 +66,13 @@
 //! - **Timeline order** ([`Journal::entries`]): by the start of `occurred_at` (an entry
 //!   without one sorts by when it was recorded), then `recorded_at_ms`, then id.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use mycase_proto::v1::{Hlc, Operation};
 
 pub mod categories;
+pub mod causal;
 pub mod entry;
 pub mod fields;
 pub mod hlc;
@@ -67,21 +80,25 @@ pub mod occurred;
 pub mod ops;
 pub mod order;
 pub mod people;
+pub mod recovery;
 pub mod revocation;
 pub mod roster;
+pub mod rotations;
 pub mod shares;
 
 pub use entry::{AttachmentView, EntryView, Revision, RevisionKind};
 pub use fields::{ConflictingValue, Field, FieldConflict, FieldValue};
 pub use order::OpId;
 pub use people::{PersonConflict, PersonField, PersonView};
+pub use recovery::{RecoveryKeyView, RecoveryRefused, RecoveryState};
 pub use revocation::Revocation;
 pub use roster::DeviceView;
+pub use rotations::{RotationRefused, RotationView};
 
 use order::{Action, EntryChange, OrderKey, StoredOp};
 
 /// 16 random bytes; the same aliases as the rest of the crate.
-pub use crate::ids::{DeviceId, EntryId};
+pub use crate::ids::{AccountId, DeviceId, EntryId};
 
 /// 16 random bytes, like an entry id.
 pub type PersonId = [u8; 16];
@@ -114,7 +131,9 @@ pub enum JournalError {
 pub struct Journal {
     /// All operations, in total order.
     ops: BTreeMap<OrderKey, StoredOp>,
-    ids: HashSet<OpId>,
+    ids: HashMap<OpId, OrderKey>,
+    /// The account, for the rules that check signatures bound to it.
+    account_id: Option<AccountId>,
     /// Each entry's operations, in total order (including those before its creation).
     by_entry: BTreeMap<EntryId, BTreeSet<OrderKey>>,
     /// Each person's operations, in total order.
@@ -124,6 +143,8 @@ pub struct Journal {
     /// `DeviceRevoked` and `KeyRotated` operations, in total order.
     revocation_ops: BTreeSet<OrderKey>,
     rotation_ops: BTreeSet<OrderKey>,
+    /// `RecoveryKeySet` and `RecoveryKeyRenewed` operations, in total order.
+    recovery_ops: BTreeSet<OrderKey>,
     /// Where each revoked device's log ends: its operations past this are in no view.
     cutoffs: BTreeMap<DeviceId, u64>,
     max_hlc: Hlc,
@@ -144,12 +165,21 @@ impl Journal {
         Self::default()
     }
 
+    /// A journal of `account_id` (needed by the recovery-key rules).
+    pub fn for_account(account_id: AccountId) -> Self {
+        Self {
+            account_id: Some(account_id),
+            ..Self::default()
+        }
+    }
+
     /// Adds an operation. Returns `false`, changing nothing, if `id` is already known.
     pub fn insert(&mut self, id: OpId, op: Operation) -> bool {
-        if !self.ids.insert(id) {
+        if self.ids.contains_key(&id) {
             return false;
         }
         let stored = StoredOp::decode(id, op);
+        self.ids.insert(id, stored.key);
         self.max_hlc = hlc::max(
             self.max_hlc,
             Hlc {
@@ -169,6 +199,9 @@ impl Journal {
             }
             Action::KeyRotated(_) => {
                 self.rotation_ops.insert(stored.key);
+            }
+            Action::RecoveryKey(_) => {
+                self.recovery_ops.insert(stored.key);
             }
             Action::Person { person, .. } => {
                 self.by_person
@@ -199,7 +232,20 @@ impl Journal {
     }
 
     pub fn contains(&self, id: &OpId) -> bool {
-        self.ids.contains(id)
+        self.ids.contains_key(id)
+    }
+
+    /// What the causal checks need to know of an applied operation.
+    pub fn placement_of(&self, id: &OpId) -> Option<causal::Known<'_>> {
+        let op = self.ops.get(self.ids.get(id)?)?;
+        Some(causal::Known {
+            hlc: op.hlc(),
+            deps: &op.deps,
+        })
+    }
+
+    fn stored(&self, id: &OpId) -> Option<&StoredOp> {
+        self.ops.get(self.ids.get(id)?)
     }
 
     /// The greatest clock seen; the next local operation's clock is
@@ -213,7 +259,7 @@ impl Journal {
     /// the applied operations).
     pub fn applied_vector(&self) -> BTreeMap<DeviceId, u64> {
         let mut by_device: BTreeMap<DeviceId, BTreeSet<u64>> = BTreeMap::new();
-        for id in &self.ids {
+        for id in self.ids.keys() {
             by_device.entry(id.device).or_default().insert(id.idx);
         }
         by_device
@@ -313,7 +359,7 @@ impl Journal {
     /// One entry, deleted or not.
     pub fn entry(&self, id: &EntryId) -> Option<EntryView> {
         let keys = self.by_entry.get(id)?;
-        entry::build(*id, &self.ops_for(keys))
+        entry::build(*id, &self.entry_ops(keys))
     }
 
     /// The entry whose id starts with `hex_prefix` (at least [`MIN_PREFIX_LEN`] hex
@@ -343,12 +389,16 @@ impl Journal {
 
     /// The roster, by device id (revoked devices included, marked).
     pub fn devices(&self) -> Vec<DeviceView> {
+        self.roster_view().into_values().collect()
+    }
+
+    fn roster_view(&self) -> BTreeMap<DeviceId, DeviceView> {
         let revocations = self.revocations();
         self.roster()
-            .into_values()
-            .map(|mut view| {
+            .into_iter()
+            .map(|(id, mut view)| {
                 view.revoked = revocations.get(&view.device_id).cloned();
-                view
+                (id, view)
             })
             .collect()
     }
@@ -367,20 +417,84 @@ impl Journal {
         self.cutoffs.get(device).copied()
     }
 
-    /// Key rotations, in total order, with their author.
-    pub fn rotations(&self) -> Vec<(OpId, mycase_proto::v1::KeyRotated)> {
-        self.ops_for(&self.rotation_ops)
-            .into_iter()
-            .filter_map(|op| match &op.action {
-                Action::KeyRotated(k) => Some((op.id(), k.clone())),
-                _ => None,
+    /// Key rotations, in total order, each saying whether it counts (see
+    /// [`rotations`]).
+    pub fn rotations(&self) -> Vec<RotationView> {
+        let roster = self.roster_view();
+        let revocations = self.revocations();
+        rotations::fold(&self.ops_for(&self.rotation_ops), &roster, |device, op| {
+            revocations.get(device).is_some_and(|r| {
+                self.stored(&r.op)
+                    .is_some_and(|revoking| revoking.happened_before(op))
             })
+        })
+    }
+
+    /// The epochs of the rotations that count (the account's first epoch, 1, is
+    /// not a rotation and always counts).
+    pub fn counting_epochs(&self) -> BTreeSet<u32> {
+        self.rotations()
+            .into_iter()
+            .filter(RotationView::counts)
+            .map(|r| r.rotated.key_epoch)
+            .chain([1])
             .collect()
     }
 
-    /// The device's Ed25519 public key, from the roster.
+    /// The journal's recovery key (see [`recovery`]). `founding(author, idx)`
+    /// answers, for an account older than derived account ids, whether a
+    /// `RecoveryKeySet` at that place is the founding device's.
+    pub fn recovery(&self, founding: impl Fn(&DeviceId, u64) -> bool) -> recovery::RecoveryFold {
+        let Some(account) = self.account_id else {
+            return recovery::RecoveryFold {
+                state: RecoveryState::Unknown,
+                refused: Vec::new(),
+            };
+        };
+        recovery::fold(&account, &self.ops_for(&self.recovery_ops), |op| {
+            founding(&op.key.device, op.key.idx)
+        })
+    }
+
+    /// The device's Ed25519 public key, from the roster; `None` for a device not
+    /// in it, or contested (two key pairs claim its id).
     pub fn device_key(&self, device: &DeviceId) -> Option<[u8; 32]> {
-        self.roster().get(device).map(|view| view.sign_public_key)
+        self.roster()
+            .get(device)
+            .filter(|view| !view.is_contested())
+            .map(|view| view.sign_public_key)
+    }
+
+    /// Operations refused by a trust rule: evidence of tampering by a trusted
+    /// device (or a bug), shown to the survivor. In total order.
+    pub fn rejections(&self) -> Vec<Rejection> {
+        let mut out: Vec<Rejection> = Vec::new();
+        for view in self.roster().values() {
+            for op in &view.rejected_additions {
+                out.push(Rejection {
+                    op: *op,
+                    reason: RejectionReason::DeviceKeysChanged(view.device_id),
+                });
+            }
+        }
+        for (entry, keys) in &self.by_entry {
+            for op in entry::rejected_creations(&self.ops_for(keys)) {
+                out.push(Rejection {
+                    op,
+                    reason: RejectionReason::EntryCreatedAgain(*entry),
+                });
+            }
+        }
+        for r in self.rotations() {
+            if let Some(why) = r.refused {
+                out.push(Rejection {
+                    op: r.op,
+                    reason: RejectionReason::Rotation(why),
+                });
+            }
+        }
+        out.sort_by_key(|r| self.ids.get(&r.op).copied());
+        out
     }
 
     /// Operations no view uses: empty or unknown bodies, malformed ids or keys.
@@ -391,7 +505,7 @@ impl Journal {
                 Action::Ignored => true,
                 Action::DeviceAdded(added) => !roster::is_well_formed(added),
                 Action::DeviceRevoked(r) => !revocation::is_valid(op.key.device, r),
-                Action::KeyRotated(_) => false,
+                Action::KeyRotated(_) | Action::RecoveryKey(_) => false,
                 Action::Entry { .. } | Action::Person { .. } | Action::Share(_) => false,
             })
             .map(StoredOp::id)
@@ -415,6 +529,15 @@ impl Journal {
             .collect()
     }
 
+    /// An entry's operations, without creations that a trust rule refuses.
+    fn entry_ops(&self, keys: &BTreeSet<OrderKey>) -> Vec<&StoredOp> {
+        let ops = self.ops_for(keys);
+        let refused = entry::rejected_creations(&ops);
+        ops.into_iter()
+            .filter(|op| !refused.contains(&op.id()))
+            .collect()
+    }
+
     fn ops_for_unfiltered(&self, keys: &BTreeSet<OrderKey>) -> Vec<&StoredOp> {
         keys.iter().filter_map(|key| self.ops.get(key)).collect()
     }
@@ -435,12 +558,29 @@ impl Journal {
         let mut views: Vec<EntryView> = self
             .by_entry
             .iter()
-            .filter_map(|(id, keys)| entry::build(*id, &self.ops_for(keys)))
+            .filter_map(|(id, keys)| entry::build(*id, &self.entry_ops(keys)))
             .filter(|view| keep(view))
             .collect();
         views.sort_by_key(EntryView::timeline_key);
         views
     }
+}
+
+/// An operation a trust rule refused (it stays stored, and no view uses it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub op: OpId,
+    pub reason: RejectionReason,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RejectionReason {
+    /// It tried to give a known device other keys.
+    DeviceKeysChanged(DeviceId),
+    /// It created an entry id its author had already seen created.
+    EntryCreatedAgain(EntryId),
+    Rotation(RotationRefused),
+    Recovery(RecoveryRefused),
 }
 
 fn in_trash(view: &EntryView, now_ms: i64) -> bool {

@@ -61,6 +61,8 @@ pub(crate) enum Action {
     DeviceAdded(mycase_proto::v1::DeviceAdded),
     DeviceRevoked(mycase_proto::v1::DeviceRevoked),
     KeyRotated(mycase_proto::v1::KeyRotated),
+    /// The recovery key set or renewed (see [`super::recovery`]).
+    RecoveryKey(RecoveryChange),
     Person {
         person: PersonId,
         change: PersonChange,
@@ -81,6 +83,12 @@ pub(crate) enum EntryChange {
     Restored,
     /// Evidence attached (its attachment id is well formed: checked on decode).
     AttachmentAdded(mycase_proto::v1::AttachmentAdded),
+}
+
+#[derive(Clone)]
+pub(crate) enum RecoveryChange {
+    Set(mycase_proto::v1::RecoveryKeySet),
+    Renewed(mycase_proto::v1::RecoveryKeyRenewed),
 }
 
 #[derive(Clone)]
@@ -118,6 +126,13 @@ impl StoredOp {
 
     pub(crate) fn id(&self) -> OpId {
         self.key.op_id()
+    }
+
+    pub(crate) fn hlc(&self) -> Hlc {
+        Hlc {
+            wall_ms: self.key.wall_ms,
+            counter: self.key.counter,
+        }
     }
 
     /// Whether `self` happened before `later`: `later`'s author had applied `self`
@@ -176,8 +191,9 @@ fn decode_action(body: Option<Body>) -> Action {
             Ok(id) => Action::Share(ShareChange::Revoked(id)),
             Err(_) => Action::Ignored,
         },
-        // Not folded yet: kept, and ignored by the views until they are.
-        Some(Body::RecoveryKeySet(_)) | None => Action::Ignored,
+        Some(Body::RecoveryKeySet(set)) => Action::RecoveryKey(RecoveryChange::Set(set)),
+        Some(Body::RecoveryKeyRenewed(r)) => Action::RecoveryKey(RecoveryChange::Renewed(r)),
+        None => Action::Ignored,
     }
 }
 

@@ -1,14 +1,21 @@
 //! The roster of trusted devices, from `DeviceAdded` operations.
 //!
-//! A device's first `DeviceAdded` in total order fixes its keys and name. A later
-//! one with other keys is ignored (an attempt to swap a device's key must not
-//! succeed quietly) but recorded, so the client can warn about it.
+//! **A device id's keys never change.** An addition of a device with keys other
+//! than those of an addition its author had already seen (the earlier one
+//! happened before it) is refused and listed in [`DeviceView::rejected_additions`]:
+//! that is someone trying to give a known device new keys (an insider's modified
+//! client, say, giving the survivor's phone id his own keys). Two additions with
+//! different keys where neither author had seen the other (which honest devices
+//! never write: ids are random) leave the device **contested**: it has no trusted
+//! key from the roster, nothing is sealed to it, and only its own log's signature
+//! can settle which keys are its own (the device layer checks that). Which addition
+//! sorts first decides nothing: a clock is its author's choice.
 //!
 //! Every operation in the journal comes from a record the sync engine verified, so a
 //! `DeviceAdded` is vouched for by its (trusted) author. The one exception to "a
 //! trusted device vouches for a new one" is recovery: a device set up with the
 //! recovery kit adds itself, and proves it with a recovery certificate that verifies
-//! under the journal's recovery key (set by the founding device's `RecoveryKeySet`).
+//! under the journal's recovery key (see [`super::recovery`]).
 //! [`self_added_key`] is how the sync engine accepts such a device's log.
 
 use std::collections::BTreeMap;
@@ -22,6 +29,8 @@ use super::{DeviceId, OpId};
 pub struct DeviceView {
     pub device_id: DeviceId,
     pub name: String,
+    /// The keys of its first addition in total order. For a contested device these
+    /// are only one of the candidates: see [`DeviceView::candidate_keys`].
     pub sign_public_key: [u8; 32],
     pub dh_public_key: [u8; 32],
     /// The adding operation's device clock.
@@ -29,10 +38,25 @@ pub struct DeviceView {
     pub added_by: OpId,
     /// Later additions with the same keys (harmless repeats).
     pub repeated_by: Vec<OpId>,
-    /// Later additions with different keys: ignored, kept for diagnostics.
+    /// Additions with other keys that no author had seen the first keys before
+    /// writing: the device is contested while any is here.
     pub conflicting_additions: Vec<OpId>,
+    /// Additions that tried to change keys their author had already seen: refused.
+    pub rejected_additions: Vec<OpId>,
+    /// Every key pair some counting addition gave it (one, unless contested).
+    pub candidate_keys: Vec<([u8; 32], [u8; 32])>,
+    /// It added itself with a recovery certificate: it was set up with the kit.
+    pub recovery_certified: bool,
     /// Set when a trusted device revoked this one.
     pub revoked: Option<super::Revocation>,
+}
+
+impl DeviceView {
+    /// Two different key pairs claim this device id: no key of it is trusted from
+    /// the roster alone.
+    pub fn is_contested(&self) -> bool {
+        self.candidate_keys.len() > 1
+    }
 }
 
 impl fmt::Debug for DeviceView {
@@ -46,6 +70,9 @@ impl fmt::Debug for DeviceView {
             .field("added_by", &self.added_by)
             .field("repeated_by", &self.repeated_by)
             .field("conflicting_additions", &self.conflicting_additions)
+            .field("rejected_additions", &self.rejected_additions)
+            .field("candidate_keys", &self.candidate_keys.len())
+            .field("recovery_certified", &self.recovery_certified)
             .field("revoked", &self.revoked)
             .finish()
     }
@@ -58,11 +85,16 @@ pub(crate) fn is_well_formed(added: &mycase_proto::v1::DeviceAdded) -> bool {
         && added.dh_public_key.len() == 32
 }
 
-/// Folds `DeviceAdded` operations (given in total order) into the roster, by device id.
+/// Folds `DeviceAdded` operations (given in total order) into the roster, by
+/// device id. Which additions count is decided by causality alone ("had its
+/// author seen an addition of this device with other keys?"), so neither the order
+/// they sort in nor their clocks matter; the order only picks the name shown.
 pub(crate) fn build<'a>(
     ops_in_order: impl Iterator<Item = &'a StoredOp>,
 ) -> BTreeMap<DeviceId, DeviceView> {
-    let mut roster: BTreeMap<DeviceId, DeviceView> = BTreeMap::new();
+    type Keys = ([u8; 32], [u8; 32]);
+    let mut additions: BTreeMap<DeviceId, Vec<(&StoredOp, &mycase_proto::v1::DeviceAdded, Keys)>> =
+        BTreeMap::new();
     for op in ops_in_order {
         let Action::DeviceAdded(added) = &op.action else {
             continue;
@@ -74,54 +106,64 @@ pub(crate) fn build<'a>(
         ) else {
             continue;
         };
-        match roster.get_mut(&device_id) {
-            Some(known) => {
-                if known.sign_public_key == sign_public_key && known.dh_public_key == dh_public_key
-                {
-                    known.repeated_by.push(op.id());
-                } else {
-                    known.conflicting_additions.push(op.id());
+        additions
+            .entry(device_id)
+            .or_default()
+            .push((op, added, (sign_public_key, dh_public_key)));
+    }
+    let mut roster = BTreeMap::new();
+    for (device_id, all) in additions {
+        // An addition is refused if its author had seen this device with other keys.
+        let refused = |op: &StoredOp, keys: &Keys| {
+            all.iter()
+                .any(|(other, _, k)| k != keys && other.happened_before(op))
+        };
+        let mut view: Option<DeviceView> = None;
+        for (op, added, keys) in &all {
+            let self_certified =
+                op.key.device == device_id && !added.recovery_certificate.is_empty();
+            let Some(known) = view.as_mut() else {
+                if refused(op, keys) {
+                    // Listed once a counting addition creates the view.
+                    continue;
                 }
-            }
-            None => {
-                roster.insert(
+                view = Some(DeviceView {
                     device_id,
-                    DeviceView {
-                        device_id,
-                        name: added.name.clone(),
-                        sign_public_key,
-                        dh_public_key,
-                        added_at_ms: op.recorded_at_ms,
-                        added_by: op.id(),
-                        repeated_by: Vec::new(),
-                        conflicting_additions: Vec::new(),
-                        revoked: None,
-                    },
-                );
+                    name: added.name.clone(),
+                    sign_public_key: keys.0,
+                    dh_public_key: keys.1,
+                    added_at_ms: op.recorded_at_ms,
+                    added_by: op.id(),
+                    repeated_by: Vec::new(),
+                    conflicting_additions: Vec::new(),
+                    rejected_additions: Vec::new(),
+                    candidate_keys: vec![*keys],
+                    recovery_certified: self_certified,
+                    revoked: None,
+                });
+                continue;
+            };
+            if refused(op, keys) {
+                continue;
             }
+            if known.candidate_keys.contains(keys) {
+                known.repeated_by.push(op.id());
+                known.recovery_certified |= self_certified;
+            } else {
+                known.conflicting_additions.push(op.id());
+                known.candidate_keys.push(*keys);
+            }
+        }
+        if let Some(mut view) = view {
+            view.rejected_additions = all
+                .iter()
+                .filter(|(op, _, keys)| refused(op, keys))
+                .map(|(op, _, _)| op.id())
+                .collect();
+            roster.insert(device_id, view);
         }
     }
     roster
-}
-
-/// The recovery public key a `RecoveryKeySet` operation sets, if well formed.
-pub(crate) fn recovery_key_of(op: &mycase_proto::v1::Operation) -> Option<[u8; 32]> {
-    match &op.body {
-        Some(mycase_proto::v1::operation::Body::RecoveryKeySet(set)) => {
-            set.recovery_public_key.as_slice().try_into().ok()
-        }
-        _ => None,
-    }
-}
-
-/// The recovery kit's X25519 public key a `RecoveryKeySet` carries, if any.
-pub(crate) fn recovery_dh_key_of(op: &mycase_proto::v1::Operation) -> Option<[u8; 32]> {
-    match &op.body {
-        Some(mycase_proto::v1::operation::Body::RecoveryKeySet(set)) => {
-            set.recovery_dh_public_key.as_slice().try_into().ok()
-        }
-        _ => None,
-    }
 }
 
 /// True if `added` carries a recovery certificate by `recovery_key` for exactly
@@ -171,7 +213,7 @@ mod recovery_tests {
     use crate::keys::RecoveryKit;
     use ed25519_dalek::Signer;
     use mycase_proto::v1::operation::Body;
-    use mycase_proto::v1::{DeviceAdded, Operation, RecoveryKeySet};
+    use mycase_proto::v1::{DeviceAdded, Operation};
 
     fn certified(kit: &RecoveryKit, account: &[u8], device: [u8; 16]) -> DeviceAdded {
         let mut added = DeviceAdded {
@@ -222,11 +264,5 @@ mod recovery_tests {
         );
         // Only for the device itself.
         assert_eq!(self_added_key(&account, &key, &[3; 16], &self_add), None);
-        let set = op(Body::RecoveryKeySet(RecoveryKeySet {
-            recovery_public_key: key.to_vec(),
-            ..Default::default()
-        }));
-        assert_eq!(recovery_key_of(&set), Some(key));
-        assert_eq!(recovery_key_of(&self_add), None);
     }
 }

@@ -283,49 +283,116 @@ fn max_hlc_is_the_greatest_clock_seen() {
 }
 
 #[test]
-fn roster_keeps_the_first_keys_and_records_conflicts() {
-    let j = journal([
-        op(
-            B,
-            1,
-            20,
-            &[(A, 1)],
-            ops::device_added(B, [2; 32], [3; 32], "laptop"),
-        ),
-        op(
-            A,
-            1,
-            10,
-            &[],
-            ops::device_added(A, [1; 32], [1; 32], "phone"),
-        ),
-        op(
-            A,
-            2,
-            30,
-            &[(A, 1)],
-            ops::device_added(B, [9; 32], [9; 32], "evil"),
-        ),
-        op(
-            B,
-            2,
-            31,
-            &[(B, 1)],
-            ops::device_added(B, [2; 32], [3; 32], "laptop again"),
-        ),
-    ]);
-    let devices = j.devices();
-    assert_eq!(devices.len(), 2);
-    assert_eq!(devices[0].device_id, A);
-    let b = &devices[1];
-    assert_eq!(
-        (b.name.as_str(), b.added_by, b.added_at_ms),
-        ("laptop", id(B, 1), 20_000)
+fn a_device_ids_keys_never_change_and_a_clock_decides_nothing() {
+    let genuine = op(
+        B,
+        1,
+        20,
+        &[(A, 1)],
+        ops::device_added(B, [2; 32], [3; 32], "laptop"),
     );
-    assert_eq!(b.conflicting_additions, vec![id(A, 2)]);
-    assert_eq!(b.repeated_by, vec![id(B, 2)]);
-    assert_eq!(j.device_key(&B), Some([2; 32]));
-    assert_eq!(j.device_key(&[0; 16]), None);
+    let founder = op(
+        A,
+        1,
+        10,
+        &[],
+        ops::device_added(A, [1; 32], [1; 32], "phone"),
+    );
+    // A had seen B's addition, and still gave B other keys, with a clock that
+    // sorts first: refused.
+    let key_change = op(
+        A,
+        2,
+        0,
+        &[(A, 1), (B, 1)],
+        ops::device_added(B, [9; 32], [9; 32], "evil"),
+    );
+    let repeat = op(
+        B,
+        2,
+        31,
+        &[(B, 1)],
+        ops::device_added(B, [2; 32], [3; 32], "laptop again"),
+    );
+    for order in [[0, 1, 2, 3], [2, 3, 1, 0], [3, 2, 0, 1]] {
+        let all = [
+            genuine.clone(),
+            founder.clone(),
+            key_change.clone(),
+            repeat.clone(),
+        ];
+        let j = journal(order.iter().map(|&i| all[i].clone()));
+        let devices = j.devices();
+        assert_eq!(devices.len(), 2);
+        assert_eq!(devices[0].device_id, A);
+        let b = &devices[1];
+        assert_eq!(
+            (b.name.as_str(), b.added_by, b.added_at_ms),
+            ("laptop", id(B, 1), 20_000)
+        );
+        assert_eq!(b.rejected_additions, vec![id(A, 2)]);
+        assert!(b.conflicting_additions.is_empty() && !b.is_contested());
+        assert_eq!(b.repeated_by, vec![id(B, 2)]);
+        assert_eq!(j.device_key(&B), Some([2; 32]));
+        assert_eq!(j.device_key(&[0; 16]), None);
+        assert_eq!(
+            j.rejections(),
+            vec![Rejection {
+                op: id(A, 2),
+                reason: RejectionReason::DeviceKeysChanged(B)
+            }]
+        );
+    }
+    // Claiming not to have seen it (deps without B) makes B contested instead:
+    // no key of B is trusted from the roster, whichever sorts first.
+    let concurrent = op(
+        A,
+        2,
+        0,
+        &[(A, 1)],
+        ops::device_added(B, [9; 32], [9; 32], "evil"),
+    );
+    let j = journal([genuine, founder, concurrent]);
+    let b = &j.devices()[1];
+    assert!(b.is_contested());
+    assert_eq!(b.conflicting_additions, vec![id(B, 1)]);
+    assert_eq!(b.candidate_keys.len(), 2);
+    assert_eq!(j.device_key(&B), None);
+}
+
+#[test]
+fn an_entry_id_is_created_once() {
+    let first = op(A, 1, 10, &[], ops::create_entry(E1, text("what happened")));
+    // B saw the creation and writes another creation of the same id, with an
+    // earlier clock, to become its author at a time it chose: refused.
+    let again = op(B, 1, 11, &[(A, 1)], ops::create_entry(E1, text("made up")));
+    let mut forged_clock = again.clone();
+    forged_clock.1.hlc = Some(Hlc {
+        wall_ms: 1,
+        counter: 0,
+    });
+    for second in [again, forged_clock] {
+        let j = journal([second.clone(), first.clone()]);
+        let view = j.entry(&E1).unwrap();
+        assert_eq!(view.created_by, A);
+        assert_eq!(view.text, "what happened");
+        assert!(view.conflicts.is_empty() && view.disputed_creations.is_empty());
+        assert_eq!(view.history.len(), 1);
+        assert_eq!(
+            j.rejections(),
+            vec![Rejection {
+                op: id(B, 1),
+                reason: RejectionReason::EntryCreatedAgain(E1)
+            }]
+        );
+    }
+    // A creation that claims not to have seen the first: the entry says its
+    // creation is disputed, and both texts are kept as a conflict.
+    let blind = op(B, 1, 11, &[], ops::create_entry(E1, text("made up")));
+    let j = journal([blind, first]);
+    let view = j.entry(&E1).unwrap();
+    assert_eq!(view.disputed_creations, vec![id(B, 1)]);
+    assert_eq!(view.conflicts.len(), 1);
 }
 
 #[test]
@@ -674,18 +741,22 @@ fn a_revoked_devices_ops_past_its_cutoff_are_in_no_view_in_any_order() {
 
 #[test]
 fn revocations_in_anothers_name_of_oneself_or_past_ones_own_cutoff_do_not_count() {
-    // B claims A revoked C, A "revokes" itself: both ignored.
+    // B claims A revoked C: ignored. A retires itself (a wipe while online): its
+    // log ends with that record.
     let j = journal([
         op(B, 1, 10, &[], revoke(C, 0, A)),
-        op(A, 1, 11, &[], revoke(A, 0, A)),
+        op(A, 1, 11, &[], revoke(A, 1, A)),
     ]);
-    assert!(j.revocations().is_empty());
-    assert_eq!(j.ignored_ops().len(), 2);
-    // C, revoked by A at C's idx 1, cannot revoke A with a later op.
+    assert_eq!(j.revocations().len(), 1);
+    assert!(j.revocations()[&A].is_retirement(&A));
+    assert_eq!(j.cutoff(&A), Some(1));
+    assert_eq!(j.ignored_ops().len(), 1);
+    // C, revoked by A at C's idx 1, cannot revoke A with a later op written
+    // after it saw its own revocation, whatever clock it picks.
     let j = journal([
         op(A, 1, 20, &[], revoke(C, 1, A)),
         op(C, 1, 10, &[], ops::create_entry(E1, text("x"))),
-        op(C, 2, 30, &[], revoke(A, 0, C)),
+        op(C, 2, 0, &[(A, 1), (C, 1)], revoke(A, 0, C)),
     ]);
     assert!(j.is_revoked(&C));
     assert!(!j.is_revoked(&A));
@@ -696,4 +767,34 @@ fn revocations_in_anothers_name_of_oneself_or_past_ones_own_cutoff_do_not_count(
     ]);
     assert_eq!(j.cutoff(&C), Some(2));
     assert_eq!(j.revocations()[&C].revoked_by, A);
+}
+
+#[test]
+fn mutual_revocations_do_not_depend_on_which_sorts_first() {
+    // A and B revoke each other, each past the other's end (only a hostile server
+    // lets both through): both are out, in every order and whatever the clocks.
+    for (wa, wb) in [(20, 21), (21, 20)] {
+        let all = [
+            op(A, 1, 5, &[], ops::create_entry(E1, text("x"))),
+            op(A, 2, wa, &[(A, 1)], revoke(B, 0, A)),
+            op(B, 1, wb, &[], revoke(A, 1, B)),
+        ];
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+            let j = journal(order.iter().map(|&i| all[i].clone()));
+            assert!(j.is_revoked(&A) && j.is_revoked(&B), "{order:?} {wa}");
+            assert_eq!(j.cutoff(&A), Some(1));
+        }
+    }
+    // B revoked A at A's idx 1, before A's revocation of B (A's idx 2), and A's
+    // revocation ends B after B's: only B's counts, in every order.
+    let all = [
+        op(A, 1, 5, &[], ops::create_entry(E1, text("x"))),
+        op(A, 2, 20, &[(A, 1)], revoke(B, 3, A)),
+        op(B, 1, 21, &[], revoke(A, 1, B)),
+    ];
+    for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+        let j = journal(order.iter().map(|&i| all[i].clone()));
+        assert!(j.is_revoked(&A), "{order:?}");
+        assert!(!j.is_revoked(&B), "{order:?}");
+    }
 }

@@ -1,36 +1,42 @@
 //! The sync engine: push this device's unacknowledged records, pull everyone
-//! else's, verify every pulled record (chain, signature, associated data, roster)
-//! and apply them only if the whole pull checks out.
+//! else's, verify every pulled record (chain, signature, associated data, roster,
+//! place in causality) log by log, apply what checks out and quarantine the rest
+//! (see [`verify`]).
 //!
 //! The server is trusted with nothing. The device remembers the highest vector it
-//! has verified, so a server that rolls back or withholds records is reported, and
-//! nothing local is ever removed because the server omitted it.
+//! has verified, so a server that rolls back is refused and one that withholds
+//! records is reported, and nothing local is ever removed because the server
+//! omitted it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use futures_util::StreamExt;
-use mycase_proto::v1::operation::Body;
-use mycase_proto::v1::{Operation, Record};
+use mycase_proto::v1::Record;
 
-use crate::device::{decode_operation, Device, DeviceError, MAX_RECORDS_PER_SIGNATURE};
+use crate::device::{Device, DeviceError, MAX_RECORDS_PER_SIGNATURE};
 use crate::ids::{id_from_slice, DeviceId};
-use crate::journal::{roster, OpId};
-use crate::keys::Keyring;
+use crate::journal::OpId;
 use crate::receipts;
-use crate::record::{verify_run, RecordError};
-use crate::revoke::learn_into;
+use crate::record::RecordError;
 use crate::store::{LocalStore, RecordPosition, StoredReceipt};
 use crate::transport::Transport;
 use crate::vector::Vector;
 
 pub mod plan;
+pub mod verify;
 
 pub use plan::{plan_sync, SyncPlan};
+pub use verify::Quarantine;
 
 /// Bytes per upload: under the 4 MiB message limit with room for framing.
 const MAX_PUSH_BYTES: usize = 2 * 1024 * 1024;
 /// Records per pulled page.
 const PULL_PAGE: u32 = 1000;
+/// Ciphertext bytes one pull buffers before verifying and applying them; a longer
+/// pull continues in another round, so a server cannot fill the device's memory.
+const MAX_PULL_BUFFER: usize = 32 * 1024 * 1024;
+/// Pull rounds one sync makes at most before reporting what is left.
+const MAX_PULL_ROUNDS: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyncError {
@@ -75,6 +81,13 @@ pub enum SyncError {
     BadReceipt(#[source] crate::receipts::ReceiptError),
     #[error("the server's receipt key is malformed; refusing it")]
     BadServerKey,
+    #[error("a record's place in time does not add up ({0}): refused as forged")]
+    Misplaced(#[source] crate::journal::causal::Misplaced),
+    #[error(
+        "a record depends on record {idx} of another device, which the server did not send: \
+         the server is withholding it from this device"
+    )]
+    WithheldDependency { device: DeviceId, idx: u64 },
 }
 
 /// What a sync round did.
@@ -88,23 +101,11 @@ pub struct SyncReport {
     pub held_back: u64,
     /// The server's vector as of this round.
     pub server: Vector,
-}
-
-/// One device's verified, decrypted records from a pull.
-struct Accepted {
-    device: DeviceId,
-    records: Vec<Record>,
-    operations: Vec<Operation>,
-}
-
-fn device_key_from(op: &Operation) -> Option<(DeviceId, [u8; 32])> {
-    match &op.body {
-        Some(Body::DeviceAdded(a)) => Some((
-            id_from_slice(&a.device_id)?,
-            a.sign_public_key.as_slice().try_into().ok()?,
-        )),
-        _ => None,
-    }
+    /// Logs not applied (from some record on), and why: shown to the survivor.
+    pub quarantined: Vec<Quarantine>,
+    /// Records applied that came without a server receipt (only records stored
+    /// before the server signed receipts should; a server stripping them shows here).
+    pub without_receipt: u64,
 }
 
 impl<S: LocalStore> Device<S> {
@@ -196,14 +197,25 @@ impl<S: LocalStore> Device<S> {
             Some((from, to)) => self.push(transport, &server_key, from, to).await?,
             None => 0,
         };
-        let (pulled, held_back, target) =
-            self.pull(transport, &server_key, &plan.pull_since).await?;
-        Ok(SyncReport {
+        let mut report = SyncReport {
             pushed,
-            pulled,
-            held_back,
-            server: target,
-        })
+            ..SyncReport::default()
+        };
+        let mut since = plan.pull_since;
+        for _ in 0..MAX_PULL_ROUNDS {
+            let round = self.pull(transport, &server_key, &since).await?;
+            report.pulled += round.pulled;
+            report.held_back = round.held_back;
+            report.without_receipt += round.without_receipt;
+            report.server = round.target;
+            report.quarantined = round.quarantined;
+            if !round.truncated || round.pulled == 0 {
+                break;
+            }
+            since = self.store.vector();
+        }
+        self.quarantine = report.quarantined.clone();
+        Ok(report)
     }
 
     /// Uploads own records `from..=to` in batches that end on a signed record.
@@ -264,18 +276,21 @@ impl<S: LocalStore> Device<S> {
         Ok(pushed)
     }
 
-    /// Pulls everything above `since`, verifies it all, then applies it.
+    /// Pulls what is above `since` (up to [`MAX_PULL_BUFFER`] bytes), verifies it
+    /// log by log, then applies what checks out.
     async fn pull<T: Transport>(
         &mut self,
         transport: &T,
         server_key: &[u8; 32],
         since: &Vector,
-    ) -> Result<(u64, u64, Vector), DeviceError> {
+    ) -> Result<PullRound, DeviceError> {
         let me = self.secrets.device_id;
         let mut stream = transport.pull(since.to_proto(), PULL_PAGE).await?;
         let mut target: Option<Vector> = None;
         let mut incoming: BTreeMap<DeviceId, Vec<Record>> = BTreeMap::new();
         let mut page_receipts: BTreeMap<RecordPosition, StoredReceipt> = BTreeMap::new();
+        let mut buffered = 0usize;
+        let mut truncated = false;
         while let Some(page) = stream.next().await {
             let page = page?;
             if !page.receipts.is_empty() && page.receipts.len() != page.records.len() {
@@ -307,12 +322,19 @@ impl<S: LocalStore> Device<S> {
                     }
                     .into());
                 }
+                buffered += r.ciphertext.len() + r.nonce.len() + r.signature.len() + 64;
                 incoming.entry(device).or_default().push(r);
             }
+            if buffered >= MAX_PULL_BUFFER {
+                // Enough for one round: verify and apply this much, then go on.
+                truncated = true;
+                break;
+            }
         }
+        drop(stream);
         let target = target.ok_or(SyncError::Malformed("empty pull"))?;
 
-        // The target must not go back either, and must be delivered in full.
+        // The target must not go back either.
         let state = self.store.sync_state().clone();
         for (device, &had) in state.highest_seen.iter().chain(self.store.vector().iter()) {
             if *device != me && target.get(device) < had {
@@ -323,53 +345,58 @@ impl<S: LocalStore> Device<S> {
                 .into());
             }
         }
-        for (device, &promised) in target.iter() {
-            if *device == me {
-                continue;
-            }
-            let sent = self.store.log(device).len() as u64
-                + incoming.get(device).map_or(0, |v| v.len() as u64);
-            if sent < promised {
-                return Err(SyncError::Withheld { promised, sent }.into());
+        // What the server promised and did not send is withheld (that log only).
+        let mut withheld: Vec<Quarantine> = Vec::new();
+        if !truncated {
+            for (device, &promised) in target.iter() {
+                if *device == me {
+                    continue;
+                }
+                let sent = self.store.log(device).len() as u64
+                    + incoming.get(device).map_or(0, |v| v.len() as u64);
+                if sent < promised {
+                    withheld.push(Quarantine {
+                        device: *device,
+                        from_idx: sent + 1,
+                        reason: SyncError::Withheld { promised, sent },
+                    });
+                }
             }
         }
 
-        let (accepted, keyring) = self.verify_incoming(incoming)?;
+        let verified = self.verify_incoming(incoming);
         // Receipts of the records about to be applied, each checked under the
         // pinned key before anything is written.
         let account = self.secrets.account_id;
         let receipt_key =
             receipts::ReceiptKey::from_bytes(server_key).map_err(SyncError::BadReceipt)?;
         let mut kept: Vec<(RecordPosition, StoredReceipt)> = Vec::new();
-        for a in &accepted {
-            for r in &a.records[..a.operations.len()] {
-                if let Some(receipt) = page_receipts.get(&(a.device, r.idx)) {
-                    if !receipt_key.verifies(&account, r, receipt) {
-                        return Err(
-                            SyncError::BadReceipt(receipts::ReceiptError::BadSignature).into()
-                        );
+        let mut without_receipt = 0u64;
+        for a in &verified.accepted {
+            for r in &a.records {
+                match page_receipts.get(&(a.device, r.idx)) {
+                    Some(receipt) => {
+                        if !receipt_key.verifies(&account, r, receipt) {
+                            return Err(SyncError::BadReceipt(
+                                receipts::ReceiptError::BadSignature,
+                            )
+                            .into());
+                        }
+                        kept.push(((a.device, r.idx), *receipt));
                     }
-                    kept.push(((a.device, r.idx), *receipt));
+                    None => without_receipt += 1,
                 }
             }
         }
-        if keyring.len() != self.secrets.keyring.len() {
+        if verified.keyring.len() != self.secrets.keyring.len() {
             // Keys first: records under a new epoch are useless without them.
-            self.secrets.keyring = keyring;
+            self.secrets.keyring = verified.keyring;
             self.persist_secrets()?;
         }
-        let received: u64 = accepted.iter().map(|a| a.records.len() as u64).sum();
         let mut pulled = 0u64;
-        let mut verified_held_back = 0u64;
-        for a in accepted {
-            let covered = a.operations.len();
-            verified_held_back += (a.records.len() - covered) as u64;
-            let records = &a.records[..covered];
-            if records.is_empty() {
-                continue;
-            }
-            self.store.append(&a.device, records)?;
-            for (r, op) in records.iter().zip(a.operations) {
+        for a in verified.accepted {
+            self.store.append(&a.device, &a.records)?;
+            for (r, op) in a.records.iter().zip(a.operations) {
                 self.apply(
                     OpId {
                         device: a.device,
@@ -378,155 +405,38 @@ impl<S: LocalStore> Device<S> {
                     op,
                 );
             }
-            pulled += covered as u64;
+            pulled += a.records.len() as u64;
         }
-        debug_assert!(pulled + verified_held_back == received);
+        self.refresh_write_epoch();
         self.store.put_receipts(&kept)?;
         let mut state = self.store.sync_state().clone();
-        let mut verified = self.store.vector();
-        verified.set(me, state.acked_own);
-        state.highest_seen.merge_max(&verified);
+        let mut seen = self.store.vector();
+        seen.set(me, state.acked_own);
+        state.highest_seen.merge_max(&seen);
         self.store.set_sync_state(state)?;
-        Ok((pulled, verified_held_back, target))
+        let mut quarantined = verified.quarantined;
+        for w in withheld {
+            if !quarantined.iter().any(|q| q.device == w.device) {
+                quarantined.push(w);
+            }
+        }
+        Ok(PullRound {
+            pulled,
+            held_back: verified.held_back,
+            target,
+            quarantined,
+            without_receipt,
+            truncated,
+        })
     }
+}
 
-    /// The key of a device that nobody vouched for but that was set up with the
-    /// recovery kit: its log must start with a record that decrypts (vault key) to
-    /// the device adding itself with a recovery certificate under the journal's
-    /// recovery key (known, or staged from this pull). The caller then verifies the
-    /// whole chain and its signatures under that key.
-    fn recovered_device_key(
-        &self,
-        device: &DeviceId,
-        records: &[Record],
-        staged_recovery_key: Option<[u8; 32]>,
-    ) -> Option<[u8; 32]> {
-        let recovery_key = self.recovery_public_key().or(staged_recovery_key)?;
-        let first = records.first()?;
-        if first.idx != 1 || !self.store.log(device).is_empty() {
-            return None;
-        }
-        let account = self.secrets.account_id;
-        let op = decode_operation(&account, &self.secrets.keyring, first).ok()?;
-        roster::self_added_key(&account, &recovery_key, device, &op)
-    }
-
-    /// Verifies every device's incoming run. Devices become verifiable as the
-    /// roster grows: a `DeviceAdded` in a verified record vouches for a new key,
-    /// and a device recovered with the recovery kit vouches for itself with a
-    /// recovery certificate.
-    ///
-    /// Records under an epoch this device does not hold yet wait until a verified
-    /// `KeyRotated` (from any device in this pull) has given it the key; the
-    /// keyring with the keys learned is returned with the runs.
-    fn verify_incoming(
-        &self,
-        incoming: BTreeMap<DeviceId, Vec<Record>>,
-    ) -> Result<(Vec<Accepted>, Keyring), SyncError> {
-        let account = self.secrets.account_id;
-        let me = self.secrets.device_id;
-        let mut keyring = self.secrets.keyring.clone();
-        let mut waiting_for_key: Option<RecordError> = None;
-        let mut staged_keys: BTreeMap<DeviceId, [u8; 32]> = BTreeMap::new();
-        let mut staged_recovery_key: Option<[u8; 32]> = None;
-        let mut done: BTreeSet<DeviceId> = BTreeSet::new();
-        let mut accepted = Vec::new();
-        loop {
-            let mut progressed = false;
-            for (device, records) in &incoming {
-                if done.contains(device) {
-                    continue;
-                }
-                let Some(key) = self
-                    .trusted_key(device)
-                    .or_else(|| staged_keys.get(device).copied())
-                    .or_else(|| self.recovered_device_key(device, records, staged_recovery_key))
-                else {
-                    continue;
-                };
-                let run = verify_run(&account, device, &key, &self.head_of(device), records)
-                    .map_err(SyncError::Tampered)?;
-                let mut operations = Vec::with_capacity(run.covered);
-                let mut waiting = false;
-                for r in &records[..run.covered] {
-                    let op = match decode_operation(&account, &keyring, r) {
-                        Ok(op) => op,
-                        Err(DeviceError::Record(e @ RecordError::UnknownEpoch { .. })) => {
-                            waiting_for_key = Some(e);
-                            waiting = true;
-                            break;
-                        }
-                        Err(DeviceError::Record(e)) => return Err(SyncError::Tampered(e)),
-                        Err(_) => return Err(SyncError::BadOperation),
-                    };
-                    progressed |= learn_into(
-                        &account,
-                        &me,
-                        self.secrets.keys.dh_secret(),
-                        &mut keyring,
-                        device,
-                        &op,
-                    )?;
-                    if let Some((id, pk)) = device_key_from(&op) {
-                        staged_keys.entry(id).or_insert(pk);
-                    }
-                    if let Some(rk) = roster::recovery_key_of(&op) {
-                        staged_recovery_key.get_or_insert(rk);
-                    }
-                    operations.push(op);
-                }
-                if waiting {
-                    continue;
-                }
-                accepted.push(Accepted {
-                    device: *device,
-                    records: records.clone(),
-                    operations,
-                });
-                done.insert(*device);
-                progressed = true;
-            }
-            if !progressed {
-                break;
-            }
-        }
-        if incoming.keys().any(|d| !done.contains(d)) {
-            return Err(match waiting_for_key {
-                Some(e) => SyncError::Tampered(e),
-                None => SyncError::UnknownDevice,
-            });
-        }
-        self.refuse_past_revocation(&accepted)?;
-        Ok((accepted, keyring))
-    }
-
-    /// Refuses records a revoked device wrote past where its revocation (known, or
-    /// in this pull) says its log ends.
-    fn refuse_past_revocation(&self, accepted: &[Accepted]) -> Result<(), SyncError> {
-        let mut cutoffs: BTreeMap<DeviceId, u64> = BTreeMap::new();
-        for (device, revocation) in self.journal.revocations() {
-            cutoffs.insert(device, revocation.last_idx);
-        }
-        for a in accepted {
-            for op in &a.operations {
-                let Some(Body::DeviceRevoked(r)) = &op.body else {
-                    continue;
-                };
-                let Some(device) = id_from_slice(&r.device_id) else {
-                    continue;
-                };
-                if crate::journal::revocation::is_valid(a.device, r) {
-                    let slot = cutoffs.entry(device).or_insert(0);
-                    *slot = (*slot).max(r.last_idx);
-                }
-            }
-        }
-        for a in accepted {
-            let last = a.records.last().map_or(0, |r| r.idx);
-            if cutoffs.get(&a.device).is_some_and(|&cutoff| last > cutoff) {
-                return Err(SyncError::RevokedDeviceRecords);
-            }
-        }
-        Ok(())
-    }
+/// What one pull did.
+struct PullRound {
+    pulled: u64,
+    held_back: u64,
+    target: Vector,
+    quarantined: Vec<Quarantine>,
+    without_receipt: u64,
+    truncated: bool,
 }

@@ -1,0 +1,440 @@
+//! Verifying a pull, log by log: what is applied, and what is quarantined.
+//!
+//! Each incoming log is checked on its own: chain, signatures and associated data
+//! under the key a trusted device vouched for, each operation decrypted, then its
+//! place in causality ([`crate::journal::causal`]). The first record that fails
+//! stops that log there: everything before it (covered by a verified signature) is
+//! applied, the rest is **quarantined** and reported, and every other log goes on.
+//! One poisoned log never halts the journal, and revoking its device still works.
+//!
+//! Logs become verifiable as the roster grows within the pull (a `DeviceAdded` in
+//! a verified record vouches for a new key), as keys arrive (a verified
+//! `KeyRotated` opens later epochs), and as dependencies arrive (an operation
+//! naming another device's record waits for it). Whatever still waits when nothing
+//! moves is quarantined with the reason it waits for: a device nobody added, a key
+//! never given, or a record the server withheld.
+
+use std::collections::{BTreeMap, HashMap};
+
+use mycase_proto::v1::operation::Body;
+use mycase_proto::v1::{Hlc, Operation, Record};
+
+use crate::device::{decode_operation, Device, DeviceError};
+use crate::ids::{id_from_slice, DeviceId};
+use crate::journal::causal::{self, Known, Placement};
+use crate::journal::{roster, OpId};
+use crate::keys::Keyring;
+use crate::record::{verify_run, RecordError};
+use crate::revoke::learn_into;
+use crate::store::LocalStore;
+
+use super::SyncError;
+
+/// A log (from `from_idx` on) that was not applied, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantine {
+    pub device: DeviceId,
+    /// The first record not applied.
+    pub from_idx: u64,
+    pub reason: SyncError,
+}
+
+/// One device's verified, decrypted records, ready to apply.
+pub(crate) struct Accepted {
+    pub device: DeviceId,
+    pub records: Vec<Record>,
+    pub operations: Vec<Operation>,
+}
+
+/// The outcome of verifying a pull.
+pub(crate) struct Verified {
+    pub accepted: Vec<Accepted>,
+    pub quarantined: Vec<Quarantine>,
+    /// Records verified but not yet covered by a signature (applied later).
+    pub held_back: u64,
+    pub keyring: Keyring,
+}
+
+/// What stops a log for now.
+#[derive(Clone)]
+enum Blocked {
+    NoKey,
+    Epoch(RecordError),
+    Waiting { device: DeviceId, idx: u64 },
+}
+
+struct Progress {
+    records: Vec<Record>,
+    /// Records covered by a verified signature (`None` until a key verified them).
+    covered: Option<usize>,
+    operations: Vec<Operation>,
+    blocked: Option<Blocked>,
+    stopped: Option<SyncError>,
+}
+
+impl Progress {
+    fn open(&self) -> bool {
+        self.stopped.is_none() && self.covered.is_none_or(|c| self.operations.len() < c)
+    }
+}
+
+/// Operations verified in this pull, for the causal checks of later ones.
+#[derive(Default)]
+struct Staged {
+    placement: HashMap<OpId, (Hlc, BTreeMap<DeviceId, u64>)>,
+    keys: BTreeMap<DeviceId, [u8; 32]>,
+    recovery_keys: Vec<[u8; 32]>,
+}
+
+impl<S: LocalStore> Device<S> {
+    /// Verifies every incoming log (see the module documentation).
+    pub(crate) fn verify_incoming(&self, incoming: BTreeMap<DeviceId, Vec<Record>>) -> Verified {
+        let mut keyring = self.secrets.keyring.clone();
+        let mut staged = Staged::default();
+        let mut logs: BTreeMap<DeviceId, Progress> = incoming
+            .into_iter()
+            .map(|(device, records)| {
+                (
+                    device,
+                    Progress {
+                        records,
+                        covered: None,
+                        operations: Vec::new(),
+                        blocked: None,
+                        stopped: None,
+                    },
+                )
+            })
+            .collect();
+        loop {
+            let mut progressed = false;
+            let devices: Vec<DeviceId> = logs.keys().copied().collect();
+            for device in devices {
+                let Some(log) = logs.get_mut(&device) else {
+                    continue;
+                };
+                if !log.open() {
+                    continue;
+                }
+                progressed |= self.advance(&device, log, &mut keyring, &mut staged);
+            }
+            if !progressed {
+                break;
+            }
+        }
+        let mut accepted = Vec::new();
+        let mut quarantined = Vec::new();
+        let mut held_back = 0u64;
+        for (device, log) in logs {
+            let applied = log.operations.len();
+            let from_idx = self.head_of(&device).idx + applied as u64 + 1;
+            let reason = match (&log.stopped, log.blocked.clone(), log.covered) {
+                (Some(reason), _, _) => Some(reason.clone()),
+                (None, Some(Blocked::NoKey), None) => Some(SyncError::UnknownDevice),
+                (None, Some(Blocked::Epoch(e)), _) => Some(SyncError::Tampered(e)),
+                (None, Some(Blocked::Waiting { device, idx }), _) => {
+                    Some(SyncError::WithheldDependency { device, idx })
+                }
+                _ => None,
+            };
+            match reason {
+                Some(reason) => quarantined.push(Quarantine {
+                    device,
+                    from_idx,
+                    reason,
+                }),
+                None => held_back += (log.records.len() - applied) as u64,
+            }
+            if applied > 0 {
+                let mut records = log.records;
+                records.truncate(applied);
+                accepted.push(Accepted {
+                    device,
+                    records,
+                    operations: log.operations,
+                });
+            }
+        }
+        self.cut_at_revocations(&mut accepted, &mut quarantined);
+        Verified {
+            accepted,
+            quarantined,
+            held_back,
+            keyring,
+        }
+    }
+
+    /// Moves one log forward as far as it can; `true` if anything changed.
+    fn advance(
+        &self,
+        device: &DeviceId,
+        log: &mut Progress,
+        keyring: &mut Keyring,
+        staged: &mut Staged,
+    ) -> bool {
+        let account = self.secrets.account_id;
+        let me = self.secrets.device_id;
+        let mut progressed = false;
+        if log.covered.is_none() {
+            let candidates = self.candidate_keys(device, &log.records, keyring, staged);
+            if candidates.is_empty() {
+                log.blocked = Some(Blocked::NoKey);
+                return false;
+            }
+            let head = self.head_of(device);
+            let mut last_error = None;
+            for key in candidates {
+                match verify_run(&account, device, &key, &head, &log.records) {
+                    Ok(run) => {
+                        log.covered = Some(run.covered);
+                        last_error = None;
+                        break;
+                    }
+                    Err(e) => last_error = Some(e),
+                }
+            }
+            if let Some(e) = last_error {
+                log.stopped = Some(SyncError::Tampered(e));
+                return true;
+            }
+            log.blocked = None;
+            progressed = true;
+        }
+        let covered = log.covered.unwrap_or(0);
+        while log.operations.len() < covered {
+            let record = &log.records[log.operations.len()];
+            let id = OpId {
+                device: *device,
+                idx: record.idx,
+            };
+            let op = match decode_operation(&account, keyring, record) {
+                Ok(op) => op,
+                Err(DeviceError::Record(e @ RecordError::UnknownEpoch { .. })) => {
+                    log.blocked = Some(Blocked::Epoch(e));
+                    return progressed;
+                }
+                Err(DeviceError::Record(e)) => {
+                    log.stopped = Some(SyncError::Tampered(e));
+                    return true;
+                }
+                Err(_) => {
+                    log.stopped = Some(SyncError::BadOperation);
+                    return true;
+                }
+            };
+            let placement = causal::check(id, &op, |i| {
+                staged
+                    .placement
+                    .get(i)
+                    .map(|(hlc, deps)| Known { hlc: *hlc, deps })
+                    .or_else(|| self.journal.placement_of(i))
+            });
+            match placement {
+                Placement::Fits => {}
+                Placement::Waiting { device, idx } => {
+                    log.blocked = Some(Blocked::Waiting { device, idx });
+                    return progressed;
+                }
+                Placement::Refused(why) => {
+                    log.stopped = Some(SyncError::Misplaced(why));
+                    return true;
+                }
+            }
+            match learn_into(
+                &account,
+                &me,
+                self.secrets.keys.dh_secret(),
+                keyring,
+                device,
+                &op,
+            ) {
+                Ok(_) => {}
+                Err(e) => {
+                    log.stopped = Some(e);
+                    return true;
+                }
+            }
+            self.stage(device, &op, staged);
+            staged.placement.insert(
+                id,
+                (
+                    op.hlc.unwrap_or_default(),
+                    op.deps
+                        .as_ref()
+                        .map(crate::journal::order::vector_to_map)
+                        .unwrap_or_default(),
+                ),
+            );
+            log.operations.push(op);
+            log.blocked = None;
+            progressed = true;
+        }
+        progressed
+    }
+
+    /// Notes what a verified operation vouches for within this pull: a new
+    /// device's key (never a new key for a device already known: the roster's
+    /// rules refuse or contest that), and a recovery key that certifies itself.
+    fn stage(&self, author: &DeviceId, op: &Operation, staged: &mut Staged) {
+        match &op.body {
+            Some(Body::DeviceAdded(added)) if roster::is_well_formed(added) => {
+                let (Some(id), Ok(key)) = (
+                    id_from_slice(&added.device_id),
+                    <[u8; 32]>::try_from(added.sign_public_key.as_slice()),
+                ) else {
+                    return;
+                };
+                if self.trusted_key(&id).is_none() && !self.journal_knows(&id) {
+                    staged.keys.entry(id).or_insert(key);
+                }
+            }
+            Some(Body::RecoveryKeySet(set)) => {
+                let legacy_founder = || {
+                    self.secrets
+                        .trust_anchors
+                        .iter()
+                        .any(|t| &t.device_id == author)
+                };
+                if let Some(key) =
+                    crate::journal::recovery::self_certifying(&self.secrets.account_id, set)
+                        .map(|(pk, _)| pk)
+                        .or_else(|| {
+                            legacy_founder()
+                                .then(|| {
+                                    <[u8; 32]>::try_from(set.recovery_public_key.as_slice()).ok()
+                                })
+                                .flatten()
+                        })
+                {
+                    staged.recovery_keys.push(key);
+                }
+            }
+            Some(Body::RecoveryKeyRenewed(r)) => {
+                if let Ok(new) = <[u8; 32]>::try_from(r.new_recovery_public_key.as_slice()) {
+                    // Checked for its signatures and its place by the journal once
+                    // applied; here it only lets a device certified by the new kit
+                    // be verified within this pull.
+                    let message = mycase_proto::wire::recovery_renewal_message(
+                        &self.secrets.account_id,
+                        &r.old_recovery_public_key,
+                        &r.new_recovery_public_key,
+                        &r.new_recovery_dh_public_key,
+                    );
+                    if crate::keys::verify_signature(&new, &message, &r.new_key_signature) {
+                        staged.recovery_keys.push(new);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn journal_knows(&self, device: &DeviceId) -> bool {
+        self.journal
+            .devices()
+            .iter()
+            .any(|d| &d.device_id == device)
+    }
+
+    /// The keys `device`'s log may be signed with: the trusted one; for a contested
+    /// device each candidate (its own signature settles which); a key staged in
+    /// this pull; or, for a device that added itself with the recovery kit, the
+    /// key its certificate vouches for.
+    fn candidate_keys(
+        &self,
+        device: &DeviceId,
+        records: &[Record],
+        keyring: &Keyring,
+        staged: &Staged,
+    ) -> Vec<[u8; 32]> {
+        if let Some(key) = self.trusted_key(device) {
+            return vec![key];
+        }
+        if let Some(view) = self
+            .journal
+            .devices()
+            .into_iter()
+            .find(|d| &d.device_id == device)
+        {
+            return view.candidate_keys.iter().map(|(sign, _)| *sign).collect();
+        }
+        if let Some(key) = staged.keys.get(device) {
+            return vec![*key];
+        }
+        self.recovered_device_key(device, records, keyring, staged)
+            .into_iter()
+            .collect()
+    }
+
+    /// The key of a device that added itself with a recovery certificate under a
+    /// recovery key this device holds as current (the journal's, the one it was
+    /// itself recovered with, or one certifying itself in this pull). Any record
+    /// of its log may hold the addition (a device that renewed the kit certifies
+    /// itself again); the caller then verifies the whole run under that key.
+    fn recovered_device_key(
+        &self,
+        device: &DeviceId,
+        records: &[Record],
+        keyring: &Keyring,
+        staged: &Staged,
+    ) -> Option<[u8; 32]> {
+        let account = self.secrets.account_id;
+        let roots: Vec<[u8; 32]> = self
+            .recovery_public_key()
+            .into_iter()
+            .chain(self.secrets.notes.recovery_root)
+            .chain(staged.recovery_keys.iter().copied())
+            .collect();
+        let stored = self.store.log(device);
+        stored.iter().chain(records).find_map(|r| {
+            let op = decode_operation(&account, keyring, r).ok()?;
+            roots
+                .iter()
+                .find_map(|rk| roster::self_added_key(&account, rk, device, &op))
+        })
+    }
+
+    /// Cuts each log where a revocation (known, or applied by this pull) ends it.
+    fn cut_at_revocations(&self, accepted: &mut Vec<Accepted>, quarantined: &mut Vec<Quarantine>) {
+        let revokes = accepted.iter().any(|a| {
+            a.operations
+                .iter()
+                .any(|op| matches!(op.body, Some(Body::DeviceRevoked(_))))
+        });
+        let cutoffs = if revokes {
+            let mut staged = self.journal.clone();
+            for a in accepted.iter() {
+                for (r, op) in a.records.iter().zip(&a.operations) {
+                    staged.insert(
+                        OpId {
+                            device: a.device,
+                            idx: r.idx,
+                        },
+                        op.clone(),
+                    );
+                }
+            }
+            staged.revocations()
+        } else {
+            self.journal.revocations()
+        };
+        for a in accepted.iter_mut() {
+            let Some(cutoff) = cutoffs.get(&a.device).map(|r| r.last_idx) else {
+                continue;
+            };
+            let keep = a.records.iter().take_while(|r| r.idx <= cutoff).count();
+            if keep < a.records.len() {
+                let from_idx = a.records[keep].idx;
+                a.records.truncate(keep);
+                a.operations.truncate(keep);
+                quarantined.retain(|q| q.device != a.device);
+                quarantined.push(Quarantine {
+                    device: a.device,
+                    from_idx,
+                    reason: SyncError::RevokedDeviceRecords,
+                });
+            }
+        }
+        accepted.retain(|a| !a.records.is_empty());
+    }
+}
