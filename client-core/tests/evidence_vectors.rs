@@ -1,16 +1,28 @@
 //! Frozen evidence vectors: the subkey an export discloses for the frozen v1
 //! record (tests/vectors/v1.txt), and that it opens that record alone to the
-//! frozen operation. A change here breaks every export already handed to a court.
+//! frozen operation; and the record format 2 vectors (tests/vectors/record-v2.txt):
+//! records that commit to their key, with an amendment naming its parent. A
+//! change here breaks every journal and export already written.
+//!
+//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test evidence_vectors -- --ignored`
+//! writes record-v2.txt afresh (only when introducing a format, never to make a
+//! failing test pass).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use mycase_core::evidence::disclose::{open_operation, open_with_subkey, record_subkey};
-use mycase_core::keys::{Keyring, VaultKey};
-use mycase_core::record::open_record;
+use mycase_core::evidence::disclose::{
+    open_operation, open_with_subkey, record_subkey, weakly_bound, DiscloseError,
+};
+use mycase_core::journal::ops;
+use mycase_core::keys::{DeviceKeys, Keyring, VaultKey};
+use mycase_core::record::{
+    key_commitment, open_record, seal_record, sign_record, verify_run, Head,
+};
 use mycase_proto::v1::operation::Body;
-use mycase_proto::v1::Record;
+use mycase_proto::v1::{EntryFields, Hlc, Operation, Record, VersionVector};
+use mycase_proto::wire::record_hash;
 use prost::Message;
 
 // The same inputs as tests/frozen_vectors.rs.
@@ -66,4 +78,163 @@ fn the_frozen_record_opens_with_its_frozen_subkey_alone() {
     let mut moved = record.clone();
     moved.idx += 1;
     assert!(open_with_subkey(&ACCOUNT, &moved, &frozen).is_err());
+}
+
+// ---- Record format 2: committed to its key (tests/vectors/record-v2.txt) ----
+
+const DEVICE: [u8; 16] = [0x22; 16];
+const SIGN_SEED: [u8; 32] = [0x44; 32];
+const DH_SECRET: [u8; 32] = [0x55; 32];
+
+fn keyring() -> Keyring {
+    let mut ring = Keyring::default();
+    ring.insert(1, VaultKey::from_bytes(VAULT_KEY));
+    ring
+}
+
+fn device_keys() -> DeviceKeys {
+    DeviceKeys::from_bytes(&SIGN_SEED, &DH_SECRET).unwrap()
+}
+
+/// The two frozen operations: the v1 vector's creation, then an amendment that
+/// names the creation's record as its parent.
+fn v2_operations(creation_hash: &[u8]) -> [Operation; 2] {
+    let at = |ms| Hlc {
+        wall_ms: ms,
+        counter: 0,
+    };
+    let created = ops::operation(
+        at(1_700_000_000_000),
+        VersionVector::default(),
+        1_700_000_000_000,
+        ops::create_entry(
+            [0x66; 16],
+            EntryFields {
+                title: Some("Frozen title".into()),
+                text: Some("Frozen text: the original words.".into()),
+                ..Default::default()
+            },
+        ),
+    );
+    let mut amendment = ops::amend_entry([0x66; 16], text_fields("Frozen amendment."));
+    if let Body::EntryAmended(a) = &mut amendment {
+        a.parents = vec![creation_hash.to_vec()];
+    }
+    let amended = ops::operation(
+        at(1_700_000_060_000),
+        VersionVector::default(),
+        1_700_000_060_000,
+        amendment,
+    );
+    [created, amended]
+}
+
+fn text_fields(text: &str) -> EntryFields {
+    EntryFields {
+        text: Some(text.into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn record_v2_opens_verifies_and_commits_to_its_disclosed_key() {
+    let v = load("record-v2.txt");
+    let records = [
+        Record::decode(v["record_1"].as_slice()).unwrap(),
+        Record::decode(v["record_2"].as_slice()).unwrap(),
+    ];
+    let ring = keyring();
+    assert!(records.iter().all(|r| r.format_version == 2));
+    assert_eq!(
+        record_hash(&ACCOUNT, &records[0]).to_vec(),
+        v["record_1_hash"]
+    );
+    let run = verify_run(
+        &ACCOUNT,
+        &DEVICE,
+        &device_keys().sign_public(),
+        &Head::GENESIS,
+        &records,
+    )
+    .unwrap();
+    assert_eq!(run.covered, 2);
+
+    let expected = v2_operations(&v["record_1_hash"]);
+    for (i, record) in records.iter().enumerate() {
+        let n = i + 1;
+        let subkey = record_subkey(&ring, record).unwrap();
+        assert_eq!(
+            subkey.to_vec(),
+            v[&format!("subkey_{n}")],
+            "frozen subkey {n}"
+        );
+        // The ciphertext starts with the commitment to exactly that subkey.
+        assert_eq!(
+            record.ciphertext[..32].to_vec(),
+            v[&format!("commitment_{n}")]
+        );
+        assert_eq!(
+            key_commitment(&subkey).to_vec(),
+            v[&format!("commitment_{n}")]
+        );
+        let journal =
+            Operation::decode(open_record(&ACCOUNT, &ring, record).unwrap().as_slice()).unwrap();
+        assert_eq!(journal, expected[i]);
+        assert_eq!(
+            open_operation(&ACCOUNT, record, &subkey).unwrap(),
+            expected[i]
+        );
+        // Another key is refused as not committed, whatever it would open to.
+        let mut other = *subkey;
+        other[0] ^= 1;
+        assert_eq!(
+            open_with_subkey(&ACCOUNT, record, &other),
+            Err(DiscloseError::NotCommitted)
+        );
+        assert!(!weakly_bound(record));
+    }
+    // The frozen v1 record has no commitment and still opens.
+    let v1 = load("v1.txt");
+    let old = Record::decode(v1["record"].as_slice()).unwrap();
+    assert!(weakly_bound(&old));
+    assert!(open_record(&ACCOUNT, &ring, &old).is_ok());
+}
+
+#[test]
+#[ignore = "writes new vectors; run only when introducing a new format version"]
+fn write_record_v2_vectors() {
+    if std::env::var("MYCASE_WRITE_VECTORS").as_deref() != Ok("1") {
+        return;
+    }
+    let ring = keyring();
+    let first = v2_operations(&[])[0].encode_to_vec();
+    let r1 = seal_record(&ACCOUNT, &DEVICE, &Head::GENESIS, &ring, &first).unwrap();
+    let h1 = record_hash(&ACCOUNT, &r1);
+    let second = v2_operations(&h1)[1].encode_to_vec();
+    let mut r2 = seal_record(
+        &ACCOUNT,
+        &DEVICE,
+        &Head::after(&ACCOUNT, &r1),
+        &ring,
+        &second,
+    )
+    .unwrap();
+    sign_record(&device_keys(), &ACCOUNT, &mut r2);
+    let mut lines = vec![
+        "# MyCase record format 2 vectors (see client-core/tests/evidence_vectors.rs). Do not edit.".to_string(),
+        "# Two records of one log, same inputs as v1.txt; the second names the first as its parent.".to_string(),
+        format!("record_1 = {}", hex::encode(r1.encode_to_vec())),
+        format!("record_1_hash = {}", hex::encode(h1)),
+        format!("record_2 = {}", hex::encode(r2.encode_to_vec())),
+    ];
+    for (n, r) in [(1, &r1), (2, &r2)] {
+        let subkey = record_subkey(&ring, r).unwrap();
+        lines.push(format!("subkey_{n} = {}", hex::encode(*subkey)));
+        lines.push(format!(
+            "commitment_{n} = {}",
+            hex::encode(key_commitment(&subkey))
+        ));
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/record-v2.txt");
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
 }
