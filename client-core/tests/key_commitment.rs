@@ -132,8 +132,8 @@ impl Fe {
 fn poly_key(key: &[u8; 32], nonce: &[u8; 12]) -> (Fe, u128) {
     let mut block = [0u8; 64];
     chacha20::ChaCha20::new(key.into(), nonce.into()).apply_keystream(&mut block);
-    let r = u128::from_le_bytes(block[..16].try_into().unwrap())
-        & 0x0ffffffc0ffffffc0ffffffc0fffffff;
+    let r =
+        u128::from_le_bytes(block[..16].try_into().unwrap()) & 0x0ffffffc0ffffffc0ffffffc0fffffff;
     (
         Fe::new(r, 0),
         u128::from_le_bytes(block[16..32].try_into().unwrap()),
@@ -192,7 +192,10 @@ fn framed_operation_with_free_tail() -> Vec<u8> {
     // 4 (length) + op + 2 (key of field 99, length-delimited) + 1 (its length) + filler.
     let total = (4 + op.len() + 3 + 16).div_ceil(16) * 16;
     let filler = total - 4 - op.len() - 3;
-    assert!(filler < 128 && total < 256, "one-byte varint, Padmé keeps the length");
+    assert!(
+        filler < 128 && total < 256,
+        "one-byte varint, Padmé keeps the length"
+    );
     let mut framed = ((total - 4) as u32).to_be_bytes().to_vec();
     framed.extend_from_slice(&op);
     framed.extend_from_slice(&[0x9a, 0x06, filler as u8]);
