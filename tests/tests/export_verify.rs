@@ -94,7 +94,6 @@ async fn world() -> World {
             people: Some(StringList {
                 values: vec![hex::encode(sam)],
             }),
-            ..Default::default()
         })
         .unwrap();
     a.amend_entry(
