@@ -238,3 +238,127 @@ fn write_record_v2_vectors() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/record-v2.txt");
     std::fs::write(path, lines.join("\n") + "\n").unwrap();
 }
+
+/// The disclosed proof of `record` with a receipt signed by `server`.
+fn proof_of(
+    record: &Record,
+    ring: &Keyring,
+    server: &ed25519_dalek::SigningKey,
+) -> mycase_core::export::model::RecordProof {
+    use ed25519_dalek::Signer;
+    use mycase_core::export::model::{rfc3339, ExportReceipt, ExportRecord, RecordProof};
+    let hash = record_hash(&ACCOUNT, record);
+    let time = 1_700_000_100_000u64 + record.idx;
+    let message = mycase_proto::wire::receipt_message(&ACCOUNT, &DEVICE, record.idx, &hash, time);
+    RecordProof {
+        record: ExportRecord::from_record(record),
+        record_hash: hex::encode(hash),
+        subkey: hex::encode(*record_subkey(ring, record).unwrap()),
+        device_public_key: hex::encode(device_keys().sign_public()),
+        chain: Vec::new(),
+        receipt: Some(ExportReceipt {
+            server_time_ms: time,
+            server_time: rfc3339(time as i64),
+            signature: hex::encode(server.sign(&message).to_bytes()),
+        }),
+    }
+}
+
+#[test]
+fn an_export_of_a_frozen_v1_record_verifies_and_says_its_key_is_not_committed() {
+    use mycase_core::evidence::verify::verify_document;
+    use mycase_core::export::model::{self, *};
+    use mycase_core::journal::{Journal, OpId};
+
+    // The frozen v1 creation, then (format 2) the device adding itself.
+    let ring = keyring();
+    let v1 = load("v1.txt");
+    let created = Record::decode(v1["record"].as_slice()).unwrap();
+    let keys = device_keys();
+    let adds_itself = ops::operation(
+        Hlc {
+            wall_ms: 1_700_000_000_001,
+            counter: 0,
+        },
+        VersionVector::default(),
+        1_700_000_000_001,
+        ops::device_added(DEVICE, keys.sign_public(), keys.dh_public(), "laptop"),
+    );
+    let mut added = seal_record(
+        &ACCOUNT,
+        &DEVICE,
+        &Head::after(&ACCOUNT, &created),
+        &ring,
+        &adds_itself.encode_to_vec(),
+    )
+    .unwrap();
+    sign_record(&keys, &ACCOUNT, &mut added);
+    let server = ed25519_dalek::SigningKey::from_bytes(&[0x77; 32]);
+
+    let mut journal = Journal::new();
+    for r in [&created, &added] {
+        let op = Operation::decode(open_record(&ACCOUNT, &ring, r).unwrap().as_slice()).unwrap();
+        journal.insert(
+            OpId {
+                device: DEVICE,
+                idx: r.idx,
+            },
+            op,
+        );
+    }
+    let view = journal.entry(&[0x66; 16]).unwrap();
+    let entry_proof = proof_of(&created, &ring, &server);
+    let mut known = Provenances::new();
+    known.insert(
+        OpId {
+            device: DEVICE,
+            idx: 1,
+        },
+        (
+            entry_proof.record_hash.clone(),
+            entry_proof.receipt.as_ref().map(|r| r.server_time_ms),
+        ),
+    );
+    let (first_day, last_day) = model::day_range(std::slice::from_ref(&view));
+    let doc = ExportDocument {
+        format: EXPORT_FORMAT.into(),
+        generated_at: rfc3339(1_700_000_200_000),
+        generated_by: hex::encode(DEVICE),
+        filter: ExportFilter::default(),
+        first_day,
+        last_day,
+        entries: vec![model::entry(&view, &known)],
+        people: Vec::new(),
+        categories: model::categories(),
+        devices: journal.devices().iter().map(model::device).collect(),
+        patterns_as_of: None,
+        manifest: Manifest {
+            account_id: hex::encode(ACCOUNT),
+            server_key: None,
+            operations: vec![ManifestOperation {
+                entry_id: hex::encode([0x66; 16]),
+                proof: entry_proof,
+            }],
+            person_operations: Vec::new(),
+            device_additions: vec![DeviceAddition {
+                device_id: hex::encode(DEVICE),
+                proof: proof_of(&added, &ring, &server),
+            }],
+        },
+    };
+    let report = verify_document(&doc, &server.verifying_key().to_bytes());
+    assert!(report.ok(), "{report:?}");
+    let limits = &report.entries[0].checks.limits;
+    assert!(
+        limits
+            .iter()
+            .any(|l| l.contains("older MyCase (record format 1)") && l.contains("two ways")),
+        "{limits:?}"
+    );
+    // A format-2 record carries no such note.
+    assert!(!report.devices[0]
+        .checks
+        .limits
+        .iter()
+        .any(|l| l.contains("record format")));
+}
