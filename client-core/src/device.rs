@@ -475,7 +475,9 @@ impl<S: LocalStore> Device<S> {
         let mut pending: Vec<(OpId, Operation)> = Vec::with_capacity(bodies.len());
         let mut records: Vec<Record> = Vec::with_capacity(bodies.len());
         let count = bodies.len();
-        for (i, body) in bodies.into_iter().enumerate() {
+        let mut parents = crate::evidence::parents::BatchParents::default();
+        for (i, mut body) in bodies.into_iter().enumerate() {
+            let subject = parents.fill(self, &mut body);
             let now = now_ms();
             let clock = hlc::next(&last_hlc, now.max(0) as u64);
             last_hlc = clock;
@@ -492,6 +494,7 @@ impl<S: LocalStore> Device<S> {
                 sign_record(&self.secrets.keys, &self.secrets.account_id, &mut record);
             }
             head = Head::after(&self.secrets.account_id, &record);
+            parents.sealed(subject, head.hash);
             deps.set(me, head.idx);
             let id = OpId {
                 device: me,

@@ -4,14 +4,31 @@
 //! A record is applied only when a verified device signature covers it: the
 //! signature is over the hash of a later (or the same) record, and every hash
 //! covers its predecessor, so one signature vouches for the chain before it.
+//!
+//! # Record formats
+//!
+//! - **Version 1**: `ciphertext` is the XChaCha20-Poly1305 output.
+//! - **Version 2** (written today): `ciphertext` is `commitment || XChaCha20-Poly1305
+//!   output`, where `commitment = SHA-256(len || "mycase/v2/record-key-commitment" ||
+//!   subkey)` and `subkey = HChaCha20(record key, nonce[0..16])`, the key an export
+//!   discloses for this record alone. Poly1305 is not key-committing: a forger can
+//!   build a ciphertext that opens under two keys to two texts. The commitment is
+//!   covered by the record hash (so by the device's signature), and both the journal
+//!   and an export's verifier refuse a key it does not match, so a signed record
+//!   opens one way only. The commitment is a hash of a random key, not of the
+//!   plaintext, so it tells the server nothing it could test a guess against.
+//!
+//! Both versions open and verify; new records are always version 2.
 
 use mycase_proto::v1::Record;
 use mycase_proto::wire::{record_associated_data, record_hash, GENESIS_HASH, HASH_LEN};
-use mycase_proto::RECORD_FORMAT_VERSION;
+use mycase_proto::{is_known_record_format, RECORD_FORMAT_VERSION};
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::crypto::aead::{xchacha_open, xchacha_seal, NONCE_LEN};
 use crate::crypto::padme;
+use crate::evidence::disclose::{subkey_for_nonce, xchacha_subkey};
 use crate::ids::{id_hex, AccountId, DeviceId};
 use crate::keys::{verify_signature, DeviceKeys, KeyError, Keyring};
 
@@ -61,8 +78,35 @@ pub enum RecordError {
     UnknownDevice { device: String },
 }
 
-/// Seals one operation's bytes as the record after `head` in `device`'s log.
-/// The record is unsigned; see [`sign_record`].
+/// The first record format whose ciphertext starts with a key commitment.
+pub const KEY_COMMITTED_FORMAT_VERSION: u32 = 2;
+/// Length of the key commitment at the start of a version-2 ciphertext.
+pub const KEY_COMMITMENT_LEN: usize = 32;
+const KEY_COMMITMENT_LABEL: &[u8] = b"mycase/v2/record-key-commitment";
+
+/// The commitment a version-2 record carries to the subkey that opens it.
+pub fn key_commitment(subkey: &[u8; 32]) -> [u8; KEY_COMMITMENT_LEN] {
+    let mut h = Sha256::new();
+    h.update((KEY_COMMITMENT_LABEL.len() as u64).to_be_bytes());
+    h.update(KEY_COMMITMENT_LABEL);
+    h.update(subkey);
+    h.finalize().into()
+}
+
+/// A record's ciphertext split into its key commitment (version 2 and later;
+/// `None` for version 1) and the AEAD output. `None` if a version-2 ciphertext
+/// is too short to hold a commitment.
+pub fn split_commitment(record: &Record) -> Option<(Option<&[u8]>, &[u8])> {
+    if record.format_version < KEY_COMMITTED_FORMAT_VERSION {
+        return Some((None, &record.ciphertext));
+    }
+    let (commitment, sealed) = record.ciphertext.split_at_checked(KEY_COMMITMENT_LEN)?;
+    Some((Some(commitment), sealed))
+}
+
+/// Seals one operation's bytes as the record after `head` in `device`'s log
+/// (format [`RECORD_FORMAT_VERSION`], committed to its key). The record is
+/// unsigned; see [`sign_record`].
 pub fn seal_record(
     account_id: &AccountId,
     device_id: &DeviceId,
@@ -81,7 +125,11 @@ pub fn seal_record(
         RECORD_FORMAT_VERSION,
     );
     let padded = Zeroizing::new(padme::pad(operation));
-    let (nonce, ciphertext) = xchacha_seal(key.record_key(), &ad, &padded);
+    let (nonce, sealed) = xchacha_seal(key.record_key(), &ad, &padded);
+    let subkey = subkey_for_nonce(key.record_key(), &nonce);
+    let mut ciphertext = Vec::with_capacity(KEY_COMMITMENT_LEN + sealed.len());
+    ciphertext.extend_from_slice(&key_commitment(&subkey));
+    ciphertext.extend_from_slice(&sealed);
     Ok(Record {
         device_id: device_id.to_vec(),
         idx,
@@ -100,14 +148,16 @@ pub fn sign_record(keys: &DeviceKeys, account_id: &AccountId, record: &mut Recor
 }
 
 /// Decrypts a record's operation bytes. The associated data is rebuilt from the
-/// record's claimed position, so a moved or relabelled record fails here.
+/// record's claimed position, so a moved or relabelled record fails here; a
+/// version-2 record whose key commitment does not match the key that opens it
+/// (a ciphertext built to open two ways) fails too.
 pub fn open_record(
     account_id: &AccountId,
     keyring: &Keyring,
     record: &Record,
 ) -> Result<Zeroizing<Vec<u8>>, RecordError> {
     let idx = record.idx;
-    if record.format_version != RECORD_FORMAT_VERSION {
+    if !is_known_record_format(record.format_version) {
         return Err(RecordError::UnsupportedFormat {
             idx,
             version: record.format_version,
@@ -130,7 +180,19 @@ pub fn open_record(
         record.key_epoch,
         record.format_version,
     );
-    let padded = xchacha_open(key.record_key(), &record.nonce, &ad, &record.ciphertext)
+    let (commitment, sealed) = split_commitment(record).ok_or(RecordError::Decrypt { idx })?;
+    if let Some(commitment) = commitment {
+        let subkey = xchacha_subkey(key.record_key(), &record.nonce)
+            .map_err(|_| RecordError::Malformed("nonce length"))?;
+        let expected = key_commitment(&subkey);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            commitment,
+            expected.as_slice(),
+        )) {
+            return Err(RecordError::Decrypt { idx });
+        }
+    }
+    let padded = xchacha_open(key.record_key(), &record.nonce, &ad, sealed)
         .map_err(|_| RecordError::Decrypt { idx })?;
     let data = padme::unpad(&padded).ok_or(RecordError::Decrypt { idx })?;
     Ok(Zeroizing::new(data.to_vec()))
@@ -173,7 +235,7 @@ pub fn verify_run(
         if r.prev_hash.as_slice() != expected.hash.as_slice() {
             return Err(RecordError::BrokenChain { idx: r.idx });
         }
-        if r.format_version != RECORD_FORMAT_VERSION {
+        if !is_known_record_format(r.format_version) {
             return Err(RecordError::UnsupportedFormat {
                 idx: r.idx,
                 version: r.format_version,

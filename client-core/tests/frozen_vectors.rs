@@ -154,6 +154,13 @@ fn write_vectors() {
     if std::env::var("MYCASE_WRITE_VECTORS").as_deref() != Ok("1") {
         return;
     }
+    // v1.txt holds format-1 blobs; records of later formats have their own file
+    // (record format 2: tests/vectors/record-v2.txt, evidence_vectors.rs).
+    assert_eq!(
+        mycase_proto::RECORD_FORMAT_VERSION,
+        1,
+        "v1.txt is frozen: write new formats to a new file"
+    );
     let keys = device_keys();
     let mut record = seal_record(
         &ACCOUNT,

@@ -11,8 +11,19 @@ pub mod v1 {
 /// The largest gRPC message either side accepts (decoding and encoding).
 pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
-/// Record format version sealed into every record's associated data.
-pub const RECORD_FORMAT_VERSION: u32 = 1;
+/// Record format version sealed into every record's associated data. Version 2
+/// starts the ciphertext with a commitment to the record's key (see
+/// `mycase_core::record`), so a disclosed key opens a record one way only.
+pub const RECORD_FORMAT_VERSION: u32 = 2;
+
+/// The oldest record format still read, and still accepted from devices that
+/// wrote records before they were upgraded.
+pub const OLDEST_RECORD_FORMAT_VERSION: u32 = 1;
+
+/// Whether `version` is a record format this version of MyCase reads.
+pub fn is_known_record_format(version: u32) -> bool {
+    (OLDEST_RECORD_FORMAT_VERSION..=RECORD_FORMAT_VERSION).contains(&version)
+}
 
 pub mod wire;
 

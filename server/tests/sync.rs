@@ -168,9 +168,9 @@ async fn gaps_broken_chains_and_bad_records_are_refused() {
     assert_code(a.append(bad_sig).await, Code::InvalidArgument);
 
     // Unsupported format version, zero key epoch, non-consecutive idx.
-    let mut v2 = a.records(2, head_hash, 1);
-    v2[0].format_version = 2;
-    assert_code(a.append(v2).await, Code::InvalidArgument);
+    let mut unknown = a.records(2, head_hash, 1);
+    unknown[0].format_version = mycase_proto::RECORD_FORMAT_VERSION + 1;
+    assert_code(a.append(unknown).await, Code::InvalidArgument);
     let mut epoch0 = a.records(2, head_hash, 1);
     epoch0[0].key_epoch = 0;
     assert_code(a.append(epoch0).await, Code::InvalidArgument);

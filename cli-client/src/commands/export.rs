@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use mycase_core::export::model::ExportFilter;
 use mycase_core::export::{html, markdown};
-use mycase_core::patterns;
 use serde::Serialize;
 
 use super::filter::FilterArgs;
@@ -142,6 +141,18 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Every record the export discloses: its entries', people's and devices'.
+fn proofs(
+    doc: &mycase_core::export::ExportDocument,
+) -> impl Iterator<Item = &mycase_core::export::model::RecordProof> {
+    let m = &doc.manifest;
+    m.operations
+        .iter()
+        .map(|o| &o.proof)
+        .chain(m.person_operations.iter().map(|o| &o.proof))
+        .chain(m.device_additions.iter().map(|o| &o.proof))
+}
+
 pub async fn run(home: &Path, args: Args) -> Result<()> {
     let device = connect::open_device(home)?;
     let journal = device.journal();
@@ -153,7 +164,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         people: filter.people.iter().map(hex::encode).collect(),
         tags: filter.tags.clone(),
     };
-    let doc = device
+    let mut doc = device
         .export_document(&filter, described)
         .context("building the export")?;
     let (bytes, format) = match args.format {
@@ -162,9 +173,10 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
             "json",
         ),
         Format::Html => {
-            let today = chrono::Local::now().date_naive();
-            let section = patterns::svg::html_section(&patterns::compute(journal, &filter, today));
-            (html::render(&doc, Some(&section)).into_bytes(), "html")
+            // The patterns are figured as of today, which the page then records,
+            // so that `mycase verify` renders the same page.
+            doc.patterns_as_of = Some(chrono::Local::now().date_naive().to_string());
+            (html::render_page(&doc, journal).into_bytes(), "html")
         }
         Format::Md => (markdown::render(&doc).into_bytes(), "md"),
     };
@@ -182,13 +194,8 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         out: args.out.display().to_string(),
         format,
         entries: doc.entries.len(),
-        records: doc.manifest.operations.len(),
-        with_receipts: doc
-            .manifest
-            .operations
-            .iter()
-            .filter(|o| o.receipt.is_some())
-            .count(),
+        records: proofs(&doc).count(),
+        with_receipts: proofs(&doc).filter(|p| p.receipt.is_some()).count(),
     };
     if args.json {
         return output::print_json(&summary);

@@ -1,10 +1,12 @@
 //! `mycase verify FILE --server-key KEY`: checks an export offline, entry by
-//! entry. Needs no MyCase home, passphrase or network.
+//! entry, and each person and device it lists. Needs no MyCase home, passphrase
+//! or network. Says what it proves for each item and, always, what no export
+//! proves.
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use mycase_core::evidence::verify::{verify_export_text, EntryReport};
+use mycase_core::evidence::verify::{verify_export_text, Checks, VerifyReport};
 
 use crate::output;
 
@@ -15,32 +17,43 @@ pub struct Args {
     /// The server's receipt key, 64 hex digits (`mycase-server public-key` prints it).
     #[arg(long, value_name = "KEY")]
     server_key: String,
-    /// Print JSON: the report per entry.
+    /// Print JSON: the report per entry, person and device.
     #[arg(long)]
     json: bool,
 }
 
-fn line(r: &EntryReport) -> String {
-    let id = r.entry_id.get(..8).unwrap_or(&r.entry_id);
-    if r.ok() {
-        let when = match (r.received_at.first(), r.received_at.last()) {
-            (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
-            (Some(first), _) => first.clone(),
-            _ => String::new(),
-        };
-        return format!(
-            "OK      entry {id}: unchanged since it was recorded; chain and device signature valid; \
-             the server received it at {when}"
-        );
+fn received_when(c: &Checks) -> String {
+    match (c.received_at.first(), c.received_at.last()) {
+        (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
+        (Some(first), _) => first.clone(),
+        _ => String::new(),
     }
-    let mut out = format!(
-        "FAILED  entry {id}: unchanged {}, signed {}, received {}",
-        yes_no(r.unchanged),
-        yes_no(r.signed),
-        yes_no(r.received)
-    );
-    for p in &r.problems {
+}
+
+/// One item's lines: `OK` with what holds, or `FAILED` with what does not;
+/// then its problems and its limits.
+fn item(kind: &str, id: &str, c: &Checks, holds: &str) -> String {
+    let id = id.get(..8).unwrap_or(id);
+    let mut out = if c.ok() {
+        format!(
+            "OK      {kind} {id}: {holds}; chain and device signature valid; \
+             the server received it at {}",
+            received_when(c)
+        )
+    } else {
+        format!(
+            "FAILED  {kind} {id}: unchanged {}, signed {}, received {}, complete {}",
+            yes_no(c.unchanged),
+            yes_no(c.signed),
+            yes_no(c.received),
+            yes_no(c.complete)
+        )
+    };
+    for p in &c.problems {
         out.push_str(&format!("\n          - {p}"));
+    }
+    for l in &c.limits {
+        out.push_str(&format!("\n          note: {l}"));
     }
     out
 }
@@ -53,6 +66,74 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn text_report(report: &VerifyReport) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for e in &report.entries {
+        lines.push(item(
+            "entry",
+            &e.entry_id,
+            &e.checks,
+            "unchanged since it was recorded, nothing it was written after left out",
+        ));
+    }
+    for p in &report.people {
+        lines.push(item(
+            "person",
+            &p.person_id,
+            &p.checks,
+            "name, role and notes as recorded",
+        ));
+    }
+    for d in &report.devices {
+        lines.push(item(
+            "device",
+            &d.device_id,
+            &d.checks,
+            "name and key as the record adding it says",
+        ));
+    }
+    lines.extend(report.problems.iter().map(|p| format!("FAILED  {p}")));
+    lines.push("Not proven by this or any export:".into());
+    lines.extend(report.not_proven.iter().map(|p| format!("  - {p}")));
+    let failed = report.entries.iter().filter(|e| !e.ok()).count();
+    if report.ok() {
+        lines.push(format!(
+            "All {} verified.",
+            plural(report.entries.len(), "entry", "entries")
+        ));
+        lines.push(format!(
+            "Also verified: {} and {} they involve.",
+            plural(report.people.len(), "person", "people"),
+            plural(report.devices.len(), "device", "devices")
+        ));
+    } else {
+        let others = report.people.iter().filter(|p| !p.checks.ok()).count()
+            + report.devices.iter().filter(|d| !d.checks.ok()).count();
+        lines.push(format!(
+            "Verification FAILED: {failed} of {} entries{}{}.",
+            report.entries.len(),
+            if others > 0 {
+                format!(
+                    ", {}",
+                    plural(others, "person or device", "people or devices")
+                )
+            } else {
+                String::new()
+            },
+            if report.problems.is_empty() {
+                ""
+            } else {
+                ", and the document itself"
+            }
+        ));
+    }
+    lines.join("\n")
+}
+
 pub fn run(args: Args) -> Result<()> {
     let key: [u8; 32] = hex::decode(args.server_key.trim())
         .ok()
@@ -62,30 +143,18 @@ pub fn run(args: Args) -> Result<()> {
         .with_context(|| format!("reading {}", args.file.display()))?;
     let report = verify_export_text(&text, &key)
         .with_context(|| format!("checking {}", args.file.display()))?;
-    let failed = report.entries.iter().filter(|e| !e.ok()).count();
     if args.json {
         output::print_json(&serde_json::json!({
             "ok": report.ok(),
+            "format": report.format,
             "entries": report.entries,
+            "people": report.people,
+            "devices": report.devices,
             "problems": report.problems,
+            "not_proven": report.not_proven,
         }))?;
     } else {
-        let mut lines: Vec<String> = report.entries.iter().map(line).collect();
-        lines.extend(report.problems.iter().map(|p| format!("FAILED  {p}")));
-        lines.push(if report.ok() {
-            format!("All {} entries verified.", report.entries.len())
-        } else {
-            format!(
-                "Verification FAILED: {failed} of {} entries{}.",
-                report.entries.len(),
-                if report.problems.is_empty() {
-                    ""
-                } else {
-                    ", and the document itself"
-                }
-            )
-        });
-        output::print_line(&lines.join("\n"))?;
+        output::print_line(&text_report(&report))?;
     }
     if !report.ok() {
         bail!("the export did not verify");

@@ -7,6 +7,13 @@
 //! PRF output under `K` for a random input, so it tells nothing about `K` or about
 //! any other record. An export discloses it for each record it relies on, so a
 //! verifier can check the ciphertext and tag and read that one operation.
+//!
+//! Poly1305 does not commit to its key: someone who builds the ciphertext can make
+//! it open under a second key to a second text. A version-2 record therefore
+//! starts with a commitment to its subkey (see [`crate::record`]), inside what the
+//! device signs, and a disclosed key must match it. A version-1 record has none:
+//! it opens with the disclosed key, but nothing rules out a second key that opens
+//! it differently ([`weakly_bound`]).
 
 use chacha20::cipher::consts::U10;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -20,6 +27,7 @@ use crate::crypto::aead::{NONCE_LEN, TAG_LEN};
 use crate::crypto::padme;
 use crate::ids::AccountId;
 use crate::keys::{KeyError, Keyring};
+use crate::record::{key_commitment, split_commitment, KEY_COMMITTED_FORMAT_VERSION};
 
 /// One record's ChaCha20-Poly1305 key.
 pub type RecordSubkey = Zeroizing<[u8; 32]>;
@@ -34,17 +42,30 @@ pub enum DiscloseError {
     DoesNotOpen,
     #[error("the disclosed record does not hold a readable operation")]
     NotAnOperation,
+    #[error("the disclosed key is not the key this record commits to: under it the record would read differently from how it was written")]
+    NotCommitted,
+    #[error("the record uses format version {0}, which this version of MyCase does not know")]
+    UnknownFormat(u32),
+}
+
+/// True for a record whose format carries no key commitment (version 1): its
+/// disclosed key opens it, but a second opening cannot be ruled out.
+pub fn weakly_bound(record: &Record) -> bool {
+    record.format_version < KEY_COMMITTED_FORMAT_VERSION
 }
 
 /// HChaCha20(key, nonce[0..16]): the subkey XChaCha20-Poly1305 used for this nonce.
 pub fn xchacha_subkey(key: &[u8; 32], nonce: &[u8]) -> Result<RecordSubkey, DiscloseError> {
-    if nonce.len() != NONCE_LEN {
-        return Err(DiscloseError::BadNonce);
-    }
+    let nonce: &[u8; NONCE_LEN] = nonce.try_into().map_err(|_| DiscloseError::BadNonce)?;
+    Ok(subkey_for_nonce(key, nonce))
+}
+
+/// [`xchacha_subkey`] for a nonce known to be 24 bytes.
+pub fn subkey_for_nonce(key: &[u8; 32], nonce: &[u8; NONCE_LEN]) -> RecordSubkey {
     let sub = chacha20::hchacha::<U10>(key.into(), nonce[..16].into());
     let mut out = Zeroizing::new([0u8; 32]);
     out.copy_from_slice(&sub);
-    Ok(out)
+    out
 }
 
 /// The subkey that opens `record` alone, from the device's keyring.
@@ -67,16 +88,30 @@ fn inner_nonce(nonce: &[u8]) -> Result<[u8; 12], DiscloseError> {
     Ok(n)
 }
 
-/// Opens `record` (of `account_id`) with its disclosed subkey: checks its tag
-/// over the ciphertext and the associated data rebuilt from its position, and
-/// returns the unpadded operation bytes.
+/// Opens `record` (of `account_id`) with its disclosed subkey: checks the key
+/// against the record's key commitment (version 2), its tag over the ciphertext
+/// and the associated data rebuilt from its position, and returns the unpadded
+/// operation bytes.
 pub fn open_with_subkey(
     account_id: &AccountId,
     record: &Record,
     subkey: &[u8; 32],
 ) -> Result<Zeroizing<Vec<u8>>, DiscloseError> {
+    if !mycase_proto::is_known_record_format(record.format_version) {
+        return Err(DiscloseError::UnknownFormat(record.format_version));
+    }
     let nonce = inner_nonce(&record.nonce)?;
-    if record.ciphertext.len() < TAG_LEN {
+    let (commitment, sealed) = split_commitment(record).ok_or(DiscloseError::DoesNotOpen)?;
+    if let Some(commitment) = commitment {
+        let expected = key_commitment(subkey);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            commitment,
+            expected.as_slice(),
+        )) {
+            return Err(DiscloseError::NotCommitted);
+        }
+    }
+    if sealed.len() < TAG_LEN {
         return Err(DiscloseError::DoesNotOpen);
     }
     let ad = record_associated_data(
@@ -93,7 +128,7 @@ pub fn open_with_subkey(
             .decrypt(
                 (&nonce).into(),
                 Payload {
-                    msg: &record.ciphertext,
+                    msg: sealed,
                     aad: &ad,
                 },
             )
@@ -141,12 +176,21 @@ mod tests {
         );
         assert_eq!(
             open_with_subkey(&account, &b, &key_a),
-            Err(DiscloseError::DoesNotOpen)
+            Err(DiscloseError::NotCommitted)
         );
-        // Any altered byte or position fails.
+        // Any altered byte or position fails: in the key commitment, or after it.
         let mut flipped = a.clone();
         flipped.ciphertext[0] ^= 1;
-        assert!(open_with_subkey(&account, &flipped, &key_a).is_err());
+        assert_eq!(
+            open_with_subkey(&account, &flipped, &key_a),
+            Err(DiscloseError::NotCommitted)
+        );
+        let mut flipped = a.clone();
+        flipped.ciphertext[40] ^= 1;
+        assert_eq!(
+            open_with_subkey(&account, &flipped, &key_a),
+            Err(DiscloseError::DoesNotOpen)
+        );
         let mut tag = a.clone();
         let last = tag.ciphertext.len() - 1;
         tag.ciphertext[last] ^= 1;
@@ -155,6 +199,28 @@ mod tests {
         moved.idx = 5;
         assert!(open_with_subkey(&account, &moved, &key_a).is_err());
         assert!(open_with_subkey(&[9; 16], &a, &key_a).is_err());
+
+        // Today's records commit to their key: another key is refused before
+        // the tag is even checked, and an altered commitment is refused too.
+        assert_eq!(a.format_version, 2);
+        assert!(!weakly_bound(&a));
+        assert_eq!(
+            open_with_subkey(&account, &a, &[7; 32]),
+            Err(DiscloseError::NotCommitted)
+        );
+        let mut recommitted = a.clone();
+        recommitted.ciphertext[..32].copy_from_slice(&crate::record::key_commitment(&[7; 32]));
+        assert_eq!(
+            open_with_subkey(&account, &recommitted, &[7; 32]),
+            Err(DiscloseError::DoesNotOpen)
+        );
+        assert!(open_record(&account, &ring, &recommitted).is_err());
+        let mut future = a.clone();
+        future.format_version = 3;
+        assert_eq!(
+            open_with_subkey(&account, &future, &key_a),
+            Err(DiscloseError::UnknownFormat(3))
+        );
     }
 
     #[test]

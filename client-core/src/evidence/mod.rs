@@ -1,9 +1,11 @@
 //! Evidence: proving what an export says without revealing the journal key.
 //!
 //! - [`disclose`]: the per-record XChaCha subkey that opens one record alone;
+//! - [`parents`]: what each entry (and person) operation says it was written after;
 //! - [`verify`]: the offline check `mycase verify` runs over an export.
 //!
 //! The manifest itself is built with the export ([`crate::export`]).
 
 pub mod disclose;
+pub mod parents;
 pub mod verify;

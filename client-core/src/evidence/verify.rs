@@ -1,208 +1,196 @@
-//! Checking an export offline: for each entry, that the disclosed records fold to
-//! exactly the exported content, that a device signature covers each record's
-//! chain, and that the server's receipt for each record verifies under the key
-//! the verifier was given. Needs no device, journal key or network.
+//! Checking an export offline. For each entry, person and device the document
+//! lists: that the disclosed records fold to exactly what it shows, that a
+//! signature by a device the document's own device records vouch for covers each
+//! record's chain, that the server's receipt for each record verifies under the
+//! key the verifier was given, and that no operation a shown one was written
+//! after is left out. For an HTML file, also that the page is exactly what
+//! MyCase renders from the verified document. Needs no device, journal key or
+//! network. What this cannot prove is stated in [`VerifyReport::not_proven`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use mycase_proto::v1::operation::Body;
+use mycase_proto::v1::{Operation, Record};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::export::model::{self, ExportDocument, ExportEntry, ManifestOperation, Provenances};
-use crate::ids::{id_from_slice, AccountId};
+use crate::export::model::{
+    self, ExportDocument, ExportEntry, ExportRecord, Provenances, RecordProof, EXPORT_FORMAT,
+    EXPORT_FORMAT_V1,
+};
+use crate::ids::{id_from_slice, AccountId, DeviceId};
 use crate::journal::{Journal, OpId};
 use crate::receipts;
 use crate::record::{verify_run, Head};
 use crate::store::StoredReceipt;
 
-use super::disclose::open_operation;
+use super::disclose::{open_operation, weakly_bound};
+use super::parents::{missing_parents, parents_of, subject_of, Subject};
+
+/// What holds for one listed entry, person or device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checks {
+    /// The disclosed records fold to exactly what the document shows (every
+    /// field, every amendment and its time, every attachment's metadata).
+    pub unchanged: bool,
+    /// Each record chains to one signed by its device, whose key a disclosed
+    /// device record vouches for.
+    pub signed: bool,
+    /// Each record has a server receipt that verifies under the given key.
+    pub received: bool,
+    /// Every operation a disclosed one names as written before it is disclosed.
+    pub complete: bool,
+    /// The server's receipt times, one per record, in document order.
+    pub received_at: Vec<String>,
+    /// What failed, in words (empty when all holds).
+    pub problems: Vec<String>,
+    /// What holds only in a weaker form, in words; these do not fail the check.
+    pub limits: Vec<String>,
+}
+
+impl Checks {
+    fn new() -> Self {
+        Checks {
+            unchanged: true,
+            signed: true,
+            received: true,
+            complete: true,
+            received_at: Vec::new(),
+            problems: Vec::new(),
+            limits: Vec::new(),
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        self.unchanged && self.signed && self.received && self.complete && self.problems.is_empty()
+    }
+
+    fn fail_unchanged(&mut self, problem: String) {
+        self.unchanged = false;
+        self.problems.push(problem);
+    }
+}
 
 /// What `mycase verify` found for one entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EntryReport {
     pub entry_id: String,
-    /// The disclosed records fold to exactly the exported entry: every field,
-    /// every amendment and its time, every attachment's SHA-256.
-    pub unchanged: bool,
-    /// Each record chains to a record signed by its device's key.
-    pub signed: bool,
-    /// Each record has a server receipt that verifies under the given key.
-    pub received: bool,
-    /// The server's receipt times, one per record, in history order.
-    pub received_at: Vec<String>,
-    /// What failed, in words (empty when all holds).
-    pub problems: Vec<String>,
+    #[serde(flatten)]
+    pub checks: Checks,
+}
+
+/// What `mycase verify` found for one person on the people list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonReport {
+    pub person_id: String,
+    #[serde(flatten)]
+    pub checks: Checks,
+}
+
+/// What `mycase verify` found for one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceReport {
+    pub device_id: String,
+    #[serde(flatten)]
+    pub checks: Checks,
 }
 
 impl EntryReport {
     pub fn ok(&self) -> bool {
-        self.unchanged && self.signed && self.received && self.problems.is_empty()
+        self.checks.ok()
     }
 }
 
 /// The whole verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
+    /// The export format the document says it is.
+    pub format: String,
     pub entries: Vec<EntryReport>,
-    /// Problems not tied to one entry (the document itself).
+    pub people: Vec<PersonReport>,
+    pub devices: Vec<DeviceReport>,
+    /// Problems not tied to one item (the document or the page itself).
     pub problems: Vec<String>,
+    /// What a verified export still does not prove, in plain words.
+    pub not_proven: Vec<String>,
 }
 
 impl VerifyReport {
     pub fn ok(&self) -> bool {
-        self.problems.is_empty() && self.entries.iter().all(EntryReport::ok)
+        self.problems.is_empty()
+            && self.entries.iter().all(|e| e.checks.ok())
+            && self.people.iter().all(|p| p.checks.ok())
+            && self.devices.iter().all(|d| d.checks.ok())
     }
 }
 
-/// A disclosed operation that checked out, with what the entry needs of it.
-struct Opened {
+/// What no export proves, whatever its records.
+pub const NOT_PROVEN: [&str; 5] = [
+    "Operations written after the export are not in it, and the latest operation on an entry or person can be left out unnoticed: nothing written before it can name it.",
+    "That every entry matching the export's filter is included: the file holds the entries the exporting device chose.",
+    "When the export was made and by which device: that is the exporting device's word.",
+    "When things happened and when they were recorded: those are the author's words and its device's clock. The server's receipt shows only that the server held the record by the receipt's time.",
+    "Who held a device when it wrote: a signature shows which device wrote a record, not who used it.",
+];
+
+/// A disclosed record that opened, with what is needed of it.
+struct Opened<'a> {
     id: OpId,
-    op: mycase_proto::v1::Operation,
-    record_hash: String,
-    received_ms: Option<u64>,
+    op: Operation,
+    hash: [u8; 32],
+    record: Record,
+    proof: &'a RecordProof,
+    at: String,
 }
 
 fn parse_key(hex_key: &str) -> Option<[u8; 32]> {
     hex::decode(hex_key.trim()).ok()?.try_into().ok()
 }
 
-/// Checks one manifest operation; pushes what fails onto `report`.
-fn check_operation(
+fn short(hex_id: &str) -> &str {
+    hex_id.get(..8).unwrap_or(hex_id)
+}
+
+/// Opens one disclosed record with its disclosed key; pushes what fails.
+fn open<'a>(
     account: &AccountId,
-    server_key: &[u8; 32],
-    entry_id: &[u8; 16],
-    m: &ManifestOperation,
-    report: &mut EntryReport,
-) -> Option<Opened> {
-    let at = format!("record {}:{}", short(&m.record.device_id), m.record.idx);
-    let Some(record) = m.record.to_record() else {
-        report.unchanged = false;
-        report
-            .problems
-            .push(format!("{at}: the sealed record is malformed"));
+    proof: &'a RecordProof,
+    checks: &mut Checks,
+) -> Option<Opened<'a>> {
+    let at = format!(
+        "record {}:{}",
+        short(&proof.record.device_id),
+        proof.record.idx
+    );
+    let Some(record) = proof.record.to_record() else {
+        checks.fail_unchanged(format!("{at}: the sealed record is malformed"));
         return None;
     };
     let Some(device) = id_from_slice(&record.device_id) else {
-        report.unchanged = false;
-        report.problems.push(format!("{at}: bad device id"));
+        checks.fail_unchanged(format!("{at}: bad device id"));
         return None;
     };
     let hash = mycase_proto::wire::record_hash(account, &record);
-    if hex::encode(hash) != m.record_hash {
-        report.unchanged = false;
-        report
-            .problems
-            .push(format!("{at}: the record hash does not match the record"));
+    if hex::encode(hash) != proof.record_hash {
+        checks.fail_unchanged(format!("{at}: the record hash does not match the record"));
     }
-
-    // Chain and device signature: this record and the chain up to a signed one.
-    let chain: Option<Vec<_>> = std::iter::once(Some(record.clone()))
-        .chain(m.chain.iter().map(model::ExportRecord::to_record))
-        .collect();
-    let signed = match (chain, parse_key(&m.device_public_key)) {
-        (Some(chain), Some(key)) => {
-            let prev: Option<[u8; 32]> = record.prev_hash.as_slice().try_into().ok();
-            let head = prev.map(|hash| Head {
-                idx: record.idx.saturating_sub(1),
-                hash,
-            });
-            match head.map(|h| verify_run(account, &device, &key, &h, &chain)) {
-                Some(Ok(run)) if run.covered == chain.len() => true,
-                Some(Ok(_)) => {
-                    report
-                        .problems
-                        .push(format!("{at}: no device signature covers it"));
-                    false
-                }
-                Some(Err(e)) => {
-                    report
-                        .problems
-                        .push(format!("{at}: signature or chain: {e}"));
-                    false
-                }
-                None => {
-                    report.problems.push(format!("{at}: malformed prev_hash"));
-                    false
-                }
-            }
-        }
-        _ => {
-            report
-                .problems
-                .push(format!("{at}: malformed chain or device key"));
-            false
-        }
-    };
-    report.signed &= signed;
-
-    // The server's receipt, under the key the verifier trusts.
-    let receipt = m.receipt.as_ref().and_then(|r| {
-        let signature: [u8; 64] = hex::decode(&r.signature).ok()?.try_into().ok()?;
-        Some(StoredReceipt {
-            server_time_ms: r.server_time_ms,
-            signature,
-        })
-    });
-    match (&m.receipt, receipt) {
-        (None, _) => {
-            report.received = false;
-            report.problems.push(format!("{at}: no server receipt"));
-        }
-        (Some(shown), Some(r))
-            if receipts::verify_hash(
-                server_key,
-                account,
-                &record.device_id,
-                record.idx,
-                &hash,
-                &r,
-            ) =>
-        {
-            let time = i64::try_from(r.server_time_ms)
-                .map(model::rfc3339)
-                .unwrap_or_default();
-            if shown.server_time != time {
-                report.received = false;
-                report
-                    .problems
-                    .push(format!("{at}: the receipt's written time was altered"));
-            }
-            report.received_at.push(time);
-        }
-        (Some(_), _) => {
-            report.received = false;
-            report.problems.push(format!(
-                "{at}: the server receipt does not verify under the given server key \
-                 (receipt altered, record altered, or another server)"
-            ));
-        }
-    }
-    // The entry shows the receipt's time as the manifest states it; whether the
-    // receipt verifies is reported above.
-    let received_ms = m.receipt.as_ref().map(|r| r.server_time_ms);
-
-    // The content: open with the disclosed subkey.
-    let Some(subkey) = parse_key(&m.subkey) else {
-        report.unchanged = false;
-        report
-            .problems
-            .push(format!("{at}: malformed disclosed key"));
+    let Some(subkey) = parse_key(&proof.subkey) else {
+        checks.fail_unchanged(format!("{at}: malformed disclosed key"));
         return None;
     };
     let op = match open_operation(account, &record, &subkey) {
         Ok(op) => op,
         Err(e) => {
-            report.unchanged = false;
-            report.problems.push(format!("{at}: {e}"));
+            checks.fail_unchanged(format!("{at}: {e}"));
             return None;
         }
     };
-    if !operation_is_for(&op, entry_id) {
-        report.unchanged = false;
-        report
-            .problems
-            .push(format!("{at}: the record is about another entry"));
-        return None;
+    if weakly_bound(&record) {
+        checks.limits.push(format!(
+            "{at} was written by an older MyCase (record format {}), which did not commit to its key: \
+             the disclosed key opens it, but a record built to read two ways cannot be ruled out",
+            record.format_version
+        ));
     }
     Some(Opened {
         id: OpId {
@@ -210,26 +198,153 @@ fn check_operation(
             idx: record.idx,
         },
         op,
-        record_hash: hex::encode(hash),
-        received_ms,
+        hash,
+        record,
+        proof,
+        at,
     })
 }
 
-fn operation_is_for(op: &mycase_proto::v1::Operation, entry_id: &[u8; 16]) -> bool {
-    use mycase_proto::v1::operation::Body;
-    let id = match &op.body {
-        Some(Body::EntryCreated(b)) => &b.entry_id,
-        Some(Body::EntryAmended(b)) => &b.entry_id,
-        Some(Body::EntryDeleted(b)) => &b.entry_id,
-        Some(Body::EntryRestored(b)) => &b.entry_id,
-        Some(Body::AttachmentAdded(b)) => &b.entry_id,
-        _ => return false,
+/// Checks the chain from `o` to a signed record under `key`.
+fn check_signature(account: &AccountId, key: Option<[u8; 32]>, o: &Opened, checks: &mut Checks) {
+    let at = &o.at;
+    let Some(key) = key else {
+        checks.signed = false;
+        checks.problems.push(format!(
+            "{at}: no device record in the export vouches for the key of device {}, which wrote it",
+            short(&o.proof.record.device_id)
+        ));
+        return;
     };
-    id.as_slice() == entry_id.as_slice()
+    if parse_key(&o.proof.device_public_key) != Some(key) {
+        checks.signed = false;
+        checks.problems.push(format!(
+            "{at}: signature check: the device key given beside the record is not the one the device records vouch for"
+        ));
+    }
+    let chain: Option<Vec<Record>> = std::iter::once(Some(o.record.clone()))
+        .chain(o.proof.chain.iter().map(ExportRecord::to_record))
+        .collect();
+    let Some(chain) = chain else {
+        checks.signed = false;
+        checks.problems.push(format!("{at}: malformed chain"));
+        return;
+    };
+    let Ok(prev) = <[u8; 32]>::try_from(o.record.prev_hash.as_slice()) else {
+        checks.signed = false;
+        checks.problems.push(format!("{at}: malformed prev_hash"));
+        return;
+    };
+    let head = Head {
+        idx: o.record.idx.saturating_sub(1),
+        hash: prev,
+    };
+    match verify_run(account, &o.id.device, &key, &head, &chain) {
+        Ok(run) if run.covered == chain.len() => {}
+        Ok(_) => {
+            checks.signed = false;
+            checks
+                .problems
+                .push(format!("{at}: no device signature covers it"));
+        }
+        Err(e) => {
+            checks.signed = false;
+            checks
+                .problems
+                .push(format!("{at}: signature or chain: {e}"));
+        }
+    }
 }
 
-fn short(hex_id: &str) -> &str {
-    hex_id.get(..8).unwrap_or(hex_id)
+/// Checks `o`'s receipt under the server key; returns its time as the
+/// document states it (the entry shows that; whether it verifies is reported).
+fn check_receipt(
+    account: &AccountId,
+    server_key: &[u8; 32],
+    o: &Opened,
+    checks: &mut Checks,
+) -> Option<u64> {
+    let at = &o.at;
+    let Some(shown) = &o.proof.receipt else {
+        checks.received = false;
+        checks.problems.push(format!(
+            "{at}: no server receipt: nothing shows when, or whether, the server received this record"
+        ));
+        return None;
+    };
+    let signature: Option<[u8; 64]> = hex::decode(&shown.signature)
+        .ok()
+        .and_then(|s| s.try_into().ok());
+    let verified = signature.is_some_and(|signature| {
+        receipts::verify_hash(
+            server_key,
+            account,
+            &o.record.device_id,
+            o.record.idx,
+            &o.hash,
+            &StoredReceipt {
+                server_time_ms: shown.server_time_ms,
+                signature,
+            },
+        )
+    });
+    if !verified {
+        checks.received = false;
+        checks.problems.push(format!(
+            "{at}: the server receipt does not verify under the given server key \
+             (receipt altered, record altered, or another server)"
+        ));
+        return Some(shown.server_time_ms);
+    }
+    let time = i64::try_from(shown.server_time_ms)
+        .map(model::rfc3339)
+        .unwrap_or_default();
+    if shown.server_time != time {
+        checks.received = false;
+        checks
+            .problems
+            .push(format!("{at}: the receipt's written time was altered"));
+    }
+    checks.received_at.push(time);
+    Some(shown.server_time_ms)
+}
+
+/// Requires that every parent a disclosed operation names is disclosed too.
+fn check_complete(opened: &[Opened], what: &str, checks: &mut Checks) {
+    let named: Vec<([u8; 32], &[Vec<u8>])> = opened
+        .iter()
+        .map(|o| {
+            let parents = o.op.body.as_ref().and_then(parents_of).unwrap_or(&[]);
+            (o.hash, parents)
+        })
+        .collect();
+    for missing in missing_parents(named.iter().copied()) {
+        checks.complete = false;
+        let by: Vec<&str> = opened
+            .iter()
+            .filter(|o| {
+                o.op.body
+                    .as_ref()
+                    .and_then(parents_of)
+                    .is_some_and(|p| p.contains(&missing))
+            })
+            .map(|o| o.at.as_str())
+            .collect();
+        checks.problems.push(format!(
+            "an operation on this {what} is left out: {} was written after record {}, which the export does not include (an amendment, deletion, restore or attachment was omitted)",
+            by.join(", "),
+            hex::encode(&missing).get(..16).unwrap_or_default()
+        ));
+    }
+    for o in opened {
+        let body = o.op.body.as_ref();
+        if body.and_then(parents_of).is_some_and(<[Vec<u8>]>::is_empty) {
+            checks.limits.push(format!(
+                "{} names no earlier operation (written by an older MyCase): an operation left out before it would not be detected",
+                o.at
+            ));
+        }
+    }
 }
 
 /// Names a difference between the recorded and the exported entry in words.
@@ -294,107 +409,346 @@ fn diff(path: &str, recorded: &Value, exported: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Verifies one exported entry against its manifest operations.
-fn verify_entry(
-    account: &AccountId,
-    server_key: &[u8; 32],
-    entry: &ExportEntry,
-    ops: &[&ManifestOperation],
-) -> EntryReport {
-    let mut report = EntryReport {
-        entry_id: entry.id.clone(),
-        unchanged: true,
-        signed: true,
-        received: true,
-        received_at: Vec::new(),
-        problems: Vec::new(),
-    };
-    let Some(entry_id) = hex::decode(&entry.id).ok().and_then(|b| id_from_slice(&b)) else {
-        report.unchanged = false;
-        report.problems.push("the entry id is malformed".into());
-        return report;
-    };
-    if ops.is_empty() {
-        report.unchanged = false;
-        report.signed = false;
-        report.received = false;
-        report
-            .problems
-            .push("the manifest holds no record for this entry".into());
-        return report;
-    }
-    let mut journal = Journal::new();
-    let mut known = Provenances::new();
-    let mut device_keys: BTreeMap<String, &str> = BTreeMap::new();
-    for m in ops {
-        if let Some(prev) = device_keys.insert(m.record.device_id.clone(), &m.device_public_key) {
-            if prev != m.device_public_key {
-                report.signed = false;
-                report
-                    .problems
-                    .push("records of one device name different device keys".into());
-            }
-        }
-        if let Some(opened) = check_operation(account, server_key, &entry_id, m, &mut report) {
-            known.insert(opened.id, (opened.record_hash, opened.received_ms));
-            journal.insert(opened.id, opened.op);
-        }
-    }
-    let Some(view) = journal.entry(&entry_id) else {
-        report.unchanged = false;
-        report
-            .problems
-            .push("the records do not include the entry's creation".into());
-        return report;
-    };
-    let recorded = serde_json::to_value(model::entry(&view, &known)).unwrap_or(Value::Null);
-    let exported = serde_json::to_value(entry).unwrap_or(Value::Null);
+fn paths_differing<T: Serialize>(recorded: &T, exported: &T) -> Vec<String> {
+    let recorded = serde_json::to_value(recorded).unwrap_or(Value::Null);
+    let exported = serde_json::to_value(exported).unwrap_or(Value::Null);
     let mut paths = Vec::new();
     diff("", &recorded, &exported, &mut paths);
-    if !paths.is_empty() {
-        report.unchanged = false;
+    paths
+}
+
+/// One listed item's disclosed records, opened.
+struct Item<'a> {
+    checks: Checks,
+    opened: Vec<Opened<'a>>,
+}
+
+fn open_all<'a>(
+    account: &AccountId,
+    proofs: &[&'a RecordProof],
+    subject: Option<Subject>,
+    what: &str,
+) -> Item<'a> {
+    let mut checks = Checks::new();
+    let mut opened = Vec::new();
+    if proofs.is_empty() {
+        checks.fail_unchanged(format!("the manifest holds no record for this {what}"));
+        checks.signed = false;
+        checks.received = false;
+    }
+    for proof in proofs {
+        let Some(o) = open(account, proof, &mut checks) else {
+            continue;
+        };
+        let about = o.op.body.as_ref().and_then(subject_of);
+        if subject.is_some() && about != subject {
+            checks.fail_unchanged(format!("{}: the record is about another {what}", o.at));
+            continue;
+        }
+        opened.push(o);
+    }
+    Item { checks, opened }
+}
+
+/// Signatures (under the roster's keys, or for a v1 document the key given
+/// beside each record) and receipts of one item's records.
+fn check_records(
+    account: &AccountId,
+    server_key: &[u8; 32],
+    roster: Option<&BTreeMap<DeviceId, [u8; 32]>>,
+    item: &mut Item,
+) -> Provenances {
+    let mut known = Provenances::new();
+    for o in &item.opened {
+        let key = match roster {
+            Some(roster) => roster.get(&o.id.device).copied(),
+            None => parse_key(&o.proof.device_public_key),
+        };
+        check_signature(account, key, o, &mut item.checks);
+        let received = check_receipt(account, server_key, o, &mut item.checks);
+        known.insert(o.id, (hex::encode(o.hash), received));
+    }
+    known
+}
+
+fn group<'a, T>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> &'a str,
+    proof: impl Fn(&'a T) -> &'a RecordProof,
+) -> BTreeMap<&'a str, Vec<&'a RecordProof>> {
+    let mut by: BTreeMap<&str, Vec<&RecordProof>> = BTreeMap::new();
+    for i in items {
+        by.entry(key(i)).or_default().push(proof(i));
+    }
+    by
+}
+
+fn hex_id(id: &str) -> Option<[u8; 16]> {
+    hex::decode(id).ok().and_then(|b| id_from_slice(&b))
+}
+
+/// The report and the journal folded from every disclosed record.
+fn verify_with_journal(doc: &ExportDocument, server_key: &[u8; 32]) -> (VerifyReport, Journal) {
+    let mut report = VerifyReport {
+        format: doc.format.clone(),
+        entries: Vec::new(),
+        people: Vec::new(),
+        devices: Vec::new(),
+        problems: Vec::new(),
+        not_proven: NOT_PROVEN.iter().map(|s| s.to_string()).collect(),
+    };
+    let v1 = doc.format == EXPORT_FORMAT_V1;
+    if v1 {
+        report.problems.push(format!(
+            "this export was made by an older MyCase ({EXPORT_FORMAT_V1}): its entries can be checked, \
+             but not its people list or devices, nor that no amendment or deletion was left out; \
+             ask for a new export"
+        ));
+    } else if doc.format != EXPORT_FORMAT {
         report
             .problems
-            .extend(paths.iter().map(|p| describe(p, entry)));
+            .push(format!("unknown export format {:?}", doc.format));
+        return (report, Journal::new());
     }
-    report
+    let Some(account) = hex_id(&doc.manifest.account_id) else {
+        report
+            .problems
+            .push("the manifest's account id is malformed".into());
+        return (report, Journal::new());
+    };
+    let manifest = &doc.manifest;
+    let mut entry_proofs = group(&manifest.operations, |m| &m.entry_id, |m| &m.proof);
+    let mut person_proofs = group(&manifest.person_operations, |m| &m.person_id, |m| &m.proof);
+    let mut device_proofs = group(&manifest.device_additions, |m| &m.device_id, |m| &m.proof);
+
+    let mut entries: Vec<Item> = doc
+        .entries
+        .iter()
+        .map(|e| {
+            let proofs = entry_proofs.remove(e.id.as_str()).unwrap_or_default();
+            let subject = hex_id(&e.id).map(Subject::Entry);
+            let mut item = open_all(&account, &proofs, subject, "entry");
+            if subject.is_none() {
+                item.checks
+                    .fail_unchanged("the entry id is malformed".into());
+            }
+            item
+        })
+        .collect();
+    let mut people: Vec<Item> = doc
+        .people
+        .iter()
+        .map(|p| {
+            let proofs = person_proofs.remove(p.id.as_str()).unwrap_or_default();
+            open_all(
+                &account,
+                &proofs,
+                hex_id(&p.id).map(Subject::Person),
+                "person",
+            )
+        })
+        .collect();
+    let mut devices: Vec<Item> = doc
+        .devices
+        .iter()
+        .map(|d| {
+            let proofs = device_proofs.remove(d.device_id.as_str()).unwrap_or_default();
+            let mut item = open_all(&account, &proofs, None, "device");
+            let adds = |o: &Opened| {
+                matches!(&o.op.body, Some(Body::DeviceAdded(a)) if hex::encode(&a.device_id) == d.device_id)
+            };
+            if item.opened.len() != 1 || !item.opened.iter().all(adds) {
+                item.checks.fail_unchanged(
+                    "the export does not hold exactly one record adding this device".into(),
+                );
+            }
+            item
+        })
+        .collect();
+    for (left, what) in [
+        (entry_proofs.len(), "entries that are not in the export"),
+        (person_proofs.len(), "people who are not on its people list"),
+        (device_proofs.len(), "devices it does not list"),
+    ] {
+        if left > 0 {
+            report
+                .problems
+                .push(format!("the manifest holds records of {left} {what}"));
+        }
+    }
+    if v1 {
+        let newer = entries
+            .iter()
+            .flat_map(|i| &i.opened)
+            .any(|o| !weakly_bound(&o.record));
+        if newer || !doc.manifest.person_operations.is_empty() {
+            report.problems.push(format!(
+                "the document says it is {EXPORT_FORMAT_V1} but holds records only a newer MyCase writes: it was altered"
+            ));
+        }
+    }
+
+    let mut journal = Journal::new();
+    for o in [&entries, &people, &devices]
+        .into_iter()
+        .flatten()
+        .flat_map(|i| &i.opened)
+    {
+        journal.insert(o.id, o.op.clone());
+    }
+    let roster: BTreeMap<DeviceId, [u8; 32]> = journal
+        .devices()
+        .iter()
+        .map(|d| (d.device_id, d.sign_public_key))
+        .collect();
+    let roster = (!v1).then_some(&roster);
+    let listed: BTreeSet<&str> = doc.devices.iter().map(|d| d.device_id.as_str()).collect();
+
+    // Entries.
+    let mut views = Vec::new();
+    for (e, mut item) in doc.entries.iter().zip(entries.drain(..)) {
+        let known = check_records(&account, server_key, roster, &mut item);
+        if !v1 {
+            check_complete(&item.opened, "entry", &mut item.checks);
+            let unlisted = unlisted_authors(&item_authors(&item.opened), &listed);
+            item.checks.problems.extend(unlisted);
+        }
+        match hex_id(&e.id).and_then(|id| journal.entry(&id)) {
+            Some(view) => {
+                let recorded = model::entry(&view, &known);
+                let paths = paths_differing(&recorded, e);
+                for p in &paths {
+                    item.checks.fail_unchanged(describe(p, e));
+                }
+                views.push(view);
+            }
+            None if item.opened.is_empty() => {}
+            None => item
+                .checks
+                .fail_unchanged("the records do not include the entry's creation".into()),
+        }
+        report.entries.push(EntryReport {
+            entry_id: e.id.clone(),
+            checks: item.checks,
+        });
+    }
+    if v1 {
+        return (report, journal);
+    }
+
+    // People.
+    for (p, mut item) in doc.people.iter().zip(people.drain(..)) {
+        check_records(&account, server_key, roster, &mut item);
+        check_complete(&item.opened, "person", &mut item.checks);
+        match hex_id(&p.id).and_then(|id| journal.person(&id)) {
+            Some(view) => {
+                for path in paths_differing(&model::person(&view), p) {
+                    item.checks.fail_unchanged(format!(
+                        "the person's {path} differs from what was recorded"
+                    ));
+                }
+            }
+            None if item.opened.is_empty() => {}
+            None => item
+                .checks
+                .fail_unchanged("the records do not include the person's addition".into()),
+        }
+        let mut checks = item.checks;
+        checks
+            .problems
+            .extend(unlisted_authors(&item_authors(&item.opened), &listed));
+        report.people.push(PersonReport {
+            person_id: p.id.clone(),
+            checks,
+        });
+    }
+
+    // Devices.
+    let roster_views = journal.devices();
+    for (d, mut item) in doc.devices.iter().zip(devices.drain(..)) {
+        check_records(&account, server_key, roster, &mut item);
+        match roster_views
+            .iter()
+            .find(|v| hex::encode(v.device_id) == d.device_id)
+        {
+            Some(view) => {
+                for path in paths_differing(&model::device(view), d) {
+                    item.checks.fail_unchanged(format!(
+                        "the device's {path} differs from what was recorded"
+                    ));
+                }
+                if view.added_by.device == view.device_id {
+                    item.checks.limits.push(
+                        "it added itself: the journal's first device, or one set up from the recovery kit; \
+                         the server's receipt is what places it in this account"
+                            .into(),
+                    );
+                }
+            }
+            None if item.opened.is_empty() => {}
+            None => item
+                .checks
+                .fail_unchanged("the records do not add this device".into()),
+        }
+        let mut checks = item.checks;
+        checks
+            .problems
+            .extend(unlisted_authors(&item_authors(&item.opened), &listed));
+        report.devices.push(DeviceReport {
+            device_id: d.device_id.clone(),
+            checks,
+        });
+    }
+
+    // The document around them.
+    if doc.categories != model::categories() {
+        report.problems.push(
+            "the categories list differs from the one MyCase defines (a category was renamed)"
+                .into(),
+        );
+    }
+    let (first_day, last_day) = model::day_range(&views);
+    if (first_day.as_ref(), last_day.as_ref()) != (doc.first_day.as_ref(), doc.last_day.as_ref())
+        && views.len() == doc.entries.len()
+    {
+        report.problems.push(
+            "the first or last day given for the export differs from its entries' days".into(),
+        );
+    }
+    let mut in_order = views.clone();
+    in_order.sort_by_key(crate::journal::EntryView::timeline_key);
+    if in_order != views {
+        report.problems.push(
+            "the entries are not in the order they happened, as the document says they are".into(),
+        );
+    }
+    (report, journal)
+}
+
+fn item_authors(opened: &[Opened]) -> BTreeSet<String> {
+    opened
+        .iter()
+        .map(|o| o.proof.record.device_id.clone())
+        .collect()
+}
+
+/// A problem for each author the document's device list leaves out.
+fn unlisted_authors(authors: &BTreeSet<String>, listed: &BTreeSet<&str>) -> Vec<String> {
+    authors
+        .iter()
+        .filter(|a| !listed.contains(a.as_str()))
+        .map(|a| {
+            format!(
+                "written by device {}, which the export does not list",
+                short(a)
+            )
+        })
+        .collect()
 }
 
 /// Verifies a whole export document under the server key the verifier trusts.
 pub fn verify_document(doc: &ExportDocument, server_key: &[u8; 32]) -> VerifyReport {
-    let mut problems = Vec::new();
-    if doc.format != model::EXPORT_FORMAT {
-        problems.push(format!("unknown export format {:?}", doc.format));
-    }
-    let account: Option<AccountId> = hex::decode(&doc.manifest.account_id)
-        .ok()
-        .and_then(|b| id_from_slice(&b));
-    let Some(account) = account else {
-        problems.push("the manifest's account id is malformed".into());
-        return VerifyReport {
-            entries: Vec::new(),
-            problems,
-        };
-    };
-    let mut by_entry: BTreeMap<&str, Vec<&ManifestOperation>> = BTreeMap::new();
-    for m in &doc.manifest.operations {
-        by_entry.entry(m.entry_id.as_str()).or_default().push(m);
-    }
-    let entries: Vec<EntryReport> = doc
-        .entries
-        .iter()
-        .map(|e| {
-            let ops = by_entry.remove(e.id.as_str()).unwrap_or_default();
-            verify_entry(&account, server_key, e, &ops)
-        })
-        .collect();
-    if !by_entry.is_empty() {
-        problems.push(format!(
-            "the manifest holds records of {} entries that are not in the export",
-            by_entry.len()
-        ));
-    }
-    VerifyReport { entries, problems }
+    verify_with_journal(doc, server_key).0
 }
 
 /// Why a file could not be checked at all.
@@ -406,9 +760,33 @@ pub enum VerifyInputError {
     Json(#[from] serde_json::Error),
 }
 
+/// Where `page` first differs from `rendered`, in words, with a short excerpt
+/// of the page there (control characters shown escaped).
+fn first_difference(page: &str, rendered: &str) -> String {
+    let at = page
+        .char_indices()
+        .zip(rendered.chars())
+        .find(|((_, a), b)| a != b)
+        .map(|((i, _), _)| i)
+        .unwrap_or(page.len().min(rendered.len()));
+    let excerpt: String = page
+        .get(at..)
+        .unwrap_or_default()
+        .chars()
+        .take(48)
+        .flat_map(char::escape_default)
+        .collect();
+    format!(
+        "the page is not the one MyCase renders from its verified records: it differs at byte {at} \
+         ({} bytes against {}), where the file reads \"{excerpt}\"; text was added, hidden, restyled \
+         or changed, so what a reader sees is not proven",
+        page.len(),
+        rendered.len()
+    )
+}
+
 /// Verifies an export file's text: the JSON export, or the HTML export (its
-/// embedded document, and that each entry's visible text on the page is exactly
-/// what the verified document renders to).
+/// embedded document, and that the page is exactly what MyCase renders from it).
 pub fn verify_export_text(
     text: &str,
     server_key: &[u8; 32],
@@ -420,23 +798,26 @@ pub fn verify_export_text(
     }
     let embedded = html::extract_document(text).ok_or(VerifyInputError::NoDocument)?;
     let doc: ExportDocument = serde_json::from_str(embedded)?;
-    let mut report = verify_document(&doc, server_key);
-    let names = html::person_names(&doc);
-    // The page outside the embedded document.
-    let page = text.replacen(embedded, "", 1);
-    let shown = page.matches(r#"<article class="entry""#).count();
-    if shown != doc.entries.len() {
-        report.problems.push(format!(
-            "the page shows {shown} entries but its embedded document holds {}",
-            doc.entries.len()
-        ));
+    let (mut report, journal) = verify_with_journal(&doc, server_key);
+    if doc.format == EXPORT_FORMAT_V1 {
+        report.problems.push(
+            "an HTML export made by an older MyCase cannot be proven to show what its records say \
+             (its page could hide or add text): check its JSON export, or ask for a new export"
+                .into(),
+        );
+        return Ok(report);
     }
-    for (entry, r) in doc.entries.iter().zip(report.entries.iter_mut()) {
-        if !page.contains(&html::entry_article(entry, &names)) {
-            r.unchanged = false;
-            r.problems.push(
-                "the page's visible text for this entry differs from its recorded content".into(),
-            );
+    let rendered = html::render_page(&doc, &journal);
+    if rendered != text {
+        report.problems.push(first_difference(text, &rendered));
+        let names = html::person_names(&doc);
+        for (entry, r) in doc.entries.iter().zip(report.entries.iter_mut()) {
+            if !text.contains(&html::entry_article(entry, &names)) {
+                r.checks.fail_unchanged(
+                    "the page's visible text for this entry differs from its recorded content"
+                        .into(),
+                );
+            }
         }
     }
     Ok(report)

@@ -1,12 +1,18 @@
 //! The HTML export: one self-contained file a solicitor or police officer can
 //! read and print. No scripts and no external requests (a strict CSP says so);
 //! the export document is embedded as inert JSON so `mycase verify` works on the
-//! file itself, and checks that each entry's visible text is what was recorded.
+//! file itself.
+//!
+//! The page is a deterministic rendering of that document ([`render_page`]):
+//! `mycase verify` verifies the document, renders it again and requires the file
+//! to be exactly that page, byte for byte. So what a reader sees (no hidden
+//! entry, no added paragraph, no other style) is what the records prove.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::model::{ExportAttachment, ExportDocument, ExportEntry, ExportProvenance};
+use crate::journal::Journal;
 
 /// The id of the `<script type="application/json">` holding the document.
 pub const MANIFEST_ELEMENT_ID: &str = "mycase-manifest";
@@ -213,7 +219,7 @@ pub fn render(doc: &ExportDocument, patterns_section: Option<&str>) -> String {
     };
     let _ = write!(
         out,
-        r#"<header class="cover"><h1>Chronology of recorded incidents</h1><p>Entries from {range}: {} in all.</p><p>Generated {} from the survivor's own MyCase journal.</p><p class="meta">Each entry shows when it happened, when it was recorded, every later amendment with its time, and for each record its hash and the time the MyCase server received it. Anyone can check this file offline, entry by entry: <code>mycase verify FILE --server-key KEY</code>, with the key the server publishes.</p></header>"#,
+        r#"<header class="cover"><h1>Chronology of recorded incidents</h1><p>Entries from {range}: {} in all.</p><p>Generated {} (by the exporting device's clock) from the survivor's own MyCase journal.</p><p class="meta">Each entry shows when it happened, when it was recorded, every later amendment with its time, and for each record its hash and the time the MyCase server received it. Anyone can check this file offline: <code>mycase verify FILE --server-key KEY</code>, with the key the server publishes. It checks that this page is exactly what the signed records say, entry by entry, and states what it cannot prove.</p></header>"#,
         doc.entries.len(),
         escape(&doc.generated_at)
     );
@@ -231,4 +237,33 @@ pub fn render(doc: &ExportDocument, patterns_section: Option<&str>) -> String {
         embedded_json(doc)
     );
     out
+}
+
+/// The page for `doc`, with its patterns section figured (as of
+/// `doc.patterns_as_of`) over the exported live entries as `journal` folds
+/// them. The exporting device passes its journal, the verifier the journal of
+/// the disclosed records: both give the same page for the same records.
+pub fn render_page(doc: &ExportDocument, journal: &Journal) -> String {
+    let section = doc.patterns_as_of.as_deref().map(|day| {
+        match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+            Ok(today) => {
+                let ids: BTreeSet<&str> = doc.entries.iter().map(|e| e.id.as_str()).collect();
+                let live: Vec<_> = journal
+                    .entries()
+                    .into_iter()
+                    .filter(|e| ids.contains(hex::encode(e.id).as_str()))
+                    .collect();
+                let people: BTreeMap<String, String> = doc
+                    .people
+                    .iter()
+                    .map(|p| (p.id.clone(), p.name.clone().unwrap_or_else(|| p.id.clone())))
+                    .collect();
+                crate::patterns::svg::html_section(&crate::patterns::compute_over(
+                    &live, &people, today,
+                ))
+            }
+            Err(_) => r#"<section class="patterns"><p>No patterns: the date they are figured as of is not a date.</p></section>"#.to_string(),
+        }
+    });
+    render(doc, section.as_deref())
 }

@@ -13,10 +13,16 @@ use mycase_proto::v1::{OccurredAt, Record};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::journal::{EntryView, Field, FieldValue, OpId, Revision, RevisionKind};
+use crate::journal::{
+    DeviceView, EntryView, Field, FieldValue, OpId, PersonView, Revision, RevisionKind,
+};
 
-/// The format tag of this document layout.
-pub const EXPORT_FORMAT: &str = "mycase-export-v1";
+/// The format tag of this document layout. Version 2 proves the people and
+/// devices it lists (their records are in the manifest), names only those the
+/// exported entries involve, and renders its HTML deterministically.
+pub const EXPORT_FORMAT: &str = "mycase-export-v2";
+/// The earlier layout: entries proven, people and devices not.
+pub const EXPORT_FORMAT_V1: &str = "mycase-export-v1";
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportDocument {
@@ -30,10 +36,16 @@ pub struct ExportDocument {
     pub first_day: Option<String>,
     pub last_day: Option<String>,
     pub entries: Vec<ExportEntry>,
+    /// The people the exported entries name (now or in their history).
     pub people: Vec<ExportPerson>,
-    /// Every category the journal knows, as `(slug, name)`.
+    /// Every category MyCase knows, as `(slug, name)`.
     pub categories: Vec<ExportCategory>,
+    /// The devices that wrote what is exported, and those that added them.
     pub devices: Vec<ExportDevice>,
+    /// The day the HTML export's patterns are figured as of (`YYYY-MM-DD`);
+    /// `None` when the file has no patterns section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patterns_as_of: Option<String>,
     pub manifest: Manifest,
 }
 
@@ -152,23 +164,56 @@ pub struct ExportDevice {
     pub name: String,
     pub sign_public_key: String,
     pub added_at: String,
+    /// The device that added it (itself for the journal's first device and for
+    /// one set up from the recovery kit).
+    #[serde(default)]
+    pub added_by: String,
 }
 
-/// The proof: for each operation an exported entry relies on, its sealed record,
-/// the key that opens that record alone, the device-signed chain that covers it
-/// and the server's receipt.
+/// The proof: for each operation an exported entry, person or device relies on,
+/// its sealed record, the key that opens that record alone, the device-signed
+/// chain that covers it and the server's receipt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub account_id: String,
     /// The server receipt key the exporting device pinned (the verifier uses the
     /// key it is given, not this one).
     pub server_key: Option<String>,
+    /// The operations of the exported entries.
     pub operations: Vec<ManifestOperation>,
+    /// The operations of the listed people (absent in `mycase-export-v1`).
+    #[serde(default)]
+    pub person_operations: Vec<PersonOperation>,
+    /// The `DeviceAdded` operation of each listed device (absent in v1).
+    #[serde(default)]
+    pub device_additions: Vec<DeviceAddition>,
 }
 
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManifestOperation {
     pub entry_id: String,
+    #[serde(flatten)]
+    pub proof: RecordProof,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonOperation {
+    pub person_id: String,
+    #[serde(flatten)]
+    pub proof: RecordProof,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceAddition {
+    /// The device it adds (the record is its author's).
+    pub device_id: String,
+    #[serde(flatten)]
+    pub proof: RecordProof,
+}
+
+/// One disclosed record and what vouches for it.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordProof {
     pub record: ExportRecord,
     pub record_hash: String,
     /// HChaCha20(record key, nonce[0..16]): opens this record and no other.
@@ -316,11 +361,10 @@ impl fmt::Debug for ExportPerson {
     }
 }
 
-impl fmt::Debug for ManifestOperation {
+impl fmt::Debug for RecordProof {
     // The disclosed subkey opens the record: it is not for log lines.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ManifestOperation")
-            .field("entry_id", &self.entry_id)
+        f.debug_struct("RecordProof")
             .field("device_id", &self.record.device_id)
             .field("idx", &self.record.idx)
             .field("record_hash", &self.record_hash)
@@ -396,6 +440,48 @@ fn kind_name(kind: RevisionKind) -> &'static str {
 
 /// Record hash and receipt time of each operation, by its id.
 pub type Provenances = BTreeMap<OpId, (String, Option<u64>)>;
+
+/// A person as exported.
+pub fn person(p: &PersonView) -> ExportPerson {
+    ExportPerson {
+        id: hex::encode(p.id),
+        name: p.name.clone(),
+        role: p.role.clone(),
+        notes: p.notes.clone(),
+        recorded_at: rfc3339(p.recorded_at_ms),
+    }
+}
+
+/// A device as exported.
+pub fn device(d: &DeviceView) -> ExportDevice {
+    ExportDevice {
+        device_id: hex::encode(d.device_id),
+        name: d.name.clone(),
+        sign_public_key: hex::encode(d.sign_public_key),
+        added_at: rfc3339(d.added_at_ms),
+        added_by: hex::encode(d.added_by.device),
+    }
+}
+
+/// Every category MyCase knows.
+pub fn categories() -> Vec<ExportCategory> {
+    crate::journal::categories::CATEGORIES
+        .iter()
+        .map(|(slug, name)| ExportCategory {
+            slug: slug.to_string(),
+            name: name.to_string(),
+        })
+        .collect()
+}
+
+/// The first and last day the entries happened on.
+pub fn day_range(entries: &[EntryView]) -> (Option<String>, Option<String>) {
+    let days: Vec<String> = entries
+        .iter()
+        .filter_map(|e| crate::query::happened_on(e).map(|d| d.to_string()))
+        .collect();
+    (days.iter().min().cloned(), days.iter().max().cloned())
+}
 
 fn provenance(op: OpId, known: &Provenances) -> ExportProvenance {
     let (record_hash, received) = known.get(&op).cloned().unwrap_or_default();

@@ -320,6 +320,15 @@ impl Journal {
         people::build(*id, &self.ops_for(keys))
     }
 
+    /// The operations the person's view is folded from, in total order (what an
+    /// export discloses to prove the person's name, role and notes).
+    pub fn person_ops(&self, id: &PersonId) -> Vec<OpId> {
+        self.by_person
+            .get(id)
+            .map(|keys| self.ops_for(keys).into_iter().map(StoredOp::id).collect())
+            .unwrap_or_default()
+    }
+
     /// The person meant by `name_or_id`: an exact name (case-insensitive), else an
     /// id prefix of at least [`MIN_PREFIX_LEN`] hex digits.
     pub fn resolve_person(&self, name_or_id: &str) -> Result<PersonId, JournalError> {

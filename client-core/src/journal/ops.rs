@@ -1,6 +1,8 @@
 //! Builders for operation bodies. The caller wraps a body with its clock, causal
 //! context and device time ([`operation`]), because those belong to the device's log
-//! and sync state, not to the journal model.
+//! and sync state, not to the journal model. The `parents` of entry and person
+//! operations are filled in when the device commits them
+//! ([`crate::evidence::parents`]), from the records it holds.
 
 use mycase_proto::v1::{
     operation::Body, AttachmentAdded, DeviceAdded, EntryAmended, EntryCreated, EntryDeleted,
@@ -23,6 +25,7 @@ pub fn amend_entry(entry_id: EntryId, fields: EntryFields) -> Body {
     Body::EntryAmended(EntryAmended {
         entry_id: entry_id.to_vec(),
         fields: Some(fields),
+        parents: Vec::new(),
     })
 }
 
@@ -30,6 +33,7 @@ pub fn amend_entry(entry_id: EntryId, fields: EntryFields) -> Body {
 pub fn delete_entry(entry_id: EntryId) -> Body {
     Body::EntryDeleted(EntryDeleted {
         entry_id: entry_id.to_vec(),
+        parents: Vec::new(),
     })
 }
 
@@ -37,6 +41,7 @@ pub fn delete_entry(entry_id: EntryId) -> Body {
 pub fn restore_entry(entry_id: EntryId) -> Body {
     Body::EntryRestored(EntryRestored {
         entry_id: entry_id.to_vec(),
+        parents: Vec::new(),
     })
 }
 
@@ -53,6 +58,7 @@ pub fn amend_person(person_id: PersonId, fields: PersonFields) -> Body {
     Body::PersonAmended(PersonAmended {
         person_id: person_id.to_vec(),
         fields: Some(fields),
+        parents: Vec::new(),
     })
 }
 
@@ -81,6 +87,7 @@ pub fn attachment_added(entry_id: EntryId, meta: AttachmentMeta) -> Body {
         chunk_size: meta.chunk_size,
         chunk_count: meta.chunk_count,
         key_epoch: meta.key_epoch,
+        parents: Vec::new(),
     })
 }
 

@@ -405,6 +405,7 @@ fn unknown_or_malformed_ops_are_kept_but_ignored() {
     let (i, mut bad) = op(B, 3, 41, &[(B, 2)], ops::delete_entry(E1));
     bad.body = Some(Body::EntryDeleted(mycase_proto::v1::EntryDeleted {
         entry_id: vec![1, 2],
+        ..Default::default()
     }));
     assert!(j.insert(i, bad));
     assert_eq!(j.len(), 5);

@@ -77,9 +77,9 @@ fn check_batch(records: &[Record], session: &Session) -> ServerResult<()> {
         if !r.signature.is_empty() {
             validate::signature("signature", &r.signature)?;
         }
-        if r.format_version != RECORD_FORMAT_VERSION {
+        if !mycase_proto::is_known_record_format(r.format_version) {
             return Err(ServerError::InvalidArgument(format!(
-                "record format_version must be {RECORD_FORMAT_VERSION}, got {}",
+                "record format_version must be at most {RECORD_FORMAT_VERSION}, got {}",
                 r.format_version
             )));
         }
