@@ -311,11 +311,14 @@ pub fn restore(file: &Path, data_dir: &Path, cache_bytes: u64) -> Result<usize, 
         staged.add_erased_tags(&tombstones)?;
         let mut erased = 0;
         for account_id in staged.account_ids()? {
-            if staged.is_erased(&erased_account_tag(&account_id))? {
-                staged.erase_account(&account_id)?;
+            if let Some(erasure) = staged.erasure(&erased_account_tag(&account_id))? {
+                staged.erase_account(&account_id, erasure.statement.as_deref())?;
                 erased += 1;
             }
         }
+        // A backup from before the recovery-key index (or one edited by hand)
+        // does not say which account holds which key: work it out again.
+        staged.rebuild_recovery_index()?;
         staged.flush()?;
         Ok(erased)
     })();

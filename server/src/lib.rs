@@ -37,6 +37,7 @@ pub mod server_key;
 pub mod service;
 pub mod store;
 pub mod tls;
+pub mod statements;
 mod validate;
 
 pub use error::ServerError;

@@ -122,8 +122,10 @@ fn append_blocking<S: Store>(
     // Checked again under the account's append lock, which a revocation also
     // takes: once RevokeDevice has answered, no append of that device can land, so
     // the log the revoking device then pulls is the revoked device's last word.
-    if store.device(device_id)?.is_none_or(|d| d.revoked) {
-        return Err(ServerError::PermissionDenied(mycase_proto::DEVICE_REVOKED));
+    match store.device(device_id)? {
+        Some(d) if d.revoked => return Err(ServerError::revoked(&d)),
+        Some(_) => {}
+        None => return Err(ServerError::Unauthenticated("device unknown")),
     }
     let head = store.head(account_id, device_id)?.unwrap_or(Head {
         idx: 0,
@@ -406,9 +408,7 @@ impl<S: Store> Sync for SyncService<S> {
         let device_id = session.device_id;
         let farewell = futures_util::stream::once(async move {
             match store.device(&device_id) {
-                Ok(Some(d)) if d.revoked => Some(Err(Status::from(ServerError::PermissionDenied(
-                    mycase_proto::DEVICE_REVOKED,
-                )))),
+                Ok(Some(d)) if d.revoked => Some(Err(Status::from(ServerError::revoked(&d)))),
                 _ => None,
             }
         })
