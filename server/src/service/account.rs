@@ -23,7 +23,7 @@ use super::Shared;
 use crate::auth::{now_unix, Session};
 use crate::config::RegistrationMode;
 use crate::error::{ServerError, ServerResult};
-use crate::store::{day_of, erased_device_tag};
+use crate::store::day_of;
 use crate::store::{AccountRow, DeviceRow, Store};
 use crate::{statements, validate};
 
@@ -360,7 +360,7 @@ impl<S: Store> Account for AccountService<S> {
             if let Some(erasure) = self
                 .shared
                 .store
-                .erasure(&erased_device_tag(&device_id))
+                .erased_device(&device_id)
                 .map_err(ServerError::from)?
             {
                 return Err(ServerError::erased(erasure).into());

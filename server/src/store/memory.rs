@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    AccountRow, DeviceRow, Erasure, Hash, Head, Id, NewRecord, SessionRow, ShareBundle, ShareEnd,
+    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareBundle, ShareEnd,
     ShareOpen, ShareRow, ShareState, ShareStats, ShareUpload, Store, StoreError, StoreResult,
     StoreStats, StoredReceipt,
 };
@@ -25,8 +25,8 @@ struct Inner {
     share_stats: ShareStats,
     usage: HashMap<Id, u64>,
     invites: HashMap<Hash, u64>,
-    /// Tombstone -> the statement it keeps.
-    erased: HashMap<Hash, Option<Vec<u8>>>,
+    /// Tombstone -> the sealed statement it keeps (see `tombstone`).
+    erased: HashMap<Hash, Vec<u8>>,
     activity: HashMap<Id, u32>,
 }
 
@@ -341,9 +341,9 @@ impl Store for MemoryStore {
         }
         g.usage.remove(account_id);
         g.activity.remove(account_id);
-        let statement = statement.map(<[u8]>::to_vec);
+        let tag = super::erased_account_tag(account_id);
         g.erased
-            .insert(super::erased_account_tag(account_id), statement.clone());
+            .insert(tag, super::tombstone::seal(account_id, &tag, statement)?);
         let devices: Vec<Id> = g
             .devices
             .values()
@@ -352,8 +352,9 @@ impl Store for MemoryStore {
             .collect();
         for d in &devices {
             g.devices.remove(d);
+            let tag = super::erased_device_tag(d);
             g.erased
-                .insert(super::erased_device_tag(d), statement.clone());
+                .insert(tag, super::tombstone::seal(d, &tag, statement)?);
         }
         g.sessions.retain(|_, s| &s.account_id != account_id);
         g.heads.retain(|(a, _), _| a != account_id);
@@ -364,10 +365,8 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn erasure(&self, tag: &Hash) -> StoreResult<Option<Erasure>> {
-        Ok(self.lock()?.erased.get(tag).map(|statement| Erasure {
-            statement: statement.clone(),
-        }))
+    fn tombstone(&self, tag: &Hash) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.lock()?.erased.get(tag).cloned())
     }
 
     fn write_backup(&self, _out: &mut dyn std::io::Write) -> StoreResult<()> {

@@ -13,6 +13,7 @@ mod conformance;
 
 mod chunk_files;
 mod share_files;
+pub mod tombstone;
 pub mod shares;
 mod sled_shares;
 
@@ -311,14 +312,39 @@ pub trait Store: Send + Sync + 'static {
     /// records, heads, chunks, the recovery row and its index entry, counters.
     /// Leaves only the content-free tags of `erased_account_tag` /
     /// `erased_device_tag`, each keeping `statement` (the owner's signed
-    /// `DeviceStatement`, or none for the retention policy).
+    /// `DeviceStatement`, or none for the retention policy) sealed under the
+    /// erased id (`tombstone::seal`).
     /// (Stores that hold more per account, such as shares, erase it here too.)
     fn erase_account(&self, account_id: &Id, statement: Option<&[u8]>) -> StoreResult<()>;
-    /// The tombstone with this tag, if an account or device with it was erased.
-    fn erasure(&self, tag: &Hash) -> StoreResult<Option<Erasure>>;
-    /// Whether an account with this tag was erased.
+    /// The raw value of the tombstone with this tag (see `tombstone`), if an
+    /// account or device with it was erased.
+    fn tombstone(&self, tag: &Hash) -> StoreResult<Option<Vec<u8>>>;
+    /// Whether an account or device with this tag was erased.
     fn is_erased(&self, tag: &Hash) -> StoreResult<bool> {
-        Ok(self.erasure(tag)?.is_some())
+        Ok(self.tombstone(tag)?.is_some())
+    }
+    /// The erasure of the account this device belonged to, with the statement
+    /// its tombstone keeps (opened with the device's id).
+    fn erased_device(&self, device_id: &Id) -> StoreResult<Option<Erasure>> {
+        let tag = erased_device_tag(device_id);
+        self.tombstone(&tag)?
+            .map(|v| {
+                Ok(Erasure {
+                    statement: tombstone::open(device_id, &tag, &v)?,
+                })
+            })
+            .transpose()
+    }
+    /// The erasure of this account, with the statement its tombstone keeps.
+    fn erased_account(&self, account_id: &Id) -> StoreResult<Option<Erasure>> {
+        let tag = erased_account_tag(account_id);
+        self.tombstone(&tag)?
+            .map(|v| {
+                Ok(Erasure {
+                    statement: tombstone::open(account_id, &tag, &v)?,
+                })
+            })
+            .transpose()
     }
 
     /// Writes everything but sessions in the backup format (`crate::backup`).

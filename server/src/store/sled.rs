@@ -14,7 +14,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use super::{
-    AccountRow, DeviceRow, Erasure, Hash, Head, Id, NewRecord, SessionRow, ShareUpload, Store,
+    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareUpload, Store,
     StoreError, StoreResult, StoreStats, StoredReceipt,
 };
 
@@ -31,7 +31,7 @@ pub(super) struct Trees {
     /// SHA-256 of an invite code -> expiry (u64 BE unix seconds).
     invites: sled::Tree,
     /// Tombstones: `erased_account_tag` / `erased_device_tag` -> the owner's
-    /// encoded `DeviceStatement` (empty: erased without one).
+    /// encoded `DeviceStatement`, sealed (see `tombstone`; empty: erased without one).
     erased: sled::Tree,
     /// Recovery public key -> the one account that holds it.
     recovery_keys: sled::Tree,
@@ -260,8 +260,8 @@ impl SledStore {
         })
     }
 
-    /// Every erasure tombstone (content-free hashes, each with the statement it
-    /// keeps, empty for none), for `restore`.
+    /// Every erasure tombstone (content-free hashes, each with the sealed
+    /// statement it keeps, empty for none), for `restore`.
     pub fn erased_tags(&self) -> StoreResult<Vec<(Hash, Vec<u8>)>> {
         self.with(|t| {
             t.erased
@@ -1082,7 +1082,6 @@ impl Store for SledStore {
     fn erase_account(&self, account_id: &Id, statement: Option<&[u8]>) -> StoreResult<()> {
         // Shares first: their ciphertext must not outlive the account.
         self.delete_account_shares_sled(account_id)?;
-        let tombstone = statement.unwrap_or_default();
         self.with(|t| {
             let recovery_key = match t.accounts.get(account_id)? {
                 Some(v) => Some(decode_account(&v)?.recovery_public_key),
@@ -1102,6 +1101,15 @@ impl Store for SledStore {
                     sessions.push(k);
                 }
             }
+            let account_tag = super::erased_account_tag(account_id);
+            let account_tombstone = super::tombstone::seal(account_id, &account_tag, statement)?;
+            let device_tombstones = device_ids
+                .iter()
+                .map(|d| {
+                    let tag = super::erased_device_tag(d);
+                    Ok((tag, super::tombstone::seal(d, &tag, statement)?))
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
             let mut heads = Vec::new();
             for item in t.heads.scan_prefix(account_id) {
                 heads.push(item?.0);
@@ -1141,11 +1149,13 @@ impl Store for SledStore {
                             recovery_keys.remove(&key[..])?;
                         }
                     }
-                    erased.insert(&super::erased_account_tag(account_id)[..], tombstone)?;
+                    erased.insert(&account_tag[..], account_tombstone.as_slice())?;
                     for d in &device_ids {
                         devices.remove(&d[..])?;
                         links.remove(&pair_key(account_id, d)[..])?;
-                        erased.insert(&super::erased_device_tag(d)[..], tombstone)?;
+                    }
+                    for (tag, value) in &device_tombstones {
+                        erased.insert(&tag[..], value.as_slice())?;
                     }
                     for k in &sessions {
                         sess.remove(k)?;
@@ -1166,12 +1176,8 @@ impl Store for SledStore {
         self.compact()
     }
 
-    fn erasure(&self, tag: &Hash) -> StoreResult<Option<Erasure>> {
-        self.with(|t| {
-            Ok(t.erased.get(tag)?.map(|v| Erasure {
-                statement: (!v.is_empty()).then(|| v.to_vec()),
-            }))
-        })
+    fn tombstone(&self, tag: &Hash) -> StoreResult<Option<Vec<u8>>> {
+        self.with(|t| Ok(t.erased.get(tag)?.map(|v| v.to_vec())))
     }
 
     fn write_backup(&self, out: &mut dyn std::io::Write) -> StoreResult<()> {
@@ -1233,6 +1239,7 @@ mod tests {
             revoked: false,
             last_seen_unix: 0,
             revoked_at_unix: 0,
+            revocation: None,
         };
         let s = super::SledStore::open(&db, &chunks).unwrap();
         s.create_account(&[1; 16], &account, &device).unwrap();
@@ -1277,13 +1284,61 @@ mod tests {
             revoked: true,
             last_seen_unix: 6,
             revoked_at_unix: 7,
+            revocation: Some(b"the signed statement".to_vec()),
         };
         let bytes = super::encode_device(&row);
         assert_eq!(super::decode_device(&[2; 16], &bytes).unwrap(), row);
+        // A row from before statements: revoked, with no statement to hand back.
+        let v2 = super::decode_device(&[2; 16], &bytes[..super::DEVICE_ROW_LEN]).unwrap();
+        assert_eq!((v2.revoked_at_unix, v2.revocation), (7, None));
         let old = super::decode_device(&[2; 16], &bytes[..super::DEVICE_ROW_LEN_V1]).unwrap();
         assert_eq!((old.last_seen_unix, old.revoked_at_unix), (0, 0));
         assert!(old.revoked);
         assert!(super::decode_device(&[2; 16], &bytes[..50]).is_err());
+        assert!(super::decode_device(&[2; 16], &bytes[..super::DEVICE_ROW_LEN - 1]).is_err());
+    }
+
+    #[test]
+    fn a_database_from_before_the_recovery_index_gets_one_on_open() {
+        use super::super::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let (db, chunks) = (dir.path().join("db"), dir.path().join("chunks"));
+        let account = |created_at_unix| crate::store::AccountRow {
+            recovery_public_key: [1; 32],
+            recovery_blob: vec![],
+            created_at_unix,
+        };
+        let device = |n: u8| crate::store::DeviceRow {
+            account_id: [n; 16],
+            device_id: [n; 16],
+            sign_public_key: [n; 32],
+            dh_public_key: [n; 32],
+            registered_at_unix: 1,
+            revoked: false,
+            last_seen_unix: 0,
+            revoked_at_unix: 0,
+            revocation: None,
+        };
+        let s = super::SledStore::open(&db, &chunks).unwrap();
+        s.create_account(&[2; 16], &account(10), &device(2)).unwrap();
+        // What an older server allowed: a second account with the same key,
+        // written straight into the tree, and no index.
+        s.with(|t| {
+            t.accounts
+                .insert([3u8; 16], super::encode_account(&account(20)))?;
+            t.recovery_keys.clear()?;
+            t.meta.clear()?;
+            Ok(())
+        })
+        .unwrap();
+        s.close().unwrap();
+        let s = super::SledStore::open(&db, &chunks).unwrap();
+        // The earlier account keeps the key; the later one cannot recover with it.
+        assert_eq!(
+            s.account_by_recovery_key(&[1; 32]).unwrap().map(|(id, _)| id),
+            Some([2; 16])
+        );
+        s.close().unwrap();
     }
 
     #[test]
