@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 
 use mycase_server::store::{
-    erased_account_tag, erased_device_tag, AccountRow, DeviceRow, Head, NewRecord, SledStore,
+    erased_account_tag, AccountRow, DeviceRow, Head, NewRecord, SledStore,
     Store, StoredReceipt,
 };
 

@@ -123,9 +123,13 @@ async fn a_share_holds_the_selection_and_the_server_never_sees_its_key() {
     }
     let logs = capture.0.lock().unwrap().clone();
     assert!(
-        contains(&logs, b"share created"),
-        "server share logs were captured"
+        contains(&logs, b"mycase-server listening"),
+        "server logs were captured"
     );
+    // No per-share line at all: sizes and times would link the upload to each
+    // opening ("share created bytes=986" / "share opened bytes=986").
+    assert!(!contains(&logs, b"share created") && !contains(&logs, b"share opened"));
+    assert!(!contains(&logs, b"bytes="));
     for (what, needle) in &needles {
         assert!(!contains(&logs, needle), "{what} found in the logs");
     }

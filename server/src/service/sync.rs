@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+
 
 use ed25519_dalek::VerifyingKey;
 use futures_util::{Stream, StreamExt};
@@ -272,7 +272,6 @@ impl<S: Store> Sync for SyncService<S> {
         &self,
         request: Request<AppendRequest>,
     ) -> Result<Response<AppendResponse>, Status> {
-        let started = Instant::now();
         let session = self.shared.auth.session(request.metadata())?;
         let peer = request.remote_addr();
         let records = request.into_inner().records;
@@ -288,7 +287,6 @@ impl<S: Store> Sync for SyncService<S> {
             .map_err(ServerError::from)?
             .ok_or(ServerError::Unauthenticated("device revoked or unknown"))?;
         let key = validate::verifying_key("sign_public_key", &device.sign_public_key)?;
-        let count = records.len();
 
         let (head, receipts) = {
             let _serialized = self.shared.append_lock(&session.account_id).lock().await;
@@ -303,11 +301,6 @@ impl<S: Store> Sync for SyncService<S> {
         };
         self.shared.watchers.notify(&session.account_id)?;
         let vector = vector(self.shared.store.as_ref(), &session.account_id)?;
-        tracing::debug!(
-            records = count,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "append"
-        );
         Ok(Response::new(AppendResponse {
             head,
             vector: Some(vector),
