@@ -272,7 +272,17 @@ mod tests {
     fn small_counts_are_suppressed_and_others_rounded() {
         assert_eq!(
             [0, 1, 4, 5, 7, 8, 12, 13, 1000].map(published_count),
-            [None, None, None, Some(5), Some(5), Some(10), Some(10), Some(15), Some(1000)]
+            [
+                None,
+                None,
+                None,
+                Some(5),
+                Some(5),
+                Some(10),
+                Some(10),
+                Some(15),
+                Some(1000)
+            ]
         );
         assert_eq!(published_bytes(0), 0);
         assert_eq!(published_bytes(986), 0);

@@ -192,9 +192,7 @@ impl<S: Store> Auth<S> {
         // A device revoked after the session opened loses it at once.
         match self.store.device(&session.device_id)? {
             Some(d) if d.account_id == session.account_id && !d.revoked => {}
-            Some(d) if d.account_id == session.account_id => {
-                return Err(ServerError::revoked(&d))
-            }
+            Some(d) if d.account_id == session.account_id => return Err(ServerError::revoked(&d)),
             _ => return Err(ServerError::Unauthenticated("device unknown")),
         }
         Ok(Session {

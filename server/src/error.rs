@@ -52,7 +52,9 @@ pub enum ServerError {
     #[error("share ended: unknown")]
     ShareUnknown,
     /// A fetch without the link's access token (or with another link's).
-    #[error("this link's key does not open this share: copy the whole link, including the part after #")]
+    #[error(
+        "this link's key does not open this share: copy the whole link, including the part after #"
+    )]
     ShareAccessDenied,
     /// A quota or rate limit of this server (RESOURCE_EXHAUSTED).
     #[error("{0}")]
@@ -211,7 +213,11 @@ mod tests {
         let s = Status::from(ServerError::AccountNotOnServer);
         assert_eq!(
             (s.code(), s.message(), s.details()),
-            (Code::NotFound, mycase_proto::ACCOUNT_NOT_ON_SERVER, &b""[..])
+            (
+                Code::NotFound,
+                mycase_proto::ACCOUNT_NOT_ON_SERVER,
+                &b""[..]
+            )
         );
     }
 }

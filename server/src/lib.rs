@@ -35,9 +35,9 @@ pub mod limits;
 pub mod rate_limit;
 pub mod server_key;
 pub mod service;
+pub mod statements;
 pub mod store;
 pub mod tls;
-pub mod statements;
 mod validate;
 
 pub use error::ServerError;

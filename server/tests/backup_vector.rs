@@ -12,8 +12,7 @@
 use std::path::PathBuf;
 
 use mycase_server::store::{
-    erased_account_tag, AccountRow, DeviceRow, Head, NewRecord, SledStore,
-    Store, StoredReceipt,
+    erased_account_tag, AccountRow, DeviceRow, Head, NewRecord, SledStore, Store, StoredReceipt,
 };
 
 const KEPT: [u8; 16] = [0x11; 16];
@@ -71,9 +70,7 @@ fn the_frozen_backup_restores() {
     // Erased before statements: the device is told the account is not here,
     // never handed a wipe order nobody signed.
     assert_eq!(
-        s.erased_device(&[4; 16])
-            .unwrap()
-            .map(|e| e.statement),
+        s.erased_device(&[4; 16]).unwrap().map(|e| e.statement),
         Some(None)
     );
     // The recovery-key index was built from the restored accounts.
@@ -115,15 +112,11 @@ fn the_frozen_v2_backup_restores_with_its_statements() {
         Some(b"record two".to_vec())
     );
     assert_eq!(
-        s.erased_device(&[4; 16])
-            .unwrap()
-            .map(|e| e.statement),
+        s.erased_device(&[4; 16]).unwrap().map(|e| e.statement),
         Some(Some(DELETION.to_vec()))
     );
     assert_eq!(
-        s.erased_device(&[6; 16])
-            .unwrap()
-            .map(|e| e.statement),
+        s.erased_device(&[6; 16]).unwrap().map(|e| e.statement),
         Some(None)
     );
     assert_eq!(
@@ -178,7 +171,8 @@ fn write_vector() {
     .unwrap();
     s.put_chunk(&KEPT, &[9; 32], b"sealed chunk").unwrap();
     s.add_device(&device(KEPT, 5)).unwrap();
-    s.revoke_device(&[5; 16], 1_700_000_500, REVOCATION).unwrap();
+    s.revoke_device(&[5; 16], 1_700_000_500, REVOCATION)
+        .unwrap();
     s.create_account(&ERASED, &account(2), &device(ERASED, 4))
         .unwrap();
     s.erase_account(&ERASED, Some(DELETION)).unwrap();

@@ -332,7 +332,10 @@ async fn delete_account_leaves_no_trace_and_tells_other_devices() {
     // Not without the deleting device's signed statement, nor with one by
     // another key or about another account: nothing is erased.
     let bare = gone.authed(DeleteAccountRequest::default());
-    assert_code(gone.account.delete_account(bare).await, Code::InvalidArgument);
+    assert_code(
+        gone.account.delete_account(bare).await,
+        Code::InvalidArgument,
+    );
     let forged = common::sign_statement(
         &other.key,
         mycase_proto::v1::device_statement::Kind::AccountDeleted,
@@ -343,7 +346,10 @@ async fn delete_account_leaves_no_trace_and_tells_other_devices() {
     let req = gone.authed(DeleteAccountRequest {
         statement: Some(forged),
     });
-    assert_code(gone.account.delete_account(req).await, Code::InvalidArgument);
+    assert_code(
+        gone.account.delete_account(req).await,
+        Code::InvalidArgument,
+    );
     let elsewhere = common::sign_statement(
         &gone.key,
         mycase_proto::v1::device_statement::Kind::AccountDeleted,
@@ -354,7 +360,10 @@ async fn delete_account_leaves_no_trace_and_tells_other_devices() {
     let req = gone.authed(DeleteAccountRequest {
         statement: Some(elsewhere),
     });
-    assert_code(gone.account.delete_account(req).await, Code::InvalidArgument);
+    assert_code(
+        gone.account.delete_account(req).await,
+        Code::InvalidArgument,
+    );
     assert_eq!(gone.vector().await.len(), 1, "nothing was erased");
 
     let req = gone.delete_request();

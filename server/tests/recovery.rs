@@ -284,7 +284,10 @@ async fn renewing_the_kit_needs_the_old_kit_and_retires_it() {
     // The test's device registered with a random kit: renew from a known one.
     let old = SigningKey::generate(&mut OsRng);
     let req = d.authed(renewal(&d.account_id, &old, &old, &old, &old, b"x"));
-    assert_code(d.account.renew_recovery_key(req).await, Code::InvalidArgument);
+    assert_code(
+        d.account.renew_recovery_key(req).await,
+        Code::InvalidArgument,
+    );
     let mut account = AccountClient::new(channel(&t.server).await);
     let survivor = register_with(&mut account, &old, b"old blob").await;
     // A device of that account, logged in through recovery with the old kit.
@@ -304,22 +307,48 @@ async fn renewing_the_kit_needs_the_old_kit_and_retires_it() {
     let new = SigningKey::generate(&mut OsRng);
     // Without the old key's signature (the abuser signs in its place).
     let req = d.authed(renewal(&survivor, &old, &new, &abuser, &new, b"resealed"));
-    let status = assert_code(d.account.renew_recovery_key(req).await, Code::InvalidArgument);
+    let status = assert_code(
+        d.account.renew_recovery_key(req).await,
+        Code::InvalidArgument,
+    );
     assert!(status.message().contains("old recovery key did not sign"));
     // Without the new key's.
     let req = d.authed(renewal(&survivor, &old, &new, &old, &abuser, b"resealed"));
-    assert_code(d.account.renew_recovery_key(req).await, Code::InvalidArgument);
+    assert_code(
+        d.account.renew_recovery_key(req).await,
+        Code::InvalidArgument,
+    );
     // Signed for another account.
-    let req = d.authed(renewal(&random::<16>(), &old, &new, &old, &new, b"resealed"));
-    assert_code(d.account.renew_recovery_key(req).await, Code::InvalidArgument);
+    let req = d.authed(renewal(
+        &random::<16>(),
+        &old,
+        &new,
+        &old,
+        &new,
+        b"resealed",
+    ));
+    assert_code(
+        d.account.renew_recovery_key(req).await,
+        Code::InvalidArgument,
+    );
     // To a key another account holds (both keys sign: the test holds both).
     let taken = SigningKey::generate(&mut OsRng);
     register_with(&mut account, &taken, b"someone else").await;
     let req = d.authed(renewal(&survivor, &old, &taken, &old, &taken, b"resealed"));
     assert_code(d.account.renew_recovery_key(req).await, Code::AlreadyExists);
     // From a key that is not the account's (the abuser's own kit).
-    let req = d.authed(renewal(&survivor, &abuser, &new, &abuser, &new, b"resealed"));
-    assert_code(d.account.renew_recovery_key(req).await, Code::FailedPrecondition);
+    let req = d.authed(renewal(
+        &survivor,
+        &abuser,
+        &new,
+        &abuser,
+        &new,
+        b"resealed",
+    ));
+    assert_code(
+        d.account.renew_recovery_key(req).await,
+        Code::FailedPrecondition,
+    );
     // Not without a session.
     let req = Request::new(renewal(&survivor, &old, &new, &old, &new, b"resealed"));
     assert_code(account.renew_recovery_key(req).await, Code::Unauthenticated);
@@ -340,13 +369,22 @@ async fn renewing_the_kit_needs_the_old_kit_and_retires_it() {
     let retired = assert_code(account.recover(req).await, Code::Unauthenticated);
     let stranger = SigningKey::generate(&mut OsRng);
     let c = challenge(&mut account, stranger.verifying_key().as_bytes()).await;
-    let req = recover_request(&stranger, &stranger, &c, &SigningKey::generate(&mut OsRng), &random());
+    let req = recover_request(
+        &stranger,
+        &stranger,
+        &c,
+        &SigningKey::generate(&mut OsRng),
+        &random(),
+    );
     let unknown = assert_code(account.recover(req).await, Code::Unauthenticated);
     assert_eq!(retired.message(), unknown.message());
     // Renewing from it again is refused too.
     let again = SigningKey::generate(&mut OsRng);
     let req = d.authed(renewal(&survivor, &old, &again, &old, &again, b"x"));
-    assert_code(d.account.renew_recovery_key(req).await, Code::FailedPrecondition);
+    assert_code(
+        d.account.renew_recovery_key(req).await,
+        Code::FailedPrecondition,
+    );
 
     // The new kit opens the account, with the resealed blob.
     let c = challenge(&mut account, new.verifying_key().as_bytes()).await;

@@ -14,7 +14,9 @@ use rand::rngs::OsRng;
 use tonic::Code;
 
 async fn revoked(d: &mut Device) -> bool {
-    d.login().await.is_err_and(|s| s.code() == Code::PermissionDenied)
+    d.login()
+        .await
+        .is_err_and(|s| s.code() == Code::PermissionDenied)
 }
 
 /// An insider (or anyone with a session) tries to revoke a device without the
@@ -31,10 +33,28 @@ async fn revocation_needs_the_callers_signed_statement() {
     let subject = b.device_id;
     let cases = [
         None,
-        Some(sign_statement(&stranger, Kind::DeviceRevoked, &a.account_id, &subject, &a.device_id)),
+        Some(sign_statement(
+            &stranger,
+            Kind::DeviceRevoked,
+            &a.account_id,
+            &subject,
+            &a.device_id,
+        )),
         Some(a.statement(Kind::DeviceRevoked, &a.device_id)),
-        Some(sign_statement(&a.key, Kind::DeviceRevoked, &other.account_id, &subject, &a.device_id)),
-        Some(sign_statement(&b.key, Kind::DeviceRevoked, &a.account_id, &subject, &b.device_id)),
+        Some(sign_statement(
+            &a.key,
+            Kind::DeviceRevoked,
+            &other.account_id,
+            &subject,
+            &a.device_id,
+        )),
+        Some(sign_statement(
+            &b.key,
+            Kind::DeviceRevoked,
+            &a.account_id,
+            &subject,
+            &b.device_id,
+        )),
         Some(a.statement(Kind::AccountDeleted, &subject)),
         Some(DeviceStatement {
             signature: vec![1; 64],
@@ -70,7 +90,10 @@ async fn every_revocation_refusal_carries_the_statement() {
         b.sync.get_vector(b.authed(GetVectorRequest {})).await,
         Code::Unauthenticated,
     );
-    assert_eq!(session.message(), "unknown or revoked session; authenticate again");
+    assert_eq!(
+        session.message(),
+        "unknown or revoked session; authenticate again"
+    );
     let login = assert_code(b.login().await, Code::PermissionDenied);
     assert_eq!(login.message(), mycase_proto::DEVICE_REVOKED);
     let statement = verified_statement(&login, &a.key);
@@ -146,7 +169,10 @@ async fn a_device_ids_keys_never_change() {
         .iter()
         .find(|d| d.device_id == b.device_id.to_vec())
         .unwrap();
-    assert_eq!(row.sign_public_key, b.key.verifying_key().to_bytes().to_vec());
+    assert_eq!(
+        row.sign_public_key,
+        b.key.verifying_key().to_bytes().to_vec()
+    );
     // The genuine key still signs in; the abuser's does not.
     b.login().await.unwrap();
     b.key = abuser;

@@ -18,9 +18,9 @@ use mycase_proto::v1::{
     ShareState,
 };
 use mycase_server::RunningServer;
+use sha2::{Digest, Sha256};
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
-use sha2::{Digest, Sha256};
 use tonic::{Code, Request, Status};
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; media-src blob:; frame-src blob:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -426,10 +426,16 @@ async fn views_cannot_be_burned_without_the_links_key() {
         .unwrap()
         .into_inner()
         .shares;
-    assert_eq!((listed[0].views, listed[0].state), (0, ShareState::Active as i32));
+    assert_eq!(
+        (listed[0].views, listed[0].state),
+        (0, ShareState::Active as i32)
+    );
     assert!(share_file(&t, id).exists());
     let page = http_bundle(&t.server, id).await;
-    assert_eq!((page.status, page.body.as_slice()), (200, &b"one view only"[..]));
+    assert_eq!(
+        (page.status, page.body.as_slice()),
+        (200, &b"one view only"[..])
+    );
     assert_eq!(page.header("content-length"), Some("13"));
     let err = fetch(&t.server, id).await.unwrap_err();
     assert_eq!(err.message(), "share ended: view limit reached");
@@ -467,7 +473,10 @@ async fn a_share_from_before_tokens_still_opens_without_one() {
         b"an old share"
     );
     let page = http::get(&server, &format!("/s/{}/bundle", hex::encode(id))).await;
-    assert_eq!((page.status, page.body.as_slice()), (200, &b"an old share"[..]));
+    assert_eq!(
+        (page.status, page.body.as_slice()),
+        (200, &b"an old share"[..])
+    );
     server.shutdown().await.unwrap();
 }
 
@@ -546,5 +555,8 @@ async fn an_interrupted_upload_leaves_nothing() {
         .unwrap()
         .collect();
     assert!(left.is_empty(), "{left:?}");
-    assert_eq!(fetch(&t.server, id).await.unwrap_err().code(), Code::NotFound);
+    assert_eq!(
+        fetch(&t.server, id).await.unwrap_err().code(),
+        Code::NotFound
+    );
 }

@@ -20,10 +20,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 
 use crate::error::ServerError;
 use crate::service::shares::{bundle_pieces, end_reason, open_share};
@@ -158,10 +158,9 @@ async fn bundle<S: Store>(
         }
         Ok(ShareOpen::Ended(end)) => ended(end_reason(end)),
         Ok(ShareOpen::Unknown) => ended("unknown"),
-        Err(ServerError::ShareAccessDenied) => json(
-            StatusCode::FORBIDDEN,
-            "{\"error\":\"wrong-key\"}".into(),
-        ),
+        Err(ServerError::ShareAccessDenied) => {
+            json(StatusCode::FORBIDDEN, "{\"error\":\"wrong-key\"}".into())
+        }
         Err(ServerError::Limit(_)) => json(
             StatusCode::TOO_MANY_REQUESTS,
             "{\"error\":\"too many requests; wait a minute and try again\"}".into(),

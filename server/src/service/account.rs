@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use mycase_proto::v1::account_server::Account;
+use mycase_proto::v1::device_statement::Kind;
 use mycase_proto::v1::{
     AddDeviceRequest, AddDeviceResponse, AuthenticateRequest, AuthenticateResponse,
     AwaitJoinRequest, AwaitJoinResponse, AwaitPairingRequest, AwaitPairingResponse,
@@ -13,7 +14,6 @@ use mycase_proto::v1::{
     RevokeDeviceRequest, RevokeDeviceResponse, SubmitJoinRequest, SubmitJoinResponse,
     UpdateRecoveryBlobRequest, UpdateRecoveryBlobResponse,
 };
-use mycase_proto::v1::device_statement::Kind;
 use mycase_proto::v1::{DeleteAccountRequest, DeleteAccountResponse};
 use mycase_proto::v1::{RenewRecoveryKeyRequest, RenewRecoveryKeyResponse};
 use mycase_proto::wire;
@@ -238,7 +238,11 @@ impl<S: Store> AccountService<S> {
     /// sign the renewal, the old one must be the account's current key, and the
     /// new one no account's. The key, its index entry and the blob change in one
     /// step; from then on the old key opens nothing.
-    fn renew_recovery_key(&self, session: &Session, r: &RenewRecoveryKeyRequest) -> ServerResult<()> {
+    fn renew_recovery_key(
+        &self,
+        session: &Session,
+        r: &RenewRecoveryKeyRequest,
+    ) -> ServerResult<()> {
         let old = validate::verifying_key("old_recovery_public_key", &r.old_recovery_public_key)?;
         let new = validate::verifying_key("new_recovery_public_key", &r.new_recovery_public_key)?;
         validate::fixed::<{ validate::KEY_LEN }>(
@@ -282,7 +286,11 @@ impl<S: Store> AccountService<S> {
 
     /// Erases the caller's account on the caller's signed statement, which the
     /// erasure tombstones keep for the account's other devices.
-    async fn delete_account(&self, session: &Session, r: &DeleteAccountRequest) -> ServerResult<()> {
+    async fn delete_account(
+        &self,
+        session: &Session,
+        r: &DeleteAccountRequest,
+    ) -> ServerResult<()> {
         let author = self
             .shared
             .store

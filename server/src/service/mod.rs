@@ -127,7 +127,11 @@ impl<S: Store> Shared<S> {
     /// at the same time, and closes its live watch streams.
     /// `statement`: the owner's signed `DeviceStatement`, kept by the tombstones
     /// (none for the retention policy).
-    pub async fn erase_account(&self, account_id: Id, statement: Option<Vec<u8>>) -> ServerResult<()> {
+    pub async fn erase_account(
+        &self,
+        account_id: Id,
+        statement: Option<Vec<u8>>,
+    ) -> ServerResult<()> {
         let _serialized = self.append_lock(&account_id).lock().await;
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || store.erase_account(&account_id, statement.as_deref()))

@@ -148,7 +148,11 @@ fn policy_of<S>(shared: &Shared<S>, policy: &SharePolicy) -> ServerResult<(Id, u
 /// Refuses a share that would take the account over its storage quota: its
 /// records and chunks, plus the ciphertext of its shares still active, plus
 /// `adding`.
-fn check_share_quota<S: Store>(shared: &Shared<S>, account_id: &Id, adding: u64) -> ServerResult<()> {
+fn check_share_quota<S: Store>(
+    shared: &Shared<S>,
+    account_id: &Id,
+    adding: u64,
+) -> ServerResult<()> {
     let now = shared.clock.now_unix();
     let shares: u64 = shared
         .store

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
 
-
 use ed25519_dalek::VerifyingKey;
 use futures_util::{Stream, StreamExt};
 use mycase_proto::v1::sync_server::Sync;

@@ -471,10 +471,8 @@ macro_rules! store_conformance_tests {
                 };
                 s.put_session(&[3; 32], &session).unwrap();
                 s.touch_account(&a, 9).unwrap();
-                put(&s, &[30; 16], &share_row(1, 0), b"share of a")
-                    .unwrap();
-                put(&s, &[31; 16], &share_row(2, 0), b"share of b")
-                    .unwrap();
+                put(&s, &[30; 16], &share_row(1, 0), b"share of a").unwrap();
+                put(&s, &[31; 16], &share_row(2, 0), b"share of b").unwrap();
                 s.erase_account(&a, Some(b"signed by a")).unwrap();
 
                 assert_eq!(s.account(&a).unwrap(), None);
@@ -506,9 +504,7 @@ macro_rules! store_conformance_tests {
                 );
                 let statement = Some(b"signed by a".to_vec());
                 assert_eq!(
-                    s.erased_device(&[10; 16])
-                        .unwrap()
-                        .map(|e| e.statement),
+                    s.erased_device(&[10; 16]).unwrap().map(|e| e.statement),
                     Some(statement)
                 );
                 // Its recovery key is free again; the other account's is not.
@@ -536,15 +532,10 @@ macro_rules! store_conformance_tests {
                 // Without a statement (the retention policy), the tombstone says so.
                 s.erase_account(&b, None).unwrap();
                 assert_eq!(
-                    s.erased_device(&[20; 16])
-                        .unwrap()
-                        .map(|e| e.statement),
+                    s.erased_device(&[20; 16]).unwrap().map(|e| e.statement),
                     Some(None)
                 );
-                assert_eq!(
-                    s.erased_device(&[21; 16]).unwrap(),
-                    None
-                );
+                assert_eq!(s.erased_device(&[21; 16]).unwrap(), None);
             }
 
             #[test]
@@ -640,10 +631,7 @@ macro_rules! store_conformance_tests {
                 // The invite was not used up by the refusal.
                 s.create_account_with_invite(&[2; 16], &account(2), &device(2, 20), &code, 50)
                     .unwrap();
-                let (found, row) = s
-                    .account_by_recovery_key(&[1; 32])
-                    .unwrap()
-                    .unwrap();
+                let (found, row) = s.account_by_recovery_key(&[1; 32]).unwrap().unwrap();
                 assert_eq!((found, row), ([1; 16], account(1)));
                 assert_eq!(s.account_by_recovery_key(&[9; 32]).unwrap(), None);
             }
@@ -679,7 +667,9 @@ macro_rules! store_conformance_tests {
                 );
                 assert_eq!(s.account_by_recovery_key(&[1; 32]).unwrap(), None);
                 assert_eq!(
-                    s.account_by_recovery_key(&[3; 32]).unwrap().map(|(id, _)| id),
+                    s.account_by_recovery_key(&[3; 32])
+                        .unwrap()
+                        .map(|(id, _)| id),
                     Some([1; 16])
                 );
                 // The old key is free: renewing again from it is refused, and a new

@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareBundle, ShareEnd,
-    ShareOpen, ShareRow, ShareState, ShareStats, ShareUpload, Store, StoreError, StoreResult,
-    StoreStats, StoredReceipt,
+    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareBundle, ShareEnd, ShareOpen,
+    ShareRow, ShareState, ShareStats, ShareUpload, Store, StoreError, StoreResult, StoreStats,
+    StoredReceipt,
 };
 
 #[derive(Default)]

@@ -13,9 +13,9 @@ mod conformance;
 
 mod chunk_files;
 mod share_files;
-pub mod tombstone;
 pub mod shares;
 mod sled_shares;
+pub mod tombstone;
 
 pub mod memory;
 pub mod sled;

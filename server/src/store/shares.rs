@@ -126,7 +126,9 @@ pub struct ShareUpload {
 
 impl std::fmt::Debug for ShareUpload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShareUpload").field("len", &self.len).finish()
+        f.debug_struct("ShareUpload")
+            .field("len", &self.len)
+            .finish()
     }
 }
 
@@ -207,7 +209,9 @@ pub struct ShareBundle {
 
 impl std::fmt::Debug for ShareBundle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShareBundle").field("len", &self.len).finish()
+        f.debug_struct("ShareBundle")
+            .field("len", &self.len)
+            .finish()
     }
 }
 

@@ -14,8 +14,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use super::{
-    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareUpload, Store,
-    StoreError, StoreResult, StoreStats, StoredReceipt,
+    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareUpload, Store, StoreError,
+    StoreResult, StoreStats, StoredReceipt,
 };
 
 pub(super) struct Trees {
@@ -487,7 +487,12 @@ impl Store for SledStore {
             let device_bytes = encode_device(first_device);
             let link = pair_key(account_id, &first_device.device_id);
             let recovery_key = account.recovery_public_key;
-            (&t.accounts, &t.devices, &t.account_devices, &t.recovery_keys)
+            (
+                &t.accounts,
+                &t.devices,
+                &t.account_devices,
+                &t.recovery_keys,
+            )
                 .transaction(|(accounts, devices, links, recovery_keys)| {
                     if accounts.get(account_id)?.is_some() {
                         return Err(ConflictableTransactionError::Abort(
@@ -1320,7 +1325,8 @@ mod tests {
             revocation: None,
         };
         let s = super::SledStore::open(&db, &chunks).unwrap();
-        s.create_account(&[2; 16], &account(10), &device(2)).unwrap();
+        s.create_account(&[2; 16], &account(10), &device(2))
+            .unwrap();
         // What an older server allowed: a second account with the same key,
         // written straight into the tree, and no index.
         s.with(|t| {
@@ -1335,7 +1341,9 @@ mod tests {
         let s = super::SledStore::open(&db, &chunks).unwrap();
         // The earlier account keeps the key; the later one cannot recover with it.
         assert_eq!(
-            s.account_by_recovery_key(&[1; 32]).unwrap().map(|(id, _)| id),
+            s.account_by_recovery_key(&[1; 32])
+                .unwrap()
+                .map(|(id, _)| id),
             Some([2; 16])
         );
         s.close().unwrap();

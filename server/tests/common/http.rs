@@ -53,9 +53,8 @@ pub async fn request(
         .iter()
         .map(|(name, value)| format!("{name}: {value}\r\n"))
         .collect();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{extra}\r\n"
-    );
+    let request =
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{extra}\r\n");
     tls.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     // The server may close without TLS close_notify; what was read is complete.

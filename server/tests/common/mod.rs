@@ -185,11 +185,7 @@ impl Device {
     }
 
     /// A `DeviceStatement` of `kind` about `subject`, signed by this device.
-    pub fn statement(
-        &self,
-        kind: device_statement::Kind,
-        subject: &[u8],
-    ) -> DeviceStatement {
+    pub fn statement(&self, kind: device_statement::Kind, subject: &[u8]) -> DeviceStatement {
         sign_statement(&self.key, kind, &self.account_id, subject, &self.device_id)
     }
 
