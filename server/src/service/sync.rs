@@ -417,3 +417,86 @@ impl<S: Store> Sync for SyncService<S> {
         Ok(Response::new(Box::pin(stream)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::MemoryStore;
+
+    /// Item 14: one Pull must not hold an unbounded amount of the account's log
+    /// in memory. The stream reads one page per poll (`unfold` over
+    /// `next_page`, so HTTP/2 flow control holds back a slow reader), and each
+    /// page stays under the page budget plus at most one record, far under the
+    /// gRPC message limit, however much the log holds.
+    #[test]
+    fn a_pull_reads_one_bounded_page_at_a_time() {
+        let store = Arc::new(MemoryStore::new());
+        let account = [1u8; 16];
+        let record_len = 900 * 1024;
+        let mut expected = Vec::new();
+        for device in [[2u8; 16], [3u8; 16]] {
+            let records: Vec<NewRecord> = (1..=6u64)
+                .map(|idx| {
+                    let r = Record {
+                        device_id: device.to_vec(),
+                        idx,
+                        prev_hash: vec![0; 32],
+                        key_epoch: 1,
+                        format_version: 1,
+                        nonce: vec![0; 24],
+                        ciphertext: vec![idx as u8; record_len],
+                        signature: Vec::new(),
+                    };
+                    expected.push((device.to_vec(), idx));
+                    NewRecord {
+                        idx,
+                        bytes: r.encode_to_vec(),
+                        receipt: StoredReceipt {
+                            server_time_ms: 0,
+                            signature: [0; 64],
+                        },
+                    }
+                })
+                .collect();
+            store
+                .append(
+                    &account,
+                    &device,
+                    0,
+                    &records,
+                    Head {
+                        idx: 6,
+                        hash: [0; 32],
+                    },
+                )
+                .unwrap();
+        }
+        let mut state = PullState {
+            store,
+            account_id: account,
+            plan: vec![([2; 16], 0, 6), ([3; 16], 0, 6)],
+            pos: 0,
+            page_size: MAX_PAGE_RECORDS,
+            target: VersionVector::default(),
+            sent_any: false,
+            failed: false,
+        };
+        let mut got = Vec::new();
+        let mut pages = 0;
+        while state.pos < state.plan.len() {
+            let (records, receipts) = state.next_page().unwrap();
+            pages += 1;
+            assert_eq!(records.len(), receipts.len());
+            let bytes: usize = records.iter().map(|r| r.encoded_len()).sum();
+            assert!(
+                bytes <= MAX_PAGE_BYTES + validate::MAX_CIPHERTEXT + 1024,
+                "a page of {bytes} bytes"
+            );
+            assert!(bytes < mycase_proto::MAX_MESSAGE_BYTES);
+            got.extend(records.into_iter().map(|r| (r.device_id, r.idx)));
+        }
+        assert_eq!(got, expected, "everything, in order, once");
+        assert!(pages >= 4, "about 10 MiB came in {pages} pages");
+    }
+}
