@@ -254,6 +254,15 @@ mod tests {
         assert!(s.store.account(&[3; 16]).unwrap().is_none());
         assert!(s.store.account(&[2; 16]).unwrap().is_some());
         assert!(s.store.account(&[4; 16]).unwrap().is_some());
+        // Nobody asked for these erasures: their devices are told the account is
+        // not here, never handed an order to wipe.
+        let erasure = s.store.erased_device(&[1; 16]).unwrap().unwrap();
+        assert_eq!(erasure.statement, None);
+        let status = tonic::Status::from(ServerError::erased(erasure));
+        assert_eq!(
+            (status.code(), status.message()),
+            (tonic::Code::NotFound, mycase_proto::ACCOUNT_NOT_ON_SERVER)
+        );
     }
 
     #[tokio::test]
