@@ -190,3 +190,27 @@ fn share_v1_with_password_opens_only_with_it() {
         ShareError::Open(OpenError::WrongPassword)
     );
 }
+
+/// The access token a link's key derives, frozen: the server holds the hashes of
+/// tokens for links already sent, and the viewer's WebCrypto derivation must
+/// match (tests/tests/share_browser.rs uploads the v1 vector with this hash).
+#[test]
+fn share_access_token_v1_is_frozen() {
+    use mycase_core::share::AccessToken;
+    let p: BTreeMap<String, String> = std::fs::read_to_string(dir().join("share-access-v1.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once(" = ").unwrap();
+            (k.to_string(), v.trim().to_string())
+        })
+        .collect();
+    assert_eq!(p["key"], params()["key"]);
+    let token = AccessToken::of(&key(&p));
+    assert_eq!(hex::encode(token.as_bytes()), p["access_token"]);
+    assert_eq!(hex::encode(token.hash()), p["access_token_hash"]);
+    // Not any of the keys that seal the bundle.
+    assert_ne!(token.as_bytes(), key(&p).as_bytes());
+    assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
+}

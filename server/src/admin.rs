@@ -82,6 +82,30 @@ pub fn stats<S: Store>(store: &S) -> ServerResult<StatsResponse> {
     })
 }
 
+/// Counts below this are not shown ("fewer than 5"): a count of one or two is a
+/// person, and the difference between two readings is an event.
+pub const SUPPRESS_BELOW: u64 = 5;
+/// Counts at or above [`SUPPRESS_BELOW`] are shown rounded to the nearest
+/// multiple of this.
+pub const ROUND_TO: u64 = 5;
+/// Stored bytes are shown rounded to the nearest MiB.
+pub const BYTES_ROUND_TO: u64 = 1024 * 1024;
+
+/// A count as `mycase-server stats` shows it: `None` for fewer than
+/// [`SUPPRESS_BELOW`], otherwise rounded to the nearest [`ROUND_TO`].
+pub fn published_count(n: u64) -> Option<u64> {
+    (n >= SUPPRESS_BELOW).then(|| round_to(n, ROUND_TO))
+}
+
+/// Stored bytes as `mycase-server stats` shows them.
+pub fn published_bytes(n: u64) -> u64 {
+    round_to(n, BYTES_ROUND_TO)
+}
+
+fn round_to(n: u64, step: u64) -> u64 {
+    n.saturating_add(step / 2) / step * step
+}
+
 pub struct AdminService<S> {
     shared: Arc<Shared<S>>,
 }
@@ -238,4 +262,31 @@ pub async fn connect(path: &Path) -> Result<AdminClient<Channel>, tonic::transpo
         }))
         .await?;
     Ok(AdminClient::new(channel))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_counts_are_suppressed_and_others_rounded() {
+        assert_eq!(
+            [0, 1, 4, 5, 7, 8, 12, 13, 1000].map(published_count),
+            [
+                None,
+                None,
+                None,
+                Some(5),
+                Some(5),
+                Some(10),
+                Some(10),
+                Some(15),
+                Some(1000)
+            ]
+        );
+        assert_eq!(published_bytes(0), 0);
+        assert_eq!(published_bytes(986), 0);
+        assert_eq!(published_bytes(3 * BYTES_ROUND_TO - 1), 3 * BYTES_ROUND_TO);
+        assert_eq!(published_count(u64::MAX), Some(u64::MAX / 5 * 5));
+    }
 }

@@ -108,12 +108,16 @@ impl<S: Store> Auth<S> {
     }
 
     /// Checks the signed challenge and opens a session. The challenge is consumed
-    /// whatever the outcome, so it can never be tried twice.
+    /// whatever the outcome, so it can never be tried twice. `admit` runs only
+    /// once the signature verified, before the session exists: a per-account
+    /// budget spent there cannot be drained by someone who merely knows a device
+    /// id.
     pub fn authenticate(
         &self,
         device_id: &[u8],
         challenge: &[u8],
         signature: &[u8],
+        admit: impl FnOnce(&Id) -> ServerResult<()>,
     ) -> ServerResult<Issued> {
         let device_id = validate::id("device_id", device_id)?;
         let challenge = validate::fixed::<CHALLENGE_LEN>("challenge", challenge)?;
@@ -131,8 +135,9 @@ impl<S: Store> Auth<S> {
         // Only a device that proved its key learns it was revoked (so it can wipe
         // itself); nobody else learns anything about which devices exist.
         if device.revoked {
-            return Err(ServerError::PermissionDenied(mycase_proto::DEVICE_REVOKED));
+            return Err(ServerError::revoked(&device));
         }
+        admit(&device.account_id)?;
         self.store.touch_device(&device_id, last_seen_now())?;
 
         let mut token = [0u8; TOKEN_LEN];
@@ -187,9 +192,7 @@ impl<S: Store> Auth<S> {
         // A device revoked after the session opened loses it at once.
         match self.store.device(&session.device_id)? {
             Some(d) if d.account_id == session.account_id && !d.revoked => {}
-            Some(d) if d.account_id == session.account_id => {
-                return Err(ServerError::PermissionDenied(mycase_proto::DEVICE_REVOKED))
-            }
+            Some(d) if d.account_id == session.account_id => return Err(ServerError::revoked(&d)),
             _ => return Err(ServerError::Unauthenticated("device unknown")),
         }
         Ok(Session {

@@ -8,11 +8,19 @@
 //! damaged file before it touches the data directory.
 //!
 //! ```text
-//! "MYCASE-BACKUP-1\n"
+//! "MYCASE-BACKUP-2\n"   (or "MYCASE-BACKUP-1\n", still restored)
 //! 'T' name_len u16be name key_len u32be key value_len u32be value   (a tree entry)
 //! 'C' account_id[16] address[32] len u32be sealed                    (a chunk)
 //! 'E' sha256[32]   (over every byte before this frame's tag)
 //! ```
+//!
+//! Version 2 has the same frames; what changed is what the trees hold: a revoked
+//! device's row ends with the signed statement that revoked it, erasure
+//! tombstones keep the owner's signed statement, and a `recovery_keys` tree
+//! indexes accounts by recovery key. A version 1 file restores as it always did
+//! (its revocations and erasures have no statement; the index is rebuilt), and
+//! the new magic makes an older server refuse a version 2 file instead of
+//! misreading its rows.
 //!
 //! Sessions are left out: a restored server asks every device to authenticate
 //! again. Everything in the file is what the server already holds: ciphertext,
@@ -23,9 +31,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::store::{erased_account_tag, Hash, Id, SledStore, Store, StoreError, StoreResult};
+use crate::store::{Hash, Id, SledStore, Store, StoreError, StoreResult};
 
-pub const MAGIC: &[u8; 16] = b"MYCASE-BACKUP-1\n";
+/// What this version writes.
+pub const MAGIC: &[u8; 16] = b"MYCASE-BACKUP-2\n";
+/// Files from before statements and the recovery-key index; still restored.
+pub const MAGIC_V1: &[u8; 16] = b"MYCASE-BACKUP-1\n";
 const TAG_TREE: u8 = b'T';
 const TAG_CHUNK: u8 = b'C';
 const TAG_END: u8 = b'E';
@@ -132,7 +143,7 @@ impl<R: Read> BackupReader<R> {
         input
             .read_exact(&mut magic)
             .map_err(|_| BackupError::NotABackup)?;
-        if &magic != MAGIC {
+        if &magic != MAGIC && &magic != MAGIC_V1 {
             return Err(BackupError::NotABackup);
         }
         let mut hash = Sha256::new();
@@ -311,11 +322,14 @@ pub fn restore(file: &Path, data_dir: &Path, cache_bytes: u64) -> Result<usize, 
         staged.add_erased_tags(&tombstones)?;
         let mut erased = 0;
         for account_id in staged.account_ids()? {
-            if staged.is_erased(&erased_account_tag(&account_id))? {
-                staged.erase_account(&account_id)?;
+            if let Some(erasure) = staged.erased_account(&account_id)? {
+                staged.erase_account(&account_id, erasure.statement.as_deref())?;
                 erased += 1;
             }
         }
+        // A backup from before the recovery-key index (or one edited by hand)
+        // does not say which account holds which key: work it out again.
+        staged.rebuild_recovery_index()?;
         staged.flush()?;
         Ok(erased)
     })();

@@ -61,6 +61,12 @@ pub struct RateLimits {
     /// Uploaded chunks.
     pub uploads_per_address: u32,
     pub uploads_per_account: u32,
+    /// Share links created.
+    pub shares_per_address: u32,
+    pub shares_per_account: u32,
+    /// Share fetches (browser or `mycase share open`), each counted before the
+    /// link's access token is checked.
+    pub share_fetches_per_address: u32,
 }
 
 impl Default for RateLimits {
@@ -72,6 +78,9 @@ impl Default for RateLimits {
             appends_per_account: 600,
             uploads_per_address: 6000,
             uploads_per_account: 3000,
+            shares_per_address: 30,
+            shares_per_account: 10,
+            share_fetches_per_address: 120,
         }
     }
 }
@@ -205,6 +214,9 @@ appends_per_address = {app_addr}
 appends_per_account = {app_acc}
 uploads_per_address = {up_addr}
 uploads_per_account = {up_acc}
+shares_per_address = {sh_addr}
+shares_per_account = {sh_acc}
+share_fetches_per_address = {fetch_addr}
 
 [retention]
 # Erase accounts not used for this many days. 0 = never (the default).
@@ -222,6 +234,9 @@ erase_inactive_after_days = 0
         app_acc = r.appends_per_account,
         up_addr = r.uploads_per_address,
         up_acc = r.uploads_per_account,
+        sh_addr = r.shares_per_address,
+        sh_acc = r.shares_per_account,
+        fetch_addr = r.share_fetches_per_address,
     )
 }
 

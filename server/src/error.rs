@@ -51,12 +51,27 @@ pub enum ServerError {
     ShareEnded(&'static str),
     #[error("share ended: unknown")]
     ShareUnknown,
+    /// A fetch without the link's access token (or with another link's).
+    #[error(
+        "this link's key does not open this share: copy the whole link, including the part after #"
+    )]
+    ShareAccessDenied,
     /// A quota or rate limit of this server (RESOURCE_EXHAUSTED).
     #[error("{0}")]
     Limit(String),
-    /// The caller's account was erased; the device should wipe itself.
-    #[error("this account was deleted")]
-    AccountDeleted,
+    /// The caller's device is revoked. `statement` is the encoded
+    /// `DeviceStatement` that revoked it (empty for a revocation from before
+    /// statements), sent as the status details: the device acts only on that.
+    #[error("{}", mycase_proto::DEVICE_REVOKED)]
+    DeviceRevoked { statement: Vec<u8> },
+    /// The caller's account was erased by its owner; `statement` is the owner's
+    /// signed `DeviceStatement`, sent as the status details.
+    #[error("{}", mycase_proto::ACCOUNT_DELETED)]
+    AccountDeleted { statement: Vec<u8> },
+    /// The account is gone without its owner's statement (the retention policy,
+    /// or an erasure from before statements): not an order to wipe anything.
+    #[error("{}", mycase_proto::ACCOUNT_NOT_ON_SERVER)]
+    AccountNotOnServer,
     #[error("the server is shutting down")]
     ShuttingDown,
     #[error("storage error")]
@@ -85,6 +100,12 @@ impl From<StoreError> for ServerError {
                 ServerError::AlreadyExists("a different chunk is already stored at this address")
             }
             StoreError::ShareExists => ServerError::AlreadyExists("a share with this id exists"),
+            StoreError::RecoveryKeyInUse => {
+                ServerError::AlreadyExists("this recovery key is already in use on this server")
+            }
+            StoreError::RecoveryKeyChanged => ServerError::FailedPrecondition(
+                "the old recovery key named is not this account's current recovery key",
+            ),
             other => ServerError::Store(other),
         }
     }
@@ -109,10 +130,12 @@ impl From<ServerError> for Status {
                 Code::NotFound
             }
             ServerError::ShareEnded(_) => Code::FailedPrecondition,
+            ServerError::ShareAccessDenied => Code::PermissionDenied,
             ServerError::ResourceExhausted(_)
             | ServerError::ShareTooLarge { .. }
             | ServerError::Limit(_) => Code::ResourceExhausted,
-            ServerError::AccountDeleted => Code::NotFound,
+            ServerError::DeviceRevoked { .. } => Code::PermissionDenied,
+            ServerError::AccountDeleted { .. } | ServerError::AccountNotOnServer => Code::NotFound,
             ServerError::ShuttingDown => Code::Unavailable,
             ServerError::Store(inner) => {
                 // The backend's message names no user data (sled reports I/O and
@@ -125,8 +148,76 @@ impl From<ServerError> for Status {
                 Code::Internal
             }
         };
-        Status::new(code, e.to_string())
+        match e {
+            // The signed statement travels with the refusal, so the device can
+            // check it itself instead of trusting the status.
+            ServerError::DeviceRevoked { ref statement }
+            | ServerError::AccountDeleted { ref statement } => Status::with_details(
+                code,
+                e.to_string(),
+                prost::bytes::Bytes::from(statement.clone()),
+            ),
+            _ => Status::new(code, e.to_string()),
+        }
+    }
+}
+
+impl ServerError {
+    /// The refusal for a revoked device, with the statement that revoked it.
+    pub fn revoked(device: &crate::store::DeviceRow) -> Self {
+        ServerError::DeviceRevoked {
+            statement: device.revocation.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The refusal for a device of an erased account: deleted by its owner (with
+    /// the owner's statement), or simply not here.
+    pub fn erased(erasure: crate::store::Erasure) -> Self {
+        match erasure.statement {
+            Some(statement) => ServerError::AccountDeleted { statement },
+            None => ServerError::AccountNotOnServer,
+        }
     }
 }
 
 pub type ServerResult<T> = Result<T, ServerError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revocations_and_deletions_carry_their_statement_as_details() {
+        let s = Status::from(ServerError::DeviceRevoked {
+            statement: b"signed".to_vec(),
+        });
+        assert_eq!(
+            (s.code(), s.message(), s.details()),
+            (
+                Code::PermissionDenied,
+                mycase_proto::DEVICE_REVOKED,
+                &b"signed"[..]
+            )
+        );
+        let s = Status::from(ServerError::AccountDeleted {
+            statement: b"by the owner".to_vec(),
+        });
+        assert_eq!(
+            (s.code(), s.message(), s.details()),
+            (
+                Code::NotFound,
+                mycase_proto::ACCOUNT_DELETED,
+                &b"by the owner"[..]
+            )
+        );
+        let s = Status::from(ServerError::AccountNotOnServer);
+        assert_eq!(
+            (s.code(), s.message(), s.details()),
+            (
+                Code::NotFound,
+                mycase_proto::ACCOUNT_NOT_ON_SERVER,
+                &b""[..]
+            )
+        );
+    }
+}

@@ -35,6 +35,7 @@ pub mod limits;
 pub mod rate_limit;
 pub mod server_key;
 pub mod service;
+pub mod statements;
 pub mod store;
 pub mod tls;
 mod validate;

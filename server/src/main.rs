@@ -341,27 +341,45 @@ async fn stats(config: &ServerConfig, json: bool) -> anyhow::Result<()> {
             counted?
         }
     };
+    // Counts under 5 are withheld and the rest rounded (see `admin::published_count`):
+    // these are the figures a funder may be shown, and small exact counts, or the
+    // difference between two readings, would point at people.
+    let counts = [
+        ("accounts", "accounts", s.accounts),
+        (
+            "active_accounts_30d",
+            "accounts active in the last 30 days",
+            s.active_accounts_30d,
+        ),
+        ("devices", "devices", s.devices),
+        ("shares_created", "shares created", s.shares_created),
+        ("shares_opened", "shares opened", s.shares_opened),
+    ];
+    let stored_bytes = admin::published_bytes(s.stored_bytes);
     if json {
-        let out = serde_json::json!({
-            "accounts": s.accounts,
-            "active_accounts_30d": s.active_accounts_30d,
-            "devices": s.devices,
-            "stored_bytes": s.stored_bytes,
-            "shares_created": s.shares_created,
-            "shares_opened": s.shares_opened,
-        });
-        println!("{out}");
+        let mut out = serde_json::Map::new();
+        for (key, _, n) in counts {
+            let shown = match admin::published_count(n) {
+                Some(n) => serde_json::Value::from(n),
+                None => serde_json::Value::from(format!("<{}", admin::SUPPRESS_BELOW)),
+            };
+            out.insert(key.into(), shown);
+        }
+        out.insert("stored_bytes".into(), stored_bytes.into());
+        println!("{}", serde_json::Value::Object(out));
     } else {
-        println!("accounts: {}", s.accounts);
+        for (_, label, n) in counts {
+            match admin::published_count(n) {
+                Some(n) => println!("{label}: {n}"),
+                None => println!("{label}: fewer than {}", admin::SUPPRESS_BELOW),
+            }
+        }
+        println!("stored bytes: {stored_bytes}");
         println!(
-            "accounts active in the last {} days: {}",
-            admin::ACTIVE_DAYS,
-            s.active_accounts_30d
+            "(counts are rounded to the nearest {}, and those under {} are not shown; bytes to the nearest MiB)",
+            admin::ROUND_TO,
+            admin::SUPPRESS_BELOW
         );
-        println!("devices: {}", s.devices);
-        println!("stored bytes: {}", s.stored_bytes);
-        println!("shares created: {}", s.shares_created);
-        println!("shares opened: {}", s.shares_opened);
     }
     Ok(())
 }

@@ -341,3 +341,110 @@ async fn health_reports_serving() {
     }
     t.server.shutdown().await.unwrap();
 }
+
+/// Attack (item 14): an abuser who knows the survivor's device id floods
+/// sign-ins with bad signatures to spend the account's sign-in budget and lock
+/// the survivor out. Only verified sign-ins spend it.
+#[tokio::test]
+async fn failed_sign_ins_do_not_spend_the_accounts_budget() {
+    let t = start_with(|c| {
+        c.rate_limits.auth_per_account = 3;
+        c.rate_limits.auth_per_address = 0;
+    })
+    .await;
+    let mut survivor = Device::register_without_login(&t.server).await;
+    let mut abuser = AccountClient::new(channel(&t.server).await);
+    let wrong_key = SigningKey::generate(&mut OsRng);
+    for _ in 0..20 {
+        let challenge = abuser
+            .challenge(ChallengeRequest {
+                device_id: survivor.device_id.to_vec(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .challenge;
+        let signature = wrong_key
+            .sign(&wire::auth_message(&survivor.device_id, &challenge))
+            .to_bytes()
+            .to_vec();
+        let status = assert_code(
+            abuser
+                .authenticate(AuthenticateRequest {
+                    device_id: survivor.device_id.to_vec(),
+                    challenge,
+                    signature,
+                })
+                .await,
+            Code::Unauthenticated,
+        );
+        assert_eq!(status.message(), "unknown device or bad signature");
+    }
+    // The survivor still signs in, as often as the budget allows, and no more.
+    for _ in 0..3 {
+        survivor.login().await.unwrap();
+    }
+    let status = assert_code(survivor.login().await, Code::ResourceExhausted);
+    assert!(status.message().contains("for this account"), "{status:?}");
+}
+
+/// A client bound to `local` (another loopback address, so the server sees
+/// another peer).
+async fn account_client_from(
+    server: &mycase_server::RunningServer,
+    local: std::net::IpAddr,
+) -> AccountClient<tonic::transport::Channel> {
+    use tonic::transport::{Certificate, Channel, ClientTlsConfig};
+    let tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(server.ca_cert_pem()));
+    let channel = Channel::from_shared(server.url())
+        .unwrap()
+        .local_address(Some(local))
+        .tls_config(tls)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    AccountClient::new(channel)
+}
+
+/// Attack (item 14): a flood of sign-in traffic from one address must not starve
+/// anyone else: the per-address budget is per address.
+#[tokio::test]
+async fn a_flood_from_one_address_does_not_starve_another() {
+    let t = start_with(|c| c.rate_limits.auth_per_address = 5).await;
+    let mut flooder = account_client_from(&t.server, [127, 0, 0, 1].into()).await;
+    let mut refused = 0;
+    for _ in 0..50 {
+        match flooder
+            .challenge(ChallengeRequest {
+                device_id: random::<16>().to_vec(),
+            })
+            .await
+        {
+            Ok(_) => {}
+            Err(s) => {
+                assert_eq!(s.code(), Code::ResourceExhausted);
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(refused, 45, "the flooding address got its five");
+    let mut neighbour = account_client_from(&t.server, [127, 0, 0, 2].into()).await;
+    for _ in 0..5 {
+        neighbour
+            .challenge(ChallengeRequest {
+                device_id: random::<16>().to_vec(),
+            })
+            .await
+            .unwrap();
+    }
+    // And the flooder is still held back.
+    assert_code(
+        flooder
+            .challenge(ChallengeRequest {
+                device_id: random::<16>().to_vec(),
+            })
+            .await,
+        Code::ResourceExhausted,
+    );
+}

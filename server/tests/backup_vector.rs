@@ -1,9 +1,12 @@
-//! A frozen backup file (format "MYCASE-BACKUP-1") that every later version must
-//! restore: operators keep backups for years.
+//! Frozen backup files that every later version must restore: operators keep
+//! backups for years. `backup-v1.bin` ("MYCASE-BACKUP-1") was written before
+//! signed statements and the recovery-key index; `backup-v2.bin`
+//! ("MYCASE-BACKUP-2") carries a revocation statement, an owner's erasure
+//! statement and a retention erasure without one.
 //!
 //! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-server --test backup_vector -- --ignored`
-//! writes it afresh (only when introducing a new backup format, never to make a
-//! failing test pass).
+//! writes the current version's afresh (only when introducing a new backup
+//! format, never to make a failing test pass; v1 can no longer be written).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
@@ -15,8 +18,11 @@ use mycase_server::store::{
 const KEPT: [u8; 16] = [0x11; 16];
 const ERASED: [u8; 16] = [0x22; 16];
 
-fn vector_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/backup-v1.bin")
+/// v2 only: an account erased by the retention policy (no statement).
+const RETIRED: [u8; 16] = [0x33; 16];
+
+fn vector_path(version: u8) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/vectors/backup-v{version}.bin"))
 }
 
 fn device(account: [u8; 16], n: u8) -> DeviceRow {
@@ -29,6 +35,7 @@ fn device(account: [u8; 16], n: u8) -> DeviceRow {
         revoked: false,
         last_seen_unix: 0,
         revoked_at_unix: 0,
+        revocation: None,
     }
 }
 
@@ -43,7 +50,7 @@ fn account(n: u8) -> AccountRow {
 #[test]
 fn the_frozen_backup_restores() {
     let dir = tempfile::tempdir().unwrap();
-    let erased = mycase_server::backup::restore(&vector_path(), dir.path(), 8 << 20).unwrap();
+    let erased = mycase_server::backup::restore(&vector_path(1), dir.path(), 8 << 20).unwrap();
     assert_eq!(erased, 0);
     let s = SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
     assert_eq!(s.account(&KEPT).unwrap(), Some(account(1)));
@@ -60,6 +67,66 @@ fn the_frozen_backup_restores() {
     assert_eq!(s.account_usage(&KEPT).unwrap(), 22 + 12);
     assert_eq!(s.account(&ERASED).unwrap(), None);
     assert!(s.is_erased(&erased_account_tag(&ERASED)).unwrap());
+    // Erased before statements: the device is told the account is not here,
+    // never handed a wipe order nobody signed.
+    assert_eq!(
+        s.erased_device(&[4; 16]).unwrap().map(|e| e.statement),
+        Some(None)
+    );
+    // The recovery-key index was built from the restored accounts.
+    assert_eq!(
+        s.account_by_recovery_key(&[1; 32])
+            .unwrap()
+            .map(|(id, _)| id),
+        Some(KEPT)
+    );
+    assert_eq!(s.account_by_recovery_key(&[2; 32]).unwrap(), None);
+    s.close().unwrap();
+}
+
+const REVOCATION: &[u8] = b"revocation statement signed by device 3";
+const DELETION: &[u8] = b"deletion statement signed by device 4";
+
+fn revoked_device() -> DeviceRow {
+    DeviceRow {
+        revoked: true,
+        revoked_at_unix: 1_700_000_500,
+        revocation: Some(REVOCATION.to_vec()),
+        ..device(KEPT, 5)
+    }
+}
+
+#[test]
+fn the_frozen_v2_backup_restores_with_its_statements() {
+    let dir = tempfile::tempdir().unwrap();
+    let erased = mycase_server::backup::restore(&vector_path(2), dir.path(), 8 << 20).unwrap();
+    assert_eq!(erased, 0);
+    let s = SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
+    assert_eq!(s.account(&KEPT).unwrap(), Some(account(1)));
+    assert_eq!(
+        s.account_devices(&KEPT).unwrap(),
+        vec![device(KEPT, 3), revoked_device()]
+    );
+    assert_eq!(
+        s.record(&KEPT, &[3; 16], 2).unwrap(),
+        Some(b"record two".to_vec())
+    );
+    assert_eq!(
+        s.erased_device(&[4; 16]).unwrap().map(|e| e.statement),
+        Some(Some(DELETION.to_vec()))
+    );
+    assert_eq!(
+        s.erased_device(&[6; 16]).unwrap().map(|e| e.statement),
+        Some(None)
+    );
+    assert_eq!(
+        s.account_by_recovery_key(&[1; 32])
+            .unwrap()
+            .map(|(id, _)| id),
+        Some(KEPT)
+    );
+    assert_eq!(s.account(&ERASED).unwrap(), None);
+    assert_eq!(s.account(&RETIRED).unwrap(), None);
     s.close().unwrap();
 }
 
@@ -103,11 +170,17 @@ fn write_vector() {
     )
     .unwrap();
     s.put_chunk(&KEPT, &[9; 32], b"sealed chunk").unwrap();
+    s.add_device(&device(KEPT, 5)).unwrap();
+    s.revoke_device(&[5; 16], 1_700_000_500, REVOCATION)
+        .unwrap();
     s.create_account(&ERASED, &account(2), &device(ERASED, 4))
         .unwrap();
-    s.erase_account(&ERASED).unwrap();
+    s.erase_account(&ERASED, Some(DELETION)).unwrap();
+    s.create_account(&RETIRED, &account(3), &device(RETIRED, 6))
+        .unwrap();
+    s.erase_account(&RETIRED, None).unwrap();
     let mut out = Vec::new();
     s.write_backup(&mut out).unwrap();
     s.close().unwrap();
-    std::fs::write(vector_path(), out).unwrap();
+    std::fs::write(vector_path(2), out).unwrap();
 }

@@ -329,7 +329,44 @@ async fn delete_account_leaves_no_trace_and_tells_other_devices() {
         other.key.verifying_key().to_bytes(),
     ];
 
-    let req = gone.authed(DeleteAccountRequest::default());
+    // Not without the deleting device's signed statement, nor with one by
+    // another key or about another account: nothing is erased.
+    let bare = gone.authed(DeleteAccountRequest::default());
+    assert_code(
+        gone.account.delete_account(bare).await,
+        Code::InvalidArgument,
+    );
+    let forged = common::sign_statement(
+        &other.key,
+        mycase_proto::v1::device_statement::Kind::AccountDeleted,
+        &gone.account_id,
+        &[],
+        &gone.device_id,
+    );
+    let req = gone.authed(DeleteAccountRequest {
+        statement: Some(forged),
+    });
+    assert_code(
+        gone.account.delete_account(req).await,
+        Code::InvalidArgument,
+    );
+    let elsewhere = common::sign_statement(
+        &gone.key,
+        mycase_proto::v1::device_statement::Kind::AccountDeleted,
+        &keep.account_id,
+        &[],
+        &gone.device_id,
+    );
+    let req = gone.authed(DeleteAccountRequest {
+        statement: Some(elsewhere),
+    });
+    assert_code(
+        gone.account.delete_account(req).await,
+        Code::InvalidArgument,
+    );
+    assert_eq!(gone.vector().await.len(), 1, "nothing was erased");
+
+    let req = gone.delete_request();
     gone.account.delete_account(req).await.unwrap();
 
     // The other device's session is gone, and logging in again says why.
@@ -342,11 +379,18 @@ async fn delete_account_leaves_no_trace_and_tells_other_devices() {
     );
     let status = assert_code(other.login().await, Code::NotFound);
     assert_eq!(status.message(), "this account was deleted");
+    // With the deleting device's statement, which the other device checks itself.
+    let statement = common::verified_statement(&status, &gone.key);
+    assert_eq!(
+        (statement.account_id, statement.author_device_id),
+        (gone.account_id.to_vec(), gone.device_id.to_vec())
+    );
 
     // The untouched account still works.
     assert_eq!(keep.pull_all().await.len(), 2);
 
-    // Nothing of the account remains in the server's files, running or stopped.
+    // Nothing of the account remains in the server's files, running or stopped
+    // (the tombstones' statement is sealed under the erased ids themselves).
     server.shutdown().await.unwrap();
     for needle in [
         &gone.account_id[..],
@@ -452,10 +496,7 @@ async fn backup_while_running_then_restore_with_tombstones() {
     backup_via_socket(dir.path(), &file).await;
 
     // After the backup: b is erased, a writes more.
-    b.account
-        .delete_account(b.authed(DeleteAccountRequest::default()))
-        .await
-        .unwrap();
+    b.account.delete_account(b.delete_request()).await.unwrap();
     server.shutdown().await.unwrap();
 
     // A damaged file is refused and changes nothing.
@@ -493,6 +534,7 @@ async fn backup_while_running_then_restore_with_tombstones() {
     b.account = account_client(&server).await;
     let status = assert_code(b.login().await, Code::NotFound);
     assert_eq!(status.message(), "this account was deleted");
+    common::verified_statement(&status, &b.key);
     server.shutdown().await.unwrap();
     assert!(files_containing(dir.path(), &b.account_id).is_empty());
 
@@ -510,10 +552,7 @@ async fn backup_while_running_then_restore_with_tombstones() {
 async fn erased_device_cannot_authenticate_with_a_fresh_challenge() {
     let TestServer { server, dir: _dir } = start_with(|_| {}).await;
     let mut d = Device::register(&server).await;
-    d.account
-        .delete_account(d.authed(DeleteAccountRequest::default()))
-        .await
-        .unwrap();
+    d.account.delete_account(d.delete_request()).await.unwrap();
     let mut client = account_client(&server).await;
     let challenge = client
         .challenge(ChallengeRequest {

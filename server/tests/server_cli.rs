@@ -208,11 +208,23 @@ async fn invites_stats_backup_restore_through_the_binary() {
         .await
         .unwrap();
 
+    // Two accounts: too few to show.
     let stats = json(&data_env, &["stats", "--json"]).await;
-    assert_eq!(stats["accounts"], 2);
-    assert_eq!(stats["active_accounts_30d"], 2);
-    assert_eq!(stats["devices"], 2);
+    assert_eq!(stats["accounts"], "<5");
+    assert_eq!(stats["active_accounts_30d"], "<5");
+    assert_eq!(stats["devices"], "<5");
+    assert_eq!(stats["shares_created"], "<5");
     assert_eq!(stats["stored_bytes"], 0);
+    let human = ok(&run(&data_env, &["stats"]).await, "stats");
+    assert!(human.contains("accounts: fewer than 5"), "{human}");
+    assert!(!human.contains(": 2"), "{human}");
+    // Five: shown.
+    for code in [&codes[1], &codes[2], offline["codes"][1].as_str().unwrap()] {
+        register_with(&server, code).await.unwrap();
+    }
+    let stats = json(&data_env, &["stats", "--json"]).await;
+    assert_eq!(stats["accounts"], 5);
+    assert_eq!(stats["devices"], 5);
 
     let backups = tempfile::tempdir().unwrap();
     let backup = backups.path().join("mycase.backup");
@@ -220,7 +232,8 @@ async fn invites_stats_backup_restore_through_the_binary() {
     ok(&run(&data_env, &["backup", "--out", b]).await, "backup");
     assert!(tree_bytes(&backup) > 0);
     let human = ok(&run(&data_env, &["stats"]).await, "stats");
-    assert!(human.contains("accounts: 2"), "{human}");
+    assert!(human.contains("accounts: 5"), "{human}");
+    assert!(human.contains("rounded to the nearest 5"), "{human}");
 
     // Restore refuses while the server runs.
     let busy = run(&data_env, &["restore", b]).await;
@@ -228,7 +241,7 @@ async fn invites_stats_backup_restore_through_the_binary() {
     server.shutdown().await.unwrap();
 
     // Offline stats, then a restore of the backup into a new directory.
-    assert_eq!(json(&data_env, &["stats", "--json"]).await["accounts"], 2);
+    assert_eq!(json(&data_env, &["stats", "--json"]).await["accounts"], 5);
     let fresh = tempfile::tempdir().unwrap();
     let f = fresh.path().to_str().unwrap();
     ok(
@@ -236,6 +249,6 @@ async fn invites_stats_backup_restore_through_the_binary() {
         "restore",
     );
     let restored = json(&[("MYCASE_DATA_DIR", f)], &["stats", "--json"]).await;
-    assert_eq!(restored["accounts"], 2);
-    assert_eq!(restored["devices"], 2);
+    assert_eq!(restored["accounts"], 5);
+    assert_eq!(restored["devices"], 5);
 }

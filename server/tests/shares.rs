@@ -18,6 +18,7 @@ use mycase_proto::v1::{
     ShareState,
 };
 use mycase_server::RunningServer;
+use sha2::{Digest, Sha256};
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
@@ -26,6 +27,12 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; conn
 
 async fn shares(server: &RunningServer) -> SharesClient<Channel> {
     SharesClient::new(channel(server).await)
+}
+
+/// The access token of a test share (a real link derives it from its key; the
+/// server only ever compares hashes).
+fn token_of(share_id: [u8; 16]) -> Vec<u8> {
+    Sha256::digest([&b"token of "[..], &share_id].concat()).to_vec()
 }
 
 fn upload(
@@ -41,6 +48,7 @@ fn upload(
             ttl_seconds: ttl,
             max_views,
             size,
+            access_token_hash: Sha256::digest(token_of(share_id)).to_vec(),
         })),
     }];
     msgs.extend(bundle.chunks(1000).map(|c| CreateShareRequest {
@@ -66,10 +74,19 @@ async fn create(
 }
 
 async fn fetch(server: &RunningServer, share_id: [u8; 16]) -> Result<Vec<u8>, Status> {
+    fetch_with(server, share_id, token_of(share_id)).await
+}
+
+async fn fetch_with(
+    server: &RunningServer,
+    share_id: [u8; 16],
+    access_token: Vec<u8>,
+) -> Result<Vec<u8>, Status> {
     let mut stream = shares(server)
         .await
         .fetch_share(FetchShareRequest {
             share_id: share_id.to_vec(),
+            access_token,
         })
         .await?
         .into_inner();
@@ -78,6 +95,18 @@ async fn fetch(server: &RunningServer, share_id: [u8; 16]) -> Result<Vec<u8>, St
         out.extend(item?.chunk);
     }
     Ok(out)
+}
+
+/// GET of a share's bundle over HTTP, with its access token.
+async fn http_bundle(server: &RunningServer, share_id: [u8; 16]) -> http::HttpResponse {
+    let auth = format!("Bearer {}", hex::encode(token_of(share_id)));
+    http::request(
+        server,
+        "GET",
+        &format!("/s/{}/bundle", hex::encode(share_id)),
+        &[("Authorization", &auth)],
+    )
+    .await
 }
 
 fn share_file(t: &TestServer, share_id: [u8; 16]) -> PathBuf {
@@ -101,7 +130,7 @@ async fn create_list_fetch_revoke() {
 
     // Fetching needs no session; both ways count a view.
     assert_eq!(fetch(&t.server, id).await.unwrap(), bundle);
-    let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(id))).await;
+    let page = http_bundle(&t.server, id).await;
     assert_eq!(page.status, 200);
     assert_eq!(page.body, bundle);
 
@@ -153,7 +182,7 @@ async fn create_list_fetch_revoke() {
     let err = fetch(&t.server, id).await.unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
     assert_eq!(err.message(), "share ended: revoked");
-    let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(id))).await;
+    let page = http_bundle(&t.server, id).await;
     assert_eq!(page.status, 410);
     assert_eq!(page.body, br#"{"ended":"revoked"}"#);
     let listed = shares(&t.server)
@@ -176,7 +205,7 @@ async fn the_view_limit_ends_the_share_and_deletes_it() {
         .unwrap();
     assert_eq!(fetch(&t.server, id).await.unwrap(), b"two views only");
     assert!(share_file(&t, id).exists());
-    let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(id))).await;
+    let page = http_bundle(&t.server, id).await;
     assert_eq!(page.body, b"two views only");
     assert!(
         !share_file(&t, id).exists(),
@@ -184,7 +213,7 @@ async fn the_view_limit_ends_the_share_and_deletes_it() {
     );
     let err = fetch(&t.server, id).await.unwrap_err();
     assert_eq!(err.message(), "share ended: view limit reached");
-    let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(id))).await;
+    let page = http_bundle(&t.server, id).await;
     assert_eq!(page.status, 410);
     assert_eq!(page.body, br#"{"ended":"view limit reached"}"#);
 
@@ -224,7 +253,7 @@ async fn an_expired_share_ends_and_a_restart_purges_it() {
     config.clock = clock.clone();
     t.server.shutdown().await.unwrap();
     t.server = mycase_server::start(config).await.unwrap();
-    let page = http::get(&t.server, &format!("/s/{}/bundle", hex::encode(later))).await;
+    let page = http_bundle(&t.server, later).await;
     assert_eq!(page.body, br#"{"ended":"expired"}"#);
     assert!(!share_file(&t, later).exists());
 }
@@ -329,6 +358,14 @@ async fn every_http_route_carries_the_security_headers() {
         assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
         assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(response.header("cache-control"), Some("no-store"));
+        assert_eq!(
+            response.header("strict-transport-security"),
+            Some("max-age=63072000")
+        );
+        assert_eq!(
+            response.header("cross-origin-opener-policy"),
+            Some("same-origin")
+        );
     }
     let html =
         String::from_utf8(http::get(&t.server, &format!("/s/{unknown}")).await.body).unwrap();
@@ -339,4 +376,187 @@ async fn every_http_route_carries_the_security_headers() {
     assert!(!html.contains("http://") && !html.contains("https://"));
     let bundle = http::get(&t.server, &format!("/s/{unknown}/bundle")).await;
     assert_eq!(bundle.body, br#"{"ended":"unknown"}"#);
+}
+
+/// Attack: someone who has a share's id but not its key (from a proxy log, a
+/// shoulder, a link preview that cut the fragment, a HEAD-probing scanner) tries
+/// to burn its views. Nothing counts and nothing is sent until a fetch proves it
+/// holds the link's key.
+#[tokio::test]
+async fn views_cannot_be_burned_without_the_links_key() {
+    let t = start().await;
+    let device = Device::register(&t.server).await;
+    let id = random::<16>();
+    create(&t.server, &device, id, 3600, 1, b"one view only")
+        .await
+        .unwrap();
+    let path = format!("/s/{}/bundle", hex::encode(id));
+
+    // gRPC: no token, another share's token, a token one bit off.
+    let mut off = token_of(id);
+    off[0] ^= 1;
+    for token in [Vec::new(), token_of(random()), off, vec![0; 5]] {
+        let err = fetch_with(&t.server, id, token).await.unwrap_err();
+        assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+        assert!(err.message().contains("does not open this share"));
+    }
+    // HTTP: no header, a wrong token, a malformed one, HEAD with the right one.
+    let wrong = format!("Bearer {}", hex::encode(token_of(random())));
+    for headers in [
+        vec![],
+        vec![("Authorization", wrong.as_str())],
+        vec![("Authorization", "Bearer not-hex")],
+    ] {
+        let page = http::request(&t.server, "GET", &path, &headers).await;
+        assert_eq!(page.status, 403);
+        assert_eq!(page.body, br#"{"error":"wrong-key"}"#);
+        assert!(!page.body.windows(4).any(|w| w == b"view"));
+    }
+    let right = format!("Bearer {}", hex::encode(token_of(id)));
+    let head = http::request(&t.server, "HEAD", &path, &[("Authorization", &right)]).await;
+    assert_eq!(head.status, 405);
+    assert_eq!(head.header("allow"), Some("GET"));
+    assert!(head.body.is_empty());
+
+    // Nothing was counted or deleted: the one allowed view is still there.
+    let listed = shares(&t.server)
+        .await
+        .list_shares(device.authed(ListSharesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .shares;
+    assert_eq!(
+        (listed[0].views, listed[0].state),
+        (0, ShareState::Active as i32)
+    );
+    assert!(share_file(&t, id).exists());
+    let page = http_bundle(&t.server, id).await;
+    assert_eq!(
+        (page.status, page.body.as_slice()),
+        (200, &b"one view only"[..])
+    );
+    assert_eq!(page.header("content-length"), Some("13"));
+    let err = fetch(&t.server, id).await.unwrap_err();
+    assert_eq!(err.message(), "share ended: view limit reached");
+}
+
+/// Links sent before access tokens existed keep opening, without a token,
+/// until they expire.
+#[tokio::test]
+async fn a_share_from_before_tokens_still_opens_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = random::<16>();
+    {
+        use mycase_server::store::{ShareRow, SledStore, Store};
+        let store = SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
+        let mut upload = store.begin_share().unwrap();
+        upload.write(b"an old share").unwrap();
+        let now = mycase_server::auth::now_unix();
+        let row = ShareRow {
+            account_id: random(),
+            created_at_unix: now,
+            expires_at_unix: now + 3600,
+            max_views: 0,
+            views: 0,
+            opened_at_unix: Vec::new(),
+            size: 12,
+            ended: None,
+            access_token_hash: None,
+        };
+        store.put_share(&id, &row, upload).unwrap();
+        store.close().unwrap();
+    }
+    let server = mycase_server::start(common::config(&dir)).await.unwrap();
+    assert_eq!(
+        fetch_with(&server, id, Vec::new()).await.unwrap(),
+        b"an old share"
+    );
+    let page = http::get(&server, &format!("/s/{}/bundle", hex::encode(id))).await;
+    assert_eq!(
+        (page.status, page.body.as_slice()),
+        (200, &b"an old share"[..])
+    );
+    server.shutdown().await.unwrap();
+}
+
+/// Attack: an account fills the server's disk through share links, which used
+/// to count against no quota, and floods it with share creations.
+#[tokio::test]
+async fn shares_count_against_the_quota_and_are_rate_limited() {
+    let t = start_with(|c| {
+        c.quotas.storage_bytes_per_account = 10_000;
+        c.rate_limits.shares_per_account = 4;
+    })
+    .await;
+    let mut device = Device::register(&t.server).await;
+    let first = random::<16>();
+    create(&t.server, &device, first, 3600, 0, &bundle_of(6_000))
+        .await
+        .unwrap();
+    // 6000 in a share + 6000 more is over 10000: refused, nothing kept.
+    let second = random::<16>();
+    let err = create(&t.server, &device, second, 3600, 0, &bundle_of(6_000))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+    assert!(err.message().contains("storage quota"), "{}", err.message());
+    assert!(!share_file(&t, second).exists());
+    // Records count too: 3000 of share room is left, less what the log holds.
+    let records = device.records(0, common::genesis(), 1);
+    device.append(records).await.unwrap();
+    let err = create(&t.server, &device, random(), 3600, 0, &bundle_of(3_999))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+    // A revoked share frees its room.
+    shares(&t.server)
+        .await
+        .revoke_share(device.authed(RevokeShareRequest {
+            share_id: first.to_vec(),
+        }))
+        .await
+        .unwrap();
+    create(&t.server, &device, random(), 3600, 0, &bundle_of(6_000))
+        .await
+        .unwrap();
+    // That was the fourth creation this minute (refused ones count too): the
+    // fifth is refused whatever its size.
+    let err = create(&t.server, &device, random(), 3600, 0, b"x")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+    assert!(err.message().contains("rate limit"), "{}", err.message());
+    let listed = shares(&t.server)
+        .await
+        .list_shares(device.authed(ListSharesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .shares;
+    assert_eq!(listed.len(), 2);
+}
+
+/// An upload cut off half way leaves neither a share nor a partial file.
+#[tokio::test]
+async fn an_interrupted_upload_leaves_nothing() {
+    let t = start().await;
+    let device = Device::register(&t.server).await;
+    let id = random::<16>();
+    let msgs = upload(id, 3600, 0, 3_000_000, &bundle_of(1_500_000));
+    let err = shares(&t.server)
+        .await
+        .create_share(with_token(tokio_stream::iter(msgs), &device.token))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(err.message().contains("ended after 1500000 of 3000000"));
+    let left: Vec<_> = std::fs::read_dir(t.dir.path().join("shares"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(
+        fetch(&t.server, id).await.unwrap_err().code(),
+        Code::NotFound
+    );
 }

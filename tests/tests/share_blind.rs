@@ -123,9 +123,20 @@ async fn a_share_holds_the_selection_and_the_server_never_sees_its_key() {
     }
     let logs = capture.0.lock().unwrap().clone();
     assert!(
-        contains(&logs, b"share created"),
-        "server share logs were captured"
+        contains(&logs, b"mycase-server listening"),
+        "server logs were captured"
     );
+    // No per-share line at all: sizes and times would link the upload to each
+    // opening ("share created bytes=986" / "share opened bytes=986").
+    assert!(!contains(&logs, b"share created") && !contains(&logs, b"share opened"));
+    // (The HTTP/2 library's own trace lines count frame bytes; the server's
+    // lines carry no size at all.)
+    let text = String::from_utf8_lossy(&logs);
+    let sized: Vec<_> = text
+        .lines()
+        .filter(|l| l.contains("mycase_server") && l.contains("bytes"))
+        .collect();
+    assert!(sized.is_empty(), "{sized:?}");
     for (what, needle) in &needles {
         assert!(!contains(&logs, needle), "{what} found in the logs");
     }

@@ -9,12 +9,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use mycase_core::share::device::ShareRequest;
-use mycase_core::share::Selection;
+use mycase_core::share::{AccessToken, Selection, ShareKey};
 use mycase_tests::chromium::Chromium;
 use mycase_tests::{fields, new_account_device, TestServer};
 
 const DONE: &str =
     "document.documentElement.dataset.state === 'ready' || document.documentElement.dataset.state === 'error'";
+/// DONE, noting on the page what is left in the address bar once it is.
+const DONE_AND_ADDRESS: &str = "(() => { const d = document.documentElement.dataset; \
+    d.addressHash = location.hash; \
+    return d.state === 'ready' || d.state === 'error'; })()";
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn vectors() -> PathBuf {
@@ -29,14 +33,22 @@ fn vector_param(name: &str) -> String {
         .unwrap()
 }
 
-/// Uploads `bundle` verbatim as share `share_id_hex` from a new account.
-async fn upload_verbatim(server: &TestServer, share_id_hex: &str, bundle: Vec<u8>, max_views: u32) {
-    upload_for(server, share_id_hex, bundle, max_views, 3600).await;
+/// Uploads `bundle` verbatim as share `share_id_hex` from a new account, for
+/// the link key `key` (base64url: the server is given its access token's hash).
+async fn upload_verbatim(
+    server: &TestServer,
+    share_id_hex: &str,
+    key: &str,
+    bundle: Vec<u8>,
+    max_views: u32,
+) {
+    upload_for(server, share_id_hex, key, bundle, max_views, 3600).await;
 }
 
 async fn upload_for(
     server: &TestServer,
     share_id_hex: &str,
+    key: &str,
     bundle: Vec<u8>,
     max_views: u32,
     ttl: u64,
@@ -44,7 +56,15 @@ async fn upload_for(
     let (device, t) = new_account_device(server).await;
     device.authenticate(&t).await.unwrap();
     let id: [u8; 16] = hex::decode(share_id_hex).unwrap().try_into().unwrap();
-    t.create_share(id, ttl, max_views, bundle).await.unwrap();
+    let key: [u8; 32] = data_encoding::BASE64URL_NOPAD
+        .decode(key.as_bytes())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let token_hash = AccessToken::of(&ShareKey::from_bytes(key)).hash();
+    t.create_share(id, ttl, max_views, bundle, token_hash)
+        .await
+        .unwrap();
 }
 
 fn state(html: &str) -> &'static str {
@@ -75,10 +95,21 @@ async fn frozen_vectors_decrypt_in_the_browser() {
 
     let server = TestServer::start().await;
     let bundle = std::fs::read(vectors().join("share-v1.bin")).unwrap();
-    upload_verbatim(&server, &share_id, bundle.clone(), 0).await;
+    upload_verbatim(&server, &share_id, &key, bundle.clone(), 0).await;
     let url = format!("{}/s/{share_id}#{key}", server.url());
-    let html = chromium.render(&url, DONE, TIMEOUT).await.unwrap();
+    // The page's WebCrypto derives the same access token as client-core (the
+    // server refuses the fetch otherwise), then drops the key from the address
+    // bar, and says what it cannot promise.
+    let html = chromium
+        .render(&url, DONE_AND_ADDRESS, TIMEOUT)
+        .await
+        .unwrap();
     assert_eq!(state(&html), "ready", "{html}");
+    assert!(html.contains(r#"data-address-hash="""#), "{html}");
+    assert!(!html.contains(&key), "the key is not left on the page");
+    assert!(html.contains("could send a script that leaks the key"));
+    assert!(html.contains("mycase share open"));
+    assert!(!html.contains("cannot read it"), "no false promise");
     let one = html.find("VECTOR-MARKER-ONE").expect("entry one shown");
     let two = html.find("VECTOR-MARKER-TWO").expect("entry two shown");
     assert!(one < two, "in the order they happened");
@@ -113,7 +144,7 @@ async fn frozen_vectors_decrypt_in_the_browser() {
     let mut altered = bundle;
     let last = altered.len() - 20;
     altered[last] ^= 1;
-    upload_verbatim(&altered_server, &share_id, altered, 0).await;
+    upload_verbatim(&altered_server, &share_id, &key, altered, 0).await;
     let url = format!("{}/s/{share_id}#{key}", altered_server.url());
     let html = chromium.render(&url, DONE, TIMEOUT).await.unwrap();
     assert_error(&html, "altered", "This share has been altered");
@@ -121,7 +152,7 @@ async fn frozen_vectors_decrypt_in_the_browser() {
     // Expired: the server's clock moves past the share's one-second life.
     let expired_server = TestServer::start().await;
     let bundle = std::fs::read(vectors().join("share-v1.bin")).unwrap();
-    upload_for(&expired_server, &share_id, bundle, 0, 1).await;
+    upload_for(&expired_server, &share_id, &key, bundle, 0, 1).await;
     expired_server.clock().advance(Duration::from_secs(2));
     let url = format!("{}/s/{share_id}#{key}", expired_server.url());
     let html = chromium.render(&url, DONE, TIMEOUT).await.unwrap();
@@ -130,7 +161,7 @@ async fn frozen_vectors_decrypt_in_the_browser() {
     // The password vector: a wrong password is refused, the right one opens it.
     let password_server = TestServer::start().await;
     let bundle = std::fs::read(vectors().join("share-v1-password.bin")).unwrap();
-    upload_verbatim(&password_server, &share_id, bundle, 0).await;
+    upload_verbatim(&password_server, &share_id, &key, bundle, 0).await;
     let password = vector_param("password");
     let typing = format!(
         "(() => {{ const d = document.documentElement.dataset; \
@@ -222,4 +253,89 @@ async fn a_device_share_opens_in_the_browser_until_it_ends() {
     let unknown = format!("{}/s/{}#{}", server.url(), "ab".repeat(16), "A".repeat(43));
     let html = chromium.render(&unknown, DONE, TIMEOUT).await.unwrap();
     assert_error(&html, "unknown", "does not exist or has ended");
+}
+
+/// Attack (item 13): a share whose file names and media types were chosen to
+/// mislead or to run in the page. The name is shown without bidirectional or
+/// control characters ("Statement\u{202E}fdp.exe" must not read "Statementexe.pdf"),
+/// only a fixed list of media types is shown inline, and the PDF frame is
+/// sandboxed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misleading_file_names_and_types_are_defused() {
+    use mycase_core::share::contents::{Manifest, SharedAttachment, SharedEntry, CONTENTS_FORMAT};
+    use sha2::{Digest, Sha256};
+    let Some(chromium) = Chromium::for_test("misleading_file_names_and_types_are_defused") else {
+        return;
+    };
+    let files: [(&str, &str, &[u8]); 4] = [
+        (
+            "Statement\u{202E}fdp.exe",
+            "application/pdf",
+            b"%PDF-1.4 not really",
+        ),
+        (
+            "page.html",
+            "text/html",
+            b"<script>document.title='ran'</script>",
+        ),
+        (
+            "drawing.svg",
+            "image/svg+xml",
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        ),
+        ("photo\u{0007}\u{2066}.png", "image/png", PNG),
+    ];
+    let manifest = Manifest {
+        format: CONTENTS_FORMAT,
+        created_at_ms: 1_773_600_000_000,
+        description: "1 entry".into(),
+        entries: vec![SharedEntry {
+            id: "0102030405060708090a0b0c0d0e0f10".into(),
+            title: Some("Files".into()),
+            text: "FILES-MARKER".into(),
+            occurred: None,
+            categories: vec![],
+            tags: vec![],
+            severity: None,
+            location: None,
+            people: vec![],
+            injuries: None,
+            police_references: vec![],
+            actions_taken: vec![],
+            impact: None,
+            recorded_at_ms: 1_773_500_000_000,
+            history: vec![],
+            attachments: files
+                .iter()
+                .map(|(name, media_type, bytes)| SharedAttachment {
+                    name: (*name).into(),
+                    media_type: (*media_type).into(),
+                    size: bytes.len() as u64,
+                    sha256: hex::encode(Sha256::digest(bytes)),
+                })
+                .collect(),
+        }],
+    };
+    let bytes: Vec<&[u8]> = files.iter().map(|(_, _, b)| *b).collect();
+    let sealed = mycase_core::share::seal_new(&manifest, &bytes, None).unwrap();
+    let server = TestServer::start().await;
+    let key = data_encoding::BASE64URL_NOPAD.encode(sealed.key.as_bytes());
+    let id = hex::encode(sealed.share_id);
+    upload_verbatim(&server, &id, &key, sealed.bundle, 0).await;
+    let url = format!("{}/s/{id}#{key}", server.url());
+    let html = chromium.render(&url, DONE, TIMEOUT).await.unwrap();
+    assert_eq!(state(&html), "ready", "{html}");
+    assert!(html.contains("FILES-MARKER"));
+    for hidden in ['\u{202E}', '\u{2066}', '\u{0007}'] {
+        assert!(!html.contains(hidden), "{hidden:?} shown in {html}");
+    }
+    assert!(html.contains("Statementfdp.exe"), "{html}");
+    assert!(html.contains(r#"download="Statementfdp.exe""#), "{html}");
+    // The PDF is framed in a sandbox; HTML and SVG are downloads only.
+    assert!(html.contains(r#"sandbox="""#), "{html}");
+    assert_eq!(html.matches("<iframe").count(), 1, "{html}");
+    assert_eq!(html.matches("<img").count(), 1, "only the PNG: {html}");
+    assert!(html.contains(r#"download="page.html""#));
+    assert!(html.contains(r#"download="drawing.svg""#));
+    assert!(!html.contains("<title>ran</title>"));
 }

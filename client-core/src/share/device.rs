@@ -6,6 +6,7 @@ use std::time::Duration;
 use mycase_proto::v1::ShareInfo;
 use zeroize::Zeroizing;
 
+use super::access::AccessToken;
 use super::link::ShareLink;
 use super::select::{self, Selection};
 use super::{seal_new, ContentsError};
@@ -95,6 +96,10 @@ pub enum FetchError {
     /// `reason` is the server's: expired, revoked, view limit reached, unknown.
     #[error("{}", ended_message(.0))]
     Ended(String),
+    /// The server refused the link's access token: the key part of the link is
+    /// not this share's (cut short or changed). Nothing was counted.
+    #[error("the link's key does not open this share: the link is incomplete or was changed (copy the whole link, including the part after #)")]
+    WrongKey,
     #[error(transparent)]
     Transport(TransportError),
 }
@@ -163,6 +168,7 @@ impl<S: LocalStore> Device<S> {
                 request.expires_in.as_secs(),
                 request.max_views,
                 sealed.bundle,
+                AccessToken::of(&sealed.key).hash(),
             )
             .await?;
         let expires_at_ms = i64::try_from(expires_at_unix)
@@ -235,13 +241,15 @@ impl<S: LocalStore> Device<S> {
     }
 }
 
-/// Fetches a link's bundle (counts one view). No device is needed.
+/// Fetches a link's bundle (counts one view), proving to the server that this
+/// is someone with the link. No device is needed.
 pub async fn fetch_bundle(
     transport: &GrpcTransport,
     link: &ShareLink,
 ) -> Result<Vec<u8>, FetchError> {
+    let token = AccessToken::of(&link.key);
     transport
-        .fetch_share(link.share_id, MAX_BUNDLE_BYTES)
+        .fetch_share(link.share_id, token.as_bytes(), MAX_BUNDLE_BYTES)
         .await
         .map_err(|e| match &e {
             TransportError::Status { code, message, .. }
@@ -252,6 +260,10 @@ pub async fn fetch_bundle(
             {
                 FetchError::Ended(message.trim_start_matches("share ended: ").to_string())
             }
+            TransportError::Status {
+                code: tonic::Code::PermissionDenied,
+                ..
+            } => FetchError::WrongKey,
             _ => FetchError::Transport(e),
         })
 }

@@ -7,15 +7,19 @@
 //!   down there; the browser viewer (`server/src/http/viewer.js`) implements the
 //!   same with WebCrypto, and frozen vectors in `tests/vectors/` hold both to it.
 //! - [`link`]: links of the form `https://<server>/s/<id>#<key>`.
+//! - [`access`]: the token derived from the link's key that a fetch presents, so
+//!   that nobody without the key can spend a share's views.
 //! - [`device`]: making, listing and revoking shares from a device, and fetching
 //!   and opening a link (the only I/O here).
 
+pub mod access;
 pub mod contents;
 pub mod device;
 pub mod format;
 pub mod link;
 pub mod select;
 
+pub use access::AccessToken;
 pub use contents::{ContentsError, Manifest, Opened};
 pub use format::{OpenError, ShareId, ShareKey};
 pub use link::{LinkError, ShareLink};

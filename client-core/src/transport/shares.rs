@@ -16,13 +16,15 @@ const UPLOAD_CHUNK: usize = 1024 * 1024;
 
 impl GrpcTransport {
     /// Uploads a bundle with its policy (authenticated); returns when it expires
-    /// (Unix seconds, by the server's clock).
+    /// (Unix seconds, by the server's clock). `access_token_hash` is SHA-256 of
+    /// the link's access token (`share::AccessToken::hash`).
     pub async fn create_share(
         &self,
         share_id: [u8; 16],
         ttl_seconds: u64,
         max_views: u32,
         bundle: Vec<u8>,
+        access_token_hash: [u8; 32],
     ) -> TransportResult<u64> {
         let policy = CreateShareRequest {
             part: Some(Part::Policy(SharePolicy {
@@ -30,6 +32,7 @@ impl GrpcTransport {
                 ttl_seconds,
                 max_views,
                 size: bundle.len() as u64,
+                access_token_hash: access_token_hash.to_vec(),
             })),
         };
         let chunks: Vec<CreateShareRequest> = bundle
@@ -63,17 +66,19 @@ impl GrpcTransport {
         Ok(())
     }
 
-    /// Fetches a bundle (no session needed); counts one view on the server.
-    /// At most `max_bytes` are accepted.
+    /// Fetches a bundle (no session needed) with the link's access token;
+    /// counts one view on the server. At most `max_bytes` are accepted.
     pub async fn fetch_share(
         &self,
         share_id: [u8; 16],
+        access_token: &[u8; 32],
         max_bytes: usize,
     ) -> TransportResult<Vec<u8>> {
         let mut client = self.shares.clone();
         let mut stream = client
             .fetch_share(FetchShareRequest {
                 share_id: share_id.to_vec(),
+                access_token: access_token.to_vec(),
             })
             .await?
             .into_inner();

@@ -5,6 +5,12 @@
 //
 // The page renders only after a complete, verified decryption. When done,
 // <html data-state> is "ready" or "error" (data-error names the failure).
+//
+// This script comes from the server that holds the share: a compromised server
+// could send one that leaks the key, and the page says so. `mycase share open`
+// runs no server code. The key is dropped from the address bar and the history
+// as soon as it is read. The fetch proves it holds the link by sending an access
+// token derived from the key (client-core/src/share/access.rs), never the key.
 'use strict';
 
 (function () {
@@ -19,13 +25,25 @@
   const LABEL_KEY_CHECK = 'mycase/v1/share/key-check';
   const LABEL_PASSWORD_CHECK = 'mycase/v1/share/password-check';
   const LABEL_BODY = 'mycase/v1/share/body';
-  // Files shown in the page; anything else is offered only as a download.
-  const INLINE_TYPES = /^(image\/(png|jpeg|gif|webp|avif)|audio\/[a-z0-9.+-]+|video\/[a-z0-9.+-]+|application\/pdf)$/;
+  const LABEL_ACCESS_TOKEN = 'mycase/v1/share/access-token';
+  // The only files shown in the page (a fixed list: no SVG, HTML or anything a
+  // browser would run); anything else is offered only as a download.
+  const INLINE_TYPES = new Set([
+    'image/png', 'image/jpeg', 'image/gif', 'image/webp',
+    'audio/mpeg', 'audio/mp4', 'audio/ogg', 'audio/wav', 'audio/webm',
+    'video/mp4', 'video/webm',
+    'application/pdf',
+  ]);
+  // Bidirectional overrides and isolates, other format characters, and control
+  // characters: a file name must read as what it is ("Statement\u202Efdp.exe"
+  // would otherwise show as "Statementexe.pdf").
+  const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
 
   const MESSAGES = {
     'not-a-link': 'This is not a complete share link. Ask the person who shared it to send the whole link again.',
-    'link-incomplete': 'This link is incomplete: the part after # is missing or cut short. Copy the whole link, or ask the person who shared it to send it again.',
+    'link-incomplete': 'This link is incomplete: the part after # is missing or cut short. Copy the whole link, or ask the person who shared it to send it again. (The key is removed from the address bar once read: to open the share again, use the link itself, not a reload.)',
     'wrong-key': 'This link\'s key does not open this share. The link is incomplete or was changed: copy the whole link, including the part after #.',
+    'too-many': 'Too many attempts to open shares from this network. Wait a minute and reload the page.',
     'altered': 'This share has been altered: its contents do not match what was shared, so it is not shown.',
     'not-a-share': 'This is not a MyCase share, or it was damaged on the way.',
     'unsupported': 'This share was made by a newer version of MyCase that this page cannot read.',
@@ -90,11 +108,24 @@
     return Uint8Array.from(bin, (c) => c.charCodeAt(0));
   }
 
-  async function hkdf(ikm, label) {
+  async function hkdfBits(ikm, label) {
     const base = await subtle().importKey('raw', ikm, 'HKDF', false, ['deriveBits']);
-    const bits = await subtle().deriveBits(
-      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc(label) }, base, 256);
-    return subtle().importKey('raw', bits, 'AES-GCM', false, ['decrypt']);
+    return new Uint8Array(await subtle().deriveBits(
+      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc(label) }, base, 256));
+  }
+
+  async function hkdf(ikm, label) {
+    return subtle().importKey('raw', await hkdfBits(ikm, label), 'AES-GCM', false, ['decrypt']);
+  }
+
+  // What the server checks before it counts a view or sends a byte.
+  async function accessToken(key) {
+    return bytesToHex(await hkdfBits(key, LABEL_ACCESS_TOKEN));
+  }
+
+  function safeName(name, fallback) {
+    const cleaned = String(name || '').replace(UNSAFE_NAME_CHARS, '').trim();
+    return cleaned || fallback;
   }
 
   async function gcmOpen(key, nonce, sealed, ad) {
@@ -223,17 +254,24 @@
   }
 
   function renderAttachment(att, bytes) {
-    const type = String(att.media_type || '').toLowerCase();
-    const inline = INLINE_TYPES.test(type);
-    const item = el('li', {}, el('strong', {}, att.name || 'attachment'), ` (${type || 'file'}, ${humanSize(bytes.length)}) `);
+    const type = String(att.media_type || '').toLowerCase().trim();
+    const inline = INLINE_TYPES.has(type);
+    const name = safeName(att.name, 'attachment');
+    const shownType = safeName(type, 'file');
+    const item = el('li', {}, el('strong', { class: 'file-name' }, name), ` (${shownType}, ${humanSize(bytes.length)}) `);
     const downloadUrl = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    item.append(el('a', { href: downloadUrl, download: att.name || 'attachment', class: 'download' }, 'Download'));
+    item.append(el('a', { href: downloadUrl, download: name, class: 'download' }, 'Download'));
     if (inline) {
       const url = URL.createObjectURL(new Blob([bytes], { type }));
-      if (type.startsWith('image/')) { item.append(el('img', { src: url, alt: att.name || 'image' })); }
+      if (type.startsWith('image/')) { item.append(el('img', { src: url, alt: name })); }
       else if (type.startsWith('audio/')) { item.append(el('audio', { src: url, controls: '' })); }
       else if (type.startsWith('video/')) { item.append(el('video', { src: url, controls: '' })); }
-      else { item.append(el('iframe', { src: url, title: att.name || 'document' })); }
+      else {
+        // A sandboxed frame: a crafted document gets no script, no forms, no
+        // navigation of this page. Some browsers then show no PDF at all: the
+        // download link above is always there.
+        item.append(el('iframe', { src: url, title: name, sandbox: '' }));
+      }
     }
     return item;
   }
@@ -327,13 +365,18 @@
     });
   }
 
-  async function fetchBundle(idHex) {
+  async function fetchBundle(idHex, token) {
     let response;
     try {
-      response = await fetch(`/s/${idHex}/bundle`, { cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+      response = await fetch(`/s/${idHex}/bundle`, {
+        cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer',
+        headers: { 'Authorization': `Bearer ${token}` },
+      });
     } catch (e) {
       throw new ShareFailure('network');
     }
+    if (response.status === 403) { throw new ShareFailure('wrong-key'); }
+    if (response.status === 429) { throw new ShareFailure('too-many'); }
     if (response.status === 410) {
       let reason = 'unknown';
       try { reason = (await response.json()).ended; } catch (e) { /* the status says enough */ }
@@ -348,9 +391,12 @@
     if (!match) { throw new ShareFailure('not-a-link'); }
     const shareId = hexToBytes(match[1]);
     const key = base64urlDecode(location.hash.replace(/^#/, ''));
+    // Read once, then gone from the address bar and this history entry, so it
+    // is not left on screen, in the history list or in a copied address.
+    history.replaceState(null, '', location.pathname);
     if (!key || key.length !== 32) { throw new ShareFailure('link-incomplete'); }
     subtle();
-    const bundle = await fetchBundle(match[1]);
+    const bundle = await fetchBundle(match[1], await accessToken(key));
     const h = parseHeader(bundle);
     await checkKey(shareId, key, h);
     const secret = h.hasPassword ? await askPassword(shareId, key, h) : key;

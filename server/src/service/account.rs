@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use mycase_proto::v1::account_server::Account;
+use mycase_proto::v1::device_statement::Kind;
 use mycase_proto::v1::{
     AddDeviceRequest, AddDeviceResponse, AuthenticateRequest, AuthenticateResponse,
     AwaitJoinRequest, AwaitJoinResponse, AwaitPairingRequest, AwaitPairingResponse,
@@ -14,6 +15,7 @@ use mycase_proto::v1::{
     UpdateRecoveryBlobRequest, UpdateRecoveryBlobResponse,
 };
 use mycase_proto::v1::{DeleteAccountRequest, DeleteAccountResponse};
+use mycase_proto::v1::{RenewRecoveryKeyRequest, RenewRecoveryKeyResponse};
 use mycase_proto::wire;
 use tonic::{Request, Response, Status};
 
@@ -21,9 +23,9 @@ use super::Shared;
 use crate::auth::{now_unix, Session};
 use crate::config::RegistrationMode;
 use crate::error::{ServerError, ServerResult};
-use crate::store::{day_of, erased_device_tag};
+use crate::store::day_of;
 use crate::store::{AccountRow, DeviceRow, Store};
-use crate::validate;
+use crate::{statements, validate};
 
 pub struct AccountService<S> {
     shared: Arc<Shared<S>>,
@@ -40,7 +42,7 @@ impl<S: Store> AccountService<S> {
         let sign_key = validate::verifying_key("sign_public_key", &r.sign_public_key)?;
         let dh_public_key =
             validate::fixed::<{ validate::KEY_LEN }>("dh_public_key", &r.dh_public_key)?;
-        validate::verifying_key("recovery_public_key", &r.recovery_public_key)?;
+        let recovery_key = validate::verifying_key("recovery_public_key", &r.recovery_public_key)?;
         let recovery_public_key = validate::fixed::<{ validate::KEY_LEN }>(
             "recovery_public_key",
             &r.recovery_public_key,
@@ -58,6 +60,28 @@ impl<S: Store> AccountService<S> {
         sign_key
             .verify_strict(&message, &proof)
             .map_err(|_| ServerError::BadSignature("registration proof does not verify".into()))?;
+        // Whoever registers a recovery key must hold it: a key copied from someone
+        // else's journal cannot be claimed (and the store refuses one in use).
+        if r.recovery_proof.is_empty() {
+            return Err(ServerError::InvalidArgument(
+                "recovery_proof is required: sign the registration with the recovery key (update MyCase)"
+                    .into(),
+            ));
+        }
+        let recovery_proof = validate::signature("recovery_proof", &r.recovery_proof)?;
+        let recovery_message = wire::recovery_registration_message(
+            &account_id,
+            &device_id,
+            &r.sign_public_key,
+            &r.dh_public_key,
+        );
+        recovery_key
+            .verify_strict(&recovery_message, &recovery_proof)
+            .map_err(|_| {
+                ServerError::BadSignature(
+                    "recovery_proof does not verify under recovery_public_key".into(),
+                )
+            })?;
         let now = now_unix();
         let account = AccountRow {
             recovery_public_key,
@@ -73,6 +97,7 @@ impl<S: Store> AccountService<S> {
             revoked: false,
             last_seen_unix: 0,
             revoked_at_unix: 0,
+            revocation: None,
         };
         match self.shared.registration {
             RegistrationMode::Open => {
@@ -96,7 +121,6 @@ impl<S: Store> AccountService<S> {
             }
         }
         self.shared.store.touch_account(&account_id, day_of(now))?;
-        tracing::info!("account registered");
         Ok(())
     }
 
@@ -143,8 +167,8 @@ impl<S: Store> AccountService<S> {
             revoked: false,
             last_seen_unix: 0,
             revoked_at_unix: 0,
+            revocation: None,
         })?;
-        tracing::info!("device added through recovery");
         Ok((account_id, account.recovery_blob))
     }
 
@@ -170,38 +194,118 @@ impl<S: Store> AccountService<S> {
             revoked: false,
             last_seen_unix: 0,
             revoked_at_unix: 0,
+            revocation: None,
         })?;
-        tracing::info!("device added");
         Ok(())
     }
 
-    /// Revokes another device of the caller's account. A device cannot revoke
-    /// itself: that is `mycase wipe`, which needs no server.
+    /// Revokes a device of the caller's account on the caller's signed statement,
+    /// kept with the device's row and handed back to it with every refusal. The
+    /// subject may be the caller itself: a device retiring itself when it is
+    /// wiped while online.
     async fn revoke_device(&self, session: &Session, r: &RevokeDeviceRequest) -> ServerResult<()> {
         let device_id = validate::id("device_id", &r.device_id)?;
-        if device_id == session.device_id {
-            return Err(ServerError::FailedPrecondition(
-                "a device cannot revoke itself; to remove MyCase from this device, wipe it",
-            ));
-        }
+        let author = self
+            .shared
+            .store
+            .device(&session.device_id)?
+            .ok_or(ServerError::Unauthenticated("device unknown"))?;
         let target = self
             .shared
             .store
             .device(&device_id)?
             .filter(|d| d.account_id == session.account_id)
             .ok_or(ServerError::NotFound("no such device in this account"))?;
-        let newly = {
+        let statement = statements::check(
+            r.statement.as_ref(),
+            Kind::DeviceRevoked,
+            session,
+            &target.device_id,
+            &author,
+        )?;
+        {
             // Serialized with the account's appends (see `append_blocking`).
             let _serialized = self.shared.append_lock(&session.account_id).lock().await;
             self.shared
                 .store
-                .revoke_device(&target.device_id, now_unix())?
-        };
-        if newly {
-            tracing::info!("device revoked");
+                .revoke_device(&target.device_id, now_unix(), &statement)?;
         }
         self.shared.watchers.device_revoked(&target.device_id);
         Ok(())
+    }
+
+    /// Replaces the account's recovery key on the old key's authority: both keys
+    /// sign the renewal, the old one must be the account's current key, and the
+    /// new one no account's. The key, its index entry and the blob change in one
+    /// step; from then on the old key opens nothing.
+    fn renew_recovery_key(
+        &self,
+        session: &Session,
+        r: &RenewRecoveryKeyRequest,
+    ) -> ServerResult<()> {
+        let old = validate::verifying_key("old_recovery_public_key", &r.old_recovery_public_key)?;
+        let new = validate::verifying_key("new_recovery_public_key", &r.new_recovery_public_key)?;
+        validate::fixed::<{ validate::KEY_LEN }>(
+            "new_recovery_dh_public_key",
+            &r.new_recovery_dh_public_key,
+        )?;
+        let old_signature = validate::signature("old_key_signature", &r.old_key_signature)?;
+        let new_signature = validate::signature("new_key_signature", &r.new_key_signature)?;
+        validate::at_most("recovery_blob", &r.recovery_blob, validate::MAX_SEALED_BLOB)?;
+        if r.recovery_blob.is_empty() {
+            return Err(ServerError::InvalidArgument(
+                "recovery_blob must not be empty".into(),
+            ));
+        }
+        if old == new {
+            return Err(ServerError::InvalidArgument(
+                "the new recovery key must differ from the old one".into(),
+            ));
+        }
+        let message = wire::recovery_renewal_message(
+            &session.account_id,
+            old.as_bytes(),
+            new.as_bytes(),
+            &r.new_recovery_dh_public_key,
+        );
+        old.verify_strict(&message, &old_signature).map_err(|_| {
+            ServerError::BadSignature("the old recovery key did not sign this renewal".into())
+        })?;
+        new.verify_strict(&message, &new_signature).map_err(|_| {
+            ServerError::BadSignature("the new recovery key did not sign this renewal".into())
+        })?;
+        self.shared.store.renew_recovery_key(
+            &session.account_id,
+            old.as_bytes(),
+            new.as_bytes(),
+            &r.recovery_blob,
+        )?;
+        self.shared.store.flush()?;
+        Ok(())
+    }
+
+    /// Erases the caller's account on the caller's signed statement, which the
+    /// erasure tombstones keep for the account's other devices.
+    async fn delete_account(
+        &self,
+        session: &Session,
+        r: &DeleteAccountRequest,
+    ) -> ServerResult<()> {
+        let author = self
+            .shared
+            .store
+            .device(&session.device_id)?
+            .ok_or(ServerError::Unauthenticated("device unknown"))?;
+        let statement = statements::check(
+            r.statement.as_ref(),
+            Kind::AccountDeleted,
+            session,
+            &[],
+            &author,
+        )?;
+        self.shared
+            .erase_account(session.account_id, Some(statement))
+            .await
     }
 
     fn update_recovery_blob(
@@ -218,7 +322,6 @@ impl<S: Store> AccountService<S> {
         self.shared
             .store
             .set_recovery_blob(&session.account_id, &r.recovery_blob)?;
-        tracing::info!("recovery blob updated");
         Ok(())
     }
 }
@@ -253,29 +356,31 @@ impl<S: Store> Account for AccountService<S> {
         self.shared.limits.auth_attempt(request.remote_addr())?;
         let r = request.get_ref();
         let device_id = validate::id("device_id", &r.device_id)?;
-        match self
+        if self
             .shared
             .store
             .device(&device_id)
             .map_err(ServerError::from)?
+            .is_none()
         {
-            Some(device) => self.shared.limits.auth_for_account(&device.account_id)?,
-            None => {
-                // A device of an erased account is told so, and wipes itself.
-                if self
-                    .shared
-                    .store
-                    .is_erased(&erased_device_tag(&device_id))
-                    .map_err(ServerError::from)?
-                {
-                    return Err(ServerError::AccountDeleted.into());
-                }
+            // A device of an erased account is told so, with its owner's
+            // statement if a device asked for the erasure.
+            if let Some(erasure) = self
+                .shared
+                .store
+                .erased_device(&device_id)
+                .map_err(ServerError::from)?
+            {
+                return Err(ServerError::erased(erasure).into());
             }
         }
-        let issued = self
-            .shared
-            .auth
-            .authenticate(&r.device_id, &r.challenge, &r.signature)?;
+        let limits = &self.shared.limits;
+        let issued = self.shared.auth.authenticate(
+            &r.device_id,
+            &r.challenge,
+            &r.signature,
+            |account_id| limits.auth_for_account(account_id),
+        )?;
         self.shared
             .store
             .touch_account(&issued.account_id, day_of(now_unix()))
@@ -420,11 +525,12 @@ impl<S: Store> Account for AccountService<S> {
 
     async fn renew_recovery_key(
         &self,
-        _request: Request<mycase_proto::v1::RenewRecoveryKeyRequest>,
-    ) -> Result<Response<mycase_proto::v1::RenewRecoveryKeyResponse>, Status> {
-        Err(Status::unimplemented(
-            "renewing the recovery key is not built yet",
-        ))
+        request: Request<RenewRecoveryKeyRequest>,
+    ) -> Result<Response<RenewRecoveryKeyResponse>, Status> {
+        let session = self.shared.auth.session(request.metadata())?;
+        let _gate = self.shared.write_gate.read().await;
+        self.renew_recovery_key(&session, request.get_ref())?;
+        Ok(Response::new(RenewRecoveryKeyResponse {}))
     }
 
     async fn await_pairing(
@@ -444,8 +550,7 @@ impl<S: Store> Account for AccountService<S> {
         request: Request<DeleteAccountRequest>,
     ) -> Result<Response<DeleteAccountResponse>, Status> {
         let session = self.shared.auth.session(request.metadata())?;
-        self.shared.erase_account(session.account_id).await?;
-        tracing::info!("account erased at its owner's request");
+        self.delete_account(&session, request.get_ref()).await?;
         Ok(Response::new(DeleteAccountResponse {}))
     }
 }

@@ -96,7 +96,6 @@ impl<S: Store> Blobs for BlobsService<S> {
         let peer = request.remote_addr();
         let mut stream = request.into_inner();
         let mut stored = 0u64;
-        let mut received = 0u64;
         let mut upload_bytes = 0u64;
         while let Some(msg) = stream.next().await {
             let msg = msg?;
@@ -143,9 +142,7 @@ impl<S: Store> Blobs for BlobsService<S> {
             {
                 stored += 1;
             }
-            received += 1;
         }
-        tracing::debug!(received, stored, "put chunks");
         Ok(Response::new(PutChunksResponse { stored }))
     }
 

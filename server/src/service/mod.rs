@@ -125,10 +125,16 @@ impl<S: Store> Shared<S> {
 
     /// Erases an account under its write lock, so no append or upload of it runs
     /// at the same time, and closes its live watch streams.
-    pub async fn erase_account(&self, account_id: Id) -> ServerResult<()> {
+    /// `statement`: the owner's signed `DeviceStatement`, kept by the tombstones
+    /// (none for the retention policy).
+    pub async fn erase_account(
+        &self,
+        account_id: Id,
+        statement: Option<Vec<u8>>,
+    ) -> ServerResult<()> {
         let _serialized = self.append_lock(&account_id).lock().await;
         let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.erase_account(&account_id))
+        tokio::task::spawn_blocking(move || store.erase_account(&account_id, statement.as_deref()))
             .await
             .map_err(|_| ServerError::Internal("erase task failed"))??;
         self.watchers.forget(&account_id);
@@ -145,7 +151,7 @@ impl<S: Store> Shared<S> {
         let before_day = day_of(now_unix()).saturating_sub(days);
         let inactive = self.store.inactive_accounts(before_day)?;
         for account_id in &inactive {
-            self.erase_account(*account_id).await?;
+            self.erase_account(*account_id, None).await?;
         }
         if !inactive.is_empty() {
             tracing::info!(accounts = inactive.len(), "erased inactive accounts");
@@ -227,6 +233,7 @@ mod tests {
                     revoked: false,
                     last_seen_unix: 0,
                     revoked_at_unix: 0,
+                    revocation: None,
                 },
             )
             .unwrap();
@@ -247,6 +254,15 @@ mod tests {
         assert!(s.store.account(&[3; 16]).unwrap().is_none());
         assert!(s.store.account(&[2; 16]).unwrap().is_some());
         assert!(s.store.account(&[4; 16]).unwrap().is_some());
+        // Nobody asked for these erasures: their devices are told the account is
+        // not here, never handed an order to wipe.
+        let erasure = s.store.erased_device(&[1; 16]).unwrap().unwrap();
+        assert_eq!(erasure.statement, None);
+        let status = tonic::Status::from(ServerError::erased(erasure));
+        assert_eq!(
+            (status.code(), status.message()),
+            (tonic::Code::NotFound, mycase_proto::ACCOUNT_NOT_ON_SERVER)
+        );
     }
 
     #[tokio::test]

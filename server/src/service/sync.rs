@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
 
 use ed25519_dalek::VerifyingKey;
 use futures_util::{Stream, StreamExt};
@@ -122,8 +121,10 @@ fn append_blocking<S: Store>(
     // Checked again under the account's append lock, which a revocation also
     // takes: once RevokeDevice has answered, no append of that device can land, so
     // the log the revoking device then pulls is the revoked device's last word.
-    if store.device(device_id)?.is_none_or(|d| d.revoked) {
-        return Err(ServerError::PermissionDenied(mycase_proto::DEVICE_REVOKED));
+    match store.device(device_id)? {
+        Some(d) if d.revoked => return Err(ServerError::revoked(&d)),
+        Some(_) => {}
+        None => return Err(ServerError::Unauthenticated("device unknown")),
     }
     let head = store.head(account_id, device_id)?.unwrap_or(Head {
         idx: 0,
@@ -270,7 +271,6 @@ impl<S: Store> Sync for SyncService<S> {
         &self,
         request: Request<AppendRequest>,
     ) -> Result<Response<AppendResponse>, Status> {
-        let started = Instant::now();
         let session = self.shared.auth.session(request.metadata())?;
         let peer = request.remote_addr();
         let records = request.into_inner().records;
@@ -286,7 +286,6 @@ impl<S: Store> Sync for SyncService<S> {
             .map_err(ServerError::from)?
             .ok_or(ServerError::Unauthenticated("device revoked or unknown"))?;
         let key = validate::verifying_key("sign_public_key", &device.sign_public_key)?;
-        let count = records.len();
 
         let (head, receipts) = {
             let _serialized = self.shared.append_lock(&session.account_id).lock().await;
@@ -301,11 +300,6 @@ impl<S: Store> Sync for SyncService<S> {
         };
         self.shared.watchers.notify(&session.account_id)?;
         let vector = vector(self.shared.store.as_ref(), &session.account_id)?;
-        tracing::debug!(
-            records = count,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "append"
-        );
         Ok(Response::new(AppendResponse {
             head,
             vector: Some(vector),
@@ -406,9 +400,7 @@ impl<S: Store> Sync for SyncService<S> {
         let device_id = session.device_id;
         let farewell = futures_util::stream::once(async move {
             match store.device(&device_id) {
-                Ok(Some(d)) if d.revoked => Some(Err(Status::from(ServerError::PermissionDenied(
-                    mycase_proto::DEVICE_REVOKED,
-                )))),
+                Ok(Some(d)) if d.revoked => Some(Err(Status::from(ServerError::revoked(&d)))),
                 _ => None,
             }
         })
@@ -423,5 +415,88 @@ impl<S: Store> Sync for SyncService<S> {
             .take_until(revoked)
             .chain(farewell);
         Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::MemoryStore;
+
+    /// Item 14: one Pull must not hold an unbounded amount of the account's log
+    /// in memory. The stream reads one page per poll (`unfold` over
+    /// `next_page`, so HTTP/2 flow control holds back a slow reader), and each
+    /// page stays under the page budget plus at most one record, far under the
+    /// gRPC message limit, however much the log holds.
+    #[test]
+    fn a_pull_reads_one_bounded_page_at_a_time() {
+        let store = Arc::new(MemoryStore::new());
+        let account = [1u8; 16];
+        let record_len = 900 * 1024;
+        let mut expected = Vec::new();
+        for device in [[2u8; 16], [3u8; 16]] {
+            let records: Vec<NewRecord> = (1..=6u64)
+                .map(|idx| {
+                    let r = Record {
+                        device_id: device.to_vec(),
+                        idx,
+                        prev_hash: vec![0; 32],
+                        key_epoch: 1,
+                        format_version: 1,
+                        nonce: vec![0; 24],
+                        ciphertext: vec![idx as u8; record_len],
+                        signature: Vec::new(),
+                    };
+                    expected.push((device.to_vec(), idx));
+                    NewRecord {
+                        idx,
+                        bytes: r.encode_to_vec(),
+                        receipt: StoredReceipt {
+                            server_time_ms: 0,
+                            signature: [0; 64],
+                        },
+                    }
+                })
+                .collect();
+            store
+                .append(
+                    &account,
+                    &device,
+                    0,
+                    &records,
+                    Head {
+                        idx: 6,
+                        hash: [0; 32],
+                    },
+                )
+                .unwrap();
+        }
+        let mut state = PullState {
+            store,
+            account_id: account,
+            plan: vec![([2; 16], 0, 6), ([3; 16], 0, 6)],
+            pos: 0,
+            page_size: MAX_PAGE_RECORDS,
+            target: VersionVector::default(),
+            sent_any: false,
+            failed: false,
+        };
+        let mut got = Vec::new();
+        let mut pages = 0;
+        while state.pos < state.plan.len() {
+            let (records, receipts) = state.next_page().unwrap();
+            pages += 1;
+            assert_eq!(records.len(), receipts.len());
+            let bytes: usize = records.iter().map(|r| r.encoded_len()).sum();
+            assert!(
+                bytes <= MAX_PAGE_BYTES + validate::MAX_CIPHERTEXT + 1024,
+                "a page of {bytes} bytes"
+            );
+            assert!(bytes < mycase_proto::MAX_MESSAGE_BYTES);
+            got.extend(records.into_iter().map(|r| (r.device_id, r.idx)));
+        }
+        assert_eq!(got, expected, "everything, in order, once");
+        assert!(pages >= 4, "about 10 MiB came in {pages} pages");
     }
 }

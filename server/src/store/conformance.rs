@@ -30,6 +30,7 @@ macro_rules! store_conformance_tests {
                     revoked: false,
                     last_seen_unix: 0,
                     revoked_at_unix: 0,
+                    revocation: None,
                 }
             }
 
@@ -265,6 +266,30 @@ macro_rules! store_conformance_tests {
                     opened_at_unix: Vec::new(),
                     size: 6,
                     ended: None,
+                    access_token_hash: (account % 2 == 1).then_some([account; 32]),
+                }
+            }
+
+            /// Stores a share through an upload, in two pieces.
+            fn put(
+                s: &impl Store,
+                id: &[u8; 16],
+                row: &$crate::store::ShareRow,
+                bundle: &[u8],
+            ) -> Result<(), StoreError> {
+                let mut upload = s.begin_share()?;
+                let (first, rest) = bundle.split_at(bundle.len() / 2);
+                upload.write(first)?;
+                upload.write(rest)?;
+                assert_eq!(upload.len(), bundle.len() as u64);
+                s.put_share(id, row, upload)
+            }
+
+            /// The bytes of an opened share, `None` for any other outcome.
+            fn opened(open: $crate::store::ShareOpen) -> Option<Vec<u8>> {
+                match open {
+                    $crate::store::ShareOpen::Opened(bundle) => Some(bundle.read_all().unwrap()),
+                    _ => None,
                 }
             }
 
@@ -273,52 +298,54 @@ macro_rules! store_conformance_tests {
                 use $crate::store::{ShareEnd, ShareOpen, ShareStats};
                 let (s, _guard) = ($make)();
                 let (a, b) = ([1u8; 16], [2u8; 16]);
-                s.put_share(&[10; 16], &share_row(1, 2), b"bundle").unwrap();
+                put(&s, &[10; 16], &share_row(1, 2), b"bundle").unwrap();
                 assert!(matches!(
-                    s.put_share(&[10; 16], &share_row(2, 0), b"other"),
+                    put(&s, &[10; 16], &share_row(2, 0), b"other"),
                     Err(StoreError::ShareExists)
                 ));
                 // The first share is untouched by the refused one.
                 assert_eq!(s.share(&[10; 16]).unwrap(), Some(share_row(1, 2)));
                 assert_eq!(
-                    s.open_share(&[10; 16], 150).unwrap(),
-                    ShareOpen::Opened(b"bundle".to_vec())
+                    opened(s.open_share(&[10; 16], 150).unwrap()),
+                    Some(b"bundle".to_vec())
                 );
-                // The second view reaches the limit: served, then ended.
-                assert_eq!(
-                    s.open_share(&[10; 16], 151).unwrap(),
-                    ShareOpen::Opened(b"bundle".to_vec())
-                );
-                assert_eq!(
+                // The second view reaches the limit: served in full (the reader
+                // outlives the deletion), then ended.
+                let last = s.open_share(&[10; 16], 151).unwrap();
+                assert!(matches!(
                     s.open_share(&[10; 16], 152).unwrap(),
                     ShareOpen::Ended(ShareEnd::Exhausted)
-                );
+                ));
+                assert_eq!(opened(last), Some(b"bundle".to_vec()));
                 let row = s.share(&[10; 16]).unwrap().unwrap();
                 assert_eq!(row.views, 2);
                 assert_eq!(row.opened_at_unix, vec![150, 151]);
-                assert_eq!(s.open_share(&[11; 16], 150).unwrap(), ShareOpen::Unknown);
+                assert!(matches!(
+                    s.open_share(&[11; 16], 150).unwrap(),
+                    ShareOpen::Unknown
+                ));
 
                 // Expiry.
-                s.put_share(&[12; 16], &share_row(1, 0), b"bundle").unwrap();
-                assert_eq!(
+                put(&s, &[12; 16], &share_row(1, 0), b"bundle").unwrap();
+                assert!(matches!(
                     s.open_share(&[12; 16], 200).unwrap(),
                     ShareOpen::Ended(ShareEnd::Expired)
-                );
+                ));
 
                 // Revocation only by the owner.
-                s.put_share(&[13; 16], &share_row(1, 0), b"bundle").unwrap();
+                put(&s, &[13; 16], &share_row(1, 0), b"bundle").unwrap();
                 assert!(!s.revoke_share(&b, &[13; 16]).unwrap());
                 assert!(matches!(
                     s.open_share(&[13; 16], 150).unwrap(),
                     ShareOpen::Opened(_)
                 ));
                 assert!(s.revoke_share(&a, &[13; 16]).unwrap());
-                assert_eq!(
+                assert!(matches!(
                     s.open_share(&[13; 16], 150).unwrap(),
                     ShareOpen::Ended(ShareEnd::Revoked)
-                );
+                ));
 
-                s.put_share(&[14; 16], &share_row(2, 0), b"bundle").unwrap();
+                put(&s, &[14; 16], &share_row(2, 0), b"bundle").unwrap();
                 let mine: Vec<_> = s
                     .account_shares(&a)
                     .unwrap()
@@ -329,10 +356,10 @@ macro_rules! store_conformance_tests {
 
                 // Purge ends what expired (the other account's share, at 300).
                 s.purge_shares(300).unwrap();
-                assert_eq!(
+                assert!(matches!(
                     s.open_share(&[14; 16], 150).unwrap(),
                     ShareOpen::Ended(ShareEnd::Expired)
-                );
+                ));
 
                 assert_eq!(
                     s.share_stats().unwrap(),
@@ -444,11 +471,9 @@ macro_rules! store_conformance_tests {
                 };
                 s.put_session(&[3; 32], &session).unwrap();
                 s.touch_account(&a, 9).unwrap();
-                s.put_share(&[30; 16], &share_row(1, 0), b"share of a")
-                    .unwrap();
-                s.put_share(&[31; 16], &share_row(2, 0), b"share of b")
-                    .unwrap();
-                s.erase_account(&a).unwrap();
+                put(&s, &[30; 16], &share_row(1, 0), b"share of a").unwrap();
+                put(&s, &[31; 16], &share_row(2, 0), b"share of b").unwrap();
+                s.erase_account(&a, Some(b"signed by a")).unwrap();
 
                 assert_eq!(s.account(&a).unwrap(), None);
                 assert_eq!(s.device(&[10; 16]).unwrap(), None);
@@ -464,6 +489,34 @@ macro_rules! store_conformance_tests {
                     .is_erased(&crate::store::erased_device_tag(&[11; 16]))
                     .unwrap());
                 assert!(!s.is_erased(&crate::store::erased_account_tag(&b)).unwrap());
+                // The tombstones keep the owner's statement, sealed under the
+                // erased id: a copy of the store without the id shows nothing.
+                for tag in [
+                    crate::store::erased_account_tag(&a),
+                    crate::store::erased_device_tag(&[10; 16]),
+                ] {
+                    let raw = s.tombstone(&tag).unwrap().unwrap();
+                    assert!(!raw.windows(11).any(|w| w == b"signed by a"));
+                }
+                assert_eq!(
+                    s.erased_account(&a).unwrap().map(|e| e.statement),
+                    Some(Some(b"signed by a".to_vec()))
+                );
+                let statement = Some(b"signed by a".to_vec());
+                assert_eq!(
+                    s.erased_device(&[10; 16]).unwrap().map(|e| e.statement),
+                    Some(statement)
+                );
+                // Its recovery key is free again; the other account's is not.
+                assert_eq!(
+                    s.account_by_recovery_key(&account(1).recovery_public_key)
+                        .unwrap(),
+                    None
+                );
+                assert!(s
+                    .account_by_recovery_key(&account(2).recovery_public_key)
+                    .unwrap()
+                    .is_some());
                 assert_eq!(s.share(&[30; 16]).unwrap(), None);
                 assert!(s.account_shares(&a).unwrap().is_empty());
                 // The other account is untouched.
@@ -476,6 +529,13 @@ macro_rules! store_conformance_tests {
                     (stats.accounts, stats.devices, stats.active_accounts),
                     (1, 1, 0)
                 );
+                // Without a statement (the retention policy), the tombstone says so.
+                s.erase_account(&b, None).unwrap();
+                assert_eq!(
+                    s.erased_device(&[20; 16]).unwrap().map(|e| e.statement),
+                    Some(None)
+                );
+                assert_eq!(s.erased_device(&[21; 16]).unwrap(), None);
             }
 
             #[test]
@@ -484,7 +544,11 @@ macro_rules! store_conformance_tests {
                 let mut old = account(1);
                 old.created_at_unix = 86_400 * 5;
                 s.create_account(&[1; 16], &old, &device(1, 10)).unwrap();
-                s.create_account(&[2; 16], &old, &device(2, 20)).unwrap();
+                let other = AccountRow {
+                    recovery_public_key: [2; 32],
+                    ..old.clone()
+                };
+                s.create_account(&[2; 16], &other, &device(2, 20)).unwrap();
                 s.touch_account(&[2; 16], 20).unwrap();
                 assert_eq!(s.inactive_accounts(10).unwrap(), vec![[1; 16]]);
                 assert_eq!(s.stats(15).unwrap().active_accounts, 1);
@@ -513,18 +577,23 @@ macro_rules! store_conformance_tests {
                 s.put_session(&[1; 32], &session(11)).unwrap();
                 s.put_session(&[2; 32], &session(11)).unwrap();
                 s.put_session(&[3; 32], &session(10)).unwrap();
-                assert!(s.revoke_device(&[11; 16], 500).unwrap());
+                assert!(s.revoke_device(&[11; 16], 500, b"by 10").unwrap());
                 let revoked = s.device(&[11; 16]).unwrap().unwrap();
                 assert!(revoked.revoked);
                 assert_eq!(revoked.revoked_at_unix, 500);
+                assert_eq!(revoked.revocation.as_deref(), Some(&b"by 10"[..]));
                 assert_eq!(s.session(&[1; 32]).unwrap(), None);
                 assert_eq!(s.session(&[2; 32]).unwrap(), None);
                 assert_eq!(s.session(&[3; 32]).unwrap(), Some(session(10)));
-                // A second revocation changes nothing (the first time stays).
-                assert!(!s.revoke_device(&[11; 16], 900).unwrap());
-                assert_eq!(s.device(&[11; 16]).unwrap().unwrap().revoked_at_unix, 500);
+                // A second revocation changes nothing (the first time and
+                // statement stay).
+                assert!(!s.revoke_device(&[11; 16], 900, b"later").unwrap());
+                let still = s.device(&[11; 16]).unwrap().unwrap();
+                assert_eq!(still.revoked_at_unix, 500);
+                assert_eq!(still.revocation.as_deref(), Some(&b"by 10"[..]));
+                assert_eq!(s.device(&[10; 16]).unwrap().unwrap().revocation, None);
                 assert!(matches!(
-                    s.revoke_device(&[99; 16], 1),
+                    s.revoke_device(&[99; 16], 1, b"x"),
                     Err(StoreError::UnknownDevice)
                 ));
                 assert!(!s.device(&[10; 16]).unwrap().unwrap().revoked);
@@ -540,6 +609,95 @@ macro_rules! store_conformance_tests {
                     s.set_recovery_blob(&[7; 16], b"x"),
                     Err(StoreError::UnknownAccount)
                 ));
+            }
+            #[test]
+            fn one_account_per_recovery_key() {
+                let (s, _guard) = ($make)();
+                s.create_account(&[1; 16], &account(1), &device(1, 10))
+                    .unwrap();
+                // Another account claiming the same key: refused, nothing stored.
+                assert!(matches!(
+                    s.create_account(&[2; 16], &account(1), &device(2, 20)),
+                    Err(StoreError::RecoveryKeyInUse)
+                ));
+                assert_eq!(s.account(&[2; 16]).unwrap(), None);
+                assert_eq!(s.device(&[20; 16]).unwrap(), None);
+                let code = [5u8; 32];
+                s.add_invite(&code, 100).unwrap();
+                assert!(matches!(
+                    s.create_account_with_invite(&[2; 16], &account(1), &device(2, 20), &code, 50),
+                    Err(StoreError::RecoveryKeyInUse)
+                ));
+                // The invite was not used up by the refusal.
+                s.create_account_with_invite(&[2; 16], &account(2), &device(2, 20), &code, 50)
+                    .unwrap();
+                let (found, row) = s.account_by_recovery_key(&[1; 32]).unwrap().unwrap();
+                assert_eq!((found, row), ([1; 16], account(1)));
+                assert_eq!(s.account_by_recovery_key(&[9; 32]).unwrap(), None);
+            }
+
+            #[test]
+            fn renewing_the_recovery_key_is_atomic_and_retires_the_old_one() {
+                let (s, _guard) = ($make)();
+                s.create_account(&[1; 16], &account(1), &device(1, 10))
+                    .unwrap();
+                s.create_account(&[2; 16], &account(2), &device(2, 20))
+                    .unwrap();
+                // Not with a key that is not the account's current one.
+                assert!(matches!(
+                    s.renew_recovery_key(&[1; 16], &[2; 32], &[3; 32], b"blob"),
+                    Err(StoreError::RecoveryKeyChanged)
+                ));
+                // Not to a key another account holds.
+                assert!(matches!(
+                    s.renew_recovery_key(&[1; 16], &[1; 32], &[2; 32], b"blob"),
+                    Err(StoreError::RecoveryKeyInUse)
+                ));
+                assert!(matches!(
+                    s.renew_recovery_key(&[7; 16], &[1; 32], &[3; 32], b"blob"),
+                    Err(StoreError::UnknownAccount)
+                ));
+                assert_eq!(s.account(&[1; 16]).unwrap(), Some(account(1)));
+                s.renew_recovery_key(&[1; 16], &[1; 32], &[3; 32], b"resealed")
+                    .unwrap();
+                let row = s.account(&[1; 16]).unwrap().unwrap();
+                assert_eq!(
+                    (row.recovery_public_key, row.recovery_blob.as_slice()),
+                    ([3; 32], &b"resealed"[..])
+                );
+                assert_eq!(s.account_by_recovery_key(&[1; 32]).unwrap(), None);
+                assert_eq!(
+                    s.account_by_recovery_key(&[3; 32])
+                        .unwrap()
+                        .map(|(id, _)| id),
+                    Some([1; 16])
+                );
+                // The old key is free: renewing again from it is refused, and a new
+                // account may now take it.
+                assert!(matches!(
+                    s.renew_recovery_key(&[1; 16], &[1; 32], &[4; 32], b"blob"),
+                    Err(StoreError::RecoveryKeyChanged)
+                ));
+                s.create_account(&[3; 16], &account(1), &device(3, 30))
+                    .unwrap();
+            }
+
+            #[test]
+            fn a_dropped_share_upload_leaves_nothing() {
+                let (s, _guard) = ($make)();
+                let mut upload = s.begin_share().unwrap();
+                upload.write(b"half a bundle").unwrap();
+                drop(upload);
+                assert_eq!(s.purge_shares(0).unwrap(), 0);
+                assert_eq!(s.share(&[10; 16]).unwrap(), None);
+                // A share keeps its access token hash.
+                put(&s, &[10; 16], &share_row(1, 0), b"bundle").unwrap();
+                assert_eq!(
+                    s.share(&[10; 16]).unwrap().unwrap().access_token_hash,
+                    Some([1; 32])
+                );
+                put(&s, &[11; 16], &share_row(2, 0), b"bundle").unwrap();
+                assert_eq!(s.share(&[11; 16]).unwrap().unwrap().access_token_hash, None);
             }
         }
     };

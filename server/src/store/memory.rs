@@ -4,14 +4,16 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareEnd, ShareOpen, ShareRow,
-    ShareState, ShareStats, Store, StoreError, StoreResult, StoreStats, StoredReceipt,
+    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareBundle, ShareEnd, ShareOpen,
+    ShareRow, ShareState, ShareStats, ShareUpload, Store, StoreError, StoreResult, StoreStats,
+    StoredReceipt,
 };
 
 #[derive(Default)]
 struct Inner {
     closed: bool,
     accounts: HashMap<Id, AccountRow>,
+    recovery_keys: HashMap<[u8; 32], Id>,
     devices: BTreeMap<Id, DeviceRow>,
     sessions: HashMap<Hash, SessionRow>,
     heads: BTreeMap<(Id, Id), Head>,
@@ -23,7 +25,8 @@ struct Inner {
     share_stats: ShareStats,
     usage: HashMap<Id, u64>,
     invites: HashMap<Hash, u64>,
-    erased: std::collections::HashSet<Hash>,
+    /// Tombstone -> the sealed statement it keeps (see `tombstone`).
+    erased: HashMap<Hash, Vec<u8>>,
     activity: HashMap<Id, u32>,
 }
 
@@ -63,6 +66,11 @@ impl Store for MemoryStore {
         if g.devices.contains_key(&first_device.device_id) {
             return Err(StoreError::DeviceExists);
         }
+        if g.recovery_keys.contains_key(&account.recovery_public_key) {
+            return Err(StoreError::RecoveryKeyInUse);
+        }
+        g.recovery_keys
+            .insert(account.recovery_public_key, *account_id);
         g.accounts.insert(*account_id, account.clone());
         g.devices
             .insert(first_device.device_id, first_device.clone());
@@ -93,12 +101,11 @@ impl Store for MemoryStore {
         &self,
         recovery_public_key: &[u8; 32],
     ) -> StoreResult<Option<(Id, AccountRow)>> {
-        Ok(self
-            .lock()?
-            .accounts
-            .iter()
-            .find(|(_, a)| &a.recovery_public_key == recovery_public_key)
-            .map(|(id, a)| (*id, a.clone())))
+        let g = self.lock()?;
+        Ok(g.recovery_keys
+            .get(recovery_public_key)
+            .and_then(|id| g.accounts.get(id).map(|a| (*id, a.clone())))
+            .filter(|(_, a)| &a.recovery_public_key == recovery_public_key))
     }
 
     fn account_devices(&self, account_id: &Id) -> StoreResult<Vec<DeviceRow>> {
@@ -270,7 +277,12 @@ impl Store for MemoryStore {
         if g.devices.contains_key(&first_device.device_id) {
             return Err(StoreError::DeviceExists);
         }
+        if g.recovery_keys.contains_key(&account.recovery_public_key) {
+            return Err(StoreError::RecoveryKeyInUse);
+        }
         g.invites.remove(code_hash);
+        g.recovery_keys
+            .insert(account.recovery_public_key, *account_id);
         g.accounts.insert(*account_id, account.clone());
         g.devices
             .insert(first_device.device_id, first_device.clone());
@@ -319,13 +331,19 @@ impl Store for MemoryStore {
         })
     }
 
-    fn erase_account(&self, account_id: &Id) -> StoreResult<()> {
+    fn erase_account(&self, account_id: &Id, statement: Option<&[u8]>) -> StoreResult<()> {
         let mut g = self.lock()?;
         let g = &mut *g;
-        g.accounts.remove(account_id);
+        if let Some(a) = g.accounts.remove(account_id) {
+            if g.recovery_keys.get(&a.recovery_public_key) == Some(account_id) {
+                g.recovery_keys.remove(&a.recovery_public_key);
+            }
+        }
         g.usage.remove(account_id);
         g.activity.remove(account_id);
-        g.erased.insert(super::erased_account_tag(account_id));
+        let tag = super::erased_account_tag(account_id);
+        g.erased
+            .insert(tag, super::tombstone::seal(account_id, &tag, statement)?);
         let devices: Vec<Id> = g
             .devices
             .values()
@@ -334,7 +352,9 @@ impl Store for MemoryStore {
             .collect();
         for d in &devices {
             g.devices.remove(d);
-            g.erased.insert(super::erased_device_tag(d));
+            let tag = super::erased_device_tag(d);
+            g.erased
+                .insert(tag, super::tombstone::seal(d, &tag, statement)?);
         }
         g.sessions.retain(|_, s| &s.account_id != account_id);
         g.heads.retain(|(a, _), _| a != account_id);
@@ -345,8 +365,8 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn is_erased(&self, tag: &Hash) -> StoreResult<bool> {
-        Ok(self.lock()?.erased.contains(tag))
+    fn tombstone(&self, tag: &Hash) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.lock()?.erased.get(tag).cloned())
     }
 
     fn write_backup(&self, _out: &mut dyn std::io::Write) -> StoreResult<()> {
@@ -362,7 +382,7 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn revoke_device(&self, device_id: &Id, at_unix: u64) -> StoreResult<bool> {
+    fn revoke_device(&self, device_id: &Id, at_unix: u64, statement: &[u8]) -> StoreResult<bool> {
         let mut g = self.lock()?;
         let d = g
             .devices
@@ -373,6 +393,7 @@ impl Store for MemoryStore {
         }
         d.revoked = true;
         d.revoked_at_unix = at_unix;
+        d.revocation = Some(statement.to_vec());
         g.sessions.retain(|_, s| &s.device_id != device_id);
         Ok(true)
     }
@@ -387,13 +408,45 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: &[u8]) -> StoreResult<()> {
+    fn renew_recovery_key(
+        &self,
+        account_id: &Id,
+        old: &[u8; 32],
+        new: &[u8; 32],
+        blob: &[u8],
+    ) -> StoreResult<()> {
+        let mut g = self.lock()?;
+        let g = &mut *g;
+        let a = g
+            .accounts
+            .get_mut(account_id)
+            .ok_or(StoreError::UnknownAccount)?;
+        if &a.recovery_public_key != old {
+            return Err(StoreError::RecoveryKeyChanged);
+        }
+        if g.recovery_keys.contains_key(new) {
+            return Err(StoreError::RecoveryKeyInUse);
+        }
+        a.recovery_public_key = *new;
+        a.recovery_blob = blob.to_vec();
+        g.recovery_keys.remove(old);
+        g.recovery_keys.insert(*new, *account_id);
+        Ok(())
+    }
+
+    fn begin_share(&self) -> StoreResult<ShareUpload> {
+        // Refused like every other call once closed.
+        drop(self.lock()?);
+        Ok(ShareUpload::in_memory())
+    }
+
+    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: ShareUpload) -> StoreResult<()> {
+        let bundle = bundle.into_bytes()?;
         let mut g = self.lock()?;
         if g.shares.contains_key(share_id) {
             return Err(StoreError::ShareExists);
         }
-        g.shares
-            .insert(*share_id, (row.clone(), Some(bundle.to_vec())));
+        g.shares.insert(*share_id, (row.clone(), Some(bundle)));
         g.share_stats.created += 1;
         Ok(())
     }
@@ -434,7 +487,7 @@ impl Store for MemoryStore {
             *bundle = None;
         }
         g.share_stats.opened += 1;
-        Ok(ShareOpen::Opened(bytes))
+        Ok(ShareOpen::Opened(ShareBundle::from_bytes(bytes)))
     }
 
     fn revoke_share(&self, account_id: &Id, share_id: &Id) -> StoreResult<bool> {

@@ -15,12 +15,15 @@ mod chunk_files;
 mod share_files;
 pub mod shares;
 mod sled_shares;
+pub mod tombstone;
 
 pub mod memory;
 pub mod sled;
 
 pub use self::memory::MemoryStore;
-pub use self::shares::{ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats};
+pub use self::shares::{
+    ShareBundle, ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats, ShareUpload,
+};
 pub use self::sled::SledStore;
 
 /// A random 16-byte account or device id.
@@ -50,6 +53,9 @@ pub struct DeviceRow {
     pub last_seen_unix: u64,
     /// When it was revoked (0 = not revoked).
     pub revoked_at_unix: u64,
+    /// The encoded `DeviceStatement` a device of the account signed to revoke it,
+    /// handed back to the revoked device (rows from before statements have none).
+    pub revocation: Option<Vec<u8>>,
 }
 
 /// A session, stored under SHA-256 of its bearer token (never the token itself).
@@ -131,6 +137,12 @@ pub enum StoreError {
     ChunkConflict,
     #[error("a share with this id already exists")]
     ShareExists,
+    /// Another account already registered this recovery key.
+    #[error("this recovery key is already in use")]
+    RecoveryKeyInUse,
+    /// A renewal named a key that is not the account's current recovery key.
+    #[error("the account's recovery key is not the one named")]
+    RecoveryKeyChanged,
     /// The invite code is unknown, already used or expired.
     #[error("the invite code is unknown, used or expired")]
     InviteInvalid,
@@ -153,6 +165,14 @@ pub struct StoreStats {
     pub devices: u64,
     /// Record and chunk bytes held for all accounts.
     pub stored_bytes: u64,
+}
+
+/// What an erasure tombstone keeps: the owner's signed statement (encoded
+/// `DeviceStatement`), or none when the account went without one (the retention
+/// policy, or a tombstone from before statements).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Erasure {
+    pub statement: Option<Vec<u8>>,
 }
 
 /// The content-free tombstone of an erased account: it lets `restore` and the
@@ -184,7 +204,9 @@ pub fn day_of(unix_seconds: u64) -> u32 {
 /// short; the service runs the durable ones (`append`, `flush`) off the async
 /// runtime with `spawn_blocking`.
 pub trait Store: Send + Sync + 'static {
-    /// Creates an account with its first device, atomically.
+    /// Creates an account with its first device, atomically. `AccountExists`,
+    /// `DeviceExists` or `RecoveryKeyInUse` (another account's recovery key)
+    /// change nothing.
     fn create_account(
         &self,
         account_id: &Id,
@@ -197,8 +219,9 @@ pub trait Store: Send + Sync + 'static {
     fn device(&self, device_id: &Id) -> StoreResult<Option<DeviceRow>>;
     /// The account's devices, sorted by device id.
     fn account_devices(&self, account_id: &Id) -> StoreResult<Vec<DeviceRow>>;
-    /// The account registered with this recovery public key, if any. (A scan of the
-    /// accounts: recovery is rare, and the key is too high in entropy to guess.)
+    /// The account registered with this recovery public key, if any. An index
+    /// kept with every write: no two accounts ever hold the same key
+    /// (`create_account` refuses a key in use with `RecoveryKeyInUse`).
     fn account_by_recovery_key(
         &self,
         recovery_public_key: &[u8; 32],
@@ -286,12 +309,43 @@ pub trait Store: Send + Sync + 'static {
     fn stats(&self, active_since_day: u32) -> StoreResult<StoreStats>;
 
     /// Erases everything of the account in one step: devices, sessions, log
-    /// records, heads, chunks, the recovery row, counters. Leaves only the
-    /// content-free tags of `erased_account_tag` / `erased_device_tag`.
+    /// records, heads, chunks, the recovery row and its index entry, counters.
+    /// Leaves only the content-free tags of `erased_account_tag` /
+    /// `erased_device_tag`, each keeping `statement` (the owner's signed
+    /// `DeviceStatement`, or none for the retention policy) sealed under the
+    /// erased id (`tombstone::seal`).
     /// (Stores that hold more per account, such as shares, erase it here too.)
-    fn erase_account(&self, account_id: &Id) -> StoreResult<()>;
-    /// Whether an account with this tag was erased.
-    fn is_erased(&self, tag: &Hash) -> StoreResult<bool>;
+    fn erase_account(&self, account_id: &Id, statement: Option<&[u8]>) -> StoreResult<()>;
+    /// The raw value of the tombstone with this tag (see `tombstone`), if an
+    /// account or device with it was erased.
+    fn tombstone(&self, tag: &Hash) -> StoreResult<Option<Vec<u8>>>;
+    /// Whether an account or device with this tag was erased.
+    fn is_erased(&self, tag: &Hash) -> StoreResult<bool> {
+        Ok(self.tombstone(tag)?.is_some())
+    }
+    /// The erasure of the account this device belonged to, with the statement
+    /// its tombstone keeps (opened with the device's id).
+    fn erased_device(&self, device_id: &Id) -> StoreResult<Option<Erasure>> {
+        let tag = erased_device_tag(device_id);
+        self.tombstone(&tag)?
+            .map(|v| {
+                Ok(Erasure {
+                    statement: tombstone::open(device_id, &tag, &v)?,
+                })
+            })
+            .transpose()
+    }
+    /// The erasure of this account, with the statement its tombstone keeps.
+    fn erased_account(&self, account_id: &Id) -> StoreResult<Option<Erasure>> {
+        let tag = erased_account_tag(account_id);
+        self.tombstone(&tag)?
+            .map(|v| {
+                Ok(Erasure {
+                    statement: tombstone::open(account_id, &tag, &v)?,
+                })
+            })
+            .transpose()
+    }
 
     /// Writes everything but sessions in the backup format (`crate::backup`).
     /// The caller pauses writes for a consistent snapshot.
@@ -299,21 +353,37 @@ pub trait Store: Send + Sync + 'static {
     /// Notes that the device authenticated at `seen_unix` (kept only if later than
     /// what is stored). Unknown devices are ignored.
     fn touch_device(&self, device_id: &Id, seen_unix: u64) -> StoreResult<()>;
-    /// Marks the device revoked at `at_unix` and deletes its sessions. Returns
-    /// `false`, changing nothing, if it was already revoked; `UnknownDevice` if it
-    /// is not stored.
-    fn revoke_device(&self, device_id: &Id, at_unix: u64) -> StoreResult<bool>;
+    /// Marks the device revoked at `at_unix` with the signed `statement` that
+    /// revoked it, and deletes its sessions. Returns `false`, changing nothing (the
+    /// first statement stays), if it was already revoked; `UnknownDevice` if it is
+    /// not stored.
+    fn revoke_device(&self, device_id: &Id, at_unix: u64, statement: &[u8]) -> StoreResult<bool>;
     /// Replaces the account's sealed recovery blob.
     fn set_recovery_blob(&self, account_id: &Id, blob: &[u8]) -> StoreResult<()>;
-    /// Stores a new share: its ciphertext first (durably), then its row. Fails with
-    /// `ShareExists` for a used id, leaving the existing share as it was.
-    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: &[u8]) -> StoreResult<()>;
+    /// Replaces the account's recovery key `old` with `new` and its blob, with the
+    /// index, in one atomic step. `RecoveryKeyChanged` if `old` is not the
+    /// account's key, `RecoveryKeyInUse` if any account holds `new`; either
+    /// changes nothing. From then on `old` finds no account.
+    fn renew_recovery_key(
+        &self,
+        account_id: &Id,
+        old: &[u8; 32],
+        new: &[u8; 32],
+        blob: &[u8],
+    ) -> StoreResult<()>;
+    /// A place to receive a share's ciphertext as it arrives (on disk for a
+    /// backend with files), so no bundle is ever held whole in memory.
+    fn begin_share(&self) -> StoreResult<ShareUpload>;
+    /// Stores a new share: its received ciphertext first (durably), then its row.
+    /// Fails with `ShareExists` for a used id, leaving the existing share as it was.
+    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: ShareUpload) -> StoreResult<()>;
     /// A share's row, ended or not.
     fn share(&self, share_id: &Id) -> StoreResult<Option<ShareRow>>;
     /// The account's shares, sorted by share id.
     fn account_shares(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>>;
-    /// Counts one view of an active share at `now_unix` and returns its ciphertext;
-    /// the view that reaches the limit deletes the ciphertext. An ended share is
+    /// Counts one view of an active share at `now_unix` and returns a reader of its
+    /// ciphertext (which keeps reading after the view that reaches the limit
+    /// deletes it). An ended share is
     /// marked ended (its ciphertext deleted) and its reason returned.
     fn open_share(&self, share_id: &Id, now_unix: u64) -> StoreResult<ShareOpen>;
     /// Ends a share of `account_id` at once (revocation) and deletes its

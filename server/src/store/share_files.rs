@@ -1,12 +1,13 @@
-//! Share ciphertexts as files: `<root>/<share id hex>`. Written to a temporary
-//! file, synced, then renamed into place, so a bundle appears whole or not at all.
-//! Deleting one is final: nothing else holds the bytes.
+//! Share ciphertexts as files: `<root>/<share id hex>`. Received into a
+//! temporary file in `root` (see `ShareUpload`), synced, then renamed into
+//! place, so a bundle appears whole or not at all. Deleting one is final:
+//! nothing else holds the bytes.
 
 use std::fs;
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::{Id, StoreError, StoreResult};
+use super::{Id, ShareUpload, StoreError, StoreResult};
 
 pub struct ShareFiles {
     root: PathBuf,
@@ -28,22 +29,24 @@ impl ShareFiles {
         self.root.join(hex::encode(share_id))
     }
 
-    /// Durable on return.
-    pub fn put(&self, share_id: &Id, bundle: &[u8]) -> StoreResult<()> {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".partial-")
-            .tempfile_in(&self.root)
-            .map_err(io_err("creating a file"))?;
-        tmp.write_all(bundle).map_err(io_err("writing"))?;
-        tmp.as_file().sync_all().map_err(io_err("syncing"))?;
+    /// Where uploads are received (beside the finished files, so the rename
+    /// into place never crosses a file system).
+    pub fn begin(&self) -> StoreResult<ShareUpload> {
+        ShareUpload::in_dir(&self.root)
+    }
+
+    /// Moves a received upload into place. Durable on return.
+    pub fn put(&self, share_id: &Id, upload: ShareUpload) -> StoreResult<()> {
+        let tmp = upload.into_synced_file()?;
         tmp.persist(self.path(share_id))
             .map_err(|e| io_err("renaming")(e.error))?;
         self.sync_dir()
     }
 
-    pub fn get(&self, share_id: &Id) -> StoreResult<Option<Vec<u8>>> {
-        match fs::read(self.path(share_id)) {
-            Ok(bytes) => Ok(Some(bytes)),
+    /// The open file, if stored (it keeps reading after `remove`).
+    pub fn open_bundle(&self, share_id: &Id) -> StoreResult<Option<fs::File>> {
+        match fs::File::open(self.path(share_id)) {
+            Ok(file) => Ok(Some(file)),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_err("reading")(e)),
         }

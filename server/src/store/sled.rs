@@ -14,8 +14,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use super::{
-    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, Store, StoreError, StoreResult,
-    StoreStats, StoredReceipt,
+    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareUpload, Store, StoreError,
+    StoreResult, StoreStats, StoredReceipt,
 };
 
 pub(super) struct Trees {
@@ -30,8 +30,13 @@ pub(super) struct Trees {
     usage: sled::Tree,
     /// SHA-256 of an invite code -> expiry (u64 BE unix seconds).
     invites: sled::Tree,
-    /// Tombstones: `erased_account_tag` / `erased_device_tag` -> empty.
+    /// Tombstones: `erased_account_tag` / `erased_device_tag` -> the owner's
+    /// encoded `DeviceStatement`, sealed (see `tombstone`; empty: erased without one).
     erased: sled::Tree,
+    /// Recovery public key -> the one account that holds it.
+    recovery_keys: sled::Tree,
+    /// Markers of one-off migrations done on this database.
+    meta: sled::Tree,
     /// account id -> last day used (u32 BE, days since the epoch).
     activity: sled::Tree,
     /// Record key -> the server's signed receipt for that record.
@@ -52,10 +57,16 @@ impl Trees {
             erased: db.open_tree("erased")?,
             activity: db.open_tree("activity")?,
             receipts: db.open_tree("receipts")?,
+            recovery_keys: db.open_tree("recovery_keys")?,
+            meta: db.open_tree("meta")?,
             db,
         })
     }
 }
+
+/// Set in `meta` once the recovery-key index covers every account (databases
+/// from before the index get it built on open).
+const RECOVERY_INDEX_BUILT: &[u8] = b"recovery_index_v1";
 
 /// sled behind a lock that `close` can empty: every handle lives inside it, so
 /// closing really drops the database and releases its file lock.
@@ -129,10 +140,13 @@ fn decode_account(b: &[u8]) -> StoreResult<AccountRow> {
 
 /// Rows written before last-seen and revoked-at times were kept.
 const DEVICE_ROW_LEN_V1: usize = 16 + 32 + 32 + 8 + 1;
+/// The fixed part; a revoked device's row is followed by the encoded statement
+/// that revoked it (rows without one, older or not revoked, end here).
 const DEVICE_ROW_LEN: usize = DEVICE_ROW_LEN_V1 + 8 + 8;
 
 fn encode_device(d: &DeviceRow) -> Vec<u8> {
-    let mut v = Vec::with_capacity(DEVICE_ROW_LEN);
+    let statement = d.revocation.as_deref().unwrap_or_default();
+    let mut v = Vec::with_capacity(DEVICE_ROW_LEN + statement.len());
     v.extend_from_slice(&d.account_id);
     v.extend_from_slice(&d.sign_public_key);
     v.extend_from_slice(&d.dh_public_key);
@@ -140,21 +154,26 @@ fn encode_device(d: &DeviceRow) -> Vec<u8> {
     v.push(u8::from(d.revoked));
     v.extend_from_slice(&d.last_seen_unix.to_be_bytes());
     v.extend_from_slice(&d.revoked_at_unix.to_be_bytes());
+    v.extend_from_slice(statement);
     v
 }
 
 fn decode_device(device_id: &Id, b: &[u8]) -> StoreResult<DeviceRow> {
-    if b.len() != DEVICE_ROW_LEN && b.len() != DEVICE_ROW_LEN_V1 {
+    if b.len() < DEVICE_ROW_LEN && b.len() != DEVICE_ROW_LEN_V1 {
         return Err(StoreError::Corrupt("device row has the wrong length"));
     }
-    let times = b.get(DEVICE_ROW_LEN_V1..);
-    let (last_seen_unix, revoked_at_unix) = match times {
-        Some(t) if t.len() == 16 => (u64_at(&t[..8])?, u64_at(&t[8..])?),
-        _ => (0, 0),
+    let (last_seen_unix, revoked_at_unix) = match b.get(DEVICE_ROW_LEN_V1..DEVICE_ROW_LEN) {
+        Some(t) => (u64_at(&t[..8])?, u64_at(&t[8..])?),
+        None => (0, 0),
     };
+    let revocation = b
+        .get(DEVICE_ROW_LEN..)
+        .filter(|rest| !rest.is_empty())
+        .map(<[u8]>::to_vec);
     Ok(DeviceRow {
         last_seen_unix,
         revoked_at_unix,
+        revocation,
         account_id: arr(&b[..16])?,
         device_id: *device_id,
         sign_public_key: arr(&b[16..48])?,
@@ -220,6 +239,9 @@ impl SledStore {
     pub fn open_with_cache(dir: &Path, chunks_dir: &Path, cache_bytes: u64) -> StoreResult<Self> {
         finish_interrupted_compaction(dir)?;
         let trees = Trees::open(open_db(dir, cache_bytes)?)?;
+        if !trees.meta.contains_key(RECOVERY_INDEX_BUILT)? {
+            build_recovery_index(&trees)?;
+        }
         let chunks = ChunkFiles::open(chunks_dir)?;
         // An erasure interrupted after its transaction leaves chunk files of an
         // account that no longer exists: finish it.
@@ -238,24 +260,40 @@ impl SledStore {
         })
     }
 
-    /// Every erasure tombstone (content-free hashes), for `restore`.
-    pub fn erased_tags(&self) -> StoreResult<Vec<Hash>> {
+    /// Every erasure tombstone (content-free hashes, each with the sealed
+    /// statement it keeps, empty for none), for `restore`.
+    pub fn erased_tags(&self) -> StoreResult<Vec<(Hash, Vec<u8>)>> {
         self.with(|t| {
             t.erased
                 .iter()
-                .keys()
-                .map(|k| arr::<32>(&k?))
+                .map(|kv| {
+                    let (k, v) = kv?;
+                    Ok((arr::<32>(&k)?, v.to_vec()))
+                })
                 .collect::<StoreResult<Vec<_>>>()
         })
     }
 
-    pub fn add_erased_tags(&self, tags: &[Hash]) -> StoreResult<()> {
+    /// Adds tombstones; one already here keeps its statement if the added one
+    /// has none.
+    pub fn add_erased_tags(&self, tags: &[(Hash, Vec<u8>)]) -> StoreResult<()> {
         self.with(|t| {
-            for tag in tags {
-                t.erased.insert(tag, &[][..])?;
+            for (tag, statement) in tags {
+                match t.erased.get(tag)? {
+                    Some(existing) if statement.is_empty() && !existing.is_empty() => {}
+                    _ => {
+                        t.erased.insert(tag, statement.as_slice())?;
+                    }
+                }
             }
             Ok(())
         })
+    }
+
+    /// Builds the recovery-key index afresh from the accounts (after a restore,
+    /// whose file may predate the index or disagree with its accounts).
+    pub fn rebuild_recovery_index(&self) -> StoreResult<()> {
+        self.with(build_recovery_index)
     }
 
     pub fn account_ids(&self) -> StoreResult<Vec<Id>> {
@@ -336,6 +374,47 @@ impl SledStore {
     }
 }
 
+/// Indexes every account under its recovery key. Accounts from before the
+/// index may share a key (a squatter's registration): the earliest-created keeps
+/// it, since a squatter can only copy a key from an account that already exists,
+/// and the others can no longer recover with it. How many lost it is logged
+/// (a count, no identifier).
+fn build_recovery_index(t: &Trees) -> StoreResult<()> {
+    let mut owners: std::collections::HashMap<[u8; 32], (u64, Id)> =
+        std::collections::HashMap::new();
+    let mut shared = 0usize;
+    for kv in t.accounts.iter() {
+        let (k, v) = kv?;
+        let row = decode_account(&v)?;
+        let id: Id = arr(&k)?;
+        let candidate = (row.created_at_unix, id);
+        match owners.entry(row.recovery_public_key) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(candidate);
+            }
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                shared += 1;
+                if candidate < *e.get() {
+                    e.insert(candidate);
+                }
+            }
+        }
+    }
+    t.recovery_keys.clear()?;
+    for (key, (_, id)) in &owners {
+        t.recovery_keys.insert(key, &id[..])?;
+    }
+    t.meta.insert(RECOVERY_INDEX_BUILT, &[1u8][..])?;
+    t.db.flush()?;
+    if shared > 0 {
+        tracing::warn!(
+            accounts = shared,
+            "accounts registered with a recovery key another account already held can no longer recover with it"
+        );
+    }
+    Ok(())
+}
+
 /// `compact` swaps directories in steps: (1) the copy is written and flushed,
 /// (2) `db` becomes `db.old`, (3) the copy becomes `db`, (4) `db.old` goes.
 /// A crash between steps leaves a state this completes (never an empty `db`).
@@ -407,8 +486,14 @@ impl Store for SledStore {
             let account_bytes = encode_account(account);
             let device_bytes = encode_device(first_device);
             let link = pair_key(account_id, &first_device.device_id);
-            (&t.accounts, &t.devices, &t.account_devices)
-                .transaction(|(accounts, devices, links)| {
+            let recovery_key = account.recovery_public_key;
+            (
+                &t.accounts,
+                &t.devices,
+                &t.account_devices,
+                &t.recovery_keys,
+            )
+                .transaction(|(accounts, devices, links, recovery_keys)| {
                     if accounts.get(account_id)?.is_some() {
                         return Err(ConflictableTransactionError::Abort(
                             StoreError::AccountExists,
@@ -419,6 +504,12 @@ impl Store for SledStore {
                             StoreError::DeviceExists,
                         ));
                     }
+                    if recovery_keys.get(recovery_key)?.is_some() {
+                        return Err(ConflictableTransactionError::Abort(
+                            StoreError::RecoveryKeyInUse,
+                        ));
+                    }
+                    recovery_keys.insert(&recovery_key[..], &account_id[..])?;
                     accounts.insert(&account_id[..], account_bytes.as_slice())?;
                     devices.insert(&first_device.device_id[..], device_bytes.as_slice())?;
                     links.insert(&link[..], &[][..])?;
@@ -475,14 +566,18 @@ impl Store for SledStore {
         recovery_public_key: &[u8; 32],
     ) -> StoreResult<Option<(Id, AccountRow)>> {
         self.with(|t| {
-            for kv in t.accounts.iter() {
-                let (k, v) = kv?;
-                let row = decode_account(&v)?;
-                if &row.recovery_public_key == recovery_public_key {
-                    return Ok(Some((arr(&k)?, row)));
+            let Some(id) = t.recovery_keys.get(recovery_public_key)? else {
+                return Ok(None);
+            };
+            let id: Id = arr(&id)?;
+            match t.accounts.get(id)? {
+                // The index and the row agree, or the key counts for nobody.
+                Some(v) => {
+                    let row = decode_account(&v)?;
+                    Ok((&row.recovery_public_key == recovery_public_key).then_some((id, row)))
                 }
+                None => Ok(None),
             }
-            Ok(None)
         })
     }
 
@@ -708,7 +803,7 @@ impl Store for SledStore {
         })
     }
 
-    fn revoke_device(&self, device_id: &Id, at_unix: u64) -> StoreResult<bool> {
+    fn revoke_device(&self, device_id: &Id, at_unix: u64, statement: &[u8]) -> StoreResult<bool> {
         self.with(|t| {
             let newly = t
                 .devices
@@ -725,6 +820,7 @@ impl Store for SledStore {
                     }
                     row.revoked = true;
                     row.revoked_at_unix = at_unix;
+                    row.revocation = Some(statement.to_vec());
                     devices.insert(&device_id[..], encode_device(&row))?;
                     Ok(true)
                 })
@@ -765,7 +861,43 @@ impl Store for SledStore {
         })
     }
 
-    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: &[u8]) -> StoreResult<()> {
+    fn renew_recovery_key(
+        &self,
+        account_id: &Id,
+        old: &[u8; 32],
+        new: &[u8; 32],
+        blob: &[u8],
+    ) -> StoreResult<()> {
+        self.with(|t| {
+            (&t.accounts, &t.recovery_keys)
+                .transaction(|(accounts, recovery_keys)| {
+                    let abort = ConflictableTransactionError::Abort;
+                    let b = accounts
+                        .get(account_id)?
+                        .ok_or(abort(StoreError::UnknownAccount))?;
+                    let mut row = decode_account(&b).map_err(abort)?;
+                    if &row.recovery_public_key != old {
+                        return Err(abort(StoreError::RecoveryKeyChanged));
+                    }
+                    if recovery_keys.get(new)?.is_some() {
+                        return Err(abort(StoreError::RecoveryKeyInUse));
+                    }
+                    row.recovery_public_key = *new;
+                    row.recovery_blob = blob.to_vec();
+                    recovery_keys.remove(&old[..])?;
+                    recovery_keys.insert(&new[..], &account_id[..])?;
+                    accounts.insert(&account_id[..], encode_account(&row))?;
+                    Ok(())
+                })
+                .map_err(tx_err)
+        })
+    }
+
+    fn begin_share(&self) -> StoreResult<ShareUpload> {
+        self.begin_share_sled()
+    }
+
+    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: ShareUpload) -> StoreResult<()> {
         self.put_share_sled(share_id, row, bundle)
     }
 
@@ -845,8 +977,15 @@ impl Store for SledStore {
             let account_bytes = encode_account(account);
             let device_bytes = encode_device(first_device);
             let link = pair_key(account_id, &first_device.device_id);
-            (&t.accounts, &t.devices, &t.account_devices, &t.invites)
-                .transaction(|(accounts, devices, links, invites)| {
+            let recovery_key = account.recovery_public_key;
+            (
+                &t.accounts,
+                &t.devices,
+                &t.account_devices,
+                &t.invites,
+                &t.recovery_keys,
+            )
+                .transaction(|(accounts, devices, links, invites, recovery_keys)| {
                     let abort = ConflictableTransactionError::Abort;
                     let valid = match invites.get(code_hash)? {
                         Some(b) => u64_at(&b).map_err(abort)? > now_unix,
@@ -861,6 +1000,10 @@ impl Store for SledStore {
                     if devices.get(first_device.device_id)?.is_some() {
                         return Err(abort(StoreError::DeviceExists));
                     }
+                    if recovery_keys.get(recovery_key)?.is_some() {
+                        return Err(abort(StoreError::RecoveryKeyInUse));
+                    }
+                    recovery_keys.insert(&recovery_key[..], &account_id[..])?;
                     // Single use, and nothing is kept that ties it to the account.
                     invites.remove(&code_hash[..])?;
                     accounts.insert(&account_id[..], account_bytes.as_slice())?;
@@ -941,10 +1084,14 @@ impl Store for SledStore {
         })
     }
 
-    fn erase_account(&self, account_id: &Id) -> StoreResult<()> {
+    fn erase_account(&self, account_id: &Id, statement: Option<&[u8]>) -> StoreResult<()> {
         // Shares first: their ciphertext must not outlive the account.
         self.delete_account_shares_sled(account_id)?;
         self.with(|t| {
+            let recovery_key = match t.accounts.get(account_id)? {
+                Some(v) => Some(decode_account(&v)?.recovery_public_key),
+                None => None,
+            };
             // Collect the keys first (sled transactions cannot scan); the caller
             // holds the account's write lock, so no append races this.
             let mut device_ids = Vec::new();
@@ -959,6 +1106,15 @@ impl Store for SledStore {
                     sessions.push(k);
                 }
             }
+            let account_tag = super::erased_account_tag(account_id);
+            let account_tombstone = super::tombstone::seal(account_id, &account_tag, statement)?;
+            let device_tombstones = device_ids
+                .iter()
+                .map(|d| {
+                    let tag = super::erased_device_tag(d);
+                    Ok((tag, super::tombstone::seal(d, &tag, statement)?))
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
             let mut heads = Vec::new();
             for item in t.heads.scan_prefix(account_id) {
                 heads.push(item?.0);
@@ -978,10 +1134,11 @@ impl Store for SledStore {
                 t.usage.clone(),
                 t.activity.clone(),
                 t.erased.clone(),
+                t.recovery_keys.clone(),
             ];
             trees[..]
                 .transaction(|tx| {
-                    let [accounts, devices, links, sess, hds, recs, rcpts, usage, activity, erased] =
+                    let [accounts, devices, links, sess, hds, recs, rcpts, usage, activity, erased, recovery_keys] =
                         tx.as_slice()
                     else {
                         return Err(ConflictableTransactionError::Abort(StoreError::Corrupt(
@@ -991,11 +1148,19 @@ impl Store for SledStore {
                     accounts.remove(&account_id[..])?;
                     usage.remove(&account_id[..])?;
                     activity.remove(&account_id[..])?;
-                    erased.insert(&super::erased_account_tag(account_id)[..], &[][..])?;
+                    if let Some(key) = &recovery_key {
+                        // Only this account's own entry (never another's).
+                        if recovery_keys.get(key)?.as_deref() == Some(&account_id[..]) {
+                            recovery_keys.remove(&key[..])?;
+                        }
+                    }
+                    erased.insert(&account_tag[..], account_tombstone.as_slice())?;
                     for d in &device_ids {
                         devices.remove(&d[..])?;
                         links.remove(&pair_key(account_id, d)[..])?;
-                        erased.insert(&super::erased_device_tag(d)[..], &[][..])?;
+                    }
+                    for (tag, value) in &device_tombstones {
+                        erased.insert(&tag[..], value.as_slice())?;
                     }
                     for k in &sessions {
                         sess.remove(k)?;
@@ -1016,8 +1181,8 @@ impl Store for SledStore {
         self.compact()
     }
 
-    fn is_erased(&self, tag: &Hash) -> StoreResult<bool> {
-        self.with(|t| Ok(t.erased.contains_key(tag)?))
+    fn tombstone(&self, tag: &Hash) -> StoreResult<Option<Vec<u8>>> {
+        self.with(|t| Ok(t.erased.get(tag)?.map(|v| v.to_vec())))
     }
 
     fn write_backup(&self, out: &mut dyn std::io::Write) -> StoreResult<()> {
@@ -1079,6 +1244,7 @@ mod tests {
             revoked: false,
             last_seen_unix: 0,
             revoked_at_unix: 0,
+            revocation: None,
         };
         let s = super::SledStore::open(&db, &chunks).unwrap();
         s.create_account(&[1; 16], &account, &device).unwrap();
@@ -1123,13 +1289,64 @@ mod tests {
             revoked: true,
             last_seen_unix: 6,
             revoked_at_unix: 7,
+            revocation: Some(b"the signed statement".to_vec()),
         };
         let bytes = super::encode_device(&row);
         assert_eq!(super::decode_device(&[2; 16], &bytes).unwrap(), row);
+        // A row from before statements: revoked, with no statement to hand back.
+        let v2 = super::decode_device(&[2; 16], &bytes[..super::DEVICE_ROW_LEN]).unwrap();
+        assert_eq!((v2.revoked_at_unix, v2.revocation), (7, None));
         let old = super::decode_device(&[2; 16], &bytes[..super::DEVICE_ROW_LEN_V1]).unwrap();
         assert_eq!((old.last_seen_unix, old.revoked_at_unix), (0, 0));
         assert!(old.revoked);
         assert!(super::decode_device(&[2; 16], &bytes[..50]).is_err());
+        assert!(super::decode_device(&[2; 16], &bytes[..super::DEVICE_ROW_LEN - 1]).is_err());
+    }
+
+    #[test]
+    fn a_database_from_before_the_recovery_index_gets_one_on_open() {
+        use super::super::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let (db, chunks) = (dir.path().join("db"), dir.path().join("chunks"));
+        let account = |created_at_unix| crate::store::AccountRow {
+            recovery_public_key: [1; 32],
+            recovery_blob: vec![],
+            created_at_unix,
+        };
+        let device = |n: u8| crate::store::DeviceRow {
+            account_id: [n; 16],
+            device_id: [n; 16],
+            sign_public_key: [n; 32],
+            dh_public_key: [n; 32],
+            registered_at_unix: 1,
+            revoked: false,
+            last_seen_unix: 0,
+            revoked_at_unix: 0,
+            revocation: None,
+        };
+        let s = super::SledStore::open(&db, &chunks).unwrap();
+        s.create_account(&[2; 16], &account(10), &device(2))
+            .unwrap();
+        // What an older server allowed: a second account with the same key,
+        // written straight into the tree, and no index.
+        s.with(|t| {
+            t.accounts
+                .insert([3u8; 16], super::encode_account(&account(20)))?;
+            t.recovery_keys.clear()?;
+            t.meta.clear()?;
+            Ok(())
+        })
+        .unwrap();
+        s.close().unwrap();
+        let s = super::SledStore::open(&db, &chunks).unwrap();
+        // The earlier account keeps the key; the later one cannot recover with it.
+        assert_eq!(
+            s.account_by_recovery_key(&[1; 32])
+                .unwrap()
+                .map(|(id, _)| id),
+            Some([2; 16])
+        );
+        s.close().unwrap();
     }
 
     #[test]

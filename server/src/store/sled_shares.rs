@@ -1,6 +1,7 @@
-//! Shares in the sled backend: rows in the `shares` tree (key: share id), an
-//! index `account_shares` (account id || share id), counters in `share_stats`,
-//! and the ciphertexts as files (see `share_files`).
+//! Shares in the sled backend: rows in the `shares` tree (key: share id), the
+//! access token hashes in `share_access` (key: share id; shares made before
+//! tokens have none), an index `account_shares` (account id || share id),
+//! counters in `share_stats`, and the ciphertexts as files (see `share_files`).
 //!
 //! Order of writes, so a crash never leaves a readable share that should have
 //! ended: the ciphertext file is written before its row; a share is marked ended
@@ -11,13 +12,17 @@ use std::sync::MutexGuard;
 
 use super::shares::{decode_row, encode_row};
 use super::sled::{SledStore, Trees};
-use super::{Id, ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats, StoreError, StoreResult};
+use super::{
+    Id, ShareBundle, ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats, ShareUpload,
+    StoreError, StoreResult,
+};
 
 const CREATED: &[u8] = b"created";
 const OPENED: &[u8] = b"opened";
 
 struct ShareTrees {
     rows: sled::Tree,
+    access: sled::Tree,
     by_account: sled::Tree,
     stats: sled::Tree,
 }
@@ -25,9 +30,29 @@ struct ShareTrees {
 fn trees(t: &Trees) -> StoreResult<ShareTrees> {
     Ok(ShareTrees {
         rows: t.db.open_tree("shares")?,
+        access: t.db.open_tree("share_access")?,
         by_account: t.db.open_tree("account_shares")?,
         stats: t.db.open_tree("share_stats")?,
     })
+}
+
+impl ShareTrees {
+    /// The row with its access token hash.
+    fn row(&self, share_id: &Id) -> StoreResult<Option<ShareRow>> {
+        let Some(bytes) = self.rows.get(share_id)? else {
+            return Ok(None);
+        };
+        let mut row = row_of(&bytes)?;
+        row.access_token_hash = match self.access.get(share_id)? {
+            Some(h) => Some(
+                h.as_ref()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("share access hash has the wrong length"))?,
+            ),
+            None => None,
+        };
+        Ok(Some(row))
+    }
 }
 
 fn link_key(account_id: &Id, share_id: &Id) -> [u8; 32] {
@@ -83,11 +108,15 @@ impl SledStore {
         Ok(())
     }
 
+    pub(super) fn begin_share_sled(&self) -> StoreResult<ShareUpload> {
+        self.with(|_| self.share_files.begin())
+    }
+
     pub(super) fn put_share_sled(
         &self,
         share_id: &Id,
         row: &ShareRow,
-        bundle: &[u8],
+        bundle: ShareUpload,
     ) -> StoreResult<()> {
         self.with(|t| {
             let s = trees(t)?;
@@ -96,6 +125,10 @@ impl SledStore {
                 return Err(StoreError::ShareExists);
             }
             self.share_files.put(share_id, bundle)?;
+            // The token before the row: a row is never visible without it.
+            if let Some(hash) = &row.access_token_hash {
+                s.access.insert(share_id, &hash[..])?;
+            }
             s.rows.insert(share_id, encode_row(row))?;
             s.by_account
                 .insert(link_key(&row.account_id, share_id), &[][..])?;
@@ -106,13 +139,7 @@ impl SledStore {
     }
 
     pub(super) fn share_sled(&self, share_id: &Id) -> StoreResult<Option<ShareRow>> {
-        self.with(|t| {
-            trees(t)?
-                .rows
-                .get(share_id)?
-                .map(|b| row_of(&b))
-                .transpose()
-        })
+        self.with(|t| trees(t)?.row(share_id))
     }
 
     pub(super) fn account_shares_sled(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>> {
@@ -125,8 +152,8 @@ impl SledStore {
                     .get(16..)
                     .and_then(|b| b.try_into().ok())
                     .ok_or(StoreError::Corrupt("share index key is malformed"))?;
-                if let Some(row) = s.rows.get(share_id)? {
-                    out.push((share_id, row_of(&row)?));
+                if let Some(row) = s.row(&share_id)? {
+                    out.push((share_id, row));
                 }
             }
             Ok(out)
@@ -137,23 +164,24 @@ impl SledStore {
         self.with(|t| {
             let s = trees(t)?;
             let _guard = self.share_guard()?;
-            let Some(row) = s.rows.get(share_id)? else {
+            let Some(mut row) = s.row(share_id)? else {
                 return Ok(ShareOpen::Unknown);
             };
-            let mut row = row_of(&row)?;
             if let ShareState::Ended(end) = row.state(now_unix) {
                 self.end_share(t, &s, share_id, row, end)?;
                 return Ok(ShareOpen::Ended(end));
             }
-            let Some(bundle) = self.share_files.get(share_id)? else {
+            let Some(file) = self.share_files.open_bundle(share_id)? else {
                 return Err(StoreError::Corrupt("an active share has no ciphertext"));
             };
+            let bundle = ShareBundle::from_file(file)?;
             row.count_view(now_unix);
             s.rows.insert(share_id, encode_row(&row))?;
             bump(&s.stats, OPENED)?;
             t.db.flush()?;
             if row.ended.is_some() {
-                // The last allowed view: nothing can bring the share back.
+                // The last allowed view: nothing can bring the share back (the
+                // open file still reads for this one view).
                 self.share_files.remove(share_id)?;
             }
             Ok(ShareOpen::Opened(bundle))
@@ -216,6 +244,7 @@ impl SledStore {
                         self.end_share(t, &s, &share_id, row_of(&row)?, ShareEnd::Revoked)?;
                     }
                     s.rows.remove(share_id)?;
+                    s.access.remove(share_id)?;
                 }
                 s.by_account.remove(k)?;
             }

@@ -27,6 +27,16 @@ impl HttpResponse {
 }
 
 pub async fn get(server: &RunningServer, path: &str) -> HttpResponse {
+    request(server, "GET", path, &[]).await
+}
+
+/// `method path` with extra header lines (`name`, `value`).
+pub async fn request(
+    server: &RunningServer,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> HttpResponse {
     let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let mut roots = RootCertStore::empty();
     roots
@@ -39,7 +49,12 @@ pub async fn get(server: &RunningServer, path: &str) -> HttpResponse {
     let tcp = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
     let name = ServerName::IpAddress(server.addr().ip().into());
     let mut tls = connector.connect(name, tcp).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
+    let request =
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{extra}\r\n");
     tls.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     // The server may close without TLS close_notify; what was read is complete.
@@ -70,7 +85,9 @@ fn parse(raw: &[u8]) -> HttpResponse {
     let chunked = headers
         .iter()
         .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked {
+    let body = if rest.is_empty() {
+        Vec::new()
+    } else if chunked {
         dechunk(rest)
     } else {
         rest.to_vec()

@@ -184,6 +184,26 @@ impl Device {
         Ok(resp)
     }
 
+    /// A `DeviceStatement` of `kind` about `subject`, signed by this device.
+    pub fn statement(&self, kind: device_statement::Kind, subject: &[u8]) -> DeviceStatement {
+        sign_statement(&self.key, kind, &self.account_id, subject, &self.device_id)
+    }
+
+    /// DeleteAccount with this device's signed statement.
+    pub fn delete_request(&self) -> Request<DeleteAccountRequest> {
+        self.authed(DeleteAccountRequest {
+            statement: Some(self.statement(device_statement::Kind::AccountDeleted, &[])),
+        })
+    }
+
+    /// RevokeDevice of `subject` with this device's signed statement.
+    pub fn revoke_request(&self, subject: &[u8]) -> Request<RevokeDeviceRequest> {
+        self.authed(RevokeDeviceRequest {
+            device_id: subject.to_vec(),
+            statement: Some(self.statement(device_statement::Kind::DeviceRevoked, subject)),
+        })
+    }
+
     pub fn authed<T>(&self, msg: T) -> Request<T> {
         with_token(msg, &self.token)
     }
@@ -254,6 +274,42 @@ impl Device {
             .flat_map(|p| p.records)
             .collect()
     }
+}
+
+/// A statement signed by `key` with the fields as given (tests forge with it).
+pub fn sign_statement(
+    key: &SigningKey,
+    kind: device_statement::Kind,
+    account_id: &[u8],
+    subject: &[u8],
+    author: &[u8],
+) -> DeviceStatement {
+    let message = wire::device_statement_message(kind as u32, account_id, subject, author);
+    DeviceStatement {
+        kind: kind as i32,
+        account_id: account_id.to_vec(),
+        subject_device_id: subject.to_vec(),
+        author_device_id: author.to_vec(),
+        signature: key.sign(&message).to_bytes().to_vec(),
+    }
+}
+
+/// The statement a refusal carries in its details, checked against `key` (the
+/// author's): what a device does before it acts on one.
+pub fn verified_statement(status: &Status, key: &SigningKey) -> DeviceStatement {
+    use prost::Message;
+    let s = DeviceStatement::decode(status.details()).expect("a statement in the details");
+    let message = wire::device_statement_message(
+        s.kind as u32,
+        &s.account_id,
+        &s.subject_device_id,
+        &s.author_device_id,
+    );
+    let signature = ed25519_dalek::Signature::from_slice(&s.signature).unwrap();
+    key.verifying_key()
+        .verify_strict(&message, &signature)
+        .expect("signed by the author");
+    s
 }
 
 pub fn with_token<T>(msg: T, token: &[u8]) -> Request<T> {
