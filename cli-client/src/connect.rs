@@ -28,7 +28,7 @@ pub fn show_new_device_notices(device: &mut Device<FileStore>) {
     match device.take_new_device_notices() {
         Ok(added) => {
             for d in added {
-                eprintln!(
+                crate::say!(
                     "⚠ Notice: a new device was added on {}: {} (id {}). If you did not add it,                      run `mycase devices revoke {}`.",
                     crate::output::short_time(d.added_at_ms),
                     d.name,
@@ -38,7 +38,7 @@ pub fn show_new_device_notices(device: &mut Device<FileStore>) {
             }
         }
         // The notice must not stop the survivor from using the journal.
-        Err(e) => eprintln!("warning: could not check for new devices: {e}"),
+        Err(e) => crate::say!("warning: could not check for new devices: {e}"),
     }
 }
 

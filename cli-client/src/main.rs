@@ -154,7 +154,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: could not start: {e}");
+            crate::say!("error: could not start: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -162,7 +162,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            crate::say!("error: {e:#}");
             if let Ok(home) = home {
                 revoked::wipe_if_revoked(&home, &e);
             }

@@ -35,8 +35,8 @@ pub fn choose() -> Result<Zeroizing<String>> {
     if let Some(p) = from_env()? {
         return Ok(p);
     }
-    eprintln!("Choose a passphrase for MyCase on this device. It unlocks your journal here;");
-    eprintln!("pick one nobody can guess, and do not reuse one the abuser may know.");
+    crate::say!("Choose a passphrase for MyCase on this device. It unlocks your journal here;");
+    crate::say!("pick one nobody can guess, and do not reuse one the abuser may know.");
     let first = prompt("New passphrase: ")?;
     if first.is_empty() {
         bail!("the passphrase is empty");

@@ -120,7 +120,7 @@ pub fn text(value: Option<String>, read_stdin: bool) -> Result<Option<String>> {
 fn read_text() -> Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("Type what happened; finish with Ctrl-D on a new line.");
+        crate::say!("Type what happened; finish with Ctrl-D on a new line.");
     }
     let mut text = String::new();
     stdin

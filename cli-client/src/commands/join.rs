@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use mycase_core::crypto::passphrase::KdfParams;
 use mycase_core::device::is_initialised;
-use mycase_core::pairing::PairingCode;
+use mycase_core::pairing::{MatchingCode, PairingCode};
 use mycase_core::Device;
 use serde_json::json;
 
@@ -42,6 +42,25 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     )
     .await?;
     let passphrase = crate::passphrase::choose()?;
+    let json = args.json;
+    let show = move |matching: &MatchingCode| {
+        // Printed at once: the survivor reads it off this screen and types it on
+        // the other device, which adds this one only then.
+        let shown = if json {
+            output::print_json(&json!({ "matching_code": matching.as_digits() }))
+        } else {
+            output::print_line(&format!(
+                "Matching code: {}
+
+Type it on your other device, where `mycase pair` is waiting. \
+                 This device is added only then.",
+                matching.to_display()
+            ))
+        };
+        if let Err(e) = shown {
+            crate::say!("could not show the matching code: {e:#}");
+        }
+    };
     let device = Device::join(
         home,
         passphrase.as_bytes(),
@@ -49,6 +68,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         &transport,
         &code,
         setup,
+        show,
     )
     .await
     .context("could not join")?;

@@ -285,11 +285,7 @@ async fn open(home: &Path, args: OpenArgs) -> Result<()> {
         None if args.json => {
             output::print_json(&opened.manifest)?;
         }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(chronology(&opened).as_bytes())
-                .context("could not write to standard output")?;
-        }
+        None => output::print_text(&chronology(&opened))?,
     }
     Ok(())
 }

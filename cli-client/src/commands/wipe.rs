@@ -26,7 +26,7 @@ pub struct Args {
 
 pub fn run(home: &Path, args: Args) -> Result<()> {
     if !args.yes {
-        eprintln!(
+        crate::say!(
             "This erases MyCase from this device ({}). The journal stays on the server;\n\
              only your recovery kit can bring it back here. Type \"wipe\" to go on:",
             home.display()
