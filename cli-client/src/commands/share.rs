@@ -363,19 +363,32 @@ fn safe_name(name: &str, index: usize) -> String {
 }
 
 /// Writes share.json, entries.txt and attachments/ into `dir` (created; existing
-/// files are never replaced). Returns the files written.
+/// files are never replaced). Returns the files written. This is decrypted
+/// evidence: the directories it creates are owner-only (0700) and the files
+/// 0600, whatever the umask (a directory that already existed keeps its mode: it
+/// is the survivor's).
 fn write_out(dir: &Path, opened: &Opened) -> Result<Vec<String>> {
-    std::fs::create_dir_all(dir.join("attachments"))
+    let mut dirs = std::fs::DirBuilder::new();
+    dirs.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        dirs.mode(0o700);
+    }
+    dirs.create(dir.join("attachments"))
         .with_context(|| format!("could not create {}", dir.display()))?;
     let mut written = Vec::new();
     let mut write = |path: PathBuf, bytes: &[u8]| -> Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| {
-                format!("could not create {} (it may already exist)", path.display())
-            })?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&path).with_context(|| {
+            format!("could not create {} (it may already exist)", path.display())
+        })?;
         file.write_all(bytes)
             .and_then(|()| file.sync_all())
             .with_context(|| format!("could not write {}", path.display()))?;

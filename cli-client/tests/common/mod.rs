@@ -192,3 +192,25 @@ pub async fn pair_cli(
     assert_eq!(paired["paired"]["device_id"], joined["device_id"]);
     (joined, paired)
 }
+
+/// Fails unless `dir` and everything under it is the owner's alone: directories
+/// 0700, files 0600 (nothing for the group or others, whatever the umask was).
+#[cfg(unix)]
+pub fn assert_owner_only(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut pending = vec![dir.to_path_buf()];
+    let mut seen = 0;
+    while let Some(path) = pending.pop() {
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        let want = if meta.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, want, "{} is {mode:o}, not {want:o}", path.display());
+        seen += 1;
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&path).unwrap() {
+                pending.push(entry.unwrap().path());
+            }
+        }
+    }
+    assert!(seen > 1, "{} is empty", dir.display());
+}
