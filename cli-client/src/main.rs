@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod connect;
+mod editor;
 mod output;
 mod passphrase;
 mod revoked;
@@ -108,6 +109,15 @@ async fn run(cli: Cli) -> Result<()> {
         return commands::verify::run(args);
     }
     let home = home_dir(cli.home)?;
+    let swept = editor::sweep(&home);
+    if swept > 0 {
+        say!(
+            "Erased {swept} unfinished draft{} left in {} by an editor that did not close \
+             normally (nothing from it was saved).",
+            if swept == 1 { "" } else { "s" },
+            home.display()
+        );
+    }
     match cli.command {
         Command::Init(args) => commands::init::run(&home, args).await,
         Command::Add(args) => commands::add::run(&home, args),

@@ -52,3 +52,104 @@ async fn every_file_in_the_home_is_owner_only() {
     assert!(run(&home, &["list"]).await.status.success());
     common::assert_owner_only(&home);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_left_by_a_crash_is_shredded_at_the_next_start() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), |_| {}).await;
+    let homes = tempfile::tempdir().unwrap();
+    let home = homes.path().join("laptop");
+    init(&server, &home).await;
+    // What `mycase add` and vim leave when the terminal is killed mid-sentence.
+    let id = "00112233445566778899aabbccddeeff";
+    let draft = home.join(format!(".draft-{id}.txt"));
+    std::fs::write(&draft, "He took my phone and read everything.").unwrap();
+    std::fs::write(home.join(format!(".draft-{id}.lock")), "").unwrap();
+    std::fs::write(home.join(format!("..draft-{id}.txt.swp")), "swap").unwrap();
+    // A second name for the draft's bytes: what the sweep leaves in them.
+    let witness = homes.path().join("witness");
+    std::fs::hard_link(&draft, &witness).unwrap();
+
+    let out = run(&home, &["list"]).await;
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Erased 1 unfinished draft"), "{stderr}");
+    let names: Vec<String> = std::fs::read_dir(&home)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains(".draft-")), "{names:?}");
+    let left = std::fs::read(&witness).unwrap();
+    assert!(
+        !left.is_empty() && left.iter().all(|&b| b == 0),
+        "the words were overwritten"
+    );
+    // Said once: the next command has nothing to sweep.
+    let out = run(&home, &["list"]).await;
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("draft"));
+}
+
+/// `mycase add` at a terminal (a pseudo-terminal from `script`), with `$EDITOR`
+/// set to `editor`; returns what the editor recorded of its arguments.
+async fn add_in_editor(home: &Path, dir: &Path, editor_name: &str) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let editor = bin.join(editor_name);
+    let seen = dir.join(format!("{editor_name}.args"));
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{}'\n\
+             for last; do :; done\nprintf 'Written in the editor.\\n' >> \"$last\"\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let line = format!(
+        "'{}' --home '{}' add --title t",
+        env!("CARGO_BIN_EXE_mycase"),
+        home.display()
+    );
+    let mut add = std::process::Command::new("script");
+    add.args(["-qec", &line, "/dev/null"])
+        .env("MYCASE_PASSPHRASE", common::PASS)
+        .env("EDITOR", &editor)
+        .env_remove("MYCASE_HOME")
+        .stdin(std::process::Stdio::null());
+    let out = output(add).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::read_to_string(&seen).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editors_are_started_without_swap_backup_or_history_files() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("laptop");
+    init(&server, &home).await;
+    let vim = add_in_editor(&home, dir.path(), "vim").await;
+    let vim: Vec<&str> = vim.lines().collect();
+    assert_eq!(&vim[..3], ["-n", "-i", "NONE"], "{vim:?}");
+    assert!(
+        vim.iter().any(|a| a.contains("nobackup nowritebackup")),
+        "{vim:?}"
+    );
+    assert!(vim.iter().any(|a| a.contains("noundofile")), "{vim:?}");
+    let nano = add_in_editor(&home, dir.path(), "nano").await;
+    assert_eq!(nano.lines().next(), Some("--ignorercfiles"), "{nano}");
+    let emacs = add_in_editor(&home, dir.path(), "emacs").await;
+    assert!(emacs.contains("make-backup-files nil"), "{emacs}");
+    // Whatever the editor, the draft was inside the home, and is gone.
+    let draft = vim.last().unwrap();
+    assert!(Path::new(draft).starts_with(&home), "{draft}");
+    assert!(!Path::new(draft).exists());
+    let list = ok_json(&home, &["list", "--json"]).await;
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    assert_eq!(list[0]["text"], "Written in the editor.");
+}

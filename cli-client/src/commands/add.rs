@@ -36,7 +36,7 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     let mut device = connect::open_device(home)?;
     args.more.apply(device.journal(), &mut entry)?;
     // Asked after the checks above, so a mistyped flag does not cost a written text.
-    entry.text = match (args.text, fields::editor_wanted()) {
+    entry.text = match (args.text, crate::editor::wanted()) {
         (None, Some(editor)) => Some(fields::text_from_editor(home, &editor)?),
         (text, _) => fields::text(text, true)?,
     };

@@ -154,77 +154,14 @@ pub fn build(
 const EDITOR_TEMPLATE: &str = "\n\
 # Write what happened above. Lines starting with # are ignored.\n\
 # Save and close the editor to record the entry; leave it empty to cancel.\n\
-# This draft is a private file in your MyCase folder and is deleted as soon as\n\
+# This draft is a private file in your MyCase folder and is erased as soon as\n\
 # the editor closes.\n";
 
-/// Whether `mycase add` without `--text` should open `$EDITOR`: only with a person
-/// at the terminal (a pipe or script gives the text on standard input).
-pub fn editor_wanted() -> Option<std::ffi::OsString> {
-    if !std::io::stdin().is_terminal() {
-        return None;
-    }
-    std::env::var_os("EDITOR").filter(|e| !e.is_empty())
-}
-
-/// Opens `editor` on a draft created 0600 in the device home (not /tmp, which other
-/// users and backups may see), reads the text back and removes the draft, overwriting
-/// it first, whatever happens.
+/// The entry's text written in `editor` (see [`crate::editor`]).
 pub fn text_from_editor(home: &std::path::Path, editor: &std::ffi::OsStr) -> Result<String> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-
-    // A random name: the file name must say nothing about the content.
-    let path = home.join(format!(
-        ".draft-{}.txt",
-        hex::encode(mycase_core::ids::new_id())
-    ));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .context("could not create the draft file")?;
-    let result = (|| {
-        file.write_all(EDITOR_TEMPLATE.as_bytes())
-            .and_then(|()| file.sync_all())
-            .context("could not write the draft file")?;
-        // $EDITOR may carry arguments ("code --wait"): run it through the shell, with
-        // the path as a positional argument so it is never parsed as shell text.
-        let mut command = std::process::Command::new("sh");
-        command
-            .arg("-c")
-            .arg(format!("{} \"$1\"", editor.to_string_lossy()))
-            .arg("mycase-editor")
-            .arg(&path);
-        let status = command.status().context("could not start $EDITOR")?;
-        if !status.success() {
-            bail!("the editor did not finish cleanly; nothing was saved");
-        }
-        std::fs::read_to_string(&path).context("could not read the draft file")
-    })();
-    scrub_and_remove(&path);
-    let written = result?;
-    let text: Vec<&str> = written
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#'))
-        .collect();
-    let text = text.join("\n").trim().to_string();
+    let text = crate::editor::edit(home, editor, EDITOR_TEMPLATE)?;
     if text.is_empty() {
         bail!("the text is empty; nothing was saved");
     }
     Ok(text)
-}
-
-/// Overwrites the draft with zeros before unlinking it, so its plaintext is not left
-/// in the freed blocks of a simple file system (best effort: errors are ignored, the
-/// removal is what matters).
-fn scrub_and_remove(path: &std::path::Path) {
-    use std::io::Write;
-    if let Ok(len) = std::fs::metadata(path).map(|m| m.len()) {
-        if let Ok(mut file) = std::fs::OpenOptions::new().write(true).open(path) {
-            let zeros = vec![0u8; usize::try_from(len).unwrap_or(0)];
-            let _ = file.write_all(&zeros).and_then(|()| file.sync_all());
-        }
-    }
-    let _ = std::fs::remove_file(path);
 }
