@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod connect;
+mod content;
 mod editor;
 mod output;
 mod passphrase;

@@ -6,49 +6,62 @@ use anyhow::{anyhow, bail, Context, Result};
 use mycase_core::journal::{categories, occurred, Journal};
 use mycase_proto::v1::{EntryFields, StringList};
 
+use crate::content::Content;
+
 /// The fields beyond title, text, date and categories, shared by `add` and `amend`.
+/// Every content flag takes `-` to be asked for it instead (see [`Content`]).
 #[derive(Debug, Default, clap::Args)]
 pub struct MoreFields {
-    /// A free tag (repeat for several; replaces the current ones).
+    /// A free tag (repeat for several; replaces the current ones; - asks).
     #[arg(long = "tag", value_name = "T")]
     pub tags: Vec<String>,
     /// How serious it was, 1 (least) to 5 (most); 0 clears it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=5))]
     pub severity: Option<u32>,
-    /// Where it happened ("" clears it).
+    /// Where it happened ("" clears it; - asks, keeping it out of the shell history).
     #[arg(long, value_name = "L")]
     pub location: Option<String>,
     /// A person involved, by name or id prefix from `mycase people list` (repeat for
-    /// several; replaces the current ones).
+    /// several; replaces the current ones; - asks).
     #[arg(long = "person", value_name = "P")]
     pub people: Vec<String>,
-    /// Injuries ("" clears it).
+    /// Injuries ("" clears it; - asks).
     #[arg(long, value_name = "X")]
     pub injuries: Option<String>,
-    /// A police or crime reference number (repeat for several).
+    /// A police or crime reference number (repeat for several; - asks).
     #[arg(long = "police-ref", value_name = "R")]
     pub police_refs: Vec<String>,
-    /// An action taken, e.g. "reported to police", "GP", "IDVA" (repeat for several).
+    /// An action taken, e.g. "reported to police", "GP", "IDVA" (repeat for several;
+    /// - asks).
     #[arg(long = "action", value_name = "A")]
     pub actions: Vec<String>,
-    /// The impact on you, in your own words ("" clears it).
+    /// The impact on you, in your own words ("" clears it; - asks).
     #[arg(long, value_name = "X")]
     pub impact: Option<String>,
 }
 
 impl MoreFields {
-    /// Sets the flags given into `fields`; people are looked up in `journal`.
-    pub fn apply(self, journal: &Journal, fields: &mut EntryFields) -> Result<()> {
-        fields.tags = string_list(&self.tags);
+    /// Sets the flags given into `fields`, asking for those given as `-` (in the
+    /// order of the flags above); people are looked up in `journal`.
+    pub fn apply(
+        self,
+        journal: &Journal,
+        content: &mut Content,
+        fields: &mut EntryFields,
+    ) -> Result<()> {
+        fields.location = content.one("--location", "Where it happened", self.location)?;
+        let people = content.many("--person", "People involved (names)", self.people)?;
+        fields.injuries = content.one("--injuries", "Injuries", self.injuries)?;
+        let police_refs = content.many("--police-ref", "Police references", self.police_refs)?;
+        let actions = content.many("--action", "Actions taken", self.actions)?;
+        fields.impact = content.one("--impact", "The impact on you", self.impact)?;
+        let tags = content.many("--tag", "Tags", self.tags)?;
+        fields.tags = string_list(&tags);
         fields.severity = self.severity;
-        fields.location = self.location;
-        fields.injuries = self.injuries;
-        fields.police_references = string_list(&self.police_refs);
-        fields.actions_taken = string_list(&self.actions);
-        fields.impact = self.impact;
-        if !self.people.is_empty() {
-            let ids = self
-                .people
+        fields.police_references = string_list(&police_refs);
+        fields.actions_taken = string_list(&actions);
+        if !people.is_empty() {
+            let ids = people
                 .iter()
                 .map(|p| {
                     journal
@@ -108,10 +121,17 @@ pub fn categories(values: &[String]) -> Result<Option<StringList>> {
 
 /// The text from `--text`, or `-`/absent with `read_stdin`: read from standard input
 /// (which keeps it out of the shell history and the process list).
-pub fn text(value: Option<String>, read_stdin: bool) -> Result<Option<String>> {
+pub fn text(
+    content: &mut Content,
+    value: Option<String>,
+    read_stdin: bool,
+) -> Result<Option<String>> {
     match value {
         Some(t) if t == "-" => read_text().map(Some),
-        Some(t) => Ok(Some(t)),
+        Some(t) => {
+            content.note("--text", &t);
+            Ok(Some(t))
+        }
         None if read_stdin => read_text().map(Some),
         None => Ok(None),
     }
