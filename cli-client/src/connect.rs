@@ -22,6 +22,16 @@ pub fn open_device(home: &Path) -> Result<Device<FileStore>> {
     Ok(device)
 }
 
+/// Like [`open_device`], but an empty passphrase typed at the prompt means "skip":
+/// `None` (for steps the survivor may leave out, such as the last sync of a wipe).
+pub fn open_device_optional(home: &Path) -> Result<Option<Device<FileStore>>> {
+    let Some(passphrase) = crate::passphrase::unlock_optional()? else {
+        return Ok(None);
+    };
+    let device = Device::unlock(home, passphrase.as_bytes()).context("could not unlock MyCase")?;
+    Ok(Some(device))
+}
+
 /// Tells the survivor, once, about devices added to the journal since this device
 /// last told them (on stderr: in the app only, never by email or text).
 pub fn show_new_device_notices(device: &mut Device<FileStore>) {

@@ -141,7 +141,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Join(args) => commands::join::run(&home, args).await,
         Command::Devices(args) => commands::devices::run(&home, args).await,
         Command::Passphrase(args) => commands::passphrase::run(&home, args),
-        Command::Wipe(args) => commands::wipe::run(&home, args),
+        Command::Wipe(args) => commands::wipe::run(&home, args).await,
         Command::Recover(args) => commands::recover::run(&home, args).await,
         Command::Share(args) => commands::share::run(&home, args).await,
         Command::Account(args) => commands::account::run(&home, args).await,

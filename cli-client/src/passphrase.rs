@@ -20,6 +20,15 @@ pub fn unlock() -> Result<Zeroizing<String>> {
     Ok(p)
 }
 
+/// The passphrase, or `None` if the survivor pressed Enter at the prompt.
+pub fn unlock_optional() -> Result<Option<Zeroizing<String>>> {
+    if let Some(p) = from_env()? {
+        return Ok(Some(p));
+    }
+    let p = prompt("MyCase passphrase (Enter skips): ")?;
+    Ok((!p.is_empty()).then_some(p))
+}
+
 /// The passphrase typed on the terminal, whatever `MYCASE_PASSPHRASE` says
 /// (to confirm a destructive action).
 pub fn retype() -> Result<Zeroizing<String>> {
