@@ -29,6 +29,16 @@ struct Cli {
     #[arg(long, env = "MYCASE_HOME", global = true, value_name = "DIR")]
     home: Option<PathBuf>,
 
+    /// For scripts: read the passphrase from the first line of FILE (which only
+    /// you may read) instead of asking. Never put a passphrase on a command line.
+    #[arg(
+        long,
+        env = "MYCASE_PASSPHRASE_FILE",
+        global = true,
+        value_name = "FILE"
+    )]
+    passphrase_file: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -108,6 +118,9 @@ async fn run(cli: Cli) -> Result<()> {
     // Needs no home: a third party checks an export with only the file and a key.
     if let Command::Verify(args) = cli.command {
         return commands::verify::run(args);
+    }
+    if let Some(path) = cli.passphrase_file {
+        passphrase::use_file(path);
     }
     let home = home_dir(cli.home)?;
     let swept = editor::sweep(&home);

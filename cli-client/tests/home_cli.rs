@@ -153,3 +153,32 @@ async fn editors_are_started_without_swap_backup_or_history_files() {
     assert_eq!(list.as_array().unwrap().len(), 3);
     assert_eq!(list[0]["text"], "Written in the editor.");
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripts_read_the_passphrase_from_an_owner_only_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), |_| {}).await;
+    let homes = tempfile::tempdir().unwrap();
+    let home = homes.path().join("laptop");
+    init(&server, &home).await;
+    let file = homes.path().join("pass");
+    std::fs::write(&file, format!("{}\n", common::PASS)).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let list = |extra_env: Option<&Path>| {
+        let mut cmd = mycase(Some(&home), &["list", "--json"]);
+        cmd.env_remove("MYCASE_PASSPHRASE");
+        match extra_env {
+            Some(p) => cmd.env("MYCASE_PASSPHRASE_FILE", p),
+            None => cmd.arg("--passphrase-file").arg(&file),
+        };
+        cmd
+    };
+    assert!(output(list(None)).await.status.success());
+    assert!(output(list(Some(&file))).await.status.success());
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = output(list(None)).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
+}

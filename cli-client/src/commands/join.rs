@@ -16,9 +16,10 @@ pub struct Args {
     /// The MyCase server (https://host:port), as on the other device.
     #[arg(long, value_name = "URL")]
     server: String,
-    /// The code shown by `mycase pair` on the other device.
+    /// The code shown by `mycase pair` on the other device. Leave it out (or give -)
+    /// to type it when asked.
     #[arg(long, value_name = "CODE")]
-    code: String,
+    code: Option<String>,
     /// The server's CA certificate (PEM), for a server with its own certificate authority.
     #[arg(long, value_name = "FILE")]
     ca_cert: Option<PathBuf>,
@@ -34,7 +35,14 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     if is_initialised(home) {
         bail!("MyCase is already set up in {}", home.display());
     }
-    let code = PairingCode::parse(&args.code).context("--code")?;
+    let typed = crate::content::Content::default()
+        .one(
+            "--code",
+            "The pairing code shown on your other device",
+            Some(args.code.unwrap_or_else(|| crate::content::ASK.to_string())),
+        )?
+        .unwrap_or_default();
+    let code = PairingCode::parse(&typed).context("--code")?;
     let (transport, setup) = connect::reach_server_for_new_device(
         args.server,
         args.ca_cert.as_deref(),

@@ -69,8 +69,10 @@ struct CreateArgs {
 
 #[derive(Debug, clap::Args)]
 struct OpenArgs {
-    /// The whole link, including the part after #.
-    link: String,
+    /// The whole link, including the part after # (its key). Leave it out (or give
+    /// -) to paste it when asked: on the command line the key would stay in the
+    /// shell's history.
+    link: Option<String>,
     /// Write the entries (share.json, entries.txt) and attachments into DIR
     /// instead of printing them.
     #[arg(long, value_name = "DIR")]
@@ -263,7 +265,16 @@ async fn open_link(home: &Path, link_text: &str, ca_cert: Option<&Path>) -> Resu
 }
 
 async fn open(home: &Path, args: OpenArgs) -> Result<()> {
-    let opened = open_link(home, &args.link, args.ca_cert.as_deref()).await?;
+    let link = Zeroizing::new(
+        crate::content::Content::default()
+            .one(
+                "LINK",
+                "The share link (all of it, with the part after #)",
+                Some(args.link.unwrap_or_else(|| crate::content::ASK.to_string())),
+            )?
+            .unwrap_or_default(),
+    );
+    let opened = open_link(home, &link, args.ca_cert.as_deref()).await?;
     match &args.out {
         Some(dir) => {
             let written = write_out(dir, &opened)?;
