@@ -182,3 +182,58 @@ async fn scripts_read_the_passphrase_from_an_owner_only_file() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
 }
+
+/// A minimal JPEG whose EXIF data has a GPS directory with a latitude reference.
+fn jpeg_with_gps() -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    for v in [
+        &1u16.to_be_bytes()[..],
+        &0x8825u16.to_be_bytes(),
+        &4u16.to_be_bytes(),
+    ] {
+        tiff.extend_from_slice(v);
+    }
+    for v in [1u32, 26, 0] {
+        tiff.extend_from_slice(&v.to_be_bytes());
+    }
+    for v in [1u16, 1, 2] {
+        tiff.extend_from_slice(&v.to_be_bytes());
+    }
+    tiff.extend_from_slice(&2u32.to_be_bytes());
+    tiff.extend_from_slice(b"N\0\0\0\0\0\0\0");
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&[0xFF, 0xDA, 0, 2, 1, 2, 3, 0xFF, 0xD9]);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attaching_a_photo_that_records_its_place_says_so() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), |_| {}).await;
+    let homes = tempfile::tempdir().unwrap();
+    let home = homes.path().join("laptop");
+    init(&server, &home).await;
+    let added = ok_json(&home, &["add", "--title", "t", "--text", "x", "--json"]).await;
+    let id = added["id"].as_str().unwrap().to_string();
+    let located = homes.path().join("bruise.jpg");
+    std::fs::write(&located, jpeg_with_gps()).unwrap();
+    let plain = homes.path().join("plain.jpg");
+    std::fs::write(&plain, [0xFF, 0xD8, 0xFF, 0xD9]).unwrap();
+
+    let out = run(&home, &["attach", &id, located.to_str().unwrap(), "--json"]).await;
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("records where it was taken"), "{stderr}");
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["location_metadata"], true);
+
+    let out = run(&home, &["attach", &id, plain.to_str().unwrap(), "--json"]).await;
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("where it was taken"));
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["location_metadata"], false);
+}
