@@ -22,13 +22,23 @@ pub fn open_device(home: &Path) -> Result<Device<FileStore>> {
     Ok(device)
 }
 
+/// Like [`open_device`], but an empty passphrase typed at the prompt means "skip":
+/// `None` (for steps the survivor may leave out, such as the last sync of a wipe).
+pub fn open_device_optional(home: &Path) -> Result<Option<Device<FileStore>>> {
+    let Some(passphrase) = crate::passphrase::unlock_optional()? else {
+        return Ok(None);
+    };
+    let device = Device::unlock(home, passphrase.as_bytes()).context("could not unlock MyCase")?;
+    Ok(Some(device))
+}
+
 /// Tells the survivor, once, about devices added to the journal since this device
 /// last told them (on stderr: in the app only, never by email or text).
 pub fn show_new_device_notices(device: &mut Device<FileStore>) {
     match device.take_new_device_notices() {
         Ok(added) => {
             for d in added {
-                eprintln!(
+                crate::say!(
                     "⚠ Notice: a new device was added on {}: {} (id {}). If you did not add it,                      run `mycase devices revoke {}`.",
                     crate::output::short_time(d.added_at_ms),
                     d.name,
@@ -38,7 +48,7 @@ pub fn show_new_device_notices(device: &mut Device<FileStore>) {
             }
         }
         // The notice must not stop the survivor from using the journal.
-        Err(e) => eprintln!("warning: could not check for new devices: {e}"),
+        Err(e) => crate::say!("warning: could not check for new devices: {e}"),
     }
 }
 

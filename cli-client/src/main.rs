@@ -12,6 +12,8 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod connect;
+mod content;
+mod editor;
 mod output;
 mod passphrase;
 mod revoked;
@@ -26,6 +28,16 @@ struct Cli {
     /// Where this device's encrypted files live (default: $HOME/.mycase).
     #[arg(long, env = "MYCASE_HOME", global = true, value_name = "DIR")]
     home: Option<PathBuf>,
+
+    /// For scripts: read the passphrase from the first line of FILE (which only
+    /// you may read) instead of asking. Never put a passphrase on a command line.
+    #[arg(
+        long,
+        env = "MYCASE_PASSPHRASE_FILE",
+        global = true,
+        value_name = "FILE"
+    )]
+    passphrase_file: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -107,7 +119,19 @@ async fn run(cli: Cli) -> Result<()> {
     if let Command::Verify(args) = cli.command {
         return commands::verify::run(args);
     }
+    if let Some(path) = cli.passphrase_file {
+        passphrase::use_file(path);
+    }
     let home = home_dir(cli.home)?;
+    let swept = editor::sweep(&home);
+    if swept > 0 {
+        say!(
+            "Erased {swept} unfinished draft{} left in {} by an editor that did not close \
+             normally (nothing from it was saved).",
+            if swept == 1 { "" } else { "s" },
+            home.display()
+        );
+    }
     match cli.command {
         Command::Init(args) => commands::init::run(&home, args).await,
         Command::Add(args) => commands::add::run(&home, args),
@@ -130,7 +154,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Join(args) => commands::join::run(&home, args).await,
         Command::Devices(args) => commands::devices::run(&home, args).await,
         Command::Passphrase(args) => commands::passphrase::run(&home, args),
-        Command::Wipe(args) => commands::wipe::run(&home, args),
+        Command::Wipe(args) => commands::wipe::run(&home, args).await,
         Command::Recover(args) => commands::recover::run(&home, args).await,
         Command::Share(args) => commands::share::run(&home, args).await,
         Command::Account(args) => commands::account::run(&home, args).await,
@@ -154,7 +178,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: could not start: {e}");
+            crate::say!("error: could not start: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -162,7 +186,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            crate::say!("error: {e:#}");
             if let Ok(home) = home {
                 revoked::wipe_if_revoked(&home, &e);
             }

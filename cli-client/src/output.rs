@@ -217,20 +217,69 @@ pub fn short_time(ms: i64) -> String {
 }
 
 /// Prints one JSON value on one line and flushes, so a reader sees it at once.
+/// Strings keep their exact values, but characters a terminal would act on are
+/// written as `\uXXXX` escapes (serde_json escapes C0 controls itself, not C1 or
+/// bidi controls), so the JSON is safe to look at too.
 pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
-    let line = serde_json::to_string(value).context("could not encode the output as JSON")?;
+    let line = escape_json_for_terminal(
+        &serde_json::to_string(value).context("could not encode the output as JSON")?,
+    );
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}").context("could not write to standard output")?;
     out.flush().context("could not write to standard output")?;
     Ok(())
 }
 
-/// Prints a line of text and flushes.
+/// Rewrites the characters [`is_unsafe_for_terminal`] flags as JSON escapes. They
+/// can only occur inside strings (serde_json writes nothing else raw but ASCII),
+/// and `\uXXXX` there decodes to the same string. All flagged characters are in
+/// the Basic Multilingual Plane, so one escape each suffices.
+fn escape_json_for_terminal(json: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_unsafe_for_terminal(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Prints a line of text and flushes. The text is cleaned with [`clean_text`]:
+/// entries, names and messages from other devices, files and the server pass
+/// through here, and none of them may drive the terminal.
 pub fn print_line(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}").context("could not write to standard output")?;
+    writeln!(out, "{}", clean_text(text)).context("could not write to standard output")?;
     out.flush().context("could not write to standard output")?;
     Ok(())
+}
+
+/// Writes text to standard output as it is, cleaned like [`print_line`] but with
+/// no line added (a long chronology).
+pub fn print_text(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(clean_text(text).as_bytes())
+        .and_then(|()| out.flush())
+        .context("could not write to standard output")
+}
+
+/// A message on standard error (warnings, prompts, notices), cleaned like
+/// [`print_line`]. Errors writing to stderr are ignored: there is nowhere left to
+/// report them.
+pub fn eprint_line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", clean_text(text)).and_then(|()| err.flush());
+}
+
+/// `eprintln!` through [`eprint_line`]: `crate::say!("warning: {e:#}")`.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::eprint_line(&format!($($arg)*))
+    };
 }
 
 /// Renders rows as a left-aligned table with a header, padding by characters.
@@ -264,12 +313,55 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Cuts `s` to at most `max` characters (adding `…`), on one line.
+/// Whether `c` can change what a terminal shows beyond itself: C0 and C1 controls
+/// (ESC starts colour, cursor, clear-screen and OSC sequences such as OSC 52, which
+/// writes the clipboard; C1 CSI/OSC do the same in one byte), DEL, and the Unicode
+/// bidirectional and invisible formatting characters that reorder or hide text
+/// ("Statement\u{202E}fdp.exe" shows as "Statementexe.pdf").
+fn is_unsafe_for_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{061C}' // Arabic letter mark
+            | '\u{200B}'..='\u{200F}' // zero-width space/joiners, LRM, RLM
+            | '\u{2028}' | '\u{2029}' // line and paragraph separators
+            | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
+            | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+            | '\u{2066}'..='\u{2069}' // bidi isolates
+            | '\u{FEFF}' // zero-width no-break space
+            | '\u{FFF9}'..='\u{FFFB}' // interlinear annotations
+        )
+}
+
+/// Untrusted text made safe to print on one line: every control or formatting
+/// character becomes a visible `�` (a line break becomes a space), so nothing from
+/// another device, a file or the server can move the cursor, clear the screen,
+/// write the clipboard or reorder what the survivor reads. Used for everything the
+/// CLI prints that it did not write itself.
+pub fn clean_line(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if is_unsafe_for_terminal(c) => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Like [`clean_line`], but keeps line breaks and tabs (an entry's text).
+pub fn clean_text(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if is_unsafe_for_terminal(c) => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Cuts `s` to at most `max` characters (adding `…`), on one line, cleaned like
+/// [`clean_line`].
 pub fn truncate(s: &str, max: usize) -> String {
-    let one_line: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let one_line = clean_line(s);
     if one_line.chars().count() <= max {
         return one_line;
     }
@@ -292,6 +384,36 @@ mod tests {
             ],
         );
         assert_eq!(t, "id    title\nabcd  x\ne     yy");
+    }
+
+    #[test]
+    fn terminal_sequences_and_bidi_controls_are_neutralised() {
+        let clear = "Door\u{1b}[2J\u{1b}[H";
+        let clipboard = "x\u{1b}]52;c;ZXZpbA==\u{7}y";
+        let c1 = "a\u{9b}2Jb\u{9d}52;c;AA\u{9c}";
+        let bidi = "Statement\u{202E}fdp.exe";
+        for s in [clear, clipboard, c1, bidi] {
+            for out in [clean_line(s), clean_text(s), truncate(s, 100)] {
+                assert!(
+                    !out.chars().any(is_unsafe_for_terminal),
+                    "{out:?} still carries a control"
+                );
+            }
+        }
+        assert_eq!(clean_line(clear), "Door\u{FFFD}[2J\u{FFFD}[H");
+        assert_eq!(clean_line(bidi), "Statement\u{FFFD}fdp.exe");
+        assert_eq!(clean_line("a\nb"), "a b");
+        assert_eq!(clean_text("a\nb\r\tc"), "a\nb\u{FFFD}\tc");
+        assert_eq!(clean_line("Café — ok"), "Café — ok");
+    }
+
+    #[test]
+    fn json_escapes_keep_the_value_and_hide_the_controls() {
+        let value = serde_json::json!({ "name": "a\u{9b}2J\u{202E}b\u{1b}[0m" });
+        let line = escape_json_for_terminal(&serde_json::to_string(&value).unwrap());
+        assert!(!line.chars().any(is_unsafe_for_terminal), "{line:?}");
+        let back: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, value);
     }
 
     #[test]

@@ -1,10 +1,20 @@
-//! The local passphrase: from `MYCASE_PASSPHRASE` if set (scripts and tests),
-//! otherwise typed on the terminal without echo.
+//! The local passphrase: typed on the terminal without echo, or for scripts from
+//! a file (`--passphrase-file` / `MYCASE_PASSPHRASE_FILE`, owner-only) or from
+//! `MYCASE_PASSPHRASE`. A passphrase never belongs on a command line: the shell
+//! keeps it in its history.
 
 use anyhow::{bail, Context, Result};
 use zeroize::Zeroizing;
 
 const ENV: &str = "MYCASE_PASSPHRASE";
+
+/// The `--passphrase-file` given, set once by `main` before any command runs.
+static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Takes the passphrase from `path` (its first line) instead of asking.
+pub fn use_file(path: std::path::PathBuf) {
+    let _ = FILE.set(path);
+}
 const NEW_ENV: &str = "MYCASE_NEW_PASSPHRASE";
 const KIT_ENV: &str = "MYCASE_RECOVERY_KIT";
 
@@ -18,6 +28,15 @@ pub fn unlock() -> Result<Zeroizing<String>> {
         bail!("the passphrase is empty");
     }
     Ok(p)
+}
+
+/// The passphrase, or `None` if the survivor pressed Enter at the prompt.
+pub fn unlock_optional() -> Result<Option<Zeroizing<String>>> {
+    if let Some(p) = from_env()? {
+        return Ok(Some(p));
+    }
+    let p = prompt("MyCase passphrase (Enter skips): ")?;
+    Ok((!p.is_empty()).then_some(p))
 }
 
 /// The passphrase typed on the terminal, whatever `MYCASE_PASSPHRASE` says
@@ -35,8 +54,8 @@ pub fn choose() -> Result<Zeroizing<String>> {
     if let Some(p) = from_env()? {
         return Ok(p);
     }
-    eprintln!("Choose a passphrase for MyCase on this device. It unlocks your journal here;");
-    eprintln!("pick one nobody can guess, and do not reuse one the abuser may know.");
+    crate::say!("Choose a passphrase for MyCase on this device. It unlocks your journal here;");
+    crate::say!("pick one nobody can guess, and do not reuse one the abuser may know.");
     let first = prompt("New passphrase: ")?;
     if first.is_empty() {
         bail!("the passphrase is empty");
@@ -75,7 +94,39 @@ pub fn recovery_kit() -> Result<Zeroizing<String>> {
 }
 
 fn from_env() -> Result<Option<Zeroizing<String>>> {
+    if let Some(path) = FILE.get() {
+        return read_file(path).map(Some);
+    }
     env_var(ENV)
+}
+
+/// The first line of a passphrase file, refused unless only its owner can read it.
+fn read_file(path: &std::path::Path) -> Result<Zeroizing<String>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .with_context(|| format!("could not read the passphrase file {}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "the passphrase file {} can be read by others: make it yours alone \
+                 (chmod 600 {})",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("could not read the passphrase file {}", path.display()))?,
+    );
+    let line = Zeroizing::new(text.lines().next().unwrap_or("").to_string());
+    if line.is_empty() {
+        bail!("the passphrase file {} is empty", path.display());
+    }
+    Ok(line)
 }
 
 fn env_var(name: &str) -> Result<Option<Zeroizing<String>>> {

@@ -19,12 +19,12 @@ pub fn wipe_if_revoked(home: &Path, err: &anyhow::Error) {
         return;
     }
     match wipe(home) {
-        Ok(Wiped::Removed) => eprintln!(
+        Ok(Wiped::Removed) => crate::say!(
             "This device was revoked from another of your devices, so MyCase has erased its data \
              from this device. Your journal is still on your other devices."
         ),
         Ok(Wiped::NothingThere) => {}
-        Err(e) => eprintln!(
+        Err(e) => crate::say!(
             "This device was revoked, but erasing its data did not finish ({e}); \
              run `mycase wipe --yes`."
         ),

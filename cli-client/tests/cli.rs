@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-const PASS: &str = "correct horse battery staple";
+mod common;
+
+use common::PASS;
 /// Appears only in the entry's text: it must never reach a file on disk in the clear.
 const MARKER: &str = "ZQX-marker-7f3a91-kitchen-incident";
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
@@ -105,12 +107,6 @@ fn spawn(home: &Path, args: &[&str]) -> (Child, BufReader<ChildStdout>) {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     (child, BufReader::new(stdout))
-}
-
-async fn wait(mut child: Child) -> std::process::ExitStatus {
-    tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap()
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -223,35 +219,11 @@ async fn init_add_pair_join_conflict_watch() {
     let synced = ok_json(&a, &["sync", "--json"]).await;
     assert!(synced["pushed"].as_u64().unwrap() >= 1);
 
-    // pair on A (the code is printed only after the slot is open), join on B.
-    let (pair, reader) = spawn(&a, &["pair", "--json"]);
-    let (line, reader) = next_line(reader).await;
-    let code: Value = serde_json::from_str(&line).unwrap();
-    let code = code["code"].as_str().unwrap().to_string();
-    let ca = server.running.ca_cert_path().to_str().unwrap().to_string();
-    let url = server.running.url();
-    let joined = ok_json(
-        &b,
-        &[
-            "join",
-            "--server",
-            &url,
-            "--code",
-            &code,
-            "--ca-cert",
-            &ca,
-            "--device-name",
-            "phone",
-            "--json",
-        ],
-    )
-    .await;
+    // pair on A (the code is printed only after the slot is open), join on B, and
+    // the matching code B shows typed on A.
+    let (joined, paired) = common::pair_cli(&server.running, &a, &b, "phone").await;
     assert_eq!(joined["entries"], 1);
-    let (line, _) = next_line(reader).await;
-    let paired: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(paired["paired"]["name"], "phone");
-    assert_eq!(paired["paired"]["device_id"], joined["device_id"]);
-    assert!(wait(pair).await.success());
 
     let list_b = ok_json(&b, &["list", "--json"]).await;
     assert_eq!(entries(&list_b)[0]["text"], text.as_str());

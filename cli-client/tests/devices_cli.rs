@@ -2,15 +2,14 @@
 //! `mycase devices`, the new-device notice and `mycase devices revoke` against a
 //! real server started in-process.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod common;
+
 const PASS: &str = "correct horse battery staple";
-const READ_TIMEOUT: Duration = Duration::from_secs(120);
 const NOTICE: &str = "a new device was added on";
 
 async fn start_server(data: &Path) -> mycase_server::RunningServer {
@@ -53,60 +52,15 @@ async fn ok_json(home: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&ok(home, args).await.0).unwrap()
 }
 
-async fn next_line(reader: BufReader<ChildStdout>) -> (String, BufReader<ChildStdout>) {
-    let task = tokio::task::spawn_blocking(move || {
-        let mut reader = reader;
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        (line, reader)
-    });
-    let (line, reader) = tokio::time::timeout(READ_TIMEOUT, task)
-        .await
-        .expect("timed out")
-        .unwrap();
-    assert!(!line.is_empty(), "the process ended without printing");
-    (line, reader)
-}
-
-async fn wait(mut child: Child) -> std::process::ExitStatus {
-    tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap()
-}
-
-/// `pair` on `existing`, `join` on `new`; returns the new device's id.
+/// `pair` on `existing`, `join` on `new` (the matching code typed as a survivor
+/// does); returns the new device's id.
 async fn pair(
     server: &mycase_server::RunningServer,
     existing: &Path,
     new: &Path,
     name: &str,
 ) -> String {
-    let mut child = command(existing, &["pair", "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let reader = BufReader::new(child.stdout.take().unwrap());
-    let (line, _reader) = next_line(reader).await;
-    let code: Value = serde_json::from_str(&line).unwrap();
-    let code = code["code"].as_str().unwrap().to_string();
-    let ca = server.ca_cert_path().to_str().unwrap().to_string();
-    let joined = ok_json(
-        new,
-        &[
-            "join",
-            "--server",
-            &server.url(),
-            "--code",
-            &code,
-            "--ca-cert",
-            &ca,
-            "--device-name",
-            name,
-            "--json",
-        ],
-    )
-    .await;
-    assert!(wait(child).await.success());
+    let (joined, _) = common::pair_cli(server, existing, new, name).await;
     joined["device_id"].as_str().unwrap().to_string()
 }
 

@@ -138,6 +138,8 @@ async fn create_open_list_revoke() {
     assert_eq!(written["entries"], 1);
     let manifest = std::fs::read_to_string(out_dir.join("share.json")).unwrap();
     assert!(manifest.contains("SHARED-MARKER-CLI") && !manifest.contains("PRIVATE-MARKER-CLI"));
+    // Decrypted evidence is the survivor's alone, even under a permissive umask.
+    common::assert_owner_only(&out_dir);
 
     let listed = json(&home, &["share", "list", "--json"]).await;
     let row = &listed["shares"][0];

@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::attachment::{
-    chunk_address, chunk_count, digest_reader, file_key, guess_media_type, nonce_prefix,
-    open_chunk, read_full, seal_chunk, ChunkError, CHUNK_SIZE,
+    chunk_count, digest_reader, guess_media_type, nonce_prefix, open_chunk, read_full, seal_chunk,
+    ChunkError, ChunkFormat, CHUNK_SIZE,
 };
 use crate::crypto::kdf::{ATTACHMENTS, BLOB_ADDRESS};
 use crate::ids::{new_id, EntryId};
@@ -51,6 +51,8 @@ pub enum AttachmentError {
     TooLarge,
     #[error("the attachment's description in the journal is malformed")]
     BadMetadata,
+    #[error("the attachment was stored by a newer version of MyCase: update MyCase to open it")]
+    UnknownFormat,
     #[error(transparent)]
     Chunk(#[from] ChunkError),
     #[error("the server sent a chunk other than the one asked for (chunk {index}): chunks were swapped or reordered")]
@@ -92,13 +94,14 @@ impl<S: LocalStore> Device<S> {
         epoch: u32,
         sha256: &[u8; 32],
         count: u64,
+        format: ChunkFormat,
     ) -> Result<FileKeys, DeviceError> {
         let vault = self.secrets.keyring.get(epoch)?;
-        let key = file_key(&vault.subkey(ATTACHMENTS), sha256);
+        let key = format.file_key(&vault.subkey(ATTACHMENTS), sha256);
         let prefix = nonce_prefix(&key);
         let address_key = vault.subkey(BLOB_ADDRESS);
         let addresses = (0..count)
-            .map(|i| chunk_address(&address_key, sha256, i))
+            .map(|i| format.chunk_address(&address_key, sha256, i))
             .collect();
         Ok(FileKeys {
             key,
@@ -140,7 +143,8 @@ impl<S: LocalStore> Device<S> {
             return Err(AttachmentError::TooLarge);
         }
         let (epoch, _) = self.secrets.keyring.current().map_err(DeviceError::from)?;
-        let keys = self.file_keys(epoch, &sha256, count)?;
+        let format = ChunkFormat::CURRENT;
+        let keys = self.file_keys(epoch, &sha256, count, format)?;
 
         self.authenticate(transport).await?;
         let present = have_all(transport, &keys.addresses).await?;
@@ -178,8 +182,16 @@ impl<S: LocalStore> Device<S> {
                         return Err(AttachmentError::FileChanged);
                     }
                     at = offset + n as u64;
-                    let sealed =
-                        seal_chunk(&keys.key, &keys.prefix, i as u32, i + 1 == count, &buf[..n]);
+                    let last = i + 1 == count;
+                    // The last chunk is padded, so its size does not give the file's away.
+                    let padded;
+                    let plain = if last {
+                        padded = format.last_chunk_plaintext(&buf[..n], CHUNK_SIZE);
+                        &padded[..]
+                    } else {
+                        &buf[..n]
+                    };
+                    let sealed = seal_chunk(&keys.key, &keys.prefix, i as u32, last, plain);
                     let req = PutChunkRequest {
                         address: keys.addresses[i as usize].to_vec(),
                         sealed,
@@ -225,6 +237,7 @@ impl<S: LocalStore> Device<S> {
             chunk_size: CHUNK_SIZE as u32,
             chunk_count: count,
             key_epoch: epoch,
+            chunk_format: format.to_wire(),
         };
         self.commit(vec![ops::attachment_added(entry_id, meta)])?;
         self.sync_round(transport).await?;
@@ -371,7 +384,9 @@ impl<S: LocalStore> Device<S> {
             return Err(AttachmentError::BadMetadata);
         }
         let count = att.chunk_count;
-        let keys = self.file_keys(att.key_epoch, &sha256, count)?;
+        let format =
+            ChunkFormat::from_wire(att.chunk_format).ok_or(AttachmentError::UnknownFormat)?;
+        let keys = self.file_keys(att.key_epoch, &sha256, count, format)?;
 
         self.authenticate(transport).await?;
         let mut hasher = Sha256::new();
@@ -396,12 +411,15 @@ impl<S: LocalStore> Device<S> {
                 let last = index + 1 == count;
                 let plain = open_chunk(&keys.key, &keys.prefix, index as u32, last, &item.sealed)?;
                 let expected_len = att.size.saturating_sub(index * chunk_size).min(chunk_size);
-                if plain.len() as u64 != expected_len {
-                    return Err(AttachmentError::BadChunkLength { index });
+                let data = if last {
+                    format.last_chunk_data(&plain, expected_len as usize, chunk_size as usize)
+                } else {
+                    (plain.len() as u64 == expected_len).then_some(&plain[..])
                 }
-                hasher.update(&plain[..]);
-                sink(&plain)?;
-                written += plain.len() as u64;
+                .ok_or(AttachmentError::BadChunkLength { index })?;
+                hasher.update(data);
+                sink(data)?;
+                written += data.len() as u64;
                 progress(written, att.size);
                 index += 1;
             }

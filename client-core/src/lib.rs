@@ -17,6 +17,7 @@ pub mod keys;
 pub mod lockout;
 pub mod pairing;
 pub mod patterns;
+pub mod photo_metadata;
 pub mod query;
 pub mod receipts;
 pub mod record;

@@ -68,15 +68,29 @@ pub fn load(home: &Path) -> Attempts {
     }
 }
 
-/// Counts one more wrong passphrase at `now_ms`.
+/// Counts one more wrong passphrase at `now_ms`. The file is owner-only (0600)
+/// like everything else in the home: its count and time say when someone tried.
 pub fn record_failure(home: &Path, now_ms: i64) -> std::io::Result<Attempts> {
+    use std::io::Write;
     let mut a = load(home);
     a.failures = a.failures.saturating_add(1);
     a.last_failure_ms = now_ms;
-    std::fs::write(
-        path(home),
-        format!("{} {}\n", a.failures, a.last_failure_ms),
-    )?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let path = path(home);
+    let mut file = options.open(&path)?;
+    // A file left by an older version keeps its mode when reopened: tighten it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(format!("{} {}\n", a.failures, a.last_failure_ms).as_bytes())?;
     Ok(a)
 }
 
@@ -117,5 +131,26 @@ mod tests {
         reset(dir.path()).unwrap();
         assert_eq!(load(dir.path()), Attempts::default());
         reset(dir.path()).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_file_is_owner_only_even_if_it_was_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = || {
+            std::fs::metadata(path(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        record_failure(dir.path(), 1).unwrap();
+        assert_eq!(mode(), 0o600);
+        // As an older version left it.
+        std::fs::set_permissions(path(dir.path()), std::fs::Permissions::from_mode(0o644)).unwrap();
+        record_failure(dir.path(), 2).unwrap();
+        assert_eq!(mode(), 0o600);
+        assert_eq!(load(dir.path()).failures, 2);
     }
 }

@@ -81,6 +81,8 @@ fn join() -> PairingJoin {
         sign_public_key: keys.sign_public().to_vec(),
         dh_public_key: keys.dh_public().to_vec(),
         device_name: "phone".into(),
+        // The v1 grant covers only the ids and keys, so it still opens.
+        protocol: 0,
     }
 }
 

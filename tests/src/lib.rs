@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use mycase_core::device::{Device, DeviceSetup};
 use mycase_core::enrol::PairedDevice;
-use mycase_core::pairing::PairingCode;
+use mycase_core::pairing::{MatchingCode, PairingCode};
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
 use mycase_core::transport::grpc::GrpcTransport;
@@ -164,11 +164,51 @@ pub async fn pair_over<S: LocalStore, TA: Transport, TB: Transport>(
         .begin_pairing(t_existing, &code)
         .await
         .expect("begin pairing");
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let (show, shown) = matching_code_channel();
     tokio::join!(
-        existing.finish_pairing(t_existing, &code, deadline),
-        Device::join_in(MemoryStore::new(), t_new, &code, server.setup(name)),
+        confirm_as_survivor(existing, t_existing, &code, shown),
+        Device::join_in(MemoryStore::new(), t_new, &code, server.setup(name), show),
     )
+}
+
+/// What the new device shows (its matching code), sent to the survivor's side;
+/// the receiver sees the channel closed if the new device never showed one.
+pub fn matching_code_channel() -> (
+    impl FnOnce(&MatchingCode) + Send,
+    tokio::sync::oneshot::Receiver<String>,
+) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    (
+        move |code: &MatchingCode| {
+            let _ = tx.send(code.as_digits());
+        },
+        rx,
+    )
+}
+
+/// The existing device's half of a pairing, with the survivor typing exactly what
+/// the new device showed (`shown`); refuses when it showed nothing.
+pub async fn confirm_as_survivor<S: LocalStore, T: Transport>(
+    existing: &mut Device<S>,
+    t_existing: &T,
+    code: &PairingCode,
+    shown: tokio::sync::oneshot::Receiver<String>,
+) -> Result<PairedDevice, mycase_core::DeviceError> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let request = existing
+        .await_join_request(t_existing, code, deadline)
+        .await?;
+    match shown.await {
+        Ok(typed) => {
+            existing
+                .accept_join(t_existing, code, request, &typed, deadline)
+                .await
+        }
+        Err(_) => {
+            existing.refuse_join(t_existing, code, &request).await;
+            Err(mycase_core::pairing::PairingError::Refused.into())
+        }
+    }
 }
 
 /// Pairs a new in-memory device to `existing`; returns it with its own transport.

@@ -275,3 +275,79 @@ async fn a_file_changed_while_attaching_is_refused_and_poisons_nothing() {
         .unwrap();
     assert!(std::fs::read(got).unwrap() == std::fs::read(&path).unwrap());
 }
+
+/// The sizes of the files the server keeps beside its database (chunks, shares).
+fn stored_files(server: &TestServer) -> std::collections::BTreeMap<PathBuf, u64> {
+    files_under(server.data_dir())
+        .into_iter()
+        .filter(|p| !p.starts_with(server.db_dir()))
+        .map(|p| {
+            let len = std::fs::metadata(&p).unwrap().len();
+            (p, len)
+        })
+        .collect()
+}
+
+/// Attaches a file of `len` bytes; its chunk count and the sizes of the files
+/// the server stored for it, smallest first.
+async fn attach_and_measure<S: mycase_core::store::LocalStore>(
+    server: &TestServer,
+    a: &mut mycase_core::Device<S>,
+    ta: &mycase_core::transport::grpc::GrpcTransport,
+    entry: [u8; 16],
+    dir: &Path,
+    len: usize,
+    name: &str,
+) -> (u64, Vec<u64>) {
+    let before = stored_files(server);
+    let path = evidence(dir, name, len, "M");
+    let out = a.attach_file(ta, entry, &path, |_, _| {}).await.unwrap();
+    let mut new: Vec<u64> = stored_files(server)
+        .into_iter()
+        .filter(|(p, _)| !before.contains_key(p))
+        .map(|(_, len)| len)
+        .collect();
+    new.sort_unstable();
+    (out.chunk_count, new)
+}
+
+/// Chunk sizes on the server do not give a file's exact size away (issue 10,
+/// item 14): files of 10 and 3000 bytes are stored as chunks of one size, and a
+/// file of 1 MiB + 5000 bytes ends in a chunk of its padded length, not 5000.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_stores_padded_chunks() {
+    let server = TestServer::start().await;
+    let (mut a, ta) = new_account_device(&server).await;
+    let entry = a.add_entry(fields("files", "x")).unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let dir = files.path();
+    let (one, small) = attach_and_measure(&server, &mut a, &ta, entry, dir, 10, "a.txt").await;
+    let (also_one, bigger) =
+        attach_and_measure(&server, &mut a, &ta, entry, dir, 3000, "b.txt").await;
+    assert_eq!((one, also_one), (1, 1));
+    assert_eq!(small.len(), 1, "{small:?}");
+    assert_eq!(
+        small, bigger,
+        "10 and 3000 bytes look the same on the server"
+    );
+    let (two, large) =
+        attach_and_measure(&server, &mut a, &ta, entry, dir, MIB + 5000, "c.bin").await;
+    assert_eq!(two, 2);
+    assert_eq!(large.len(), 2, "{large:?}");
+    // 5000 bytes are padded to 5120 (Padmé); the full chunk stays 1 MiB.
+    assert_eq!(large[1] - large[0], (MIB - 5120) as u64, "{large:?}");
+    // And every file still arrives intact on another device.
+    let (mut b, tb) = pair_device(&server, &mut a, &ta, "phone").await;
+    b.sync(&tb).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    for name in ["a.txt", "b.txt", "c.bin"] {
+        let written = b
+            .get_attachment(&tb, entry, name, out.path(), |_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read(written).unwrap(),
+            std::fs::read(dir.join(name)).unwrap()
+        );
+    }
+}

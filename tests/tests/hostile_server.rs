@@ -188,9 +188,15 @@ async fn swapped_join_is_detected_and_nothing_is_added() {
     let code = PairingCode::generate();
     a.begin_pairing(&ha, &code).await.unwrap();
     let tb = server.transport().await;
-    let join = Device::join_in(MemoryStore::new(), &tb, &code, server.setup("phone"));
+    let join = Device::join_in(
+        MemoryStore::new(),
+        &tb,
+        &code,
+        server.setup("phone"),
+        |_| {},
+    );
     tokio::pin!(join);
-    let finish = a.finish_pairing(&ha, &code, Instant::now() + Duration::from_secs(30));
+    let finish = a.await_join_request(&ha, &code, Instant::now() + Duration::from_secs(30));
     let res = tokio::select! {
         r = finish => r,
         _ = &mut join => panic!("the join cannot complete"),
@@ -212,12 +218,16 @@ async fn swapped_grant_is_detected() {
     let (mut a, ta) = new_account_device(&server).await;
     let hb = HostileTransport::new(server.transport().await);
     hb.set(Tamper::SwapGrant);
+    let before = snapshot(&a);
     let (ra, rb) = pair_over(&server, &mut a, &ta, &hb, "phone").await;
-    ra.unwrap();
     match rb {
         Err(DeviceError::Pairing(PairingError::GrantTampered)) => {}
         other => panic!("expected GrantTampered, got {other:?}"),
     }
+    // The altered answer (the challenge) stopped the new device before it showed a
+    // matching code, so the survivor had nothing to confirm: nothing was added.
+    assert!(ra.is_err());
+    assert_eq!(snapshot(&a), before);
     server.stop().await;
 }
 

@@ -48,7 +48,7 @@ async fn delete(home: &Path, args: DeleteArgs) -> Result<()> {
     let passphrase = if args.yes {
         crate::passphrase::unlock()?
     } else {
-        eprintln!(
+        crate::say!(
             "This erases your whole journal on the server: every entry, attachment and share,\n\
              on every device. Nobody can bring it back, not even with the recovery kit.\n\
              Export anything you want to keep first. Type \"delete my account\" to go on:"

@@ -6,11 +6,12 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::fields;
+use crate::content::Content;
 use crate::{connect, output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A short title.
+    /// A short title (- asks for it, keeping it out of the shell history).
     #[arg(long, value_name = "T")]
     title: Option<String>,
     /// What happened. Omit it to write it in $EDITOR (at a terminal) or on standard
@@ -32,14 +33,18 @@ pub struct Args {
 }
 
 pub fn run(home: &Path, args: Args) -> Result<()> {
-    let mut entry = fields::build(args.title, None, args.occurred.as_deref(), &args.categories)?;
+    let mut entry = fields::build(None, None, args.occurred.as_deref(), &args.categories)?;
     let mut device = connect::open_device(home)?;
-    args.more.apply(device.journal(), &mut entry)?;
-    // Asked after the checks above, so a mistyped flag does not cost a written text.
-    entry.text = match (args.text, fields::editor_wanted()) {
+    // Asked after the checks above, so a mistyped flag does not cost written words.
+    let mut content = Content::default();
+    entry.title = content.one("--title", "Title", args.title)?;
+    args.more
+        .apply(device.journal(), &mut content, &mut entry)?;
+    entry.text = match (args.text, crate::editor::wanted()) {
         (None, Some(editor)) => Some(fields::text_from_editor(home, &editor)?),
-        (text, _) => fields::text(text, true)?,
+        (text, _) => fields::text(&mut content, text, true)?,
     };
+    content.warn();
     let id = device
         .add_entry(entry)
         .context("could not save the entry")?;

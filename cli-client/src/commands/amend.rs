@@ -8,16 +8,18 @@ use serde_json::json;
 use mycase_proto::v1::EntryFields;
 
 use super::fields;
+use crate::content::Content;
 use crate::{connect, output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The entry's id (at least 4 hex digits of it).
     id: String,
-    /// The new text (`-` reads it from standard input).
+    /// The new text (`-` reads it from standard input, keeping it out of the shell
+    /// history).
     #[arg(long, value_name = "X")]
     text: Option<String>,
-    /// The new title.
+    /// The new title (- asks for it).
     #[arg(long, value_name = "T")]
     title: Option<String>,
     /// When it happened: "YYYY-MM-DD HH:MM", "YYYY-MM-DD", "YYYY-MM", or "START..END".
@@ -34,10 +36,14 @@ pub struct Args {
 }
 
 pub fn run(home: &Path, args: Args) -> Result<()> {
-    let text = fields::text(args.text, false)?;
-    let mut entry = fields::build(args.title, text, args.occurred.as_deref(), &args.categories)?;
+    let mut entry = fields::build(None, None, args.occurred.as_deref(), &args.categories)?;
     let mut device = connect::open_device(home)?;
-    args.more.apply(device.journal(), &mut entry)?;
+    let mut content = Content::default();
+    entry.title = content.one("--title", "New title", args.title)?;
+    args.more
+        .apply(device.journal(), &mut content, &mut entry)?;
+    entry.text = fields::text(&mut content, args.text, false)?;
+    content.warn();
     if entry == EntryFields::default() {
         bail!("nothing to change: give --text, --title, --occurred, --category, --tag, --severity, --location, --person, --injuries, --police-ref, --action or --impact");
     }

@@ -76,6 +76,17 @@ pub fn label(path: &Path) -> String {
     output::truncate(&name, 24)
 }
 
+/// Whether the file is a photo that records where it was taken (read from its
+/// first 128 KiB, where the metadata is; an unreadable file is reported later).
+fn carries_location(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(128 * 1024).read_to_end(&mut head))
+        .is_ok()
+        && mycase_core::photo_metadata::has_location(&head)
+}
+
 pub async fn run(home: &Path, args: Args) -> Result<()> {
     let mut device = connect::open_device(home)?;
     let entry = device
@@ -84,6 +95,15 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         .context("which entry?")?;
     let transport = connect::transport_for(&device).await?;
     for file in &args.files {
+        let location = carries_location(file);
+        if location {
+            crate::say!(
+                "⚠ {} records where it was taken (GPS coordinates in its photo data). The \
+                 attached copy keeps them: anyone you later share it with or give an export \
+                 to can see that place.",
+                file.display()
+            );
+        }
         let mut progress = Progress::new(&label(file), args.json);
         let result = device
             .attach_file(&transport, entry, file, |done, total| {
@@ -101,6 +121,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
                 "chunks": out.chunk_count,
                 "uploaded_chunks": out.uploaded_chunks,
                 "skipped_chunks": out.skipped_chunks,
+                "location_metadata": location,
             }))?;
         } else {
             let resumed = if out.skipped_chunks > 0 {

@@ -64,7 +64,7 @@ async fn list(home: &Path, json: bool) -> Result<()> {
         ))?;
     }
     for d in untrusted {
-        eprintln!(
+        crate::say!(
             "⚠ WARNING: device {} is registered on the server but none of your devices added it. \
              It cannot read your journal, but someone may be trying to add a device without you knowing. \
              `mycase devices revoke {}` shuts it out.",
@@ -145,7 +145,7 @@ async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {
         .find(|d| d.device_id == target)
         .context("the device list changed")?;
     if !yes {
-        eprintln!(
+        crate::say!(
             "This cuts off device {} ({}): the server will refuse it, it will erase its copy if it \
              connects again, and your other devices move to new keys it does not have.\n\
              Type \"revoke\" to go on:",
@@ -179,7 +179,7 @@ async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {
         id_short(&report.device_id)
     ))?;
     if !report.recovery_blob_updated && report.last_idx > 0 {
-        eprintln!(
+        crate::say!(
             "warning: this journal was set up before key rotation existed, so your recovery kit \
              brings back only what was written before now."
         );

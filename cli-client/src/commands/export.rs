@@ -98,7 +98,7 @@ async fn write_attachments(
             Ok(_) => written += 1,
             Err(e) => {
                 missing += 1;
-                eprintln!("warning: attachment {attachment} was not written: {e}");
+                crate::say!("warning: attachment {attachment} was not written: {e}");
             }
         }
     }

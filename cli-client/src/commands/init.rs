@@ -88,7 +88,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         ))?;
     }
     if let Some(e) = sync_error {
-        eprintln!(
+        crate::say!(
             "warning: the first sync failed ({:#}); run `mycase sync` later",
             anyhow::Error::new(e)
         );

@@ -9,6 +9,7 @@ use mycase_proto::v1::PersonFields;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::content::Content;
 use crate::{connect, output};
 
 #[derive(Debug, clap::Args)]
@@ -21,12 +22,13 @@ pub struct Args {
 enum PeopleCommand {
     /// Add someone to the people list.
     Add {
-        /// A name or an alias.
+        /// A name or an alias (- asks for it, keeping it out of the shell history).
         #[arg(long, value_name = "N")]
         name: String,
         /// causing-harm, witness, child, professional or other.
         #[arg(long, value_name = "R")]
         role: String,
+        /// Notes about them (- asks for them).
         #[arg(long, value_name = "X")]
         notes: Option<String>,
         #[arg(long)]
@@ -39,12 +41,14 @@ enum PeopleCommand {
     },
     /// Change someone's name, role or notes.
     Amend {
-        /// Their name or id prefix.
+        /// Their name or id prefix (- asks for it).
         id: String,
+        /// The new name (- asks for it).
         #[arg(long, value_name = "N")]
         name: Option<String>,
         #[arg(long, value_name = "R")]
         role: Option<String>,
+        /// The new notes (- asks for them).
         #[arg(long, value_name = "X")]
         notes: Option<String>,
         #[arg(long)]
@@ -80,15 +84,22 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
             notes,
             json,
         } => {
+            let role = role(Some(r))?;
+            let mut device = connect::open_device(home)?;
+            let mut content = Content::default();
+            let name = content
+                .one("--name", "Their name or an alias", Some(name))?
+                .unwrap_or_default();
             if name.trim().is_empty() {
                 bail!("--name: give a name or an alias");
             }
+            let notes = content.one("--notes", "Notes", notes)?;
+            content.warn();
             let fields = PersonFields {
                 name: Some(name.trim().to_string()),
-                role: role(Some(r))?,
+                role,
                 notes,
             };
-            let mut device = connect::open_device(home)?;
             let id = mycase_core::ids::new_id();
             device
                 .commit(vec![ops::add_person(id, fields)])
@@ -107,15 +118,21 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
             notes,
             json,
         } => {
-            let fields = PersonFields {
-                name,
-                role: role(r)?,
-                notes,
-            };
-            if fields == PersonFields::default() {
+            let role = role(r)?;
+            if name.is_none() && role.is_none() && notes.is_none() {
                 bail!("nothing to change: give --name, --role or --notes");
             }
             let mut device = connect::open_device(home)?;
+            let mut content = Content::default();
+            let id = content
+                .one("the person named", "Their current name or id", Some(id))?
+                .unwrap_or_default();
+            let fields = PersonFields {
+                name: content.one("--name", "Their new name", name)?,
+                role,
+                notes: content.one("--notes", "Notes", notes)?,
+            };
+            content.warn();
             let id = device
                 .journal()
                 .resolve_person(&id)

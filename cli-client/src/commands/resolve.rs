@@ -10,6 +10,7 @@ use mycase_proto::v1::EntryFields;
 use serde_json::json;
 
 use super::fields;
+use crate::content::Content;
 use crate::{connect, output};
 
 #[derive(Debug, clap::Args)]
@@ -22,7 +23,8 @@ pub struct Args {
     /// Keep value number N from `mycase conflicts`.
     #[arg(long, value_name = "N")]
     choose: Option<usize>,
-    /// Write a new value instead (repeat for list fields such as tags).
+    /// Write a new value instead (repeat for list fields such as tags; - asks for
+    /// it, keeping it out of the shell history).
     #[arg(long, value_name = "V")]
     value: Vec<String>,
     /// Print the result as JSON.
@@ -56,7 +58,12 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
                 .map(|v| (*v).clone())
                 .with_context(|| format!("--choose: give a number from 1 to {}", values.len()))?
         }
-        None => typed_value(field, &args.value, journal)?,
+        None => {
+            let mut content = Content::default();
+            let values = content.many("--value", "The value to keep", args.value)?;
+            content.warn();
+            typed_value(field, &values, journal)?
+        }
     };
     let mut amendment = EntryFields::default();
     value.set_in(&mut amendment);

@@ -7,12 +7,14 @@ use anyhow::Result;
 use mycase_core::query;
 
 use crate::connect;
+use crate::content::{Content, ASK};
 use crate::output::{self, EntryJson};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Words to find (case-insensitive; every word must appear).
-    text: String,
+    /// Words to find (case-insensitive; every word must appear). Leave them out, or
+    /// give -, to type them when asked and keep them out of the shell history.
+    text: Option<String>,
     /// Print a JSON array of entries.
     #[arg(long)]
     json: bool,
@@ -21,7 +23,16 @@ pub struct Args {
 pub fn run(home: &Path, args: Args) -> Result<()> {
     let device = connect::open_device(home)?;
     let journal = device.journal();
-    let found = query::search(journal, &args.text);
+    let mut content = Content::default();
+    let words = content
+        .one(
+            "the search words",
+            "Search for",
+            Some(args.text.unwrap_or_else(|| ASK.to_string())),
+        )?
+        .unwrap_or_default();
+    content.warn();
+    let found = query::search(journal, &words);
     if args.json {
         let all: Vec<EntryJson> = found
             .iter()

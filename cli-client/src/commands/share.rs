@@ -69,8 +69,10 @@ struct CreateArgs {
 
 #[derive(Debug, clap::Args)]
 struct OpenArgs {
-    /// The whole link, including the part after #.
-    link: String,
+    /// The whole link, including the part after # (its key). Leave it out (or give
+    /// -) to paste it when asked: on the command line the key would stay in the
+    /// shell's history.
+    link: Option<String>,
     /// Write the entries (share.json, entries.txt) and attachments into DIR
     /// instead of printing them.
     #[arg(long, value_name = "DIR")]
@@ -263,7 +265,16 @@ async fn open_link(home: &Path, link_text: &str, ca_cert: Option<&Path>) -> Resu
 }
 
 async fn open(home: &Path, args: OpenArgs) -> Result<()> {
-    let opened = open_link(home, &args.link, args.ca_cert.as_deref()).await?;
+    let link = Zeroizing::new(
+        crate::content::Content::default()
+            .one(
+                "LINK",
+                "The share link (all of it, with the part after #)",
+                Some(args.link.unwrap_or_else(|| crate::content::ASK.to_string())),
+            )?
+            .unwrap_or_default(),
+    );
+    let opened = open_link(home, &link, args.ca_cert.as_deref()).await?;
     match &args.out {
         Some(dir) => {
             let written = write_out(dir, &opened)?;
@@ -285,11 +296,7 @@ async fn open(home: &Path, args: OpenArgs) -> Result<()> {
         None if args.json => {
             output::print_json(&opened.manifest)?;
         }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(chronology(&opened).as_bytes())
-                .context("could not write to standard output")?;
-        }
+        None => output::print_text(&chronology(&opened))?,
     }
     Ok(())
 }
@@ -367,19 +374,32 @@ fn safe_name(name: &str, index: usize) -> String {
 }
 
 /// Writes share.json, entries.txt and attachments/ into `dir` (created; existing
-/// files are never replaced). Returns the files written.
+/// files are never replaced). Returns the files written. This is decrypted
+/// evidence: the directories it creates are owner-only (0700) and the files
+/// 0600, whatever the umask (a directory that already existed keeps its mode: it
+/// is the survivor's).
 fn write_out(dir: &Path, opened: &Opened) -> Result<Vec<String>> {
-    std::fs::create_dir_all(dir.join("attachments"))
+    let mut dirs = std::fs::DirBuilder::new();
+    dirs.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        dirs.mode(0o700);
+    }
+    dirs.create(dir.join("attachments"))
         .with_context(|| format!("could not create {}", dir.display()))?;
     let mut written = Vec::new();
     let mut write = |path: PathBuf, bytes: &[u8]| -> Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| {
-                format!("could not create {} (it may already exist)", path.display())
-            })?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&path).with_context(|| {
+            format!("could not create {} (it may already exist)", path.display())
+        })?;
         file.write_all(bytes)
             .and_then(|()| file.sync_all())
             .with_context(|| format!("could not write {}", path.display()))?;

@@ -109,7 +109,7 @@ async fn stop_signal(sigterm: &mut Signal) {
 async fn watch(device: &mut Device<FileStore>, json: bool) -> Result<()> {
     let mut sigterm = signal(SignalKind::terminate()).context("could not listen for SIGTERM")?;
     if !json {
-        eprintln!("Watching for changes from your other devices; press Ctrl-C to stop.");
+        crate::say!("Watching for changes from your other devices; press Ctrl-C to stop.");
     }
     let mut pause = FIRST_RETRY;
     loop {
@@ -138,7 +138,7 @@ async fn watch(device: &mut Device<FileStore>, json: bool) -> Result<()> {
             pause = FIRST_RETRY;
         }
         match outcome {
-            Ok(()) => eprintln!(
+            Ok(()) => crate::say!(
                 "The server closed the connection; reconnecting in {}s.",
                 pause.as_secs()
             ),
@@ -153,7 +153,7 @@ async fn watch(device: &mut Device<FileStore>, json: bool) -> Result<()> {
                 if !transient {
                     return Err(e.context("sync failed"));
                 }
-                eprintln!(
+                crate::say!(
                     "warning: lost the connection ({e:#}); retrying in {}s.",
                     pause.as_secs()
                 );

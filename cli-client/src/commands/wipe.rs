@@ -1,22 +1,40 @@
 //! `mycase wipe`: erases MyCase from this device, keys first.
 //!
-//! It does not ask for the passphrase: a survivor may need to do this fast, and
-//! once the key file is gone the rest is unreadable anyway. It asks for
-//! confirmation unless `--yes`. The journal stays on the server; the recovery kit
-//! brings it back (`mycase recover`).
+//! With `--yes` it asks nothing and touches no network: a survivor may need this
+//! fast, and once the key file is gone the rest is unreadable anyway. Without it,
+//! it first makes sure nothing written here is lost: it unlocks the device (the
+//! passphrase is optional: Enter skips this), sends what the server does not
+//! have yet, and if that fails says how many changes would be lost before asking.
+//! Either way it says what it cannot erase (shell history, exports, the original
+//! files). The journal stays on the server; the recovery kit brings it back
+//! (`mycase recover`).
 
 use std::io::BufRead;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use mycase_core::store::file::FileStore;
+use mycase_core::store::LocalStore;
 use mycase_core::wipe::{wipe, Wiped};
+use mycase_core::Device;
 use serde_json::json;
 
-use crate::output;
+use crate::{connect, output};
+
+/// How long the last sync before a wipe may take: the survivor is waiting.
+const LAST_SYNC_WAIT: Duration = Duration::from_secs(20);
+
+/// What a wipe of this device leaves behind, said before and after.
+const NOT_ERASED: [&str; 3] = [
+    "your shell's history (commands you typed, with anything given in flags such as --title)",
+    "files MyCase wrote where you asked (exports, `share open --out`, `attachment get`)",
+    "the original files you attached (photos, recordings and documents are still where they were)",
+];
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Do not ask for confirmation.
+    /// Do not ask anything and do not try a last sync: erase at once.
     #[arg(long, short = 'y')]
     yes: bool,
     /// Print the result as JSON.
@@ -24,9 +42,38 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(home: &Path, args: Args) -> Result<()> {
+/// Changes made on this device that the server has not acknowledged, after the
+/// last try to send them (`Unknown` if the device was not unlocked to check).
+enum Pending {
+    Unknown(String),
+    Sent(u64),
+    Unsent(u64),
+}
+
+pub async fn run(home: &Path, args: Args) -> Result<()> {
     if !args.yes {
-        eprintln!(
+        if mycase_core::device::is_initialised(home) {
+            match send_what_is_left(home).await {
+                Pending::Sent(0) => {}
+                Pending::Sent(n) => crate::say!(
+                    "Sent {n} change{} made on this device to the server first.",
+                    plural(n)
+                ),
+                Pending::Unsent(n) => crate::say!(
+                    "⚠ {n} change{} made on this device (entries, amendments or attachments) \
+                     {} not on the server, and could not be sent now. Wiping loses {}.",
+                    plural(n),
+                    if n == 1 { "is" } else { "are" },
+                    if n == 1 { "it" } else { "them" }
+                ),
+                Pending::Unknown(why) => crate::say!(
+                    "⚠ Not checked whether everything written here is on the server ({why}); \
+                     anything written since the last `mycase sync` would be lost."
+                ),
+            }
+        }
+        crate::say!("{}", not_erased_text());
+        crate::say!(
             "This erases MyCase from this device ({}). The journal stays on the server;\n\
              only your recovery kit can bring it back here. Type \"wipe\" to go on:",
             home.display()
@@ -43,10 +90,63 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     let outcome = wipe(home).context("the wipe did not finish; run `mycase wipe` again")?;
     let removed = outcome == Wiped::Removed;
     if args.json {
-        output::print_json(&json!({ "wiped": removed }))
+        output::print_json(&json!({ "wiped": removed, "not_erased": NOT_ERASED }))
     } else if removed {
-        output::print_line("MyCase is erased from this device.")
+        output::print_line(&format!(
+            "MyCase is erased from this device.\n{}",
+            not_erased_text()
+        ))
     } else {
         output::print_line("There was no MyCase data here.")
+    }
+}
+
+fn not_erased_text() -> String {
+    let mut text = String::from("MyCase cannot erase, so check these yourself:");
+    for item in NOT_ERASED {
+        text.push_str("\n  - ");
+        text.push_str(item);
+    }
+    text
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Own records the server has not acknowledged.
+fn unsent(device: &Device<FileStore>) -> u64 {
+    let own = device.store().log(device.device_id()).len() as u64;
+    own.saturating_sub(device.store().sync_state().acked_own)
+}
+
+/// Unlocks the device and sends what the server has not acknowledged yet.
+async fn send_what_is_left(home: &Path) -> Pending {
+    crate::say!(
+        "Before erasing, MyCase can send what is not on the server yet. Type your passphrase \
+         (or just press Enter to skip this)."
+    );
+    let mut device = match connect::open_device_optional(home) {
+        Ok(Some(device)) => device,
+        Ok(None) => return Pending::Unknown("skipped".into()),
+        Err(e) => return Pending::Unknown(format!("{e:#}")),
+    };
+    let before = unsent(&device);
+    if before == 0 {
+        return Pending::Sent(0);
+    }
+    let sent = tokio::time::timeout(LAST_SYNC_WAIT, async {
+        let transport = connect::transport_for(&device).await?;
+        device.sync(&transport).await.map_err(anyhow::Error::from)
+    })
+    .await;
+    let after = unsent(&device);
+    match sent {
+        Ok(Ok(_)) if after == 0 => Pending::Sent(before),
+        _ => Pending::Unsent(after),
     }
 }

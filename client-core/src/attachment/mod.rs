@@ -18,6 +18,20 @@
 //! what makes dedup and resume work (a nonce repeats only with its plaintext).
 //! Index and last flag in the nonce and associated data make truncation,
 //! reordering and swapping fail to authenticate.
+//!
+//! That is format v1 ([`ChunkFormat::V1`]), whose last chunk has the file's exact
+//! remaining length, so the server learns each file's exact size. Format v2
+//! ([`ChunkFormat::V2`], written from now on) differs in three ways:
+//! - the last chunk's plaintext is the file's remaining bytes followed by zeros,
+//!   up to [`padded_last_len`]: its Padmé length, at least [`MIN_LAST_CHUNK`] and at
+//!   most `chunk_size` (every other chunk is full anyway). The exact size is in
+//!   the sealed journal operation, and the zeros are checked on opening;
+//! - file key info = "mycase/v2/attachment-file";
+//! - address = HMAC-SHA256(blob-address key, "mycase/v2/attachment-address" ‖
+//!   sha256 ‖ i u64be), so a v2 chunk never lands on (or dedups against) a v1 one.
+//!
+//! What the server still learns: the number of chunks (size to the MiB) and the
+//! last chunk's padded length (a few bits), as with the padded log records.
 
 use std::io::Read;
 
@@ -27,6 +41,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::aead::{xchacha_open, xchacha_seal_with_nonce, NONCE_LEN, TAG_LEN};
 use crate::crypto::kdf::hkdf_sha256;
+use crate::crypto::padme::padme_len;
 
 /// Plaintext bytes per chunk.
 pub const CHUNK_SIZE: usize = 1024 * 1024;
@@ -36,6 +51,104 @@ pub const MAX_SEALED_CHUNK: usize = CHUNK_SIZE + TAG_LEN;
 pub const NONCE_PREFIX_LEN: usize = 19;
 
 const FILE_KEY_LABEL: &str = "mycase/v1/attachment-file";
+const FILE_KEY_LABEL_V2: &str = "mycase/v2/attachment-file";
+const ADDRESS_DOMAIN_V2: &[u8] = b"mycase/v2/attachment-address";
+/// The smallest padded last chunk: small files all look alike.
+pub const MIN_LAST_CHUNK: usize = 4096;
+
+/// How an attachment's chunks are sealed (the `chunk_format` of its operation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkFormat {
+    /// The first format: an exact-length last chunk.
+    V1,
+    /// A zero-padded last chunk, keys and addresses apart from v1.
+    V2,
+}
+
+impl ChunkFormat {
+    /// What new attachments use.
+    pub const CURRENT: ChunkFormat = ChunkFormat::V2;
+
+    /// From an operation's `chunk_format`; `None` for a format this version does
+    /// not know (written by a newer MyCase).
+    pub fn from_wire(value: u32) -> Option<ChunkFormat> {
+        match value {
+            0 | 1 => Some(ChunkFormat::V1),
+            2 => Some(ChunkFormat::V2),
+            _ => None,
+        }
+    }
+
+    pub fn to_wire(self) -> u32 {
+        match self {
+            ChunkFormat::V1 => 0,
+            ChunkFormat::V2 => 2,
+        }
+    }
+
+    /// The key that seals the chunks of one file in this format.
+    pub fn file_key(self, attachments_key: &[u8; 32], sha256: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+        match self {
+            ChunkFormat::V1 => file_key(attachments_key, sha256),
+            ChunkFormat::V2 => hkdf_sha256(attachments_key, sha256, FILE_KEY_LABEL_V2),
+        }
+    }
+
+    /// Where chunk `index` of the file lives on the server in this format.
+    pub fn chunk_address(
+        self,
+        blob_address_key: &[u8; 32],
+        sha256: &[u8; 32],
+        index: u64,
+    ) -> [u8; 32] {
+        match self {
+            ChunkFormat::V1 => chunk_address(blob_address_key, sha256, index),
+            ChunkFormat::V2 => {
+                let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(blob_address_key) else {
+                    return [0; 32];
+                };
+                mac.update(ADDRESS_DOMAIN_V2);
+                mac.update(sha256);
+                mac.update(&index.to_be_bytes());
+                mac.finalize().into_bytes().into()
+            }
+        }
+    }
+
+    /// The plaintext sealed for the file's last chunk holding `data`.
+    pub fn last_chunk_plaintext(self, data: &[u8], chunk_size: usize) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(data.to_vec());
+        if self == ChunkFormat::V2 {
+            out.resize(padded_last_len(data.len(), chunk_size), 0);
+        }
+        out
+    }
+
+    /// The file's bytes in an opened last chunk that must hold `expected` of them:
+    /// `None` unless the length and (in v2) the zero padding are exactly right.
+    pub fn last_chunk_data(
+        self,
+        plain: &[u8],
+        expected: usize,
+        chunk_size: usize,
+    ) -> Option<&[u8]> {
+        let want = match self {
+            ChunkFormat::V1 => expected,
+            ChunkFormat::V2 => padded_last_len(expected, chunk_size),
+        };
+        if plain.len() != want || expected > plain.len() {
+            return None;
+        }
+        let (data, padding) = plain.split_at(expected);
+        padding.iter().all(|&b| b == 0).then_some(data)
+    }
+}
+
+/// The padded length of a v2 last chunk holding `len` bytes: Padmé, at least
+/// [`MIN_LAST_CHUNK`], never more than `chunk_size`.
+pub fn padded_last_len(len: usize, chunk_size: usize) -> usize {
+    padme_len(len.max(MIN_LAST_CHUNK)).min(chunk_size.max(len))
+}
 const NONCE_PREFIX_LABEL: &str = "mycase/v1/attachment-nonce-prefix";
 const CHUNK_AD_LABEL: &[u8] = b"mycase/v1/attachment-chunk";
 
@@ -243,6 +356,27 @@ pub fn guess_media_type(name: &str) -> &'static str {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn attachments_written_before_the_padded_format_still_open_as_v1() {
+        // Operations without `chunk_format` (0) are the first format, unchanged.
+        let v1 = ChunkFormat::from_wire(0).unwrap();
+        assert_eq!(v1, ChunkFormat::V1);
+        assert_eq!(ChunkFormat::from_wire(3), None);
+        let (ak, sha) = ([1u8; 32], [2u8; 32]);
+        assert_eq!(*v1.file_key(&ak, &sha), *file_key(&ak, &sha));
+        assert_eq!(v1.chunk_address(&ak, &sha, 7), chunk_address(&ak, &sha, 7));
+        assert_eq!(&v1.last_chunk_plaintext(b"abc", 40)[..], b"abc");
+        assert_eq!(v1.last_chunk_data(b"abc", 3, 40), Some(&b"abc"[..]));
+        assert_eq!(v1.last_chunk_data(b"abc\0", 3, 40), None);
+        // v2 keys and addresses are apart from v1's.
+        let v2 = ChunkFormat::CURRENT;
+        assert_ne!(*v2.file_key(&ak, &sha), *v1.file_key(&ak, &sha));
+        assert_ne!(
+            v2.chunk_address(&ak, &sha, 0),
+            v1.chunk_address(&ak, &sha, 0)
+        );
+    }
 
     fn keys() -> (Zeroizing<[u8; 32]>, [u8; NONCE_PREFIX_LEN]) {
         let key = file_key(&[3; 32], &[4; 32]);

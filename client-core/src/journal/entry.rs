@@ -129,6 +129,8 @@ pub struct AttachmentView {
     pub chunk_size: u32,
     pub chunk_count: u64,
     pub key_epoch: u32,
+    /// See [`crate::attachment::ChunkFormat`].
+    pub chunk_format: u32,
     pub added_by: OpId,
     pub recorded_at_ms: i64,
 }
@@ -317,6 +319,7 @@ fn attachment_view(added: &AttachmentAdded, op: &StoredOp) -> Option<AttachmentV
         chunk_size: added.chunk_size,
         chunk_count: added.chunk_count,
         key_epoch: added.key_epoch,
+        chunk_format: added.chunk_format,
         added_by: op.id(),
         recorded_at_ms: op.recorded_at_ms,
     })

@@ -73,6 +73,8 @@ pub struct AttachmentMeta {
     pub chunk_size: u32,
     pub chunk_count: u64,
     pub key_epoch: u32,
+    /// See [`crate::attachment::ChunkFormat`].
+    pub chunk_format: u32,
 }
 
 /// Attaches an uploaded file (its chunks already on the server) to an entry.
@@ -88,6 +90,7 @@ pub fn attachment_added(entry_id: EntryId, meta: AttachmentMeta) -> Body {
         chunk_count: meta.chunk_count,
         key_epoch: meta.key_epoch,
         parents: Vec::new(),
+        chunk_format: meta.chunk_format,
     })
 }
 

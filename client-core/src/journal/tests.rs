@@ -614,6 +614,7 @@ fn attachments_are_listed_in_order_and_not_in_the_history() {
         chunk_size: 4,
         chunk_count: 3,
         key_epoch: 1,
+        chunk_format: 2,
     };
     let j = journal(vec![
         op(A, 1, 10, &[], ops::create_entry(E1, text("x"))),

@@ -18,7 +18,7 @@ use mycase_core::pairing::PairingCode;
 use mycase_core::record::{open_record, seal_record, sign_record, verify_run, Head};
 use mycase_core::store::LocalStore;
 use mycase_proto::v1::{EntryFields, Hlc, VersionVector};
-use mycase_tests::TestServer;
+use mycase_tests::{confirm_as_survivor, matching_code_channel, TestServer};
 use prost::Message;
 
 const BATCH: usize = 1000;
@@ -138,15 +138,17 @@ async fn main() {
     let tb = server.transport().await;
     let code = PairingCode::generate();
     a.begin_pairing(&ta, &code).await.unwrap();
+    let (show, shown) = matching_code_channel();
     let (paired, joined) = tokio::join!(
-        a.finish_pairing(&ta, &code, Instant::now() + Duration::from_secs(60)),
+        confirm_as_survivor(&mut a, &ta, &code, shown),
         Device::join(
             &home_b,
             b"bench passphrase",
             KdfParams::MINIMUM,
             &tb,
             &code,
-            server.setup("phone")
+            server.setup("phone"),
+            show,
         ),
     );
     paired.unwrap();
