@@ -1,32 +1,91 @@
-//! A device the server reports as revoked erases itself, whatever command found
-//! out: another of the survivor's devices cut it off, so it may be in the wrong
-//! hands. The journal stays with the survivor's other devices.
+//! What this device does when the server refuses it as revoked, or says its
+//! account was deleted.
+//!
+//! Only a statement signed by a device of the journal, which mycase-core checked
+//! ([`DeviceError::Revoked`], [`DeviceError::AccountDeleted`]), makes it erase
+//! itself; the server's bare word never does ([`DeviceError::RevocationUnproven`]
+//! and the others erase nothing). Before erasing, what only this device held was
+//! sealed for the recovery kit, and that one file stays in the home.
+//!
+//! The words are for whoever holds the device, who may not be the survivor: they
+//! say what happened to this device, never who did it or what else exists.
 
 use std::path::Path;
 
-use mycase_core::wipe::{wipe, Wiped};
+use mycase_core::wipe::{wipe_keeping_leftovers, Wiped};
 use mycase_core::DeviceError;
 
-/// True if `err` (anywhere in its chain) is the server's "device revoked".
-pub fn is_revoked(err: &anyhow::Error) -> bool {
-    err.chain()
-        .any(|c| matches!(c.downcast_ref::<DeviceError>(), Some(DeviceError::Revoked)))
+/// The checked refusal in `err`'s chain, if any.
+fn checked_refusal(err: &anyhow::Error) -> Option<&DeviceError> {
+    err.chain().find_map(|c| {
+        c.downcast_ref::<DeviceError>()
+            .filter(|e| e.is_revoked() || e.is_account_deleted())
+    })
 }
 
-/// Wipes `home` if `err` says this device was revoked, and says so plainly.
+/// Erases `home` if `err` carries a checked revocation or deletion, and says so
+/// plainly. Anything else (including the server's unchecked word) leaves it as it is.
 pub fn wipe_if_revoked(home: &Path, err: &anyhow::Error) {
-    if !is_revoked(err) {
+    if checked_refusal(err).is_none() {
         return;
     }
-    match wipe(home) {
-        Ok(Wiped::Removed) => crate::say!(
-            "This device was revoked from another of your devices, so MyCase has erased its data \
-             from this device. Your journal is still on your other devices."
+    let kept = mycase_core::leftovers::path_in(home).exists();
+    match wipe_keeping_leftovers(home) {
+        Ok(Wiped::Removed) if kept => crate::say!(
+            "MyCase has been removed from this device. Changes that had not been sent are \
+             sealed in {} so that only the journal's recovery kit can open them.",
+            mycase_core::leftovers::path_in(home).display()
         ),
+        Ok(Wiped::Removed) => crate::say!("MyCase has been removed from this device."),
         Ok(Wiped::NothingThere) => {}
         Err(e) => crate::say!(
-            "This device was revoked, but erasing its data did not finish ({e}); \
-             run `mycase wipe --yes`."
+            "Removing MyCase from this device did not finish ({e}); run `mycase wipe --yes`."
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use mycase_core::transport::TransportError;
+
+    fn home_with_data() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(home.join("store")).unwrap();
+        std::fs::write(mycase_core::device::key_file_path(&home), b"keys").unwrap();
+        (dir, home)
+    }
+
+    #[test]
+    fn only_a_checked_statement_erases_the_device() {
+        let bare = || TransportError::Status {
+            code: tonic::Code::PermissionDenied,
+            message: mycase_proto::DEVICE_REVOKED.into(),
+            details: Vec::new(),
+        };
+        // The server's bare word (or anyone holding its certificate): nothing erased.
+        for unproven in [
+            DeviceError::RevocationUnproven(bare()),
+            DeviceError::DeletionUnproven(bare()),
+            DeviceError::AccountNotOnServer,
+        ] {
+            let (_dir, home) = home_with_data();
+            wipe_if_revoked(&home, &anyhow::Error::new(unproven));
+            assert!(mycase_core::device::key_file_path(&home).exists());
+        }
+        // A checked revocation: erased, and what was kept for the kit stays.
+        let (_dir, home) = home_with_data();
+        std::fs::write(mycase_core::leftovers::path_in(&home), b"sealed").unwrap();
+        let checked =
+            anyhow::Error::new(DeviceError::Revoked { by: [1; 16] }).context("sync failed");
+        wipe_if_revoked(&home, &checked);
+        assert!(!mycase_core::device::key_file_path(&home).exists());
+        assert!(!home.join("store").exists());
+        assert_eq!(
+            std::fs::read(mycase_core::leftovers::path_in(&home)).unwrap(),
+            b"sealed"
+        );
     }
 }

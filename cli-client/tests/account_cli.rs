@@ -133,7 +133,14 @@ async fn invite_then_delete_account_wipes_every_device() {
     let told = run_env(&phone, &pass, &["sync"]).await;
     assert!(!told.status.success());
     let stderr = String::from_utf8_lossy(&told.stderr);
-    assert!(stderr.contains("this account was deleted"), "{stderr}");
+    assert!(
+        stderr.contains("deleted from the server by one of its devices"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("MyCase has been removed from this device"),
+        "{stderr}"
+    );
     assert!(!mycase_core::device::key_file_path(&phone).exists());
     let mut left = Vec::new();
     let mut stack = vec![phone.clone()];

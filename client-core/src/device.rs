@@ -57,10 +57,27 @@ pub enum DeviceError {
     Pairing(#[from] PairingError),
     #[error(transparent)]
     Transport(TransportError),
+    /// A device of the journal revoked this one, and signed it (checked here).
+    /// Worded for whoever holds the device, who may not be the survivor.
+    #[error("MyCase on this device has been signed out of its journal")]
+    Revoked { by: DeviceId },
+    /// The server refuses this device as revoked, but showed no statement signed
+    /// by a device of the journal: only the server's word, so nothing is erased.
     #[error(
-        "this device was revoked from another of your devices: the server no longer accepts it"
+        "the server refuses this device as revoked, but showed no statement signed by one of          this journal's devices, so nothing on this device was erased or changed; if you did          not expect this, the server may be misconfigured or hostile"
     )]
-    Revoked,
+    RevocationUnproven(#[source] TransportError),
+    /// The journal's owner erased the account from one of its devices (checked).
+    #[error("this journal was deleted from the server by one of its devices")]
+    AccountDeleted { by: DeviceId },
+    #[error(
+        "the server says this account was deleted, but showed no statement signed by one of          this journal's devices, so nothing on this device was erased or changed"
+    )]
+    DeletionUnproven(#[source] TransportError),
+    #[error(
+        "this server no longer holds this journal (removed after a long time unused, or          lost); nothing on this device was changed: it still works offline, and          `mycase export` takes everything out"
+    )]
+    AccountNotOnServer,
     #[error("a device cannot revoke itself; to remove MyCase from this device use `mycase wipe`")]
     CannotRevokeSelf,
     #[error("no device of this journal has that id")]
@@ -93,18 +110,28 @@ pub enum DeviceError {
 }
 
 impl DeviceError {
-    /// The server says the account was erased: this device should wipe itself.
+    /// A device of the journal deleted the account (its statement checked out):
+    /// this device should erase itself, keeping what only it holds for the kit.
     pub fn is_account_deleted(&self) -> bool {
-        matches!(self, DeviceError::Transport(t) if t.is_account_deleted())
+        matches!(self, DeviceError::AccountDeleted { .. })
+    }
+
+    /// A device of the journal revoked this one (its statement checked out).
+    pub fn is_revoked(&self) -> bool {
+        matches!(self, DeviceError::Revoked { .. })
     }
 }
 
 impl From<TransportError> for DeviceError {
-    /// The server's "device revoked" answer becomes [`DeviceError::Revoked`], so
-    /// every networked call tells a revoked device what happened.
+    /// "Revoked" and "deleted" from the server are only its word until
+    /// [`Device::judge_refusal`] has checked the signed statement they carry.
     fn from(e: TransportError) -> Self {
         if e.is_revoked() {
-            DeviceError::Revoked
+            DeviceError::RevocationUnproven(e)
+        } else if e.is_account_deleted() {
+            DeviceError::DeletionUnproven(e)
+        } else if e.is_account_not_on_server() {
+            DeviceError::AccountNotOnServer
         } else {
             DeviceError::Transport(e)
         }
@@ -467,6 +494,16 @@ impl<S: LocalStore> Device<S> {
     /// Writes operations to this device's log: one sealed record each, signed at
     /// the end of each batch, durable before this returns, then folded in.
     pub fn commit(&mut self, bodies: Vec<Body>) -> Result<Vec<OpId>, DeviceError> {
+        self.commit_timed(bodies.into_iter().map(|b| (b, None)).collect())
+    }
+
+    /// [`Self::commit`], with the device time of some operations given: for
+    /// entries brought back from a revoked device's kept records, whose recorded
+    /// time is when they were first written.
+    pub(crate) fn commit_timed(
+        &mut self,
+        bodies: Vec<(Body, Option<i64>)>,
+    ) -> Result<Vec<OpId>, DeviceError> {
         let me = self.secrets.device_id;
         let mut head = self.head_of(&me);
         let mut deps = self.store.vector();
@@ -476,12 +513,12 @@ impl<S: LocalStore> Device<S> {
         let mut records: Vec<Record> = Vec::with_capacity(bodies.len());
         let count = bodies.len();
         let mut parents = crate::evidence::parents::BatchParents::default();
-        for (i, mut body) in bodies.into_iter().enumerate() {
+        for (i, (mut body, recorded_at)) in bodies.into_iter().enumerate() {
             let subject = parents.fill(self, &mut body);
             let now = now_ms();
             let clock = hlc::next(&last_hlc, now.max(0) as u64);
             last_hlc = clock;
-            let op = ops::operation(clock, deps.to_proto(), now, body);
+            let op = ops::operation(clock, deps.to_proto(), recorded_at.unwrap_or(now), body);
             let bytes = Zeroizing::new(op.encode_to_vec());
             let mut record = seal_record(
                 &self.secrets.account_id,
@@ -545,7 +582,14 @@ impl<S: LocalStore> Device<S> {
     }
 
     /// Proves possession of the device key and keeps the session in `transport`.
+    /// A refusal as revoked or deleted is judged here (see [`Self::judge_refusal`]).
     pub async fn authenticate<T: Transport>(&self, transport: &T) -> Result<(), DeviceError> {
+        self.authenticate_unjudged(transport)
+            .await
+            .map_err(|e| self.judge_refusal(e))
+    }
+
+    async fn authenticate_unjudged<T: Transport>(&self, transport: &T) -> Result<(), DeviceError> {
         let device_id = self.secrets.device_id.to_vec();
         let challenge = transport.challenge(device_id.clone()).await?;
         let signature = self
@@ -564,6 +608,81 @@ impl<S: LocalStore> Device<S> {
         }
         transport.set_session(Some(resp.session_token));
         Ok(())
+    }
+
+    /// Turns the server's word that this device is revoked, or its account deleted,
+    /// into the checked fact, when the statement it carries is signed by a device
+    /// this device trusts (from its own roster, not revoked before; its own key
+    /// counts, for a copy of this device that retired itself). Before returning a
+    /// checked refusal, what exists only on this device is sealed for the recovery
+    /// kit ([`crate::leftovers`]), so the erasure that follows loses nothing the
+    /// survivor cannot bring back. Anything else is returned unchanged.
+    pub fn judge_refusal(&self, e: DeviceError) -> DeviceError {
+        use crate::statement::{verify, StatementKind};
+        let (kind, unproven) = match &e {
+            DeviceError::RevocationUnproven(t) => (StatementKind::DeviceRevoked, t),
+            DeviceError::DeletionUnproven(t) => (StatementKind::AccountDeleted, t),
+            _ => return e,
+        };
+        let revocations = self.journal.revocations();
+        let author_key = |author: &DeviceId| {
+            if author == &self.secrets.device_id {
+                return Some(self.secrets.keys.sign_public());
+            }
+            if revocations.contains_key(author) {
+                return None;
+            }
+            self.trusted_key(author)
+        };
+        let Ok(checked) = verify(
+            unproven.details(),
+            kind,
+            &self.secrets.account_id,
+            &self.secrets.device_id,
+            author_key,
+        ) else {
+            return e;
+        };
+        if let Err(io) = self.keep_leftovers() {
+            return DeviceError::Io(io);
+        }
+        match kind {
+            StatementKind::DeviceRevoked => DeviceError::Revoked { by: checked.author },
+            StatementKind::AccountDeleted => DeviceError::AccountDeleted { by: checked.author },
+        }
+    }
+
+    /// Seals this device's records the server never acknowledged for the recovery
+    /// kit, into the home (kept by the wipe that follows). Nothing to do for a
+    /// device kept only in memory, or with nothing unsent.
+    fn keep_leftovers(&self) -> Result<(), std::io::Error> {
+        let Some((key_path, _)) = &self.key_file else {
+            return Ok(());
+        };
+        let Some(home) = key_path.parent() else {
+            return Ok(());
+        };
+        let Some(recovery_dh) = self.recovery_dh_public_key() else {
+            return Ok(());
+        };
+        let me = self.secrets.device_id;
+        let acked = self.store.sync_state().acked_own;
+        let unsent: Vec<(u64, Operation)> = self
+            .store
+            .log(&me)
+            .iter()
+            .filter(|r| r.idx > acked)
+            .filter_map(|r| {
+                decode_operation(&self.secrets.account_id, &self.secrets.keyring, r)
+                    .ok()
+                    .map(|op| (r.idx, op))
+            })
+            .collect();
+        if unsent.is_empty() {
+            return Ok(());
+        }
+        let sealed = crate::leftovers::seal(&recovery_dh, &self.secrets.account_id, &me, &unsent);
+        write_private_atomic(&crate::leftovers::path_in(home), &sealed)
     }
 
     /// Erases this account on the server: every device, record, attachment and

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod journal;
 pub mod keyfile;
 pub mod keys;
+pub mod leftovers;
 pub mod lockout;
 pub mod pairing;
 pub mod patterns;

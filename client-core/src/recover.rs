@@ -174,7 +174,55 @@ impl Device<FileStore> {
                 return Err(DeviceError::RecoveryBlobUntrusted);
             }
         }
+        device.restore_leftovers(kit, home)?;
         Ok((device, report))
+    }
+
+    /// Brings back the records a revoked device of this journal kept for the kit
+    /// in this home before erasing itself (see [`crate::leftovers`]): each entry,
+    /// person or attachment operation the journal does not already hold is written
+    /// again by this device, with the time it was first recorded. The file is
+    /// removed once they are committed.
+    fn restore_leftovers(&mut self, kit: &RecoveryKit, home: &Path) -> Result<usize, DeviceError> {
+        let path = crate::leftovers::path_in(home);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        let kept = crate::leftovers::open(kit, &self.secrets.account_id, &bytes)?;
+        let bodies: Vec<_> = kept
+            .operations
+            .into_iter()
+            .filter(|(idx, _)| {
+                !self.journal.contains(&crate::journal::OpId {
+                    device: kept.device,
+                    idx: *idx,
+                })
+            })
+            .filter_map(|(_, op)| op.body.map(|body| (body, Some(op.recorded_at_ms))))
+            // What the survivor wrote, not the trust operations of a device that
+            // is gone (its additions, rotations and revocations die with it).
+            .filter(|(body, _)| {
+                use mycase_proto::v1::operation::Body as B;
+                matches!(
+                    body,
+                    B::EntryCreated(_)
+                        | B::EntryAmended(_)
+                        | B::EntryDeleted(_)
+                        | B::EntryRestored(_)
+                        | B::PersonAdded(_)
+                        | B::PersonAmended(_)
+                        | B::AttachmentAdded(_)
+                )
+            })
+            .collect();
+        let n = bodies.len();
+        if n > 0 {
+            self.commit_timed(bodies)?;
+        }
+        std::fs::remove_file(&path)?;
+        Ok(n)
     }
 }
 

@@ -59,6 +59,39 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
+/// [`wipe`], keeping only the file of records sealed for the recovery kit
+/// ([`crate::leftovers`]) if there is one: what a revoked device, or one whose
+/// account was deleted, does. The home then holds that one file.
+pub fn wipe_keeping_leftovers(home: &Path) -> Result<Wiped, WipeError> {
+    let kept_path = crate::leftovers::path_in(home);
+    let kept = match std::fs::read(&kept_path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(WipeError::Keys(e)),
+    };
+    let wiped = wipe(home)?;
+    if let Some(bytes) = kept {
+        write_owner_only(home, &kept_path, &bytes).map_err(WipeError::Rest)?;
+    }
+    Ok(wiped)
+}
+
+fn write_owner_only(home: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(home)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700))?;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    sync_dir(home)
+}
+
 /// Destroys the device in `home`: keys first, then the store and the home itself.
 pub fn wipe(home: &Path) -> Result<Wiped, WipeError> {
     if !home.exists() {

@@ -90,8 +90,13 @@ async fn revoked_device_is_refused_wiped_and_reads_nothing_new() {
 
     // C is told it was revoked, on sync and on every way back in.
     let err = c.sync(&tc).await.unwrap_err();
-    assert!(matches!(err, DeviceError::Revoked), "{err:?}");
-    assert!(err.to_string().contains("revoked"));
+    assert!(
+        matches!(err, DeviceError::Revoked { by } if by == *a.device_id()),
+        "{err:?}"
+    );
+    // Said neutrally to whoever holds C: nothing about who acted or what else exists.
+    let said = err.to_string();
+    assert!(!said.contains("other") && !said.contains("your"), "{said}");
     // Its old session is gone: appends and pulls with it are refused...
     assert!(tc.get_vector().await.is_err());
     assert!(tc.pull(VersionVector::default(), 10).await.is_err());
@@ -110,10 +115,10 @@ async fn revoked_device_is_refused_wiped_and_reads_nothing_new() {
         .unwrap_err();
     assert!(!auth.is_revoked(), "a bad signature learns nothing");
     let err = c.authenticate(&tc).await.unwrap_err();
-    assert!(matches!(err, DeviceError::Revoked), "{err:?}");
+    assert!(matches!(err, DeviceError::Revoked { .. }), "{err:?}");
     // C cannot revoke anyone either.
     let err = c.revoke_device(&tc, *a.device_id()).await.unwrap_err();
-    assert!(matches!(err, DeviceError::Revoked), "{err:?}");
+    assert!(matches!(err, DeviceError::Revoked { .. }), "{err:?}");
 
     // A and B move to the new epoch and read each other's new entries.
     let from_a = a.add_entry(fields("after a", "written after")).unwrap();
@@ -316,7 +321,7 @@ async fn concurrent_revocations_converge_on_one_clean_epoch() {
     assert!(!a.needs_rotation() && !b.needs_rotation());
     assert!(matches!(
         e.sync(&te).await.unwrap_err(),
-        DeviceError::Revoked
+        DeviceError::Revoked { .. }
     ));
 }
 
@@ -377,7 +382,7 @@ async fn revoke_rpc_refusals() {
     .unwrap();
     assert!(matches!(
         b.authenticate(&tb).await.unwrap_err(),
-        DeviceError::Revoked
+        DeviceError::Revoked { .. }
     ));
 
     // A device retiring itself on its own statement is revoked like any other.
@@ -463,7 +468,10 @@ async fn concurrent_rotations_converge_in_any_delivery_order() {
                 .iter()
                 .all(|s| s.device_id != ids[t].to_vec()));
             let (dev, tr) = &mut devices[t];
-            assert!(matches!(dev.sync(tr).await, Err(DeviceError::Revoked)));
+            assert!(matches!(
+                dev.sync(tr).await,
+                Err(DeviceError::Revoked { .. })
+            ));
         }
     }
 }

@@ -86,15 +86,3 @@ async fn delete(home: &Path, args: DeleteArgs) -> Result<()> {
         )
     }
 }
-
-/// The server said this device's account was deleted: wipe this device too.
-pub fn wipe_deleted_account(home: &Path, json: bool) -> Result<()> {
-    wipe(home).context("erasing this device did not finish: run `mycase wipe`")?;
-    if json {
-        output::print_json(&json!({ "account_deleted": true, "device_wiped": true }))?;
-    }
-    bail!(
-        "this account was deleted on the server (from another device, or by the service); \
-         MyCase has been erased from this device"
-    )
-}

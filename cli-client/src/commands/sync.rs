@@ -52,30 +52,16 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     let mut device = connect::open_device(home)?;
     if !args.watch {
         let transport = connect::transport_for(&device).await?;
-        let r = match device.sync(&transport).await {
-            Ok(r) => r,
-            Err(e) if e.is_account_deleted() => {
-                drop(device);
-                return super::account::wipe_deleted_account(home, args.json);
-            }
-            Err(e) => return Err(anyhow::Error::new(e).context("sync failed")),
-        };
+        // A checked revocation or deletion goes up to `main`, which erases this
+        // device (see `revoked`); the server's bare word erases nothing.
+        let r = device
+            .sync(&transport)
+            .await
+            .map_err(|e| anyhow::Error::new(e).context("sync failed"))?;
         connect::show_new_device_notices(&mut device);
         return report(&r, args.json);
     }
-    let outcome = watch(&mut device, args.json).await;
-    match outcome {
-        Err(e)
-            if e.chain().any(|c| {
-                c.downcast_ref::<DeviceError>()
-                    .is_some_and(DeviceError::is_account_deleted)
-            }) =>
-        {
-            drop(device);
-            super::account::wipe_deleted_account(home, args.json)
-        }
-        other => other,
-    }
+    watch(&mut device, args.json).await
 }
 
 /// Worth retrying: the network or the server's availability, not what it sent.

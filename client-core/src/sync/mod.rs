@@ -113,16 +113,29 @@ impl<S: LocalStore> Device<S> {
     /// Afterwards it moves to a new key epoch if a revocation calls for one, and
     /// keeps the recovery blob up to date (see [`crate::revoke`]).
     pub async fn sync<T: Transport>(&mut self, transport: &T) -> Result<SyncReport, DeviceError> {
-        self.authenticate(transport).await?;
-        let report = self.sync_round(transport).await?;
-        self.maintain_keys(transport).await?;
-        Ok(report)
+        let outcome = async {
+            self.authenticate(transport).await?;
+            let report = self.sync_round(transport).await?;
+            self.maintain_keys(transport).await?;
+            Ok(report)
+        }
+        .await;
+        outcome.map_err(|e| self.judge_refusal(e))
     }
 
     /// Stays connected: syncs now, then again whenever the server's vector moves
     /// (its Watch stream), calling `on_round` after each round. Returns when the
     /// server ends the stream.
     pub async fn watch<T: Transport, F: FnMut(&SyncReport)>(
+        &mut self,
+        transport: &T,
+        on_round: F,
+    ) -> Result<(), DeviceError> {
+        let outcome = self.watch_unjudged(transport, on_round).await;
+        outcome.map_err(|e| self.judge_refusal(e))
+    }
+
+    async fn watch_unjudged<T: Transport, F: FnMut(&SyncReport)>(
         &mut self,
         transport: &T,
         mut on_round: F,
