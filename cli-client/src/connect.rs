@@ -38,12 +38,23 @@ pub fn show_new_device_notices(device: &mut Device<FileStore>) {
     match device.take_new_device_notices() {
         Ok(added) => {
             for d in added {
+                let how = if d.recovery_certified {
+                    "was set up with your recovery kit"
+                } else {
+                    "was added"
+                };
                 crate::say!(
-                    "⚠ Notice: a new device was added on {}: {} (id {}). If you did not add it,                      run `mycase devices revoke {}`.",
+                    "⚠ Notice: a new device {how} on {}: {} (id {}). If you did not do this, \
+                     run `mycase devices revoke {}`{}.",
                     crate::output::short_time(d.added_at_ms),
                     d.name,
                     mycase_core::ids::id_short(&d.device_id),
                     mycase_core::ids::id_short(&d.device_id),
+                    if d.recovery_certified {
+                        ", then `mycase recovery-kit renew`: someone else may have your kit"
+                    } else {
+                        ""
+                    },
                 );
             }
         }

@@ -95,6 +95,8 @@ enum Command {
     Wipe(commands::wipe::Args),
     /// Set up this device from the recovery kit and bring the journal back.
     Recover(commands::recover::Args),
+    /// The recovery kit: `mycase recovery-kit renew` replaces it with a new one.
+    RecoveryKit(commands::recovery_kit::Args),
     /// Share chosen entries with an advocate through an expiring link.
     Share(commands::share::Args),
     /// The account on the server: `mycase account delete` erases it everywhere.
@@ -156,6 +158,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Passphrase(args) => commands::passphrase::run(&home, args),
         Command::Wipe(args) => commands::wipe::run(&home, args).await,
         Command::Recover(args) => commands::recover::run(&home, args).await,
+        Command::RecoveryKit(args) => commands::recovery_kit::run(&home, args).await,
         Command::Share(args) => commands::share::run(&home, args).await,
         Command::Account(args) => commands::account::run(&home, args).await,
         Command::Export(args) => commands::export::run(&home, args).await,

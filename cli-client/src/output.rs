@@ -173,6 +173,14 @@ pub struct DeviceJson {
     pub last_seen: Option<String>,
     pub revoked_at: Option<String>,
     pub revoked_by: Option<String>,
+    pub added_by: Option<String>,
+    pub set_up_with_recovery_kit: bool,
+    /// Two key pairs claim this device id.
+    pub contested: bool,
+    pub key_change_attempts: usize,
+    /// Not applied from this record on, and why (the last sync).
+    pub quarantined_from: Option<u64>,
+    pub quarantine_reason: Option<String>,
 }
 
 fn unix_secs_rfc3339(secs: u64) -> Option<String> {
@@ -198,6 +206,12 @@ impl DeviceJson {
             last_seen: d.last_seen_unix.and_then(unix_secs_rfc3339),
             revoked_at: d.revoked_at_ms.map(rfc3339),
             revoked_by: d.revoked_by.map(hex::encode),
+            added_by: d.added_by.map(hex::encode),
+            set_up_with_recovery_kit: d.set_up_with_kit,
+            contested: d.contested,
+            key_change_attempts: d.key_change_attempts,
+            quarantined_from: d.quarantined.as_ref().map(|(idx, _)| *idx),
+            quarantine_reason: d.quarantined.as_ref().map(|(_, why)| why.clone()),
         }
     }
 }

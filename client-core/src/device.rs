@@ -421,6 +421,29 @@ impl<S: LocalStore> Device<S> {
             .state
     }
 
+    /// Every operation a trust rule refused ([`Journal::rejections`], and the
+    /// recovery-key operations that do not count), in the journal's order.
+    pub fn rejections(&self) -> Vec<crate::journal::Rejection> {
+        let mut out = self.journal.rejections();
+        let fold = self.journal.recovery(|author, idx| {
+            idx <= 2
+                && self
+                    .secrets
+                    .trust_anchors
+                    .iter()
+                    .any(|a| &a.device_id == author)
+        });
+        out.extend(
+            fold.refused
+                .into_iter()
+                .map(|(op, why)| crate::journal::Rejection {
+                    op,
+                    reason: crate::journal::RejectionReason::Recovery(why),
+                }),
+        );
+        out
+    }
+
     /// The journal's current recovery public key; `None` until the founding
     /// `RecoveryKeySet` is here, or while two keys contest it.
     pub fn recovery_public_key(&self) -> Option<[u8; 32]> {

@@ -74,6 +74,27 @@ pub struct DeviceStatus {
     pub revoked_at_ms: Option<i64>,
     /// The device that revoked it, from the journal.
     pub revoked_by: Option<DeviceId>,
+    /// The device that added it (itself, for one set up with the recovery kit).
+    pub added_by: Option<DeviceId>,
+    /// It was set up with the recovery kit (it certified itself with the kit).
+    pub set_up_with_kit: bool,
+    /// Two key pairs claim its id (someone tried to give it other keys): nothing
+    /// is sealed to it until its own signature settles which is its own.
+    pub contested: bool,
+    /// Additions that tried to change its keys, refused.
+    pub key_change_attempts: usize,
+    /// Its log is quarantined from this record on (the last sync could not
+    /// apply it), with the reason.
+    pub quarantined: Option<(u64, String)>,
+}
+
+impl<S: LocalStore> Device<S> {
+    fn quarantine_of(&self, device: &DeviceId) -> Option<(u64, String)> {
+        self.quarantined()
+            .iter()
+            .find(|q| &q.device == device)
+            .map(|q| (q.from_idx, q.reason.to_string()))
+    }
 }
 
 fn nonzero(v: u64) -> Option<u64> {
@@ -292,6 +313,11 @@ impl<S: LocalStore> Device<S> {
                         .map(|r| r.revoked_at_ms)
                         .or_else(|| server.and_then(server_revoked_at_ms)),
                     revoked_by: d.revoked.as_ref().map(|r| r.revoked_by),
+                    added_by: Some(d.added_by.device),
+                    set_up_with_kit: d.recovery_certified,
+                    contested: d.is_contested(),
+                    key_change_attempts: d.rejected_additions.len(),
+                    quarantined: self.quarantine_of(&d.device_id),
                 }
             })
             .collect();
@@ -314,6 +340,11 @@ impl<S: LocalStore> Device<S> {
                 last_seen_unix: nonzero(s.last_seen_unix),
                 revoked_at_ms: server_revoked_at_ms(s),
                 revoked_by: None,
+                added_by: None,
+                set_up_with_kit: false,
+                contested: false,
+                key_change_attempts: 0,
+                quarantined: self.quarantine_of(&id),
             });
         }
         Ok(out)

@@ -24,6 +24,7 @@ pub mod receipts;
 pub mod record;
 pub mod recover;
 pub mod recovery_blob;
+pub mod renew;
 pub mod revoke;
 pub mod share;
 pub mod statement;

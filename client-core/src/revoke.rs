@@ -24,7 +24,7 @@ use crate::device::{now_ms, Device, DeviceError};
 use crate::epoch_keys::{next_epoch, open_epoch_key, seal_epoch_key};
 use crate::ids::{AccountId, DeviceId};
 use crate::journal::DeviceView;
-use crate::keyfile::{DeviceSecrets, TrustAnchor};
+use crate::keyfile::DeviceSecrets;
 use crate::keys::{Keyring, VaultKey};
 use crate::statement::StatementKind;
 use crate::store::LocalStore;
@@ -288,18 +288,7 @@ impl<S: LocalStore> Device<S> {
         let Some(recovery_dh) = self.recovery_dh_public_key() else {
             return Ok(false);
         };
-        // Every device that ever wrote (revoked ones too: their records up to the
-        // revocation stay valid) is a root a recovered device can verify from.
-        let mut anchors: Vec<TrustAnchor> = self.secrets.trust_anchors.clone();
-        for d in self.journal.devices() {
-            if !anchors.iter().any(|a| a.device_id == d.device_id) {
-                anchors.push(TrustAnchor {
-                    device_id: d.device_id,
-                    sign_public_key: d.sign_public_key,
-                    dh_public_key: d.dh_public_key,
-                });
-            }
-        }
+        let anchors = self.anchors_for_recovery();
         let blob = crate::recovery_blob::seal_v3(
             &recovery_dh,
             &self.secrets.account_id,

@@ -46,8 +46,13 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
 }
 
 async fn list(home: &Path, json: bool) -> Result<()> {
-    let device = connect::open_device(home)?;
+    let mut device = connect::open_device(home)?;
     let transport = connect::transport_for(&device).await?;
+    // A fresh look: what the last sync could not apply is shown with its device.
+    device
+        .sync(&transport)
+        .await
+        .context("could not sync before listing devices")?;
     let devices = device
         .devices(&transport)
         .await
@@ -63,6 +68,45 @@ async fn list(home: &Path, json: bool) -> Result<()> {
             &rows,
         ))?;
     }
+    for d in &devices {
+        if d.contested {
+            crate::say!(
+                "⚠ WARNING: two different key sets claim device {} ({}): one of your devices tried \
+                 to give it keys that are not its own. Nothing is sealed to it until its own \
+                 signature shows which is real. Revoke the device that did this if you do not \
+                 know why.",
+                id_short(&d.device_id),
+                d.name.as_deref().unwrap_or("unknown")
+            );
+        } else if d.key_change_attempts > 0 {
+            crate::say!(
+                "⚠ WARNING: a device of this journal tried to give device {} other keys; it was \
+                 refused. `mycase sync` names what else was refused.",
+                id_short(&d.device_id)
+            );
+        }
+        if let Some((from, why)) = &d.quarantined {
+            crate::say!(
+                "⚠ WARNING: changes from device {} are set aside from its record {from} on, \
+                 and not shown: {why}. Everything else syncs as usual; revoking it works.",
+                id_short(&d.device_id)
+            );
+        }
+        if let (Some(by), false) = (d.added_by, d.revoked) {
+            if devices
+                .iter()
+                .any(|o| o.device_id == by && o.revoked && by != d.device_id)
+            {
+                crate::say!(
+                    "note: device {} ({}) was added by a device that has since been revoked; \
+                     revoke it too if you do not recognise it.",
+                    id_short(&d.device_id),
+                    d.name.as_deref().unwrap_or("unknown")
+                );
+            }
+        }
+    }
+    warn_about_rejections(&device);
     for d in untrusted {
         crate::say!(
             "⚠ WARNING: device {} is registered on the server but none of your devices added it. \
@@ -73,6 +117,33 @@ async fn list(home: &Path, json: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Operations a trust rule refused: evidence that a device of the journal (or a
+/// bug) wrote something no device may.
+fn warn_about_rejections<S: mycase_core::store::LocalStore>(device: &mycase_core::Device<S>) {
+    use mycase_core::journal::RejectionReason;
+    for r in device.rejections() {
+        let what = match r.reason {
+            RejectionReason::DeviceKeysChanged(d) => {
+                format!("tried to give device {} other keys", id_short(&d))
+            }
+            RejectionReason::EntryCreatedAgain(_) => {
+                "tried to create an entry that already existed, as its author".into()
+            }
+            RejectionReason::Rotation(why) => {
+                format!("made a key change that does not count ({why})")
+            }
+            RejectionReason::Recovery(why) => {
+                format!("made a recovery-kit change that does not count ({why})")
+            }
+        };
+        crate::say!(
+            "⚠ WARNING: device {} {what}; it was refused and changes nothing. If you do not know \
+             why, revoke that device.",
+            id_short(&r.op.device)
+        );
+    }
 }
 
 fn row(d: &DeviceStatus) -> Vec<String> {
@@ -91,6 +162,15 @@ fn row(d: &DeviceStatus) -> Vec<String> {
     }
     if !d.on_server {
         status.push("not on server".into());
+    }
+    if d.set_up_with_kit {
+        status.push("set up with the recovery kit".into());
+    }
+    if d.contested {
+        status.push("KEYS CONTESTED".into());
+    }
+    if d.quarantined.is_some() {
+        status.push("changes set aside".into());
     }
     vec![
         id_short(&d.device_id),
@@ -165,19 +245,43 @@ async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {
         .revoke_device(&transport, target)
         .await
         .context("could not revoke the device")?;
+    let set_up_with_kit = status.set_up_with_kit;
+    let added: Vec<&DeviceStatus> = devices
+        .iter()
+        .filter(|d| d.added_by == Some(target) && d.device_id != target && !d.revoked)
+        .collect();
     if json {
         return output::print_json(&json!({
             "device_id": id_hex(&report.device_id),
             "revoked": true,
             "key_epoch": report.key_epoch,
             "recovery_blob_updated": report.recovery_blob_updated,
+            "set_up_with_recovery_kit": set_up_with_kit,
+            "devices_it_added": added.iter().map(|d| id_hex(&d.device_id)).collect::<Vec<_>>(),
         }));
     }
     output::print_line(&format!(
         "Device {} is revoked. The server refuses it from now on, and your other devices \
-         switch to new keys at their next sync.",
+         switch to new keys at their next sync.\n\
+         Whoever has that device may already have read what was on it before now; it can \
+         read nothing written from here on.",
         id_short(&report.device_id)
     ))?;
+    if set_up_with_kit {
+        crate::say!(
+            "That device was set up with your recovery kit, so whoever set it up may still \
+             have the kit. Run `mycase recovery-kit renew` to replace the kit: the old one then \
+             stops working."
+        );
+    }
+    for d in added {
+        crate::say!(
+            "Device {} ({}) was added by the device you revoked and is still trusted: revoke it \
+             too if you do not recognise it.",
+            id_short(&d.device_id),
+            d.name.as_deref().unwrap_or("unknown")
+        );
+    }
     if !report.recovery_blob_updated && report.last_idx > 0 {
         crate::say!(
             "warning: this journal was set up before key rotation existed, so your recovery kit \

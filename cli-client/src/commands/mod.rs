@@ -17,6 +17,7 @@ pub mod passphrase;
 pub mod patterns;
 pub mod people;
 pub mod recover;
+pub mod recovery_kit;
 pub mod resolve;
 pub mod restore;
 pub mod search;

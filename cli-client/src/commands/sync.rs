@@ -31,21 +31,54 @@ pub struct Args {
 }
 
 fn report(r: &SyncReport, json: bool) -> Result<()> {
+    let quarantined: Vec<_> = r
+        .quarantined
+        .iter()
+        .map(|q| {
+            json!({
+                "device_id": hex::encode(q.device),
+                "from_idx": q.from_idx,
+                "reason": q.reason.to_string(),
+            })
+        })
+        .collect();
     if json {
-        output::print_json(&json!({ "pushed": r.pushed, "pulled": r.pulled }))
-    } else {
-        let mut line = format!(
-            "Synced: sent {} change(s), received {} change(s).",
-            r.pushed, r.pulled
-        );
-        if r.held_back > 0 {
-            line.push_str(&format!(
-                " {} more are waiting for their signature.",
-                r.held_back
-            ));
-        }
-        output::print_line(&line)
+        return output::print_json(&json!({
+            "pushed": r.pushed,
+            "pulled": r.pulled,
+            "quarantined": quarantined,
+            "without_receipt": r.without_receipt,
+        }));
     }
+    let mut line = format!(
+        "Synced: sent {} change(s), received {} change(s).",
+        r.pushed, r.pulled
+    );
+    if r.held_back > 0 {
+        line.push_str(&format!(
+            " {} more are waiting for their signature.",
+            r.held_back
+        ));
+    }
+    output::print_line(&line)?;
+    for q in &r.quarantined {
+        crate::say!(
+            "⚠ WARNING: changes from device {} are set aside from its record {} on, and not \
+             shown: {}. Everything else was synced; `mycase devices` shows the device, and \
+             revoking it works.",
+            mycase_core::ids::id_short(&q.device),
+            q.from_idx,
+            q.reason
+        );
+    }
+    if r.without_receipt > 0 {
+        crate::say!(
+            "note: {} change(s) came without the server's signed receipt (only changes stored \
+             before the server signed receipts should); an export will say so for them.",
+            r.without_receipt
+        );
+    }
+    Ok(())
 }
 
 pub async fn run(home: &Path, args: Args) -> Result<()> {
@@ -59,6 +92,13 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
             .await
             .map_err(|e| anyhow::Error::new(e).context("sync failed"))?;
         connect::show_new_device_notices(&mut device);
+        let refused = device.rejections().len();
+        if refused > 0 && !args.json {
+            crate::say!(
+                "⚠ WARNING: {refused} change(s) written by a device of this journal were refused \
+                 (they try to do what no device may); `mycase devices` says which device."
+            );
+        }
         return report(&r, args.json);
     }
     watch(&mut device, args.json).await
