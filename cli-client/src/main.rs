@@ -89,7 +89,7 @@ enum Command {
     Join(commands::join::Args),
     /// List the devices that can read this journal.
     Devices(commands::devices::Args),
-    /// Change the passphrase that unlocks MyCase on this device.
+    /// Change the passphrase that unlocks MyCase on this device (and move it to new keys).
     Passphrase(commands::passphrase::Args),
     /// Erase MyCase from this device, keys first (the journal stays on the server).
     Wipe(commands::wipe::Args),
@@ -155,7 +155,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Pair(args) => commands::pair::run(&home, args).await,
         Command::Join(args) => commands::join::run(&home, args).await,
         Command::Devices(args) => commands::devices::run(&home, args).await,
-        Command::Passphrase(args) => commands::passphrase::run(&home, args),
+        Command::Passphrase(args) => commands::passphrase::run(&home, args).await,
         Command::Wipe(args) => commands::wipe::run(&home, args).await,
         Command::Recover(args) => commands::recover::run(&home, args).await,
         Command::RecoveryKit(args) => commands::recovery_kit::run(&home, args).await,

@@ -308,6 +308,21 @@ impl Device<FileStore> {
         Ok(device)
     }
 
+    /// Seals the (possibly changed) secrets in a fresh key file under `passphrase`.
+    pub(crate) fn reseal_key_file(
+        &mut self,
+        passphrase: &[u8],
+        params: KdfParams,
+    ) -> Result<(), DeviceError> {
+        if let Some((path, _)) = &self.key_file {
+            let path = path.clone();
+            let fresh = UnlockedKeyFile::create(passphrase, params)?;
+            write_private_atomic(&path, &fresh.seal(&self.secrets))?;
+            self.key_file = Some((path, fresh));
+        }
+        Ok(())
+    }
+
     /// Changes the local passphrase: the key file is resealed under a new salt.
     pub fn change_passphrase(&mut self, new_passphrase: &[u8]) -> Result<(), DeviceError> {
         if let Some((path, unlocked)) = &self.key_file {

@@ -10,6 +10,7 @@ pub mod enrol;
 pub mod epoch_keys;
 pub mod evidence;
 pub mod export;
+pub mod identity;
 pub mod ids;
 pub mod journal;
 pub mod keyfile;

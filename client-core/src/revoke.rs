@@ -115,6 +115,9 @@ impl<S: LocalStore> Device<S> {
         if target == self.secrets.device_id {
             return Err(DeviceError::CannotRevokeSelf);
         }
+        // Checked before the server is told: a revocation either finishes (the
+        // device cut off and the journal on new keys) or changes nothing.
+        next_epoch(self.highest_counting_epoch(), &self.secrets.device_id)?;
         self.authenticate(transport).await?;
         let statement = self.sign_statement(StatementKind::DeviceRevoked, Some(&target));
         transport.revoke_device(target.to_vec(), statement).await?;
@@ -195,7 +198,7 @@ impl<S: LocalStore> Device<S> {
 
     /// Writes `first` then a `KeyRotated` to a fresh epoch, sealed under the
     /// current epoch; then writes under the new one. Returns the new epoch.
-    fn rotate_keys_with(
+    pub(crate) fn rotate_keys_with(
         &mut self,
         mut first: Vec<Body>,
         excluding: &[DeviceId],
@@ -208,9 +211,9 @@ impl<S: LocalStore> Device<S> {
             .iter()
             .map(|d| (d.device_id, d.dh_public_key))
             .collect();
-        if !recipients.iter().any(|(d, _)| *d == me) {
-            // Always to itself too: a crash before the key file is rewritten is
-            // then repaired from its own log.
+        if !excluding.contains(&me) && !recipients.iter().any(|(d, _)| *d == me) {
+            // Always to itself too (unless it is retiring): a crash before the key
+            // file is rewritten is then repaired from its own log.
             recipients.push((me, self.secrets.keys.dh_public()));
         }
         let sealed_keys = recipients

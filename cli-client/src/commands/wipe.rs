@@ -5,9 +5,11 @@
 //! it first makes sure nothing written here is lost: it unlocks the device (the
 //! passphrase is optional: Enter skips this), sends what the server does not
 //! have yet, and if that fails says how many changes would be lost before asking.
-//! Either way it says what it cannot erase (shell history, exports, the original
-//! files). The journal stays on the server; the recovery kit brings it back
-//! (`mycase recover`).
+//! Once confirmed, an unlocked device that can reach the server retires itself
+//! first (a signed retirement in its log and on the server: the other devices
+//! move to keys it never had, and a copy of it can no longer sign in). Either way
+//! it says what it cannot erase (shell history, exports, the original files). The
+//! journal stays on the server; the recovery kit brings it back (`mycase recover`).
 
 use std::io::BufRead;
 use std::path::Path;
@@ -51,9 +53,12 @@ enum Pending {
 }
 
 pub async fn run(home: &Path, args: Args) -> Result<()> {
+    let mut unlocked = None;
     if !args.yes {
         if mycase_core::device::is_initialised(home) {
-            match send_what_is_left(home).await {
+            let (pending, device) = send_what_is_left(home).await;
+            unlocked = device;
+            match pending {
                 Pending::Sent(0) => {}
                 Pending::Sent(n) => crate::say!(
                     "Sent {n} change{} made on this device to the server first.",
@@ -87,10 +92,24 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
             bail!("not confirmed; nothing was erased");
         }
     }
+    let mut retired = false;
+    if let Some(mut device) = unlocked {
+        match retire(&mut device).await {
+            Ok(()) => retired = true,
+            Err(e) => crate::say!(
+                "note: this device could not tell the server it is being erased ({e:#}); \
+                 from another device, run `mycase devices revoke {}` so that a copy of it \
+                 could not sign in.",
+                mycase_core::ids::id_short(device.device_id())
+            ),
+        }
+    }
     let outcome = wipe(home).context("the wipe did not finish; run `mycase wipe` again")?;
     let removed = outcome == Wiped::Removed;
     if args.json {
-        output::print_json(&json!({ "wiped": removed, "not_erased": NOT_ERASED }))
+        output::print_json(
+            &json!({ "wiped": removed, "retired": retired, "not_erased": NOT_ERASED }),
+        )
     } else if removed {
         output::print_line(&format!(
             "MyCase is erased from this device.\n{}",
@@ -124,20 +143,31 @@ fn unsent(device: &Device<FileStore>) -> u64 {
     own.saturating_sub(device.store().sync_state().acked_own)
 }
 
-/// Unlocks the device and sends what the server has not acknowledged yet.
-async fn send_what_is_left(home: &Path) -> Pending {
+/// Retires the device on the server and in the journal (see the module doc).
+async fn retire(device: &mut Device<FileStore>) -> Result<()> {
+    tokio::time::timeout(LAST_SYNC_WAIT, async {
+        let transport = connect::transport_for(device).await?;
+        device.retire(&transport).await.map_err(anyhow::Error::from)
+    })
+    .await
+    .map_err(|_| anyhow::anyhow!("the server did not answer in time"))?
+}
+
+/// Unlocks the device and sends what the server has not acknowledged yet; the
+/// unlocked device comes back for the retirement after the confirmation.
+async fn send_what_is_left(home: &Path) -> (Pending, Option<Device<FileStore>>) {
     crate::say!(
         "Before erasing, MyCase can send what is not on the server yet. Type your passphrase \
          (or just press Enter to skip this)."
     );
     let mut device = match connect::open_device_optional(home) {
         Ok(Some(device)) => device,
-        Ok(None) => return Pending::Unknown("skipped".into()),
-        Err(e) => return Pending::Unknown(format!("{e:#}")),
+        Ok(None) => return (Pending::Unknown("skipped".into()), None),
+        Err(e) => return (Pending::Unknown(format!("{e:#}")), None),
     };
     let before = unsent(&device);
     if before == 0 {
-        return Pending::Sent(0);
+        return (Pending::Sent(0), Some(device));
     }
     let sent = tokio::time::timeout(LAST_SYNC_WAIT, async {
         let transport = connect::transport_for(&device).await?;
@@ -145,8 +175,9 @@ async fn send_what_is_left(home: &Path) -> Pending {
     })
     .await;
     let after = unsent(&device);
-    match sent {
+    let pending = match sent {
         Ok(Ok(_)) if after == 0 => Pending::Sent(before),
         _ => Pending::Unsent(after),
-    }
+    };
+    (pending, Some(device))
 }
