@@ -172,6 +172,8 @@ pub struct Device<S: LocalStore> {
     pub(crate) journal: Journal,
     /// Logs the last sync round could not apply, and why (see [`crate::sync::verify`]).
     pub(crate) quarantine: Vec<crate::sync::Quarantine>,
+    /// Ciphertext bytes one pull may buffer before it is verified and applied.
+    pub(crate) pull_buffer_bytes: usize,
 }
 
 impl<S: LocalStore> std::fmt::Debug for Device<S> {
@@ -389,6 +391,7 @@ impl<S: LocalStore> Device<S> {
             store,
             journal,
             quarantine: Vec::new(),
+            pull_buffer_bytes: crate::sync::MAX_PULL_BUFFER,
         };
         let ops = decode_all_learning_keys(&mut device.secrets, device.store.logs())?;
         for (id, op) in ops {
@@ -836,6 +839,13 @@ impl<S: LocalStore> Device<S> {
                 )
                 .is_ok_and(|run| run.covered > 0)
             })
+    }
+
+    /// Buffers at most `bytes` of a pull before verifying and applying it (a
+    /// phone may want less than the default 32 MiB); a longer pull goes on in
+    /// further rounds of the same sync.
+    pub fn limit_pull_buffer(&mut self, bytes: usize) {
+        self.pull_buffer_bytes = bytes.max(1);
     }
 
     /// Logs the last sync round quarantined (not applied), and why.

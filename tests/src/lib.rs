@@ -286,6 +286,9 @@ pub enum Tamper {
     /// Add these records to every pull, announcing them in the target (a server
     /// that accepted records the real one refused).
     InjectRecords(Vec<Record>),
+    /// Send pulled records without their receipts (a server hiding when it
+    /// stored them).
+    StripReceipts,
 }
 
 /// A transport that forwards to `inner` but can alter what the server sends.
@@ -616,6 +619,9 @@ impl<T: Transport> Transport for HostileTransport<T> {
                 .collect();
             if let Tamper::FlipReceipt(n) = mode {
                 flip(&mut receipts[n].signature);
+            }
+            if mode == Tamper::StripReceipts {
+                receipts.clear();
             }
             let one = PullResponse {
                 records,

@@ -34,7 +34,7 @@ const MAX_PUSH_BYTES: usize = 2 * 1024 * 1024;
 const PULL_PAGE: u32 = 1000;
 /// Ciphertext bytes one pull buffers before verifying and applying them; a longer
 /// pull continues in another round, so a server cannot fill the device's memory.
-const MAX_PULL_BUFFER: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_PULL_BUFFER: usize = 32 * 1024 * 1024;
 /// Pull rounds one sync makes at most before reporting what is left.
 const MAX_PULL_ROUNDS: usize = 64;
 
@@ -215,15 +215,20 @@ impl<S: LocalStore> Device<S> {
             ..SyncReport::default()
         };
         let mut since = plan.pull_since;
+        let mut limit = self.pull_buffer_bytes;
         for _ in 0..MAX_PULL_ROUNDS {
-            let round = self.pull(transport, &server_key, &since).await?;
+            let round = self.pull(transport, &server_key, &since, limit).await?;
             report.pulled += round.pulled;
             report.held_back = round.held_back;
             report.without_receipt += round.without_receipt;
             report.server = round.target;
             report.quarantined = round.quarantined;
-            if !round.truncated || round.pulled == 0 {
+            if !round.truncated {
                 break;
+            }
+            if round.pulled == 0 {
+                // Nothing in this much ended on a signature: take more next time.
+                limit = limit.saturating_mul(2);
             }
             since = self.store.vector();
         }
@@ -289,13 +294,14 @@ impl<S: LocalStore> Device<S> {
         Ok(pushed)
     }
 
-    /// Pulls what is above `since` (up to [`MAX_PULL_BUFFER`] bytes), verifies it
+    /// Pulls what is above `since` (up to the device's pull buffer), verifies it
     /// log by log, then applies what checks out.
     async fn pull<T: Transport>(
         &mut self,
         transport: &T,
         server_key: &[u8; 32],
         since: &Vector,
+        limit: usize,
     ) -> Result<PullRound, DeviceError> {
         let me = self.secrets.device_id;
         let mut stream = transport.pull(since.to_proto(), PULL_PAGE).await?;
@@ -338,7 +344,7 @@ impl<S: LocalStore> Device<S> {
                 buffered += r.ciphertext.len() + r.nonce.len() + r.signature.len() + 64;
                 incoming.entry(device).or_default().push(r);
             }
-            if buffered >= MAX_PULL_BUFFER {
+            if buffered >= limit {
                 // Enough for one round: verify and apply this much, then go on.
                 truncated = true;
                 break;
