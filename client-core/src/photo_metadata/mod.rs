@@ -41,6 +41,15 @@ impl LocationMetadata {
     }
 }
 
+/// The file name for a copy without location metadata: `photo.jpg` ->
+/// `photo.no-location.jpg`, so a copy on disk never passes for the original.
+pub fn copy_file_name(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => format!("{stem}.no-location.{ext}"),
+        _ => format!("{name}.no-location"),
+    }
+}
+
 /// The kinds of photo whose metadata is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PhotoKind {
