@@ -220,6 +220,7 @@ async fn a_device_share_opens_in_the_browser_until_it_ends() {
         max_views,
         password: None,
         include_attachments: true,
+        strip_location: true,
     };
     let share = a.create_share(&t, request(0)).await.unwrap();
     let html = chromium.render(&share.link, DONE, TIMEOUT).await.unwrap();
@@ -312,6 +313,7 @@ async fn misleading_file_names_and_types_are_defused() {
                     media_type: (*media_type).into(),
                     size: bytes.len() as u64,
                     sha256: hex::encode(Sha256::digest(bytes)),
+                    location_removed: None,
                 })
                 .collect(),
         }],
