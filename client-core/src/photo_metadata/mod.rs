@@ -50,6 +50,17 @@ pub fn copy_file_name(name: &str) -> String {
     }
 }
 
+/// Whether a file of `media_type` can record a place in a way MyCase does not
+/// read (HEIC, AVIF and TIFF photos, videos, M4A recordings).
+pub fn may_hold_unread_location(media_type: &str) -> bool {
+    let t = media_type.to_ascii_lowercase();
+    t.starts_with("video/")
+        || matches!(
+            t.as_str(),
+            "image/heic" | "image/heif" | "image/avif" | "image/tiff" | "audio/mp4"
+        )
+}
+
 /// The kinds of photo whose metadata is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PhotoKind {

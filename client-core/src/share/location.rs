@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::contents::{LocationRemoved, Manifest};
-use crate::photo_metadata::{strip_location, StripError, Stripped};
+use crate::photo_metadata::{may_hold_unread_location, strip_location, StripError, Stripped};
 
 /// What was done to the attachments of a share.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,16 +26,6 @@ pub struct LocationError {
     pub name: String,
     #[source]
     pub source: StripError,
-}
-
-/// Media types that can hold a place which MyCase does not read.
-pub fn may_hold_unread_location(media_type: &str) -> bool {
-    let t = media_type.to_ascii_lowercase();
-    t.starts_with("video/")
-        || matches!(
-            t.as_str(),
-            "image/heic" | "image/heif" | "image/avif" | "image/tiff" | "audio/mp4"
-        )
 }
 
 /// Replaces each file with location metadata by a copy without it, and says
