@@ -190,21 +190,13 @@ async fn write_without_location(
     }
 }
 
-/// Writes a new file (never replacing one), readable by the owner only.
+/// Writes a new file (never replacing one), whole or not at all, readable by
+/// the owner only.
 fn write_new_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    if path.exists() {
+        anyhow::bail!("{} already exists", path.display());
     }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("could not create {} (it may already exist)", path.display()))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing {}", path.display()))
+    write_private(path, bytes)
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
