@@ -332,6 +332,7 @@ fn an_export_of_a_frozen_v1_record_verifies_and_says_its_key_is_not_committed() 
         categories: model::categories(),
         devices: journal.devices().iter().map(model::device).collect(),
         patterns_as_of: None,
+        attachment_copies: Vec::new(),
         manifest: Manifest {
             account_id: hex::encode(ACCOUNT),
             server_key: None,

@@ -112,6 +112,7 @@ fn manifest() -> Manifest {
                     media_type: "text/plain".into(),
                     size: ATTACHMENT.len() as u64,
                     sha256: hex::encode(Sha256::digest(ATTACHMENT)),
+                    location_removed: None,
                 }],
             },
         ],
@@ -213,4 +214,133 @@ fn share_access_token_v1_is_frozen() {
     // Not any of the keys that seal the bundle.
     assert_ne!(token.as_bytes(), key(&p).as_bytes());
     assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
+}
+
+// ---- A copy without location metadata (tests/vectors/share-v1-location-removed.*) ----
+
+/// The photo the copy in the vector was made from (the committed fixture).
+fn fixture_photo() -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photo-with-location.jpg"),
+    )
+    .unwrap()
+}
+
+fn location_params() -> BTreeMap<String, String> {
+    std::fs::read_to_string(dir().join("share-v1-location-removed.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once(" = ").unwrap();
+            (k.to_string(), v.trim().to_string())
+        })
+        .collect()
+}
+
+fn location_manifest(copy_sha256: &str, copy_size: u64) -> Manifest {
+    let photo = fixture_photo();
+    Manifest {
+        format: contents::CONTENTS_FORMAT,
+        created_at_ms: 1_773_600_000_000,
+        description: "1 entry: 1 chosen".into(),
+        entries: vec![SharedEntry {
+            id: "2122232425262728292a2b2c2d2e2f30".into(),
+            title: Some("Vector entry with a photo".into()),
+            text: "VECTOR-MARKER-PHOTO: the bruise on my arm, the morning after.".into(),
+            occurred: Some("2026-03-14".into()),
+            categories: vec!["Physical abuse".into()],
+            tags: vec![],
+            severity: Some(4),
+            location: None,
+            people: vec![],
+            injuries: Some("Bruise".into()),
+            police_references: vec![],
+            actions_taken: vec![],
+            impact: None,
+            recorded_at_ms: 1_773_500_000_000,
+            history: vec![],
+            attachments: vec![SharedAttachment {
+                name: "arm.jpg".into(),
+                media_type: "image/jpeg".into(),
+                size: copy_size,
+                sha256: copy_sha256.into(),
+                location_removed: Some(contents::LocationRemoved {
+                    original_sha256: hex::encode(Sha256::digest(&photo)),
+                    original_size: photo.len() as u64,
+                    removed: vec![
+                        "EXIF GPS".into(),
+                        "XMP location".into(),
+                        "IPTC location".into(),
+                    ],
+                }),
+            }],
+        }],
+    }
+}
+
+#[test]
+#[ignore = "writes the frozen vector; run only for a new format version"]
+fn write_location_removed_vector() {
+    use mycase_core::photo_metadata::{strip_location, Stripped};
+    if std::env::var_os("MYCASE_WRITE_VECTORS").is_none() {
+        return;
+    }
+    let Stripped::Copy(copy) = strip_location(&fixture_photo()).unwrap() else {
+        panic!("the fixture records a place");
+    };
+    let copy_sha = hex::encode(Sha256::digest(&copy.bytes[..]));
+    let manifest = location_manifest(&copy_sha, copy.bytes.len() as u64);
+    let share_id = [0x6b; 16];
+    let key = ShareKey::from_bytes(std::array::from_fn(|i| i as u8 * 5 + 3));
+    let padded = contents::encode(&manifest, &[&copy.bytes[..]]).unwrap();
+    let bundle = format::seal_with(
+        &share_id,
+        &key,
+        None,
+        &padded,
+        SealRandomness {
+            salt: [0; 16],
+            nonce: [0x44; 12],
+        },
+    );
+    std::fs::write(dir().join("share-v1-location-removed.bin"), bundle).unwrap();
+    std::fs::write(
+        dir().join("share-v1-location-removed.txt"),
+        format!(
+            "# Share bundle format v1 with a copy without location metadata (client-core/src/share/contents.rs).\n\
+             # Made from tests/fixtures/photo-with-location.jpg. Do not edit.\n\
+             share_id = {}\nkey = {}\naccess_token_hash = {}\ncopy_sha256 = {copy_sha}\ncopy_size = {}\n",
+            hex::encode(share_id),
+            data_encoding::BASE64URL_NOPAD.encode(key.as_bytes()),
+            hex::encode(mycase_core::share::AccessToken::of(&key).hash()),
+            copy.bytes.len()
+        ),
+    )
+    .unwrap();
+}
+
+/// A bundle carrying a copy without location metadata opens to the manifest
+/// that says so (both checksums), and the copy it holds records no place.
+#[test]
+fn share_v1_with_a_copy_without_location_opens_and_says_so() {
+    use mycase_core::photo_metadata::location_metadata;
+    let p = location_params();
+    let opened = open_bundle(
+        &share_id(&p),
+        &key(&p),
+        None,
+        &bundle("share-v1-location-removed.bin"),
+    )
+    .unwrap();
+    let expected = location_manifest(&p["copy_sha256"], p["copy_size"].parse().unwrap());
+    assert!(opened.manifest == expected);
+    let copy = &opened.files[0];
+    assert_eq!(hex::encode(Sha256::digest(&copy[..])), p["copy_sha256"]);
+    assert!(location_metadata(copy).is_empty());
+    // The copy is not the original, whose checksum the manifest names.
+    let original = fixture_photo();
+    assert!(!location_metadata(&original).is_empty());
+    let att = &opened.manifest.entries[0].attachments[0];
+    assert_ne!(att.sha256, hex::encode(Sha256::digest(&original)));
 }

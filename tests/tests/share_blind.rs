@@ -61,6 +61,7 @@ async fn a_share_holds_the_selection_and_the_server_never_sees_its_key() {
                 max_views: 0,
                 password: None,
                 include_attachments: true,
+                strip_location: true,
             },
         )
         .await

@@ -220,6 +220,7 @@ async fn a_device_share_opens_in_the_browser_until_it_ends() {
         max_views,
         password: None,
         include_attachments: true,
+        strip_location: true,
     };
     let share = a.create_share(&t, request(0)).await.unwrap();
     let html = chromium.render(&share.link, DONE, TIMEOUT).await.unwrap();
@@ -312,6 +313,7 @@ async fn misleading_file_names_and_types_are_defused() {
                     media_type: (*media_type).into(),
                     size: bytes.len() as u64,
                     sha256: hex::encode(Sha256::digest(bytes)),
+                    location_removed: None,
                 })
                 .collect(),
         }],
@@ -338,4 +340,61 @@ async fn misleading_file_names_and_types_are_defused() {
     assert!(html.contains(r#"download="page.html""#));
     assert!(html.contains(r#"download="drawing.svg""#));
     assert!(!html.contains("<title>ran</title>"));
+}
+
+/// Item 12: a share that carries a photo as a copy without its location data
+/// (the frozen vector) shows, in the browser, that it is a copy, with the
+/// copy's and the recorded original's SHA-256; the copy is a picture the
+/// browser decodes, and its download name is not the original's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_without_location_is_named_as_such_in_the_browser() {
+    let Some(chromium) =
+        Chromium::for_test("a_copy_without_location_is_named_as_such_in_the_browser")
+    else {
+        return;
+    };
+    let params: std::collections::BTreeMap<String, String> =
+        std::fs::read_to_string(vectors().join("share-v1-location-removed.txt"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once(" = "))
+            .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+            .collect();
+    let server = TestServer::start().await;
+    let bundle = std::fs::read(vectors().join("share-v1-location-removed.bin")).unwrap();
+    upload_verbatim(&server, &params["share_id"], &params["key"], bundle, 0).await;
+    let url = format!(
+        "{}/s/{}#{}",
+        server.url(),
+        params["share_id"],
+        params["key"]
+    );
+    // Ready, and the photo decoded (its natural width noted on the page).
+    let decoded = "(() => { const d = document.documentElement.dataset; \
+        if (d.state === 'error') { return true; } \
+        const i = document.querySelector('.attachments img'); \
+        if (d.state !== 'ready' || !i || !i.complete) { return false; } \
+        d.photoWidth = String(i.naturalWidth); return true; })()";
+    let html = chromium.render(&url, decoded, TIMEOUT).await.unwrap();
+    assert_eq!(state(&html), "ready", "{html}");
+    assert!(html.contains("VECTOR-MARKER-PHOTO"));
+    assert!(
+        html.contains(r#"data-photo-width="8""#),
+        "the copy is a picture: {html}"
+    );
+    let original = std::fs::read(vectors().join("../fixtures/photo-with-location.jpg")).unwrap();
+    let original_sha = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(&original))
+    };
+    for shown in [
+        "This is a copy without location data (removed: EXIF GPS, XMP location, IPTC location)",
+        "It is not the recorded original",
+        params["copy_sha256"].as_str(),
+        original_sha.as_str(),
+        r#"download="arm.no-location.jpg""#,
+    ] {
+        assert!(html.contains(shown), "{shown} missing from {html}");
+    }
+    assert!(!html.contains(r#"download="arm.jpg""#), "{html}");
 }

@@ -77,7 +77,8 @@ pub fn label(path: &Path) -> String {
 }
 
 /// Whether the file is a photo that records where it was taken (read from its
-/// first 128 KiB, where the metadata is; an unreadable file is reported later).
+/// first 128 KiB, where the metadata usually is; an unreadable file is reported
+/// later).
 fn carries_location(path: &Path) -> bool {
     use std::io::Read;
     let mut head = Vec::new();
@@ -98,9 +99,10 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         let location = carries_location(file);
         if location {
             crate::say!(
-                "⚠ {} records where it was taken (GPS coordinates in its photo data). The \
-                 attached copy keeps them: anyone you later share it with or give an export \
-                 to can see that place.",
+                "⚠ {} records where it was taken (location data in the photo). The attached \
+                 file keeps it, as it is. Shares carry a copy without it (unless you give \
+                 --keep-location), and so does `mycase export --strip-location`; an export \
+                 without that flag, or the file itself, shows that place to whoever sees it.",
                 file.display()
             );
         }

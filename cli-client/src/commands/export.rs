@@ -6,8 +6,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use mycase_core::export::model::ExportFilter;
+use mycase_core::export::model::{AttachmentCopy, ExportFilter};
 use mycase_core::export::{html, markdown};
+use mycase_core::photo_metadata::{
+    copy_file_name, may_hold_unread_location, strip_location, Stripped,
+};
 use serde::Serialize;
 
 use super::filter::FilterArgs;
@@ -35,6 +38,11 @@ pub struct Args {
     /// lists each one with its SHA-256).
     #[arg(long)]
     no_attachments: bool,
+    /// Write photos that record where they were taken as copies without that
+    /// data (NAME.no-location.EXT) instead of the originals; the export names
+    /// both checksums. Without it the files are the originals, as recorded.
+    #[arg(long, conflicts_with = "no_attachments")]
+    strip_location: bool,
     /// Print JSON: what was written.
     #[arg(long)]
     json: bool,
@@ -51,6 +59,8 @@ struct ExportedJson {
     attachments_dir: Option<String>,
     attachments_written: usize,
     attachments_missing: usize,
+    /// How many of the files written are copies without location data.
+    location_copies: usize,
 }
 
 /// `FILE.attachments`, beside the export.
@@ -60,13 +70,25 @@ fn attachments_dir(out: &Path) -> PathBuf {
     PathBuf::from(dir)
 }
 
+/// What writing the attachment files gave.
+#[derive(Default)]
+struct Written {
+    written: usize,
+    missing: usize,
+    copies: Vec<AttachmentCopy>,
+}
+
 /// Fetches every exported attachment into `dir/<attachment id>/<its name>`,
-/// each checked against its SHA-256 on the way. Returns (written, missing).
+/// each checked against its SHA-256 on the way. With `strip_location`, a photo
+/// that records where it was taken is written instead as a copy without it
+/// (`<name>.no-location.<ext>`), named in the returned copies; one of which no
+/// copy can be made is not written at all.
 async fn write_attachments(
     device: &mycase_core::Device<mycase_core::store::file::FileStore>,
     doc: &mycase_core::export::ExportDocument,
     dir: &Path,
-) -> Result<(usize, usize)> {
+    strip_location: bool,
+) -> Result<Written> {
     let wanted: Vec<(&str, &str)> = doc
         .entries
         .iter()
@@ -76,33 +98,105 @@ async fn write_attachments(
                 .map(move |a| (e.id.as_str(), a.attachment_id.as_str()))
         })
         .collect();
+    let mut out = Written::default();
     if wanted.is_empty() {
-        return Ok((0, 0));
+        return Ok(out);
     }
     let transport = connect::transport_for(device).await?;
-    let (mut written, mut missing) = (0, 0);
     for (entry, attachment) in wanted {
         let Some(entry_id) = hex::decode(entry)
             .ok()
             .and_then(|b| <[u8; 16]>::try_from(b).ok())
         else {
-            missing += 1;
+            out.missing += 1;
             continue;
         };
         let target = dir.join(attachment);
         create_private_dir(&target)?;
-        match device
-            .get_attachment(&transport, entry_id, attachment, &target, |_, _| {})
-            .await
-        {
-            Ok(_) => written += 1,
+        let result = if strip_location {
+            write_without_location(device, &transport, entry_id, attachment, &target).await
+        } else {
+            device
+                .get_attachment(&transport, entry_id, attachment, &target, |_, _| {})
+                .await
+                .map(|_| None)
+                .map_err(anyhow::Error::from)
+        };
+        match result {
+            Ok(copy) => {
+                out.written += 1;
+                out.copies.extend(copy);
+            }
             Err(e) => {
-                missing += 1;
-                crate::say!("warning: attachment {attachment} was not written: {e}");
+                out.missing += 1;
+                crate::say!("warning: attachment {attachment} was not written: {e:#}");
             }
         }
     }
-    Ok((written, missing))
+    Ok(out)
+}
+
+/// Writes one attachment, or its copy without location data when it records a
+/// place; returns the copy's description if it wrote one.
+async fn write_without_location(
+    device: &mycase_core::Device<mycase_core::store::file::FileStore>,
+    transport: &mycase_core::transport::grpc::GrpcTransport,
+    entry_id: [u8; 16],
+    attachment: &str,
+    target: &Path,
+) -> Result<Option<AttachmentCopy>> {
+    let view = device.find_attachment(&entry_id, attachment)?;
+    let own_name = Path::new(&view.name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "attachment".into());
+    let warn_unread = || {
+        if may_hold_unread_location(&view.media_type) {
+            crate::say!(
+                "⚠ {own_name} may record where it was made; MyCase cannot remove that from \
+                 this kind of file, so it is written as it is."
+            );
+        }
+    };
+    // Only photos are read whole into memory; a video or document streams to disk.
+    if !view.media_type.starts_with("image/") {
+        warn_unread();
+        device
+            .get_attachment(transport, entry_id, attachment, target, |_, _| {})
+            .await?;
+        return Ok(None);
+    }
+    let bytes = device.attachment_bytes(transport, &view).await?;
+    match strip_location(&bytes).context("no copy without its location data could be made")? {
+        Stripped::Copy(copy) => {
+            let name = copy_file_name(&own_name);
+            write_new_private(&target.join(&name), &copy.bytes)?;
+            Ok(Some(AttachmentCopy::of(
+                attachment,
+                &view.sha256,
+                &copy,
+                format!("{attachment}/{name}"),
+            )))
+        }
+        Stripped::NoLocation => {
+            write_new_private(&target.join(&own_name), &bytes)?;
+            Ok(None)
+        }
+        Stripped::NotReadable => {
+            warn_unread();
+            write_new_private(&target.join(&own_name), &bytes)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Writes a new file (never replacing one), whole or not at all, readable by
+/// the owner only.
+fn write_new_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.exists() {
+        anyhow::bail!("{} already exists", path.display());
+    }
+    write_private(path, bytes)
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
@@ -167,6 +261,14 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     let mut doc = device
         .export_document(&filter, described)
         .context("building the export")?;
+    // The files first: the document names the copies among them.
+    let dir = attachments_dir(&args.out);
+    let files = if args.no_attachments {
+        Written::default()
+    } else {
+        write_attachments(&device, &doc, &dir, args.strip_location).await?
+    };
+    doc.attachment_copies = files.copies;
     let (bytes, format) = match args.format {
         Format::Json => (
             serde_json::to_vec_pretty(&doc).context("encoding the export")?,
@@ -181,16 +283,11 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         Format::Md => (markdown::render(&doc).into_bytes(), "md"),
     };
     write_private(&args.out, &bytes)?;
-    let dir = attachments_dir(&args.out);
-    let (attachments_written, attachments_missing) = if args.no_attachments {
-        (0, 0)
-    } else {
-        write_attachments(&device, &doc, &dir).await?
-    };
     let summary = ExportedJson {
-        attachments_dir: (attachments_written > 0).then(|| dir.display().to_string()),
-        attachments_written,
-        attachments_missing,
+        attachments_dir: (files.written > 0).then(|| dir.display().to_string()),
+        attachments_written: files.written,
+        attachments_missing: files.missing,
+        location_copies: doc.attachment_copies.len(),
         out: args.out.display().to_string(),
         format,
         entries: doc.entries.len(),
@@ -216,6 +313,13 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         line.push_str(&format!(
             "\n{} attachment files (checked against their SHA-256) in {dir}.",
             summary.attachments_written
+        ));
+    }
+    if summary.location_copies > 0 {
+        line.push_str(&format!(
+            "\n{} of them are copies without location data (NAME.no-location.EXT), not the \
+             originals; the export names both checksums.",
+            summary.location_copies
         ));
     }
     if summary.attachments_missing > 0 {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use mycase_core::share::contents::{LocationRemoved, SharedAttachment};
 use mycase_core::share::device::{fetch_bundle, ShareRequest, DEFAULT_EXPIRY, MAX_EXPIRY};
 use mycase_core::share::{self, format, Opened, Selection, ShareError};
 use mycase_core::transport::grpc::GrpcTransport;
@@ -63,6 +64,11 @@ struct CreateArgs {
     /// Include the entries' attachments (photos, audio, documents).
     #[arg(long)]
     include_attachments: bool,
+    /// Share photos as they are, with any location data they record. Without
+    /// it, a photo that records where it was taken is shared as a copy without
+    /// that data (your journal keeps the original; the share names both).
+    #[arg(long)]
+    keep_location: bool,
     #[arg(long)]
     json: bool,
 }
@@ -185,10 +191,17 @@ async fn create(home: &Path, args: CreateArgs) -> Result<()> {
                 max_views: args.max_views.unwrap_or(0),
                 password,
                 include_attachments: args.include_attachments,
+                strip_location: !args.keep_location,
             },
         )
         .await
         .context("could not create the share")?;
+    for name in &created.location.unread {
+        crate::say!(
+            "⚠ {name} may record where it was made; MyCase cannot remove that from this kind \
+             of file, so it is shared as it is."
+        );
+    }
     // So the survivor's other devices list the share too.
     let synced = device.sync(&transport).await.is_ok();
     if args.json {
@@ -201,6 +214,8 @@ async fn create(home: &Path, args: CreateArgs) -> Result<()> {
             "attachments": created.attachments,
             "has_password": args.password,
             "description": created.description,
+            "location_removed": created.location.copies,
+            "location_unread": created.location.unread,
             "synced": synced,
         }))?;
     } else {
@@ -216,6 +231,20 @@ async fn create(home: &Path, args: CreateArgs) -> Result<()> {
             "Send this link only to the person it is for; anyone with it can open the share:",
         )?;
         output::print_line(&created.link)?;
+        match created.location.copies {
+            0 => {}
+            n => output::print_line(&format!(
+                "{} shared as {} without location data (your journal keeps the \
+                 {}; the share names both checksums).",
+                if n == 1 {
+                    "1 photo is".to_string()
+                } else {
+                    format!("{n} photos are")
+                },
+                if n == 1 { "a copy" } else { "copies" },
+                if n == 1 { "original" } else { "originals" },
+            ))?,
+        }
         if !synced {
             output::print_line(
                 "(Your other devices will list this share after the next `mycase sync`.)",
@@ -338,6 +367,9 @@ fn chronology(opened: &Opened) -> String {
                 "Attachment: {} ({}, {} bytes)\n",
                 a.name, a.media_type, a.size
             ));
+            if let Some(copy) = &a.location_removed {
+                s.push_str(&copy_note(a, copy));
+            }
         }
         if !e.history.is_empty() {
             s.push_str("History:\n");
@@ -354,6 +386,18 @@ fn chronology(opened: &Opened) -> String {
         }
     }
     s
+}
+
+/// What a reader is told of a copy without location data.
+fn copy_note(a: &SharedAttachment, copy: &LocationRemoved) -> String {
+    format!(
+        "  This is a copy without location data (removed: {}), SHA-256 {}.\n  \
+         It is not the recorded original, which has SHA-256 {} ({} bytes).\n",
+        copy.removed.join(", "),
+        a.sha256,
+        copy.original_sha256,
+        copy.original_size
+    )
 }
 
 /// A file name that stays inside the output directory.
@@ -411,7 +455,11 @@ fn write_out(dir: &Path, opened: &Opened) -> Result<Vec<String>> {
     write(dir.join("entries.txt"), chronology(opened).as_bytes())?;
     let names = opened.manifest.entries.iter().flat_map(|e| &e.attachments);
     for (i, (att, bytes)) in names.zip(&opened.files).enumerate() {
-        write(dir.join("attachments").join(safe_name(&att.name, i)), bytes)?;
+        let name = match &att.location_removed {
+            Some(_) => mycase_core::photo_metadata::copy_file_name(&att.name),
+            None => att.name.clone(),
+        };
+        write(dir.join("attachments").join(safe_name(&name, i)), bytes)?;
     }
     Ok(written)
 }

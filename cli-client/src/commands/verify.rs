@@ -6,13 +6,14 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use mycase_core::evidence::verify::{verify_export_text, Checks, VerifyReport};
+use mycase_core::evidence::verify::{verify_export_with_files, Checks, VerifyReport};
 
 use crate::output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The export to check (the .json or .html file `mycase export` wrote).
+    /// The export to check (the .json or .html file `mycase export` wrote). The
+    /// attachment files in FILE.attachments/ beside it are checked too.
     file: PathBuf,
     /// The server's receipt key, 64 hex digits (`mycase-server public-key` prints it).
     #[arg(long, value_name = "KEY")]
@@ -96,6 +97,27 @@ fn text_report(report: &VerifyReport) -> String {
             "name and key as the record adding it says",
         ));
     }
+    for f in &report.files {
+        let id = f.attachment_id.get(..8).unwrap_or(&f.attachment_id);
+        lines.push(match (f.kind, f.status) {
+            ("original", "matches") => format!(
+                "OK      file {}: the recorded original of attachment {id} (SHA-256 matches)",
+                f.path
+            ),
+            (_, "matches") => format!(
+                "OK      file {}: a copy of attachment {id} without location data, as the export \
+                 names it. It is NOT the recorded original (SHA-256 {}), which is not beside \
+                 this export",
+                f.path,
+                f.original_sha256.as_deref().unwrap_or("?")
+            ),
+            (_, "missing") => format!("note    file {}: not beside the export", f.path),
+            _ => format!(
+                "FAILED  file {}: differs from what the export names",
+                f.path
+            ),
+        });
+    }
     lines.extend(report.problems.iter().map(|p| format!("FAILED  {p}")));
     lines.push("Not proven by this or any export:".into());
     lines.extend(report.not_proven.iter().map(|p| format!("  - {p}")));
@@ -141,8 +163,16 @@ pub fn run(args: Args) -> Result<()> {
         .context("--server-key: give the server's public key as 64 hex digits")?;
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
-    let report = verify_export_text(&text, &key)
-        .with_context(|| format!("checking {}", args.file.display()))?;
+    let mut folder = args.file.as_os_str().to_owned();
+    folder.push(".attachments");
+    let folder = PathBuf::from(folder);
+    let report = verify_export_with_files(&text, &key, |relative| {
+        let file = std::fs::File::open(folder.join(relative)).ok()?;
+        mycase_core::attachment::digest_reader(file)
+            .ok()
+            .map(|d| d.sha256)
+    })
+    .with_context(|| format!("checking {}", args.file.display()))?;
     if args.json {
         output::print_json(&serde_json::json!({
             "ok": report.ok(),
@@ -150,6 +180,7 @@ pub fn run(args: Args) -> Result<()> {
             "entries": report.entries,
             "people": report.people,
             "devices": report.devices,
+            "files": report.files,
             "problems": report.problems,
             "not_proven": report.not_proven,
         }))?;

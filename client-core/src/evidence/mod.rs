@@ -2,10 +2,13 @@
 //!
 //! - [`disclose`]: the per-record XChaCha subkey that opens one record alone;
 //! - [`parents`]: what each entry (and person) operation says it was written after;
-//! - [`verify`]: the offline check `mycase verify` runs over an export.
+//! - [`verify`]: the offline check `mycase verify` runs over an export;
+//! - [`copies`]: the attachment files beside an export, and copies of them
+//!   without location metadata.
 //!
 //! The manifest itself is built with the export ([`crate::export`]).
 
+pub mod copies;
 pub mod disclose;
 pub mod parents;
 pub mod verify;

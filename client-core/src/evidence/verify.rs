@@ -24,6 +24,7 @@ use crate::receipts;
 use crate::record::{verify_run, Head};
 use crate::store::StoredReceipt;
 
+use super::copies::FileReport;
 use super::disclose::{open_operation, weakly_bound};
 use super::parents::{missing_parents, parents_of, subject_of, Subject};
 
@@ -109,6 +110,9 @@ pub struct VerifyReport {
     pub entries: Vec<EntryReport>,
     pub people: Vec<PersonReport>,
     pub devices: Vec<DeviceReport>,
+    /// The attachment files beside the export, when they were looked at.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileReport>,
     /// Problems not tied to one item (the document or the page itself).
     pub problems: Vec<String>,
     /// What a verified export still does not prove, in plain words.
@@ -494,6 +498,7 @@ fn verify_with_journal(doc: &ExportDocument, server_key: &[u8; 32]) -> (VerifyRe
         entries: Vec::new(),
         people: Vec::new(),
         devices: Vec::new(),
+        files: Vec::new(),
         problems: Vec::new(),
         not_proven: NOT_PROVEN.iter().map(|s| s.to_string()).collect(),
     };
@@ -715,6 +720,7 @@ fn verify_with_journal(doc: &ExportDocument, server_key: &[u8; 32]) -> (VerifyRe
             "the first or last day given for the export differs from its entries' days".into(),
         );
     }
+    super::copies::check_copies(doc, &mut report);
     let mut in_order = views.clone();
     in_order.sort_by_key(crate::journal::EntryView::timeline_key);
     if in_order != views {
@@ -791,10 +797,32 @@ pub fn verify_export_text(
     text: &str,
     server_key: &[u8; 32],
 ) -> Result<VerifyReport, VerifyInputError> {
+    Ok(verify_text(text, server_key)?.0)
+}
+
+/// [`verify_export_text`], and the attachment files beside the export:
+/// `sha256_of(path)` hashes the file at `path` under the attachments folder
+/// (`<attachment id>/<file name>`), or gives `None` when there is none. A file
+/// that differs from what the export names fails the report; a copy without
+/// location data is reported as such, never as the original.
+pub fn verify_export_with_files(
+    text: &str,
+    server_key: &[u8; 32],
+    sha256_of: impl FnMut(&str) -> Option<[u8; 32]>,
+) -> Result<VerifyReport, VerifyInputError> {
+    let (mut report, doc) = verify_text(text, server_key)?;
+    super::copies::check_files(&doc, &mut report, sha256_of);
+    Ok(report)
+}
+
+fn verify_text(
+    text: &str,
+    server_key: &[u8; 32],
+) -> Result<(VerifyReport, ExportDocument), VerifyInputError> {
     use crate::export::html;
     if text.trim_start().starts_with('{') {
         let doc: ExportDocument = serde_json::from_str(text)?;
-        return Ok(verify_document(&doc, server_key));
+        return Ok((verify_document(&doc, server_key), doc));
     }
     let embedded = html::extract_document(text).ok_or(VerifyInputError::NoDocument)?;
     let doc: ExportDocument = serde_json::from_str(embedded)?;
@@ -805,14 +833,15 @@ pub fn verify_export_text(
              (its page could hide or add text): check its JSON export, or ask for a new export"
                 .into(),
         );
-        return Ok(report);
+        return Ok((report, doc));
     }
     let rendered = html::render_page(&doc, &journal);
     if rendered != text {
         report.problems.push(first_difference(text, &rendered));
         let names = html::person_names(&doc);
+        let copies = html::copies(&doc);
         for (entry, r) in doc.entries.iter().zip(report.entries.iter_mut()) {
-            if !text.contains(&html::entry_article(entry, &names)) {
+            if !text.contains(&html::entry_article(entry, &names, &copies)) {
                 r.checks.fail_unchanged(
                     "the page's visible text for this entry differs from its recorded content"
                         .into(),
@@ -820,5 +849,5 @@ pub fn verify_export_text(
             }
         }
     }
-    Ok(report)
+    Ok((report, doc))
 }

@@ -180,6 +180,7 @@ impl<S: LocalStore> Device<S> {
             categories: model::categories(),
             devices: devices.iter().map(|d| model::device(d)).collect(),
             patterns_as_of: None,
+            attachment_copies: Vec::new(),
             manifest: Manifest {
                 account_id: hex::encode(self.secrets.account_id),
                 server_key: self.store.sync_state().server_key.map(hex::encode),

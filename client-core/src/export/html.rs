@@ -11,7 +11,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::model::{ExportAttachment, ExportDocument, ExportEntry, ExportProvenance};
+use super::model::{
+    AttachmentCopy, ExportAttachment, ExportDocument, ExportEntry, ExportProvenance,
+};
 use crate::journal::Journal;
 
 /// The id of the `<script type="application/json">` holding the document.
@@ -92,9 +94,12 @@ fn row(out: &mut String, label: &str, value: &str) {
     }
 }
 
-fn attachment(a: &ExportAttachment) -> String {
+fn attachment(a: &ExportAttachment, copy: Option<&AttachmentCopy>) -> String {
+    let copy = copy
+        .map(|c| format!("<br><strong>{}</strong>", escape(&copy_note(c))))
+        .unwrap_or_default();
     format!(
-        "<li>{} ({}, {} bytes), added {}<br>SHA-256 <span class=\"hash\">{}</span><br>{}</li>",
+        "<li>{} ({}, {} bytes), added {}<br>SHA-256 <span class=\"hash\">{}</span><br>{}{copy}</li>",
         escape(&a.name),
         escape(&a.media_type),
         a.size,
@@ -102,6 +107,28 @@ fn attachment(a: &ExportAttachment) -> String {
         escape(&a.sha256),
         provenance(&a.provenance)
     )
+}
+
+/// What a reader is told of a copy beside the export (the same words in the
+/// HTML and Markdown exports).
+pub fn copy_note(c: &AttachmentCopy) -> String {
+    format!(
+        "The file beside this export is a copy without location data (removed: {}), \
+         not the recorded original above: {}, SHA-256 {}, {} bytes. That it was made \
+         from the original is the exporting device's word.",
+        c.removed.join(", "),
+        c.file,
+        c.sha256,
+        c.size
+    )
+}
+
+/// Attachment id -> its copy beside the export, from the document.
+pub fn copies(doc: &ExportDocument) -> BTreeMap<&str, &AttachmentCopy> {
+    doc.attachment_copies
+        .iter()
+        .map(|c| (c.attachment_id.as_str(), c))
+        .collect()
 }
 
 fn value_text(v: &serde_json::Value) -> String {
@@ -120,7 +147,11 @@ fn value_text(v: &serde_json::Value) -> String {
 
 /// One entry as it appears on the page. `mycase verify` renders it again from
 /// the verified document and requires the file to contain exactly this.
-pub fn entry_article(e: &ExportEntry, names: &BTreeMap<String, String>) -> String {
+pub fn entry_article(
+    e: &ExportEntry,
+    names: &BTreeMap<String, String>,
+    copies: &BTreeMap<&str, &AttachmentCopy>,
+) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -187,7 +218,10 @@ pub fn entry_article(e: &ExportEntry, names: &BTreeMap<String, String>) -> Strin
     if !e.attachments.is_empty() {
         out.push_str(r#"<h4>Attachments</h4><ul class="attachments">"#);
         for a in &e.attachments {
-            out.push_str(&attachment(a));
+            out.push_str(&attachment(
+                a,
+                copies.get(a.attachment_id.as_str()).copied(),
+            ));
         }
         out.push_str("</ul>");
     }
@@ -208,6 +242,7 @@ pub fn person_names(doc: &ExportDocument) -> BTreeMap<String, String> {
 /// `None` leaves it out.
 pub fn render(doc: &ExportDocument, patterns_section: Option<&str>) -> String {
     let names = person_names(doc);
+    let copies = copies(doc);
     let mut out = String::with_capacity(16 * 1024);
     let _ = write!(
         out,
@@ -228,7 +263,7 @@ pub fn render(doc: &ExportDocument, patterns_section: Option<&str>) -> String {
     }
     out.push_str(r#"<main><h2>Entries, in the order they happened</h2>"#);
     for e in &doc.entries {
-        out.push_str(&entry_article(e, &names));
+        out.push_str(&entry_article(e, &names, &copies));
     }
     out.push_str("</main>");
     let _ = writeln!(

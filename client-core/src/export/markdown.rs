@@ -33,6 +33,7 @@ fn value_text(v: &serde_json::Value) -> String {
 /// The chronology in Markdown.
 pub fn render(doc: &ExportDocument) -> String {
     let names = person_names(doc);
+    let copies = super::html::copies(doc);
     let mut out = String::new();
     let _ = writeln!(out, "# Chronology of recorded incidents\n");
     let _ = writeln!(
@@ -108,6 +109,9 @@ pub fn render(doc: &ExportDocument) -> String {
                     a.sha256,
                     provenance(&a.provenance)
                 );
+                if let Some(copy) = copies.get(a.attachment_id.as_str()) {
+                    let _ = writeln!(out, "  - {}", super::html::copy_note(copy));
+                }
             }
         }
         out.push('\n');

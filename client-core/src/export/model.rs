@@ -46,7 +46,57 @@ pub struct ExportDocument {
     /// `None` when the file has no patterns section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patterns_as_of: Option<String>,
+    /// Attachment files written beside the export as copies without location
+    /// metadata instead of the recorded originals (`mycase export
+    /// --strip-location`). Absent when there are none, so an export without
+    /// copies is what this format always was; a verifier that predates the
+    /// field ignores it in JSON and refuses the HTML page, which names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_copies: Vec<AttachmentCopy>,
     pub manifest: Manifest,
+}
+
+/// A copy without location metadata of an exported attachment, written beside
+/// the export in place of the original. What it was made from is the
+/// exporting device's word: the signed records name only the original.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentCopy {
+    pub attachment_id: String,
+    /// The recorded original's SHA-256 (as the entry's attachment lists it).
+    pub original_sha256: String,
+    /// The copy's SHA-256 and size.
+    pub sha256: String,
+    pub size: u64,
+    /// What the copy lacks, in words: "EXIF GPS", "XMP location", "IPTC location".
+    pub removed: Vec<String>,
+    /// Where it is, under the attachments folder beside the export:
+    /// `<attachment id>/<name>.no-location.<ext>`.
+    pub file: String,
+}
+
+impl AttachmentCopy {
+    /// The note for `copy`, made of the attachment recorded with
+    /// `original_sha256` and written at `file`.
+    pub fn of(
+        attachment_id: &str,
+        original_sha256: &[u8],
+        copy: &crate::photo_metadata::LocationFree,
+        file: String,
+    ) -> Self {
+        use sha2::{Digest, Sha256};
+        AttachmentCopy {
+            attachment_id: attachment_id.to_string(),
+            original_sha256: hex::encode(original_sha256),
+            sha256: hex::encode(Sha256::digest(&copy.bytes[..])),
+            size: copy.bytes.len() as u64,
+            removed: copy
+                .removed
+                .iter()
+                .map(|r| r.describe().to_string())
+                .collect(),
+            file,
+        }
+    }
 }
 
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -12,6 +12,14 @@
 //! bundle (counting through the entries in order) is the next `size` bytes of the
 //! attachment area; its SHA-256 must equal `sha256`, and the area must end exactly
 //! where the last attachment does.
+//!
+//! An attachment may be a copy of the recorded file without its location
+//! metadata ([`crate::photo_metadata`]): it then has `location_removed`, naming
+//! the recorded original's SHA-256 and size and what the copy lacks, while
+//! `size` and `sha256` stay those of the bytes in the bundle. This field came
+//! after the first bundles within format 1, as an optional one: a reader that
+//! does not know it still checks and shows the copy under its own checksum
+//! (frozen vector `tests/vectors/share-v1-location-removed.bin`).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -102,9 +110,24 @@ pub struct SharedChange {
 pub struct SharedAttachment {
     pub name: String,
     pub media_type: String,
+    /// The size of the bytes in the bundle.
     pub size: u64,
-    /// 64 hex digits.
+    /// The SHA-256 of the bytes in the bundle, 64 hex digits.
     pub sha256: String,
+    /// Set when the bytes in the bundle are a copy of the recorded file without
+    /// its location metadata (`size` and `sha256` are then the copy's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_removed: Option<LocationRemoved>,
+}
+
+/// What a copy without location metadata was made from, and what it lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocationRemoved {
+    /// The recorded file (the one the survivor's signed journal names).
+    pub original_sha256: String,
+    pub original_size: u64,
+    /// What the copy lacks, in words: "EXIF GPS", "XMP location", "IPTC location".
+    pub removed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use super::access::AccessToken;
 use super::link::ShareLink;
+use super::location::{carry_copies_without_location, LocationError, LocationReport};
 use super::select::{self, Selection};
 use super::{seal_new, ContentsError};
 use crate::device::now_ms;
@@ -32,6 +33,9 @@ pub struct ShareRequest {
     pub max_views: u32,
     pub password: Option<Zeroizing<String>>,
     pub include_attachments: bool,
+    /// Carry photos that record where they were taken as copies without it
+    /// (the journal keeps the originals; the share names both checksums).
+    pub strip_location: bool,
 }
 
 impl std::fmt::Debug for ShareRequest {
@@ -42,6 +46,7 @@ impl std::fmt::Debug for ShareRequest {
             .field("max_views", &self.max_views)
             .field("has_password", &self.password.is_some())
             .field("include_attachments", &self.include_attachments)
+            .field("strip_location", &self.strip_location)
             .finish()
     }
 }
@@ -55,6 +60,9 @@ pub struct CreatedShare {
     pub attachments: usize,
     pub description: String,
     pub bundle_bytes: usize,
+    /// Photos carried as copies without location, and files that may record a
+    /// place MyCase cannot read.
+    pub location: LocationReport,
 }
 
 impl std::fmt::Debug for CreatedShare {
@@ -86,6 +94,8 @@ pub enum ShareDeviceError {
     Attachment(#[source] AttachmentError),
     #[error("could not build the share")]
     Contents(#[source] ContentsError),
+    #[error("could not make a copy without location data (--keep-location shares the original as it is)")]
+    Location(#[source] LocationError),
     #[error(transparent)]
     Transport(#[from] TransportError),
 }
@@ -137,7 +147,7 @@ impl<S: LocalStore> Device<S> {
             return Err(ShareDeviceError::NoMatchingEntry);
         }
         let description = request.selection.describe(entries.len());
-        let (manifest, to_fetch) = select::manifest(
+        let (mut manifest, to_fetch) = select::manifest(
             &self.journal,
             &entries,
             request.include_attachments,
@@ -153,6 +163,12 @@ impl<S: LocalStore> Device<S> {
                     .map_err(ShareDeviceError::Attachment)?,
             );
         }
+        let location = if request.strip_location {
+            carry_copies_without_location(&mut manifest, &mut files)
+                .map_err(ShareDeviceError::Location)?
+        } else {
+            LocationReport::default()
+        };
         let file_refs: Vec<&[u8]> = files.iter().map(|f| f.as_slice()).collect();
         let sealed = seal_new(
             &manifest,
@@ -200,6 +216,7 @@ impl<S: LocalStore> Device<S> {
             attachments: to_fetch.len(),
             description,
             bundle_bytes,
+            location,
         })
     }
 

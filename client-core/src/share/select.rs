@@ -193,6 +193,7 @@ fn shared_attachment(a: &AttachmentView) -> SharedAttachment {
         media_type: a.media_type.clone(),
         size: a.size,
         sha256: hex::encode(&a.sha256),
+        location_removed: None,
     }
 }
 

@@ -35,6 +35,7 @@ fn entry(id: &str, text: &str, files: &[&[u8]]) -> SharedEntry {
                 media_type: "application/octet-stream".into(),
                 size: f.len() as u64,
                 sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(f)),
+                location_removed: None,
             })
             .collect(),
     }
@@ -232,4 +233,65 @@ proptest! {
         b[i] ^= flip;
         prop_assert!(open_bundle(&s.share_id, &s.key, None, &b).is_err());
     }
+}
+
+/// A share of a photo that records where it was taken carries a copy without
+/// it, whose manifest entry names the recorded original's checksum beside the
+/// copy's; other files are carried as they are, and a video is named as a
+/// file whose location MyCase cannot read.
+#[test]
+fn photos_are_carried_as_copies_without_location() {
+    use crate::photo_metadata::{location_metadata, sample};
+    use sha2::{Digest, Sha256};
+    let photo = sample::jpeg_with_location();
+    let plain_photo = sample::jpeg(&[]);
+    let files: [&[u8]; 4] = [
+        &photo,
+        &plain_photo,
+        b"%PDF-1.4 statement",
+        b"\0\0\0\x18ftypqt  ",
+    ];
+    let mut m = manifest(vec![entry("aa", "x", &files)]);
+    m.entries[0].attachments[3].name = "clip.mov".into();
+    m.entries[0].attachments[3].media_type = "video/quicktime".into();
+    let mut bytes: Vec<Zeroizing<Vec<u8>>> =
+        files.iter().map(|f| Zeroizing::new(f.to_vec())).collect();
+    let report = location::carry_copies_without_location(&mut m, &mut bytes).unwrap();
+    assert_eq!(report.copies, 1);
+    assert_eq!(report.unread, ["clip.mov"]);
+
+    let att = &m.entries[0].attachments;
+    let copy = att[0].location_removed.as_ref().unwrap();
+    assert_eq!(copy.original_sha256, hex::encode(Sha256::digest(&photo)));
+    assert_eq!(copy.original_size, photo.len() as u64);
+    assert_eq!(copy.removed, ["EXIF GPS", "XMP location", "IPTC location"]);
+    assert_eq!(att[0].sha256, hex::encode(Sha256::digest(&bytes[0][..])));
+    assert_eq!(att[0].size, bytes[0].len() as u64);
+    assert!(location_metadata(&bytes[0]).is_empty());
+    for i in 1..4 {
+        assert!(att[i].location_removed.is_none());
+        assert_eq!(&bytes[i][..], files[i], "file {i} is carried as it is");
+    }
+
+    // The bundle holds the copy and checks it under the copy's checksum.
+    let refs: Vec<&[u8]> = bytes.iter().map(|b| b.as_slice()).collect();
+    let s = seal_new(&m, &refs, None).unwrap();
+    let opened = open_bundle(&s.share_id, &s.key, None, &s.bundle).unwrap();
+    assert!(location_metadata(&opened.files[0]).is_empty());
+    assert!(opened.manifest == m);
+}
+
+#[test]
+fn a_photo_no_copy_can_be_made_of_stops_the_share() {
+    use crate::photo_metadata::sample;
+    // A JPEG whose EXIF says where, but whose structure is broken after it.
+    let mut photo = sample::jpeg_with_location();
+    let scan = sample::scan_start(&photo);
+    photo.truncate(scan + 1);
+    let files: [&[u8]; 1] = [&photo];
+    let mut m = manifest(vec![entry("aa", "x", &files)]);
+    let mut bytes = vec![Zeroizing::new(photo.clone())];
+    let err = location::carry_copies_without_location(&mut m, &mut bytes).unwrap_err();
+    assert_eq!(err.name, "f0.bin");
+    assert_eq!(&bytes[0][..], &photo[..], "the file is not changed");
 }

@@ -259,8 +259,18 @@
     const name = safeName(att.name, 'attachment');
     const shownType = safeName(type, 'file');
     const item = el('li', {}, el('strong', { class: 'file-name' }, name), ` (${shownType}, ${humanSize(bytes.length)}) `);
+    // A copy without location metadata says so, with both checksums; its
+    // download name never passes for the original's.
+    const copy = att.location_removed && typeof att.location_removed === 'object' ? att.location_removed : null;
+    const downloadName = copy ? name.replace(/(\.[^.]*)?$/, (ext) => `.no-location${ext}`) : name;
     const downloadUrl = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    item.append(el('a', { href: downloadUrl, download: name, class: 'download' }, 'Download'));
+    item.append(el('a', { href: downloadUrl, download: downloadName, class: 'download' }, 'Download'));
+    if (copy) {
+      const removed = (Array.isArray(copy.removed) ? copy.removed : []).map((r) => safeName(r, '')).filter(Boolean).join(', ');
+      item.append(el('p', { class: 'copy-note' },
+        `This is a copy without location data (removed: ${removed || 'location data'}), SHA-256 ${safeName(att.sha256, '?')}. ` +
+        `It is not the recorded original, which has SHA-256 ${safeName(copy.original_sha256, '?')} (${humanSize(Number(copy.original_size) || 0)}).`));
+    }
     if (inline) {
       const url = URL.createObjectURL(new Blob([bytes], { type }));
       if (type.startsWith('image/')) { item.append(el('img', { src: url, alt: name })); }
