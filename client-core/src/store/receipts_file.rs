@@ -29,7 +29,9 @@
 //!
 //! The format before this one (plain `16 + 8 + 8 + 64`-byte frames, no magic) is
 //! read and rewritten sealed on open, atomically (temp file, fsync, rename), so a
-//! crash leaves either the old file or the new one.
+//! crash leaves either the old file or the new one. A file is taken for the plain
+//! format only if it is not a sealed one with a damaged magic and every frame
+//! holds a plausible idx and server time; anything else is corrupt, untouched.
 //!
 //! Moving to a new key ([`ReceiptsFile::rekey`]) writes `receipts.next` under
 //! the new key before the caller switches the home's key and renames it over
@@ -161,7 +163,12 @@ impl ReceiptsFile {
                 sealed.receipts
             }
             Some((bytes, _)) => {
-                let receipts = read_plain(&bytes);
+                if header_opens_ignoring_magic(&file.key, &bytes) {
+                    return Err(corrupt("has a damaged header"));
+                }
+                let receipts = read_plain(&bytes).ok_or_else(|| {
+                    corrupt("is neither sealed nor in the older plain format")
+                })?;
                 tracing::info!("sealing the local receipts file (written by an older MyCase)");
                 file.rewrite(&receipts)?;
                 receipts
@@ -421,14 +428,36 @@ fn has_zero_run(bytes: &[u8]) -> bool {
     false
 }
 
-/// Reads the plain format (before v1); a torn final frame is dropped.
-fn read_plain(bytes: &[u8]) -> Receipts {
+/// True if `bytes` carry a valid header for `key` under a damaged magic: a
+/// sealed file, not one of the plain format (whose bytes there are a device id
+/// and an idx).
+fn header_opens_ignoring_magic(key: &StoreKey, bytes: &[u8]) -> bool {
+    let Some(header) = bytes.get(MAGIC.len()..HEADER_LEN) else {
+        return false;
+    };
+    let (nonce, tag) = header.split_at(NONCE_LEN);
+    xchacha_open(key.bytes(), nonce, MAGIC, tag).is_ok()
+}
+
+/// Server times a receipt of the plain format can hold: 2017 to 2286, in
+/// milliseconds. Sealed or damaged bytes fall outside with overwhelming odds.
+const PLAIN_TIMES_MS: std::ops::Range<u64> = 1_500_000_000_000..10_000_000_000_000;
+/// Record positions a receipt of the plain format can hold.
+const PLAIN_IDX: std::ops::Range<u64> = 1..1 << 48;
+
+/// Reads the plain format (before v1); a torn final frame is dropped. `None` if
+/// a frame is not a plausible receipt, so damage is never taken for the old
+/// format and "migrated" away.
+fn read_plain(bytes: &[u8]) -> Option<Receipts> {
     let mut out = Receipts::new();
     for chunk in bytes.chunks_exact(RECEIPT_LEN) {
         let (position, receipt) = decode_receipt(chunk);
+        if !PLAIN_IDX.contains(&position.1) || !PLAIN_TIMES_MS.contains(&receipt.server_time_ms) {
+            return None;
+        }
         out.entry(position).or_insert(receipt);
     }
-    out
+    Some(out)
 }
 
 /// One `RECEIPT_LEN`-byte receipt.
