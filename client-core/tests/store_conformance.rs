@@ -799,3 +799,85 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+// ------------------------------------------------------------ frozen vector
+//
+// `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test store_conformance -- --ignored`
+// writes it (only for a new format version, never to make a failing test pass).
+
+fn vectors_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+fn vector_param(name: &str) -> [u8; 32] {
+    let text = std::fs::read_to_string(vectors_dir().join("store-receipts-v1.txt")).unwrap();
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} = ")))
+        .unwrap_or_else(|| panic!("{name} in store-receipts-v1.txt"));
+    hex::decode(line.trim()).unwrap().try_into().unwrap()
+}
+
+fn vector_receipts() -> Vec<((DeviceId, u64), StoredReceipt)> {
+    let mut out = Vec::new();
+    for (device, count) in [(A, 3u64), (B, 2)] {
+        for idx in 1..=count {
+            out.push((
+                (device, idx),
+                StoredReceipt {
+                    server_time_ms: SERVER_TIME_BASE + 1000 * idx + device[0] as u64,
+                    signature: [device[0] ^ idx as u8; 64],
+                },
+            ));
+        }
+    }
+    out
+}
+
+fn vector_key() -> StoreKey {
+    let key = StoreKey::from_dh_secret(&vector_param("dh_secret"));
+    assert_eq!(key, StoreKey::from_bytes(vector_param("store_key")), "key derivation changed");
+    key
+}
+
+#[test]
+fn sealed_receipts_vector_opens() {
+    let blob = std::fs::read(vectors_dir().join("store-receipts-v1.bin")).unwrap();
+    assert!(blob.starts_with(b"MCRCPTS1"));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = store_dir(&tmp);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(receipts_path(&dir), &blob).unwrap();
+    let expected = vector_receipts();
+    assert_reveals_nothing(&blob, &expected);
+    assert!(matches!(
+        FileStore::open(&dir, &key()),
+        Err(StoreError::Corrupt(_))
+    ));
+    let s = FileStore::open(&dir, &vector_key()).unwrap();
+    assert_eq!(s.receipts().len(), expected.len());
+    for (position, r) in &expected {
+        assert_eq!(s.receipt(&position.0, position.1), Some(r));
+    }
+}
+
+#[test]
+#[ignore = "writes the frozen vector; see above"]
+fn write_sealed_receipts_vector() {
+    if std::env::var_os("MYCASE_WRITE_VECTORS").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = store_dir(&tmp);
+    let all = vector_receipts();
+    {
+        let mut s = FileStore::open(&dir, &vector_key()).unwrap();
+        s.put_receipts(&all[..3]).unwrap();
+        s.put_receipts(&all[3..]).unwrap();
+    }
+    std::fs::copy(
+        receipts_path(&dir),
+        vectors_dir().join("store-receipts-v1.bin"),
+    )
+    .unwrap();
+}
