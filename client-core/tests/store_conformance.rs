@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! One suite run against every `LocalStore`, plus the FileStore's crash and
 //! locking behaviour.
 
@@ -179,7 +179,10 @@ fn memory() -> (MemoryStore, ()) {
 
 fn file() -> (FileStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    (FileStore::open(&dir.path().join("store"), &key()).unwrap(), dir)
+    (
+        FileStore::open(&dir.path().join("store"), &key()).unwrap(),
+        dir,
+    )
 }
 
 store_suite!(memory_store, memory());
@@ -363,7 +366,10 @@ fn log_of_the_wrong_device_is_corrupt() {
     let (tmp, _, _) = populated();
     let dir = store_dir(&tmp);
     std::fs::copy(log_path(&dir, &A), log_path(&dir, &[0xcc; 16])).unwrap();
-    assert!(matches!(FileStore::open(&dir, &key()), Err(StoreError::Corrupt(_))));
+    assert!(matches!(
+        FileStore::open(&dir, &key()),
+        Err(StoreError::Corrupt(_))
+    ));
 }
 
 #[test]
@@ -371,7 +377,10 @@ fn unreadable_state_is_corrupt() {
     let (tmp, _, _) = populated();
     let dir = store_dir(&tmp);
     std::fs::write(dir.join("state"), b"not a state").unwrap();
-    assert!(matches!(FileStore::open(&dir, &key()), Err(StoreError::Corrupt(_))));
+    assert!(matches!(
+        FileStore::open(&dir, &key()),
+        Err(StoreError::Corrupt(_))
+    ));
 }
 
 #[test]
@@ -379,7 +388,10 @@ fn second_open_is_busy() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = store_dir(&tmp);
     let first = FileStore::open(&dir, &key()).unwrap();
-    assert!(matches!(FileStore::open(&dir, &key()), Err(StoreError::Busy)));
+    assert!(matches!(
+        FileStore::open(&dir, &key()),
+        Err(StoreError::Busy)
+    ));
     let started = Instant::now();
     assert!(matches!(
         FileStore::open_waiting(&dir, &key(), Duration::from_millis(100)),
@@ -460,10 +472,16 @@ fn assert_reveals_nothing(bytes: &[u8], kept: &[((DeviceId, u64), StoredReceipt)
             r.server_time_ms.to_le_bytes(),
             (r.server_time_ms / 1000).to_be_bytes(),
         ] {
-            assert!(!contains(bytes, &needle[2..]), "a server time of idx {idx} is readable");
+            assert!(
+                !contains(bytes, &needle[2..]),
+                "a server time of idx {idx} is readable"
+            );
         }
         assert!(!contains(bytes, &device[..8]), "a device id is readable");
-        assert!(!contains(bytes, &r.signature[..16]), "a signature is readable");
+        assert!(
+            !contains(bytes, &r.signature[..16]),
+            "a signature is readable"
+        );
     }
 }
 
@@ -541,7 +559,8 @@ fn wrong_key_is_a_clear_error_and_changes_nothing() {
     assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
     let message = err.to_string();
     assert!(
-        message.contains("does not open with this device's key") && message.contains("nothing was changed"),
+        message.contains("does not open with this device's key")
+            && message.contains("nothing was changed"),
         "{message}"
     );
     assert_eq!(snapshot_dir(&dir), before);
@@ -584,7 +603,10 @@ fn damaged_receipts_frame_is_corrupt_and_changes_nothing() {
     let mut garbage = vec![0u8; 96 * 3];
     rand::thread_rng().fill_bytes(&mut garbage);
     std::fs::write(&path, &garbage).unwrap();
-    assert!(matches!(FileStore::open(&dir, &key()), Err(StoreError::Corrupt(_))));
+    assert!(matches!(
+        FileStore::open(&dir, &key()),
+        Err(StoreError::Corrupt(_))
+    ));
     assert_eq!(std::fs::read(&path).unwrap(), garbage);
 }
 
@@ -614,7 +636,11 @@ fn torn_receipts_frame_is_cut_at_every_point() {
         let mut s = FileStore::open(&dir, &key()).unwrap();
         s.put_receipts(&second).unwrap();
         drop(s);
-        assert_eq!(FileStore::open(&dir, &key()).unwrap().receipts().len(), 4, "{what}");
+        assert_eq!(
+            FileStore::open(&dir, &key()).unwrap().receipts().len(),
+            4,
+            "{what}"
+        );
     };
     for cut in committed.len()..full.len() {
         check(&full[..cut], &format!("cut at {cut}"));
@@ -646,7 +672,10 @@ fn flipped_byte_in_the_final_receipts_frame_is_corrupt_not_torn() {
     let n = bytes.len();
     bytes[n - 40] ^= 0x80;
     std::fs::write(&path, &bytes).unwrap();
-    assert!(matches!(FileStore::open(&dir, &key()), Err(StoreError::Corrupt(_))));
+    assert!(matches!(
+        FileStore::open(&dir, &key()),
+        Err(StoreError::Corrupt(_))
+    ));
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing was cut away");
 }
 
@@ -684,7 +713,10 @@ fn plain_receipts_are_migrated_to_sealed() {
     // The migrated file takes new receipts and keeps them all.
     s.put_receipts(&receipts_for(&A, 4, 4)).unwrap();
     drop(s);
-    assert_eq!(FileStore::open(&dir, &key()).unwrap().receipts().len(), kept.len() + 1);
+    assert_eq!(
+        FileStore::open(&dir, &key()).unwrap().receipts().len(),
+        kept.len() + 1
+    );
 }
 
 #[test]
@@ -717,7 +749,10 @@ fn a_crash_during_migration_leaves_the_plain_file_whole() {
     }
     // After the rename, the sealed file is simply the store's receipts.
     std::fs::write(receipts_path(&dir), &sealed).unwrap();
-    assert_eq!(FileStore::open(&dir, &key()).unwrap().receipts().len(), kept.len());
+    assert_eq!(
+        FileStore::open(&dir, &key()).unwrap().receipts().len(),
+        kept.len()
+    );
 }
 
 #[test]
@@ -742,7 +777,10 @@ fn rekey_moves_receipts_to_the_new_key_and_a_crash_on_either_side_keeps_them() {
     let s = FileStore::open(&dir, &new).unwrap();
     assert_eq!(s.receipts().len(), 7);
     drop(s);
-    assert!(matches!(FileStore::open(&dir, &old), Err(StoreError::Corrupt(_))));
+    assert!(matches!(
+        FileStore::open(&dir, &old),
+        Err(StoreError::Corrupt(_))
+    ));
 
     // Crashed before the key file was written: the home still holds the old keys.
     let before_switch = tempfile::tempdir().unwrap();
@@ -750,9 +788,15 @@ fn rekey_moves_receipts_to_the_new_key_and_a_crash_on_either_side_keeps_them() {
     let s = FileStore::open(&store_dir(&before_switch), &old).unwrap();
     assert_eq!(s.receipts().len(), 6);
     drop(s);
-    assert!(!store_dir(&before_switch).join("receipts.next").exists(), "the leftover is removed");
+    assert!(
+        !store_dir(&before_switch).join("receipts.next").exists(),
+        "the leftover is removed"
+    );
     assert_eq!(
-        FileStore::open(&store_dir(&before_switch), &old).unwrap().receipts().len(),
+        FileStore::open(&store_dir(&before_switch), &old)
+            .unwrap()
+            .receipts()
+            .len(),
         6
     );
 
@@ -764,7 +808,10 @@ fn rekey_moves_receipts_to_the_new_key_and_a_crash_on_either_side_keeps_them() {
     drop(s);
     assert!(!store_dir(&after_switch).join("receipts.next").exists());
     assert_eq!(
-        FileStore::open(&store_dir(&after_switch), &new).unwrap().receipts().len(),
+        FileStore::open(&store_dir(&after_switch), &new)
+            .unwrap()
+            .receipts()
+            .len(),
         6
     );
 }
@@ -836,7 +883,11 @@ fn vector_receipts() -> Vec<((DeviceId, u64), StoredReceipt)> {
 
 fn vector_key() -> StoreKey {
     let key = StoreKey::from_dh_secret(&vector_param("dh_secret"));
-    assert_eq!(key, StoreKey::from_bytes(vector_param("store_key")), "key derivation changed");
+    assert_eq!(
+        key,
+        StoreKey::from_bytes(vector_param("store_key")),
+        "key derivation changed"
+    );
     key
 }
 

@@ -16,11 +16,7 @@ use mycase_tests::{contains, fields, pair_device, TestServer};
 type Kept = Vec<(([u8; 16], u64), StoredReceipt)>;
 
 fn kept<S: LocalStore>(d: &Device<S>) -> Kept {
-    d.store()
-        .receipts()
-        .iter()
-        .map(|(p, r)| (*p, *r))
-        .collect()
+    d.store().receipts().iter().map(|(p, r)| (*p, *r)).collect()
 }
 
 /// Looks in the bytes of the home's receipts file for every server time (as
@@ -41,7 +37,10 @@ fn assert_receipts_file_reveals_nothing(home: &std::path::Path, kept: &Kept) {
                 "the server time of a record (idx {idx}) is readable in store/receipts"
             );
         }
-        assert!(!contains(&bytes, device), "a device id is readable in store/receipts");
+        assert!(
+            !contains(&bytes, device),
+            "a device id is readable in store/receipts"
+        );
         assert!(
             !contains(&bytes, &r.signature[..16]),
             "a receipt signature is readable in store/receipts"
@@ -94,7 +93,9 @@ async fn a_copy_of_the_home_shows_no_receipt_times_ids_or_signatures() {
         .change_passphrase_and_keys(&tl, b"new pass", KdfParams::MINIMUM)
         .await
         .unwrap();
-    laptop.add_entry(fields("after", "after the change")).unwrap();
+    laptop
+        .add_entry(fields("after", "after the change"))
+        .unwrap();
     laptop.sync(&tl).await.unwrap();
     let after = kept(&laptop);
     assert!(after.len() > before.len());
@@ -117,6 +118,13 @@ async fn a_copy_of_the_home_shows_no_receipt_times_ids_or_signatures() {
     )
     .unwrap_err();
     assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
-    assert!(err.to_string().contains("does not open with this device's key"), "{err}");
-    assert_eq!(std::fs::read(home.join("store/receipts")).unwrap(), receipts_before);
+    assert!(
+        err.to_string()
+            .contains("does not open with this device's key"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(home.join("store/receipts")).unwrap(),
+        receipts_before
+    );
 }

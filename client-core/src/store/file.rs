@@ -67,7 +67,7 @@ use prost::Message;
 
 use super::key::StoreKey;
 use super::memory::check_batch;
-use super::receipts_file::{ReceiptsFile, Receipts};
+use super::receipts_file::{Receipts, ReceiptsFile};
 use super::{LocalStore, RecordPosition, StoreError, StoredReceipt, SyncState};
 use crate::ids::{id_from_slice, DeviceId};
 use crate::vector::Vector;

@@ -64,6 +64,9 @@ mod tests {
         assert_eq!(StoreKey::for_device(&a), StoreKey::for_device(&same_dh));
         assert_ne!(StoreKey::for_device(&a), StoreKey::for_device(&other));
         assert_ne!(*StoreKey::for_device(&a).bytes(), [2; 32]);
-        assert_eq!(format!("{:?}", StoreKey::for_device(&a)), "StoreKey([redacted])");
+        assert_eq!(
+            format!("{:?}", StoreKey::for_device(&a)),
+            "StoreKey([redacted])"
+        );
     }
 }

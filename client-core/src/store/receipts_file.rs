@@ -166,9 +166,8 @@ impl ReceiptsFile {
                 if header_opens_ignoring_magic(&file.key, &bytes) {
                     return Err(corrupt("has a damaged header"));
                 }
-                let receipts = read_plain(&bytes).ok_or_else(|| {
-                    corrupt("is neither sealed nor in the older plain format")
-                })?;
+                let receipts = read_plain(&bytes)
+                    .ok_or_else(|| corrupt("is neither sealed nor in the older plain format"))?;
                 tracing::info!("sealing the local receipts file (written by an older MyCase)");
                 file.rewrite(&receipts)?;
                 receipts
@@ -392,8 +391,12 @@ fn read_sealed(key: &StoreKey, bytes: &[u8]) -> Result<SealedFile, ReadError> {
             break; // runs past the end: its write never finished
         };
         let (nonce, ciphertext) = frame.split_at(NONCE_LEN);
-        let body = match xchacha_open(key.bytes(), nonce, &frame_ad(&file_nonce, frames), ciphertext)
-        {
+        let body = match xchacha_open(
+            key.bytes(),
+            nonce,
+            &frame_ad(&file_nonce, frames),
+            ciphertext,
+        ) {
             Ok(body) => body,
             Err(_) if 4 + n == rest.len() && has_zero_run(frame) => break,
             Err(_) => return Err(ReadError::Corrupt("has a frame that does not open")),
