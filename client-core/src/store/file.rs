@@ -24,9 +24,9 @@
 //!   fsync the directory). Missing = default. The older `b"MCS1" || acked_own ||
 //!   vector` (no pinned key) still reads.
 //! - `receipts` (and briefly `receipts.next`, `receipts.tmp`): verified server
-//!   receipts, sealed under the [`StoreKey`] in padded batch frames (see
-//!   [`super::receipts_file`]). A receipt is only kept, never needed to read the
-//!   logs.
+//!   receipts, sealed under the [`StoreKey`] in padded batch frames (format v1
+//!   and its migration from the plain frames of before: `receipts_file.rs`). A
+//!   receipt is only kept, never needed to read the logs.
 //!
 //! Everything stored is already sealed; file names carry only random ids.
 //!

@@ -108,7 +108,8 @@ pub(super) struct ReceiptsFile {
 impl ReceiptsFile {
     /// Reads the receipts in `dir` with `key`: resolves an interrupted key
     /// switch, migrates the plain format, compacts frames and drops a torn tail.
-    /// On any error nothing was changed.
+    /// A file that does not open (wrong key, damage) is an error and is left as
+    /// it was; every change made is an atomic replacement.
     pub(super) fn open(dir: &Path, key: StoreKey) -> Result<(ReceiptsFile, Receipts), StoreError> {
         let mut file = ReceiptsFile {
             dir: dir.to_path_buf(),
