@@ -782,6 +782,7 @@ fn rekey_moves_receipts_to_the_new_key_and_a_crash_on_either_side_keeps_them() {
         Err(StoreError::Corrupt(_))
     ));
 
+    assert!(crashed.path().join("store/receipts.next").exists());
     // Crashed before the key file was written: the home still holds the old keys.
     let before_switch = tempfile::tempdir().unwrap();
     copy_dir(&crashed.path().join("store"), &store_dir(&before_switch));
@@ -831,7 +832,12 @@ fn a_failed_key_switch_keeps_the_old_key() {
     // Still sealed under the old key, in this process and after a reopen.
     s.put_receipts(&receipts_for(&A, 3, 3)).unwrap();
     drop(s);
+    assert!(dir.join("receipts.next").exists());
     assert_eq!(FileStore::open(&dir, &key()).unwrap().receipts().len(), 3);
+    assert!(
+        !dir.join("receipts.next").exists(),
+        "the leftover is removed"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
