@@ -22,7 +22,7 @@ use crate::pairing::PairingError;
 use crate::record::{open_record, seal_record, sign_record, Head, RecordError};
 use crate::statement::StatementKind;
 use crate::store::file::FileStore;
-use crate::store::{LocalStore, StoreError};
+use crate::store::{LocalStore, StoreError, StoreKey};
 use crate::sync::SyncError;
 use crate::transport::{Transport, TransportError};
 
@@ -239,8 +239,10 @@ impl Device<FileStore> {
         }
         create_home(home)?;
         let unlocked = UnlockedKeyFile::create(passphrase, params)?;
-        let store = FileStore::open_waiting(&home.join(STORE_DIR), STORE_WAIT)?;
-        let (mut device, kit) = Device::create_in(store, setup)?;
+        let keys = DeviceKeys::generate();
+        let store_key = StoreKey::for_device(&keys);
+        let store = FileStore::open_waiting(&home.join(STORE_DIR), &store_key, STORE_WAIT)?;
+        let (mut device, kit) = Device::create_with_keys(store, setup, keys)?;
         device.key_file = Some((key_file_path(home), unlocked));
         device.persist_secrets()?;
         Ok((device, kit))
@@ -257,7 +259,8 @@ impl Device<FileStore> {
             Err(e) => return Err(e.into()),
         };
         let (unlocked, secrets) = UnlockedKeyFile::open(&bytes, passphrase)?;
-        let store = FileStore::open_waiting(&home.join(STORE_DIR), STORE_WAIT)?;
+        let store_key = StoreKey::for_device(&secrets.keys);
+        let store = FileStore::open_waiting(&home.join(STORE_DIR), &store_key, STORE_WAIT)?;
         let mut device = Device::from_parts(secrets, store)?;
         device.key_file = Some((path, unlocked));
         Ok(device)
@@ -303,14 +306,17 @@ impl Device<FileStore> {
         }
         create_home(home)?;
         let unlocked = UnlockedKeyFile::create(passphrase, params)?;
-        let store = FileStore::open_waiting(&home.join(STORE_DIR), STORE_WAIT)?;
+        let store_key = StoreKey::for_device(&secrets.keys);
+        let store = FileStore::open_waiting(&home.join(STORE_DIR), &store_key, STORE_WAIT)?;
         let mut device = Device::from_parts(secrets, store)?;
         device.key_file = Some((key_file_path(home), unlocked));
         device.persist_secrets()?;
         Ok(device)
     }
 
-    /// Seals the (possibly changed) secrets in a fresh key file under `passphrase`.
+    /// Seals the (possibly changed) secrets in a fresh key file under `passphrase`;
+    /// the store's receipts move to the key of the (possibly new) device keys in
+    /// the same step.
     pub(crate) fn reseal_key_file(
         &mut self,
         passphrase: &[u8],
@@ -319,7 +325,11 @@ impl Device<FileStore> {
         if let Some((path, _)) = &self.key_file {
             let path = path.clone();
             let fresh = UnlockedKeyFile::create(passphrase, params)?;
-            write_private_atomic(&path, &fresh.seal(&self.secrets))?;
+            let sealed = fresh.seal(&self.secrets);
+            let store_key = StoreKey::for_device(&self.secrets.keys);
+            self.store.rekey(store_key, || {
+                write_private_atomic(&path, &sealed).map_err(DeviceError::from)
+            })?;
             self.key_file = Some((path, fresh));
         }
         Ok(())
@@ -340,10 +350,19 @@ impl Device<FileStore> {
 impl<S: LocalStore> Device<S> {
     /// A new account's first device over any store (the file-backed one uses this).
     pub fn create_in(store: S, setup: DeviceSetup) -> Result<(Self, RecoveryKit), DeviceError> {
+        Device::create_with_keys(store, setup, DeviceKeys::generate())
+    }
+
+    /// [`Device::create_in`] with the device keys given (the file store is
+    /// opened under a key derived from them before the device exists).
+    fn create_with_keys(
+        store: S,
+        setup: DeviceSetup,
+        keys: DeviceKeys,
+    ) -> Result<(Self, RecoveryKit), DeviceError> {
         // The kit exists before the first commit: its public key is in the journal
         // from the start, so every device can check a recovered device's certificate.
         let kit = RecoveryKit::generate();
-        let keys = DeviceKeys::generate();
         let device_id = new_id();
         let recovery_public_key = kit.signing_key().verifying_key().to_bytes();
         // The kit alone says which account it opens: nobody can register another

@@ -12,6 +12,10 @@ pub const ATTACHMENTS: &str = "mycase/v1/attachments";
 pub const BLOB_ADDRESS: &str = "mycase/v1/blob-address";
 /// Label of the key for the local store's own encryption.
 pub const LOCAL_STORE: &str = "mycase/v1/local-store";
+/// Label of the key that seals the local store's receipts file, derived from the
+/// device's own X25519 secret (never from a vault key, which other devices and a
+/// revoked one share).
+pub const STORE_RECEIPTS: &str = "mycase/v1/store-receipts";
 /// Label of the recovery kit's signing key seed.
 pub const RECOVERY_SIGN: &str = "mycase/v1/recovery-sign";
 /// Label of the recovery kit's key that wraps the vault keys held by the server.
@@ -50,8 +54,10 @@ mod tests {
             ATTACHMENTS,
             BLOB_ADDRESS,
             LOCAL_STORE,
+            STORE_RECEIPTS,
             RECOVERY_SIGN,
             RECOVERY_WRAP,
+            RECOVERY_DH,
             PAIRING_JOIN,
             PAIRING_ID,
         ];

@@ -23,12 +23,38 @@
 //!   (highest_seen)`, replaced atomically (write `state.tmp`, fsync, rename,
 //!   fsync the directory). Missing = default. The older `b"MCS1" || acked_own ||
 //!   vector` (no pinned key) still reads.
-//! - `receipts`: verified server receipts, append-only fixed frames of
-//!   `16-byte device id || u64 BE idx || u64 BE server_time_ms || 64-byte
-//!   signature`. A torn final frame (shorter than a frame) is cut off on open;
-//!   a receipt is only kept, never needed to read the logs.
+//! - `receipts` (and briefly `receipts.next`, `receipts.tmp`): verified server
+//!   receipts, sealed under the [`StoreKey`] in padded batch frames (format v1
+//!   and its migration from the plain frames of before: `receipts_file.rs`). A
+//!   receipt is only kept, never needed to read the logs.
 //!
 //! Everything stored is already sealed; file names carry only random ids.
+//!
+//! # What a copy of the store shows without the passphrase
+//!
+//! The records' content, authors' names, entry times and the server's receipt
+//! times are sealed. What stays readable (and why it is accepted for now):
+//!
+//! - Which devices have written to the journal: the log file names, and each
+//!   record's `device_id` inside, are device ids (random, but the same ids the
+//!   server holds, so they link this home to an account on a seized server).
+//! - How much each device wrote: a log's size, its frame count, each record's
+//!   `idx`, and which records carry a signature (one per uploaded batch), so the
+//!   number of records and of write sessions per device. Records are padded
+//!   (Padmé) but not hidden. Sealing the logs as a whole would need a new log
+//!   format; the key epoch of each record is readable too.
+//! - When: file modification times. A log's mtime is the last time records of
+//!   that device were stored here (the own log: the last entry written on this
+//!   device); `state`'s and `receipts`' mtimes are the last sync that changed
+//!   them; the `logs` directory's mtime is when a device first appeared. They are
+//!   not faked: backup tools compare mtimes, so faking them could leave a backup
+//!   silently stale, and the inode change time cannot be set anyway.
+//! - `state`: how far this device's own log was acknowledged and the highest
+//!   vector seen (record counts per device again), and the server's receipt key,
+//!   which names the server.
+//! - `receipts`: its size, in Padmé steps with a floor of 16 receipts, and the
+//!   number of frames appended since the store was last opened (each open
+//!   compacts the file to one frame).
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -39,7 +65,9 @@ use std::time::{Duration, Instant};
 use mycase_proto::v1::{Record, VersionVector};
 use prost::Message;
 
+use super::key::StoreKey;
 use super::memory::check_batch;
+use super::receipts_file::{Receipts, ReceiptsFile};
 use super::{LocalStore, RecordPosition, StoreError, StoredReceipt, SyncState};
 use crate::ids::{id_from_slice, DeviceId};
 use crate::vector::Vector;
@@ -50,8 +78,6 @@ const STATE_FILE: &str = "state";
 const STATE_TMP: &str = "state.tmp";
 const STATE_MAGIC_V1: &[u8; 4] = b"MCS1";
 const STATE_MAGIC: &[u8; 4] = b"MCS2";
-const RECEIPTS_FILE: &str = "receipts";
-const RECEIPT_FRAME: usize = 16 + 8 + 8 + 64;
 
 /// One device's log file, kept open for appends.
 #[derive(Debug)]
@@ -69,15 +95,18 @@ pub struct FileStore {
     logs: BTreeMap<DeviceId, Vec<Record>>,
     files: BTreeMap<DeviceId, LogFile>,
     state: SyncState,
-    receipts: BTreeMap<RecordPosition, StoredReceipt>,
+    receipts: Receipts,
+    receipts_file: ReceiptsFile,
     // Dropping the file releases the lock.
     _lock: File,
 }
 
 impl FileStore {
-    /// Opens (creating if needed) the store in `dir`. [`StoreError::Busy`] if
-    /// another process (or another `FileStore`) has it open.
-    pub fn open(dir: &Path) -> Result<FileStore, StoreError> {
+    /// Opens (creating if needed) the store in `dir`, its receipts sealed under
+    /// `key`. [`StoreError::Busy`] if another process (or another `FileStore`)
+    /// has it open; [`StoreError::Corrupt`] (and nothing changed) if the receipts
+    /// do not open under `key`.
+    pub fn open(dir: &Path, key: &StoreKey) -> Result<FileStore, StoreError> {
         let dir = dir.to_path_buf();
         create_private_dir(&dir)?;
         let lock = private_options()
@@ -95,28 +124,34 @@ impl FileStore {
             create_private_dir(&logs_dir)?;
             sync_dir(&dir)?;
         }
+        // Receipts first: a wrong key is refused before anything else is touched.
+        let (receipts_file, receipts) = ReceiptsFile::open(&dir, key.clone())?;
         let mut store = FileStore {
             dir,
             logs: BTreeMap::new(),
             files: BTreeMap::new(),
             state: SyncState::default(),
-            receipts: BTreeMap::new(),
+            receipts,
+            receipts_file,
             _lock: lock,
         };
         store.load_logs()?;
         store.state = load_state(&store.dir)?;
-        store.receipts = load_receipts(&store.dir)?;
         Ok(store)
     }
 
     /// Like [`FileStore::open`], but while the store is busy keeps retrying until
     /// `timeout` has passed, so a command can wait for `sync --watch` to finish
     /// a round.
-    pub fn open_waiting(dir: &Path, timeout: Duration) -> Result<FileStore, StoreError> {
+    pub fn open_waiting(
+        dir: &Path,
+        key: &StoreKey,
+        timeout: Duration,
+    ) -> Result<FileStore, StoreError> {
         let deadline = Instant::now() + timeout;
         let mut pause = Duration::from_millis(10);
         loop {
-            match FileStore::open(dir) {
+            match FileStore::open(dir, key) {
                 Err(StoreError::Busy) => {
                     let now = Instant::now();
                     if now >= deadline {
@@ -133,6 +168,18 @@ impl FileStore {
     /// The store's directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Moves the sealed receipts to `new_key` around `switch`, the step that
+    /// makes `new_key` the one the next [`FileStore::open`] is given (writing the
+    /// key file with the device's new keys). A crash on either side of `switch`
+    /// leaves receipts that open under whichever key the home then holds.
+    pub fn rekey<E: From<StoreError>>(
+        &mut self,
+        new_key: StoreKey,
+        switch: impl FnOnce() -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.receipts_file.rekey(&self.receipts, new_key, switch)
     }
 
     fn load_logs(&mut self) -> Result<(), StoreError> {
@@ -268,63 +315,18 @@ impl LocalStore for FileStore {
         &mut self,
         receipts: &[(RecordPosition, StoredReceipt)],
     ) -> Result<(), StoreError> {
-        let mut frames = Vec::with_capacity(receipts.len() * RECEIPT_FRAME);
         let mut fresh = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for (position, receipt) in receipts {
             if self.receipts.contains_key(position) || !seen.insert(*position) {
                 continue;
             }
-            frames.extend_from_slice(&position.0);
-            frames.extend_from_slice(&position.1.to_be_bytes());
-            frames.extend_from_slice(&receipt.server_time_ms.to_be_bytes());
-            frames.extend_from_slice(&receipt.signature);
             fresh.push((*position, *receipt));
         }
-        if fresh.is_empty() {
-            return Ok(());
-        }
-        let path = self.dir.join(RECEIPTS_FILE);
-        let existed = path.exists();
-        let mut file = private_options().append(true).open(&path)?;
-        file.write_all(&frames)?;
-        file.sync_data()?;
-        if !existed {
-            sync_dir(&self.dir)?;
-        }
+        self.receipts_file.append(&self.receipts, &fresh)?;
         self.receipts.extend(fresh);
         Ok(())
     }
-}
-
-/// Reads the receipts file; a torn final frame is cut off (it was never
-/// reported as kept).
-fn load_receipts(dir: &Path) -> Result<BTreeMap<RecordPosition, StoredReceipt>, StoreError> {
-    let path = dir.join(RECEIPTS_FILE);
-    let bytes = match fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(StoreError::Io(e)),
-    };
-    let whole = bytes.len() - bytes.len() % RECEIPT_FRAME;
-    if whole < bytes.len() {
-        let f = private_options().write(true).truncate(false).open(&path)?;
-        f.set_len(whole as u64)?;
-        f.sync_all()?;
-    }
-    let mut out = BTreeMap::new();
-    for frame in bytes[..whole].chunks_exact(RECEIPT_FRAME) {
-        let bad = || StoreError::Corrupt("the receipts file is unreadable".into());
-        let device: DeviceId = frame[..16].try_into().map_err(|_| bad())?;
-        let idx = u64::from_be_bytes(frame[16..24].try_into().map_err(|_| bad())?);
-        let server_time_ms = u64::from_be_bytes(frame[24..32].try_into().map_err(|_| bad())?);
-        let signature: [u8; 64] = frame[32..].try_into().map_err(|_| bad())?;
-        out.entry((device, idx)).or_insert(StoredReceipt {
-            server_time_ms,
-            signature,
-        });
-    }
-    Ok(out)
 }
 
 fn write_at_end(log: &mut LogFile, batch: &[u8]) -> std::io::Result<()> {
@@ -462,7 +464,7 @@ fn load_state(dir: &Path) -> Result<SyncState, StoreError> {
 }
 
 /// Options that create files readable by the owner only.
-fn private_options() -> OpenOptions {
+pub(super) fn private_options() -> OpenOptions {
     let mut o = OpenOptions::new();
     o.create(true);
     #[cfg(unix)]
@@ -496,7 +498,7 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
 }
 
 /// Makes a directory's entries (a new or renamed file) durable.
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     File::open(dir)?.sync_all()?;
     #[cfg(not(unix))]

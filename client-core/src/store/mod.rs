@@ -2,7 +2,10 @@
 //! sealed under the vault key, exactly as they came), and a little sync state.
 //!
 //! Nothing here is plaintext; the journal is rebuilt in memory by decrypting the
-//! records after the passphrase unlocks the keys.
+//! records after the passphrase unlocks the keys. The server's receipts (its
+//! time for each record) are sealed at rest too, under a [`StoreKey`] derived
+//! from the device's own keys. What a copy of the store still shows without the
+//! passphrase (device ids, record counts, file times) is listed in [`file`].
 
 use std::collections::BTreeMap;
 
@@ -12,7 +15,12 @@ use crate::ids::DeviceId;
 use crate::vector::Vector;
 
 pub mod file;
+pub mod key;
 pub mod memory;
+mod receipts_file;
+
+pub use key::StoreKey;
+pub use receipts_file::MAGIC as SEALED_RECEIPTS_MAGIC;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
