@@ -441,6 +441,27 @@ impl<S: LocalStore> Device<S> {
         self.secrets.keyring.set_write_epoch(epoch);
     }
 
+    /// Whether `device` was set up with the recovery kit: it added itself with the
+    /// kit's certificate and is not the journal's founding device (which the kit
+    /// certifies at creation). Someone who holds the kit could make a device look
+    /// like a founder; renewing the kit is the answer to a kit in other hands.
+    pub fn set_up_with_kit(&self, device: &crate::journal::DeviceView) -> bool {
+        device.recovery_certified && !self.founders().contains(&device.device_id)
+    }
+
+    fn founders(&self) -> Vec<DeviceId> {
+        self.journal
+            .recovery(|author, idx| {
+                idx <= 2
+                    && self
+                        .secrets
+                        .trust_anchors
+                        .iter()
+                        .any(|a| &a.device_id == author)
+            })
+            .founders
+    }
+
     /// The journal's recovery key (see [`crate::journal::recovery`]): for an
     /// account from before derived ids, a `RecoveryKeySet` counts only at the start
     /// of a trust anchor's log (the founding device, which every paired device got

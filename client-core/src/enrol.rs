@@ -314,7 +314,7 @@ impl<S: LocalStore> Device<S> {
                         .or_else(|| server.and_then(server_revoked_at_ms)),
                     revoked_by: d.revoked.as_ref().map(|r| r.revoked_by),
                     added_by: Some(d.added_by.device),
-                    set_up_with_kit: d.recovery_certified,
+                    set_up_with_kit: self.set_up_with_kit(d),
                     contested: d.is_contested(),
                     key_change_attempts: d.rejected_additions.len(),
                     quarantined: self.quarantine_of(&d.device_id),

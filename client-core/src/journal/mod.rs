@@ -458,6 +458,7 @@ impl Journal {
             return recovery::RecoveryFold {
                 state: RecoveryState::Unknown,
                 refused: Vec::new(),
+                founders: Vec::new(),
             };
         };
         recovery::fold(&account, &self.ops_for(&self.recovery_ops), |op| {

@@ -76,6 +76,8 @@ pub enum RecoveryRefused {
 pub struct RecoveryFold {
     pub state: RecoveryState,
     pub refused: Vec<(OpId, RecoveryRefused)>,
+    /// The devices whose log holds a founding `RecoveryKeySet` that counts.
+    pub founders: Vec<super::DeviceId>,
 }
 
 fn keys_of(set: &RecoveryKeySet) -> Option<([u8; 32], [u8; 32])> {
@@ -219,5 +221,9 @@ pub(crate) fn fold(
             }
         }
     }
-    RecoveryFold { state, refused }
+    RecoveryFold {
+        state,
+        refused,
+        founders: founders.iter().map(|f| f.set_by.device).collect(),
+    }
 }

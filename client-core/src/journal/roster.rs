@@ -45,7 +45,10 @@ pub struct DeviceView {
     pub rejected_additions: Vec<OpId>,
     /// Every key pair some counting addition gave it (one, unless contested).
     pub candidate_keys: Vec<([u8; 32], [u8; 32])>,
-    /// It added itself with a recovery certificate: it was set up with the kit.
+    /// Its first addition was its own, with a recovery certificate: it was set up
+    /// with the recovery kit (or is the journal's founding device, which the kit
+    /// certifies too; see [`crate::device::Device::set_up_with_kit`]). A device that
+    /// certifies itself again later (renewing the kit) does not count.
     pub recovery_certified: bool,
     /// Set when a trusted device revoked this one.
     pub revoked: Option<super::Revocation>,
@@ -148,7 +151,6 @@ pub(crate) fn build<'a>(
             }
             if known.candidate_keys.contains(keys) {
                 known.repeated_by.push(op.id());
-                known.recovery_certified |= self_certified;
             } else {
                 known.conflicting_additions.push(op.id());
                 known.candidate_keys.push(*keys);
