@@ -522,7 +522,12 @@ impl Journal {
     }
 
     fn roster(&self) -> BTreeMap<DeviceId, DeviceView> {
-        roster::build(self.ops_for(&self.device_ops).into_iter())
+        let (_, revoked_by_another) = revocation::fold_with_revokers(
+            self.ops_for_unfiltered(&self.revocation_ops).into_iter(),
+        );
+        roster::build(self.ops_for(&self.device_ops).into_iter(), |device| {
+            revoked_by_another.contains(device)
+        })
     }
 
     /// The operations at `keys`, leaving out those a revoked device wrote past
