@@ -8,11 +8,15 @@
 
 use std::collections::BTreeMap;
 
+use ed25519_dalek::Signer;
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::epoch_keys::{author_tag, generation, open_epoch_key, GENERATION_SHIFT};
-use mycase_core::ids::{id_from_slice, DeviceId, EntryId};
+use mycase_core::epoch_keys::{
+    author_tag, generation, next_epoch, open_epoch_key, seal_epoch_key, GENERATION_SHIFT,
+    MAX_GENERATION, TAG_MASK,
+};
+use mycase_core::ids::{id_from_slice, new_id, DeviceId, EntryId};
 use mycase_core::journal::causal::{Misplaced, MAX_WALL_MS};
-use mycase_core::journal::{ops, RecoveryRefused, RejectionReason, RotationRefused};
+use mycase_core::journal::{ops, OpId, RecoveryRefused, RejectionReason, RotationRefused};
 use mycase_core::keys::{DeviceKeys, Keyring, RecoveryKit, VaultKey};
 use mycase_core::record::{open_record, RecordError};
 use mycase_core::revoke::RevokeReport;
@@ -156,9 +160,13 @@ async fn revoke_insider_and_sync_on(w: &mut World) -> RevokeReport {
         w.phone.journal().rotations()
     );
     assert!(generation(epoch) >= 1);
+    let held = w.laptop.keyring().get(epoch).unwrap().as_bytes();
     assert!(
-        w.insider.keyring.get(epoch).is_err(),
-        "the insider holds the new epoch"
+        w.insider
+            .keyring
+            .get(epoch)
+            .map_or(true, |his| his.as_bytes() != held),
+        "the insider holds the new epoch's key"
     );
     assert!(!w.phone.needs_rotation() && !w.laptop.needs_rotation());
     let after = w
@@ -257,7 +265,7 @@ fn phone_keys_hold(
     device: &Device<MemoryStore>,
     report: &SyncReport,
     insider: &Insider,
-    forged: mycase_core::journal::OpId,
+    forged: OpId,
     phone_keys: ([u8; 32], [u8; 32]),
     clock: Clock,
     sight: Sight,
@@ -328,4 +336,457 @@ fn view_dh(w: &World, phone: &DeviceId) -> [u8; 32] {
         .find(|a| &a.device_id == phone)
         .unwrap();
     anchor.dh_public_key
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setting_the_abusers_recovery_key_does_not_count() {
+    for (clock, sight) in CASES {
+        let mut w = world().await;
+        let case = format!("{clock:?}, {sight:?}");
+        let abuser_kit = RecoveryKit::generate();
+        let seen = w.insider.observe().await;
+        let deps = deps_for(&w.insider, &seen, sight);
+        let account = w.insider.account_id;
+        let set = w
+            .insider
+            .write(
+                clock,
+                &seen,
+                &deps,
+                Body::RecoveryKeySet(mycase_core::recover::founding_recovery_key(
+                    &abuser_kit,
+                    &account,
+                )),
+            )
+            .await;
+        // And a renewal of the survivor's kit to his, which only his kit signed.
+        let message = mycase_proto::wire::recovery_renewal_message(
+            &account,
+            &w.kit.public_key(),
+            &abuser_kit.public_key(),
+            &abuser_kit.dh_public(),
+        );
+        let signature = abuser_kit.signing_key().sign(&message).to_bytes().to_vec();
+        let deps = deps_for(&w.insider, &seen, sight);
+        let renewal = w
+            .insider
+            .write(
+                Clock::Plausible,
+                &seen,
+                &deps,
+                Body::RecoveryKeyRenewed(RecoveryKeyRenewed {
+                    old_recovery_public_key: w.kit.public_key().to_vec(),
+                    new_recovery_public_key: abuser_kit.public_key().to_vec(),
+                    new_recovery_dh_public_key: abuser_kit.dh_public().to_vec(),
+                    old_key_signature: signature.clone(),
+                    new_key_signature: signature,
+                }),
+            )
+            .await;
+        let entries = w.laptop.journal().entries();
+        let report = w.laptop.sync(&w.tl).await.unwrap();
+        recovery_key_holds(&w.laptop, &report, &w, set, renewal, clock, sight, &case);
+        assert_eq!(w.laptop.journal().entries(), entries, "{case}");
+        let report = w.phone.sync(&w.tp).await.unwrap();
+        recovery_key_holds(&w.phone, &report, &w, set, renewal, clock, sight, &case);
+
+        revoke_insider_and_sync_on(&mut w).await;
+        assert_eq!(w.laptop.recovery_public_key(), Some(w.kit.public_key()));
+        // The recovery blob the revocation resealed opens with the survivor's kit
+        // and holds the new epoch: a device recovered from it reads what was
+        // written after the revocation.
+        let after = w
+            .laptop
+            .add_entry(fields("later", "after everything"))
+            .unwrap();
+        w.laptop.sync(&w.tl).await.unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let (recovered, _) = Device::recover(
+            &home.path().join("mycase"),
+            b"a new passphrase",
+            KdfParams::MINIMUM,
+            &w.server.transport().await,
+            &w.kit,
+            w.server.setup("new phone"),
+        )
+        .await
+        .expect("the survivor's kit still recovers the journal");
+        assert!(recovered.journal().entry(&after).is_some(), "{case}");
+        assert_eq!(recovered.recovery_public_key(), Some(w.kit.public_key()));
+        // The abuser's kit opens no account on this server.
+        let home = tempfile::tempdir().unwrap();
+        let refused = Device::recover(
+            &home.path().join("mycase"),
+            b"a new passphrase",
+            KdfParams::MINIMUM,
+            &w.server.transport().await,
+            &abuser_kit,
+            w.server.setup("his laptop"),
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(DeviceError::RecoveryRefused)),
+            "{case}"
+        );
+        w.server.stop().await;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn recovery_key_holds(
+    d: &Device<MemoryStore>,
+    report: &SyncReport,
+    w: &World,
+    set: OpId,
+    renewal: OpId,
+    clock: Clock,
+    sight: Sight,
+    case: &str,
+) {
+    assert_eq!(d.recovery_public_key(), Some(w.kit.public_key()), "{case}");
+    assert_eq!(
+        d.recovery_dh_public_key(),
+        Some(w.kit.dh_public()),
+        "{case}"
+    );
+    if (clock, sight) == (Clock::Zero, Sight::Admitted) {
+        assert_misplaced(
+            report,
+            &w.insider.device_id,
+            set.idx,
+            Misplaced::ClockNotAfterDependency,
+        );
+        return;
+    }
+    assert!(report.quarantined.is_empty(), "{case}: {report:?}");
+    let refused = d.journal().recovery(|_, _| false).refused;
+    assert!(
+        refused.contains(&(set, RecoveryRefused::NotTheFoundingKey)),
+        "{case}: {refused:?}"
+    );
+    assert!(
+        refused.contains(&(renewal, RecoveryRefused::BadSignature)),
+        "{case}: {refused:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creating_an_existing_entry_again_is_refused_or_disputed() {
+    for (clock, sight) in CASES {
+        let mut w = world().await;
+        let case = format!("{clock:?}, {sight:?}");
+        let target = w.phone_entry;
+        let genuine = w.laptop.journal().entry(&target).unwrap();
+        let seen = w.insider.observe().await;
+        let deps = deps_for(&w.insider, &seen, sight);
+        let forged = w
+            .insider
+            .write(
+                clock,
+                &seen,
+                &deps,
+                ops::create_entry(target, fields("made up", "he wrote this")),
+            )
+            .await;
+        let report = w.laptop.sync(&w.tl).await.unwrap();
+        let view = w.laptop.journal().entry(&target).unwrap();
+        match (clock, sight) {
+            (Clock::Zero, Sight::Admitted) => {
+                assert_misplaced(
+                    &report,
+                    &w.insider.device_id,
+                    forged.idx,
+                    Misplaced::ClockNotAfterDependency,
+                );
+                assert_eq!(view, genuine, "{case}");
+            }
+            (_, Sight::Admitted) => {
+                assert!(report.quarantined.is_empty(), "{case}");
+                assert!(w
+                    .laptop
+                    .journal()
+                    .rejections()
+                    .iter()
+                    .any(|r| r.op == forged
+                        && r.reason == RejectionReason::EntryCreatedAgain(target)));
+                // Author, time, text and history are as they were.
+                assert_eq!(view, genuine, "{case}");
+            }
+            (_, Sight::Hidden) => {
+                // Two creations neither saw: the entry says it is disputed, and the
+                // genuine creation stays in its history with its own author and time.
+                assert!(report.quarantined.is_empty(), "{case}");
+                assert!(!view.disputed_creations.is_empty(), "{case}");
+                let original = &genuine.history[0];
+                assert!(view.history.contains(original), "{case}");
+                assert!(view.history.iter().any(|r| r.op == forged));
+                assert!(
+                    view.conflict(mycase_core::journal::Field::Text).is_some(),
+                    "{case}"
+                );
+            }
+        }
+        // Other entries are untouched.
+        for e in w.phone.journal().entries() {
+            if e.id != target {
+                assert_eq!(w.laptop.journal().entry(&e.id), Some(e));
+            }
+        }
+        revoke_insider_and_sync_on(&mut w).await;
+        let view = w.laptop.journal().entry(&target).unwrap();
+        // Once the insider is revoked his creation no longer disputes the entry.
+        assert_eq!(
+            (view.created_by, view.recorded_at_ms, view.text.as_str()),
+            (
+                genuine.created_by,
+                genuine.recorded_at_ms,
+                genuine.text.as_str()
+            ),
+            "{case}"
+        );
+        assert!(view.disputed_creations.is_empty(), "{case}");
+        w.server.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_out_of_place_in_time_are_quarantined_and_the_rest_goes_on() {
+    enum Forgery {
+        BelowPredecessor,
+        BelowDependency,
+        FarFuture,
+    }
+    for forgery in [
+        Forgery::BelowPredecessor,
+        Forgery::BelowDependency,
+        Forgery::FarFuture,
+    ] {
+        let mut w = world().await;
+        let seen = w.insider.observe().await;
+        // A first record that checks out, applied everywhere: for the forged
+        // dependency, one that claims to have seen nothing, so that the next one
+        // can be after it and still before what it then says it saw.
+        let (clock, deps) = match forgery {
+            Forgery::BelowDependency => (Clock::Zero, w.insider.deps_seeing_nothing()),
+            _ => (Clock::Plausible, w.insider.deps_seeing_all(&seen)),
+        };
+        let honest_op = w.insider.operation(
+            clock,
+            &seen,
+            &deps,
+            ops::create_entry(new_id(), fields("x", "looks honest")),
+        );
+        let honest_clock = honest_op.hlc.unwrap();
+        let record = w.insider.seal(&honest_op);
+        w.insider.append(vec![record]).await;
+        let honest = OpId {
+            device: w.insider.device_id,
+            idx: w.insider.last_idx(),
+        };
+        let deps = w.insider.deps_seeing_all(&seen);
+        let (clock, why) = match forgery {
+            Forgery::BelowPredecessor => {
+                (Clock::At(honest_clock), Misplaced::ClockNotAfterPredecessor)
+            }
+            Forgery::BelowDependency => (
+                Clock::At(Hlc {
+                    wall_ms: 1,
+                    counter: 0,
+                }),
+                Misplaced::ClockNotAfterDependency,
+            ),
+            Forgery::FarFuture => (
+                Clock::At(Hlc {
+                    wall_ms: MAX_WALL_MS,
+                    counter: 0,
+                }),
+                Misplaced::ClockOutOfRange,
+            ),
+        };
+        let forged = w
+            .insider
+            .write(
+                clock,
+                &seen,
+                &deps,
+                ops::create_entry(new_id(), fields("y", "forged time")),
+            )
+            .await;
+        // The phone goes on writing meanwhile.
+        let from_phone = w
+            .phone
+            .add_entry(fields("meanwhile", "on the phone"))
+            .unwrap();
+        w.phone.sync(&w.tp).await.unwrap();
+        let max_before = w.laptop.journal().max_hlc();
+        let report = w.laptop.sync(&w.tl).await.unwrap();
+        assert_misplaced(&report, &w.insider.device_id, forged.idx, why);
+        assert_eq!(w.laptop.quarantined(), report.quarantined.as_slice());
+        assert!(w.laptop.journal().contains(&honest));
+        assert!(!w.laptop.journal().contains(&forged));
+        assert!(
+            w.laptop.journal().entry(&from_phone).is_some(),
+            "the phone's log is applied"
+        );
+        assert!(
+            w.laptop.journal().max_hlc().wall_ms < MAX_WALL_MS,
+            "a forged clock moved the survivor's clock: {:?} -> {:?}",
+            max_before,
+            w.laptop.journal().max_hlc()
+        );
+        let report = revoke_insider_and_sync_on(&mut w).await;
+        assert_eq!(
+            report.last_idx, honest.idx,
+            "the insider's log ends before the forged record"
+        );
+        w.server.stop().await;
+    }
+}
+
+// ---- Item 4: epoch freeze --------------------------------------------------------
+
+/// A rotation by the insider to `epoch`, with `key` sealed to every device of the
+/// laptop's roster (so that only its epoch number can be wrong).
+fn rotation_to_everyone(w: &World, epoch: u32, key: &VaultKey) -> KeyRotated {
+    KeyRotated {
+        key_epoch: epoch,
+        sealed_keys: w
+            .laptop
+            .journal()
+            .devices()
+            .iter()
+            .map(|d| SealedEpochKey {
+                device_id: d.device_id.to_vec(),
+                sealed: seal_epoch_key(
+                    &w.insider.account_id,
+                    epoch,
+                    &w.insider.device_id,
+                    &d.device_id,
+                    &d.dh_public_key,
+                    key,
+                ),
+            })
+            .collect(),
+    }
+}
+
+/// How the insider tries to freeze the epoch numbering.
+#[derive(Debug, Clone, Copy)]
+enum Freeze {
+    /// `key_epoch: u32::MAX`, as the issue found it.
+    Max,
+    /// The last generation the numbering has, with his own tag.
+    TopGeneration,
+    /// Five generations ahead, with his own tag.
+    Jump,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotations_that_skip_ahead_are_refused_and_the_next_revocation_moves_one_step() {
+    for freeze in [Freeze::Max, Freeze::TopGeneration, Freeze::Jump] {
+        let mut w = world().await;
+        let tag = author_tag(&w.insider.device_id);
+        let epoch = match freeze {
+            Freeze::Max => u32::MAX,
+            Freeze::TopGeneration => (MAX_GENERATION << GENERATION_SHIFT) | tag,
+            Freeze::Jump => (5 << GENERATION_SHIFT) | tag,
+        };
+        let key = VaultKey::generate();
+        let seen = w.insider.observe().await;
+        let deps = w.insider.deps_seeing_all(&seen);
+        let rotated = rotation_to_everyone(&w, epoch, &key);
+        let forged = w
+            .insider
+            .write(Clock::Plausible, &seen, &deps, Body::KeyRotated(rotated))
+            .await;
+        w.insider.keyring.insert(epoch, key);
+        let (laptop_epoch, phone_epoch) = (
+            w.laptop.current_key_epoch().unwrap(),
+            w.phone.current_key_epoch().unwrap(),
+        );
+        let laptop_report = w.laptop.sync(&w.tl).await.unwrap();
+        let phone_report = w.phone.sync(&w.tp).await.unwrap();
+        for (d, report) in [(&w.laptop, &laptop_report), (&w.phone, &phone_report)] {
+            let refused = d
+                .journal()
+                .rotations()
+                .into_iter()
+                .find(|r| r.op == forged)
+                .map(|r| r.refused);
+            if tag == epoch & TAG_MASK {
+                assert!(report.quarantined.is_empty(), "{freeze:?}: {report:?}");
+                assert_eq!(refused, Some(Some(RotationRefused::NotTheNextGeneration)));
+                assert!(d.journal().rejections().iter().any(|r| r.op == forged
+                    && r.reason
+                        == RejectionReason::Rotation(RotationRefused::NotTheNextGeneration)));
+            } else {
+                // u32::MAX is not even his number to take: refused before its key is
+                // learned.
+                let q = quarantine_of(report, &w.insider.device_id).unwrap();
+                assert_eq!(q.reason, SyncError::ForeignEpochNumber { epoch });
+                assert_eq!(q.from_idx, forged.idx);
+                assert!(q.reason.to_string().contains("refused as forged"));
+                assert_eq!(refused, None);
+                assert!(d.keyring().get(epoch).is_err());
+            }
+            assert!(!d.journal().counting_epochs().contains(&epoch));
+        }
+        // Every device keeps writing under the epoch it had.
+        assert_eq!(w.laptop.current_key_epoch().unwrap(), laptop_epoch);
+        assert_eq!(w.phone.current_key_epoch().unwrap(), phone_epoch);
+        w.phone.add_entry(fields("still", "the old epoch")).unwrap();
+        let phone_id = *w.phone.device_id();
+        assert_eq!(
+            w.phone.store().log(&phone_id).last().unwrap().key_epoch,
+            phone_epoch
+        );
+        w.phone.sync(&w.tp).await.unwrap();
+        // The survivor's next revocation takes the next generation, in her own numbering.
+        let report = revoke_insider_and_sync_on(&mut w).await;
+        assert_eq!(
+            report.key_epoch,
+            next_epoch(laptop_epoch, w.laptop.device_id()).unwrap(),
+            "{freeze:?}"
+        );
+        w.server.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_squatting_the_survivors_next_epoch_number_does_not_block_her_revocation() {
+    let mut w = world().await;
+    // The number the laptop's next rotation will take, with a key of his own.
+    let epoch = next_epoch(w.laptop.current_key_epoch().unwrap(), w.laptop.device_id()).unwrap();
+    let key = VaultKey::generate();
+    let seen = w.insider.observe().await;
+    let deps = w.insider.deps_seeing_all(&seen);
+    let rotated = rotation_to_everyone(&w, epoch, &key);
+    let forged = w
+        .insider
+        .write(Clock::Plausible, &seen, &deps, Body::KeyRotated(rotated))
+        .await;
+    w.insider.keyring.insert(epoch, key);
+    let entries = w.laptop.journal().entries();
+    // The phone syncs first, so it has his key for that number when the laptop's
+    // own rotation to it arrives.
+    let phone_report = w.phone.sync(&w.tp).await.unwrap();
+    let laptop_report = w.laptop.sync(&w.tl).await.unwrap();
+    for (d, report) in [(&w.phone, &phone_report), (&w.laptop, &laptop_report)] {
+        let refused = d
+            .journal()
+            .rotations()
+            .into_iter()
+            .find(|r| r.op == forged)
+            .map(|r| r.refused);
+        let quarantined = quarantine_of(report, &w.insider.device_id);
+        assert!(
+            refused == Some(Some(RotationRefused::NotTheAuthorsTag))
+                || quarantined.is_some_and(|q| q.from_idx == forged.idx),
+            "{refused:?} {report:?}"
+        );
+        assert!(!d.journal().counting_epochs().contains(&epoch));
+        assert_eq!(d.journal().entries(), entries);
+    }
+    revoke_insider_and_sync_on(&mut w).await;
+    w.server.stop().await;
 }

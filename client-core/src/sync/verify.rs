@@ -20,6 +20,7 @@ use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{Hlc, Operation, Record};
 
 use crate::device::{decode_operation, Device, DeviceError};
+use crate::epoch_keys::{author_tag, TAG_MASK};
 use crate::ids::{id_from_slice, DeviceId};
 use crate::journal::causal::{self, Known, Placement};
 use crate::journal::{roster, OpId};
@@ -237,6 +238,18 @@ impl<S: LocalStore> Device<S> {
                 }
                 Placement::Refused(why) => {
                     log.stopped = Some(SyncError::Misplaced(why));
+                    return true;
+                }
+            }
+            if let Some(Body::KeyRotated(rotated)) = &op.body {
+                // Each device numbers its rotations with its own tag. One that takes
+                // another's number would put a key this device then holds under the
+                // number that device's next rotation takes: that rotation would then
+                // collide here and never be read. Refused before its key is learned.
+                if rotated.key_epoch & TAG_MASK != author_tag(device) {
+                    log.stopped = Some(SyncError::ForeignEpochNumber {
+                        epoch: rotated.key_epoch,
+                    });
                     return true;
                 }
             }
