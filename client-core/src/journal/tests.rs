@@ -460,6 +460,35 @@ fn an_entry_id_is_created_once() {
 }
 
 #[test]
+fn revoking_the_device_that_disputed_an_entry_settles_it() {
+    let first = op(A, 1, 10, &[], ops::create_entry(E1, text("what happened")));
+    // B says it had seen nothing and picks a clock that sorts first: it shows as
+    // the creation, disputed.
+    let blind = op(B, 1, 0, &[], ops::create_entry(E1, text("made up")));
+    let j = journal([first.clone(), blind.clone()]);
+    assert_eq!(j.entry(&E1).unwrap().created_by, B);
+    // B retiring itself settles nothing.
+    let retired = op(B, 2, 20, &[(B, 1)], revoke(B, 2, B));
+    let j = journal([first.clone(), blind.clone(), retired.clone()]);
+    assert_eq!(j.entry(&E1).unwrap().disputed_creations.len(), 1);
+    // A revoking B does, in any order: A's creation, author, time and text.
+    let revoked = op(A, 2, 30, &[(A, 1), (B, 1)], revoke(B, 1, A));
+    let all = [first, blind, retired, revoked];
+    for order in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]] {
+        let j = journal(order.iter().map(|&i| all[i].clone()));
+        let view = j.entry(&E1).unwrap();
+        assert_eq!(
+            (view.created_by, view.recorded_at_ms),
+            (A, 10_000),
+            "{order:?}"
+        );
+        assert_eq!(view.text, "what happened");
+        assert!(view.disputed_creations.is_empty() && view.conflicts.is_empty());
+        assert_eq!(j.entries(), vec![view]);
+    }
+}
+
+#[test]
 fn unknown_or_malformed_ops_are_kept_but_ignored() {
     let mut j = journal(concurrent_text_amendments());
     let before = j.entries();
