@@ -790,3 +790,241 @@ async fn a_rotation_squatting_the_survivors_next_epoch_number_does_not_block_her
     revoke_insider_and_sync_on(&mut w).await;
     w.server.stop().await;
 }
+
+// ---- Item 5: one poisoned log never halts everyone -------------------------------
+
+/// After the poison: the laptop applied every other log (the phone's new entry),
+/// reports `culprit`'s log quarantined with `reason` (in the report and on the
+/// device), and the survivor's data is what it was plus the phone's entry.
+async fn poisoned_log_is_quarantined(
+    w: &mut World,
+    culprit: &DeviceId,
+    check: impl Fn(&SyncError) -> bool,
+) {
+    let entries = w.laptop.journal().entries();
+    let from_phone = w
+        .phone
+        .add_entry(fields("meanwhile", "on the phone"))
+        .unwrap();
+    w.phone.sync(&w.tp).await.unwrap();
+    let report = w
+        .laptop
+        .sync(&w.tl)
+        .await
+        .expect("the laptop's sync goes on");
+    let q = quarantine_of(&report, culprit).unwrap_or_else(|| panic!("{report:?}"));
+    assert!(check(&q.reason), "{q:?}");
+    assert_eq!(w.laptop.quarantined(), report.quarantined.as_slice());
+    assert!(w.laptop.journal().entry(&from_phone).is_some());
+    let mut expected = entries;
+    expected.push(w.phone.journal().entry(&from_phone).unwrap());
+    expected.sort_by_key(|e| e.timeline_key());
+    assert_eq!(w.laptop.journal().entries(), expected);
+    // Syncing again does not halt either.
+    let again = w.laptop.sync(&w.tl).await.unwrap();
+    assert!(quarantine_of(&again, culprit).is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_record_under_an_unknown_epoch_is_quarantined() {
+    let mut w = world().await;
+    let seen = w.insider.observe().await;
+    let deps = w.insider.deps_seeing_all(&seen);
+    let op = w.insider.operation(
+        Clock::Plausible,
+        &seen,
+        &deps,
+        ops::create_entry(new_id(), fields("z", "under a key nobody has")),
+    );
+    let mut nobodys = w.insider.keyring.clone();
+    let epoch = (3 << GENERATION_SHIFT) | author_tag(&w.insider.device_id);
+    nobodys.insert(epoch, VaultKey::generate());
+    nobodys.set_write_epoch(Some(epoch));
+    let record = w
+        .insider
+        .seal_bytes(&prost::Message::encode_to_vec(&op), &nobodys);
+    w.insider.append(vec![record]).await;
+    let insider = w.insider.device_id;
+    poisoned_log_is_quarantined(&mut w, &insider, |e| {
+        matches!(e, SyncError::Tampered(RecordError::UnknownEpoch { epoch: got, .. }) if *got == epoch)
+    })
+    .await;
+    revoke_insider_and_sync_on(&mut w).await;
+    w.server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_record_that_is_not_an_operation_is_quarantined() {
+    let mut w = world().await;
+    let keyring = w.insider.keyring.clone();
+    let record = w
+        .insider
+        .seal_bytes(b"\xff\xff\xff these bytes are no operation", &keyring);
+    w.insider.append(vec![record]).await;
+    let insider = w.insider.device_id;
+    poisoned_log_is_quarantined(&mut w, &insider, |e| matches!(e, SyncError::BadOperation)).await;
+    revoke_insider_and_sync_on(&mut w).await;
+    w.server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_from_a_device_nobody_added_are_quarantined_and_it_can_be_revoked() {
+    let mut w = world().await;
+    let mut ghost = w.insider.add_ghost(&w.server).await;
+    let seen = ghost.observe().await;
+    let deps = ghost.deps_seeing_all(&seen);
+    ghost
+        .write(
+            Clock::Plausible,
+            &seen,
+            &deps,
+            ops::create_entry(new_id(), fields("g", "from nowhere")),
+        )
+        .await;
+    poisoned_log_is_quarantined(&mut w, &ghost.device_id, |e| {
+        matches!(e, SyncError::UnknownDevice)
+    })
+    .await;
+    assert!(w
+        .laptop
+        .journal()
+        .devices()
+        .iter()
+        .all(|d| d.device_id != ghost.device_id));
+    // Revoking it works from the local view: the server refuses it from then on.
+    let report = w
+        .laptop
+        .revoke_device(&w.tl, ghost.device_id)
+        .await
+        .unwrap();
+    assert_eq!(report.last_idx, 0);
+    assert!(ghost.transport.append(Vec::new()).await.is_err());
+    revoke_insider_and_sync_on(&mut w).await;
+    w.server.stop().await;
+}
+
+/// A recovery-key renewal the survivor's kit never signed, to a kit of his own.
+fn forged_renewal(account: &[u8; 16], kit: &RecoveryKit, his: &RecoveryKit) -> Body {
+    let message = mycase_proto::wire::recovery_renewal_message(
+        account,
+        &kit.public_key(),
+        &his.public_key(),
+        &his.dh_public(),
+    );
+    let signature = his.signing_key().sign(&message).to_bytes().to_vec();
+    Body::RecoveryKeyRenewed(RecoveryKeyRenewed {
+        old_recovery_public_key: kit.public_key().to_vec(),
+        new_recovery_public_key: his.public_key().to_vec(),
+        new_recovery_dh_public_key: his.dh_public().to_vec(),
+        old_key_signature: signature.clone(),
+        new_key_signature: signature,
+    })
+}
+
+/// A ghost that adds itself with a certificate from the abuser's own kit, after
+/// the insider wrote `claim` (a kit of his own, in some form), is no device of the
+/// journal on `victim`: its log is quarantined, it is in no roster, and no
+/// rotation seals a key to it.
+async fn self_certified_ghost_is_refused(
+    w: &mut World,
+    victim_is_phone: bool,
+    claim: impl FnOnce(&World, &RecoveryKit) -> Body,
+) {
+    let his_kit = RecoveryKit::generate();
+    let seen = w.insider.observe().await;
+    let deps = w.insider.deps_seeing_all(&seen);
+    let body = claim(w, &his_kit);
+    w.insider.write(Clock::Plausible, &seen, &deps, body).await;
+    let mut ghost = w.insider.add_ghost(&w.server).await;
+    let seen = ghost.observe().await;
+    let deps = ghost.deps_seeing_all(&seen);
+    let addition = ghost.certified_self_addition(&his_kit, "new phone");
+    ghost.write(Clock::Plausible, &seen, &deps, addition).await;
+    let seen = ghost.observe().await;
+    let deps = ghost.deps_seeing_all(&seen);
+    ghost
+        .write(
+            Clock::Plausible,
+            &seen,
+            &deps,
+            ops::create_entry(new_id(), fields("g", "certified by his kit")),
+        )
+        .await;
+    let (victim, transport) = if victim_is_phone {
+        (&mut w.phone, &w.tp)
+    } else {
+        (&mut w.laptop, &w.tl)
+    };
+    let report = victim.sync(transport).await.unwrap();
+    let q = quarantine_of(&report, &ghost.device_id);
+    assert!(
+        q.is_some_and(|q| q.reason == SyncError::UnknownDevice && q.from_idx == 1),
+        "{report:?}"
+    );
+    assert!(
+        victim
+            .journal()
+            .devices()
+            .iter()
+            .all(|d| d.device_id != ghost.device_id),
+        "the ghost is in the roster"
+    );
+    assert_eq!(victim.recovery_public_key(), Some(w.kit.public_key()));
+    revoke_insider_and_sync_on(w).await;
+    for d in [&w.laptop, &w.phone] {
+        for r in d.journal().rotations() {
+            assert!(r
+                .rotated
+                .sealed_keys
+                .iter()
+                .all(|s| s.device_id != ghost.device_id));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ghost_certified_by_a_forged_kit_renewal_is_not_trusted() {
+    let mut w = world().await;
+    self_certified_ghost_is_refused(&mut w, false, |w, his| {
+        forged_renewal(&w.insider.account_id, &w.kit, his)
+    })
+    .await;
+    w.server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ghost_certified_by_a_kit_the_insider_set_is_not_trusted_by_devices_he_vouched_for() {
+    // The phone of this world is paired after the insider, so the insider is one
+    // of the phone's trust anchors: the devices it trusts without the journal.
+    let server = TestServer::start().await;
+    let tl = server.transport().await;
+    let (mut laptop, kit) = Device::create_in(MemoryStore::new(), server.setup("laptop")).unwrap();
+    laptop.register(&tl, &kit, None).await.unwrap();
+    laptop.sync(&tl).await.unwrap();
+    let insider = Insider::pair(&server, &mut laptop, &tl, "old laptop").await;
+    laptop.sync(&tl).await.unwrap();
+    let (phone, tp) = pair_device(&server, &mut laptop, &tl, "phone").await;
+    assert!(phone
+        .trust_anchors()
+        .iter()
+        .any(|a| a.device_id == insider.device_id));
+    let phone_entry = EntryId::default();
+    let mut w = World {
+        server,
+        kit,
+        laptop,
+        tl,
+        phone,
+        tp,
+        insider,
+        phone_entry,
+    };
+    self_certified_ghost_is_refused(&mut w, true, |w, his| {
+        Body::RecoveryKeySet(mycase_core::recover::founding_recovery_key(
+            his,
+            &w.insider.account_id,
+        ))
+    })
+    .await;
+    w.server.stop().await;
+}
