@@ -17,7 +17,7 @@ use mycase_core::epoch_keys::{
 use mycase_core::ids::{id_from_slice, new_id, DeviceId, EntryId};
 use mycase_core::journal::causal::{Misplaced, MAX_WALL_MS};
 use mycase_core::journal::{ops, OpId, RecoveryRefused, RejectionReason, RotationRefused};
-use mycase_core::keys::{DeviceKeys, Keyring, RecoveryKit, VaultKey};
+use mycase_core::keys::{DeviceKeys, RecoveryKit, VaultKey};
 use mycase_core::record::{open_record, RecordError};
 use mycase_core::revoke::RevokeReport;
 use mycase_core::store::memory::MemoryStore;
@@ -1027,4 +1027,203 @@ async fn a_ghost_certified_by_a_kit_the_insider_set_is_not_trusted_by_devices_he
     })
     .await;
     w.server.stop().await;
+}
+
+// ---- Item 6: withholding ---------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_hiding_records_from_one_device_is_caught_by_what_others_saw() {
+    let server = TestServer::start().await;
+    let tl = server.transport().await;
+    let (mut laptop, _kit) = Device::create_in(MemoryStore::new(), server.setup("laptop")).unwrap();
+    laptop.register(&tl, &_kit, None).await.unwrap();
+    laptop.sync(&tl).await.unwrap();
+    let tp = HostileTransport::new(server.transport().await);
+    let (accepted, joined) = pair_over(&server, &mut laptop, &tl, &tp, "phone").await;
+    accepted.unwrap();
+    let mut phone = joined.unwrap();
+    let (mut tablet, tt) = pair_device(&server, &mut laptop, &tl, "tablet").await;
+    let insider = Insider::pair(&server, &mut laptop, &tl, "old laptop").await;
+    for _ in 0..2 {
+        laptop.sync(&tl).await.unwrap();
+        phone.sync(&tp).await.unwrap();
+        tablet.sync(&tt).await.unwrap();
+    }
+    let laptop_id = *laptop.device_id();
+    let tablet_id = *tablet.device_id();
+
+    // The server hides the laptop's new entry from the phone, and only from it,
+    // consistently (its vector says the laptop's log ends before it).
+    let hidden = laptop
+        .add_entry(fields("hidden", "kept from the phone"))
+        .unwrap();
+    laptop.sync(&tl).await.unwrap();
+    let hidden_idx = laptop.store().log(&laptop_id).len() as u64;
+    tp.set(Tamper::HideFrom {
+        device: laptop_id.to_vec(),
+        from_idx: hidden_idx,
+    });
+    let report = phone.sync(&tp).await.unwrap();
+    assert!(
+        report.quarantined.is_empty(),
+        "the lie alone is consistent: {report:?}"
+    );
+    assert!(phone.journal().entry(&hidden).is_none());
+    // The tablet writes one entry on its own, then amends the hidden one.
+    let own = tablet.add_entry(fields("tablet", "its own")).unwrap();
+    tablet.sync(&tt).await.unwrap();
+    tablet
+        .amend_entry(hidden, text_fields("seen on the tablet"))
+        .unwrap();
+    tablet.sync(&tt).await.unwrap();
+    let before = phone.journal().entries();
+    let report = phone.sync(&tp).await.unwrap();
+    let q = quarantine_of(&report, &tablet_id).unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(
+        q.reason,
+        SyncError::WithheldDependency {
+            device: laptop_id,
+            idx: hidden_idx
+        }
+    );
+    assert!(q.reason.to_string().contains("withholding"));
+    assert_eq!(phone.quarantined(), report.quarantined.as_slice());
+    // The rest is applied: the tablet's own entry, and nothing else changed.
+    assert!(phone.journal().entry(&own).is_some());
+    assert!(before
+        .iter()
+        .all(|e| phone.journal().entry(&e.id).as_ref() == Some(e)));
+
+    // Once the server stops hiding, the phone has everything.
+    tp.set(Tamper::None);
+    let report = phone.sync(&tp).await.unwrap();
+    assert!(report.quarantined.is_empty(), "{report:?}");
+    assert_eq!(phone.journal().entries(), tablet.journal().entries());
+
+    // Now the laptop revokes the insider and the server hides the revocation and
+    // its rotation from the phone.
+    let revoked_idx = laptop.store().log(&laptop_id).len() as u64 + 1;
+    tp.set(Tamper::HideFrom {
+        device: laptop_id.to_vec(),
+        from_idx: revoked_idx,
+    });
+    let revocation = laptop.revoke_device(&tl, insider.device_id).await.unwrap();
+    let report = phone.sync(&tp).await.unwrap();
+    assert!(report.quarantined.is_empty());
+    assert!(
+        !phone.journal().is_revoked(&insider.device_id),
+        "hidden so far"
+    );
+    let own = tablet
+        .add_entry(fields("tablet", "before it syncs"))
+        .unwrap();
+    tablet.sync(&tt).await.unwrap();
+    assert_eq!(tablet.current_key_epoch().unwrap(), revocation.key_epoch);
+    let after = tablet
+        .add_entry(fields("tablet", "after the revocation"))
+        .unwrap();
+    tablet.sync(&tt).await.unwrap();
+    let report = phone.sync(&tp).await.unwrap();
+    // What the tablet wrote after it saw the revocation is sealed under the new
+    // epoch, whose key was in the hidden rotation: the phone cannot read its deps,
+    // but it cannot read the record either, and says so for that log; it applies
+    // the rest.
+    let q = quarantine_of(&report, &tablet_id).unwrap_or_else(|| panic!("{report:?}"));
+    assert!(
+        matches!(
+            q.reason,
+            SyncError::WithheldDependency { device, idx } if device == laptop_id && idx >= revoked_idx
+        ) || matches!(
+            q.reason,
+            SyncError::Tampered(RecordError::UnknownEpoch { epoch, .. }) if epoch == revocation.key_epoch
+        ),
+        "{q:?}"
+    );
+    assert!(phone.journal().entry(&own).is_some());
+    assert!(phone.journal().entry(&after).is_none());
+    tp.set(Tamper::None);
+    phone.sync(&tp).await.unwrap();
+    assert!(phone.journal().is_revoked(&insider.device_id));
+    assert_eq!(phone.current_key_epoch().unwrap(), revocation.key_epoch);
+    assert!(phone.journal().entry(&after).is_some());
+    server_stop(server).await;
+}
+
+fn text_fields(text: &str) -> mycase_proto::v1::EntryFields {
+    mycase_tests::text(text)
+}
+
+async fn server_stop(mut server: TestServer) {
+    server.stop().await;
+}
+
+// ---- Item 14: devices added by a device later revoked -----------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_added_by_a_revoked_device_shows_who_added_it() {
+    let mut w = world().await;
+    // The insider pairs a device of his own, through the journal (a plausible,
+    // well-formed addition) and the server.
+    let his = DeviceKeys::generate();
+    let his_id = new_id();
+    let seen = w.insider.observe().await;
+    let deps = w.insider.deps_seeing_all(&seen);
+    let added = w
+        .insider
+        .write(
+            Clock::Plausible,
+            &seen,
+            &deps,
+            ops::device_added(his_id, his.sign_public(), his.dh_public(), "tablet"),
+        )
+        .await;
+    w.insider
+        .transport
+        .add_device(
+            his_id.to_vec(),
+            his.sign_public().to_vec(),
+            his.dh_public().to_vec(),
+        )
+        .await
+        .unwrap();
+    w.laptop.sync(&w.tl).await.unwrap();
+    revoke_insider_and_sync_on(&mut w).await;
+    for d in [&w.laptop, &w.phone] {
+        let view = d
+            .journal()
+            .devices()
+            .into_iter()
+            .find(|v| v.device_id == his_id)
+            .expect("it stays in the roster");
+        assert_eq!(view.added_by, added);
+        assert!(view.revoked.is_none());
+        assert!(
+            d.journal()
+                .revocations()
+                .contains_key(&view.added_by.device),
+            "the roster says its adder is revoked"
+        );
+    }
+    // The survivor revokes it too, and it is out.
+    w.laptop.revoke_device(&w.tl, his_id).await.unwrap();
+    w.phone.sync(&w.tp).await.unwrap();
+    assert!(w.phone.journal().is_revoked(&his_id));
+    nothing_sealed_after_revocation(&w.laptop, &his_id);
+    w.server.stop().await;
+}
+
+/// No rotation made after `device`'s revocation seals a key to it.
+fn nothing_sealed_after_revocation(d: &Device<MemoryStore>, device: &DeviceId) {
+    let revoked_by = d.journal().revocations()[device].op;
+    let last = d
+        .journal()
+        .rotations()
+        .into_iter()
+        .rfind(|r| r.counts() && r.op.device == revoked_by.device)
+        .unwrap();
+    assert!(last
+        .rotated
+        .sealed_keys
+        .iter()
+        .all(|s| s.device_id != device.as_slice()));
 }
