@@ -192,6 +192,12 @@ impl Insider {
         self.keys.sign_public()
     }
 
+    /// Starts its log again from the first record: for records a hostile server
+    /// delivers instead of the real one, never appended.
+    pub fn restart_log(&mut self) {
+        self.head = Head::GENESIS;
+    }
+
     /// The idx of the last record this insider wrote.
     pub fn last_idx(&self) -> u64 {
         self.head.idx
