@@ -427,5 +427,6 @@ fn insider_records_in_any_order_never_change_keys_authors_or_the_recovery_key() 
         applied >= 5,
         "only {applied} cases got a forged record applied"
     );
-    runtime.block_on(async { fixture.borrow_mut().server.stop().await });
+    let mut fixture = fixture.into_inner();
+    runtime.block_on(fixture.server.stop());
 }
