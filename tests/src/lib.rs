@@ -26,6 +26,7 @@ use mycase_proto::v1::{
 };
 use mycase_server::{RunningServer, ServerConfig};
 
+pub mod abuser;
 pub mod chromium;
 
 pub use mycase_core;
@@ -289,6 +290,10 @@ pub enum Tamper {
     /// Send pulled records without their receipts (a server hiding when it
     /// stored them).
     StripReceipts,
+    /// Hide `device`'s records from `from_idx` on from this device, consistently:
+    /// GetVector and the Pull target say its log ends before them (a server showing
+    /// this device less than it shows others).
+    HideFrom { device: Vec<u8>, from_idx: u64 },
 }
 
 /// A transport that forwards to `inner` but can alter what the server sends.
@@ -365,6 +370,10 @@ fn tamper_pull(mode: &Tamper, records: &mut Vec<Record>, target: &mut VersionVec
         }
         Tamper::Rollback | Tamper::RollbackTarget => lower(records, target),
         Tamper::MalformedRecordDevice => records[0].device_id = vec![1; 15],
+        Tamper::HideFrom { device, from_idx } => {
+            records.retain(|r| &r.device_id != device || r.idx < *from_idx);
+            hide_from(target, device, *from_idx);
+        }
         Tamper::InjectRecords(extra) => {
             for r in extra {
                 match target
@@ -382,6 +391,15 @@ fn tamper_pull(mode: &Tamper, records: &mut Vec<Record>, target: &mut VersionVec
             }
         }
         _ => {}
+    }
+}
+
+/// Says `device`'s log ends before `from_idx`.
+fn hide_from(vector: &mut VersionVector, device: &[u8], from_idx: u64) {
+    for e in &mut vector.entries {
+        if e.device_id == device {
+            e.idx = e.idx.min(from_idx.saturating_sub(1));
+        }
     }
 }
 
@@ -576,6 +594,7 @@ impl<T: Transport> Transport for HostileTransport<T> {
                     device_id: vec![7; 5],
                     idx: 1,
                 }),
+                Tamper::HideFrom { device, from_idx } => hide_from(&mut v, &device, from_idx),
                 _ => {}
             }
             Ok(v)

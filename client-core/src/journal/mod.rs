@@ -47,7 +47,10 @@
 //!   author had already seen is refused (listed by [`Journal::rejections`]); two
 //!   creations neither of which saw the other (never written by honest devices:
 //!   ids are random) are both kept as candidates for the fields, and the entry says
-//!   its creation is disputed ([`EntryView::disputed_creations`]).
+//!   its creation is disputed ([`EntryView::disputed_creations`]), until the
+//!   survivor revokes one of their authors: a creation by a device another device
+//!   revoked loses to those by devices nobody revoked (as a contested device id
+//!   does, see [`roster`]).
 //! - **Delete/restore**: an entry is deleted iff the last delete-or-restore in total
 //!   order is a delete. An amendment concurrent with a delete is kept in the history
 //!   and shows if the entry is restored. See [`entry`].
@@ -368,7 +371,7 @@ impl Journal {
     /// One entry, deleted or not.
     pub fn entry(&self, id: &EntryId) -> Option<EntryView> {
         let keys = self.by_entry.get(id)?;
-        entry::build(*id, &self.entry_ops(keys))
+        entry::build(*id, &self.entry_ops(keys, &self.revoked_by_another()))
     }
 
     /// The entry whose id starts with `hex_prefix` (at least [`MIN_PREFIX_LEN`] hex
@@ -523,7 +526,16 @@ impl Journal {
     }
 
     fn roster(&self) -> BTreeMap<DeviceId, DeviceView> {
-        roster::build(self.ops_for(&self.device_ops).into_iter())
+        let revoked_by_another = self.revoked_by_another();
+        roster::build(self.ops_for(&self.device_ops).into_iter(), |device| {
+            revoked_by_another.contains(device)
+        })
+    }
+
+    /// Devices another device revoked (a retirement alone does not count): what
+    /// they wrote loses a dispute with what devices nobody revoked wrote.
+    fn revoked_by_another(&self) -> BTreeSet<DeviceId> {
+        revocation::fold_with_revokers(self.ops_for_unfiltered(&self.revocation_ops).into_iter()).1
     }
 
     /// The operations at `keys`, leaving out those a revoked device wrote past
@@ -539,10 +551,40 @@ impl Journal {
             .collect()
     }
 
-    /// An entry's operations, without creations that a trust rule refuses.
-    fn entry_ops(&self, keys: &BTreeSet<OrderKey>) -> Vec<&StoredOp> {
+    /// An entry's operations, without creations that a trust rule refuses: one
+    /// whose author had seen an earlier creation of the id, and, while devices
+    /// nobody revoked created it too, one by a device another device revoked
+    /// (revoking the insider settles the dispute he made).
+    fn entry_ops(
+        &self,
+        keys: &BTreeSet<OrderKey>,
+        revoked_by_another: &BTreeSet<DeviceId>,
+    ) -> Vec<&StoredOp> {
         let ops = self.ops_for(keys);
-        let refused = entry::rejected_creations(&ops);
+        let mut refused = entry::rejected_creations(&ops);
+        let creations: Vec<&StoredOp> = ops
+            .iter()
+            .copied()
+            .filter(|op| {
+                !refused.contains(&op.id())
+                    && matches!(
+                        op.action,
+                        Action::Entry {
+                            change: EntryChange::Created(_),
+                            ..
+                        }
+                    )
+            })
+            .collect();
+        let by_revoked = |op: &StoredOp| revoked_by_another.contains(&op.key.device);
+        if creations.len() > 1 && !creations.iter().all(|op| by_revoked(op)) {
+            refused.extend(
+                creations
+                    .iter()
+                    .filter(|op| by_revoked(op))
+                    .map(|op| op.id()),
+            );
+        }
         ops.into_iter()
             .filter(|op| !refused.contains(&op.id()))
             .collect()
@@ -565,10 +607,11 @@ impl Journal {
     }
 
     fn views_where(&self, keep: impl Fn(&EntryView) -> bool) -> Vec<EntryView> {
+        let revoked = self.revoked_by_another();
         let mut views: Vec<EntryView> = self
             .by_entry
             .iter()
-            .filter_map(|(id, keys)| entry::build(*id, &self.entry_ops(keys)))
+            .filter_map(|(id, keys)| entry::build(*id, &self.entry_ops(keys, &revoked)))
             .filter(|view| keep(view))
             .collect();
         views.sort_by_key(EntryView::timeline_key);

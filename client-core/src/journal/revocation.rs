@@ -18,7 +18,7 @@
 //! they sort in. The result depends on the set of operations and their causality
 //! only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::order::{Action, StoredOp};
 use super::{DeviceId, OpId};
@@ -57,6 +57,15 @@ struct Candidate<'a> {
 pub(crate) fn fold<'a>(
     ops_in_order: impl Iterator<Item = &'a StoredOp>,
 ) -> BTreeMap<DeviceId, Revocation> {
+    fold_with_revokers(ops_in_order).0
+}
+
+/// [`fold`], and the devices some counting revocation by another device (not a
+/// retirement) revoked: whatever sorts first, a device that also retired itself
+/// is still one the survivor revoked.
+pub(crate) fn fold_with_revokers<'a>(
+    ops_in_order: impl Iterator<Item = &'a StoredOp>,
+) -> (BTreeMap<DeviceId, Revocation>, BTreeSet<DeviceId>) {
     let candidates: Vec<Candidate<'a>> = ops_in_order
         .filter_map(|op| {
             let Action::DeviceRevoked(r) = &op.action else {
@@ -89,9 +98,13 @@ pub(crate) fn fold<'a>(
     let reach = reachability(&cancellers);
     let mut memo: BTreeMap<usize, bool> = BTreeMap::new();
     let mut out: BTreeMap<DeviceId, Revocation> = BTreeMap::new();
+    let mut by_another: BTreeSet<DeviceId> = BTreeSet::new();
     for (i, c) in candidates.iter().enumerate() {
         if !counts(i, &cancellers, &reach, &mut memo) {
             continue;
+        }
+        if c.target != c.op.key.device {
+            by_another.insert(c.target);
         }
         match out.get_mut(&c.target) {
             Some(known) => known.last_idx = known.last_idx.max(c.last_idx),
@@ -112,7 +125,7 @@ pub(crate) fn fold<'a>(
             }
         }
     }
-    out
+    (out, by_another)
 }
 
 /// Whether `j`, if it counts, cancels `i`: it revokes `i`'s author (not as a

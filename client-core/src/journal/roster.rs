@@ -11,6 +11,13 @@
 //! can settle which keys are its own (the device layer checks that). Which addition
 //! sorts first decides nothing: a clock is its author's choice.
 //!
+//! **Revoking the contester settles a contest.** If every addition giving one of
+//! the candidate key pairs was written by a device that another device revoked,
+//! and exactly one candidate is given by a device nobody revoked, that candidate
+//! is the device's keys again. Otherwise an insider who claimed the survivor's
+//! phone id would keep it contested for good: no rotation could ever seal a key to
+//! the phone again, and it would go on writing under an epoch he holds.
+//!
 //! Every operation in the journal comes from a record the sync engine verified, so a
 //! `DeviceAdded` is vouched for by its (trusted) author. The one exception to "a
 //! trusted device vouches for a new one" is recovery: a device set up with the
@@ -39,11 +46,13 @@ pub struct DeviceView {
     /// Later additions with the same keys (harmless repeats).
     pub repeated_by: Vec<OpId>,
     /// Additions with other keys that no author had seen the first keys before
-    /// writing: the device is contested while any is here.
+    /// writing: the device is contested while more than one key pair is a
+    /// candidate (see [`DeviceView::candidate_keys`]).
     pub conflicting_additions: Vec<OpId>,
     /// Additions that tried to change keys their author had already seen: refused.
     pub rejected_additions: Vec<OpId>,
-    /// Every key pair some counting addition gave it (one, unless contested).
+    /// Every key pair some counting addition gave it (one, unless contested),
+    /// leaving out those only revoked devices gave once a contest is settled.
     pub candidate_keys: Vec<([u8; 32], [u8; 32])>,
     /// Its first addition was its own, with a recovery certificate: it was set up
     /// with the recovery kit (or is the journal's founding device, which the kit
@@ -92,8 +101,11 @@ pub(crate) fn is_well_formed(added: &mycase_proto::v1::DeviceAdded) -> bool {
 /// device id. Which additions count is decided by causality alone ("had its
 /// author seen an addition of this device with other keys?"), so neither the order
 /// they sort in nor their clocks matter; the order only picks the name shown.
+/// `revoked_by_another(device)`: a counting revocation of `device` was written by
+/// another device (not a retirement); it settles contests (module documentation).
 pub(crate) fn build<'a>(
     ops_in_order: impl Iterator<Item = &'a StoredOp>,
+    revoked_by_another: impl Fn(&DeviceId) -> bool,
 ) -> BTreeMap<DeviceId, DeviceView> {
     type Keys = ([u8; 32], [u8; 32]);
     let mut additions: BTreeMap<DeviceId, Vec<(&StoredOp, &mycase_proto::v1::DeviceAdded, Keys)>> =
@@ -162,6 +174,27 @@ pub(crate) fn build<'a>(
                 .filter(|(op, _, keys)| refused(op, keys))
                 .map(|(op, _, _)| op.id())
                 .collect();
+            if view.is_contested() {
+                // The first counting addition by a device nobody revoked, of each
+                // candidate that has one.
+                let mut by_trusted: Vec<(&StoredOp, &mycase_proto::v1::DeviceAdded, Keys)> =
+                    Vec::new();
+                for (op, added, keys) in &all {
+                    if !refused(op, keys)
+                        && !revoked_by_another(&op.key.device)
+                        && !by_trusted.iter().any(|(_, _, k)| k == keys)
+                    {
+                        by_trusted.push((op, added, *keys));
+                    }
+                }
+                if let [(op, added, keys)] = by_trusted.as_slice() {
+                    view.candidate_keys = vec![*keys];
+                    (view.sign_public_key, view.dh_public_key) = *keys;
+                    view.name = added.name.clone();
+                    view.added_at_ms = op.recorded_at_ms;
+                    view.added_by = op.id();
+                }
+            }
             roster.insert(device_id, view);
         }
     }

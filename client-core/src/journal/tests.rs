@@ -361,6 +361,70 @@ fn a_device_ids_keys_never_change_and_a_clock_decides_nothing() {
 }
 
 #[test]
+fn revoking_the_device_that_contested_an_id_settles_it() {
+    let laptop = op(
+        A,
+        1,
+        10,
+        &[],
+        ops::device_added(A, [1; 32], [1; 32], "laptop"),
+    );
+    let phone = op(
+        A,
+        2,
+        20,
+        &[(A, 1)],
+        ops::device_added(C, [3; 32], [3; 32], "phone"),
+    );
+    let insider = op(
+        A,
+        3,
+        30,
+        &[(A, 2)],
+        ops::device_added(B, [2; 32], [2; 32], "old"),
+    );
+    // B claims the phone's id, saying it had seen nothing, with a clock that sorts first.
+    let claim = op(
+        B,
+        1,
+        0,
+        &[],
+        ops::device_added(C, [9; 32], [9; 32], "phone"),
+    );
+    let base = [laptop, phone, insider, claim];
+    let contested = |j: &Journal| j.devices().into_iter().find(|d| d.device_id == C).unwrap();
+    let j = journal(base.clone());
+    assert!(contested(&j).is_contested());
+    assert_eq!(j.device_key(&C), None);
+    // B retiring itself settles nothing: that is not the survivor's doing.
+    let retired = op(B, 2, 40, &[(B, 1)], revoke(B, 2, B));
+    let j = journal(base.iter().cloned().chain([retired.clone()]));
+    assert!(contested(&j).is_contested());
+    // A revoking B does, in any order, even with B's retirement sorting first: the
+    // phone has the keys A gave it, named and dated by that addition.
+    let revoked = op(A, 4, 50, &[(A, 3), (B, 1)], revoke(B, 1, A));
+    let all: Vec<(OpId, Operation)> = base
+        .iter()
+        .cloned()
+        .chain([retired.clone(), revoked.clone()])
+        .collect();
+    for order in [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [3, 5, 0, 4, 2, 1]] {
+        let j = journal(order.iter().map(|&i| all[i].clone()));
+        let c = contested(&j);
+        assert!(!c.is_contested(), "{order:?}");
+        assert_eq!(j.device_key(&C), Some([3; 32]));
+        assert_eq!((c.sign_public_key, c.dh_public_key), ([3; 32], [3; 32]));
+        assert_eq!((c.added_by, c.name.as_str()), (id(A, 2), "phone"));
+    }
+    // When B revoked A too, neither having seen the other's revocation, both are
+    // out: nobody unrevoked gave the phone a key, and it stays contested.
+    let mutual = op(B, 2, 45, &[(B, 1)], revoke(A, 2, B));
+    let j = journal(base.iter().cloned().chain([revoked, mutual]));
+    assert!(j.is_revoked(&A) && j.is_revoked(&B));
+    assert!(contested(&j).is_contested());
+}
+
+#[test]
 fn an_entry_id_is_created_once() {
     let first = op(A, 1, 10, &[], ops::create_entry(E1, text("what happened")));
     // B saw the creation and writes another creation of the same id, with an
@@ -393,6 +457,35 @@ fn an_entry_id_is_created_once() {
     let view = j.entry(&E1).unwrap();
     assert_eq!(view.disputed_creations, vec![id(B, 1)]);
     assert_eq!(view.conflicts.len(), 1);
+}
+
+#[test]
+fn revoking_the_device_that_disputed_an_entry_settles_it() {
+    let first = op(A, 1, 10, &[], ops::create_entry(E1, text("what happened")));
+    // B says it had seen nothing and picks a clock that sorts first: it shows as
+    // the creation, disputed.
+    let blind = op(B, 1, 0, &[], ops::create_entry(E1, text("made up")));
+    let j = journal([first.clone(), blind.clone()]);
+    assert_eq!(j.entry(&E1).unwrap().created_by, B);
+    // B retiring itself settles nothing.
+    let retired = op(B, 2, 20, &[(B, 1)], revoke(B, 2, B));
+    let j = journal([first.clone(), blind.clone(), retired.clone()]);
+    assert_eq!(j.entry(&E1).unwrap().disputed_creations.len(), 1);
+    // A revoking B does, in any order: A's creation, author, time and text.
+    let revoked = op(A, 2, 30, &[(A, 1), (B, 1)], revoke(B, 1, A));
+    let all = [first, blind, retired, revoked];
+    for order in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]] {
+        let j = journal(order.iter().map(|&i| all[i].clone()));
+        let view = j.entry(&E1).unwrap();
+        assert_eq!(
+            (view.created_by, view.recorded_at_ms),
+            (A, 10_000),
+            "{order:?}"
+        );
+        assert_eq!(view.text, "what happened");
+        assert!(view.disputed_creations.is_empty() && view.conflicts.is_empty());
+        assert_eq!(j.entries(), vec![view]);
+    }
 }
 
 #[test]

@@ -88,6 +88,11 @@ pub enum SyncError {
          the server is withholding it from this device"
     )]
     WithheldDependency { device: DeviceId, idx: u64 },
+    #[error(
+        "a key rotation took epoch number {epoch}, which is not its author's to take (it could \
+         stop another device's rotation from reaching this one): refused as forged"
+    )]
+    ForeignEpochNumber { epoch: u32 },
 }
 
 /// What a sync round did.

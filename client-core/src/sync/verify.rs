@@ -20,6 +20,7 @@ use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{Hlc, Operation, Record};
 
 use crate::device::{decode_operation, Device, DeviceError};
+use crate::epoch_keys::{author_tag, TAG_MASK};
 use crate::ids::{id_from_slice, DeviceId};
 use crate::journal::causal::{self, Known, Placement};
 use crate::journal::{roster, OpId};
@@ -240,6 +241,18 @@ impl<S: LocalStore> Device<S> {
                     return true;
                 }
             }
+            if let Some(Body::KeyRotated(rotated)) = &op.body {
+                // Each device numbers its rotations with its own tag. One that takes
+                // another's number would put a key this device then holds under the
+                // number that device's next rotation takes: that rotation would then
+                // collide here and never be read. Refused before its key is learned.
+                if rotated.key_epoch & TAG_MASK != author_tag(device) {
+                    log.stopped = Some(SyncError::ForeignEpochNumber {
+                        epoch: rotated.key_epoch,
+                    });
+                    return true;
+                }
+            }
             match learn_into(
                 &account,
                 &me,
@@ -254,7 +267,7 @@ impl<S: LocalStore> Device<S> {
                     return true;
                 }
             }
-            self.stage(device, &op, staged);
+            self.stage(id, &op, staged);
             staged.placement.insert(
                 id,
                 (
@@ -274,26 +287,37 @@ impl<S: LocalStore> Device<S> {
 
     /// Notes what a verified operation vouches for within this pull: a new
     /// device's key (never a new key for a device already known: the roster's
-    /// rules refuse or contest that), and a recovery key that certifies itself.
-    fn stage(&self, author: &DeviceId, op: &Operation, staged: &mut Staged) {
+    /// rules refuse or contest that), and a recovery key on the authority of one
+    /// already held (one that certifies itself, the founding device's in an older
+    /// account, or a renewal both kits signed of a key held as current). A key
+    /// staged here lets a device certified by it be verified in this pull, and
+    /// that device's own `DeviceAdded` then puts it in the roster, so nothing an
+    /// insider can write alone may stage one.
+    fn stage(&self, id: OpId, op: &Operation, staged: &mut Staged) {
         match &op.body {
             Some(Body::DeviceAdded(added)) if roster::is_well_formed(added) => {
-                let (Some(id), Ok(key)) = (
+                let (Some(device), Ok(key)) = (
                     id_from_slice(&added.device_id),
                     <[u8; 32]>::try_from(added.sign_public_key.as_slice()),
                 ) else {
                     return;
                 };
-                if self.trusted_key(&id).is_none() && !self.journal_knows(&id) {
-                    staged.keys.entry(id).or_insert(key);
+                if self.trusted_key(&device).is_none() && !self.journal_knows(&device) {
+                    staged.keys.entry(device).or_insert(key);
                 }
             }
             Some(Body::RecoveryKeySet(set)) => {
+                // An older account's founding device, at the start of its log, before
+                // the journal holds any recovery key: the first trust anchor (every
+                // device's anchors begin with the founding device's).
                 let legacy_founder = || {
-                    self.secrets
-                        .trust_anchors
-                        .iter()
-                        .any(|t| &t.device_id == author)
+                    id.idx <= 2
+                        && self.recovery_public_key().is_none()
+                        && self
+                            .secrets
+                            .trust_anchors
+                            .first()
+                            .is_some_and(|t| t.device_id == id.device)
                 };
                 if let Some(key) =
                     crate::journal::recovery::self_certifying(&self.secrets.account_id, set)
@@ -310,23 +334,41 @@ impl<S: LocalStore> Device<S> {
                 }
             }
             Some(Body::RecoveryKeyRenewed(r)) => {
-                if let Ok(new) = <[u8; 32]>::try_from(r.new_recovery_public_key.as_slice()) {
-                    // Checked for its signatures and its place by the journal once
-                    // applied; here it only lets a device certified by the new kit
-                    // be verified within this pull.
-                    let message = mycase_proto::wire::recovery_renewal_message(
-                        &self.secrets.account_id,
-                        &r.old_recovery_public_key,
-                        &r.new_recovery_public_key,
-                        &r.new_recovery_dh_public_key,
-                    );
-                    if crate::keys::verify_signature(&new, &message, &r.new_key_signature) {
-                        staged.recovery_keys.push(new);
-                    }
+                // Checked for its place by the journal once applied; here only for
+                // the authority of a key this device holds now.
+                let (Ok(old), Ok(new)) = (
+                    <[u8; 32]>::try_from(r.old_recovery_public_key.as_slice()),
+                    <[u8; 32]>::try_from(r.new_recovery_public_key.as_slice()),
+                ) else {
+                    return;
+                };
+                let message = mycase_proto::wire::recovery_renewal_message(
+                    &self.secrets.account_id,
+                    &r.old_recovery_public_key,
+                    &r.new_recovery_public_key,
+                    &r.new_recovery_dh_public_key,
+                );
+                let held = self.recovery_roots(staged).contains(&old);
+                if held
+                    && crate::keys::verify_signature(&old, &message, &r.old_key_signature)
+                    && crate::keys::verify_signature(&new, &message, &r.new_key_signature)
+                {
+                    staged.recovery_keys.push(new);
                 }
             }
             _ => {}
         }
+    }
+
+    /// The recovery keys a self-added device's certificate may verify under: the
+    /// journal's current one, the one this device was itself recovered with, and
+    /// those staged in this pull.
+    fn recovery_roots(&self, staged: &Staged) -> Vec<[u8; 32]> {
+        self.recovery_public_key()
+            .into_iter()
+            .chain(self.secrets.notes.recovery_root)
+            .chain(staged.recovery_keys.iter().copied())
+            .collect()
     }
 
     fn journal_knows(&self, device: &DeviceId) -> bool {
@@ -379,12 +421,7 @@ impl<S: LocalStore> Device<S> {
         staged: &Staged,
     ) -> Option<[u8; 32]> {
         let account = self.secrets.account_id;
-        let roots: Vec<[u8; 32]> = self
-            .recovery_public_key()
-            .into_iter()
-            .chain(self.secrets.notes.recovery_root)
-            .chain(staged.recovery_keys.iter().copied())
-            .collect();
+        let roots = self.recovery_roots(staged);
         let stored = self.store.log(device);
         stored.iter().chain(records).find_map(|r| {
             let op = decode_operation(&account, keyring, r).ok()?;
