@@ -441,6 +441,20 @@ impl<S: LocalStore> Device<S> {
         self.secrets.keyring.set_write_epoch(epoch);
     }
 
+    /// For a journal older than derived account ids: whether a `RecoveryKeySet`
+    /// at `idx` of `author`'s log is the founding device's. The founding device is
+    /// the first trust anchor of every device (each device hands its anchors on in
+    /// order, and the founding device's own first anchor is itself), at the start
+    /// of its log.
+    fn is_legacy_founder(&self, author: &DeviceId, idx: u64) -> bool {
+        idx <= 2
+            && self
+                .secrets
+                .trust_anchors
+                .first()
+                .is_some_and(|a| &a.device_id == author)
+    }
+
     /// Whether `device` was set up with the recovery kit: it added itself with the
     /// kit's certificate and is not the journal's founding device (which the kit
     /// certifies at creation). Someone who holds the kit could make a device look
@@ -451,14 +465,7 @@ impl<S: LocalStore> Device<S> {
 
     fn founders(&self) -> Vec<DeviceId> {
         self.journal
-            .recovery(|author, idx| {
-                idx <= 2
-                    && self
-                        .secrets
-                        .trust_anchors
-                        .iter()
-                        .any(|a| &a.device_id == author)
-            })
+            .recovery(|author, idx| self.is_legacy_founder(author, idx))
             .founders
     }
 
@@ -468,14 +475,7 @@ impl<S: LocalStore> Device<S> {
     /// as an anchor).
     pub fn recovery_state(&self) -> crate::journal::RecoveryState {
         self.journal
-            .recovery(|author, idx| {
-                idx <= 2
-                    && self
-                        .secrets
-                        .trust_anchors
-                        .iter()
-                        .any(|a| &a.device_id == author)
-            })
+            .recovery(|author, idx| self.is_legacy_founder(author, idx))
             .state
     }
 
@@ -483,14 +483,9 @@ impl<S: LocalStore> Device<S> {
     /// recovery-key operations that do not count), in the journal's order.
     pub fn rejections(&self) -> Vec<crate::journal::Rejection> {
         let mut out = self.journal.rejections();
-        let fold = self.journal.recovery(|author, idx| {
-            idx <= 2
-                && self
-                    .secrets
-                    .trust_anchors
-                    .iter()
-                    .any(|a| &a.device_id == author)
-        });
+        let fold = self
+            .journal
+            .recovery(|author, idx| self.is_legacy_founder(author, idx));
         out.extend(
             fold.refused
                 .into_iter()

@@ -236,16 +236,8 @@ impl<S: LocalStore> Device<S> {
             )
             .await?;
 
-        let mut roster: Vec<TrustAnchor> = self.secrets.trust_anchors.clone();
-        for d in self.journal.devices() {
-            if !roster.iter().any(|a| a.device_id == d.device_id) {
-                roster.push(TrustAnchor {
-                    device_id: d.device_id,
-                    sign_public_key: d.sign_public_key,
-                    dh_public_key: d.dh_public_key,
-                });
-            }
-        }
+        // Never a contested device's keys: those shown are only one candidate.
+        let roster = self.anchors_to_hand_on();
         let grant = PairingGrant {
             account_id: self.secrets.account_id.to_vec(),
             inviter_device_id: self.secrets.device_id.to_vec(),

@@ -76,7 +76,7 @@ impl<S: LocalStore> Device<S> {
         let message = recovery_renewal_message(&account, &old_pk, &new_pk, &new_dh);
         let old_sig = old.signing_key().sign(&message).to_bytes().to_vec();
         let new_sig = new.signing_key().sign(&message).to_bytes().to_vec();
-        let anchors = self.anchors_for_recovery();
+        let anchors = self.anchors_to_hand_on();
         let blob = crate::recovery_blob::seal_v3(
             &new_dh,
             &account,
@@ -145,10 +145,12 @@ impl<S: LocalStore> Device<S> {
         }
     }
 
-    /// The devices a recovery blob names as trusted: this device's anchors and
-    /// every device in the roster (revoked ones too: their records up to the
-    /// revocation stay valid). Used only by journals older than bound kits.
-    pub(crate) fn anchors_for_recovery(&self) -> Vec<TrustAnchor> {
+    /// The devices a pairing grant or a recovery blob names as trusted: this
+    /// device's anchors (the founding device first) and every uncontested device
+    /// in the roster (revoked ones too: their records up to the revocation stay
+    /// valid). A contested device is left out: the keys its view shows are only
+    /// one of the candidates.
+    pub(crate) fn anchors_to_hand_on(&self) -> Vec<TrustAnchor> {
         let mut anchors: Vec<TrustAnchor> = self.secrets.trust_anchors.clone();
         for d in self.journal.devices() {
             if d.is_contested() {

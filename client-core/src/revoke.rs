@@ -291,7 +291,7 @@ impl<S: LocalStore> Device<S> {
         let Some(recovery_dh) = self.recovery_dh_public_key() else {
             return Ok(false);
         };
-        let anchors = self.anchors_for_recovery();
+        let anchors = self.anchors_to_hand_on();
         let blob = crate::recovery_blob::seal_v3(
             &recovery_dh,
             &self.secrets.account_id,

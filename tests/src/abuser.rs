@@ -72,6 +72,9 @@ pub struct Insider {
     pub keyring: Keyring,
     pub transport: GrpcTransport,
     head: Head,
+    /// What its last record's `deps` admitted to: the least it can claim next
+    /// (deps never go back along a log).
+    admitted: BTreeMap<DeviceId, u64>,
 }
 
 fn copy_keys(keys: &DeviceKeys) -> DeviceKeys {
@@ -113,6 +116,7 @@ impl Insider {
             keyring: secrets.keyring.clone(),
             transport,
             head: Head::GENESIS,
+            admitted: BTreeMap::new(),
         };
         insider.authenticate().await;
         insider
@@ -148,6 +152,7 @@ impl Insider {
             keyring: self.keyring.clone(),
             transport: server.transport().await,
             head: Head::GENESIS,
+            admitted: BTreeMap::new(),
         };
         ghost.authenticate().await;
         ghost
@@ -196,6 +201,7 @@ impl Insider {
     /// delivers instead of the real one, never appended.
     pub fn restart_log(&mut self) {
         self.head = Head::GENESIS;
+        self.admitted.clear();
     }
 
     /// The idx of the last record this insider wrote.
@@ -280,9 +286,10 @@ impl Insider {
         deps
     }
 
-    /// `deps` that claim to have seen nothing but its own log.
+    /// `deps` that claim to have seen nothing but its own log and what its last
+    /// record already admitted (the least a log may claim: `deps` never go back).
     pub fn deps_seeing_nothing(&self) -> BTreeMap<DeviceId, u64> {
-        let mut deps = BTreeMap::new();
+        let mut deps = self.admitted.clone();
         if self.head.idx > 0 {
             deps.insert(self.device_id, self.head.idx);
         }
@@ -352,6 +359,10 @@ impl Insider {
         let op = self.operation(clock, seen, deps, body);
         let record = self.seal(&op);
         self.append(vec![record]).await;
+        for (device, &idx) in deps {
+            let slot = self.admitted.entry(*device).or_insert(0);
+            *slot = (*slot).max(idx);
+        }
         OpId {
             device: self.device_id,
             idx: self.head.idx,

@@ -45,6 +45,15 @@ struct World {
 }
 
 async fn world() -> World {
+    world_for(Sight::Admitted).await
+}
+
+/// The journal under attack. For `Sight::Hidden`, the insider joins before the
+/// phone and writes one honest record first, so that it can later claim (its
+/// `deps` never going back) not to have seen the phone: a device's first record
+/// must cover its own addition, and `deps` are closed under causality, so what
+/// happened before an insider joined can never be hidden.
+async fn world_for(sight: Sight) -> World {
     let server = TestServer::start().await;
     let tl = server.transport().await;
     let (mut laptop, kit) = Device::create_in(MemoryStore::new(), server.setup("laptop")).unwrap();
@@ -53,12 +62,30 @@ async fn world() -> World {
         .add_entry(fields("first", "written on the laptop"))
         .unwrap();
     laptop.sync(&tl).await.unwrap();
+    let mut early = None;
+    if sight == Sight::Hidden {
+        let mut insider = Insider::pair(&server, &mut laptop, &tl, "old laptop").await;
+        let seen = insider.observe().await;
+        let deps = insider.deps_seeing_all(&seen);
+        insider
+            .write(
+                Clock::Plausible,
+                &seen,
+                &deps,
+                ops::create_entry(mycase_core::ids::new_id(), fields("honest", "looks normal")),
+            )
+            .await;
+        early = Some(insider);
+    }
     let (mut phone, tp) = pair_device(&server, &mut laptop, &tl, "phone").await;
     let phone_entry = phone
         .add_entry(fields("second", "written on the phone"))
         .unwrap();
     phone.sync(&tp).await.unwrap();
-    let insider = Insider::pair(&server, &mut laptop, &tl, "old laptop").await;
+    let insider = match early {
+        Some(insider) => insider,
+        None => Insider::pair(&server, &mut laptop, &tl, "old laptop").await,
+    };
     laptop.sync(&tl).await.unwrap();
     phone.sync(&tp).await.unwrap();
     World {
@@ -100,6 +127,15 @@ fn deps_for(
 
 fn quarantine_of<'a>(report: &'a SyncReport, device: &DeviceId) -> Option<&'a Quarantine> {
     report.quarantined.iter().find(|q| &q.device == device)
+}
+
+/// Why a (0,0) clock is refused: below what it admits to have seen, or (when it
+/// hides that) below its own log's previous record.
+fn zero_clock_refusal(sight: Sight) -> Misplaced {
+    match sight {
+        Sight::Admitted => Misplaced::ClockNotAfterDependency,
+        Sight::Hidden => Misplaced::ClockNotAfterPredecessor,
+    }
 }
 
 /// A record whose clock is below what it says it had seen is quarantined as
@@ -196,7 +232,7 @@ async fn revoke_insider_and_sync_on(w: &mut World) -> RevokeReport {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn giving_the_phone_the_abusers_keys_is_refused_or_contested_and_never_sealed_to() {
     for (clock, sight) in CASES {
-        let mut w = world().await;
+        let mut w = world_for(sight).await;
         let phone_id = *w.phone.device_id();
         let phone_key = w.laptop.journal().device_key(&phone_id).unwrap();
         let entries = w.laptop.journal().entries();
@@ -279,13 +315,14 @@ fn phone_keys_hold(
         .find(|d| d.device_id == phone_id)
         .unwrap();
     match (clock, sight) {
-        (Clock::Zero, Sight::Admitted) => {
-            // Below what it says it saw: refused before it is applied.
+        (Clock::Zero, _) => {
+            // Below what it says it saw, or below its own previous record:
+            // refused before it is applied.
             assert_misplaced(
                 report,
                 &insider.device_id,
                 forged.idx,
-                Misplaced::ClockNotAfterDependency,
+                zero_clock_refusal(sight),
             );
             assert!(!journal.contains(&forged));
             assert_eq!(journal.device_key(&phone_id), Some(phone_keys.0), "{case}");
@@ -341,7 +378,7 @@ fn view_dh(w: &World, phone: &DeviceId) -> [u8; 32] {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setting_the_abusers_recovery_key_does_not_count() {
     for (clock, sight) in CASES {
-        let mut w = world().await;
+        let mut w = world_for(sight).await;
         let case = format!("{clock:?}, {sight:?}");
         let abuser_kit = RecoveryKit::generate();
         let seen = w.insider.observe().await;
@@ -449,12 +486,12 @@ fn recovery_key_holds(
         Some(w.kit.dh_public()),
         "{case}"
     );
-    if (clock, sight) == (Clock::Zero, Sight::Admitted) {
+    if clock == Clock::Zero {
         assert_misplaced(
             report,
             &w.insider.device_id,
             set.idx,
-            Misplaced::ClockNotAfterDependency,
+            zero_clock_refusal(sight),
         );
         return;
     }
@@ -473,7 +510,7 @@ fn recovery_key_holds(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creating_an_existing_entry_again_is_refused_or_disputed() {
     for (clock, sight) in CASES {
-        let mut w = world().await;
+        let mut w = world_for(sight).await;
         let case = format!("{clock:?}, {sight:?}");
         let target = w.phone_entry;
         let genuine = w.laptop.journal().entry(&target).unwrap();
@@ -491,12 +528,12 @@ async fn creating_an_existing_entry_again_is_refused_or_disputed() {
         let report = w.laptop.sync(&w.tl).await.unwrap();
         let view = w.laptop.journal().entry(&target).unwrap();
         match (clock, sight) {
-            (Clock::Zero, Sight::Admitted) => {
+            (Clock::Zero, _) => {
                 assert_misplaced(
                     &report,
                     &w.insider.device_id,
                     forged.idx,
-                    Misplaced::ClockNotAfterDependency,
+                    zero_clock_refusal(sight),
                 );
                 assert_eq!(view, genuine, "{case}");
             }
@@ -561,27 +598,41 @@ async fn records_out_of_place_in_time_are_quarantined_and_the_rest_goes_on() {
         Forgery::BelowDependency,
         Forgery::FarFuture,
     ] {
-        let mut w = world().await;
+        // A first record that checks out, applied everywhere. For the forged
+        // dependency, the insider's honest record from before the phone joined,
+        // so that the next one can be after it and still before what it then says
+        // it saw (the phone's records).
+        let hiding = matches!(forgery, Forgery::BelowDependency);
+        let mut w = world_for(if hiding {
+            Sight::Hidden
+        } else {
+            Sight::Admitted
+        })
+        .await;
         let seen = w.insider.observe().await;
-        // A first record that checks out, applied everywhere: for the forged
-        // dependency, one that claims to have seen nothing, so that the next one
-        // can be after it and still before what it then says it saw.
-        let (clock, deps) = match forgery {
-            Forgery::BelowDependency => (Clock::Zero, w.insider.deps_seeing_nothing()),
-            _ => (Clock::Plausible, w.insider.deps_seeing_all(&seen)),
-        };
-        let honest_op = w.insider.operation(
-            clock,
-            &seen,
-            &deps,
-            ops::create_entry(new_id(), fields("x", "looks honest")),
-        );
-        let honest_clock = honest_op.hlc.unwrap();
-        let record = w.insider.seal(&honest_op);
-        w.insider.append(vec![record]).await;
-        let honest = OpId {
-            device: w.insider.device_id,
-            idx: w.insider.last_idx(),
+        let (honest, honest_clock) = if hiding {
+            let honest = OpId {
+                device: w.insider.device_id,
+                idx: w.insider.last_idx(),
+            };
+            let clock = w.laptop.journal().placement_of(&honest).unwrap().hlc;
+            (honest, clock)
+        } else {
+            let deps = w.insider.deps_seeing_all(&seen);
+            let honest_op = w.insider.operation(
+                Clock::Plausible,
+                &seen,
+                &deps,
+                ops::create_entry(new_id(), fields("x", "looks honest")),
+            );
+            let honest_clock = honest_op.hlc.unwrap();
+            let record = w.insider.seal(&honest_op);
+            w.insider.append(vec![record]).await;
+            let honest = OpId {
+                device: w.insider.device_id,
+                idx: w.insider.last_idx(),
+            };
+            (honest, honest_clock)
         };
         let deps = w.insider.deps_seeing_all(&seen);
         let (clock, why) = match forgery {
@@ -590,8 +641,8 @@ async fn records_out_of_place_in_time_are_quarantined_and_the_rest_goes_on() {
             }
             Forgery::BelowDependency => (
                 Clock::At(Hlc {
-                    wall_ms: 1,
-                    counter: 0,
+                    wall_ms: honest_clock.wall_ms,
+                    counter: honest_clock.counter + 1,
                 }),
                 Misplaced::ClockNotAfterDependency,
             ),
@@ -1226,4 +1277,47 @@ fn nothing_sealed_after_revocation(d: &Device<MemoryStore>, device: &DeviceId) {
         .sealed_keys
         .iter()
         .all(|s| s.device_id != device.as_slice()));
+}
+
+/// Issue 10, attack 6 from the other side: a device cannot make itself look as if
+/// it had seen nothing. Its first record must cover its own addition, and deps
+/// are closed under causality, so what happened before it joined cannot be hidden.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_device_cannot_claim_to_have_seen_nothing() {
+    for partial in [false, true] {
+        let mut w = world().await;
+        // The laptop writes after it has the phone's entry: that record saw it.
+        w.laptop
+            .add_entry(fields("later", "after the phone's"))
+            .unwrap();
+        w.laptop.sync(&w.tl).await.unwrap();
+        let seen = w.insider.observe().await;
+        let deps = if partial {
+            // Only the laptop's latest record, which had seen the phone's.
+            let laptop = *w.laptop.device_id();
+            [(laptop, seen.vector[&laptop])].into_iter().collect()
+        } else {
+            w.insider.deps_seeing_nothing()
+        };
+        let forged = w
+            .insider
+            .write(
+                Clock::Plausible,
+                &seen,
+                &deps,
+                ops::create_entry(w.phone_entry, fields("made up", "claims to be first")),
+            )
+            .await;
+        let report = w.laptop.sync(&w.tl).await.unwrap();
+        let why = if partial {
+            Misplaced::DepsNotClosed
+        } else {
+            Misplaced::FirstRecordBeforeItsAddition
+        };
+        assert_misplaced(&report, &w.insider.device_id, forged.idx, why);
+        let view = w.laptop.journal().entry(&w.phone_entry).unwrap();
+        assert!(view.disputed_creations.is_empty());
+        assert_eq!(view.created_by, *w.phone.device_id());
+        w.server.stop().await;
+    }
 }

@@ -12,7 +12,12 @@
 //! - `deps` never goes back along a log (an author cannot unsee what it saw), and
 //!   never claims more of the author's own log than precedes the operation;
 //! - every operation `deps` names is present: if it is not, the server withheld it
-//!   (or the author lied), and the operation waits until it arrives.
+//!   (or the author lied), and the operation waits until it arrives;
+//! - `deps` is closed under causality: naming an operation means having seen what
+//!   it had seen;
+//! - (checked by the sync engine, which knows the roster) a device's first record
+//!   covers the operation that added it, so a new device cannot claim to have seen
+//!   nothing.
 //!
 //! With these, a fold in clock order that decides only by "happened before" gives
 //! the same answer on every device, whatever order records arrived in.
@@ -42,6 +47,10 @@ pub enum Misplaced {
     DepsWentBack,
     #[error("it claims to have seen records of its own log that come after it")]
     DepsAheadOfOwnLog,
+    #[error("it is a device's first record, and claims not to have seen that device being added")]
+    FirstRecordBeforeItsAddition,
+    #[error("it claims to have seen an operation, but not what that operation had seen")]
+    DepsNotClosed,
 }
 
 /// The outcome of [`check`].
@@ -110,7 +119,16 @@ pub fn check<'a>(
             Some(k) if hlc::compare(&clock, &k.hlc).is_le() => {
                 return Placement::Refused(Misplaced::ClockNotAfterDependency)
             }
-            Some(_) => {}
+            Some(k) => {
+                // Whoever saw an operation saw what it had seen: a vector is closed
+                // under causality, so nobody can name a record and hide its past.
+                let closed = k.deps.iter().all(|(d, &seen)| {
+                    *d == id.device && seen < id.idx || deps.get(d).copied().unwrap_or(0) >= seen
+                });
+                if !closed {
+                    return Placement::Refused(Misplaced::DepsNotClosed);
+                }
+            }
         }
     }
     Placement::Fits
@@ -196,6 +214,16 @@ mod tests {
         assert_eq!(
             check(id(B, 2), &op(MAX_WALL_MS, &[(A, 1)]), lookup),
             Placement::Refused(Misplaced::ClockOutOfRange)
+        );
+        // Naming B's record while hiding what B had seen (A's first record).
+        const C: DeviceId = [3; 16];
+        assert_eq!(
+            check(id(C, 1), &op(300, &[(B, 1)]), lookup),
+            Placement::Refused(Misplaced::DepsNotClosed)
+        );
+        assert_eq!(
+            check(id(C, 1), &op(300, &[(A, 1), (B, 1)]), lookup),
+            Placement::Fits
         );
     }
 }

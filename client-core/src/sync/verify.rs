@@ -84,6 +84,8 @@ impl Progress {
 struct Staged {
     placement: HashMap<OpId, (Hlc, BTreeMap<DeviceId, u64>)>,
     keys: BTreeMap<DeviceId, [u8; 32]>,
+    /// The first addition of each device added in this pull, by another device.
+    added_by: BTreeMap<DeviceId, OpId>,
     recovery_keys: Vec<[u8; 32]>,
 }
 
@@ -230,6 +232,14 @@ impl<S: LocalStore> Device<S> {
                     .map(|(hlc, deps)| Known { hlc: *hlc, deps })
                     .or_else(|| self.journal.placement_of(i))
             });
+            let placement = match placement {
+                Placement::Fits
+                    if id.idx == 1 && !self.first_record_saw_its_addition(&id, &op, staged) =>
+                {
+                    Placement::Refused(causal::Misplaced::FirstRecordBeforeItsAddition)
+                }
+                other => other,
+            };
             match placement {
                 Placement::Fits => {}
                 Placement::Waiting { device, idx } => {
@@ -305,6 +315,9 @@ impl<S: LocalStore> Device<S> {
                 if self.trusted_key(&device).is_none() && !self.journal_knows(&device) {
                     staged.keys.entry(device).or_insert(key);
                 }
+                if device != id.device {
+                    staged.added_by.entry(device).or_insert(id);
+                }
             }
             Some(Body::RecoveryKeySet(set)) => {
                 // An older account's founding device, at the start of its log, before
@@ -369,6 +382,30 @@ impl<S: LocalStore> Device<S> {
             .chain(self.secrets.notes.recovery_root)
             .chain(staged.recovery_keys.iter().copied())
             .collect()
+    }
+
+    /// A device added by another can only have written after it was added: its
+    /// first record's `deps` must cover that addition. (Else a new device could
+    /// claim to have seen nothing, and hide what it was shown.) A device that added
+    /// itself (the founding device, one set up with the kit) has nothing to cover.
+    fn first_record_saw_its_addition(&self, id: &OpId, op: &Operation, staged: &Staged) -> bool {
+        let added_by = self
+            .journal
+            .devices()
+            .into_iter()
+            .find(|d| d.device_id == id.device)
+            .map(|d| d.added_by)
+            .filter(|by| by.device != id.device)
+            .or_else(|| staged.added_by.get(&id.device).copied());
+        let Some(by) = added_by else {
+            return true;
+        };
+        let deps = op
+            .deps
+            .as_ref()
+            .map(crate::journal::order::vector_to_map)
+            .unwrap_or_default();
+        deps.get(&by.device).is_some_and(|&seen| seen >= by.idx)
     }
 
     fn journal_knows(&self, device: &DeviceId) -> bool {
