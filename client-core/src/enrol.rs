@@ -218,6 +218,18 @@ impl<S: LocalStore> Device<S> {
             .as_slice()
             .try_into()
             .map_err(|_| PairingError::JoinTampered)?;
+        let tag = crate::epoch_keys::author_tag(&request.device_id);
+        if self
+            .journal
+            .devices()
+            .iter()
+            .any(|d| crate::epoch_keys::author_tag(&d.device_id) == tag)
+        {
+            // It could never move the journal to new keys (see
+            // `journal::rotations`); an honest device picks another id next time.
+            self.refuse_join(transport, code, &request).await;
+            return Err(PairingError::IdTaken.into());
+        }
 
         self.commit(vec![ops::device_added(
             request.device_id,

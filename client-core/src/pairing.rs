@@ -67,6 +67,11 @@ pub enum PairingError {
     #[error("the pairing code expired before the other device answered")]
     Expired,
     #[error(
+        "the new device chose an id too like one already in this journal (it happens about \
+         once in a million pairings); nothing was added: run `mycase pair` and `mycase join` again"
+    )]
+    IdTaken,
+    #[error(
         "the new device runs an older MyCase that cannot show a matching code: update it, \
          then pair again; nothing was added"
     )]

@@ -1321,3 +1321,76 @@ async fn a_new_device_cannot_claim_to_have_seen_nothing() {
         w.server.stop().await;
     }
 }
+
+/// A device id is the joiner's choice: the insider vouches for a ghost whose id
+/// carries the laptop's epoch tag, and the ghost rotates to the number the
+/// laptop's next rotation takes. The tag belongs to the laptop (added first): the
+/// ghost's rotation is refused before its key is learned, and the survivor's next
+/// revocation reaches every device without colliding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ghost_with_the_laptops_tag_cannot_take_its_epoch_numbers() {
+    let mut w = world().await;
+    let laptop_id = *w.laptop.device_id();
+    let mut ghost_id = new_id();
+    ghost_id[..3].copy_from_slice(&laptop_id[..3]);
+    let ghost_keys = DeviceKeys::generate();
+    let ghost_sign = ghost_keys.sign_public();
+    let ghost_dh = ghost_keys.dh_public();
+    let mut ghost = w
+        .insider
+        .add_ghost_with(&w.server, ghost_id, ghost_keys)
+        .await;
+    let seen = w.insider.observe().await;
+    let deps = w.insider.deps_seeing_all(&seen);
+    w.insider
+        .write(
+            Clock::Plausible,
+            &seen,
+            &deps,
+            ops::device_added(ghost_id, ghost_sign, ghost_dh, "spare"),
+        )
+        .await;
+    let epoch = next_epoch(w.laptop.current_key_epoch().unwrap(), &laptop_id).unwrap();
+    assert_eq!(epoch & TAG_MASK, author_tag(&ghost_id));
+    let key = VaultKey::generate();
+    let seen = ghost.observe().await;
+    let deps = ghost.deps_seeing_all(&seen);
+    let rotated = KeyRotated {
+        key_epoch: epoch,
+        sealed_keys: w
+            .laptop
+            .journal()
+            .devices()
+            .iter()
+            .map(|d| SealedEpochKey {
+                device_id: d.device_id.to_vec(),
+                sealed: seal_epoch_key(
+                    &ghost.account_id,
+                    epoch,
+                    &ghost_id,
+                    &d.device_id,
+                    &d.dh_public_key,
+                    &key,
+                ),
+            })
+            .collect(),
+    };
+    let forged = ghost
+        .write(Clock::Plausible, &seen, &deps, Body::KeyRotated(rotated))
+        .await;
+    // The phone syncs first, as it would when the collision hurts most.
+    let report = w.phone.sync(&w.tp).await.unwrap();
+    let q = quarantine_of(&report, &ghost_id).unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(q.reason, SyncError::ForeignEpochNumber { epoch });
+    assert_eq!(q.from_idx, forged.idx);
+    assert!(
+        w.phone.keyring().get(epoch).is_err(),
+        "his key was never learned"
+    );
+    assert_eq!(
+        w.phone.journal().tag_taken_before(&ghost_id),
+        Some(laptop_id)
+    );
+    revoke_insider_and_sync_on(&mut w).await;
+    w.server.stop().await;
+}

@@ -434,12 +434,36 @@ impl Journal {
     pub fn rotations(&self) -> Vec<RotationView> {
         let roster = self.roster_view();
         let revocations = self.revocations();
-        rotations::fold(&self.ops_for(&self.rotation_ops), &roster, |device, op| {
-            revocations.get(device).is_some_and(|r| {
-                self.stored(&r.op)
-                    .is_some_and(|revoking| revoking.happened_before(op))
+        rotations::fold(
+            &self.ops_for(&self.rotation_ops),
+            &roster,
+            |device, op| {
+                revocations.get(device).is_some_and(|r| {
+                    self.stored(&r.op)
+                        .is_some_and(|revoking| revoking.happened_before(op))
+                })
+            },
+            |author| self.tag_taken_before(author).is_some(),
+        )
+    }
+
+    /// A device whose epoch tag (the first bits of its id) `device` shares and
+    /// that was added before `device` was (its addition happened before). Such a
+    /// device owns the tag: `device`'s rotations do not count.
+    pub fn tag_taken_before(&self, device: &DeviceId) -> Option<DeviceId> {
+        let tag = crate::epoch_keys::author_tag(device);
+        let roster = self.roster();
+        let mine = self.stored(&roster.get(device)?.added_by)?;
+        roster
+            .values()
+            .filter(|d| {
+                &d.device_id != device && crate::epoch_keys::author_tag(&d.device_id) == tag
             })
-        })
+            .find(|d| {
+                self.stored(&d.added_by)
+                    .is_some_and(|theirs| theirs.happened_before(mine))
+            })
+            .map(|d| d.device_id)
     }
 
     /// The epochs of the rotations that count (the account's first epoch, 1, is

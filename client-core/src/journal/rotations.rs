@@ -7,7 +7,9 @@
 //!   `key_epoch: u32::MAX` would otherwise become current everywhere and exhaust the
 //!   numbering); rotations nobody had seen may share a generation, and then the
 //!   highest number wins, as before.
-//! - Its low 20 bits are its author's tag (the first bytes of its device id).
+//! - Its low 20 bits are its author's tag (the first bytes of its device id), and
+//!   no device added before its author has the same tag (ids are the joiner's
+//!   choice; an insider could pick another device's tag to take its numbers).
 //! - It seals keys only to devices in the roster that are not contested and were
 //!   not revoked before it (a revocation that happened before it).
 //! - Two counting rotations with one epoch number (two authors with the same tag,
@@ -33,6 +35,8 @@ pub enum RotationRefused {
     SealedToUntrustedDevice,
     #[error("another rotation took the same epoch number")]
     EpochNumberTaken,
+    #[error("its author's tag belongs to a device added before it")]
+    TagTakenByAnOlderDevice,
 }
 
 /// A rotation, and whether it counts.
@@ -55,6 +59,7 @@ pub(crate) fn fold(
     ops_in_order: &[&StoredOp],
     roster: &BTreeMap<DeviceId, DeviceView>,
     revoked_before: impl Fn(&DeviceId, &StoredOp) -> bool,
+    tag_taken: impl Fn(&DeviceId) -> bool,
 ) -> Vec<RotationView> {
     let mut views: Vec<RotationView> = Vec::new();
     let mut counting: Vec<(&StoredOp, u32)> = Vec::new();
@@ -78,6 +83,8 @@ pub(crate) fn fold(
             Some(RotationRefused::NotTheNextGeneration)
         } else if epoch & crate::epoch_keys::TAG_MASK != author_tag(&op.key.device) {
             Some(RotationRefused::NotTheAuthorsTag)
+        } else if tag_taken(&op.key.device) {
+            Some(RotationRefused::TagTakenByAnOlderDevice)
         } else if !rotated.sealed_keys.iter().all(|s| trusted(&s.device_id)) {
             Some(RotationRefused::SealedToUntrustedDevice)
         } else {

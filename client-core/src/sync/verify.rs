@@ -256,7 +256,12 @@ impl<S: LocalStore> Device<S> {
                 // another's number would put a key this device then holds under the
                 // number that device's next rotation takes: that rotation would then
                 // collide here and never be read. Refused before its key is learned.
-                if rotated.key_epoch & TAG_MASK != author_tag(device) {
+                // A device id is its joiner's choice, so an insider can pick one with
+                // another device's tag: the tag then belongs to whichever of them
+                // was added first.
+                if rotated.key_epoch & TAG_MASK != author_tag(device)
+                    || self.tag_belongs_to_another(device)
+                {
                     log.stopped = Some(SyncError::ForeignEpochNumber {
                         epoch: rotated.key_epoch,
                     });
@@ -406,6 +411,22 @@ impl<S: LocalStore> Device<S> {
             .map(crate::journal::order::vector_to_map)
             .unwrap_or_default();
         deps.get(&by.device).is_some_and(|&seen| seen >= by.idx)
+    }
+
+    /// Whether `device`'s epoch tag belongs to a device added before it: one the
+    /// journal says was, or (for a device added in this very pull) any device the
+    /// journal already holds with that tag.
+    fn tag_belongs_to_another(&self, device: &DeviceId) -> bool {
+        if self.journal.tag_taken_before(device).is_some() {
+            return true;
+        }
+        let tag = author_tag(device);
+        !self.journal_knows(device)
+            && self
+                .journal
+                .devices()
+                .iter()
+                .any(|d| &d.device_id != device && author_tag(&d.device_id) == tag)
     }
 
     fn journal_knows(&self, device: &DeviceId) -> bool {
