@@ -446,7 +446,7 @@ impl<S: LocalStore> Device<S> {
     /// the first trust anchor of every device (each device hands its anchors on in
     /// order, and the founding device's own first anchor is itself), at the start
     /// of its log.
-    fn is_legacy_founder(&self, author: &DeviceId, idx: u64) -> bool {
+    pub(crate) fn is_legacy_founder(&self, author: &DeviceId, idx: u64) -> bool {
         idx <= 2
             && self
                 .secrets
@@ -463,7 +463,7 @@ impl<S: LocalStore> Device<S> {
         device.recovery_certified && !self.founders().contains(&device.device_id)
     }
 
-    fn founders(&self) -> Vec<DeviceId> {
+    pub(crate) fn founders(&self) -> Vec<DeviceId> {
         self.journal
             .recovery(|author, idx| self.is_legacy_founder(author, idx))
             .founders

@@ -333,21 +333,12 @@ impl<S: LocalStore> Device<S> {
             return Ok(Vec::new());
         }
         new.retain(|d| d.revoked.is_none());
-        let founders = self.founders_for_notices();
+        let founders = self.founders();
         for d in &mut new {
             d.recovery_certified &= !founders.contains(&d.device_id);
         }
         new.sort_by_key(|d| (d.added_at_ms, d.device_id));
         Ok(new)
-    }
-
-    fn founders_for_notices(&self) -> Vec<DeviceId> {
-        self.journal
-            .devices()
-            .into_iter()
-            .filter(|d| d.recovery_certified && !self.set_up_with_kit(d))
-            .map(|d| d.device_id)
-            .collect()
     }
 
     /// Notes devices as told about (e.g. the one this device just paired).

@@ -329,13 +329,8 @@ impl<S: LocalStore> Device<S> {
                 // the journal holds any recovery key: the first trust anchor (every
                 // device's anchors begin with the founding device's).
                 let legacy_founder = || {
-                    id.idx <= 2
-                        && self.recovery_public_key().is_none()
-                        && self
-                            .secrets
-                            .trust_anchors
-                            .first()
-                            .is_some_and(|t| t.device_id == id.device)
+                    self.recovery_public_key().is_none()
+                        && self.is_legacy_founder(&id.device, id.idx)
                 };
                 if let Some(key) =
                     crate::journal::recovery::self_certifying(&self.secrets.account_id, set)
