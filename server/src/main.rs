@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use mycase_server::config::{FileConfig, RegistrationMode};
+use mycase_server::operator::config::{FileConfig, RegistrationMode};
+use mycase_server::operator::{admin, backup};
 use mycase_server::store::{SledStore, Store};
-use mycase_server::{admin, backup, ServerConfig};
+use mycase_server::ServerConfig;
 use tracing_subscriber::EnvFilter;
 
 /// Where the database lives unless told otherwise.
@@ -232,7 +233,7 @@ async fn serve(config: ServerConfig) -> anyhow::Result<()> {
 }
 
 fn init_config(out: Option<&Path>) -> anyhow::Result<()> {
-    let text = mycase_server::config::template();
+    let text = mycase_server::operator::config::template();
     match out {
         None => {
             print!("{text}");

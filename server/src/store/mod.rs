@@ -347,7 +347,7 @@ pub trait Store: Send + Sync + 'static {
             .transpose()
     }
 
-    /// Writes everything but sessions in the backup format (`crate::backup`).
+    /// Writes everything but sessions in the backup format (`crate::operator::backup`).
     /// The caller pauses writes for a consistent snapshot.
     fn write_backup(&self, out: &mut dyn std::io::Write) -> StoreResult<()>;
     /// Notes that the device authenticated at `seen_unix` (kept only if later than

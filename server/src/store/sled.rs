@@ -1188,9 +1188,9 @@ impl Store for SledStore {
     fn write_backup(&self, out: &mut dyn std::io::Write) -> StoreResult<()> {
         let io = |e: std::io::Error| StoreError::Backend(format!("writing the backup: {e}"));
         self.with(|t| {
-            let mut w = crate::backup::BackupWriter::new(out).map_err(io)?;
+            let mut w = crate::operator::backup::BackupWriter::new(out).map_err(io)?;
             for name in t.db.tree_names() {
-                if crate::backup::SKIPPED_TREES
+                if crate::operator::backup::SKIPPED_TREES
                     .iter()
                     .any(|skip| skip.as_bytes() == &name[..])
                 {

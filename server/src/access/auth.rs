@@ -13,12 +13,12 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tonic::metadata::MetadataMap;
 
-use crate::challenges::ChallengeTable;
+use crate::access::challenges::ChallengeTable;
+use crate::api::validate;
 use crate::error::{ServerError, ServerResult};
 use crate::store::{Hash, Id, SessionRow, Store};
-use crate::validate;
 
-pub use crate::challenges::CHALLENGE_LEN;
+pub use crate::access::challenges::CHALLENGE_LEN;
 pub const TOKEN_LEN: usize = 32;
 
 /// The caller of an authenticated RPC.

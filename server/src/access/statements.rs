@@ -9,10 +9,10 @@ use mycase_proto::v1::DeviceStatement;
 use mycase_proto::wire::device_statement_message;
 use prost::Message;
 
-use crate::auth::Session;
+use crate::access::auth::Session;
+use crate::api::validate;
 use crate::error::{ServerError, ServerResult};
 use crate::store::DeviceRow;
-use crate::validate;
 
 /// Checks that `statement` is of `kind`, about the caller's account and
 /// `subject` (empty for a deletion), written by the caller, and signed with the

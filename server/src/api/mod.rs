@@ -1,23 +1,27 @@
-//! The gRPC services over one shared state.
+//! The network API: the gRPC services over one shared state, the share viewer's
+//! HTTP routes (`http`), the `Watch` broadcasts and the field checks every request
+//! passes before it touches the store (`validate`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::auth::{now_unix, Auth};
-use crate::config::{Quotas, RateLimits, RegistrationMode, Retention};
+use crate::access::auth::{now_unix, Auth};
+use crate::access::limits::Limits;
 use crate::error::{ServerError, ServerResult};
-use crate::limits::Limits;
-use crate::server_key::ServerKey;
+use crate::keys::server_key::ServerKey;
+use crate::operator::config::{Quotas, RateLimits, RegistrationMode, Retention};
 use crate::store::{day_of, Id, Store};
 
 pub mod account;
 pub mod blobs;
+pub mod http;
 pub mod pairing;
 pub mod server_info;
 pub mod shares;
 pub mod sync;
+pub(crate) mod validate;
 pub mod watchers;
 
 pub use account::AccountService;

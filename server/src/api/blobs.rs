@@ -13,9 +13,9 @@ use mycase_proto::v1::{
 use tonic::{Request, Response, Status, Streaming};
 
 use super::Shared;
+use crate::api::validate;
 use crate::error::{ServerError, ServerResult};
 use crate::store::{Hash, Id, Store};
-use crate::validate;
 
 /// Plaintext bytes per chunk (the client's chunk size).
 pub const CHUNK_SIZE: usize = 1024 * 1024;

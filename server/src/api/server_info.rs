@@ -6,7 +6,7 @@ use mycase_proto::v1::server_info_server::ServerInfo;
 use mycase_proto::v1::{GetServerKeyRequest, GetServerKeyResponse};
 use tonic::{Request, Response, Status};
 
-use crate::server_key::ServerKey;
+use crate::keys::server_key::ServerKey;
 
 pub struct ServerInfoService {
     server_key: Arc<ServerKey>,

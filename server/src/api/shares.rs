@@ -25,11 +25,11 @@ use subtle::ConstantTimeEq;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::Shared;
+use crate::api::validate;
 use crate::error::{ServerError, ServerResult};
 use crate::store::{
     Hash, Id, ShareBundle, ShareEnd, ShareOpen, ShareRow, ShareState, ShareUpload, Store,
 };
-use crate::validate;
 
 /// Bytes per FetchShare message (well under the 4 MiB message limit), and per
 /// read from the stored file.

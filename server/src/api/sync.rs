@@ -19,11 +19,11 @@ use tonic::{Request, Response, Status};
 
 use super::watchers::vector;
 use super::Shared;
-use crate::auth::Session;
+use crate::access::auth::Session;
+use crate::api::validate;
 use crate::error::{ServerError, ServerResult};
-use crate::server_key::ServerKey;
+use crate::keys::server_key::ServerKey;
 use crate::store::{Head, Id, NewRecord, Store, StoreError, StoredReceipt};
-use crate::validate;
 
 /// Largest page the server sends, whatever the client asks.
 const MAX_PAGE_RECORDS: usize = 1000;
@@ -191,7 +191,7 @@ fn append_blocking<S: Store>(
         return Ok((head.idx, receipts));
     };
     let adding: u64 = fresh.iter().map(|r| r.bytes.len() as u64).sum();
-    crate::limits::check_storage(storage_quota, store.account_usage(account_id)?, adding)?;
+    crate::access::limits::check_storage(storage_quota, store.account_usage(account_id)?, adding)?;
     let new_head = Head {
         idx: last.idx,
         hash: prev,

@@ -11,10 +11,10 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
-use crate::auth::now_unix;
+use crate::access::auth::now_unix;
+use crate::api::validate;
 use crate::error::{ServerError, ServerResult};
 use crate::store::Id;
-use crate::validate;
 
 /// Bounds memory: a slot is small, but anyone authenticated can open them.
 const MAX_SLOTS: usize = 10_000;

@@ -25,9 +25,9 @@ use axum::routing::get;
 use axum::Router;
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 
+use crate::api::shares::{bundle_pieces, end_reason, open_share};
+use crate::api::Shared;
 use crate::error::ServerError;
-use crate::service::shares::{bundle_pieces, end_reason, open_share};
-use crate::service::Shared;
 use crate::store::{ShareOpen, Store};
 
 const VIEWER_HTML: &str = include_str!("viewer.html");

@@ -20,12 +20,13 @@ use mycase_proto::wire;
 use tonic::{Request, Response, Status};
 
 use super::Shared;
-use crate::auth::{now_unix, Session};
-use crate::config::RegistrationMode;
+use crate::access::auth::{now_unix, Session};
+use crate::access::statements;
+use crate::api::validate;
 use crate::error::{ServerError, ServerResult};
+use crate::operator::config::RegistrationMode;
 use crate::store::day_of;
 use crate::store::{AccountRow, DeviceRow, Store};
-use crate::{statements, validate};
 
 pub struct AccountService<S> {
     shared: Arc<Shared<S>>,
@@ -115,7 +116,7 @@ impl<S: Store> AccountService<S> {
                     &account_id,
                     &account,
                     &device,
-                    &crate::invites::hash(&r.invite_code),
+                    &crate::access::invites::hash(&r.invite_code),
                     now,
                 )?;
             }
@@ -130,7 +131,7 @@ impl<S: Store> AccountService<S> {
     fn recover(&self, r: &RecoverRequest) -> ServerResult<(crate::store::Id, Vec<u8>)> {
         let recovery_key = validate::verifying_key("recovery_public_key", &r.recovery_public_key)?;
         let challenge =
-            validate::fixed::<{ crate::auth::CHALLENGE_LEN }>("challenge", &r.challenge)?;
+            validate::fixed::<{ crate::access::auth::CHALLENGE_LEN }>("challenge", &r.challenge)?;
         let signature = validate::signature("signature", &r.signature)?;
         let device_id = validate::id("device_id", &r.device_id)?;
         let sign_key = validate::verifying_key("sign_public_key", &r.sign_public_key)?;

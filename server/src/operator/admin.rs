@@ -24,9 +24,9 @@ use tokio::task::JoinHandle;
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic::{Request, Response, Status};
 
-use crate::auth::now_unix;
+use crate::access::auth::now_unix;
+use crate::api::Shared;
 use crate::error::{ServerError, ServerResult};
-use crate::service::Shared;
 use crate::store::{day_of, Store, StoreStats};
 
 /// The socket's file name inside the data directory.
@@ -58,8 +58,8 @@ pub fn create_invites<S: Store>(
     let expires_at_unix = now_unix().saturating_add(valid_for_seconds);
     let mut codes = Vec::with_capacity(count as usize);
     for _ in 0..count {
-        let code = crate::invites::generate();
-        store.add_invite(&crate::invites::hash(&code), expires_at_unix)?;
+        let code = crate::access::invites::generate();
+        store.add_invite(&crate::access::invites::hash(&code), expires_at_unix)?;
         codes.push(code);
     }
     store.flush()?;

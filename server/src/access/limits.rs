@@ -4,9 +4,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use crate::config::{Quotas, RateLimits};
+use crate::access::rate_limit::RateLimiter;
 use crate::error::{ServerError, ServerResult};
-use crate::rate_limit::RateLimiter;
+use crate::operator::config::{Quotas, RateLimits};
 use crate::store::Id;
 
 /// Whether `adding` bytes to an account holding `used` stays within `quota`.
