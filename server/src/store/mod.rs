@@ -14,7 +14,6 @@ mod conformance;
 mod chunk_files;
 mod share_files;
 pub mod shares;
-mod sled_shares;
 pub mod tombstone;
 
 pub mod memory;

@@ -1,7 +1,7 @@
 //! Shares in the sled backend: rows in the `shares` tree (key: share id), the
 //! access token hashes in `share_access` (key: share id; shares made before
 //! tokens have none), an index `account_shares` (account id || share id),
-//! counters in `share_stats`, and the ciphertexts as files (see `share_files`).
+//! counters in `share_stats`, and the ciphertexts as files (see `store::share_files`).
 //!
 //! Order of writes, so a crash never leaves a readable share that should have
 //! ended: the ciphertext file is written before its row; a share is marked ended
@@ -10,9 +10,9 @@
 
 use std::sync::MutexGuard;
 
-use super::shares::{decode_row, encode_row};
-use super::sled::{SledStore, Trees};
-use super::{
+use super::{SledStore, Trees};
+use crate::store::shares::{decode_row, encode_row};
+use crate::store::{
     Id, ShareBundle, ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats, ShareUpload,
     StoreError, StoreResult,
 };

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::sync::{RwLock, RwLockReadGuard};
 
+mod shares;
+
 use super::chunk_files::ChunkFiles;
 use super::share_files::ShareFiles;
 use super::{ShareOpen, ShareRow, ShareStats};
