@@ -159,7 +159,7 @@ async fn invite_then_delete_account_wipes_every_device() {
             mycase_server::SledStore::open(&data.path().join("db"), &data.path().join("chunks"))
                 .unwrap();
         let st = mycase_server::operator::admin::stats(&s).unwrap();
-        mycase_server::Store::close(&s).unwrap();
+        mycase_server::store::OperatorStore::close(&s).unwrap();
         st
     };
     assert_eq!(

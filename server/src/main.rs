@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mycase_server::operator::config::{FileConfig, RegistrationMode};
 use mycase_server::operator::{admin, backup};
-use mycase_server::store::{SledStore, Store};
+use mycase_server::store::{OperatorStore, SledStore};
 use mycase_server::ServerConfig;
 use tracing_subscriber::EnvFilter;
 

@@ -12,7 +12,8 @@
 use std::path::PathBuf;
 
 use mycase_server::store::{
-    erased_account_tag, AccountRow, DeviceRow, Head, NewRecord, SledStore, Store, StoredReceipt,
+    erased_account_tag, AccountRow, AccountStore, ChunkStore, DeviceRow, Head, LogStore, NewRecord,
+    OperatorStore, SledStore, StoredReceipt,
 };
 
 const KEPT: [u8; 16] = [0x11; 16];

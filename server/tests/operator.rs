@@ -19,7 +19,7 @@ use mycase_proto::v1::{
 use mycase_proto::MAX_MESSAGE_BYTES;
 use mycase_server::operator::config::RegistrationMode;
 use mycase_server::operator::{admin, backup};
-use mycase_server::store::{SledStore, Store};
+use mycase_server::store::{AccountStore, OperatorStore, SledStore};
 use mycase_server::{RunningServer, ServerConfig};
 use rand::rngs::OsRng;
 use tonic::Code;

@@ -451,7 +451,7 @@ async fn a_share_from_before_tokens_still_opens_without_one() {
     let dir = tempfile::tempdir().unwrap();
     let id = random::<16>();
     {
-        use mycase_server::store::{ShareRow, SledStore, Store};
+        use mycase_server::store::{OperatorStore, ShareRow, ShareStore, SledStore};
         let store = SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
         let mut upload = store.begin_share().unwrap();
         upload.write(b"an old share").unwrap();

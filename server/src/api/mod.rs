@@ -189,7 +189,7 @@ pub struct WritesPaused<'a> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::store::{AccountRow, DeviceRow, MemoryStore};
+    use crate::store::{AccountRow, AccountStore, DeviceRow, MemoryStore, OperatorStore};
 
     fn shared(erase_after_days: u32) -> (Shared<MemoryStore>, watch::Sender<bool>) {
         let (stop, rx) = watch::channel(false);

@@ -422,7 +422,7 @@ impl<S: Store> Sync for SyncService<S> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::store::MemoryStore;
+    use crate::store::{LogStore, MemoryStore};
 
     /// Item 14: one Pull must not hold an unbounded amount of the account's log
     /// in memory. The stream reads one page per poll (`unfold` over

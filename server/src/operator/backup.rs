@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::store::{Hash, Id, SledStore, Store, StoreError, StoreResult};
+use crate::store::{Hash, Id, OperatorStore, SledStore, StoreError, StoreResult};
 
 /// What this version writes.
 pub const MAGIC: &[u8; 16] = b"MYCASE-BACKUP-2\n";

@@ -8,7 +8,8 @@ macro_rules! store_conformance_tests {
         mod $name {
             #![allow(clippy::unwrap_used, clippy::expect_used)]
             use $crate::store::{
-                AccountRow, DeviceRow, Head, NewRecord, SessionRow, Store, StoreError,
+                AccountRow, AccountStore, ChunkStore, DeviceRow, Head, LogStore, NewRecord,
+                OperatorStore, SessionRow, SessionStore, ShareStore, Store, StoreError,
                 StoredReceipt,
             };
 

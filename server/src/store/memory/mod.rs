@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    AccountRow, DeviceRow, Hash, Head, Id, NewRecord, SessionRow, ShareBundle, ShareEnd, ShareOpen,
-    ShareRow, ShareState, ShareStats, ShareUpload, Store, StoreError, StoreResult, StoreStats,
+    AccountRow, AccountStore, ChunkStore, DeviceRow, Hash, Head, Id, LogStore, NewRecord,
+    OperatorStore, SessionRow, SessionStore, ShareBundle, ShareEnd, ShareOpen, ShareRow,
+    ShareState, ShareStats, ShareStore, ShareUpload, StoreError, StoreResult, StoreStats,
     StoredReceipt,
 };
 
@@ -52,7 +53,7 @@ impl MemoryStore {
     }
 }
 
-impl Store for MemoryStore {
+impl AccountStore for MemoryStore {
     fn create_account(
         &self,
         account_id: &Id,
@@ -69,6 +70,36 @@ impl Store for MemoryStore {
         if g.recovery_keys.contains_key(&account.recovery_public_key) {
             return Err(StoreError::RecoveryKeyInUse);
         }
+        g.recovery_keys
+            .insert(account.recovery_public_key, *account_id);
+        g.accounts.insert(*account_id, account.clone());
+        g.devices
+            .insert(first_device.device_id, first_device.clone());
+        Ok(())
+    }
+
+    fn create_account_with_invite(
+        &self,
+        account_id: &Id,
+        account: &AccountRow,
+        first_device: &DeviceRow,
+        code_hash: &Hash,
+        now_unix: u64,
+    ) -> StoreResult<()> {
+        let mut g = self.lock()?;
+        if g.invites.get(code_hash).is_none_or(|&exp| exp <= now_unix) {
+            return Err(StoreError::InviteInvalid);
+        }
+        if g.accounts.contains_key(account_id) {
+            return Err(StoreError::AccountExists);
+        }
+        if g.devices.contains_key(&first_device.device_id) {
+            return Err(StoreError::DeviceExists);
+        }
+        if g.recovery_keys.contains_key(&account.recovery_public_key) {
+            return Err(StoreError::RecoveryKeyInUse);
+        }
+        g.invites.remove(code_hash);
         g.recovery_keys
             .insert(account.recovery_public_key, *account_id);
         g.accounts.insert(*account_id, account.clone());
@@ -97,17 +128,6 @@ impl Store for MemoryStore {
         Ok(self.lock()?.devices.get(device_id).cloned())
     }
 
-    fn account_by_recovery_key(
-        &self,
-        recovery_public_key: &[u8; 32],
-    ) -> StoreResult<Option<(Id, AccountRow)>> {
-        let g = self.lock()?;
-        Ok(g.recovery_keys
-            .get(recovery_public_key)
-            .and_then(|id| g.accounts.get(id).map(|a| (*id, a.clone())))
-            .filter(|(_, a)| &a.recovery_public_key == recovery_public_key))
-    }
-
     fn account_devices(&self, account_id: &Id) -> StoreResult<Vec<DeviceRow>> {
         // BTreeMap iteration is already in device id order.
         Ok(self
@@ -119,6 +139,115 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    fn account_by_recovery_key(
+        &self,
+        recovery_public_key: &[u8; 32],
+    ) -> StoreResult<Option<(Id, AccountRow)>> {
+        let g = self.lock()?;
+        Ok(g.recovery_keys
+            .get(recovery_public_key)
+            .and_then(|id| g.accounts.get(id).map(|a| (*id, a.clone())))
+            .filter(|(_, a)| &a.recovery_public_key == recovery_public_key))
+    }
+
+    fn touch_device(&self, device_id: &Id, seen_unix: u64) -> StoreResult<()> {
+        if let Some(d) = self.lock()?.devices.get_mut(device_id) {
+            d.last_seen_unix = d.last_seen_unix.max(seen_unix);
+        }
+        Ok(())
+    }
+
+    fn revoke_device(&self, device_id: &Id, at_unix: u64, statement: &[u8]) -> StoreResult<bool> {
+        let mut g = self.lock()?;
+        let d = g
+            .devices
+            .get_mut(device_id)
+            .ok_or(StoreError::UnknownDevice)?;
+        if d.revoked {
+            return Ok(false);
+        }
+        d.revoked = true;
+        d.revoked_at_unix = at_unix;
+        d.revocation = Some(statement.to_vec());
+        g.sessions.retain(|_, s| &s.device_id != device_id);
+        Ok(true)
+    }
+
+    fn set_recovery_blob(&self, account_id: &Id, blob: &[u8]) -> StoreResult<()> {
+        let mut g = self.lock()?;
+        let a = g
+            .accounts
+            .get_mut(account_id)
+            .ok_or(StoreError::UnknownAccount)?;
+        a.recovery_blob = blob.to_vec();
+        Ok(())
+    }
+
+    fn renew_recovery_key(
+        &self,
+        account_id: &Id,
+        old: &[u8; 32],
+        new: &[u8; 32],
+        blob: &[u8],
+    ) -> StoreResult<()> {
+        let mut g = self.lock()?;
+        let g = &mut *g;
+        let a = g
+            .accounts
+            .get_mut(account_id)
+            .ok_or(StoreError::UnknownAccount)?;
+        if &a.recovery_public_key != old {
+            return Err(StoreError::RecoveryKeyChanged);
+        }
+        if g.recovery_keys.contains_key(new) {
+            return Err(StoreError::RecoveryKeyInUse);
+        }
+        a.recovery_public_key = *new;
+        a.recovery_blob = blob.to_vec();
+        g.recovery_keys.remove(old);
+        g.recovery_keys.insert(*new, *account_id);
+        Ok(())
+    }
+
+    fn add_invite(&self, code_hash: &Hash, expires_at_unix: u64) -> StoreResult<()> {
+        self.lock()?.invites.insert(*code_hash, expires_at_unix);
+        Ok(())
+    }
+
+    fn purge_invites(&self, now_unix: u64) -> StoreResult<usize> {
+        let mut g = self.lock()?;
+        let before = g.invites.len();
+        g.invites.retain(|_, exp| *exp > now_unix);
+        Ok(before - g.invites.len())
+    }
+
+    fn touch_account(&self, account_id: &Id, day: u32) -> StoreResult<()> {
+        self.lock()?.activity.insert(*account_id, day);
+        Ok(())
+    }
+
+    fn inactive_accounts(&self, before_day: u32) -> StoreResult<Vec<Id>> {
+        let g = self.lock()?;
+        Ok(g.accounts
+            .iter()
+            .filter(|(id, a)| {
+                let last = g
+                    .activity
+                    .get(*id)
+                    .copied()
+                    .unwrap_or_else(|| super::day_of(a.created_at_unix));
+                last < before_day
+            })
+            .map(|(id, _)| *id)
+            .collect())
+    }
+
+    fn account_usage(&self, account_id: &Id) -> StoreResult<u64> {
+        Ok(self.lock()?.usage.get(account_id).copied().unwrap_or(0))
+    }
+}
+
+impl SessionStore for MemoryStore {
     fn put_session(&self, token_hash: &Hash, session: &SessionRow) -> StoreResult<()> {
         self.lock()?.sessions.insert(*token_hash, *session);
         Ok(())
@@ -139,7 +268,9 @@ impl Store for MemoryStore {
         g.sessions.retain(|_, s| s.expires_at_ms > now_ms);
         Ok(before - g.sessions.len())
     }
+}
 
+impl LogStore for MemoryStore {
     fn head(&self, account_id: &Id, device_id: &Id) -> StoreResult<Option<Head>> {
         Ok(self.lock()?.heads.get(&(*account_id, *device_id)).copied())
     }
@@ -227,7 +358,9 @@ impl Store for MemoryStore {
         g.heads.insert((*account_id, *device_id), new_head);
         Ok(())
     }
+}
 
+impl ChunkStore for MemoryStore {
     fn put_chunk(&self, account_id: &Id, address: &Hash, sealed: &[u8]) -> StoreResult<bool> {
         let mut g = self.lock()?;
         match g.chunks.get(&(*account_id, *address)) {
@@ -249,191 +382,9 @@ impl Store for MemoryStore {
     fn chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<Option<Vec<u8>>> {
         Ok(self.lock()?.chunks.get(&(*account_id, *address)).cloned())
     }
+}
 
-    fn account_usage(&self, account_id: &Id) -> StoreResult<u64> {
-        Ok(self.lock()?.usage.get(account_id).copied().unwrap_or(0))
-    }
-
-    fn add_invite(&self, code_hash: &Hash, expires_at_unix: u64) -> StoreResult<()> {
-        self.lock()?.invites.insert(*code_hash, expires_at_unix);
-        Ok(())
-    }
-
-    fn create_account_with_invite(
-        &self,
-        account_id: &Id,
-        account: &AccountRow,
-        first_device: &DeviceRow,
-        code_hash: &Hash,
-        now_unix: u64,
-    ) -> StoreResult<()> {
-        let mut g = self.lock()?;
-        if g.invites.get(code_hash).is_none_or(|&exp| exp <= now_unix) {
-            return Err(StoreError::InviteInvalid);
-        }
-        if g.accounts.contains_key(account_id) {
-            return Err(StoreError::AccountExists);
-        }
-        if g.devices.contains_key(&first_device.device_id) {
-            return Err(StoreError::DeviceExists);
-        }
-        if g.recovery_keys.contains_key(&account.recovery_public_key) {
-            return Err(StoreError::RecoveryKeyInUse);
-        }
-        g.invites.remove(code_hash);
-        g.recovery_keys
-            .insert(account.recovery_public_key, *account_id);
-        g.accounts.insert(*account_id, account.clone());
-        g.devices
-            .insert(first_device.device_id, first_device.clone());
-        Ok(())
-    }
-
-    fn purge_invites(&self, now_unix: u64) -> StoreResult<usize> {
-        let mut g = self.lock()?;
-        let before = g.invites.len();
-        g.invites.retain(|_, exp| *exp > now_unix);
-        Ok(before - g.invites.len())
-    }
-
-    fn touch_account(&self, account_id: &Id, day: u32) -> StoreResult<()> {
-        self.lock()?.activity.insert(*account_id, day);
-        Ok(())
-    }
-
-    fn inactive_accounts(&self, before_day: u32) -> StoreResult<Vec<Id>> {
-        let g = self.lock()?;
-        Ok(g.accounts
-            .iter()
-            .filter(|(id, a)| {
-                let last = g
-                    .activity
-                    .get(*id)
-                    .copied()
-                    .unwrap_or_else(|| super::day_of(a.created_at_unix));
-                last < before_day
-            })
-            .map(|(id, _)| *id)
-            .collect())
-    }
-
-    fn stats(&self, active_since_day: u32) -> StoreResult<StoreStats> {
-        let g = self.lock()?;
-        Ok(StoreStats {
-            accounts: g.accounts.len() as u64,
-            active_accounts: g
-                .activity
-                .values()
-                .filter(|&&d| d >= active_since_day)
-                .count() as u64,
-            devices: g.devices.values().filter(|d| !d.revoked).count() as u64,
-            stored_bytes: g.usage.values().fold(0u64, |a, b| a.saturating_add(*b)),
-        })
-    }
-
-    fn erase_account(&self, account_id: &Id, statement: Option<&[u8]>) -> StoreResult<()> {
-        let mut g = self.lock()?;
-        let g = &mut *g;
-        if let Some(a) = g.accounts.remove(account_id) {
-            if g.recovery_keys.get(&a.recovery_public_key) == Some(account_id) {
-                g.recovery_keys.remove(&a.recovery_public_key);
-            }
-        }
-        g.usage.remove(account_id);
-        g.activity.remove(account_id);
-        let tag = super::erased_account_tag(account_id);
-        g.erased
-            .insert(tag, super::tombstone::seal(account_id, &tag, statement)?);
-        let devices: Vec<Id> = g
-            .devices
-            .values()
-            .filter(|d| &d.account_id == account_id)
-            .map(|d| d.device_id)
-            .collect();
-        for d in &devices {
-            g.devices.remove(d);
-            let tag = super::erased_device_tag(d);
-            g.erased
-                .insert(tag, super::tombstone::seal(d, &tag, statement)?);
-        }
-        g.sessions.retain(|_, s| &s.account_id != account_id);
-        g.heads.retain(|(a, _), _| a != account_id);
-        g.records.retain(|(a, _, _), _| a != account_id);
-        g.receipts.retain(|(a, _, _), _| a != account_id);
-        g.chunks.retain(|(a, _), _| a != account_id);
-        g.shares.retain(|_, (row, _)| &row.account_id != account_id);
-        Ok(())
-    }
-
-    fn tombstone(&self, tag: &Hash) -> StoreResult<Option<Vec<u8>>> {
-        Ok(self.lock()?.erased.get(tag).cloned())
-    }
-
-    fn write_backup(&self, _out: &mut dyn std::io::Write) -> StoreResult<()> {
-        Err(StoreError::Backend(
-            "the memory store keeps nothing to back up".into(),
-        ))
-    }
-
-    fn touch_device(&self, device_id: &Id, seen_unix: u64) -> StoreResult<()> {
-        if let Some(d) = self.lock()?.devices.get_mut(device_id) {
-            d.last_seen_unix = d.last_seen_unix.max(seen_unix);
-        }
-        Ok(())
-    }
-
-    fn revoke_device(&self, device_id: &Id, at_unix: u64, statement: &[u8]) -> StoreResult<bool> {
-        let mut g = self.lock()?;
-        let d = g
-            .devices
-            .get_mut(device_id)
-            .ok_or(StoreError::UnknownDevice)?;
-        if d.revoked {
-            return Ok(false);
-        }
-        d.revoked = true;
-        d.revoked_at_unix = at_unix;
-        d.revocation = Some(statement.to_vec());
-        g.sessions.retain(|_, s| &s.device_id != device_id);
-        Ok(true)
-    }
-
-    fn set_recovery_blob(&self, account_id: &Id, blob: &[u8]) -> StoreResult<()> {
-        let mut g = self.lock()?;
-        let a = g
-            .accounts
-            .get_mut(account_id)
-            .ok_or(StoreError::UnknownAccount)?;
-        a.recovery_blob = blob.to_vec();
-        Ok(())
-    }
-
-    fn renew_recovery_key(
-        &self,
-        account_id: &Id,
-        old: &[u8; 32],
-        new: &[u8; 32],
-        blob: &[u8],
-    ) -> StoreResult<()> {
-        let mut g = self.lock()?;
-        let g = &mut *g;
-        let a = g
-            .accounts
-            .get_mut(account_id)
-            .ok_or(StoreError::UnknownAccount)?;
-        if &a.recovery_public_key != old {
-            return Err(StoreError::RecoveryKeyChanged);
-        }
-        if g.recovery_keys.contains_key(new) {
-            return Err(StoreError::RecoveryKeyInUse);
-        }
-        a.recovery_public_key = *new;
-        a.recovery_blob = blob.to_vec();
-        g.recovery_keys.remove(old);
-        g.recovery_keys.insert(*new, *account_id);
-        Ok(())
-    }
-
+impl ShareStore for MemoryStore {
     fn begin_share(&self) -> StoreResult<ShareUpload> {
         // Refused like every other call once closed.
         drop(self.lock()?);
@@ -525,6 +476,66 @@ impl Store for MemoryStore {
 
     fn share_stats(&self) -> StoreResult<ShareStats> {
         Ok(self.lock()?.share_stats)
+    }
+}
+
+impl OperatorStore for MemoryStore {
+    fn stats(&self, active_since_day: u32) -> StoreResult<StoreStats> {
+        let g = self.lock()?;
+        Ok(StoreStats {
+            accounts: g.accounts.len() as u64,
+            active_accounts: g
+                .activity
+                .values()
+                .filter(|&&d| d >= active_since_day)
+                .count() as u64,
+            devices: g.devices.values().filter(|d| !d.revoked).count() as u64,
+            stored_bytes: g.usage.values().fold(0u64, |a, b| a.saturating_add(*b)),
+        })
+    }
+
+    fn erase_account(&self, account_id: &Id, statement: Option<&[u8]>) -> StoreResult<()> {
+        let mut g = self.lock()?;
+        let g = &mut *g;
+        if let Some(a) = g.accounts.remove(account_id) {
+            if g.recovery_keys.get(&a.recovery_public_key) == Some(account_id) {
+                g.recovery_keys.remove(&a.recovery_public_key);
+            }
+        }
+        g.usage.remove(account_id);
+        g.activity.remove(account_id);
+        let tag = super::erased_account_tag(account_id);
+        g.erased
+            .insert(tag, super::tombstone::seal(account_id, &tag, statement)?);
+        let devices: Vec<Id> = g
+            .devices
+            .values()
+            .filter(|d| &d.account_id == account_id)
+            .map(|d| d.device_id)
+            .collect();
+        for d in &devices {
+            g.devices.remove(d);
+            let tag = super::erased_device_tag(d);
+            g.erased
+                .insert(tag, super::tombstone::seal(d, &tag, statement)?);
+        }
+        g.sessions.retain(|_, s| &s.account_id != account_id);
+        g.heads.retain(|(a, _), _| a != account_id);
+        g.records.retain(|(a, _, _), _| a != account_id);
+        g.receipts.retain(|(a, _, _), _| a != account_id);
+        g.chunks.retain(|(a, _), _| a != account_id);
+        g.shares.retain(|_, (row, _)| &row.account_id != account_id);
+        Ok(())
+    }
+
+    fn tombstone(&self, tag: &Hash) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.lock()?.erased.get(tag).cloned())
+    }
+
+    fn write_backup(&self, _out: &mut dyn std::io::Write) -> StoreResult<()> {
+        Err(StoreError::Backend(
+            "the memory store keeps nothing to back up".into(),
+        ))
     }
 
     fn flush(&self) -> StoreResult<()> {
