@@ -13,8 +13,8 @@ use std::sync::MutexGuard;
 use super::{SledStore, Trees};
 use crate::store::shares::{decode_row, encode_row};
 use crate::store::{
-    Id, ShareBundle, ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats, ShareUpload,
-    StoreError, StoreResult,
+    Id, ShareBundle, ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats, ShareStore,
+    ShareUpload, StoreError, StoreResult,
 };
 
 const CREATED: &[u8] = b"created";
@@ -107,17 +107,14 @@ impl SledStore {
         self.share_files.remove(share_id)?;
         Ok(())
     }
+}
 
-    pub(super) fn begin_share_sled(&self) -> StoreResult<ShareUpload> {
+impl ShareStore for SledStore {
+    fn begin_share(&self) -> StoreResult<ShareUpload> {
         self.with(|_| self.share_files.begin())
     }
 
-    pub(super) fn put_share_sled(
-        &self,
-        share_id: &Id,
-        row: &ShareRow,
-        bundle: ShareUpload,
-    ) -> StoreResult<()> {
+    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: ShareUpload) -> StoreResult<()> {
         self.with(|t| {
             let s = trees(t)?;
             let _guard = self.share_guard()?;
@@ -138,11 +135,11 @@ impl SledStore {
         })
     }
 
-    pub(super) fn share_sled(&self, share_id: &Id) -> StoreResult<Option<ShareRow>> {
+    fn share(&self, share_id: &Id) -> StoreResult<Option<ShareRow>> {
         self.with(|t| trees(t)?.row(share_id))
     }
 
-    pub(super) fn account_shares_sled(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>> {
+    fn account_shares(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>> {
         self.with(|t| {
             let s = trees(t)?;
             let mut out = Vec::new();
@@ -160,7 +157,7 @@ impl SledStore {
         })
     }
 
-    pub(super) fn open_share_sled(&self, share_id: &Id, now_unix: u64) -> StoreResult<ShareOpen> {
+    fn open_share(&self, share_id: &Id, now_unix: u64) -> StoreResult<ShareOpen> {
         self.with(|t| {
             let s = trees(t)?;
             let _guard = self.share_guard()?;
@@ -188,7 +185,7 @@ impl SledStore {
         })
     }
 
-    pub(super) fn revoke_share_sled(&self, account_id: &Id, share_id: &Id) -> StoreResult<bool> {
+    fn revoke_share(&self, account_id: &Id, share_id: &Id) -> StoreResult<bool> {
         self.with(|t| {
             let s = trees(t)?;
             let _guard = self.share_guard()?;
@@ -204,7 +201,7 @@ impl SledStore {
         })
     }
 
-    pub(super) fn purge_shares_sled(&self, now_unix: u64) -> StoreResult<usize> {
+    fn purge_shares(&self, now_unix: u64) -> StoreResult<usize> {
         self.with(|t| {
             let s = trees(t)?;
             let _guard = self.share_guard()?;
@@ -229,7 +226,7 @@ impl SledStore {
         })
     }
 
-    pub(super) fn delete_account_shares_sled(&self, account_id: &Id) -> StoreResult<usize> {
+    fn delete_account_shares(&self, account_id: &Id) -> StoreResult<usize> {
         self.with(|t| {
             let s = trees(t)?;
             let _guard = self.share_guard()?;
@@ -253,7 +250,7 @@ impl SledStore {
         })
     }
 
-    pub(super) fn share_stats_sled(&self) -> StoreResult<ShareStats> {
+    fn share_stats(&self) -> StoreResult<ShareStats> {
         self.with(|t| {
             let s = trees(t)?;
             Ok(ShareStats {
