@@ -6,10 +6,10 @@
 
 use mycase_proto::wire::{HASH_LEN, ID_LEN};
 
-// Declared first: the conformance macro must be in scope for the backends' tests.
-#[cfg(test)]
-#[macro_use]
-mod conformance;
+/// The suite every backend must pass (for a backend outside this crate: the
+/// `conformance` feature).
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 
 mod chunk_files;
 mod share_files;

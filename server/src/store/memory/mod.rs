@@ -60,5 +60,5 @@ impl MemoryStore {
 
 #[cfg(test)]
 mod tests {
-    store_conformance_tests!(memory, || (crate::store::MemoryStore::new(), ()));
+    crate::store_conformance_tests!(memory, || (crate::store::MemoryStore::new(), ()));
 }

@@ -2,7 +2,7 @@
 
 use super::{codec, SledStore};
 
-store_conformance_tests!(sled, || {
+crate::store_conformance_tests!(sled, || {
     let dir = tempfile::tempdir().unwrap();
     let store =
         crate::store::SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
