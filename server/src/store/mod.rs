@@ -24,6 +24,7 @@ pub use self::shares::{
     ShareBundle, ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats, ShareUpload,
 };
 pub use self::sled::SledStore;
+pub use self::tombstone::{erased_account_tag, erased_device_tag};
 
 /// A random 16-byte account or device id.
 pub type Id = [u8; ID_LEN];
@@ -172,26 +173,6 @@ pub struct StoreStats {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Erasure {
     pub statement: Option<Vec<u8>>,
-}
-
-/// The content-free tombstone of an erased account: it lets `restore` and the
-/// authentication path recognise the account without keeping its id.
-pub fn erased_account_tag(account_id: &Id) -> Hash {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(b"mycase/v1/erased-account");
-    h.update(account_id);
-    h.finalize().into()
-}
-
-/// The tombstone of a device of an erased account, so its next connection is
-/// told the account was deleted (and it wipes itself).
-pub fn erased_device_tag(device_id: &Id) -> Hash {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(b"mycase/v1/erased-device");
-    h.update(device_id);
-    h.finalize().into()
 }
 
 /// Days since the Unix epoch: activity is kept at this granularity, no finer.
