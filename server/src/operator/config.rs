@@ -1,6 +1,6 @@
 //! What an operator can set: registration, quotas, rate limits, retention, and
 //! the TOML file that sets them (`mycase-server init-config` writes a commented
-//! one). Flags and environment variables override the file (see `main.rs`).
+//! one). Flags and environment variables override the file (see the binary's `args.rs`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
