@@ -16,6 +16,9 @@
 //! - [`error`]: the one place errors become `tonic::Status`; [`clock`]: the
 //!   clock share expiry is measured by.
 //! - [`serve`]: starting and stopping a server ([`start`], [`RunningServer`]).
+//!
+//! The `mycase-server` binary (`src/bin/mycase-server/`) parses the command line
+//! and prints; everything it runs is here.
 
 pub mod access;
 pub mod api;
