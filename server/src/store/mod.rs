@@ -1,8 +1,17 @@
-//! Persistence behind one trait, so the sled backend can be swapped (a distributed
+//! Persistence behind traits, so the sled backend can be swapped (a distributed
 //! database for replicas, memory for tests) without touching the service.
 //!
 //! The store holds only what the server is allowed to know: random ids, public
 //! keys, hashed session tokens, log heads and opaque encoded records.
+//!
+//! This file holds the traits, one per concern ([`AccountStore`],
+//! [`SessionStore`], [`LogStore`], [`ChunkStore`], [`ShareStore`],
+//! [`OperatorStore`]; [`Store`] is all of them), and the rows they exchange.
+//! Each backend has its own folder (`sled/`, `memory/`) with one file per trait;
+//! the pieces a backend may share sit beside them: share rows and uploads
+//! (`shares`), tombstones (`tombstone`), chunk and share files on disk
+//! (`chunk_files`, `share_files`). A new backend implements the six traits and
+//! runs `conformance`.
 
 use mycase_proto::wire::{HASH_LEN, ID_LEN};
 

@@ -1,7 +1,8 @@
-//! One behavioural suite that every [`Store`](crate::store::Store) backend must pass, as plain
-//! functions: each takes a factory returning a fresh, empty store and a guard
-//! that keeps whatever it needs alive (a temporary directory) for the test's
-//! length, and panics when the backend misbehaves.
+//! One behavioural suite that every [`Store`](crate::store::Store) backend must
+//! pass, as plain functions (one file per part of the trait): each takes a
+//! factory returning a fresh, empty store and a guard that keeps whatever it
+//! needs alive (a temporary directory) for the test's length, and panics when
+//! the backend misbehaves.
 //!
 //! A backend runs all of it, each function as its own `#[test]`, with
 //! `store_conformance_tests!`:
