@@ -42,14 +42,14 @@ async fn invite_then_delete_account_wipes_every_device() {
     let server = mycase_server::start({
         let mut c = mycase_server::ServerConfig::new(data.path());
         c.listen = "127.0.0.1:0".parse().unwrap();
-        c.registration = mycase_server::config::RegistrationMode::Invite;
+        c.registration = mycase_server::operator::config::RegistrationMode::Invite;
         c
     })
     .await
     .unwrap();
     let url = server.url();
     let ca = server.ca_cert_path().to_str().unwrap().to_string();
-    let mut admin = mycase_server::admin::connect(&data.path().join("admin.sock"))
+    let mut admin = mycase_server::operator::admin::connect(&data.path().join("admin.sock"))
         .await
         .unwrap();
     let code = admin
@@ -158,8 +158,8 @@ async fn invite_then_delete_account_wipes_every_device() {
         let s =
             mycase_server::SledStore::open(&data.path().join("db"), &data.path().join("chunks"))
                 .unwrap();
-        let st = mycase_server::admin::stats(&s).unwrap();
-        mycase_server::Store::close(&s).unwrap();
+        let st = mycase_server::operator::admin::stats(&s).unwrap();
+        mycase_server::store::OperatorStore::close(&s).unwrap();
         st
     };
     assert_eq!(

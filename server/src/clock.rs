@@ -14,7 +14,7 @@ pub struct Clock {
 impl Clock {
     /// Seconds since the Unix epoch.
     pub fn now_unix(&self) -> u64 {
-        crate::auth::now_unix().saturating_add(self.ahead_secs.load(Ordering::Relaxed))
+        crate::access::auth::now_unix().saturating_add(self.ahead_secs.load(Ordering::Relaxed))
     }
 
     /// Moves this clock (and every server sharing it) forward.

@@ -46,7 +46,7 @@ pub enum ServerError {
     ResourceExhausted(&'static str),
     #[error("the share is too large: {got} bytes, this server accepts at most {max}")]
     ShareTooLarge { max: u64, got: u64 },
-    /// The reason is one of `service::shares::end_reason`'s.
+    /// The reason is one of `api::shares::end_reason`'s.
     #[error("share ended: {0}")]
     ShareEnded(&'static str),
     #[error("share ended: unknown")]

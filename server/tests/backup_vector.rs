@@ -12,7 +12,8 @@
 use std::path::PathBuf;
 
 use mycase_server::store::{
-    erased_account_tag, AccountRow, DeviceRow, Head, NewRecord, SledStore, Store, StoredReceipt,
+    erased_account_tag, AccountRow, AccountStore, ChunkStore, DeviceRow, Head, LogStore, NewRecord,
+    OperatorStore, SledStore, StoredReceipt,
 };
 
 const KEPT: [u8; 16] = [0x11; 16];
@@ -50,7 +51,8 @@ fn account(n: u8) -> AccountRow {
 #[test]
 fn the_frozen_backup_restores() {
     let dir = tempfile::tempdir().unwrap();
-    let erased = mycase_server::backup::restore(&vector_path(1), dir.path(), 8 << 20).unwrap();
+    let erased =
+        mycase_server::operator::backup::restore(&vector_path(1), dir.path(), 8 << 20).unwrap();
     assert_eq!(erased, 0);
     let s = SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
     assert_eq!(s.account(&KEPT).unwrap(), Some(account(1)));
@@ -99,7 +101,8 @@ fn revoked_device() -> DeviceRow {
 #[test]
 fn the_frozen_v2_backup_restores_with_its_statements() {
     let dir = tempfile::tempdir().unwrap();
-    let erased = mycase_server::backup::restore(&vector_path(2), dir.path(), 8 << 20).unwrap();
+    let erased =
+        mycase_server::operator::backup::restore(&vector_path(2), dir.path(), 8 << 20).unwrap();
     assert_eq!(erased, 0);
     let s = SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
     assert_eq!(s.account(&KEPT).unwrap(), Some(account(1)));

@@ -17,9 +17,10 @@ use mycase_proto::v1::{
     PutChunkRequest, StatsRequest,
 };
 use mycase_proto::MAX_MESSAGE_BYTES;
-use mycase_server::config::RegistrationMode;
-use mycase_server::store::{SledStore, Store};
-use mycase_server::{admin, backup, RunningServer, ServerConfig};
+use mycase_server::operator::config::RegistrationMode;
+use mycase_server::operator::{admin, backup};
+use mycase_server::store::{AccountStore, OperatorStore, SledStore};
+use mycase_server::{RunningServer, ServerConfig};
 use rand::rngs::OsRng;
 use tonic::Code;
 
@@ -75,8 +76,11 @@ async fn invite_only_registration() {
     // An invite that expired before the server started, written offline.
     {
         let s = SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
-        s.add_invite(&mycase_server::invites::hash("EXPI-REDC-ODEX-XXXX"), 1)
-            .unwrap();
+        s.add_invite(
+            &mycase_server::access::invites::hash("EXPI-REDC-ODEX-XXXX"),
+            1,
+        )
+        .unwrap();
         s.close().unwrap();
     }
     let mut c = common::config(&dir);

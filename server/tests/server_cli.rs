@@ -173,7 +173,7 @@ async fn invites_stats_backup_restore_through_the_binary() {
     assert_eq!(offline["codes"].as_array().unwrap().len(), 2);
 
     let mut c = common::config(&dir);
-    c.registration = mycase_server::config::RegistrationMode::Invite;
+    c.registration = mycase_server::operator::config::RegistrationMode::Invite;
     let server = mycase_server::start(c).await.unwrap();
 
     // Running: through the admin socket (sled is locked by the server).

@@ -218,10 +218,13 @@ async fn the_view_limit_ends_the_share_and_deletes_it() {
     assert_eq!(page.body, br#"{"ended":"view limit reached"}"#);
 
     // The operator's counts: one share made, opened twice (refusals are not views).
-    let mut admin =
-        mycase_server::admin::connect(&t.dir.path().join(mycase_server::admin::SOCKET_NAME))
-            .await
-            .unwrap();
+    let mut admin = mycase_server::operator::admin::connect(
+        &t.dir
+            .path()
+            .join(mycase_server::operator::admin::SOCKET_NAME),
+    )
+    .await
+    .unwrap();
     let stats = admin
         .stats(mycase_proto::v1::StatsRequest {})
         .await
@@ -448,11 +451,11 @@ async fn a_share_from_before_tokens_still_opens_without_one() {
     let dir = tempfile::tempdir().unwrap();
     let id = random::<16>();
     {
-        use mycase_server::store::{ShareRow, SledStore, Store};
+        use mycase_server::store::{OperatorStore, ShareRow, ShareStore, SledStore};
         let store = SledStore::open(&dir.path().join("db"), &dir.path().join("chunks")).unwrap();
         let mut upload = store.begin_share().unwrap();
         upload.write(b"an old share").unwrap();
-        let now = mycase_server::auth::now_unix();
+        let now = mycase_server::access::auth::now_unix();
         let row = ShareRow {
             account_id: random(),
             created_at_unix: now,

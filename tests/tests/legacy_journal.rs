@@ -62,7 +62,7 @@ async fn a_journal_from_before_the_trust_rules_opens_syncs_and_recovers() {
     // key), and the laptop syncs with it: the entry it never sent goes up.
     let mut server = TestServer::start().await;
     server.stop().await;
-    mycase_server::backup::restore(
+    mycase_server::operator::backup::restore(
         &fixture().join("server-backup.bin"),
         server.data_dir(),
         16 << 20,

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use mycase_server::{admin, backup};
+use mycase_server::operator::{admin, backup};
 use mycase_tests::{fields, new_account_device, pair_device, TestServer};
 
 async fn backup_running(data_dir: &Path, out: &Path) {

@@ -1,20 +1,28 @@
-//! Persistence behind one trait, so the sled backend can be swapped (a distributed
+//! Persistence behind traits, so the sled backend can be swapped (a distributed
 //! database for replicas, memory for tests) without touching the service.
 //!
 //! The store holds only what the server is allowed to know: random ids, public
 //! keys, hashed session tokens, log heads and opaque encoded records.
+//!
+//! This file holds the traits, one per concern ([`AccountStore`],
+//! [`SessionStore`], [`LogStore`], [`ChunkStore`], [`ShareStore`],
+//! [`OperatorStore`]; [`Store`] is all of them), and the rows they exchange.
+//! Each backend has its own folder (`sled/`, `memory/`) with one file per trait;
+//! the pieces a backend may share sit beside them: share rows and uploads
+//! (`shares`), tombstones (`tombstone`), chunk and share files on disk
+//! (`chunk_files`, `share_files`). A new backend implements the six traits and
+//! runs `conformance`.
 
 use mycase_proto::wire::{HASH_LEN, ID_LEN};
 
-// Declared first: the conformance macro must be in scope for the backends' tests.
-#[cfg(test)]
-#[macro_use]
-mod conformance;
+/// The suite every backend must pass (for a backend outside this crate: the
+/// `conformance` feature).
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 
 mod chunk_files;
 mod share_files;
 pub mod shares;
-mod sled_shares;
 pub mod tombstone;
 
 pub mod memory;
@@ -25,6 +33,7 @@ pub use self::shares::{
     ShareBundle, ShareEnd, ShareOpen, ShareRow, ShareState, ShareStats, ShareUpload,
 };
 pub use self::sled::SledStore;
+pub use self::tombstone::{erased_account_tag, erased_device_tag};
 
 /// A random 16-byte account or device id.
 pub type Id = [u8; ID_LEN];
@@ -175,35 +184,27 @@ pub struct Erasure {
     pub statement: Option<Vec<u8>>,
 }
 
-/// The content-free tombstone of an erased account: it lets `restore` and the
-/// authentication path recognise the account without keeping its id.
-pub fn erased_account_tag(account_id: &Id) -> Hash {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(b"mycase/v1/erased-account");
-    h.update(account_id);
-    h.finalize().into()
-}
-
-/// The tombstone of a device of an erased account, so its next connection is
-/// told the account was deleted (and it wipes itself).
-pub fn erased_device_tag(device_id: &Id) -> Hash {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(b"mycase/v1/erased-device");
-    h.update(device_id);
-    h.finalize().into()
-}
-
 /// Days since the Unix epoch: activity is kept at this granularity, no finer.
 pub fn day_of(unix_seconds: u64) -> u32 {
     u32::try_from(unix_seconds / 86_400).unwrap_or(u32::MAX)
 }
 
-/// Everything the service needs from persistence. Methods are synchronous and
+/// Everything the service needs from persistence: one trait per concern, and
+/// `Store` for a backend that implements them all. Methods are synchronous and
 /// short; the service runs the durable ones (`append`, `flush`) off the async
 /// runtime with `spawn_blocking`.
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    AccountStore + SessionStore + LogStore + ChunkStore + ShareStore + OperatorStore
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore + SessionStore + LogStore + ChunkStore + ShareStore + OperatorStore
+{
+}
+
+/// Accounts and their devices, recovery keys, invites, activity and usage.
+pub trait AccountStore: Send + Sync + 'static {
     /// Creates an account with its first device, atomically. `AccountExists`,
     /// `DeviceExists` or `RecoveryKeyInUse` (another account's recovery key)
     /// change nothing.
@@ -212,6 +213,17 @@ pub trait Store: Send + Sync + 'static {
         account_id: &Id,
         account: &AccountRow,
         first_device: &DeviceRow,
+    ) -> StoreResult<()>;
+    /// Like `create_account`, consuming the invite in the same atomic step;
+    /// `InviteInvalid` (and nothing stored or consumed) when it is unknown, used or
+    /// expired at `now_unix`. Nothing links the code to the account afterwards.
+    fn create_account_with_invite(
+        &self,
+        account_id: &Id,
+        account: &AccountRow,
+        first_device: &DeviceRow,
+        code_hash: &Hash,
+        now_unix: u64,
     ) -> StoreResult<()>;
     fn account(&self, account_id: &Id) -> StoreResult<Option<AccountRow>>;
     /// Adds a device to an existing account (`device.account_id`).
@@ -226,13 +238,51 @@ pub trait Store: Send + Sync + 'static {
         &self,
         recovery_public_key: &[u8; 32],
     ) -> StoreResult<Option<(Id, AccountRow)>>;
+    /// Notes that the device authenticated at `seen_unix` (kept only if later than
+    /// what is stored). Unknown devices are ignored.
+    fn touch_device(&self, device_id: &Id, seen_unix: u64) -> StoreResult<()>;
+    /// Marks the device revoked at `at_unix` with the signed `statement` that
+    /// revoked it, and deletes its sessions. Returns `false`, changing nothing (the
+    /// first statement stays), if it was already revoked; `UnknownDevice` if it is
+    /// not stored.
+    fn revoke_device(&self, device_id: &Id, at_unix: u64, statement: &[u8]) -> StoreResult<bool>;
+    /// Replaces the account's sealed recovery blob.
+    fn set_recovery_blob(&self, account_id: &Id, blob: &[u8]) -> StoreResult<()>;
+    /// Replaces the account's recovery key `old` with `new` and its blob, with the
+    /// index, in one atomic step. `RecoveryKeyChanged` if `old` is not the
+    /// account's key, `RecoveryKeyInUse` if any account holds `new`; either
+    /// changes nothing. From then on `old` finds no account.
+    fn renew_recovery_key(
+        &self,
+        account_id: &Id,
+        old: &[u8; 32],
+        new: &[u8; 32],
+        blob: &[u8],
+    ) -> StoreResult<()>;
+    /// Stores the hash of a new single-use invite code valid until `expires_at_unix`.
+    fn add_invite(&self, code_hash: &Hash, expires_at_unix: u64) -> StoreResult<()>;
+    /// Deletes invites that expired before `now_unix`; returns how many.
+    fn purge_invites(&self, now_unix: u64) -> StoreResult<usize>;
+    /// Notes that the account was used on `day` (see `day_of`).
+    fn touch_account(&self, account_id: &Id, day: u32) -> StoreResult<()>;
+    /// Accounts last used before `day` (never-used ones count from creation).
+    fn inactive_accounts(&self, before_day: u32) -> StoreResult<Vec<Id>>;
+    /// Record and chunk bytes stored for the account (a counter kept with the
+    /// writes, so quota checks cost one read).
+    fn account_usage(&self, account_id: &Id) -> StoreResult<u64>;
+}
 
+/// Bearer sessions, stored under the hash of their token.
+pub trait SessionStore: Send + Sync + 'static {
     fn put_session(&self, token_hash: &Hash, session: &SessionRow) -> StoreResult<()>;
     fn session(&self, token_hash: &Hash) -> StoreResult<Option<SessionRow>>;
     fn delete_session(&self, token_hash: &Hash) -> StoreResult<()>;
     /// Deletes sessions that expired at or before `now_ms`; returns how many.
     fn purge_sessions(&self, now_ms: u64) -> StoreResult<usize>;
+}
 
+/// Each device's append-only log: heads, records and their receipts.
+pub trait LogStore: Send + Sync + 'static {
     /// The head of a device's log, `None` while it is empty.
     fn head(&self, account_id: &Id, device_id: &Id) -> StoreResult<Option<Head>>;
     /// Every device of the account with a non-empty log and its head idx, sorted by
@@ -270,7 +320,10 @@ pub trait Store: Send + Sync + 'static {
         records: &[NewRecord],
         new_head: Head,
     ) -> StoreResult<()>;
+}
 
+/// Sealed attachment chunks, per account, under client-derived addresses.
+pub trait ChunkStore: Send + Sync + 'static {
     /// Stores a sealed attachment chunk of the account at `address`. Returns
     /// `true` when newly stored, `false` when these exact bytes were already there;
     /// other bytes at the address fail with `ChunkConflict` and change nothing.
@@ -280,34 +333,44 @@ pub trait Store: Send + Sync + 'static {
     fn has_chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<bool>;
     /// The sealed chunk of the account at `address`, if stored.
     fn chunk(&self, account_id: &Id, address: &Hash) -> StoreResult<Option<Vec<u8>>>;
+}
 
-    /// Record and chunk bytes stored for the account (a counter kept with the
-    /// writes, so quota checks cost one read).
-    fn account_usage(&self, account_id: &Id) -> StoreResult<u64>;
+/// Share links: their rows and their ciphertext, streamed in and out.
+pub trait ShareStore: Send + Sync + 'static {
+    /// A place to receive a share's ciphertext as it arrives (on disk for a
+    /// backend with files), so no bundle is ever held whole in memory.
+    fn begin_share(&self) -> StoreResult<ShareUpload>;
+    /// Stores a new share: its received ciphertext first (durably), then its row.
+    /// Fails with `ShareExists` for a used id, leaving the existing share as it was.
+    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: ShareUpload) -> StoreResult<()>;
+    /// A share's row, ended or not.
+    fn share(&self, share_id: &Id) -> StoreResult<Option<ShareRow>>;
+    /// The account's shares, sorted by share id.
+    fn account_shares(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>>;
+    /// Counts one view of an active share at `now_unix` and returns a reader of its
+    /// ciphertext (which keeps reading after the view that reaches the limit
+    /// deletes it). An ended share is
+    /// marked ended (its ciphertext deleted) and its reason returned.
+    fn open_share(&self, share_id: &Id, now_unix: u64) -> StoreResult<ShareOpen>;
+    /// Ends a share of `account_id` at once (revocation) and deletes its
+    /// ciphertext. `false` if the account holds no share with this id.
+    fn revoke_share(&self, account_id: &Id, share_id: &Id) -> StoreResult<bool>;
+    /// Marks shares expired at `now_unix` as ended and deletes the ciphertext of
+    /// every ended share (and any ciphertext without a share, left by a crash).
+    /// Returns how many ciphertexts were deleted.
+    fn purge_shares(&self, now_unix: u64) -> StoreResult<usize>;
+    /// Deletes every share of the account, rows and ciphertext (account erasure).
+    /// Returns how many.
+    fn delete_account_shares(&self, account_id: &Id) -> StoreResult<usize>;
+    /// Content-free counters for the operator: shares ever created and opened.
+    fn share_stats(&self) -> StoreResult<ShareStats>;
+}
 
-    /// Stores the hash of a new single-use invite code valid until `expires_at_unix`.
-    fn add_invite(&self, code_hash: &Hash, expires_at_unix: u64) -> StoreResult<()>;
-    /// Like `create_account`, consuming the invite in the same atomic step;
-    /// `InviteInvalid` (and nothing stored or consumed) when it is unknown, used or
-    /// expired at `now_unix`. Nothing links the code to the account afterwards.
-    fn create_account_with_invite(
-        &self,
-        account_id: &Id,
-        account: &AccountRow,
-        first_device: &DeviceRow,
-        code_hash: &Hash,
-        now_unix: u64,
-    ) -> StoreResult<()>;
-    /// Deletes invites that expired before `now_unix`; returns how many.
-    fn purge_invites(&self, now_unix: u64) -> StoreResult<usize>;
-
-    /// Notes that the account was used on `day` (see `day_of`).
-    fn touch_account(&self, account_id: &Id, day: u32) -> StoreResult<()>;
-    /// Accounts last used before `day` (never-used ones count from creation).
-    fn inactive_accounts(&self, before_day: u32) -> StoreResult<Vec<Id>>;
+/// What the operator and the retention policy need: counts, erasure and its
+/// tombstones, backup, durability and closing.
+pub trait OperatorStore: Send + Sync + 'static {
     /// Counts for the operator; "active" means used on or after `active_since_day`.
     fn stats(&self, active_since_day: u32) -> StoreResult<StoreStats>;
-
     /// Erases everything of the account in one step: devices, sessions, log
     /// records, heads, chunks, the recovery row and its index entry, counters.
     /// Leaves only the content-free tags of `erased_account_tag` /
@@ -346,59 +409,9 @@ pub trait Store: Send + Sync + 'static {
             })
             .transpose()
     }
-
-    /// Writes everything but sessions in the backup format (`crate::backup`).
+    /// Writes everything but sessions in the backup format (`crate::operator::backup`).
     /// The caller pauses writes for a consistent snapshot.
     fn write_backup(&self, out: &mut dyn std::io::Write) -> StoreResult<()>;
-    /// Notes that the device authenticated at `seen_unix` (kept only if later than
-    /// what is stored). Unknown devices are ignored.
-    fn touch_device(&self, device_id: &Id, seen_unix: u64) -> StoreResult<()>;
-    /// Marks the device revoked at `at_unix` with the signed `statement` that
-    /// revoked it, and deletes its sessions. Returns `false`, changing nothing (the
-    /// first statement stays), if it was already revoked; `UnknownDevice` if it is
-    /// not stored.
-    fn revoke_device(&self, device_id: &Id, at_unix: u64, statement: &[u8]) -> StoreResult<bool>;
-    /// Replaces the account's sealed recovery blob.
-    fn set_recovery_blob(&self, account_id: &Id, blob: &[u8]) -> StoreResult<()>;
-    /// Replaces the account's recovery key `old` with `new` and its blob, with the
-    /// index, in one atomic step. `RecoveryKeyChanged` if `old` is not the
-    /// account's key, `RecoveryKeyInUse` if any account holds `new`; either
-    /// changes nothing. From then on `old` finds no account.
-    fn renew_recovery_key(
-        &self,
-        account_id: &Id,
-        old: &[u8; 32],
-        new: &[u8; 32],
-        blob: &[u8],
-    ) -> StoreResult<()>;
-    /// A place to receive a share's ciphertext as it arrives (on disk for a
-    /// backend with files), so no bundle is ever held whole in memory.
-    fn begin_share(&self) -> StoreResult<ShareUpload>;
-    /// Stores a new share: its received ciphertext first (durably), then its row.
-    /// Fails with `ShareExists` for a used id, leaving the existing share as it was.
-    fn put_share(&self, share_id: &Id, row: &ShareRow, bundle: ShareUpload) -> StoreResult<()>;
-    /// A share's row, ended or not.
-    fn share(&self, share_id: &Id) -> StoreResult<Option<ShareRow>>;
-    /// The account's shares, sorted by share id.
-    fn account_shares(&self, account_id: &Id) -> StoreResult<Vec<(Id, ShareRow)>>;
-    /// Counts one view of an active share at `now_unix` and returns a reader of its
-    /// ciphertext (which keeps reading after the view that reaches the limit
-    /// deletes it). An ended share is
-    /// marked ended (its ciphertext deleted) and its reason returned.
-    fn open_share(&self, share_id: &Id, now_unix: u64) -> StoreResult<ShareOpen>;
-    /// Ends a share of `account_id` at once (revocation) and deletes its
-    /// ciphertext. `false` if the account holds no share with this id.
-    fn revoke_share(&self, account_id: &Id, share_id: &Id) -> StoreResult<bool>;
-    /// Marks shares expired at `now_unix` as ended and deletes the ciphertext of
-    /// every ended share (and any ciphertext without a share, left by a crash).
-    /// Returns how many ciphertexts were deleted.
-    fn purge_shares(&self, now_unix: u64) -> StoreResult<usize>;
-    /// Deletes every share of the account, rows and ciphertext (account erasure).
-    /// Returns how many.
-    fn delete_account_shares(&self, account_id: &Id) -> StoreResult<usize>;
-    /// Content-free counters for the operator: shares ever created and opened.
-    fn share_stats(&self) -> StoreResult<ShareStats>;
-
     /// Makes every completed write durable.
     fn flush(&self) -> StoreResult<()>;
     /// Flushes and releases the backend (for sled: its files and lock). Later calls

@@ -61,7 +61,7 @@ pub struct ShareRow {
     /// Set once the share has ended (its ciphertext is then gone or going).
     pub ended: Option<ShareEnd>,
     /// SHA-256 of the access token a fetch must present (derived from the link's
-    /// key, see `service::shares`); `None` for shares made before tokens, which
+    /// key, see `api::shares`); `None` for shares made before tokens, which
     /// open without one until they expire.
     pub access_token_hash: Option<Hash>,
 }

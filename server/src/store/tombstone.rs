@@ -1,3 +1,7 @@
+//! Erasure tombstones. Each is stored under a tag, SHA-256 of a label and the
+//! erased account's or device's id (`erased_account_tag`, `erased_device_tag`),
+//! so the server recognises a returning device without keeping its id.
+//!
 //! What an erasure tombstone holds: the owner's signed statement, sealed under a
 //! key derived from the erased account's or device's own id (which the server
 //! keeps only hashed, as the tombstone's tag). The device presents its id when it
@@ -17,10 +21,28 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use rand::rngs::OsRng;
 use rand::RngCore;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::{Hash, StoreError, StoreResult};
+use super::{Hash, Id, StoreError, StoreResult};
+
+/// The content-free tombstone of an erased account: it lets `restore` and the
+/// authentication path recognise the account without keeping its id.
+pub fn erased_account_tag(account_id: &Id) -> Hash {
+    let mut h = Sha256::new();
+    h.update(b"mycase/v1/erased-account");
+    h.update(account_id);
+    h.finalize().into()
+}
+
+/// The tombstone of a device of an erased account, so its next connection is
+/// told the account was deleted (and it wipes itself).
+pub fn erased_device_tag(device_id: &Id) -> Hash {
+    let mut h = Sha256::new();
+    h.update(b"mycase/v1/erased-device");
+    h.update(device_id);
+    h.finalize().into()
+}
 
 const KEY_LABEL: &[u8] = b"mycase/v1/tombstone-key";
 const NONCE_LEN: usize = 24;
