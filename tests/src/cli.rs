@@ -1,6 +1,6 @@
-//! What the CLI tests share: the `mycase` binary in a clean environment, and a
-//! real server on 127.0.0.1:0 in-process. Each test binary uses a part of it.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Running the `mycase` binary in a clean environment. Cargo names the binary's
+//! path (`CARGO_BIN_EXE_mycase`) only to cli-client's own tests, so the caller
+//! gives it: `Mycase::new(env!("CARGO_BIN_EXE_mycase"))`.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -9,23 +9,86 @@ use serde_json::Value;
 
 pub const PASS: &str = "correct horse battery staple";
 
-/// The `mycase` binary on `home` (none: no `--home` at all), with the test
-/// passphrase, no terminal input, and nothing inherited that would change what
-/// it does (home, invite, share password, recovery kit, editor).
-pub fn mycase(home: Option<&Path>, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mycase"));
-    if let Some(home) = home {
-        cmd.arg("--home").arg(home);
+/// The `mycase` binary at a path.
+#[derive(Clone, Copy, Debug)]
+pub struct Mycase {
+    bin: &'static str,
+}
+
+impl Mycase {
+    pub const fn new(bin: &'static str) -> Mycase {
+        Mycase { bin }
     }
-    cmd.args(args)
-        .env("MYCASE_PASSPHRASE", PASS)
-        .env_remove("MYCASE_HOME")
-        .env_remove("MYCASE_INVITE")
-        .env_remove("MYCASE_SHARE_PASSWORD")
-        .env_remove("MYCASE_RECOVERY_KIT")
-        .env_remove("EDITOR")
-        .stdin(Stdio::null());
-    cmd
+
+    /// The binary on `home` (none: no `--home` at all), with the test
+    /// passphrase, no terminal input, and nothing inherited that would change what
+    /// it does (home, invite, share password, recovery kit, editor).
+    pub fn command(&self, home: Option<&Path>, args: &[&str]) -> Command {
+        let mut cmd = Command::new(self.bin);
+        if let Some(home) = home {
+            cmd.arg("--home").arg(home);
+        }
+        cmd.args(args)
+            .env("MYCASE_PASSPHRASE", PASS)
+            .env_remove("MYCASE_HOME")
+            .env_remove("MYCASE_INVITE")
+            .env_remove("MYCASE_SHARE_PASSWORD")
+            .env_remove("MYCASE_RECOVERY_KIT")
+            .env_remove("EDITOR")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub async fn run(&self, home: &Path, args: &[&str]) -> Output {
+        output(self.command(Some(home), args)).await
+    }
+
+    /// Stdout of a run that must succeed.
+    pub async fn ok(&self, home: &Path, args: &[&str]) -> String {
+        stdout_of(self.run(home, args).await, args)
+    }
+
+    pub async fn ok_json(&self, home: &Path, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(home, args).await).unwrap()
+    }
+
+    /// Starts it on `home` with its standard input and output piped.
+    pub fn spawn(&self, home: &Path, args: &[&str]) -> Running {
+        Running::start(self.command(Some(home), args))
+    }
+
+    /// Pairs `new` to `existing` as a survivor does: `pair --json` on the existing
+    /// device, `join --json` on the new one, and the matching code the new device
+    /// prints typed into `pair`. Returns the join's and the pair's final JSON.
+    pub async fn pair_cli(
+        &self,
+        server: &mycase_server::RunningServer,
+        existing: &Path,
+        new: &Path,
+        name: &str,
+    ) -> (Value, Value) {
+        let mut pair = self.spawn(existing, &["pair", "--json"]);
+        let code = pair.next_json().await["code"].as_str().unwrap().to_string();
+        let server = server_args(server);
+        let mut join = self.spawn(new, &join_args(&server, &code, name));
+        let shown = join.next_json().await;
+        let digits = shown["matching_code"].as_str().unwrap().to_string();
+        assert_eq!(digits.len(), 6, "{shown}");
+        let request = pair.next_json().await;
+        assert_eq!(request["join_request"]["name"], name);
+        pair.type_line(&digits);
+        let joined = join.next_json().await;
+        let paired = pair.next_json().await;
+        for (what, out) in [("join", join.finish().await), ("pair", pair.finish().await)] {
+            assert!(
+                out.status.success(),
+                "{what} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(paired["paired"]["device_id"], joined["device_id"]);
+        (joined, paired)
+    }
 }
 
 /// Runs `cmd` off the async runtime (the server under test shares it).
@@ -33,10 +96,6 @@ pub async fn output(mut cmd: Command) -> Output {
     tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap()
-}
-
-pub async fn run(home: &Path, args: &[&str]) -> Output {
-    output(mycase(Some(home), args)).await
 }
 
 /// Stdout of a run that must succeed.
@@ -47,25 +106,6 @@ pub fn stdout_of(out: Output, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-pub async fn ok(home: &Path, args: &[&str]) -> String {
-    stdout_of(run(home, args).await, args)
-}
-
-pub async fn ok_json(home: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(home, args).await).unwrap()
-}
-
-/// A server on 127.0.0.1:0 over `data`, with `tweak` applied to its config.
-pub async fn start_server(
-    data: &Path,
-    tweak: impl FnOnce(&mut mycase_server::ServerConfig),
-) -> mycase_server::RunningServer {
-    let mut config = mycase_server::ServerConfig::new(data);
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    tweak(&mut config);
-    mycase_server::start(config).await.unwrap()
 }
 
 /// How long a test waits for one line from a running `mycase`.
@@ -79,8 +119,9 @@ pub struct Running {
 }
 
 impl Running {
-    pub fn spawn(home: &Path, args: &[&str]) -> Running {
-        let mut child = mycase(Some(home), args)
+    /// Starts `cmd` with its standard input and output piped.
+    pub fn start(mut cmd: Command) -> Running {
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -159,38 +200,6 @@ pub fn server_args(server: &mycase_server::RunningServer) -> [String; 2] {
         server.url(),
         server.ca_cert_path().to_str().unwrap().to_string(),
     ]
-}
-
-/// Pairs `new` to `existing` as a survivor does: `pair --json` on the existing
-/// device, `join --json` on the new one, and the matching code the new device
-/// prints typed into `pair`. Returns the join's and the pair's final JSON.
-pub async fn pair_cli(
-    server: &mycase_server::RunningServer,
-    existing: &Path,
-    new: &Path,
-    name: &str,
-) -> (Value, Value) {
-    let mut pair = Running::spawn(existing, &["pair", "--json"]);
-    let code = pair.next_json().await["code"].as_str().unwrap().to_string();
-    let server = server_args(server);
-    let mut join = Running::spawn(new, &join_args(&server, &code, name));
-    let shown = join.next_json().await;
-    let digits = shown["matching_code"].as_str().unwrap().to_string();
-    assert_eq!(digits.len(), 6, "{shown}");
-    let request = pair.next_json().await;
-    assert_eq!(request["join_request"]["name"], name);
-    pair.type_line(&digits);
-    let joined = join.next_json().await;
-    let paired = pair.next_json().await;
-    for (what, out) in [("join", join.finish().await), ("pair", pair.finish().await)] {
-        assert!(
-            out.status.success(),
-            "{what} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    assert_eq!(paired["paired"]["device_id"], joined["device_id"]);
-    (joined, paired)
 }
 
 /// Fails unless `dir` and everything under it is the owner's alone: directories

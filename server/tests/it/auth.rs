@@ -1,7 +1,7 @@
 //! Registration, authentication, sessions and health over TLS.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use mycase_tests::server::grpc as common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! ("MYCASE-BACKUP-2") carries a revocation statement, an owner's erasure
 //! statement and a retention erasure without one.
 //!
-//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-server --test backup_vector -- --ignored`
+//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-server --test it backup_vector -- --ignored`
 //! writes the current version's afresh (only when introducing a new backup
 //! format, never to make a failing test pass; v1 can no longer be written).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -22,7 +22,7 @@ const ERASED: [u8; 16] = [0x22; 16];
 const RETIRED: [u8; 16] = [0x33; 16];
 
 fn vector_path(version: u8) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/vectors/backup-v{version}.bin"))
+    mycase_tests::vectors::server_dir().join(format!("backup-v{version}.bin"))
 }
 
 fn device(account: [u8; 16], n: u8) -> DeviceRow {

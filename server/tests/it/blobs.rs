@@ -2,7 +2,7 @@
 //! durable puts, conflicts, per-account isolation, streamed reads.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use mycase_tests::server::grpc as common;
 
 use common::{channel, random, start, with_token, Device};
 use mycase_proto::v1::blobs_client::BlobsClient;

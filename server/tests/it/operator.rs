@@ -3,12 +3,12 @@
 //! restore with erasure tombstones.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use mycase_tests::server::grpc as common;
 
 use std::path::Path;
 
 use common::{assert_code, channel, genesis, hash_of, random, register_request, with_token};
-use common::{start_with, Device, TestServer};
+use common::{start_with, Device, RawServer};
 use ed25519_dalek::SigningKey;
 use mycase_proto::v1::account_client::AccountClient;
 use mycase_proto::v1::blobs_client::BlobsClient;
@@ -312,7 +312,7 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
 
 #[tokio::test]
 async fn delete_account_leaves_no_trace_and_tells_other_devices() {
-    let TestServer { server, dir } = start_with(|_| {}).await;
+    let RawServer { server, dir } = start_with(|_| {}).await;
     let mut keep = Device::register(&server).await;
     let recs = keep.records(0, genesis(), 2);
     keep.append(recs).await.unwrap();
@@ -417,7 +417,7 @@ async fn delete_account_leaves_no_trace_and_tells_other_devices() {
 
 #[tokio::test]
 async fn stats_count_without_identifying() {
-    let TestServer { server, dir } = start_with(|_| {}).await;
+    let RawServer { server, dir } = start_with(|_| {}).await;
     let mut a = Device::register(&server).await;
     let _a2 = a.add_device(&server).await;
     let mut b = Device::register(&server).await;
@@ -445,7 +445,7 @@ async fn stats_count_without_identifying() {
 #[tokio::test]
 async fn admin_socket_is_owner_only() {
     use std::os::unix::fs::PermissionsExt;
-    let TestServer { server, dir } = start_with(|_| {}).await;
+    let RawServer { server, dir } = start_with(|_| {}).await;
     let mode = std::fs::metadata(dir.path().join(admin::SOCKET_NAME))
         .unwrap()
         .permissions()
@@ -479,7 +479,7 @@ async fn restart(dir: &tempfile::TempDir) -> RunningServer {
 
 #[tokio::test]
 async fn backup_while_running_then_restore_with_tombstones() {
-    let TestServer { server, dir } = start_with(|_| {}).await;
+    let RawServer { server, dir } = start_with(|_| {}).await;
     let mut a = Device::register(&server).await;
     let recs = a.records(0, genesis(), 4);
     a.append(recs).await.unwrap();
@@ -550,7 +550,7 @@ async fn backup_while_running_then_restore_with_tombstones() {
 
 #[tokio::test]
 async fn erased_device_cannot_authenticate_with_a_fresh_challenge() {
-    let TestServer { server, dir: _dir } = start_with(|_| {}).await;
+    let RawServer { server, dir: _dir } = start_with(|_| {}).await;
     let mut d = Device::register(&server).await;
     d.account.delete_account(d.delete_request()).await.unwrap();
     let mut client = account_client(&server).await;
@@ -582,7 +582,7 @@ async fn erased_device_cannot_authenticate_with_a_fresh_challenge() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_taken_during_appends_is_consistent() {
-    let TestServer { server, dir } = start_with(|c| {
+    let RawServer { server, dir } = start_with(|c| {
         c.rate_limits.appends_per_account = 0;
         c.rate_limits.appends_per_address = 0;
     })

@@ -2,7 +2,7 @@
 //! the original one returned on a re-send, and carried by pulled records.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use mycase_tests::server::grpc as common;
 
 use common::*;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -10,7 +10,7 @@ use mycase_proto::v1::server_info_client::ServerInfoClient;
 use mycase_proto::v1::{GetServerKeyRequest, Receipt, Record};
 use mycase_proto::wire;
 
-async fn served_key(t: &TestServer) -> VerifyingKey {
+async fn served_key(t: &RawServer) -> VerifyingKey {
     let mut client = ServerInfoClient::new(channel(&t.server).await);
     // Unauthenticated: no token on the request.
     let key = client
@@ -104,13 +104,13 @@ async fn the_key_and_receipts_survive_a_restart() {
     let mut a = Device::register(&t.server).await;
     let recs = a.records(0, genesis(), 2);
     let first = a.append(recs.clone()).await.unwrap().receipts;
-    let TestServer { server, dir } = t;
+    let RawServer { server, dir } = t;
     let addr = server.addr();
     server.shutdown().await.unwrap();
     let mut c = config(&dir);
     c.listen = addr;
     let server = mycase_server::start(c).await.unwrap();
-    let t = TestServer { server, dir };
+    let t = RawServer { server, dir };
     assert_eq!(served_key(&t).await, key);
     let mut a2 = Device {
         account: mycase_proto::v1::account_client::AccountClient::new(channel(&t.server).await),

@@ -1,7 +1,7 @@
 //! Recovery with the recovery key: challenge, signed registration of a new device.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use mycase_tests::server::grpc as common;
 
 use common::*;
 use ed25519_dalek::{Signer, SigningKey};

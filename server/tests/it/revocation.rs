@@ -4,7 +4,7 @@
 //! without the revoking device's signature and always returns that signature.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use mycase_tests::server::grpc as common;
 
 use common::*;
 use ed25519_dalek::SigningKey;

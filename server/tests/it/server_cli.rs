@@ -3,7 +3,7 @@
 //! against a running server (over its admin socket) and a stopped one, restore.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use mycase_tests::server::grpc as common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -4,13 +4,12 @@
 //! the security headers on every HTTP route.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-#[path = "common/http.rs"]
-mod http;
+use mycase_tests::server::grpc as common;
+use mycase_tests::server::http;
 
 use std::path::PathBuf;
 
-use common::{channel, random, start, start_with, with_token, Device, TestServer};
+use common::{channel, random, start, start_with, with_token, Device, RawServer};
 use mycase_proto::v1::create_share_request::Part;
 use mycase_proto::v1::shares_client::SharesClient;
 use mycase_proto::v1::{
@@ -109,7 +108,7 @@ async fn http_bundle(server: &RunningServer, share_id: [u8; 16]) -> http::HttpRe
     .await
 }
 
-fn share_file(t: &TestServer, share_id: [u8; 16]) -> PathBuf {
+fn share_file(t: &RawServer, share_id: [u8; 16]) -> PathBuf {
     t.dir.path().join("shares").join(hex::encode(share_id))
 }
 

@@ -1,7 +1,7 @@
 //! Append, pull and watch against a real server over TLS.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use mycase_tests::server::grpc as common;
 
 use common::*;
 use mycase_proto::v1::{AppendRequest, WatchRequest};

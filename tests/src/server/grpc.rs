@@ -1,5 +1,6 @@
-//! Test helpers: a real server on 127.0.0.1:0 over TLS and a minimal device client.
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+//! Raw gRPC clients: a minimal device that speaks the wire protocol directly
+//! (registration, login, signed records, statements), for tests of what the
+//! server accepts and refuses from any client, modified or not.
 
 use std::time::Duration;
 
@@ -16,27 +17,25 @@ use tempfile::TempDir;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig};
 use tonic::{Code, Request, Status};
 
-pub struct TestServer {
+/// A running server and the temporary directory it keeps its data in.
+pub struct RawServer {
     pub server: RunningServer,
     pub dir: TempDir,
 }
 
+/// A server config over `dir` listening on `127.0.0.1:0`.
 pub fn config(dir: &TempDir) -> ServerConfig {
-    let mut c = ServerConfig::new(dir.path());
-    c.listen = "127.0.0.1:0".parse().unwrap();
-    c
+    super::config(dir.path())
 }
 
-pub async fn start() -> TestServer {
+pub async fn start() -> RawServer {
     start_with(|_| {}).await
 }
 
-pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
+pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> RawServer {
     let dir = tempfile::tempdir().unwrap();
-    let mut c = config(&dir);
-    tweak(&mut c);
-    let server = mycase_server::start(c).await.unwrap();
-    TestServer { server, dir }
+    let server = super::start_server(dir.path(), tweak).await;
+    RawServer { server, dir }
 }
 
 pub async fn channel(server: &RunningServer) -> Channel {

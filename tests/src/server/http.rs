@@ -1,6 +1,5 @@
 //! A minimal HTTP/1.1-over-TLS GET for the viewer routes (no ALPN offered, so
 //! the server answers in HTTP/1.1, as it does for any client without h2).
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 use std::sync::Arc;
 

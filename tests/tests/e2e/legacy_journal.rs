@@ -16,7 +16,7 @@ const PASSPHRASE: &[u8] = b"legacy journal passphrase";
 const KIT: &str = "KZF2-ODXY-TCPD-IPVH-KH2G-HIAD-UGNI-ZNYK-TCXN-VLIK-UPYG-SXHW-SY6O-LYI";
 
 fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/journal-2026-11")
+    mycase_tests::vectors::fixtures_dir().join("journal-2026-11")
 }
 
 fn copy_dir(from: &Path, to: &Path) {

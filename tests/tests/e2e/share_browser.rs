@@ -22,15 +22,11 @@ const DONE_AND_ADDRESS: &str = "(() => { const d = document.documentElement.data
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../client-core/tests/vectors")
+    mycase_tests::vectors::client_core_dir()
 }
 
 fn vector_param(name: &str) -> String {
-    std::fs::read_to_string(vectors().join("share-v1.txt"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} = ")).map(str::to_owned))
-        .unwrap()
+    mycase_tests::vectors::param(&vectors().join("share-v1.txt"), name)
 }
 
 /// Uploads `bundle` verbatim as share `share_id_hex` from a new account, for

@@ -4,7 +4,7 @@
 //! sequence, an OSC 52 clipboard write and a right-to-left override; every command
 //! that shows them prints them neutralised, and the JSON keeps the exact values.
 
-mod common;
+use crate::common;
 
 use common::{ok_json, pair_cli, run, server_args, start_server};
 

@@ -3,7 +3,7 @@
 //! The journal commands of `mycase` (every field, history, trash, people, timeline,
 //! search) against a real server started in-process.
 
-mod common;
+use crate::common;
 
 use common::{ok as mycase, ok_json as json};
 use serde_json::{json, Value};

@@ -8,7 +8,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 async fn run(home: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = common::mycase(Some(home), args);

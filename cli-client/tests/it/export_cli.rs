@@ -9,7 +9,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 async fn run(home: Option<&Path>, args: &[&str]) -> Output {
     let mut cmd = common::mycase(home, args);

@@ -3,7 +3,7 @@
 //! `--json` are the hand-worked ones, filters narrow them, and the terminal view
 //! shows its sections.
 
-mod common;
+use crate::common;
 
 use common::{ok as mycase, ok_json as json};
 use serde_json::json;

@@ -3,12 +3,12 @@
 //! code first gets the request in, and is still not added, because the survivor
 //! must type the matching code shown on the device in their hand.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{ok_json, pair_cli, run, server_args, start_server, Running};
+use common::{ok_json, pair_cli, run, server_args, start_server, MYCASE};
 use mycase_core::enrol::request_grant;
 use mycase_core::pairing::{PairingCode, PairingError};
 use mycase_core::transport::grpc::GrpcTransport;
@@ -72,7 +72,7 @@ async fn a_device_that_joins_first_with_a_seen_code_is_not_added() {
     let before = ok_json(&laptop, &["devices", "--json"]).await;
     assert_eq!(before.as_array().unwrap().len(), 1);
 
-    let mut pair = Running::spawn(&laptop, &["pair", "--json"]);
+    let mut pair = MYCASE.spawn(&laptop, &["pair", "--json"]);
     let code = pair.next_json().await["code"].as_str().unwrap().to_string();
     let (abuser, abuser_digits) = abuser_joins_first(&server, &code);
     // The laptop receives the abuser's request (calling itself "phone", as the
@@ -139,10 +139,10 @@ async fn refusing_with_enter_adds_nothing_and_tells_the_new_device() {
     init(&server, &laptop).await;
     let before = ok_json(&laptop, &["devices", "--json"]).await;
 
-    let mut pair = Running::spawn(&laptop, &["pair", "--json"]);
+    let mut pair = MYCASE.spawn(&laptop, &["pair", "--json"]);
     let code = pair.next_json().await["code"].as_str().unwrap().to_string();
     let server_pair = server_args(&server);
-    let mut join = Running::spawn(&phone, &common::join_args(&server_pair, &code, "phone"));
+    let mut join = MYCASE.spawn(&phone, &common::join_args(&server_pair, &code, "phone"));
     assert_eq!(
         join.next_json().await["matching_code"]
             .as_str()

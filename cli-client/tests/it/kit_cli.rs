@@ -2,7 +2,7 @@
 //! `mycase recovery-kit renew` and `mycase passphrase` as a survivor runs them: the
 //! old kit stops working, and a passphrase change moves the device to new keys.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

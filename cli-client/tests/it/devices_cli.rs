@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 const PASS: &str = "correct horse battery staple";
 const NOTICE: &str = "a new device was added on";

@@ -13,7 +13,7 @@ use std::process::Output;
 use mycase_core::photo_metadata::location_metadata;
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 fn fixture() -> Vec<u8> {
     std::fs::read(

@@ -2,7 +2,7 @@
 //! `mycase wipe` loses nothing by surprise and says what it cannot erase (issue
 //! 10, item 12).
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

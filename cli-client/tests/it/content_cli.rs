@@ -3,7 +3,7 @@
 //! takes `-` and reads the value instead; content given as a flag is pointed out
 //! once per command.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

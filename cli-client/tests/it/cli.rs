@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 use common::PASS;
 /// Appears only in the entry's text: it must never reach a file on disk in the clear.

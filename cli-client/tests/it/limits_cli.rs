@@ -2,7 +2,7 @@
 //! What a survivor sees when the server's quotas refuse something: a clear
 //! message naming the limit, and nothing lost on the device.
 
-mod common;
+use crate::common;
 
 use common::{ok_json as ok, run};
 

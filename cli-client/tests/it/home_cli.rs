@@ -3,7 +3,7 @@
 //! passphrase (issue 10, items 9 and 13): file modes, leftover drafts, and what
 //! file sizes say about activity.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
