@@ -2,7 +2,7 @@
 //! the repository. Every future version must open them and find them at the same
 //! addresses, or every attachment already stored becomes unreadable.
 //!
-//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test attachment_vectors -- --ignored`
+//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test it attachment_vectors -- --ignored`
 //! writes them (only for a new format version, never to make a failing test pass).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -24,19 +24,11 @@ const SECOND: &[u8] = b"Chunk 1, the last.";
 const CHUNK: usize = 40;
 
 fn vectors_path(version: u32) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("tests/vectors/attachments-v{version}.txt"))
+    mycase_tests::vectors::client_core_dir().join(format!("attachments-v{version}.txt"))
 }
 
 fn load_version(version: u32) -> BTreeMap<String, Vec<u8>> {
-    let text = std::fs::read_to_string(vectors_path(version)).expect("vectors file");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once(" = ").expect("name = hex");
-            (k.to_string(), hex::decode(v.trim()).expect("hex"))
-        })
-        .collect()
+    mycase_tests::vectors::read_hex(&vectors_path(version))
 }
 
 /// A two-chunk "file" with a chunk size of 40 (the format stores its chunk size).

@@ -4,7 +4,7 @@
 //! records that commit to their key, with an amendment naming its parent. A
 //! change here breaks every journal and export already written.
 //!
-//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test evidence_vectors -- --ignored`
+//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test it evidence_vectors -- --ignored`
 //! writes record-v2.txt afresh (only when introducing a format, never to make a
 //! failing test pass).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -30,18 +30,7 @@ const ACCOUNT: [u8; 16] = [0x11; 16];
 const VAULT_KEY: [u8; 32] = [0x33; 32];
 
 fn load(name: &str) -> BTreeMap<String, Vec<u8>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/vectors")
-        .join(name);
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once(" = ").unwrap();
-            (k.to_string(), hex::decode(v.trim()).unwrap())
-        })
-        .collect()
+    mycase_tests::vectors::read_hex(&mycase_tests::vectors::client_core_dir().join(name))
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! the repository. Every future version must still open them; a change that breaks
 //! one breaks every journal already stored on devices and servers.
 //!
-//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test frozen_vectors -- --ignored`
+//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test it frozen_vectors -- --ignored`
 //! writes fresh vectors (only when a new format version is introduced, never to
 //! make a failing test pass).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -30,19 +30,12 @@ const PAIRING_CODE: &str = "AAAQ-EAYE-AUDA-OCAJ-BIFQ-YDIO-B4IB-CEQT";
 const RECOVERY_KIT: &str = "GEZD-GNBV-GY3T-QMJS-GM2D-KNRX-HAYT-EMZU-GU3D-OOBR-GIZT-INJW-G44P-5WI";
 
 fn vectors_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1.txt")
+    mycase_tests::vectors::client_core_dir().join("v1.txt")
 }
 
 /// `name = hex` lines.
 fn load() -> BTreeMap<String, Vec<u8>> {
-    let text = std::fs::read_to_string(vectors_path()).expect("vectors file");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once(" = ").expect("name = hex");
-            (k.to_string(), hex::decode(v.trim()).expect("hex"))
-        })
-        .collect()
+    mycase_tests::vectors::read_hex(&vectors_path())
 }
 
 fn keyring() -> Keyring {

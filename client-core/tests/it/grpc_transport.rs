@@ -6,14 +6,12 @@ use futures_util::StreamExt;
 use mycase_core::transport::grpc::GrpcTransport;
 use mycase_core::transport::{Transport, TransportError};
 use mycase_proto::v1::{AuthenticateRequest, RegisterRequest};
-use mycase_server::{RunningServer, ServerConfig};
+use mycase_server::RunningServer;
 use rand::rngs::OsRng;
 use rand::RngCore;
 
 async fn server(tmp: &tempfile::TempDir) -> RunningServer {
-    let mut config = ServerConfig::new(tmp.path().join("server"));
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    mycase_server::start(config).await.unwrap()
+    mycase_tests::server::start_server(&tmp.path().join("server"), |_| {}).await
 }
 
 fn random<const N: usize>() -> [u8; N] {

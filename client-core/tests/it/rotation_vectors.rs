@@ -3,7 +3,7 @@
 //! key (`MCR2`). Sealed once by this version and committed; every later version
 //! must open them.
 //!
-//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test rotation_vectors -- --ignored`
+//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test it rotation_vectors -- --ignored`
 //! writes fresh ones (only when introducing a new format version).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -25,18 +25,11 @@ const DH_SECRET: [u8; 32] = [0x55; 32];
 const RECOVERY_KIT: &str = "GEZD-GNBV-GY3T-QMJS-GM2D-KNRX-HAYT-EMZU-GU3D-OOBR-GIZT-INJW-G44P-5WI";
 
 fn vectors_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/rotation-v1.txt")
+    mycase_tests::vectors::client_core_dir().join("rotation-v1.txt")
 }
 
 fn load() -> BTreeMap<String, Vec<u8>> {
-    let text = std::fs::read_to_string(vectors_path()).expect("vectors file");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once(" = ").expect("name = hex");
-            (k.to_string(), hex::decode(v.trim()).expect("hex"))
-        })
-        .collect()
+    mycase_tests::vectors::read_hex(&vectors_path())
 }
 
 fn recipient_keys() -> DeviceKeys {

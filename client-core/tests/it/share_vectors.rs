@@ -3,7 +3,7 @@
 //! tests/tests/share_browser.rs) must both open them, or links already sent to
 //! advocates stop working.
 //!
-//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test share_vectors -- --ignored`
+//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test it share_vectors -- --ignored`
 //! writes them (only for a new format version, never to make a failing test pass).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -20,19 +20,11 @@ use sha2::{Digest, Sha256};
 const ATTACHMENT: &[u8] = b"Photo description: the broken door, taken the next morning.\n";
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+    mycase_tests::vectors::client_core_dir()
 }
 
 fn params() -> BTreeMap<String, String> {
-    std::fs::read_to_string(dir().join("share-v1.txt"))
-        .expect("share-v1.txt")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once(" = ").expect("name = value");
-            (k.to_string(), v.trim().to_string())
-        })
-        .collect()
+    mycase_tests::vectors::read(&dir().join("share-v1.txt"))
 }
 
 fn share_id(p: &BTreeMap<String, String>) -> [u8; 16] {
@@ -227,15 +219,7 @@ fn fixture_photo() -> Vec<u8> {
 }
 
 fn location_params() -> BTreeMap<String, String> {
-    std::fs::read_to_string(dir().join("share-v1-location-removed.txt"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once(" = ").unwrap();
-            (k.to_string(), v.trim().to_string())
-        })
-        .collect()
+    mycase_tests::vectors::read(&dir().join("share-v1-location-removed.txt"))
 }
 
 fn location_manifest(copy_sha256: &str, copy_size: u64) -> Manifest {

@@ -855,20 +855,16 @@ fn copy_dir(from: &Path, to: &Path) {
 
 // ------------------------------------------------------------ frozen vector
 //
-// `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test store_conformance -- --ignored`
+// `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test it store_conformance -- --ignored`
 // writes it (only for a new format version, never to make a failing test pass).
 
 fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+    mycase_tests::vectors::client_core_dir()
 }
 
 fn vector_param(name: &str) -> [u8; 32] {
-    let text = std::fs::read_to_string(vectors_dir().join("store-receipts-v1.txt")).unwrap();
-    let line = text
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} = ")))
-        .unwrap_or_else(|| panic!("{name} in store-receipts-v1.txt"));
-    hex::decode(line.trim()).unwrap().try_into().unwrap()
+    let value = mycase_tests::vectors::param(&vectors_dir().join("store-receipts-v1.txt"), name);
+    hex::decode(value).unwrap().try_into().unwrap()
 }
 
 fn vector_receipts() -> Vec<((DeviceId, u64), StoredReceipt)> {

@@ -5,7 +5,7 @@
 //! statement. Sealed once by this version and committed; every later version must
 //! open them.
 //!
-//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test trust_vectors -- --ignored`
+//! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test it trust_vectors -- --ignored`
 //! writes fresh ones (only when introducing a new format version).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -33,18 +33,11 @@ const DH_SECRET: [u8; 32] = [0x55; 32];
 const VAULT_KEY: [u8; 32] = [0x33; 32];
 
 fn vectors_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/trust-v1.txt")
+    mycase_tests::vectors::client_core_dir().join("trust-v1.txt")
 }
 
 fn load() -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(vectors_path()).expect("vectors file");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once(" = ").expect("name = value");
-            (k.to_string(), v.trim().to_string())
-        })
-        .collect()
+    mycase_tests::vectors::read(&vectors_path())
 }
 
 fn bytes(v: &BTreeMap<String, String>, name: &str) -> Vec<u8> {
