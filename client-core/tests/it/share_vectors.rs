@@ -1,6 +1,6 @@
 //! Frozen share vectors: bundles sealed by this version of MyCase, committed to
 //! the repository. The Rust opener here and the browser viewer's script (see
-//! tests/tests/share_browser.rs) must both open them, or links already sent to
+//! tests/tests/e2e/share_browser.rs) must both open them, or links already sent to
 //! advocates stop working.
 //!
 //! `MYCASE_WRITE_VECTORS=1 cargo test -p mycase-core --test it share_vectors -- --ignored`
@@ -186,7 +186,7 @@ fn share_v1_with_password_opens_only_with_it() {
 
 /// The access token a link's key derives, frozen: the server holds the hashes of
 /// tokens for links already sent, and the viewer's WebCrypto derivation must
-/// match (tests/tests/share_browser.rs uploads the v1 vector with this hash).
+/// match (tests/tests/e2e/share_browser.rs uploads the v1 vector with this hash).
 #[test]
 fn share_access_token_v1_is_frozen() {
     use mycase_core::share::AccessToken;
