@@ -1,5 +1,6 @@
 //! The MyCase test kit: what every crate's integration tests share, and the
-//! workspace's end-to-end tests (`tests/e2e`, `tests/blind`) and benchmarks.
+//! workspace's end-to-end tests (`tests/e2e`, plus `tests/blind_server.rs` and
+//! `tests/share_blind.rs`, which need a process each) and benchmarks.
 //!
 //! - [`server`]: a real `mycase-server` on `127.0.0.1:0` in-process
 //!   ([`server::start_server`], [`TestServer`]), raw gRPC clients
