@@ -1,0 +1,14 @@
+//! The server's integration tests, one binary with a module per suite. Raw gRPC
+//! and HTTPS clients come from the test kit (`mycase_tests::server`).
+
+mod auth;
+mod backup_vector;
+mod blobs;
+mod operator;
+mod pairing;
+mod receipts;
+mod recovery;
+mod revocation;
+mod server_cli;
+mod shares;
+mod sync;
