@@ -2,37 +2,31 @@
 //! and the journal model. No printing and no terminal: the CLI (and later phone
 //! apps) are thin shells over this crate.
 
-pub mod attachment;
 pub mod crypto;
 pub mod device;
-pub mod device_attachments;
-pub mod enrol;
-pub mod epoch_keys;
 pub mod evidence;
 pub mod export;
-pub mod identity;
+pub mod format;
 pub mod ids;
 pub mod journal;
-pub mod keyfile;
-pub mod keys;
-pub mod leftovers;
-pub mod lockout;
-pub mod pairing;
 pub mod patterns;
 pub mod photo_metadata;
 pub mod query;
-pub mod receipts;
-pub mod record;
-pub mod recover;
-pub mod recovery_blob;
-pub mod renew;
-pub mod revoke;
 pub mod share;
-pub mod statement;
 pub mod store;
-pub mod sync;
 pub mod transport;
-pub mod vector;
-pub mod wipe;
 
 pub use device::{Device, DeviceError, DeviceSetup};
+
+pub use device::attachments::AttachmentError;
+pub use device::shares::{
+    ended_message, fetch_bundle, CreatedShare, FetchError, ShareDeviceError, ShareRequest,
+    DEFAULT_SHARE_EXPIRY, MAX_SHARE_BUNDLE_BYTES, MAX_SHARE_EXPIRY,
+};
+pub use device::{
+    attachments as device_attachments, enrol, identity, lockout, recover, renew, revoke, sync, wipe,
+};
+pub use format::{
+    attachment, epoch_keys, keyfile, keys, leftovers, pairing, receipts, record, recovery_blob,
+    statement, vector,
+};

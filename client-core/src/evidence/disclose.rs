@@ -10,7 +10,7 @@
 //!
 //! Poly1305 does not commit to its key: someone who builds the ciphertext can make
 //! it open under a second key to a second text. A version-2 record therefore
-//! starts with a commitment to its subkey (see [`crate::record`]), inside what the
+//! starts with a commitment to its subkey (see [`crate::format::record`]), inside what the
 //! device signs, and a disclosed key must match it. A version-1 record has none:
 //! it opens with the disclosed key, but nothing rules out a second key that opens
 //! it differently ([`weakly_bound`]).
@@ -25,9 +25,9 @@ use zeroize::Zeroizing;
 
 use crate::crypto::aead::{NONCE_LEN, TAG_LEN};
 use crate::crypto::padme;
+use crate::format::keys::{KeyError, Keyring};
+use crate::format::record::{key_commitment, split_commitment, KEY_COMMITTED_FORMAT_VERSION};
 use crate::ids::AccountId;
-use crate::keys::{KeyError, Keyring};
-use crate::record::{key_commitment, split_commitment, KEY_COMMITTED_FORMAT_VERSION};
 
 /// One record's ChaCha20-Poly1305 key.
 pub type RecordSubkey = Zeroizing<[u8; 32]>;
@@ -152,8 +152,8 @@ pub fn open_operation(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::keys::Keyring;
-    use crate::record::{open_record, seal_record, Head};
+    use crate::format::keys::Keyring;
+    use crate::format::record::{open_record, seal_record, Head};
 
     #[test]
     fn the_subkey_opens_its_record_and_no_other() {
@@ -209,7 +209,8 @@ mod tests {
             Err(DiscloseError::NotCommitted)
         );
         let mut recommitted = a.clone();
-        recommitted.ciphertext[..32].copy_from_slice(&crate::record::key_commitment(&[7; 32]));
+        recommitted.ciphertext[..32]
+            .copy_from_slice(&crate::format::record::key_commitment(&[7; 32]));
         assert_eq!(
             open_with_subkey(&account, &recommitted, &[7; 32]),
             Err(DiscloseError::DoesNotOpen)

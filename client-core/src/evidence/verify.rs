@@ -18,10 +18,10 @@ use crate::export::model::{
     self, ExportDocument, ExportEntry, ExportRecord, Provenances, RecordProof, EXPORT_FORMAT,
     EXPORT_FORMAT_V1,
 };
+use crate::format::receipts;
+use crate::format::record::{verify_run, Head};
 use crate::ids::{id_from_slice, AccountId, DeviceId};
 use crate::journal::{Journal, OpId};
-use crate::receipts;
-use crate::record::{verify_run, Head};
 use crate::store::StoredReceipt;
 
 use super::copies::FileReport;

@@ -129,7 +129,7 @@ pub struct AttachmentView {
     pub chunk_size: u32,
     pub chunk_count: u64,
     pub key_epoch: u32,
-    /// See [`crate::attachment::ChunkFormat`].
+    /// See [`crate::format::attachment::ChunkFormat`].
     pub chunk_format: u32,
     pub added_by: OpId,
     pub recorded_at_ms: i64,

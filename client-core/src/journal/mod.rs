@@ -451,13 +451,13 @@ impl Journal {
     /// that was added before `device` was (its addition happened before). Such a
     /// device owns the tag: `device`'s rotations do not count.
     pub fn tag_taken_before(&self, device: &DeviceId) -> Option<DeviceId> {
-        let tag = crate::epoch_keys::author_tag(device);
+        let tag = crate::format::epoch_keys::author_tag(device);
         let roster = self.roster();
         let mine = self.stored(&roster.get(device)?.added_by)?;
         roster
             .values()
             .filter(|d| {
-                &d.device_id != device && crate::epoch_keys::author_tag(&d.device_id) == tag
+                &d.device_id != device && crate::format::epoch_keys::author_tag(&d.device_id) == tag
             })
             .find(|d| {
                 self.stored(&d.added_by)

@@ -73,7 +73,7 @@ pub struct AttachmentMeta {
     pub chunk_size: u32,
     pub chunk_count: u64,
     pub key_epoch: u32,
-    /// See [`crate::attachment::ChunkFormat`].
+    /// See [`crate::format::attachment::ChunkFormat`].
     pub chunk_format: u32,
 }
 

@@ -23,8 +23,8 @@ use mycase_proto::wire::{account_id_for_recovery_key, recovery_renewal_message};
 
 use super::order::{Action, RecoveryChange, StoredOp};
 use super::OpId;
+use crate::format::keys::verify_signature;
 use crate::ids::AccountId;
-use crate::keys::verify_signature;
 
 /// A recovery key, with the operation that made it current.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

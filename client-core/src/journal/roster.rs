@@ -210,7 +210,7 @@ pub fn recovery_certificate_verifies(
 ) -> bool {
     is_well_formed(added)
         && !added.recovery_certificate.is_empty()
-        && crate::keys::verify_signature(
+        && crate::format::keys::verify_signature(
             recovery_key,
             &mycase_proto::wire::recovery_certificate_message(
                 account_id,
@@ -245,7 +245,7 @@ pub(crate) fn self_added_key(
 mod recovery_tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::keys::RecoveryKit;
+    use crate::format::keys::RecoveryKit;
     use ed25519_dalek::Signer;
     use mycase_proto::v1::operation::Body;
     use mycase_proto::v1::{DeviceAdded, Operation};

@@ -22,7 +22,7 @@ use mycase_proto::v1::KeyRotated;
 use super::order::{Action, StoredOp};
 use super::roster::DeviceView;
 use super::{DeviceId, OpId};
-use crate::epoch_keys::{author_tag, generation};
+use crate::format::epoch_keys::{author_tag, generation};
 
 /// Why a rotation does not count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -81,7 +81,7 @@ pub(crate) fn fold(
         };
         let refused = if generation(epoch) != seen_generation + 1 {
             Some(RotationRefused::NotTheNextGeneration)
-        } else if epoch & crate::epoch_keys::TAG_MASK != author_tag(&op.key.device) {
+        } else if epoch & crate::format::epoch_keys::TAG_MASK != author_tag(&op.key.device) {
             Some(RotationRefused::NotTheAuthorsTag)
         } else if tag_taken(&op.key.device) {
             Some(RotationRefused::TagTakenByAnOlderDevice)

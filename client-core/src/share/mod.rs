@@ -10,12 +10,12 @@
 //! - [`link`]: links of the form `https://<server>/s/<id>#<key>`.
 //! - [`access`]: the token derived from the link's key that a fetch presents, so
 //!   that nobody without the key can spend a share's views.
-//! - [`device`]: making, listing and revoking shares from a device, and fetching
-//!   and opening a link (the only I/O here).
+//!
+//! Making, listing and revoking shares from a device, and fetching and opening a
+//! link, are device flows (`device/shares.rs`).
 
 pub mod access;
 pub mod contents;
-pub mod device;
 pub mod format;
 pub mod link;
 pub mod location;

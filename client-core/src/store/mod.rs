@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use mycase_proto::v1::Record;
 
+use crate::format::vector::Vector;
 use crate::ids::DeviceId;
-use crate::vector::Vector;
 
 pub mod file;
 pub mod key;
@@ -49,13 +49,7 @@ pub struct SyncState {
     pub server_key: Option<[u8; 32]>,
 }
 
-/// A server receipt kept for a record: the server's time and its Ed25519
-/// signature over `wire::receipt_message` (see [`crate::receipts`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StoredReceipt {
-    pub server_time_ms: u64,
-    pub signature: [u8; 64],
-}
+pub use crate::format::receipts::StoredReceipt;
 
 /// Where a record sits: its device's log and its idx.
 pub type RecordPosition = (DeviceId, u64);

@@ -19,14 +19,14 @@ use std::collections::{BTreeMap, HashMap};
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{Hlc, Operation, Record};
 
+use crate::device::revoke::learn_into;
 use crate::device::{decode_operation, Device, DeviceError};
-use crate::epoch_keys::{author_tag, TAG_MASK};
+use crate::format::epoch_keys::{author_tag, TAG_MASK};
+use crate::format::keys::Keyring;
+use crate::format::record::{verify_run, RecordError};
 use crate::ids::{id_from_slice, DeviceId};
 use crate::journal::causal::{self, Known, Placement};
 use crate::journal::{roster, OpId};
-use crate::keys::Keyring;
-use crate::record::{verify_run, RecordError};
-use crate::revoke::learn_into;
 use crate::store::LocalStore;
 
 use super::SyncError;
@@ -363,8 +363,8 @@ impl<S: LocalStore> Device<S> {
                 );
                 let held = self.recovery_roots(staged).contains(&old);
                 if held
-                    && crate::keys::verify_signature(&old, &message, &r.old_key_signature)
-                    && crate::keys::verify_signature(&new, &message, &r.new_key_signature)
+                    && crate::format::keys::verify_signature(&old, &message, &r.old_key_signature)
+                    && crate::format::keys::verify_signature(&new, &message, &r.new_key_signature)
                 {
                     staged.recovery_keys.push(new);
                 }

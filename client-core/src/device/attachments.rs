@@ -1,6 +1,6 @@
 //! Evidence attachments on a device: upload a file as sealed chunks and attach it
 //! to an entry; fetch one back, checked, to a file. Both stream: memory stays at a
-//! few chunks whatever the file's size. See [`crate::attachment`] for the format.
+//! few chunks whatever the file's size. See [`crate::format::attachment`] for the format.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -11,11 +11,11 @@ use mycase_proto::v1::PutChunkRequest;
 use sha2::{Digest, Sha256};
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::attachment::{
+use crate::crypto::kdf::{ATTACHMENTS, BLOB_ADDRESS};
+use crate::format::attachment::{
     chunk_count, digest_reader, guess_media_type, nonce_prefix, open_chunk, read_full, seal_chunk,
     ChunkError, ChunkFormat, CHUNK_SIZE,
 };
-use crate::crypto::kdf::{ATTACHMENTS, BLOB_ADDRESS};
 use crate::ids::{new_id, EntryId};
 use crate::journal::{ops, AttachmentView};
 use crate::store::LocalStore;

@@ -1,8 +1,8 @@
 //! Planning a sync round: a pure function from what the device knows and what the
 //! server claims to what to push and pull, refusing a server that went backwards.
 
+use crate::format::vector::Vector;
 use crate::ids::DeviceId;
-use crate::vector::Vector;
 
 use super::SyncError;
 

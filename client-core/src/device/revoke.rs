@@ -20,15 +20,15 @@ use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{DeviceRevoked, KeyRotated, Operation, SealedEpochKey};
 use x25519_dalek::StaticSecret;
 
+use crate::device::sync::SyncError;
 use crate::device::{now_ms, Device, DeviceError};
-use crate::epoch_keys::{next_epoch, open_epoch_key, seal_epoch_key};
+use crate::format::epoch_keys::{next_epoch, open_epoch_key, seal_epoch_key};
+use crate::format::keyfile::DeviceSecrets;
+use crate::format::keys::{Keyring, VaultKey};
+use crate::format::statement::StatementKind;
 use crate::ids::{AccountId, DeviceId};
 use crate::journal::DeviceView;
-use crate::keyfile::DeviceSecrets;
-use crate::keys::{Keyring, VaultKey};
-use crate::statement::StatementKind;
 use crate::store::LocalStore;
-use crate::sync::SyncError;
 use crate::transport::Transport;
 
 /// What a revocation did.
@@ -192,7 +192,7 @@ impl<S: LocalStore> Device<S> {
         self.journal
             .counting_epochs()
             .into_iter()
-            .max_by_key(|e| (crate::epoch_keys::generation(*e), *e))
+            .max_by_key(|e| (crate::format::epoch_keys::generation(*e), *e))
             .unwrap_or(1)
     }
 
@@ -292,7 +292,7 @@ impl<S: LocalStore> Device<S> {
             return Ok(false);
         };
         let anchors = self.anchors_to_hand_on();
-        let blob = crate::recovery_blob::seal_v3(
+        let blob = crate::format::recovery_blob::seal_v3(
             &recovery_dh,
             &self.secrets.account_id,
             &self.secrets.keyring,
@@ -380,8 +380,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::device::DeviceSetup;
+    use crate::format::keys::DeviceKeys;
     use crate::journal::ops;
-    use crate::keys::DeviceKeys;
     use crate::store::memory::MemoryStore;
 
     fn setup() -> DeviceSetup {

@@ -18,8 +18,8 @@ use prost::Message;
 use zeroize::Zeroizing;
 
 use crate::crypto::seal_to::{open_sealed, seal_to};
+use crate::format::keys::{KeyError, RecoveryKit};
 use crate::ids::{id_from_slice, AccountId, DeviceId};
-use crate::keys::{KeyError, RecoveryKit};
 
 /// The file's name in the home.
 pub const FILE_NAME: &str = "kept-for-recovery-kit";

@@ -14,13 +14,13 @@ use futures_util::StreamExt;
 use mycase_proto::v1::Record;
 
 use crate::device::{Device, DeviceError, MAX_RECORDS_PER_SIGNATURE};
+use crate::format::receipts;
+use crate::format::record::RecordError;
+use crate::format::vector::Vector;
 use crate::ids::{id_from_slice, DeviceId};
 use crate::journal::OpId;
-use crate::receipts;
-use crate::record::RecordError;
 use crate::store::{LocalStore, RecordPosition, StoredReceipt};
 use crate::transport::Transport;
-use crate::vector::Vector;
 
 pub mod plan;
 pub mod verify;
@@ -78,7 +78,7 @@ pub enum SyncError {
         "the server sent a record receipt that does not verify under the server key this device \
          pinned: the server is hostile or its key changed; nothing from this sync was kept"
     )]
-    BadReceipt(#[source] crate::receipts::ReceiptError),
+    BadReceipt(#[source] crate::format::receipts::ReceiptError),
     #[error("the server's receipt key is malformed; refusing it")]
     BadServerKey,
     #[error("a record's place in time does not add up ({0}): refused as forged")]
@@ -116,7 +116,7 @@ pub struct SyncReport {
 impl<S: LocalStore> Device<S> {
     /// Authenticates, then runs one sync round.
     /// Afterwards it moves to a new key epoch if a revocation calls for one, and
-    /// keeps the recovery blob up to date (see [`crate::revoke`]).
+    /// keeps the recovery blob up to date (see [`crate::device::revoke`]).
     pub async fn sync<T: Transport>(&mut self, transport: &T) -> Result<SyncReport, DeviceError> {
         let outcome = async {
             self.authenticate(transport).await?;

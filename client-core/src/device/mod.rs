@@ -2,6 +2,18 @@
 //! every verified record. Writing to the journal appends signed, sealed records to
 //! this device's own log; [`Device::sync`] (in `sync`) exchanges them.
 
+pub mod attachments;
+pub mod enrol;
+pub mod export;
+pub mod identity;
+pub mod lockout;
+pub mod recover;
+pub mod renew;
+pub mod revoke;
+pub mod shares;
+pub mod sync;
+pub mod wipe;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -13,17 +25,16 @@ use prost::Message;
 use zeroize::Zeroizing;
 
 use crate::crypto::passphrase::KdfParams;
+use crate::device::sync::SyncError;
+use crate::format::keyfile::{DeviceSecrets, KeyFileError, TrustAnchor, UnlockedKeyFile};
+use crate::format::keys::{DeviceKeys, KeyError, Keyring, RecoveryKit};
+use crate::format::pairing::PairingError;
+use crate::format::record::{open_record, seal_record, sign_record, Head, RecordError};
+use crate::format::statement::StatementKind;
 use crate::ids::{new_id, AccountId, DeviceId, EntryId};
 use crate::journal::{hlc, ops, Journal, JournalError, OpId};
-use crate::keyfile::{DeviceSecrets, KeyFileError, TrustAnchor, UnlockedKeyFile};
-use crate::keys::{DeviceKeys, KeyError, Keyring, RecoveryKit};
-use crate::lockout;
-use crate::pairing::PairingError;
-use crate::record::{open_record, seal_record, sign_record, Head, RecordError};
-use crate::statement::StatementKind;
 use crate::store::file::FileStore;
 use crate::store::{LocalStore, StoreError, StoreKey};
-use crate::sync::SyncError;
 use crate::transport::{Transport, TransportError};
 
 /// Records per signature: a signature vouches for the chain before it, so one per
@@ -83,7 +94,7 @@ pub enum DeviceError {
     #[error("no device of this journal has that id")]
     UnknownDevice,
     #[error(transparent)]
-    Epoch(#[from] crate::epoch_keys::EpochError),
+    Epoch(#[from] crate::format::epoch_keys::EpochError),
     #[error("the server answered for a different account: refusing it")]
     WrongAccount,
     #[error(
@@ -170,8 +181,8 @@ pub struct Device<S: LocalStore> {
     key_file: Option<(PathBuf, UnlockedKeyFile)>,
     pub(crate) store: S,
     pub(crate) journal: Journal,
-    /// Logs the last sync round could not apply, and why (see [`crate::sync::verify`]).
-    pub(crate) quarantine: Vec<crate::sync::Quarantine>,
+    /// Logs the last sync round could not apply, and why (see [`crate::device::sync::verify`]).
+    pub(crate) quarantine: Vec<crate::device::sync::Quarantine>,
     /// Ciphertext bytes one pull may buffer before it is verified and applied.
     pub(crate) pull_buffer_bytes: usize,
 }
@@ -266,7 +277,7 @@ impl Device<FileStore> {
         Ok(device)
     }
 
-    /// Unlocks the device in `home`, rate-limited (see [`crate::lockout`]): while
+    /// Unlocks the device in `home`, rate-limited (see [`crate::device::lockout`]): while
     /// the delay after earlier wrong passphrases runs, refuses without trying;
     /// counts a wrong passphrase; forgets the count after a right one.
     pub fn unlock(home: &Path, passphrase: &[u8]) -> Result<Self, DeviceError> {
@@ -388,15 +399,17 @@ impl<S: LocalStore> Device<S> {
         // The journal's roster starts with the founding device, in its own log,
         // certified by the kit (so a device recovered from the kit trusts it without
         // anyone's word), then the kit's keys, signed by the kit.
-        let me = Body::DeviceAdded(crate::recover::certified_addition(
+        let me = Body::DeviceAdded(crate::device::recover::certified_addition(
             &kit,
             &account_id,
             &device_id,
             &device.secrets.keys,
             &setup.device_name,
         ));
-        let recovery =
-            Body::RecoveryKeySet(crate::recover::founding_recovery_key(&kit, &account_id));
+        let recovery = Body::RecoveryKeySet(crate::device::recover::founding_recovery_key(
+            &kit,
+            &account_id,
+        ));
         device.commit(vec![me, recovery])?;
         Ok((device, kit))
     }
@@ -410,7 +423,7 @@ impl<S: LocalStore> Device<S> {
             store,
             journal,
             quarantine: Vec::new(),
-            pull_buffer_bytes: crate::sync::MAX_PULL_BUFFER,
+            pull_buffer_bytes: crate::device::sync::MAX_PULL_BUFFER,
         };
         let ops = decode_all_learning_keys(&mut device.secrets, device.store.logs())?;
         for (id, op) in ops {
@@ -691,10 +704,10 @@ impl<S: LocalStore> Device<S> {
     /// this device trusts (from its own roster, not revoked before; its own key
     /// counts, for a copy of this device that retired itself). Before returning a
     /// checked refusal, what exists only on this device is sealed for the recovery
-    /// kit ([`crate::leftovers`]), so the erasure that follows loses nothing the
+    /// kit ([`crate::format::leftovers`]), so the erasure that follows loses nothing the
     /// survivor cannot bring back. Anything else is returned unchanged.
     pub fn judge_refusal(&self, e: DeviceError) -> DeviceError {
-        use crate::statement::{verify, StatementKind};
+        use crate::format::statement::{verify, StatementKind};
         let (kind, unproven) = match &e {
             DeviceError::RevocationUnproven(t) => (StatementKind::DeviceRevoked, t),
             DeviceError::DeletionUnproven(t) => (StatementKind::AccountDeleted, t),
@@ -757,12 +770,13 @@ impl<S: LocalStore> Device<S> {
         if unsent.is_empty() {
             return Ok(());
         }
-        let sealed = crate::leftovers::seal(&recovery_dh, &self.secrets.account_id, &me, &unsent);
-        write_private_atomic(&crate::leftovers::path_in(home), &sealed)
+        let sealed =
+            crate::format::leftovers::seal(&recovery_dh, &self.secrets.account_id, &me, &unsent);
+        write_private_atomic(&crate::format::leftovers::path_in(home), &sealed)
     }
 
     /// Erases this account on the server: every device, record, attachment and
-    /// share. The caller then wipes this device (`crate::wipe::wipe`).
+    /// share. The caller then wipes this device (`crate::device::wipe::wipe`).
     pub async fn delete_account<T: Transport>(&self, transport: &T) -> Result<(), DeviceError> {
         self.authenticate(transport).await?;
         let statement = self.sign_statement(StatementKind::AccountDeleted, None);
@@ -777,13 +791,13 @@ impl<S: LocalStore> Device<S> {
     }
 
     /// A statement about the account signed by this device (see
-    /// [`crate::statement`]): what makes another device erase itself.
+    /// [`crate::format::statement`]): what makes another device erase itself.
     pub(crate) fn sign_statement(
         &self,
         kind: StatementKind,
         subject: Option<&DeviceId>,
     ) -> mycase_proto::v1::DeviceStatement {
-        crate::statement::sign(
+        crate::format::statement::sign(
             &self.secrets.keys,
             kind,
             &self.secrets.account_id,
@@ -803,7 +817,7 @@ impl<S: LocalStore> Device<S> {
         let s = &self.secrets;
         let recovery_public_key = kit.signing_key().verifying_key().to_bytes().to_vec();
         let recovery_blob =
-            crate::recovery_blob::seal_v1(kit, &s.account_id, &s.keyring, &s.trust_anchors);
+            crate::format::recovery_blob::seal_v1(kit, &s.account_id, &s.keyring, &s.trust_anchors);
         let recovery_proof =
             kit.signing_key()
                 .sign(&mycase_proto::wire::recovery_registration_message(
@@ -865,7 +879,7 @@ impl<S: LocalStore> Device<S> {
             .iter()
             .map(|(sign, _)| *sign)
             .find(|key| {
-                crate::record::verify_run(
+                crate::format::record::verify_run(
                     &self.secrets.account_id,
                     device,
                     key,
@@ -884,7 +898,7 @@ impl<S: LocalStore> Device<S> {
     }
 
     /// Logs the last sync round quarantined (not applied), and why.
-    pub fn quarantined(&self) -> &[crate::sync::Quarantine] {
+    pub fn quarantined(&self) -> &[crate::device::sync::Quarantine] {
         &self.quarantine
     }
 }
@@ -908,7 +922,7 @@ fn decode_all_learning_keys(
         for (device, record) in pending {
             match decode_operation(&secrets.account_id, &secrets.keyring, record) {
                 Ok(op) => {
-                    learned |= crate::revoke::learn_epoch_key(secrets, &device, &op)?;
+                    learned |= crate::device::revoke::learn_epoch_key(secrets, &device, &op)?;
                     ops.push((
                         OpId {
                             device,

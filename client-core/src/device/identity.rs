@@ -14,11 +14,11 @@ use mycase_proto::v1::DeviceRevoked;
 
 use crate::crypto::passphrase::KdfParams;
 use crate::device::{now_ms, Device, DeviceError};
+use crate::format::keyfile::TrustAnchor;
+use crate::format::keys::DeviceKeys;
+use crate::format::statement::StatementKind;
 use crate::ids::{new_id, DeviceId};
 use crate::journal::ops;
-use crate::keyfile::TrustAnchor;
-use crate::keys::DeviceKeys;
-use crate::statement::StatementKind;
 use crate::store::file::FileStore;
 use crate::store::LocalStore;
 use crate::transport::Transport;

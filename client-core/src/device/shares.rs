@@ -6,24 +6,25 @@ use std::time::Duration;
 use mycase_proto::v1::ShareInfo;
 use zeroize::Zeroizing;
 
-use super::access::AccessToken;
-use super::link::ShareLink;
-use super::location::{carry_copies_without_location, LocationError, LocationReport};
-use super::select::{self, Selection};
-use super::{seal_new, ContentsError};
+use crate::device::attachments::AttachmentError;
 use crate::device::now_ms;
-use crate::device_attachments::AttachmentError;
 use crate::journal::shares::{share_created, share_revoked, NewShare};
+use crate::share::access::AccessToken;
+use crate::share::link::ShareLink;
+use crate::share::location::{carry_copies_without_location, LocationError, LocationReport};
+use crate::share::select::{self, Selection};
+use crate::share::{seal_new, ContentsError};
 use crate::store::LocalStore;
 use crate::transport::grpc::GrpcTransport;
 use crate::transport::TransportError;
 use crate::{Device, DeviceError};
 
 /// The longest a share may live (the server enforces its own limit too).
-pub const MAX_EXPIRY: Duration = Duration::from_secs(31 * 24 * 3600);
-pub const DEFAULT_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
+pub const MAX_SHARE_EXPIRY: Duration = Duration::from_secs(31 * 24 * 3600);
+/// How long a share lives unless asked otherwise.
+pub const DEFAULT_SHARE_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The largest bundle a client will fetch (the server's default limit).
-pub const MAX_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
+pub const MAX_SHARE_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
 
 /// What to share and how. `Debug` never shows the password.
 pub struct ShareRequest {
@@ -136,7 +137,7 @@ impl<S: LocalStore> Device<S> {
         if request.selection.is_empty() {
             return Err(ShareDeviceError::NothingSelected);
         }
-        if request.expires_in > MAX_EXPIRY {
+        if request.expires_in > MAX_SHARE_EXPIRY {
             return Err(ShareDeviceError::TooLong);
         }
         if request.expires_in < Duration::from_secs(60) {
@@ -210,7 +211,7 @@ impl<S: LocalStore> Device<S> {
         }
         Ok(CreatedShare {
             share_id: sealed.share_id,
-            link: super::link::format(&server_url, &sealed.share_id, &sealed.key),
+            link: crate::share::link::format(&server_url, &sealed.share_id, &sealed.key),
             expires_at_ms,
             entries: entries.len(),
             attachments: to_fetch.len(),
@@ -266,7 +267,7 @@ pub async fn fetch_bundle(
 ) -> Result<Vec<u8>, FetchError> {
     let token = AccessToken::of(&link.key);
     transport
-        .fetch_share(link.share_id, token.as_bytes(), MAX_BUNDLE_BYTES)
+        .fetch_share(link.share_id, token.as_bytes(), MAX_SHARE_BUNDLE_BYTES)
         .await
         .map_err(|e| match &e {
             TransportError::Status { code, message, .. }

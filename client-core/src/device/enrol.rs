@@ -1,6 +1,6 @@
 //! Adding a device to the journal: the existing device's side (`begin_pairing`,
 //! `await_join_request`, then `accept_join` or `refuse_join`) and the new device's
-//! side (`join`), over the server's relay. See [`crate::pairing`] for what is
+//! side (`join`), over the server's relay. See [`crate::format::pairing`] for what is
 //! sealed, why a server cannot swap keys, and why whoever types the code first is
 //! not added unless the survivor confirms the matching code.
 
@@ -12,15 +12,15 @@ use mycase_proto::v1::{PairingGrant, PairingJoin};
 use crate::crypto::passphrase::KdfParams;
 use crate::crypto::random_bytes;
 use crate::device::{Device, DeviceError, DeviceSetup};
-use crate::ids::{id_from_slice, new_id, DeviceId};
-use crate::journal::ops;
-use crate::keyfile::{DeviceSecrets, TrustAnchor};
-use crate::keys::{DeviceKeys, Keyring};
-use crate::pairing::{
+use crate::format::keyfile::{DeviceSecrets, TrustAnchor};
+use crate::format::keys::{DeviceKeys, Keyring};
+use crate::format::pairing::{
     check_ready, is_refusal, matching_code, open_challenge, open_grant, open_join, ready_tag,
     seal_challenge, seal_grant, seal_join, seal_refusal, MatchingCode, PairingCode, PairingError,
     CHALLENGE_LEN, PAIRING_PROTOCOL,
 };
+use crate::ids::{id_from_slice, new_id, DeviceId};
+use crate::journal::ops;
 use crate::store::file::FileStore;
 use crate::store::LocalStore;
 use crate::transport::Transport;
@@ -218,12 +218,12 @@ impl<S: LocalStore> Device<S> {
             .as_slice()
             .try_into()
             .map_err(|_| PairingError::JoinTampered)?;
-        let tag = crate::epoch_keys::author_tag(&request.device_id);
+        let tag = crate::format::epoch_keys::author_tag(&request.device_id);
         if self
             .journal
             .devices()
             .iter()
-            .any(|d| crate::epoch_keys::author_tag(&d.device_id) == tag)
+            .any(|d| crate::format::epoch_keys::author_tag(&d.device_id) == tag)
         {
             // It could never move the journal to new keys (see
             // `journal::rotations`); an honest device picks another id next time.

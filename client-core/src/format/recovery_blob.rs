@@ -20,10 +20,10 @@ use zeroize::Zeroizing;
 
 use crate::crypto::aead::{xchacha_open, xchacha_seal};
 use crate::crypto::seal_to::seal_to;
-use crate::epoch_keys::{open_recovery_blob_v2, RECOVERY_BLOB_V2_PREFIX};
+use crate::format::epoch_keys::{open_recovery_blob_v2, RECOVERY_BLOB_V2_PREFIX};
+use crate::format::keyfile::TrustAnchor;
+use crate::format::keys::{verify_signature, DeviceKeys, KeyError, Keyring, RecoveryKit};
 use crate::ids::{id_from_slice, AccountId, DeviceId};
-use crate::keyfile::TrustAnchor;
-use crate::keys::{verify_signature, DeviceKeys, KeyError, Keyring, RecoveryKit};
 
 const V1_AD: &[u8] = b"mycase/v1/recovery-blob";
 /// Signed blobs start with this.

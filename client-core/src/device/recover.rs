@@ -3,7 +3,7 @@
 //! certifies itself in the journal with the same key, and syncs the whole journal.
 //!
 //! What the recovering device trusts comes from the kit, not from the server:
-//! - the account: a kit opens one account ([`crate::keys::KitAccount`]); a server
+//! - the account: a kit opens one account ([`crate::format::keys::KitAccount`]); a server
 //!   answering with another is refused before anything is written;
 //! - the devices: those the kit certified (the founding device, a device that
 //!   renewed the kit, other recovered devices) and whoever they added; not the
@@ -19,13 +19,13 @@ use mycase_proto::v1::{DeviceAdded, RecoverRequest, RecoveryKeySet};
 use mycase_proto::wire::{recover_message, recovery_certificate_message, recovery_renewal_message};
 
 use crate::crypto::passphrase::KdfParams;
+use crate::device::sync::SyncReport;
 use crate::device::{is_initialised, Device, DeviceError, DeviceSetup};
+use crate::format::keyfile::{DeviceSecrets, TrustAnchor};
+use crate::format::keys::{DeviceKeys, KitAccount, RecoveryKit};
+use crate::format::recovery_blob::{self, BlobAuthor};
 use crate::ids::{id_from_slice, new_id, AccountId, DeviceId};
-use crate::keyfile::{DeviceSecrets, TrustAnchor};
-use crate::keys::{DeviceKeys, KitAccount, RecoveryKit};
-use crate::recovery_blob::{self, BlobAuthor};
 use crate::store::file::FileStore;
-use crate::sync::SyncReport;
 use crate::transport::{Transport, TransportError};
 
 /// This device adding itself, certified by the kit (so that devices can accept a
@@ -170,7 +170,8 @@ impl Device<FileStore> {
                 .is_some_and(|key| recovery_blob::signed_by(&opened.author, &account_id, &key));
             if !trusted {
                 drop(device);
-                crate::wipe::wipe(home).map_err(|e| DeviceError::Io(std::io::Error::other(e)))?;
+                crate::device::wipe::wipe(home)
+                    .map_err(|e| DeviceError::Io(std::io::Error::other(e)))?;
                 return Err(DeviceError::RecoveryBlobUntrusted);
             }
         }
@@ -179,18 +180,18 @@ impl Device<FileStore> {
     }
 
     /// Brings back the records a revoked device of this journal kept for the kit
-    /// in this home before erasing itself (see [`crate::leftovers`]): each entry,
+    /// in this home before erasing itself (see [`crate::format::leftovers`]): each entry,
     /// person or attachment operation the journal does not already hold is written
     /// again by this device, with the time it was first recorded. The file is
     /// removed once they are committed.
     fn restore_leftovers(&mut self, kit: &RecoveryKit, home: &Path) -> Result<usize, DeviceError> {
-        let path = crate::leftovers::path_in(home);
+        let path = crate::format::leftovers::path_in(home);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
             Err(e) => return Err(e.into()),
         };
-        let kept = crate::leftovers::open(kit, &self.secrets.account_id, &bytes)?;
+        let kept = crate::format::leftovers::open(kit, &self.secrets.account_id, &bytes)?;
         let bodies: Vec<_> = kept
             .operations
             .into_iter()

@@ -14,7 +14,7 @@ use crate::query::Filter;
 use crate::store::LocalStore;
 use mycase_proto::wire::record_hash;
 
-use super::model::{
+use crate::export::model::{
     self, rfc3339, DeviceAddition, ExportDocument, ExportFilter, ExportReceipt, ExportRecord,
     Manifest, ManifestOperation, PersonOperation, Provenances, RecordProof, EXPORT_FORMAT,
 };

@@ -33,7 +33,7 @@ use crate::crypto::aead::{xchacha_open, xchacha_seal};
 use crate::crypto::grouped_base32::{decode_grouped, encode_grouped};
 use crate::crypto::seal_to::{open_sealed, seal_to};
 use crate::crypto::{kdf, random_bytes, DecryptError};
-use crate::keys::DeviceKeys;
+use crate::format::keys::DeviceKeys;
 
 const SECRET_LEN: usize = 20;
 const JOIN_AD: &[u8] = b"mycase/v1/pairing-join";

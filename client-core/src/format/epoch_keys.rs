@@ -1,7 +1,7 @@
 //! Key rotation's formats: epoch numbers, an epoch key sealed to one device, and
 //! the recovery blob sealed to the recovery kit's X25519 key.
 //!
-//! Pure functions, no I/O. [`crate::revoke`] uses them to move the account to a new
+//! Pure functions, no I/O. [`crate::device::revoke`] uses them to move the account to a new
 //! epoch when a device is revoked.
 
 use mycase_proto::v1::PairingGrant;
@@ -12,9 +12,9 @@ use zeroize::Zeroizing;
 
 use crate::crypto::seal_to::{open_sealed, seal_to};
 use crate::crypto::DecryptError;
+use crate::format::keyfile::TrustAnchor;
+use crate::format::keys::{KeyError, Keyring, RecoveryKit, VaultKey};
 use crate::ids::{AccountId, DeviceId};
-use crate::keyfile::TrustAnchor;
-use crate::keys::{KeyError, Keyring, RecoveryKit, VaultKey};
 
 /// Epoch numbers are `(generation << GENERATION_SHIFT) | tag`, where `tag` is 20
 /// bits of the rotating device's id. Two devices rotating at once pick the same
@@ -141,7 +141,7 @@ pub(crate) fn open_recovery_blob_v2(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::keys::DeviceKeys;
+    use crate::format::keys::DeviceKeys;
 
     #[test]
     fn epochs_rise_by_generation_and_differ_by_author() {

@@ -9,8 +9,8 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::crypto::aead::{xchacha_open, xchacha_seal};
 use crate::crypto::passphrase::{argon2id_kek, KdfParams, PassphraseError};
 use crate::crypto::random_bytes;
+use crate::format::keys::{DeviceKeys, KeyError, Keyring};
 use crate::ids::{id_from_slice, AccountId, DeviceId};
-use crate::keys::{DeviceKeys, KeyError, Keyring};
 
 const FORMAT_VERSION: u32 = 1;
 const SALT_LEN: usize = 16;

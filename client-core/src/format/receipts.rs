@@ -7,7 +7,13 @@
 use mycase_proto::v1::{Receipt, Record};
 use mycase_proto::wire::{receipt_message, record_hash};
 
-use crate::store::StoredReceipt;
+/// A server receipt kept for a record: the server's time and its Ed25519
+/// signature over `wire::receipt_message` (see [`from_wire`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredReceipt {
+    pub server_time_ms: u64,
+    pub signature: [u8; 64],
+}
 
 /// Why a receipt from the server was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

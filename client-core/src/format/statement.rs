@@ -10,8 +10,8 @@ use mycase_proto::v1::device_statement::Kind;
 use mycase_proto::v1::DeviceStatement;
 use mycase_proto::wire::device_statement_message;
 
+use crate::format::keys::{verify_signature, DeviceKeys};
 use crate::ids::{id_from_slice, AccountId, DeviceId};
-use crate::keys::{verify_signature, DeviceKeys};
 
 /// What a statement says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

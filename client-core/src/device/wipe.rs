@@ -60,10 +60,10 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// [`wipe`], keeping only the file of records sealed for the recovery kit
-/// ([`crate::leftovers`]) if there is one: what a revoked device, or one whose
+/// ([`crate::format::leftovers`]) if there is one: what a revoked device, or one whose
 /// account was deleted, does. The home then holds that one file.
 pub fn wipe_keeping_leftovers(home: &Path) -> Result<Wiped, WipeError> {
-    let kept_path = crate::leftovers::path_in(home);
+    let kept_path = crate::format::leftovers::path_in(home);
     let kept = match std::fs::read(&kept_path) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

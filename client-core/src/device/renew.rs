@@ -21,9 +21,9 @@ use mycase_proto::v1::{RecoveryKeyRenewed, RenewRecoveryKeyRequest};
 use mycase_proto::wire::recovery_renewal_message;
 
 use crate::device::{Device, DeviceError};
+use crate::format::keyfile::TrustAnchor;
+use crate::format::keys::RecoveryKit;
 use crate::journal::ops;
-use crate::keyfile::TrustAnchor;
-use crate::keys::RecoveryKit;
 use crate::store::LocalStore;
 use crate::transport::Transport;
 
@@ -77,7 +77,7 @@ impl<S: LocalStore> Device<S> {
         let old_sig = old.signing_key().sign(&message).to_bytes().to_vec();
         let new_sig = new.signing_key().sign(&message).to_bytes().to_vec();
         let anchors = self.anchors_to_hand_on();
-        let blob = crate::recovery_blob::seal_v3(
+        let blob = crate::format::recovery_blob::seal_v3(
             &new_dh,
             &account,
             &self.secrets.keyring,
@@ -110,7 +110,7 @@ impl<S: LocalStore> Device<S> {
                 old_key_signature: old_sig,
                 new_key_signature: new_sig,
             }),
-            Body::DeviceAdded(crate::recover::certified_addition(
+            Body::DeviceAdded(crate::device::recover::certified_addition(
                 &new,
                 &account,
                 &me,

@@ -29,8 +29,8 @@ use zeroize::Zeroizing;
 use crate::crypto::aead::{xchacha_open, xchacha_seal, NONCE_LEN};
 use crate::crypto::padme;
 use crate::evidence::disclose::{subkey_for_nonce, xchacha_subkey};
+use crate::format::keys::{verify_signature, DeviceKeys, KeyError, Keyring};
 use crate::ids::{id_hex, AccountId, DeviceId};
-use crate::keys::{verify_signature, DeviceKeys, KeyError, Keyring};
 
 /// Where a device's log ends: its last idx and that record's hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
