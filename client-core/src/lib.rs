@@ -2,6 +2,7 @@
 //! and the journal model. No printing and no terminal: the CLI (and later phone
 //! apps) are thin shells over this crate.
 
+pub mod clock;
 pub mod crypto;
 pub mod device;
 pub mod evidence;
@@ -16,6 +17,7 @@ pub mod share;
 pub mod store;
 pub mod transport;
 
+pub use clock::now_ms;
 pub use device::{Device, DeviceError, DeviceSetup};
 
 pub use device::attachments::AttachmentError;

@@ -304,7 +304,7 @@ impl Insider {
         deps: &BTreeMap<DeviceId, u64>,
         body: Body,
     ) -> Operation {
-        let now = u64::try_from(mycase_core::device::now_ms()).unwrap_or(0);
+        let now = u64::try_from(mycase_core::now_ms()).unwrap_or(0);
         let hlc = match clock {
             Clock::Zero => Hlc::default(),
             Clock::Plausible => hlc::next(&seen.max_hlc, now),

@@ -7,7 +7,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::device::{now_ms, Device};
+use crate::clock::now_ms;
+use crate::device::Device;
 use crate::evidence::disclose::{record_subkey, DiscloseError};
 use crate::journal::{DeviceId, EntryView, OpId, PersonId};
 use crate::query::Filter;

@@ -12,8 +12,9 @@
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::DeviceRevoked;
 
+use crate::clock::now_ms;
 use crate::crypto::passphrase::KdfParams;
-use crate::device::{now_ms, Device, DeviceError};
+use crate::device::{Device, DeviceError};
 use crate::format::keyfile::TrustAnchor;
 use crate::format::keys::DeviceKeys;
 use crate::format::statement::StatementKind;

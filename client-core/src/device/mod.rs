@@ -7,9 +7,13 @@ pub mod enrol;
 pub mod export;
 pub mod identity;
 pub mod lockout;
+mod notices;
+mod parents;
 pub mod recover;
 pub mod renew;
 pub mod revoke;
+mod rotate;
+mod secrets;
 pub mod shares;
 pub mod sync;
 pub mod wipe;
@@ -24,12 +28,13 @@ use mycase_proto::wire::register_message;
 use prost::Message;
 use zeroize::Zeroizing;
 
+use crate::clock::now_ms;
 use crate::crypto::passphrase::KdfParams;
 use crate::device::sync::SyncError;
 use crate::format::keyfile::{DeviceSecrets, KeyFileError, TrustAnchor, UnlockedKeyFile};
 use crate::format::keys::{DeviceKeys, KeyError, Keyring, RecoveryKit};
 use crate::format::pairing::PairingError;
-use crate::format::record::{open_record, seal_record, sign_record, Head, RecordError};
+use crate::format::record::{seal_record, sign_record, Head, OperationError, RecordError};
 use crate::format::statement::StatementKind;
 use crate::ids::{new_id, AccountId, DeviceId, EntryId};
 use crate::journal::{hlc, ops, Journal, JournalError, OpId};
@@ -149,6 +154,15 @@ impl From<TransportError> for DeviceError {
     }
 }
 
+impl From<OperationError> for DeviceError {
+    fn from(e: OperationError) -> Self {
+        match e {
+            OperationError::Record(e) => DeviceError::Record(e),
+            OperationError::Undecodable(_) => DeviceError::BadOperation,
+        }
+    }
+}
+
 fn wait_hint(wait_secs: u64) -> String {
     if wait_secs == 0 {
         String::new()
@@ -167,11 +181,6 @@ pub struct DeviceSetup {
     pub server_url: String,
     pub ca_cert_pem: Option<String>,
     pub device_name: String,
-}
-
-/// Wall-clock time in Unix milliseconds.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 pub struct Device<S: LocalStore> {
@@ -425,7 +434,7 @@ impl<S: LocalStore> Device<S> {
             quarantine: Vec::new(),
             pull_buffer_bytes: crate::device::sync::MAX_PULL_BUFFER,
         };
-        let ops = decode_all_learning_keys(&mut device.secrets, device.store.logs())?;
+        let ops = secrets::decode_all_learning_keys(&mut device.secrets, device.store.logs())?;
         for (id, op) in ops {
             device.journal.insert(id, op);
         }
@@ -601,7 +610,7 @@ impl<S: LocalStore> Device<S> {
         let mut pending: Vec<(OpId, Operation)> = Vec::with_capacity(bodies.len());
         let mut records: Vec<Record> = Vec::with_capacity(bodies.len());
         let count = bodies.len();
-        let mut parents = crate::evidence::parents::BatchParents::default();
+        let mut parents = parents::BatchParents::default();
         for (i, (mut body, recorded_at)) in bodies.into_iter().enumerate() {
             let subject = parents.fill(self, &mut body);
             let now = now_ms();
@@ -761,11 +770,7 @@ impl<S: LocalStore> Device<S> {
             .log(&me)
             .iter()
             .filter(|r| r.idx > acked)
-            .filter_map(|r| {
-                decode_operation(&self.secrets.account_id, &self.secrets.keyring, r)
-                    .ok()
-                    .map(|op| (r.idx, op))
-            })
+            .filter_map(|r| self.secrets.open_operation(r).ok().map(|op| (r.idx, op)))
             .collect();
         if unsent.is_empty() {
             return Ok(());
@@ -901,59 +906,4 @@ impl<S: LocalStore> Device<S> {
     pub fn quarantined(&self) -> &[crate::device::sync::Quarantine] {
         &self.quarantine
     }
-}
-
-/// Decrypts every stored record, learning epoch keys sealed to this device from
-/// `KeyRotated` operations on the way: a record under an epoch not yet held waits
-/// for a later pass, after the rotation that carries its key has been read (logs
-/// are read in device order, not in the order they were written).
-fn decode_all_learning_keys(
-    secrets: &mut DeviceSecrets,
-    logs: &std::collections::BTreeMap<DeviceId, Vec<Record>>,
-) -> Result<Vec<(OpId, Operation)>, DeviceError> {
-    let mut pending: Vec<(DeviceId, &Record)> = logs
-        .iter()
-        .flat_map(|(id, log)| log.iter().map(move |r| (*id, r)))
-        .collect();
-    let mut ops = Vec::with_capacity(pending.len());
-    loop {
-        let mut waiting = Vec::new();
-        let mut learned = false;
-        for (device, record) in pending {
-            match decode_operation(&secrets.account_id, &secrets.keyring, record) {
-                Ok(op) => {
-                    learned |= crate::device::revoke::learn_epoch_key(secrets, &device, &op)?;
-                    ops.push((
-                        OpId {
-                            device,
-                            idx: record.idx,
-                        },
-                        op,
-                    ));
-                }
-                Err(DeviceError::Record(RecordError::UnknownEpoch { .. })) => {
-                    waiting.push((device, record));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        match waiting.first() {
-            None => return Ok(ops),
-            Some((_, record)) if !learned => {
-                decode_operation(&secrets.account_id, &secrets.keyring, record)?;
-                return Err(DeviceError::BadOperation);
-            }
-            Some(_) => pending = waiting,
-        }
-    }
-}
-
-/// Decrypts and decodes one record's operation.
-pub(crate) fn decode_operation(
-    account_id: &AccountId,
-    keyring: &Keyring,
-    record: &Record,
-) -> Result<Operation, DeviceError> {
-    let bytes = open_record(account_id, keyring, record)?;
-    Operation::decode(bytes.as_slice()).map_err(|_| DeviceError::BadOperation)
 }

@@ -1,5 +1,4 @@
-//! Revoking a device and moving the account to a new key epoch; and the notice a
-//! device shows when another device was added.
+//! Revoking a device (the move to a new key epoch that follows is in `rotate`).
 //!
 //! Revocation, from any trusted device:
 //! 1. the server is told first, so the revoked device's log stops growing there;
@@ -9,25 +8,15 @@
 //!    old epoch, which the remaining devices can read;
 //! 4. this device moves to the new epoch; the others do when they sync;
 //! 5. the recovery blob is resealed (to the kit's X25519 key) with the new key.
-//!
-//! Any device that finds the current epoch's key was sealed to a revoked device
-//! (two devices revoked different devices at once, or a revocation stopped before
-//! step 3) rotates again, so every device converges on a clean epoch.
-
-use std::collections::BTreeSet;
 
 use mycase_proto::v1::operation::Body;
-use mycase_proto::v1::{DeviceRevoked, KeyRotated, Operation, SealedEpochKey};
-use x25519_dalek::StaticSecret;
+use mycase_proto::v1::DeviceRevoked;
 
-use crate::device::sync::SyncError;
-use crate::device::{now_ms, Device, DeviceError};
-use crate::format::epoch_keys::{next_epoch, open_epoch_key, seal_epoch_key};
-use crate::format::keyfile::DeviceSecrets;
-use crate::format::keys::{Keyring, VaultKey};
+use crate::clock::now_ms;
+use crate::device::{Device, DeviceError};
+use crate::format::epoch_keys::next_epoch;
 use crate::format::statement::StatementKind;
-use crate::ids::{AccountId, DeviceId};
-use crate::journal::DeviceView;
+use crate::ids::DeviceId;
 use crate::store::LocalStore;
 use crate::transport::Transport;
 
@@ -41,68 +30,6 @@ pub struct RevokeReport {
     pub key_epoch: u32,
     /// Whether the recovery blob on the server now holds the new key.
     pub recovery_blob_updated: bool,
-}
-
-/// Opens the epoch key a verified `KeyRotated` by `author` sealed to `me`, into
-/// `keyring`. Returns whether the keyring gained a key.
-pub(crate) fn learn_into(
-    account_id: &AccountId,
-    me: &DeviceId,
-    dh_secret: &StaticSecret,
-    keyring: &mut Keyring,
-    author: &DeviceId,
-    op: &Operation,
-) -> Result<bool, SyncError> {
-    let Some(Body::KeyRotated(rotated)) = &op.body else {
-        return Ok(false);
-    };
-    let Some(mine) = rotated
-        .sealed_keys
-        .iter()
-        .find(|s| s.device_id.as_slice() == me.as_slice())
-    else {
-        return Ok(false);
-    };
-    let key = open_epoch_key(
-        account_id,
-        rotated.key_epoch,
-        author,
-        me,
-        dh_secret,
-        &mine.sealed,
-    )
-    .map_err(|_| SyncError::BadEpochKey)?;
-    match keyring.get(rotated.key_epoch) {
-        Ok(known) if known.as_bytes() == key.as_bytes() => Ok(false),
-        Ok(_) => Err(SyncError::EpochCollision),
-        Err(_) => {
-            keyring.insert(rotated.key_epoch, key);
-            Ok(true)
-        }
-    }
-}
-
-/// [`learn_into`] for the device's own keyring.
-pub(crate) fn learn_epoch_key(
-    secrets: &mut DeviceSecrets,
-    author: &DeviceId,
-    op: &Operation,
-) -> Result<bool, DeviceError> {
-    let DeviceSecrets {
-        account_id,
-        device_id,
-        keys,
-        keyring,
-        ..
-    } = secrets;
-    Ok(learn_into(
-        account_id,
-        device_id,
-        keys.dh_secret(),
-        keyring,
-        author,
-        op,
-    )?)
 }
 
 impl<S: LocalStore> Device<S> {
@@ -173,206 +100,6 @@ impl<S: LocalStore> Device<S> {
             .any(|d| &d.device_id == device)
             || self.store.logs().contains_key(device)
     }
-
-    /// The remaining devices: in the roster, not revoked, not contested (no key
-    /// is sealed to a device id two key pairs claim), and not in `excluding`.
-    fn remaining_devices(&self, excluding: &[DeviceId]) -> Vec<DeviceView> {
-        self.journal
-            .devices()
-            .into_iter()
-            .filter(|d| {
-                d.revoked.is_none() && !d.is_contested() && !excluding.contains(&d.device_id)
-            })
-            .collect()
-    }
-
-    /// The counting epoch of the highest generation (the account's first, 1, if
-    /// no rotation counts): the next rotation is one generation above it.
-    fn highest_counting_epoch(&self) -> u32 {
-        self.journal
-            .counting_epochs()
-            .into_iter()
-            .max_by_key(|e| (crate::format::epoch_keys::generation(*e), *e))
-            .unwrap_or(1)
-    }
-
-    /// Writes `first` then a `KeyRotated` to a fresh epoch, sealed under the
-    /// current epoch; then writes under the new one. Returns the new epoch.
-    pub(crate) fn rotate_keys_with(
-        &mut self,
-        mut first: Vec<Body>,
-        excluding: &[DeviceId],
-    ) -> Result<u32, DeviceError> {
-        let me = self.secrets.device_id;
-        let epoch = next_epoch(self.highest_counting_epoch(), &me)?;
-        let key = VaultKey::generate();
-        let mut recipients: Vec<(DeviceId, [u8; 32])> = self
-            .remaining_devices(excluding)
-            .iter()
-            .map(|d| (d.device_id, d.dh_public_key))
-            .collect();
-        if !excluding.contains(&me) && !recipients.iter().any(|(d, _)| *d == me) {
-            // Always to itself too (unless it is retiring): a crash before the key
-            // file is rewritten is then repaired from its own log.
-            recipients.push((me, self.secrets.keys.dh_public()));
-        }
-        let sealed_keys = recipients
-            .iter()
-            .map(|(device, dh)| SealedEpochKey {
-                device_id: device.to_vec(),
-                sealed: seal_epoch_key(&self.secrets.account_id, epoch, &me, device, dh, &key),
-            })
-            .collect();
-        first.push(Body::KeyRotated(KeyRotated {
-            key_epoch: epoch,
-            sealed_keys,
-        }));
-        self.commit(first)?;
-        self.secrets.keyring.insert(epoch, key);
-        self.refresh_write_epoch();
-        self.persist_secrets()?;
-        Ok(epoch)
-    }
-
-    /// Whether the epoch this device writes under was given to a device that is
-    /// now revoked (or predates every rotation while a device is revoked), or was
-    /// not given to a trusted device that should have it (one paired while the
-    /// rotation was being made).
-    pub fn needs_rotation(&self) -> bool {
-        let revocations = self.journal.revocations();
-        let Ok((current, _)) = self.secrets.keyring.current() else {
-            return false;
-        };
-        let rotation = self
-            .journal
-            .rotations()
-            .into_iter()
-            .find(|r| r.counts() && r.rotated.key_epoch == current);
-        let Some(rotation) = rotation else {
-            return !revocations.is_empty();
-        };
-        let recipients: BTreeSet<DeviceId> = rotation
-            .rotated
-            .sealed_keys
-            .iter()
-            .filter_map(|s| crate::ids::id_from_slice(&s.device_id))
-            .collect();
-        recipients.iter().any(|d| revocations.contains_key(d))
-            || self
-                .remaining_devices(&[])
-                .iter()
-                .any(|d| !recipients.contains(&d.device_id))
-    }
-
-    /// After a sync: rotates again if the current epoch is not clean, and keeps
-    /// the recovery blob up to date with the keyring. Authenticated transport.
-    pub(crate) async fn maintain_keys<T: Transport>(
-        &mut self,
-        transport: &T,
-    ) -> Result<(), DeviceError> {
-        if self.needs_rotation() {
-            self.rotate_keys_with(Vec::new(), &[])?;
-            self.sync_round(transport).await?;
-        }
-        let keys = u32::try_from(self.secrets.keyring.len()).unwrap_or(u32::MAX);
-        if keys > 1 && keys != self.secrets.notes.recovery_blob_keys {
-            self.update_recovery_blob(transport).await?;
-        }
-        Ok(())
-    }
-
-    /// Reseals the whole keyring to the recovery kit's X25519 key and replaces
-    /// the server's recovery blob. `false` if the journal carries no such key
-    /// (begun before rotation existed): recovery then reads only older epochs.
-    pub async fn update_recovery_blob<T: Transport>(
-        &mut self,
-        transport: &T,
-    ) -> Result<bool, DeviceError> {
-        let Some(recovery_dh) = self.recovery_dh_public_key() else {
-            return Ok(false);
-        };
-        let anchors = self.anchors_to_hand_on();
-        let blob = crate::format::recovery_blob::seal_v3(
-            &recovery_dh,
-            &self.secrets.account_id,
-            &self.secrets.keyring,
-            &anchors,
-            &self.secrets.device_id,
-            &self.secrets.keys,
-        );
-        transport.update_recovery_blob(blob).await?;
-        self.secrets.notes.recovery_blob_keys =
-            u32::try_from(self.secrets.keyring.len()).unwrap_or(u32::MAX);
-        self.persist_secrets()?;
-        Ok(true)
-    }
-
-    /// Devices added since this device last told the survivor, oldest first; each
-    /// is returned once (the acknowledgement is kept in the key file). The first
-    /// call on a device acknowledges the roster as it is, silently.
-    pub fn take_new_device_notices(&mut self) -> Result<Vec<DeviceView>, DeviceError> {
-        let me = self.secrets.device_id;
-        let roster = self.journal.devices();
-        let known: BTreeSet<DeviceId> = self
-            .secrets
-            .notes
-            .acknowledged_devices
-            .iter()
-            .copied()
-            .collect();
-        let first_time = known.is_empty();
-        let mut new: Vec<DeviceView> = roster
-            .into_iter()
-            .filter(|d| d.device_id != me && !known.contains(&d.device_id))
-            .collect();
-        if new.is_empty() && !first_time {
-            return Ok(Vec::new());
-        }
-        self.acknowledge_devices(new.iter().map(|d| d.device_id).chain([me]))?;
-        if first_time {
-            return Ok(Vec::new());
-        }
-        new.retain(|d| d.revoked.is_none());
-        let founders = self.founders();
-        for d in &mut new {
-            d.recovery_certified &= !founders.contains(&d.device_id);
-        }
-        new.sort_by_key(|d| (d.added_at_ms, d.device_id));
-        Ok(new)
-    }
-
-    /// Notes devices as told about (e.g. the one this device just paired).
-    pub(crate) fn acknowledge_devices(
-        &mut self,
-        ids: impl IntoIterator<Item = DeviceId>,
-    ) -> Result<(), DeviceError> {
-        let notes = &mut self.secrets.notes;
-        if notes.acknowledged_devices.is_empty() {
-            notes.acknowledged_devices =
-                self.journal.devices().iter().map(|d| d.device_id).collect();
-        }
-        for id in ids {
-            if !notes.acknowledged_devices.contains(&id) {
-                notes.acknowledged_devices.push(id);
-            }
-        }
-        self.persist_secrets()
-    }
-
-    /// The epoch new records and attachments are sealed under.
-    pub fn current_key_epoch(&self) -> Result<u32, DeviceError> {
-        Ok(self.secrets.keyring.current()?.0)
-    }
-
-    /// The vault keys by epoch (for export tools and tests; never print them).
-    pub fn keyring(&self) -> &Keyring {
-        &self.secrets.keyring
-    }
-
-    /// Every epoch this device holds a key for.
-    pub fn key_epochs(&self) -> Vec<u32> {
-        self.secrets.keyring.epochs().collect()
-    }
 }
 
 #[cfg(test)]
@@ -380,6 +107,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::device::DeviceSetup;
+    use crate::format::epoch_keys::open_epoch_key;
+    use crate::format::keyfile::DeviceSecrets;
     use crate::format::keys::DeviceKeys;
     use crate::journal::ops;
     use crate::store::memory::MemoryStore;
@@ -464,32 +193,5 @@ mod tests {
             a.record_revocation([9; 16]),
             Err(DeviceError::UnknownDevice)
         ));
-    }
-
-    #[test]
-    fn notices_come_once_and_not_for_the_first_roster() {
-        let (mut a, _kit) = Device::create_in(MemoryStore::new(), setup()).unwrap();
-        let early = DeviceKeys::generate();
-        a.commit(vec![ops::device_added(
-            [5; 16],
-            early.sign_public(),
-            early.dh_public(),
-            "early",
-        )])
-        .unwrap();
-        // The first look acknowledges the roster as it is.
-        assert!(a.take_new_device_notices().unwrap().is_empty());
-        let later = DeviceKeys::generate();
-        a.commit(vec![ops::device_added(
-            [6; 16],
-            later.sign_public(),
-            later.dh_public(),
-            "later",
-        )])
-        .unwrap();
-        let notices = a.take_new_device_notices().unwrap();
-        assert_eq!(notices.len(), 1);
-        assert_eq!(notices[0].name, "later");
-        assert!(a.take_new_device_notices().unwrap().is_empty());
     }
 }

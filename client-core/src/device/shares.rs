@@ -6,8 +6,8 @@ use std::time::Duration;
 use mycase_proto::v1::ShareInfo;
 use zeroize::Zeroizing;
 
+use crate::clock::now_ms;
 use crate::device::attachments::AttachmentError;
-use crate::device::now_ms;
 use crate::journal::shares::{share_created, share_revoked, NewShare};
 use crate::share::access::AccessToken;
 use crate::share::link::ShareLink;

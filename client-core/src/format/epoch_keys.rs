@@ -4,16 +4,14 @@
 //! Pure functions, no I/O. [`crate::device::revoke`] uses them to move the account to a new
 //! epoch when a device is revoked.
 
-use mycase_proto::v1::PairingGrant;
+use mycase_proto::v1::operation::Body;
+use mycase_proto::v1::Operation;
 use mycase_proto::wire::epoch_key_ad;
-use prost::Message;
 use x25519_dalek::StaticSecret;
-use zeroize::Zeroizing;
 
 use crate::crypto::seal_to::{open_sealed, seal_to};
 use crate::crypto::DecryptError;
-use crate::format::keyfile::TrustAnchor;
-use crate::format::keys::{KeyError, Keyring, RecoveryKit, VaultKey};
+use crate::format::keys::{Keyring, VaultKey};
 use crate::ids::{AccountId, DeviceId};
 
 /// Epoch numbers are `(generation << GENERATION_SHIFT) | tag`, where `tag` is 20
@@ -25,11 +23,6 @@ pub const TAG_MASK: u32 = (1 << GENERATION_SHIFT) - 1;
 /// The highest generation: 4095 rotations per account.
 pub const MAX_GENERATION: u32 = u32::MAX >> GENERATION_SHIFT;
 
-/// Recovery blobs written after a rotation start with this (earlier ones are a
-/// bare nonce and ciphertext under the kit's wrap key).
-pub const RECOVERY_BLOB_V2_PREFIX: &[u8; 4] = b"MCR2";
-const RECOVERY_BLOB_V2_AD: &[u8] = b"mycase/v1/recovery-blob-v2";
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EpochError {
     #[error(
@@ -38,6 +31,57 @@ pub enum EpochError {
          sure a removed device can read nothing new, export the journal and start a new one"
     )]
     Exhausted,
+}
+
+/// Why an epoch key sealed to this device in a `KeyRotated` was not learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LearnError {
+    /// The sealed key does not open with this device's X25519 secret.
+    #[error("a key rotation holds a key for this device that does not open")]
+    Unopenable,
+    /// The keyring already holds a different key under that epoch number.
+    #[error("a key rotation reuses an epoch number this device holds another key for")]
+    Collision,
+}
+
+/// Opens the epoch key a verified `KeyRotated` by `author` sealed to `me`, into
+/// `keyring`. Returns whether the keyring gained a key (any other operation, or a
+/// rotation not sealed to `me`, teaches nothing).
+pub fn learn_into(
+    account_id: &AccountId,
+    me: &DeviceId,
+    dh_secret: &StaticSecret,
+    keyring: &mut Keyring,
+    author: &DeviceId,
+    op: &Operation,
+) -> Result<bool, LearnError> {
+    let Some(Body::KeyRotated(rotated)) = &op.body else {
+        return Ok(false);
+    };
+    let Some(mine) = rotated
+        .sealed_keys
+        .iter()
+        .find(|s| s.device_id.as_slice() == me.as_slice())
+    else {
+        return Ok(false);
+    };
+    let key = open_epoch_key(
+        account_id,
+        rotated.key_epoch,
+        author,
+        me,
+        dh_secret,
+        &mine.sealed,
+    )
+    .map_err(|_| LearnError::Unopenable)?;
+    match keyring.get(rotated.key_epoch) {
+        Ok(known) if known.as_bytes() == key.as_bytes() => Ok(false),
+        Ok(_) => Err(LearnError::Collision),
+        Err(_) => {
+            keyring.insert(rotated.key_epoch, key);
+            Ok(true)
+        }
+    }
 }
 
 /// The generation of an epoch number (epoch 1, the first, is generation 0).
@@ -96,47 +140,6 @@ pub fn open_epoch_key(
     Ok(VaultKey::from_bytes(bytes))
 }
 
-fn recovery_blob_ad(account_id: &AccountId) -> Vec<u8> {
-    [RECOVERY_BLOB_V2_AD, account_id].concat()
-}
-
-/// The keyring and trust anchors sealed to the recovery kit's X25519 public key
-/// (from the journal's `RecoveryKeySet`): any device can write it, only the kit
-/// opens it. The plaintext is a `PairingGrant`, as in the first blob.
-pub fn seal_recovery_blob_v2(
-    recovery_dh_public: &[u8; 32],
-    account_id: &AccountId,
-    keyring: &Keyring,
-    trust_anchors: &[TrustAnchor],
-) -> Vec<u8> {
-    let bundle = PairingGrant {
-        account_id: account_id.to_vec(),
-        keyring: keyring.to_proto(),
-        roster: trust_anchors.iter().map(TrustAnchor::to_proto).collect(),
-        ..Default::default()
-    };
-    let plain = Zeroizing::new(bundle.encode_to_vec());
-    let sealed = seal_to(
-        recovery_dh_public,
-        &[],
-        &recovery_blob_ad(account_id),
-        &plain,
-    );
-    [RECOVERY_BLOB_V2_PREFIX.as_slice(), &sealed].concat()
-}
-
-/// Opens a blob from [`seal_recovery_blob_v2`] (without its prefix) with the kit;
-/// returns the `PairingGrant` inside.
-pub(crate) fn open_recovery_blob_v2(
-    kit: &RecoveryKit,
-    account_id: &AccountId,
-    sealed: &[u8],
-) -> Result<PairingGrant, KeyError> {
-    let plain = open_sealed(&kit.dh_secret(), &[], &recovery_blob_ad(account_id), sealed)
-        .map_err(|DecryptError| KeyError::BadRecoveryKit)?;
-    PairingGrant::decode(plain.as_slice()).map_err(|_| KeyError::BadRecoveryKit)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -176,19 +179,5 @@ mod tests {
         assert!(open_epoch_key(&acct, 7, &me, &me, rx.dh_secret(), &sealed).is_err());
         assert!(open_epoch_key(&acct, 7, &author, &author, rx.dh_secret(), &sealed).is_err());
         assert!(open_epoch_key(&acct, 7, &author, &me, other.dh_secret(), &sealed).is_err());
-    }
-
-    #[test]
-    fn recovery_blob_v2_opens_only_with_the_kit() {
-        let kit = RecoveryKit::generate();
-        let mut ring = Keyring::generate();
-        ring.insert(5 << GENERATION_SHIFT, VaultKey::from_bytes([5; 32]));
-        let blob = seal_recovery_blob_v2(&kit.dh_public(), &[1; 16], &ring, &[]);
-        assert!(blob.starts_with(RECOVERY_BLOB_V2_PREFIX));
-        let inner = &blob[RECOVERY_BLOB_V2_PREFIX.len()..];
-        let grant = open_recovery_blob_v2(&kit, &[1; 16], inner).unwrap();
-        assert_eq!(grant.keyring.len(), 2);
-        assert!(open_recovery_blob_v2(&RecoveryKit::generate(), &[1; 16], inner).is_err());
-        assert!(open_recovery_blob_v2(&kit, &[2; 16], inner).is_err());
     }
 }

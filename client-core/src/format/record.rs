@@ -20,9 +20,10 @@
 //!
 //! Both versions open and verify; new records are always version 2.
 
-use mycase_proto::v1::Record;
+use mycase_proto::v1::{Operation, Record};
 use mycase_proto::wire::{record_associated_data, record_hash, GENESIS_HASH, HASH_LEN};
 use mycase_proto::{is_known_record_format, RECORD_FORMAT_VERSION};
+use prost::Message;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -258,6 +259,27 @@ pub fn verify_run(
 /// A device label for error messages (ids are random and reveal nothing).
 pub fn device_label(device: &DeviceId) -> String {
     id_hex(device)
+}
+
+/// Why a stored record's operation could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OperationError {
+    /// The record itself did not open (wrong key, unknown epoch, tampered).
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// The record opened but its plaintext is not an operation.
+    #[error("a stored operation could not be read")]
+    Undecodable(#[source] prost::DecodeError),
+}
+
+/// Decrypts and decodes one record's operation.
+pub fn open_operation(
+    account_id: &AccountId,
+    keyring: &Keyring,
+    record: &Record,
+) -> Result<Operation, OperationError> {
+    let bytes = open_record(account_id, keyring, record)?;
+    Operation::decode(bytes.as_slice()).map_err(OperationError::Undecodable)
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::crypto::aead::{xchacha_open, xchacha_seal};
-use crate::crypto::seal_to::seal_to;
-use crate::format::epoch_keys::{open_recovery_blob_v2, RECOVERY_BLOB_V2_PREFIX};
+use crate::crypto::seal_to::{open_sealed, seal_to};
+use crate::crypto::DecryptError;
 use crate::format::keyfile::TrustAnchor;
 use crate::format::keys::{verify_signature, DeviceKeys, KeyError, Keyring, RecoveryKit};
 use crate::ids::{id_from_slice, AccountId, DeviceId};
@@ -222,6 +222,55 @@ fn recovered_from_grant(
     })
 }
 
+// Version 2: sealed to the kit's X25519 key, so any device can rewrite it after a
+// rotation without the kit.
+
+/// Recovery blobs written after a rotation start with this (earlier ones are a
+/// bare nonce and ciphertext under the kit's wrap key).
+pub const RECOVERY_BLOB_V2_PREFIX: &[u8; 4] = b"MCR2";
+const RECOVERY_BLOB_V2_AD: &[u8] = b"mycase/v1/recovery-blob-v2";
+
+fn recovery_blob_ad(account_id: &AccountId) -> Vec<u8> {
+    [RECOVERY_BLOB_V2_AD, account_id].concat()
+}
+
+/// The keyring and trust anchors sealed to the recovery kit's X25519 public key
+/// (from the journal's `RecoveryKeySet`): any device can write it, only the kit
+/// opens it. The plaintext is a `PairingGrant`, as in the first blob.
+pub fn seal_recovery_blob_v2(
+    recovery_dh_public: &[u8; 32],
+    account_id: &AccountId,
+    keyring: &Keyring,
+    trust_anchors: &[TrustAnchor],
+) -> Vec<u8> {
+    let bundle = PairingGrant {
+        account_id: account_id.to_vec(),
+        keyring: keyring.to_proto(),
+        roster: trust_anchors.iter().map(TrustAnchor::to_proto).collect(),
+        ..Default::default()
+    };
+    let plain = Zeroizing::new(bundle.encode_to_vec());
+    let sealed = seal_to(
+        recovery_dh_public,
+        &[],
+        &recovery_blob_ad(account_id),
+        &plain,
+    );
+    [RECOVERY_BLOB_V2_PREFIX.as_slice(), &sealed].concat()
+}
+
+/// Opens a blob from [`seal_recovery_blob_v2`] (without its prefix) with the kit;
+/// returns the `PairingGrant` inside.
+pub(crate) fn open_recovery_blob_v2(
+    kit: &RecoveryKit,
+    account_id: &AccountId,
+    sealed: &[u8],
+) -> Result<PairingGrant, KeyError> {
+    let plain = open_sealed(&kit.dh_secret(), &[], &recovery_blob_ad(account_id), sealed)
+        .map_err(|DecryptError| KeyError::BadRecoveryKit)?;
+    PairingGrant::decode(plain.as_slice()).map_err(|_| KeyError::BadRecoveryKit)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -259,5 +308,22 @@ mod tests {
 
         let v1 = seal_v1(&kit, &[1; 16], &ring, &[]);
         assert_eq!(open(&kit, &[1; 16], &v1).unwrap().author, BlobAuthor::Kit);
+    }
+
+    #[test]
+    fn recovery_blob_v2_opens_only_with_the_kit() {
+        let kit = RecoveryKit::generate();
+        let mut ring = Keyring::generate();
+        ring.insert(
+            5 << crate::format::epoch_keys::GENERATION_SHIFT,
+            crate::format::keys::VaultKey::from_bytes([5; 32]),
+        );
+        let blob = seal_recovery_blob_v2(&kit.dh_public(), &[1; 16], &ring, &[]);
+        assert!(blob.starts_with(RECOVERY_BLOB_V2_PREFIX));
+        let inner = &blob[RECOVERY_BLOB_V2_PREFIX.len()..];
+        let grant = open_recovery_blob_v2(&kit, &[1; 16], inner).unwrap();
+        assert_eq!(grant.keyring.len(), 2);
+        assert!(open_recovery_blob_v2(&RecoveryKit::generate(), &[1; 16], inner).is_err());
+        assert!(open_recovery_blob_v2(&kit, &[2; 16], inner).is_err());
     }
 }

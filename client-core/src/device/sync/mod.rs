@@ -14,6 +14,7 @@ use futures_util::StreamExt;
 use mycase_proto::v1::Record;
 
 use crate::device::{Device, DeviceError, MAX_RECORDS_PER_SIGNATURE};
+use crate::format::epoch_keys::LearnError;
 use crate::format::receipts;
 use crate::format::record::RecordError;
 use crate::format::vector::Vector;
@@ -111,6 +112,15 @@ pub struct SyncReport {
     /// Records applied that came without a server receipt (only records stored
     /// before the server signed receipts should; a server stripping them shows here).
     pub without_receipt: u64,
+}
+
+impl From<LearnError> for SyncError {
+    fn from(e: LearnError) -> Self {
+        match e {
+            LearnError::Unopenable => SyncError::BadEpochKey,
+            LearnError::Collision => SyncError::EpochCollision,
+        }
+    }
 }
 
 impl<S: LocalStore> Device<S> {

@@ -19,11 +19,11 @@ use std::collections::{BTreeMap, HashMap};
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{Hlc, Operation, Record};
 
-use crate::device::revoke::learn_into;
-use crate::device::{decode_operation, Device, DeviceError};
+use crate::device::Device;
+use crate::format::epoch_keys::learn_into;
 use crate::format::epoch_keys::{author_tag, TAG_MASK};
 use crate::format::keys::Keyring;
-use crate::format::record::{verify_run, RecordError};
+use crate::format::record::{open_operation, verify_run, OperationError, RecordError};
 use crate::ids::{id_from_slice, DeviceId};
 use crate::journal::causal::{self, Known, Placement};
 use crate::journal::{roster, OpId};
@@ -210,17 +210,17 @@ impl<S: LocalStore> Device<S> {
                 device: *device,
                 idx: record.idx,
             };
-            let op = match decode_operation(&account, keyring, record) {
+            let op = match open_operation(&account, keyring, record) {
                 Ok(op) => op,
-                Err(DeviceError::Record(e @ RecordError::UnknownEpoch { .. })) => {
+                Err(OperationError::Record(e @ RecordError::UnknownEpoch { .. })) => {
                     log.blocked = Some(Blocked::Epoch(e));
                     return progressed;
                 }
-                Err(DeviceError::Record(e)) => {
+                Err(OperationError::Record(e)) => {
                     log.stopped = Some(SyncError::Tampered(e));
                     return true;
                 }
-                Err(_) => {
+                Err(OperationError::Undecodable(_)) => {
                     log.stopped = Some(SyncError::BadOperation);
                     return true;
                 }
@@ -278,7 +278,7 @@ impl<S: LocalStore> Device<S> {
             ) {
                 Ok(_) => {}
                 Err(e) => {
-                    log.stopped = Some(e);
+                    log.stopped = Some(e.into());
                     return true;
                 }
             }
@@ -477,7 +477,7 @@ impl<S: LocalStore> Device<S> {
         let roots = self.recovery_roots(staged);
         let stored = self.store.log(device);
         stored.iter().chain(records).find_map(|r| {
-            let op = decode_operation(&account, keyring, r).ok()?;
+            let op = open_operation(&account, keyring, r).ok()?;
             roots
                 .iter()
                 .find_map(|rk| roster::self_added_key(&account, rk, device, &op))
