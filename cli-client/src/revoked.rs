@@ -48,7 +48,7 @@ pub fn wipe_if_revoked(home: &Path, err: &anyhow::Error) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use mycase_core::transport::TransportError;
+    use mycase_core::transport::{Refusal, TransportError};
 
     fn home_with_data() -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
@@ -60,10 +60,11 @@ mod tests {
 
     #[test]
     fn only_a_checked_statement_erases_the_device() {
-        let bare = || TransportError::Status {
-            code: tonic::Code::PermissionDenied,
+        let bare = || TransportError::Refused {
+            refusal: Refusal::Revoked {
+                statement: Vec::new(),
+            },
             message: mycase_proto::DEVICE_REVOKED.into(),
-            details: Vec::new(),
         };
         // The server's bare word (or anyone holding its certificate): nothing erased.
         for unproven in [

@@ -331,24 +331,36 @@ async fn server_restored_from_old_backup_is_a_rollback() {
 /// Calls that need a session are refused without one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthenticated_calls_are_refused() {
-    use mycase_core::transport::Transport;
+    use mycase_core::transport::{Refusal, Transport};
     let mut server = TestServer::start().await;
     let t = server.transport().await;
     for code in [
-        t.get_vector().await.err().and_then(|e| e.code()),
-        t.append(vec![]).await.err().and_then(|e| e.code()),
-        t.list_devices().await.err().and_then(|e| e.code()),
+        t.get_vector()
+            .await
+            .err()
+            .and_then(|e| e.refusal().cloned()),
+        t.append(vec![])
+            .await
+            .err()
+            .and_then(|e| e.refusal().cloned()),
+        t.list_devices()
+            .await
+            .err()
+            .and_then(|e| e.refusal().cloned()),
         t.pull(Default::default(), 10)
             .await
             .err()
-            .and_then(|e| e.code()),
+            .and_then(|e| e.refusal().cloned()),
     ] {
-        assert_eq!(code, Some(tonic::Code::Unauthenticated));
+        assert_eq!(code, Some(Refusal::Unauthenticated));
     }
     t.set_session(Some(vec![0x55; 32]));
     assert_eq!(
-        t.get_vector().await.err().and_then(|e| e.code()),
-        Some(tonic::Code::Unauthenticated)
+        t.get_vector()
+            .await
+            .err()
+            .and_then(|e| e.refusal().cloned()),
+        Some(Refusal::Unauthenticated)
     );
     server.stop().await;
 }

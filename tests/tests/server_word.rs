@@ -17,11 +17,7 @@ use mycase_tests::{fields, pair_device, snapshot, TestServer};
 use prost::Message;
 
 fn refusal(code: tonic::Code, message: &str, details: Vec<u8>) -> TransportError {
-    TransportError::Status {
-        code,
-        message: message.into(),
-        details,
-    }
+    TransportError::from(tonic::Status::with_details(code, message, details.into()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

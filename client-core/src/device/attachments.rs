@@ -442,11 +442,9 @@ async fn have_all<T: Transport>(
             .have_chunks(batch.iter().map(|a| a.to_vec()).collect())
             .await?;
         if answer.len() != batch.len() {
-            return Err(AttachmentError::Transport(TransportError::Status {
-                code: tonic::Code::Internal,
-                message: "the server answered HaveChunks for a different number of chunks".into(),
-                details: Vec::new(),
-            }));
+            return Err(AttachmentError::Transport(TransportError::server_broken(
+                "the server answered HaveChunks for a different number of chunks",
+            )));
         }
         present.extend(answer);
     }

@@ -23,7 +23,7 @@ use crate::ids::{id_from_slice, new_id, DeviceId};
 use crate::journal::ops;
 use crate::store::file::FileStore;
 use crate::store::LocalStore;
-use crate::transport::Transport;
+use crate::transport::{Refusal, Transport};
 
 /// How long a pairing code stays valid.
 pub const PAIRING_TTL: Duration = Duration::from_secs(600);
@@ -379,11 +379,11 @@ pub async fn request_grant<T: Transport>(
     transport
         .submit_join(pairing_id.clone(), seal_join(code, &join))
         .await
-        .map_err(|e| match e.code() {
+        .map_err(|e| match e.refusal() {
             // The slot takes one request: someone who saw the code was first.
-            Some(tonic::Code::AlreadyExists) => DeviceError::Pairing(PairingError::CodeAlreadyUsed),
+            Some(Refusal::AlreadyExists) => DeviceError::Pairing(PairingError::CodeAlreadyUsed),
             // The slot is also gone once its request was answered.
-            Some(tonic::Code::NotFound) => DeviceError::Pairing(PairingError::CodeUnknownOrUsed),
+            Some(Refusal::NotFound) => DeviceError::Pairing(PairingError::CodeUnknownOrUsed),
             _ => DeviceError::from(e),
         })?;
     let sealed = await_answer(transport, &pairing_id, deadline).await?;

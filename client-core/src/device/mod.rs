@@ -733,7 +733,7 @@ impl<S: LocalStore> Device<S> {
             self.trusted_key(author)
         };
         let Ok(checked) = verify(
-            unproven.details(),
+            unproven.statement(),
             kind,
             &self.secrets.account_id,
             &self.secrets.device_id,

@@ -26,7 +26,7 @@ use crate::format::keys::{DeviceKeys, KitAccount, RecoveryKit};
 use crate::format::recovery_blob::{self, BlobAuthor};
 use crate::ids::{id_from_slice, new_id, AccountId, DeviceId};
 use crate::store::file::FileStore;
-use crate::transport::{Transport, TransportError};
+use crate::transport::{Refusal, Transport, TransportError};
 
 /// This device adding itself, certified by the kit (so that devices can accept a
 /// device nobody else vouched for, and a device recovered later can trust it).
@@ -102,8 +102,8 @@ impl Device<FileStore> {
         let recovery_public_key = kit.public_key();
         let keys = DeviceKeys::generate();
         let device_id = new_id();
-        let refused = |e: TransportError| match e.code() {
-            Some(tonic::Code::Unauthenticated) => DeviceError::RecoveryRefused,
+        let refused = |e: TransportError| match e.refusal() {
+            Some(Refusal::Unauthenticated) => DeviceError::RecoveryRefused,
             _ => DeviceError::Transport(e),
         };
         let challenge = transport

@@ -16,7 +16,7 @@ use crate::share::select::{self, Selection};
 use crate::share::{seal_new, ContentsError};
 use crate::store::LocalStore;
 use crate::transport::grpc::GrpcTransport;
-use crate::transport::TransportError;
+use crate::transport::{Refusal, TransportError};
 use crate::{Device, DeviceError};
 
 /// The longest a share may live (the server enforces its own limit too).
@@ -242,7 +242,7 @@ impl<S: LocalStore> Device<S> {
         self.authenticate(transport).await?;
         match transport.revoke_share(share_id).await {
             Ok(()) => {}
-            Err(e) if e.code() == Some(tonic::Code::NotFound) => {}
+            Err(e) if e.refusal() == Some(&Refusal::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
         self.commit(vec![share_revoked(share_id)])?;
@@ -269,19 +269,9 @@ pub async fn fetch_bundle(
     transport
         .fetch_share(link.share_id, token.as_bytes(), MAX_SHARE_BUNDLE_BYTES)
         .await
-        .map_err(|e| match &e {
-            TransportError::Status { code, message, .. }
-                if matches!(
-                    code,
-                    tonic::Code::NotFound | tonic::Code::FailedPrecondition
-                ) && message.starts_with("share ended: ") =>
-            {
-                FetchError::Ended(message.trim_start_matches("share ended: ").to_string())
-            }
-            TransportError::Status {
-                code: tonic::Code::PermissionDenied,
-                ..
-            } => FetchError::WrongKey,
+        .map_err(|e| match e.refusal() {
+            Some(Refusal::ShareEnded { reason }) => FetchError::Ended(reason.clone()),
+            Some(Refusal::PermissionDenied) => FetchError::WrongKey,
             _ => FetchError::Transport(e),
         })
 }

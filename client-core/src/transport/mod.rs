@@ -1,5 +1,5 @@
 //! How the sync engine talks to a server. The tonic client implements it
-//! ([`grpc::GrpcTransport`]); tests wrap it to play a hostile server.
+//! ([`grpc::GrpcTransport`], which alone knows gRPC status codes); tests wrap it to play a hostile server.
 //!
 //! Messages are the protocol's own types: a transport moves bytes and adds the
 //! session token, it decides nothing.
@@ -15,71 +15,135 @@ use mycase_proto::v1::{DeviceStatement, RenewRecoveryKeyRequest};
 use mycase_proto::v1::{GetChunkResponse, PutChunkRequest};
 
 pub mod grpc;
-pub mod shares;
 
-/// A failure talking to the server. `code` follows gRPC status codes.
+/// A failure talking to the server, in MyCase's terms: the gRPC transport maps
+/// the wire's status codes into these, and nothing else looks at the wire.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TransportError {
+    /// No answer: a bad address, a refused or timed-out connection, TLS.
     #[error("cannot reach the server: {0}")]
     Connect(String),
-    #[error("the server refused the request ({code:?}): {message}")]
-    Status {
-        code: tonic::Code,
+    /// The server answered, and refused.
+    #[error("the server refused the request ({refusal}): {message}")]
+    Refused {
+        /// What kind of refusal.
+        refusal: Refusal,
+        /// The server's own words (never trusted for a decision).
         message: String,
-        /// The status details: for "device revoked" and "account deleted", the
-        /// encoded `DeviceStatement` a device signed (the client checks it itself).
-        details: Vec<u8>,
     },
 }
 
+/// Why the server refused a request. "Revoked" and "account deleted" are only
+/// the server's word until a device checks the statement they carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No valid session, or a signature that does not verify.
+    Unauthenticated,
+    /// The thing asked for is not there (or not this account's).
+    NotFound,
+    /// The thing to create exists already (a pairing slot that took its request).
+    AlreadyExists,
+    /// Not allowed for this caller.
+    PermissionDenied,
+    /// Not allowed in the current state.
+    FailedPrecondition,
+    /// A limit was reached (size, count, rate).
+    ResourceExhausted,
+    /// The request is malformed.
+    InvalidArgument,
+    /// Unavailable for now (overloaded, timed out, cancelled): worth retrying.
+    Unavailable,
+    /// The server failed, or answered in a way a MyCase server never does.
+    ServerBroken,
+    /// An answer this client does not know what to do with (an unimplemented
+    /// call on an older server, for example).
+    Unexpected,
+    /// This device is refused as revoked; `statement` is what the server showed
+    /// for it (a signed `DeviceStatement`, or nothing).
+    Revoked {
+        /// The encoded statement, unchecked.
+        statement: Vec<u8>,
+    },
+    /// The account was deleted by one of its devices, says the server;
+    /// `statement` is what it showed for it.
+    AccountDeleted {
+        /// The encoded statement, unchecked.
+        statement: Vec<u8>,
+    },
+    /// The server no longer holds this account, and no device asked for that
+    /// (retention policy, or a server that lost it).
+    AccountNotOnServer,
+    /// A share link's share has ended, for the reason given.
+    ShareEnded {
+        /// The server's reason, in the words the viewer uses.
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Refusal::Unauthenticated => "Unauthenticated",
+            Refusal::NotFound => "NotFound",
+            Refusal::AlreadyExists => "AlreadyExists",
+            Refusal::PermissionDenied => "PermissionDenied",
+            Refusal::FailedPrecondition => "FailedPrecondition",
+            Refusal::ResourceExhausted => "ResourceExhausted",
+            Refusal::InvalidArgument => "InvalidArgument",
+            Refusal::Unavailable => "Unavailable",
+            Refusal::ServerBroken => "ServerBroken",
+            Refusal::Unexpected => "Unexpected",
+            Refusal::Revoked { .. } => "Revoked",
+            Refusal::AccountDeleted { .. } => "AccountDeleted",
+            Refusal::AccountNotOnServer => "AccountNotOnServer",
+            Refusal::ShareEnded { .. } => "ShareEnded",
+        })
+    }
+}
+
 impl TransportError {
-    pub fn code(&self) -> Option<tonic::Code> {
+    /// A refusal made here, not by the server: an answer that breaks the protocol.
+    pub fn server_broken(message: impl Into<String>) -> Self {
+        TransportError::Refused {
+            refusal: Refusal::ServerBroken,
+            message: message.into(),
+        }
+    }
+
+    /// The kind of refusal, if the server answered at all.
+    pub fn refusal(&self) -> Option<&Refusal> {
         match self {
-            TransportError::Status { code, .. } => Some(*code),
+            TransportError::Refused { refusal, .. } => Some(refusal),
             TransportError::Connect(_) => None,
         }
     }
 
     /// The server says this device's account was erased (by `account delete` on
     /// another device, or by the operator's retention policy): the device should
-    /// wipe itself.
+    /// wipe itself once the statement checks out.
     pub fn is_account_deleted(&self) -> bool {
-        matches!(self, TransportError::Status { code: tonic::Code::NotFound, message, .. }
-            if message == mycase_proto::ACCOUNT_DELETED)
+        matches!(self.refusal(), Some(Refusal::AccountDeleted { .. }))
     }
 
     /// The server says it no longer holds this account, and no device asked for
-    /// that (retention policy, or a server that lost it): not an order to wipe.
+    /// that: not an order to wipe.
     pub fn is_account_not_on_server(&self) -> bool {
-        matches!(self, TransportError::Status { code: tonic::Code::NotFound, message, .. }
-            if message == mycase_proto::ACCOUNT_NOT_ON_SERVER)
+        matches!(self.refusal(), Some(Refusal::AccountNotOnServer))
     }
 
     /// The server refused this device as revoked. Only the server's word: the
-    /// statement in [`TransportError::details`] is what a device may act on.
+    /// statement ([`TransportError::statement`]) is what a device may act on.
     pub fn is_revoked(&self) -> bool {
-        matches!(
-            self,
-            TransportError::Status { code: tonic::Code::PermissionDenied, message, .. }
-                if message == mycase_proto::DEVICE_REVOKED
-        )
+        matches!(self.refusal(), Some(Refusal::Revoked { .. }))
     }
 
-    /// The status details the server sent (empty if none).
-    pub fn details(&self) -> &[u8] {
-        match self {
-            TransportError::Status { details, .. } => details,
-            TransportError::Connect(_) => &[],
-        }
-    }
-}
-
-impl From<tonic::Status> for TransportError {
-    fn from(s: tonic::Status) -> Self {
-        TransportError::Status {
-            code: s.code(),
-            message: s.message().to_string(),
-            details: s.details().to_vec(),
+    /// The statement a revocation or deletion refusal carried (empty if none).
+    pub fn statement(&self) -> &[u8] {
+        match self.refusal() {
+            Some(Refusal::Revoked { statement } | Refusal::AccountDeleted { statement }) => {
+                statement
+            }
+            _ => &[],
         }
     }
 }

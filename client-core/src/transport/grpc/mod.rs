@@ -27,9 +27,12 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::Request;
 use zeroize::Zeroizing;
 
-use super::{
-    ChunkStream, ChunkUpload, PullStream, Transport, TransportError, TransportResult, WatchStream,
+use crate::transport::{
+    ChunkStream, ChunkUpload, PullStream, Refusal, Transport, TransportError, TransportResult,
+    WatchStream,
 };
+
+mod shares;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 // Pings keep a long `watch` honest: a dead connection surfaces as an error
@@ -43,7 +46,7 @@ pub struct GrpcTransport {
     account: AccountClient<Channel>,
     sync: SyncClient<Channel>,
     blobs: BlobsClient<Channel>,
-    pub(super) shares: SharesClient<Channel>,
+    shares: SharesClient<Channel>,
     server_info: ServerInfoClient<Channel>,
     session: RwLock<Option<Zeroizing<Vec<u8>>>>,
 }
@@ -404,6 +407,44 @@ impl GrpcTransport {
         Ok(stream
             .map(|item| item.map_err(TransportError::from))
             .boxed())
+    }
+}
+
+impl From<tonic::Status> for TransportError {
+    /// The one place gRPC status codes (and the words the server pairs with them,
+    /// `mycase_proto::DEVICE_REVOKED` and the like) become MyCase's kinds.
+    fn from(s: tonic::Status) -> Self {
+        use tonic::Code;
+        let message = s.message();
+        let refusal = match s.code() {
+            Code::PermissionDenied if message == mycase_proto::DEVICE_REVOKED => Refusal::Revoked {
+                statement: s.details().to_vec(),
+            },
+            Code::NotFound if message == mycase_proto::ACCOUNT_DELETED => Refusal::AccountDeleted {
+                statement: s.details().to_vec(),
+            },
+            Code::NotFound if message == mycase_proto::ACCOUNT_NOT_ON_SERVER => {
+                Refusal::AccountNotOnServer
+            }
+            Code::Unauthenticated => Refusal::Unauthenticated,
+            Code::NotFound => Refusal::NotFound,
+            Code::AlreadyExists => Refusal::AlreadyExists,
+            Code::PermissionDenied => Refusal::PermissionDenied,
+            Code::FailedPrecondition => Refusal::FailedPrecondition,
+            Code::ResourceExhausted => Refusal::ResourceExhausted,
+            Code::InvalidArgument => Refusal::InvalidArgument,
+            Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Aborted => {
+                Refusal::Unavailable
+            }
+            Code::Unknown | Code::Internal => Refusal::ServerBroken,
+            Code::Ok | Code::OutOfRange | Code::Unimplemented | Code::DataLoss => {
+                Refusal::Unexpected
+            }
+        };
+        TransportError::Refused {
+            refusal,
+            message: message.to_string(),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The Shares RPCs on [`GrpcTransport`]. Kept off the [`super::Transport`] trait:
+//! The Shares RPCs on [`GrpcTransport`]. Kept off the [`crate::transport::Transport`] trait:
 //! sync never needs them, and `mycase share open` uses them without a device.
 
 use futures_util::StreamExt;
@@ -8,8 +8,8 @@ use mycase_proto::v1::{
     SharePolicy,
 };
 
-use super::grpc::GrpcTransport;
-use super::{TransportError, TransportResult};
+use super::GrpcTransport;
+use crate::transport::{Refusal, TransportError, TransportResult};
 
 /// Bytes per upload message (well under the 4 MiB message limit).
 const UPLOAD_CHUNK: usize = 1024 * 1024;
@@ -80,20 +80,39 @@ impl GrpcTransport {
                 share_id: share_id.to_vec(),
                 access_token: access_token.to_vec(),
             })
-            .await?
+            .await
+            .map_err(fetch_refusal)?
             .into_inner();
         let mut bundle = Vec::new();
         while let Some(item) = stream.next().await {
-            let chunk = item?.chunk;
+            let chunk = item.map_err(fetch_refusal)?.chunk;
             if bundle.len() + chunk.len() > max_bytes {
-                return Err(TransportError::Status {
-                    code: tonic::Code::ResourceExhausted,
+                return Err(TransportError::Refused {
+                    refusal: Refusal::ResourceExhausted,
                     message: "the server sent a share larger than any MyCase share".into(),
-                    details: Vec::new(),
                 });
             }
             bundle.extend_from_slice(&chunk);
         }
         Ok(bundle)
+    }
+}
+
+/// A fetch's refusal: an ended (or unknown) share is `Refusal::ShareEnded` with
+/// the server's reason; anything else as for every call.
+fn fetch_refusal(s: tonic::Status) -> TransportError {
+    const ENDED: &str = "share ended: ";
+    let ended = matches!(
+        s.code(),
+        tonic::Code::NotFound | tonic::Code::FailedPrecondition
+    );
+    match s.message().strip_prefix(ENDED) {
+        Some(reason) if ended => TransportError::Refused {
+            refusal: Refusal::ShareEnded {
+                reason: reason.to_string(),
+            },
+            message: s.message().to_string(),
+        },
+        _ => TransportError::from(s),
     }
 }
