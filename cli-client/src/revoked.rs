@@ -12,8 +12,8 @@
 
 use std::path::Path;
 
-use mycase_core::wipe::{wipe_keeping_leftovers, Wiped};
 use mycase_core::DeviceError;
+use mycase_core::{wipe_keeping_leftovers, Wiped};
 
 /// The checked refusal in `err`'s chain, if any.
 fn checked_refusal(err: &anyhow::Error) -> Option<&DeviceError> {
@@ -54,7 +54,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("home");
         std::fs::create_dir_all(home.join("store")).unwrap();
-        std::fs::write(mycase_core::device::key_file_path(&home), b"keys").unwrap();
+        std::fs::write(mycase_core::key_file_path(&home), b"keys").unwrap();
         (dir, home)
     }
 
@@ -74,7 +74,7 @@ mod tests {
         ] {
             let (_dir, home) = home_with_data();
             wipe_if_revoked(&home, &anyhow::Error::new(unproven));
-            assert!(mycase_core::device::key_file_path(&home).exists());
+            assert!(mycase_core::key_file_path(&home).exists());
         }
         // A checked revocation: erased, and what was kept for the kit stays.
         let (_dir, home) = home_with_data();
@@ -82,7 +82,7 @@ mod tests {
         let checked =
             anyhow::Error::new(DeviceError::Revoked { by: [1; 16] }).context("sync failed");
         wipe_if_revoked(&home, &checked);
-        assert!(!mycase_core::device::key_file_path(&home).exists());
+        assert!(!mycase_core::key_file_path(&home).exists());
         assert!(!home.join("store").exists());
         assert_eq!(
             std::fs::read(mycase_core::leftovers::path_in(&home)).unwrap(),

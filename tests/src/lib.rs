@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use mycase_core::device::{Device, DeviceSetup};
-use mycase_core::enrol::PairedDevice;
 use mycase_core::pairing::{MatchingCode, PairingCode};
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
 use mycase_core::transport::grpc::GrpcTransport;
 use mycase_core::transport::{PullStream, Transport, TransportResult, WatchStream};
+use mycase_core::PairedDevice;
+use mycase_core::{Device, DeviceSetup};
 use mycase_proto::v1::{
     AppendResponse, AuthenticateRequest, AuthenticateResponse, DeviceRecord, EntryFields,
     PullResponse, Receipt, Record, RegisterRequest, VectorEntry, VersionVector,

@@ -5,14 +5,14 @@
 
 use std::time::{Duration, Instant};
 
-use mycase_core::device::Device;
 use mycase_core::pairing::{PairingCode, PairingError};
 use mycase_core::record::RecordError;
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
-use mycase_core::sync::SyncError;
 use mycase_core::transport::grpc::GrpcTransport;
+use mycase_core::Device;
 use mycase_core::DeviceError;
+use mycase_core::SyncError;
 use mycase_proto::v1::Record;
 use mycase_tests::{
     fields, new_account_device, pair_device, pair_over, snapshot, HostileTransport, Tamper,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use mycase_core::keys::RecoveryKit;
-use mycase_core::renew::RenewError;
+use mycase_core::RenewError;
 use serde_json::json;
 
 use crate::{connect, output};

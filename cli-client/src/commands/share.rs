@@ -263,7 +263,7 @@ fn trust_for(home: &Path, server_url: &str, ca_cert: Option<&Path>) -> Result<Op
             .map(Some)
             .with_context(|| format!("could not read the CA certificate {}", path.display()));
     }
-    if mycase_core::device::is_initialised(home) {
+    if mycase_core::is_initialised(home) {
         let device = connect::open_device(home)?;
         if device.server_url().trim_end_matches('/') == server_url {
             return Ok(device.ca_cert_pem().map(str::to_owned));

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use mycase_core::store::file::FileStore;
-use mycase_core::sync::SyncReport;
 use mycase_core::transport::{Refusal, TransportError};
+use mycase_core::SyncReport;
 use mycase_core::{Device, DeviceError};
 use serde_json::json;
 use tokio::signal::unix::{signal, Signal, SignalKind};

@@ -18,8 +18,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use mycase_core::store::file::FileStore;
 use mycase_core::store::LocalStore;
-use mycase_core::wipe::{wipe, Wiped};
 use mycase_core::Device;
+use mycase_core::{wipe, Wiped};
 use serde_json::json;
 
 use crate::{connect, output};
@@ -55,7 +55,7 @@ enum Pending {
 pub async fn run(home: &Path, args: Args) -> Result<()> {
     let mut unlocked = None;
     if !args.yes {
-        if mycase_core::device::is_initialised(home) {
+        if mycase_core::is_initialised(home) {
             let (pending, device) = send_what_is_left(home).await;
             unlocked = device;
             match pending {

@@ -10,16 +10,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Wrong passphrases allowed before any delay.
-pub const FREE_ATTEMPTS: u32 = 3;
+pub(crate) const FREE_ATTEMPTS: u32 = 3;
 /// The longest delay between attempts.
-pub const MAX_DELAY: Duration = Duration::from_secs(5 * 60);
+pub(crate) const MAX_DELAY: Duration = Duration::from_secs(5 * 60);
 
 const ATTEMPTS_FILE: &str = "attempts";
 
 /// How long to wait after `failures` wrong passphrases in a row before the next
 /// try: nothing for the first [`FREE_ATTEMPTS`], then 1 s, 2 s, 4 s, … capped at
 /// [`MAX_DELAY`].
-pub fn delay_after(failures: u32) -> Duration {
+pub(crate) fn delay_after(failures: u32) -> Duration {
     if failures < FREE_ATTEMPTS {
         return Duration::ZERO;
     }
@@ -29,14 +29,14 @@ pub fn delay_after(failures: u32) -> Duration {
 
 /// The failures so far and when the last one happened (Unix milliseconds).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Attempts {
+pub(crate) struct Attempts {
     pub failures: u32,
     pub last_failure_ms: i64,
 }
 
 impl Attempts {
     /// How long the caller must still wait at `now_ms` (zero if it may try now).
-    pub fn wait_at(&self, now_ms: i64) -> Duration {
+    pub(crate) fn wait_at(&self, now_ms: i64) -> Duration {
         let delay = delay_after(self.failures);
         let ready_at = self
             .last_failure_ms
@@ -51,7 +51,7 @@ fn path(home: &Path) -> PathBuf {
 }
 
 /// Reads the attempts file; a missing or unreadable one counts as no failures.
-pub fn load(home: &Path) -> Attempts {
+pub(crate) fn load(home: &Path) -> Attempts {
     let Ok(text) = std::fs::read_to_string(path(home)) else {
         return Attempts::default();
     };
@@ -70,7 +70,7 @@ pub fn load(home: &Path) -> Attempts {
 
 /// Counts one more wrong passphrase at `now_ms`. The file is owner-only (0600)
 /// like everything else in the home: its count and time say when someone tried.
-pub fn record_failure(home: &Path, now_ms: i64) -> std::io::Result<Attempts> {
+pub(crate) fn record_failure(home: &Path, now_ms: i64) -> std::io::Result<Attempts> {
     use std::io::Write;
     let mut a = load(home);
     a.failures = a.failures.saturating_add(1);
@@ -95,7 +95,7 @@ pub fn record_failure(home: &Path, now_ms: i64) -> std::io::Result<Attempts> {
 }
 
 /// Forgets the failures (after a right passphrase).
-pub fn reset(home: &Path) -> std::io::Result<()> {
+pub(crate) fn reset(home: &Path) -> std::io::Result<()> {
     match std::fs::remove_file(path(home)) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),

@@ -23,10 +23,10 @@ use crate::journal::OpId;
 use crate::store::{LocalStore, RecordPosition, StoredReceipt};
 use crate::transport::Transport;
 
-pub mod plan;
-pub mod verify;
+pub(crate) mod plan;
+pub(crate) mod verify;
 
-pub use plan::{plan_sync, SyncPlan};
+pub(crate) use plan::plan_sync;
 pub use verify::Quarantine;
 
 /// Bytes per upload: under the 4 MiB message limit with room for framing.
@@ -124,6 +124,18 @@ impl From<LearnError> for SyncError {
 }
 
 impl<S: LocalStore> Device<S> {
+    /// Buffers at most `bytes` of a pull before verifying and applying it (a
+    /// phone may want less than the default 32 MiB); a longer pull goes on in
+    /// further rounds of the same sync.
+    pub fn limit_pull_buffer(&mut self, bytes: usize) {
+        self.pull_buffer_bytes = bytes.max(1);
+    }
+
+    /// Logs the last sync round quarantined (not applied), and why.
+    pub fn quarantined(&self) -> &[crate::device::sync::Quarantine] {
+        &self.quarantine
+    }
+
     /// Authenticates, then runs one sync round.
     /// Afterwards it moves to a new key epoch if a revocation calls for one, and
     /// keeps the recovery blob up to date (see [`crate::device::revoke`]).

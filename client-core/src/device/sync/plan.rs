@@ -8,7 +8,7 @@ use super::SyncError;
 
 /// What one sync round does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyncPlan {
+pub(crate) struct SyncPlan {
     /// Own records to upload: idx `from..=to`, if any.
     pub push: Option<(u64, u64)>,
     /// What to ask the server for: everything above this.
@@ -21,7 +21,7 @@ pub struct SyncPlan {
 /// - `acked_own`: the highest own idx the server has acknowledged;
 /// - `highest_seen`: the highest verified vector seen from the server;
 /// - `server`: the vector the server reports now.
-pub fn plan_sync(
+pub(crate) fn plan_sync(
     own: &DeviceId,
     local: &Vector,
     acked_own: u64,
