@@ -41,6 +41,7 @@ pub use clock::now_ms;
 pub use device::attachments::{AttachOutcome, AttachmentError};
 pub use device::export::ExportError;
 pub use device::identity::NewIdentity;
+pub use device::open::UnlockError;
 pub use device::pairing::{request_grant, JoinRequest, PairedDevice, PAIRING_TTL};
 pub use device::recover::{certified_addition, founding_recovery_key};
 pub use device::renew::RenewError;

@@ -89,8 +89,8 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     }
     if let Some(e) = sync_error {
         crate::say!(
-            "warning: the first sync failed ({:#}); run `mycase sync` later",
-            anyhow::Error::new(e)
+            "warning: the first sync failed ({}); run `mycase sync` later",
+            crate::advice::explain_error(e)
         );
     }
     Ok(())

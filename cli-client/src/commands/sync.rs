@@ -175,7 +175,8 @@ async fn watch(device: &mut Device<FileStore>, json: bool) -> Result<()> {
                     return Err(e.context("sync failed"));
                 }
                 crate::say!(
-                    "warning: lost the connection ({e:#}); retrying in {}s.",
+                    "warning: lost the connection ({}); retrying in {}s.",
+                    crate::advice::explain(&e),
                     pause.as_secs()
                 );
             }

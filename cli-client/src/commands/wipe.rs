@@ -97,9 +97,10 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         match retire(&mut device).await {
             Ok(()) => retired = true,
             Err(e) => crate::say!(
-                "note: this device could not tell the server it is being erased ({e:#}); \
+                "note: this device could not tell the server it is being erased ({}); \
                  from another device, run `mycase devices revoke {}` so that a copy of it \
                  could not sign in.",
+                crate::advice::explain(&e),
                 mycase_core::ids::id_short(device.device_id())
             ),
         }
@@ -163,7 +164,7 @@ async fn send_what_is_left(home: &Path) -> (Pending, Option<Device<FileStore>>) 
     let mut device = match connect::open_device_optional(home) {
         Ok(Some(device)) => device,
         Ok(None) => return (Pending::Unknown("skipped".into()), None),
-        Err(e) => return (Pending::Unknown(format!("{e:#}")), None),
+        Err(e) => return (Pending::Unknown(crate::advice::explain(&e)), None),
     };
     let before = unsent(&device);
     if before == 0 {

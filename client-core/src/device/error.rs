@@ -16,8 +16,6 @@ use crate::transport::TransportError;
 pub enum DeviceError {
     #[error("MyCase is already set up in {0}")]
     AlreadyInitialised(PathBuf),
-    #[error("MyCase is not set up in {0} (run `mycase init` or `mycase join`)")]
-    NotInitialised(PathBuf),
     #[error(transparent)]
     KeyFile(#[from] KeyFileError),
     #[error(transparent)]
@@ -55,7 +53,7 @@ pub enum DeviceError {
         "this server no longer holds this journal (removed after a long time unused, or          lost); nothing on this device was changed: it still works offline, and          `mycase export` takes everything out"
     )]
     AccountNotOnServer,
-    #[error("a device cannot revoke itself; to remove MyCase from this device use `mycase wipe`")]
+    #[error("a device cannot revoke itself")]
     CannotRevokeSelf,
     #[error("no device of this journal has that id")]
     UnknownDevice,
@@ -68,13 +66,6 @@ pub enum DeviceError {
          this is the server the journal was set up on; nothing was set up here"
     )]
     RecoveryRefused,
-    #[error("wrong passphrase{}", wait_hint(*wait_secs))]
-    WrongPassphrase { wait_secs: u64 },
-    #[error(
-        "too many wrong passphrases: wait {wait_secs} s before the next try \
-         (nothing was tried, so this did not count)"
-    )]
-    TryLater { wait_secs: u64 },
     #[error("a stored operation could not be read")]
     BadOperation,
     #[error(
@@ -121,13 +112,5 @@ impl From<OperationError> for DeviceError {
             OperationError::Record(e) => DeviceError::Record(e),
             OperationError::Undecodable(_) => DeviceError::BadOperation,
         }
-    }
-}
-
-fn wait_hint(wait_secs: u64) -> String {
-    if wait_secs == 0 {
-        String::new()
-    } else {
-        format!("; wait {wait_secs} s before the next try")
     }
 }

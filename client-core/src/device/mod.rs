@@ -10,7 +10,7 @@ mod home;
 pub(crate) mod identity;
 pub(crate) mod lockout;
 mod notices;
-mod open;
+pub(crate) mod open;
 pub(crate) mod pairing;
 mod parents;
 pub(crate) mod recover;

@@ -2,7 +2,7 @@
 //! from a pairing grant, opening the key file with the passphrase (rate-limited),
 //! and rebuilding the journal from the stored records.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mycase_proto::v1::operation::Body;
@@ -24,6 +24,41 @@ use crate::device::{Device, DeviceError, DeviceSetup};
 
 /// How long a command waits for another MyCase process to release the store.
 const STORE_WAIT: Duration = Duration::from_secs(10);
+
+/// Why a device home could not be unlocked.
+#[derive(Debug, thiserror::Error)]
+pub enum UnlockError {
+    /// No key file in the home: nothing is set up there.
+    #[error("MyCase is not set up in {0}")]
+    NotInitialised(PathBuf),
+    /// The passphrase does not open the key file; the next try waits
+    /// `wait_secs` (zero while the first few tries are free).
+    #[error("wrong passphrase{}", wait_hint(*wait_secs))]
+    WrongPassphrase {
+        /// Seconds before the next try is allowed.
+        wait_secs: u64,
+    },
+    /// Refused without trying: the delay after earlier wrong passphrases runs.
+    #[error(
+        "too many wrong passphrases: wait {wait_secs} s before the next try \
+         (nothing was tried, so this did not count)"
+    )]
+    TryLater {
+        /// Seconds before the next try is allowed.
+        wait_secs: u64,
+    },
+    /// The key file opened but the device could not be (store, records, files).
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+}
+
+fn wait_hint(wait_secs: u64) -> String {
+    if wait_secs == 0 {
+        String::new()
+    } else {
+        format!("; wait {wait_secs} s before the next try")
+    }
+}
 
 fn whole_seconds(d: Duration) -> u64 {
     d.as_millis().div_ceil(1000).try_into().unwrap_or(u64::MAX)
@@ -52,19 +87,22 @@ impl Device<FileStore> {
         Ok((device, kit))
     }
 
-    /// Unlocks the device in `home` with its passphrase.
-    pub fn open(home: &Path, passphrase: &[u8]) -> Result<Self, DeviceError> {
+    /// Unlocks the device in `home` with its passphrase (no rate limit: see
+    /// [`Device::unlock`]).
+    pub fn open(home: &Path, passphrase: &[u8]) -> Result<Self, UnlockError> {
         let path = key_file_path(home);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(DeviceError::NotInitialised(home.to_path_buf()))
+                return Err(UnlockError::NotInitialised(home.to_path_buf()))
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(DeviceError::from(e).into()),
         };
-        let (unlocked, secrets) = UnlockedKeyFile::open(&bytes, passphrase)?;
+        let (unlocked, secrets) =
+            UnlockedKeyFile::open(&bytes, passphrase).map_err(DeviceError::from)?;
         let store_key = StoreKey::for_device(&secrets.keys);
-        let store = FileStore::open_waiting(&home.join(STORE_DIR), &store_key, STORE_WAIT)?;
+        let store = FileStore::open_waiting(&home.join(STORE_DIR), &store_key, STORE_WAIT)
+            .map_err(DeviceError::from)?;
         let mut device = Device::from_parts(secrets, store)?;
         device.key_file = Some((path, unlocked));
         Ok(device)
@@ -73,24 +111,25 @@ impl Device<FileStore> {
     /// Unlocks the device in `home`, rate-limited (see [`crate::device::lockout`]): while
     /// the delay after earlier wrong passphrases runs, refuses without trying;
     /// counts a wrong passphrase; forgets the count after a right one.
-    pub fn unlock(home: &Path, passphrase: &[u8]) -> Result<Self, DeviceError> {
+    pub fn unlock(home: &Path, passphrase: &[u8]) -> Result<Self, UnlockError> {
         if !is_initialised(home) {
-            return Err(DeviceError::NotInitialised(home.to_path_buf()));
+            return Err(UnlockError::NotInitialised(home.to_path_buf()));
         }
         let wait = lockout::load(home).wait_at(now_ms());
         if !wait.is_zero() {
-            return Err(DeviceError::TryLater {
+            return Err(UnlockError::TryLater {
                 wait_secs: whole_seconds(wait),
             });
         }
         match Device::open(home, passphrase) {
             Ok(device) => {
-                lockout::reset(home)?;
+                lockout::reset(home).map_err(DeviceError::from)?;
                 Ok(device)
             }
-            Err(DeviceError::KeyFile(KeyFileError::WrongPassphrase)) => {
-                let attempts = lockout::record_failure(home, now_ms())?;
-                Err(DeviceError::WrongPassphrase {
+            Err(UnlockError::Device(DeviceError::KeyFile(KeyFileError::WrongPassphrase))) => {
+                let attempts =
+                    lockout::record_failure(home, now_ms()).map_err(DeviceError::from)?;
+                Err(UnlockError::WrongPassphrase {
                     wait_secs: whole_seconds(lockout::delay_after(attempts.failures)),
                 })
             }

@@ -45,7 +45,7 @@ pub enum RenewError {
     Server(#[source] DeviceError),
     #[error(
         "the server took the new kit, but recording it in the journal did not finish: keep the \
-         new kit, and run `mycase sync`"
+         new kit"
     )]
     Unfinished {
         kit: Box<RecoveryKit>,

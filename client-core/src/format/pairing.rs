@@ -68,7 +68,7 @@ pub enum PairingError {
     Expired,
     #[error(
         "the new device chose an id too like one already in this journal (it happens about \
-         once in a million pairings); nothing was added: run `mycase pair` and `mycase join` again"
+         once in a million pairings); nothing was added"
     )]
     IdTaken,
     #[error(
@@ -79,8 +79,7 @@ pub enum PairingError {
     #[error(
         "the matching code does not match the one on the new device: it was not added, \
          and nothing was changed. If someone else could have seen the pairing code, they \
-         may have tried to join with it; start again with `mycase pair` when nobody else \
-         can see your screen"
+         may have tried to join with it"
     )]
     CodeMismatch,
     #[error(

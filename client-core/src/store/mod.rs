@@ -24,9 +24,7 @@ pub use receipts_file::MAGIC as SEALED_RECEIPTS_MAGIC;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "the local store is in use by another MyCase process (for example `mycase sync --watch`)"
-    )]
+    #[error("the local store is in use by another MyCase process")]
     Busy,
     #[error("the local store is damaged: {0}")]
     Corrupt(String),
