@@ -4,7 +4,7 @@
 //!
 //! The layers, from the bottom:
 //! - [`crypto`]: primitives from maintained crates, one labelled use each.
-//! - [`format`]: pure, versioned byte formats (records, keys and the key file,
+//! - [`format`](mod@format): pure, versioned byte formats (records, keys and the key file,
 //!   pairing messages, epoch keys, recovery blobs, statements, receipts,
 //!   attachment chunks, version vectors). No clock, no file, no network.
 //! - [`journal`] (with [`query`] and [`patterns`]): the deterministic fold of

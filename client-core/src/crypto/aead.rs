@@ -1,4 +1,4 @@
-//! XChaCha20-Poly1305 with random 192-bit nonces (DESIGN.md: record ciphertext).
+//! XChaCha20-Poly1305 with random 192-bit nonces (`docs/DESIGN.md`, "Sync: one append-only log per device").
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};

@@ -92,7 +92,7 @@ impl DeviceError {
 
 impl From<TransportError> for DeviceError {
     /// "Revoked" and "deleted" from the server are only its word until
-    /// [`Device::judge_refusal`] has checked the signed statement they carry.
+    /// [`crate::Device::judge_refusal`] has checked the signed statement they carry.
     fn from(e: TransportError) -> Self {
         if e.is_revoked() {
             DeviceError::RevocationUnproven(e)

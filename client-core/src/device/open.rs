@@ -108,7 +108,7 @@ impl Device<FileStore> {
         Ok(device)
     }
 
-    /// Unlocks the device in `home`, rate-limited (see [`crate::device::lockout`]): while
+    /// Unlocks the device in `home`, rate-limited (growing delays after wrong passphrases, counted in the home): while
     /// the delay after earlier wrong passphrases runs, refuses without trying;
     /// counts a wrong passphrase; forgets the count after a right one.
     pub fn unlock(home: &Path, passphrase: &[u8]) -> Result<Self, UnlockError> {

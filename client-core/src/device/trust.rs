@@ -46,7 +46,7 @@ impl<S: LocalStore> Device<S> {
             .state
     }
 
-    /// Every operation a trust rule refused ([`Journal::rejections`], and the
+    /// Every operation a trust rule refused ([`crate::journal::Journal::rejections`], and the
     /// recovery-key operations that do not count), in the journal's order.
     pub fn rejections(&self) -> Vec<crate::journal::Rejection> {
         let mut out = self.journal.rejections();

@@ -1,7 +1,7 @@
 //! Key rotation's formats: epoch numbers, an epoch key sealed to one device, and
 //! the recovery blob sealed to the recovery kit's X25519 key.
 //!
-//! Pure functions, no I/O. [`crate::device::revoke`] uses them to move the account to a new
+//! Pure functions, no I/O. Revocation (`Device::revoke_device`) uses them to move the account to a new
 //! epoch when a device is revoked.
 
 use mycase_proto::v1::operation::Body;

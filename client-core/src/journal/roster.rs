@@ -23,7 +23,7 @@
 //! trusted device vouches for a new one" is recovery: a device set up with the
 //! recovery kit adds itself, and proves it with a recovery certificate that verifies
 //! under the journal's recovery key (see [`super::recovery`]).
-//! [`self_added_key`] is how the sync engine accepts such a device's log.
+//! `self_added_key` is how the sync engine accepts such a device's log.
 
 use std::collections::BTreeMap;
 use std::fmt;

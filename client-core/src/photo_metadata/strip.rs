@@ -1,6 +1,6 @@
 //! A copy of a photo without its location metadata, the picture data untouched.
 //!
-//! - EXIF: the GPS directory is erased in place (see [`super::tiff`]), so the
+//! - EXIF: the GPS directory is erased in place (see `photo_metadata/tiff.rs`), so the
 //!   rest of the EXIF data stays: the orientation (the photo still shows the
 //!   right way up), when it was taken, the camera. Every EXIF block in the file
 //!   is treated so, also those of embedded images (the EXIF thumbnail, a JPEG's

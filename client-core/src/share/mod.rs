@@ -3,7 +3,7 @@
 //! - [`select`]: which entries, and the manifest describing them (pure).
 //! - [`contents`]: the container inside the bundle (manifest + attachments, padded).
 //! - [`location`]: photos carried as copies without their location metadata.
-//! - [`format`]: the bundle: AES-256-GCM under the link's key, optional password
+//! - [`format`](mod@format): the bundle: AES-256-GCM under the link's key, optional password
 //!   (PBKDF2-HMAC-SHA256 + HKDF), key and password checks. The format is written
 //!   down there; the browser viewer (`server/src/http/viewer.js`) implements the
 //!   same with WebCrypto, and frozen vectors in `tests/vectors/` hold both to it.

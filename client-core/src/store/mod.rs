@@ -5,7 +5,7 @@
 //! records after the passphrase unlocks the keys. The server's receipts (its
 //! time for each record) are sealed at rest too, under a [`StoreKey`] derived
 //! from the device's own keys. What a copy of the store still shows without the
-//! passphrase (device ids, record counts, file times) is listed in [`file`].
+//! passphrase (device ids, record counts, file times) is listed in [`file`](mod@file).
 
 use std::collections::BTreeMap;
 

@@ -138,7 +138,7 @@ impl<S: LocalStore> Device<S> {
 
     /// Authenticates, then runs one sync round.
     /// Afterwards it moves to a new key epoch if a revocation calls for one, and
-    /// keeps the recovery blob up to date (see [`crate::device::revoke`]).
+    /// keeps the recovery blob up to date (see [`Device::revoke_device`]).
     pub async fn sync<T: Transport>(&mut self, transport: &T) -> Result<SyncReport, DeviceError> {
         let outcome = async {
             self.authenticate(transport).await?;
