@@ -20,19 +20,28 @@
 //! The public surface is what a shell needs: `Device` and its setups, reports and
 //! per-flow errors at the root; the formats, journal, store and transport as
 //! modules (tests decode the formats directly).
-#![warn(unreachable_pub)]
+#![warn(unreachable_pub, missing_docs)]
 
 mod clock;
+#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod crypto;
 mod device;
+#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod evidence;
+#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod export;
+#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod format;
 pub mod ids;
+#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod journal;
+#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod patterns;
+#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod photo_metadata;
+#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod query;
+#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod share;
 pub mod store;
 pub mod transport;

@@ -27,44 +27,75 @@ const ADDRESS_BATCH: usize = 4096;
 /// Sealed chunks waiting for the network: bounds memory during an upload.
 const UPLOAD_QUEUE: usize = 2;
 
+/// Why attaching, uploading or fetching an attachment failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AttachmentError {
+    /// The device failed (store, journal, server refusal).
     #[error(transparent)]
     Device(#[from] DeviceError),
+    /// Talking to the server failed.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// No entry has that id.
     #[error("the entry does not exist")]
     NoSuchEntry,
+    /// The entry has no attachment with that name or id.
     #[error("the entry has no attachment called that")]
     NoSuchAttachment,
+    /// More than one attachment of the entry matches the name.
     #[error("several attachments of the entry match; use the attachment id")]
     Ambiguous,
+    /// The file to attach could not be read.
     #[error("could not read the file: {0}")]
     Read(#[source] std::io::Error),
+    /// The fetched file could not be written.
     #[error("could not write the file: {0}")]
     Write(#[source] std::io::Error),
+    /// The target file exists; nothing is overwritten.
     #[error("{0} already exists; refusing to overwrite it")]
     Exists(PathBuf),
+    /// The file changed between hashing and sealing it.
     #[error("the file changed while it was being attached; try again")]
     FileChanged,
+    /// The file is larger than an attachment may be.
     #[error("the file is too large")]
     TooLarge,
+    /// The journal's description of the attachment does not decode.
     #[error("the attachment's description in the journal is malformed")]
     BadMetadata,
+    /// The attachment uses a chunk format this version does not know.
     #[error("the attachment was stored by a newer version of MyCase: update MyCase to open it")]
     UnknownFormat,
+    /// A chunk did not open (wrong key, altered, out of place).
     #[error(transparent)]
     Chunk(#[from] ChunkError),
+    /// The server sent another chunk than the one asked for.
     #[error("the server sent a chunk other than the one asked for (chunk {index}): chunks were swapped or reordered")]
-    WrongChunk { index: u64 },
+    WrongChunk {
+        /// The chunk asked for.
+        index: u64,
+    },
+    /// The server sent fewer chunks than the attachment has.
     #[error("the attachment is truncated: the server sent {got} of {expected} chunks")]
-    Truncated { got: u64, expected: u64 },
+    Truncated {
+        /// Chunks received.
+        got: u64,
+        /// Chunks the attachment has.
+        expected: u64,
+    },
+    /// A chunk is not the length its place in the file says.
     #[error("chunk {index} has the wrong length")]
-    BadChunkLength { index: u64 },
+    BadChunkLength {
+        /// The chunk.
+        index: u64,
+    },
+    /// The opened file's SHA-256 is not the one the journal recorded.
     #[error("the assembled file does not match its SHA-256: refusing it")]
     HashMismatch,
+    /// The server says it did not store every chunk sent.
     #[error("the server did not store every chunk; try again")]
     Incomplete,
+    /// The upload stream ended before every chunk was sent.
     #[error("the upload stopped before every chunk was sent")]
     UploadInterrupted,
 }
@@ -72,8 +103,11 @@ pub enum AttachmentError {
 /// What `attach_file` did.
 #[derive(Clone, Debug)]
 pub struct AttachOutcome {
+    /// The new attachment's id within its entry.
     pub attachment_id: [u8; 16],
+    /// The plaintext size in bytes.
     pub size: u64,
+    /// How many sealed chunks it was stored as.
     pub chunk_count: u64,
     /// Chunks sent in this call.
     pub uploaded_chunks: u64,

@@ -119,6 +119,7 @@ impl<S: LocalStore> Device<S> {
         Ok(())
     }
 
+    /// Moves an entry to the trash (restorable until it is emptied).
     pub fn delete_entry(&mut self, id: EntryId) -> Result<(), DeviceError> {
         if self.journal.entry(&id).is_none() {
             return Err(JournalError::NotFound.into());
@@ -127,6 +128,7 @@ impl<S: LocalStore> Device<S> {
         Ok(())
     }
 
+    /// Brings an entry back from the trash.
     pub fn restore_entry(&mut self, id: EntryId) -> Result<(), DeviceError> {
         if self.journal.entry(&id).is_none() {
             return Err(JournalError::NotFound.into());

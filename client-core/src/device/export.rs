@@ -20,12 +20,16 @@ use crate::export::model::{
     Manifest, ManifestOperation, PersonOperation, Provenances, RecordProof, EXPORT_FORMAT,
 };
 
+/// Why an export could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// An exported operation has no record in the local store.
     #[error("an entry's operation is not in the local store")]
     MissingRecord,
+    /// No trusted key is known for a device that wrote an exported entry.
     #[error("no trusted key is known for a device that wrote an exported entry")]
     UnknownDevice,
+    /// A record could not be disclosed (its subkey derived).
     #[error("a record cannot be disclosed")]
     Disclose(#[from] DiscloseError),
 }

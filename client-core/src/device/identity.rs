@@ -27,7 +27,9 @@ use crate::transport::Transport;
 /// What replacing a device's keys did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewIdentity {
+    /// The id the device had before.
     pub old_device_id: DeviceId,
+    /// The id it has now.
     pub device_id: DeviceId,
     /// The epoch the journal moved to (which the old keys never held).
     pub key_epoch: u32,

@@ -43,11 +43,16 @@ pub(crate) const MAX_RECORDS_PER_SIGNATURE: usize = 1000;
 /// What a new device needs to know about where it syncs.
 #[derive(Debug, Clone)]
 pub struct DeviceSetup {
+    /// The server this device syncs with (`https://` only).
     pub server_url: String,
+    /// The CA certificate (PEM) to trust for it, for a server with its own CA.
     pub ca_cert_pem: Option<String>,
+    /// The name the journal shows for this device.
     pub device_name: String,
 }
 
+/// An unlocked device: its secrets, its local store and the journal folded from every verified
+/// record. Every flow that does I/O is a method on it.
 pub struct Device<S: LocalStore> {
     pub(crate) secrets: DeviceSecrets,
     /// Where the key file lives and the key that reseals it; `None` for devices
@@ -70,30 +75,37 @@ impl<S: LocalStore> std::fmt::Debug for Device<S> {
 }
 
 impl<S: LocalStore> Device<S> {
+    /// The journal as folded from every verified record this device holds.
     pub fn journal(&self) -> &Journal {
         &self.journal
     }
 
+    /// The account (journal) this device belongs to.
     pub fn account_id(&self) -> &AccountId {
         &self.secrets.account_id
     }
 
+    /// This device's id.
     pub fn device_id(&self) -> &DeviceId {
         &self.secrets.device_id
     }
 
+    /// This device's name.
     pub fn device_name(&self) -> &str {
         &self.secrets.device_name
     }
 
+    /// The server this device syncs with.
     pub fn server_url(&self) -> &str {
         &self.secrets.server_url
     }
 
+    /// The CA certificate it trusts for that server, if any.
     pub fn ca_cert_pem(&self) -> Option<&str> {
         self.secrets.ca_cert_pem.as_deref()
     }
 
+    /// The local store holding every log this device has.
     pub fn store(&self) -> &S {
         &self.store
     }

@@ -32,6 +32,7 @@ pub const PAIRING_TTL: Duration = Duration::from_secs(600);
 /// A device asking to join, before the survivor confirmed it. Its matching code
 /// is kept inside: the survivor must read it off the new device and type it.
 pub struct JoinRequest {
+    /// The id the new device chose.
     pub device_id: DeviceId,
     /// The name the new device gave itself (its holder chose it: untrusted text).
     pub name: String,
@@ -51,7 +52,9 @@ impl std::fmt::Debug for JoinRequest {
 /// The device that joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairedDevice {
+    /// The new device's id.
     pub device_id: DeviceId,
+    /// The new device's name.
     pub name: String,
 }
 

@@ -30,25 +30,32 @@ use crate::transport::Transport;
 /// Why a renewal did not start, or did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum RenewError {
+    /// The kit given is not the journal's current recovery kit; nothing was changed.
     #[error(
         "that is not this journal's current recovery kit (check it was typed correctly; a kit \
          that was already replaced cannot renew); nothing was changed"
     )]
     NotTheCurrentKit,
+    /// Two recovery kits claim the journal; nothing was changed.
     #[error(
         "two recovery kits claim this journal (someone else renewed the kit without seeing \
          this device's renewal): renew from a device that has synced, after revoking any \
          device you do not recognise; nothing was changed"
     )]
     Contested,
+    /// The server did not take the new kit; nothing was changed.
     #[error("the server did not take the new kit; nothing was changed")]
     Server(#[source] DeviceError),
+    /// The server took the new kit, but recording it in the journal did not finish: the new kit is
+    /// the one that counts.
     #[error(
         "the server took the new kit, but recording it in the journal did not finish: keep the \
          new kit"
     )]
     Unfinished {
+        /// The new kit, which must still be shown to the survivor.
         kit: Box<RecoveryKit>,
+        /// Why recording it did not finish.
         #[source]
         cause: DeviceError,
     },

@@ -23,6 +23,7 @@ use crate::transport::Transport;
 /// What a revocation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevokeReport {
+    /// The revoked device.
     pub device_id: DeviceId,
     /// The revoked device's log ends here: later records from it are refused.
     pub last_idx: u64,

@@ -11,15 +11,21 @@ use crate::transport::Transport;
 /// server's list, so a device the server knows but no trusted device added stands out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceStatus {
+    /// The device's id.
     pub device_id: DeviceId,
     /// From the journal (sealed); `None` for a device the journal does not know.
     pub name: Option<String>,
+    /// When it was added, by the journal (the adding device's clock).
     pub added_at_ms: Option<i64>,
+    /// When the server registered it (Unix seconds, the server's clock).
     pub registered_at_unix: Option<u64>,
+    /// It is the device asking.
     pub this_device: bool,
     /// Added by a trusted device (in the journal's signed roster).
     pub trusted: bool,
+    /// The server knows it.
     pub on_server: bool,
+    /// It is revoked, by the journal or by the server.
     pub revoked: bool,
     /// When the server last saw it authenticate (to the hour).
     pub last_seen_unix: Option<u64>,

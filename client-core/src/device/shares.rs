@@ -28,11 +28,15 @@ pub const MAX_SHARE_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
 
 /// What to share and how. `Debug` never shows the password.
 pub struct ShareRequest {
+    /// Which entries to share.
     pub selection: Selection,
+    /// How long the link works.
     pub expires_in: Duration,
     /// 0 = unlimited.
     pub max_views: u32,
+    /// A password the advocate must also type, if any.
     pub password: Option<Zeroizing<String>>,
+    /// Include the entries' attachments.
     pub include_attachments: bool,
     /// Carry photos that record where they were taken as copies without it
     /// (the journal keeps the originals; the share names both checksums).
@@ -54,12 +58,19 @@ impl std::fmt::Debug for ShareRequest {
 
 /// A share made and recorded. `Debug` never shows the link.
 pub struct CreatedShare {
+    /// The share's id on the server.
     pub share_id: [u8; 16],
+    /// The link to hand over (it holds the key: never log it).
     pub link: Zeroizing<String>,
+    /// When the link stops working (Unix milliseconds, the server's clock).
     pub expires_at_ms: i64,
+    /// Entries shared.
     pub entries: usize,
+    /// Attachments shared.
     pub attachments: usize,
+    /// The selection, in words.
     pub description: String,
+    /// Size of the sealed bundle.
     pub bundle_bytes: usize,
     /// Photos carried as copies without location, and files that may record a
     /// place MyCase cannot read.
@@ -75,28 +86,43 @@ impl std::fmt::Debug for CreatedShare {
     }
 }
 
+/// Why making, listing or revoking a share failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ShareDeviceError {
+    /// The selection names nothing.
     #[error("say what to share: --entry ID, --from/--to, --category or --tag")]
     NothingSelected,
+    /// No entry matches the selection.
     #[error("no entry matches the selection")]
     NoMatchingEntry,
+    /// The share would last longer than a share may.
     #[error("a share can last at most 31 days")]
     TooLong,
+    /// The share would last less than a minute.
     #[error("a share must last at least one minute")]
     TooShort,
+    /// No share has that id.
     #[error("no share has that id")]
     UnknownShare,
+    /// More than one share starts with the id given.
     #[error("{candidates} shares start with that id; give more of it")]
-    AmbiguousShare { candidates: usize },
+    AmbiguousShare {
+        /// How many.
+        candidates: usize,
+    },
+    /// The device failed (store, journal, server refusal).
     #[error(transparent)]
     Device(#[from] DeviceError),
+    /// An attachment could not be fetched for the share.
     #[error("could not include an attachment")]
     Attachment(#[source] AttachmentError),
+    /// The bundle could not be built.
     #[error("could not build the share")]
     Contents(#[source] ContentsError),
+    /// A photo could not be copied without its location.
     #[error("could not make a copy without location data (--keep-location shares the original as it is)")]
     Location(#[source] LocationError),
+    /// Talking to the server failed.
     #[error(transparent)]
     Transport(#[from] TransportError),
 }
@@ -111,6 +137,7 @@ pub enum FetchError {
     /// not this share's (cut short or changed). Nothing was counted.
     #[error("the link's key does not open this share: the link is incomplete or was changed (copy the whole link, including the part after #)")]
     WrongKey,
+    /// Talking to the server failed otherwise.
     #[error(transparent)]
     Transport(TransportError),
 }

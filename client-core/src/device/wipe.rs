@@ -26,10 +26,13 @@ pub enum Wiped {
     NothingThere,
 }
 
+/// Why a wipe did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum WipeError {
+    /// The key file could not be destroyed (nothing else was touched).
     #[error("could not destroy the key file: {0}")]
     Keys(#[source] std::io::Error),
+    /// The keys are destroyed, but removing the rest failed.
     #[error("the keys are destroyed, but removing the rest of the data failed: {0}")]
     Rest(#[source] std::io::Error),
 }

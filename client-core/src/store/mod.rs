@@ -22,14 +22,24 @@ mod receipts_file;
 pub use key::StoreKey;
 pub use receipts_file::MAGIC as SEALED_RECEIPTS_MAGIC;
 
+/// Why the local store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Another MyCase process holds the store.
     #[error("the local store is in use by another MyCase process")]
     Busy,
+    /// The store is damaged (what is wrong).
     #[error("the local store is damaged: {0}")]
     Corrupt(String),
+    /// Records to append do not continue the local log.
     #[error("records do not continue the local log (expected idx {expected}, got {got})")]
-    NotContiguous { expected: u64, got: u64 },
+    NotContiguous {
+        /// The idx the log needs next.
+        expected: u64,
+        /// The idx given.
+        got: u64,
+    },
+    /// The store's files could not be read or written.
     #[error("local store I/O failed")]
     Io(#[from] std::io::Error),
 }
@@ -61,6 +71,7 @@ pub trait LocalStore {
     /// All or nothing, durable on return.
     fn append(&mut self, device: &DeviceId, records: &[Record]) -> Result<(), StoreError>;
 
+    /// Where the last sync left off (server vector, acknowledged own records, pinned keys).
     fn sync_state(&self) -> &SyncState;
 
     /// Replaces the sync state, durably and atomically.

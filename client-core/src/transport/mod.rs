@@ -148,8 +148,11 @@ impl TransportError {
     }
 }
 
+/// The result of a call to the server.
 pub type TransportResult<T> = Result<T, TransportError>;
+/// Records pulled, page by page.
 pub type PullStream = BoxStream<'static, TransportResult<PullResponse>>;
+/// The server's vector each time it changes.
 pub type WatchStream = BoxStream<'static, TransportResult<VersionVector>>;
 /// Sealed chunks to upload, produced as they are read and sealed (a bounded
 /// channel, so a slow network holds back the reader instead of filling memory).
@@ -163,11 +166,14 @@ pub trait Transport: Send + Sync {
     /// Sets (or clears) the bearer token sent with authenticated calls.
     fn set_session(&self, token: Option<Vec<u8>>);
 
+    /// Registers a new account with its first device.
     fn register(&self, req: RegisterRequest) -> impl Future<Output = TransportResult<()>> + Send;
+    /// A challenge for the device key to sign.
     fn challenge(
         &self,
         device_id: Vec<u8>,
     ) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+    /// Trades a signed challenge for a session token.
     fn authenticate(
         &self,
         req: AuthenticateRequest,
@@ -183,6 +189,7 @@ pub trait Transport: Send + Sync {
         &self,
         req: RecoverRequest,
     ) -> impl Future<Output = TransportResult<RecoverResponse>> + Send;
+    /// The account's devices as the server knows them (authenticated).
     fn list_devices(&self) -> impl Future<Output = TransportResult<Vec<DeviceRecord>>> + Send;
     /// Revokes a device of the account (authenticated), with the caller's signed
     /// statement, which the server hands to the revoked device.
@@ -201,6 +208,7 @@ pub trait Transport: Send + Sync {
         &self,
         recovery_blob: Vec<u8>,
     ) -> impl Future<Output = TransportResult<()>> + Send;
+    /// Registers a paired device's keys (authenticated).
     fn add_device(
         &self,
         device_id: Vec<u8>,
@@ -208,11 +216,13 @@ pub trait Transport: Send + Sync {
         dh_public_key: Vec<u8>,
     ) -> impl Future<Output = TransportResult<()>> + Send;
 
+    /// Opens a pairing slot for `ttl_seconds`; returns when it expires.
     fn open_pairing(
         &self,
         pairing_id: Vec<u8>,
         ttl_seconds: u32,
     ) -> impl Future<Output = TransportResult<u64>> + Send;
+    /// The new device's sealed request, into the slot.
     fn submit_join(
         &self,
         pairing_id: Vec<u8>,
@@ -223,6 +233,7 @@ pub trait Transport: Send + Sync {
         &self,
         pairing_id: Vec<u8>,
     ) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+    /// The existing device's sealed answer, into the slot.
     fn complete_pairing(
         &self,
         pairing_id: Vec<u8>,
@@ -234,16 +245,20 @@ pub trait Transport: Send + Sync {
         pairing_id: Vec<u8>,
     ) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
 
+    /// Appends own records (authenticated).
     fn append(
         &self,
         records: Vec<Record>,
     ) -> impl Future<Output = TransportResult<AppendResponse>> + Send;
+    /// The server's version vector for the account (authenticated).
     fn get_vector(&self) -> impl Future<Output = TransportResult<VersionVector>> + Send;
+    /// Streams every record after `since`, `page_size` per message (authenticated).
     fn pull(
         &self,
         since: VersionVector,
         page_size: u32,
     ) -> impl Future<Output = TransportResult<PullStream>> + Send;
+    /// Streams the vector whenever it changes (authenticated).
     fn watch(&self) -> impl Future<Output = TransportResult<WatchStream>> + Send;
 
     /// Which of these chunk addresses (at most 4096) the account already holds.

@@ -39,61 +39,100 @@ pub(crate) const MAX_PULL_BUFFER: usize = 32 * 1024 * 1024;
 /// Pull rounds one sync makes at most before reporting what is left.
 const MAX_PULL_ROUNDS: usize = 64;
 
+/// Why a sync round refused what the server sent. Nothing from a refused round is applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyncError {
+    /// The server reports a log shorter than it showed before.
     #[error(
         "the server went back in time: it reports a log with {got} records where it had already shown {had} \
          (restored from an old backup, or tampering); nothing local was changed"
     )]
-    Rollback { had: u64, got: u64 },
+    Rollback {
+        /// Records it showed before.
+        had: u64,
+        /// Records it reports now.
+        got: u64,
+    },
+    /// The server claims more records from this device than it wrote.
     #[error("the server claims {server} records from this device, which wrote only {local}; refusing it")]
-    ForeignRecords { server: u64, local: u64 },
+    ForeignRecords {
+        /// Records the server claims.
+        server: u64,
+        /// Records this device wrote.
+        local: u64,
+    },
+    /// The server sent less of a log than it announced.
     #[error(
         "the server withheld records: it announced a device's log up to {promised} but sent only up to {sent}; \
          nothing from this sync was applied"
     )]
-    Withheld { promised: u64, sent: u64 },
+    Withheld {
+        /// Where it said the log ends.
+        promised: u64,
+        /// Where what it sent ends.
+        sent: u64,
+    },
+    /// A record failed verification.
     #[error("a record from the server failed verification; nothing from this sync was applied")]
     Tampered(#[source] RecordError),
+    /// Records came from a device no trusted device added.
     #[error(
         "the server sent records from a device that no trusted device added; nothing from this sync was applied"
     )]
     UnknownDevice,
+    /// The response is malformed (what is wrong with it).
     #[error("the server sent a malformed response ({0}); nothing from this sync was applied")]
     Malformed(&'static str),
+    /// A verified record holds an operation this device cannot read.
     #[error("a verified record holds an operation this device cannot read; nothing from this sync was applied")]
     BadOperation,
+    /// A revoked device's records after its revocation.
     #[error(
         "the server sent records a revoked device wrote after its revocation; they are refused \
          and nothing from this sync was applied"
     )]
     RevokedDeviceRecords,
+    /// A key rotation holds a key for this device that does not open.
     #[error("a key rotation holds a key for this device that does not open; nothing from this sync was applied")]
     BadEpochKey,
+    /// Two rotations chose the same epoch number with different keys.
     #[error(
         "two key rotations chose the same epoch number with different keys; nothing from this sync \
          was applied"
     )]
     EpochCollision,
+    /// A receipt does not verify under the pinned server key.
     #[error(
         "the server sent a record receipt that does not verify under the server key this device \
          pinned: the server is hostile or its key changed; nothing from this sync was kept"
     )]
     BadReceipt(#[source] crate::format::receipts::ReceiptError),
+    /// The server's receipt key is malformed.
     #[error("the server's receipt key is malformed; refusing it")]
     BadServerKey,
+    /// A record's causal place does not add up.
     #[error("a record's place in time does not add up ({0}): refused as forged")]
     Misplaced(#[source] crate::journal::causal::Misplaced),
+    /// A record depends on a record the server did not send.
     #[error(
         "a record depends on record {idx} of another device, which the server did not send: \
          the server is withholding it from this device"
     )]
-    WithheldDependency { device: DeviceId, idx: u64 },
+    WithheldDependency {
+        /// The device whose record is missing.
+        device: DeviceId,
+        /// Its place in that log.
+        idx: u64,
+    },
+    /// A rotation took an epoch number that is not its author's.
     #[error(
         "a key rotation took epoch number {epoch}, which is not its author's to take (it could \
          stop another device's rotation from reaching this one): refused as forged"
     )]
-    ForeignEpochNumber { epoch: u32 },
+    ForeignEpochNumber {
+        /// The epoch number.
+        epoch: u32,
+    },
 }
 
 /// What a sync round did.

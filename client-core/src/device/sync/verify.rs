@@ -34,9 +34,11 @@ use super::SyncError;
 /// A log (from `from_idx` on) that was not applied, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quarantine {
+    /// The device whose log is held back.
     pub device: DeviceId,
     /// The first record not applied.
     pub from_idx: u64,
+    /// Why.
     pub reason: SyncError,
 }
 

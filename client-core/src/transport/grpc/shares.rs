@@ -47,6 +47,7 @@ impl GrpcTransport {
         Ok(response.into_inner().expires_at_unix)
     }
 
+    /// The account's shares as the server sees them (authenticated).
     pub async fn list_shares(&self) -> TransportResult<Vec<ShareInfo>> {
         let mut client = self.shares.clone();
         Ok(client
@@ -56,6 +57,7 @@ impl GrpcTransport {
             .shares)
     }
 
+    /// Ends a share on the server (authenticated).
     pub async fn revoke_share(&self, share_id: [u8; 16]) -> TransportResult<()> {
         let mut client = self.shares.clone();
         client
