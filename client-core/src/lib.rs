@@ -30,7 +30,6 @@ mod device;
 pub mod evidence;
 #[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod export;
-#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod format;
 pub mod ids;
 #[allow(missing_docs)] // issue 11: items of this module still to document

@@ -79,6 +79,7 @@ impl ChunkFormat {
         }
     }
 
+    /// The number the wire carries for this format.
     pub fn to_wire(self) -> u32 {
         match self {
             ChunkFormat::V1 => 0,
@@ -155,12 +156,24 @@ const CHUNK_AD_LABEL: &[u8] = b"mycase/v1/attachment-chunk";
 /// A chunk that did not open, said as precisely as the evidence allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ChunkError {
+    /// A chunk says the file ends, but more chunks were expected.
     #[error("chunk {index} is marked as the end of the file, but more chunks were expected: the file was cut short")]
-    EndsEarly { index: u32 },
+    EndsEarly {
+        /// The chunk.
+        index: u32,
+    },
+    /// The last chunk expected does not say the file ends.
     #[error("chunk {index} was expected to end the file but does not: the file was cut short or extended")]
-    NotTheEnd { index: u32 },
+    NotTheEnd {
+        /// The chunk.
+        index: u32,
+    },
+    /// A chunk failed its check (altered, swapped or reordered).
     #[error("chunk {index} failed its check: it was altered, or swapped or reordered with another chunk")]
-    Altered { index: u32 },
+    Altered {
+        /// The chunk.
+        index: u32,
+    },
 }
 
 /// The key that seals the chunks of one file.
@@ -258,6 +271,7 @@ pub fn chunk_count(size: u64, chunk_size: u32) -> u64 {
 pub struct FileDigest {
     /// Of the whole file: it names the file's key and chunk addresses.
     pub sha256: [u8; 32],
+    /// Its size in bytes.
     pub size: u64,
     /// Of each `CHUNK_SIZE` piece, so the upload pass can check every chunk it
     /// seals is what was hashed: content changed in between would otherwise be

@@ -19,12 +19,15 @@ use crate::ids::{AccountId, DeviceId};
 /// generation but (almost surely) different numbers, and every device uses the
 /// highest epoch it holds, so they all end up on the same one.
 pub const GENERATION_SHIFT: u32 = 20;
+/// The bits of an epoch number that are its author's tag.
 pub const TAG_MASK: u32 = (1 << GENERATION_SHIFT) - 1;
 /// The highest generation: 4095 rotations per account.
 pub const MAX_GENERATION: u32 = u32::MAX >> GENERATION_SHIFT;
 
+/// Why the account cannot move to a new epoch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EpochError {
+    /// Every generation has been used.
     #[error(
         "this journal has moved to new keys {MAX_GENERATION} times, the most its numbering \
          allows, so it cannot move again; the device was still cut off on the server. To be \

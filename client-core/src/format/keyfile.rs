@@ -15,16 +15,22 @@ use crate::ids::{id_from_slice, AccountId, DeviceId};
 const FORMAT_VERSION: u32 = 1;
 const SALT_LEN: usize = 16;
 
+/// Why a key file did not open.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
+    /// The passphrase does not open it (or it was altered).
     #[error("wrong passphrase (or the key file was altered)")]
     WrongPassphrase,
+    /// It is not a MyCase key file, or is damaged.
     #[error("the key file is damaged or not a MyCase key file")]
     Malformed,
+    /// It was written by a newer MyCase (its format version).
     #[error("the key file has format version {0}, which this version of MyCase does not know")]
     UnsupportedVersion(u32),
+    /// The passphrase could not be stretched (parameters out of range).
     #[error(transparent)]
     Passphrase(#[from] PassphraseError),
+    /// It holds an invalid key.
     #[error("the key file holds an invalid key")]
     Key(#[from] KeyError),
 }
@@ -32,12 +38,16 @@ pub enum KeyFileError {
 /// A device another device trusts: its id and public keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustAnchor {
+    /// The anchor's device id.
     pub device_id: DeviceId,
+    /// Its Ed25519 public key.
     pub sign_public_key: [u8; 32],
+    /// Its X25519 public key.
     pub dh_public_key: [u8; 32],
 }
 
 impl TrustAnchor {
+    /// As the key file and pairing grants carry it.
     pub fn to_proto(&self) -> TrustedDevice {
         TrustedDevice {
             device_id: self.device_id.to_vec(),
@@ -46,6 +56,7 @@ impl TrustAnchor {
         }
     }
 
+    /// From its wire form; `None` if malformed.
     pub fn from_proto(t: &TrustedDevice) -> Option<Self> {
         Some(TrustAnchor {
             device_id: id_from_slice(&t.device_id)?,
@@ -57,13 +68,21 @@ impl TrustAnchor {
 
 /// Everything the device needs to act for the survivor.
 pub struct DeviceSecrets {
+    /// The account (journal) the device belongs to.
     pub account_id: AccountId,
+    /// The device's id.
     pub device_id: DeviceId,
+    /// The device's own key pairs.
     pub keys: DeviceKeys,
+    /// The vault keys by epoch.
     pub keyring: Keyring,
+    /// The devices trusted without the journal's word (the founding device first).
     pub trust_anchors: Vec<TrustAnchor>,
+    /// The server the device syncs with.
     pub server_url: String,
+    /// The CA certificate it trusts for that server, if any.
     pub ca_cert_pem: Option<String>,
+    /// The device's name.
     pub device_name: String,
     /// What this device alone remembers (which devices the survivor was told
     /// about, which keys the recovery blob holds).

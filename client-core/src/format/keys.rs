@@ -24,14 +24,19 @@ macro_rules! redacted_debug {
     };
 }
 
+/// Why a key could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
+    /// A key has the wrong length.
     #[error("a key has the wrong length")]
     BadLength,
+    /// The keyring holds no key.
     #[error("the keyring is empty")]
     EmptyKeyring,
+    /// No vault key for that epoch.
     #[error("no vault key for key epoch {0}")]
     UnknownEpoch(u32),
+    /// The recovery kit is not valid (typo, or not a kit).
     #[error("the recovery kit is not valid (check it for typos)")]
     BadRecoveryKit,
 }
@@ -44,10 +49,12 @@ pub struct VaultKey {
 redacted_debug!(VaultKey);
 
 impl VaultKey {
+    /// A fresh random vault key.
     pub fn generate() -> Self {
         Self::from_bytes(random_bytes::<32>())
     }
 
+    /// A vault key from its bytes (the source is zeroized).
     pub fn from_bytes(mut bytes: [u8; 32]) -> Self {
         let key = Zeroizing::new(bytes);
         bytes.zeroize();
@@ -55,6 +62,7 @@ impl VaultKey {
         VaultKey { key, record_key }
     }
 
+    /// The key itself (never print or log it).
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.key
     }
@@ -103,10 +111,12 @@ impl Keyring {
         self.write_epoch = epoch;
     }
 
+    /// Adds (or replaces) the key of `epoch`.
     pub fn insert(&mut self, epoch: u32, key: VaultKey) {
         self.keys.insert(epoch, key);
     }
 
+    /// The epoch new records are sealed under, with its key.
     pub fn current(&self) -> Result<(u32, &VaultKey), KeyError> {
         if let Some((e, k)) = self.write_epoch.and_then(|e| self.keys.get_key_value(&e)) {
             return Ok((*e, k));
@@ -118,18 +128,22 @@ impl Keyring {
             .ok_or(KeyError::EmptyKeyring)
     }
 
+    /// The key of `epoch`.
     pub fn get(&self, epoch: u32) -> Result<&VaultKey, KeyError> {
         self.keys.get(&epoch).ok_or(KeyError::UnknownEpoch(epoch))
     }
 
+    /// Every epoch held, in order.
     pub fn epochs(&self) -> impl Iterator<Item = u32> + '_ {
         self.keys.keys().copied()
     }
 
+    /// How many keys it holds.
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
@@ -177,6 +191,7 @@ pub struct DeviceKeys {
 redacted_debug!(DeviceKeys);
 
 impl DeviceKeys {
+    /// Fresh random key pairs.
     pub fn generate() -> Self {
         DeviceKeys {
             signing: SigningKey::generate(&mut rand::rngs::OsRng),
@@ -184,6 +199,7 @@ impl DeviceKeys {
         }
     }
 
+    /// Key pairs from their secret halves (as the key file stores them).
     pub fn from_bytes(sign_seed: &[u8], dh_secret: &[u8]) -> Result<Self, KeyError> {
         let mut seed: [u8; 32] = sign_seed.try_into().map_err(|_| KeyError::BadLength)?;
         let mut dh: [u8; 32] = dh_secret.try_into().map_err(|_| KeyError::BadLength)?;
@@ -196,26 +212,32 @@ impl DeviceKeys {
         Ok(keys)
     }
 
+    /// The Ed25519 seed, for sealing into the key file.
     pub fn sign_seed(&self) -> Zeroizing<[u8; 32]> {
         Zeroizing::new(self.signing.to_bytes())
     }
 
+    /// The X25519 secret, for sealing into the key file.
     pub fn dh_secret_bytes(&self) -> Zeroizing<[u8; 32]> {
         Zeroizing::new(self.dh.to_bytes())
     }
 
+    /// The Ed25519 public key.
     pub fn sign_public(&self) -> [u8; 32] {
         self.signing.verifying_key().to_bytes()
     }
 
+    /// The X25519 public key.
     pub fn dh_public(&self) -> [u8; 32] {
         PublicKey::from(&self.dh).to_bytes()
     }
 
+    /// The X25519 secret, to open what other devices sealed to this one.
     pub fn dh_secret(&self) -> &StaticSecret {
         &self.dh
     }
 
+    /// An Ed25519 signature over `message`.
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.signing.sign(message).to_bytes()
     }
@@ -346,6 +368,7 @@ impl RecoveryKit {
         Ok(RecoveryKit { secret: s, binding })
     }
 
+    /// The kit's Ed25519 signing key (the account's recovery key).
     pub fn signing_key(&self) -> SigningKey {
         SigningKey::from_bytes(&kdf::subkey(self.secret.as_ref(), kdf::RECOVERY_SIGN))
     }
@@ -355,6 +378,7 @@ impl RecoveryKit {
         self.signing_key().verifying_key().to_bytes()
     }
 
+    /// The key that seals the first (v1) recovery blob.
     pub fn wrap_key(&self) -> Zeroizing<[u8; 32]> {
         kdf::subkey(self.secret.as_ref(), kdf::RECOVERY_WRAP)
     }
@@ -365,6 +389,7 @@ impl RecoveryKit {
         StaticSecret::from(*kdf::subkey(self.secret.as_ref(), kdf::RECOVERY_DH))
     }
 
+    /// The public half of the kit's X25519 key.
     pub fn dh_public(&self) -> [u8; 32] {
         PublicKey::from(&self.dh_secret()).to_bytes()
     }

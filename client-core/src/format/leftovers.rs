@@ -61,7 +61,9 @@ pub fn seal(
 /// What a kept file holds, opened with the kit.
 #[derive(Debug)]
 pub struct Kept {
+    /// The device that wrote the records.
     pub device: DeviceId,
+    /// Its unsent operations, each with its idx.
     pub operations: Vec<(u64, Operation)>,
 }
 

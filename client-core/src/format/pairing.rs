@@ -54,44 +54,56 @@ pub const CHALLENGE_LEN: usize = 32;
 /// version that cannot confirm and are refused with what to do.
 pub const PAIRING_PROTOCOL: u32 = 2;
 
+/// Why pairing failed. Each message says whether anything was added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PairingError {
+    /// The code is not a pairing code.
     #[error("that is not a valid pairing code (check it for typos)")]
     BadCode,
+    /// The new device's request did not authenticate under the code.
     #[error("the pairing request did not authenticate: the code was mistyped, or the server altered the request")]
     JoinTampered,
+    /// The existing device's answer did not authenticate.
     #[error("the pairing answer did not authenticate: the server altered it or swapped keys")]
     GrantTampered,
+    /// The answer is malformed.
     #[error("the pairing answer is malformed")]
     Malformed,
+    /// The code expired before the other device answered.
     #[error("the pairing code expired before the other device answered")]
     Expired,
+    /// The new device chose an id whose epoch tag is taken in this journal.
     #[error(
         "the new device chose an id too like one already in this journal (it happens about \
          once in a million pairings); nothing was added"
     )]
     IdTaken,
+    /// The new device cannot show a matching code.
     #[error(
         "the new device runs an older MyCase that cannot show a matching code: update it, \
          then pair again; nothing was added"
     )]
     OldProtocol,
+    /// The matching code typed is not the new device's.
     #[error(
         "the matching code does not match the one on the new device: it was not added, \
          and nothing was changed. If someone else could have seen the pairing code, they \
          may have tried to join with it"
     )]
     CodeMismatch,
+    /// The existing device refused this one.
     #[error(
         "the other device did not confirm this one (its matching code was refused); \
          nothing was set up here"
     )]
     Refused,
+    /// The code's slot already took someone's request.
     #[error(
         "someone else has already used this pairing code. Do not confirm anything on your \
          other device: refuse there, then start again with a new code"
     )]
     CodeAlreadyUsed,
+    /// The server does not know the code (mistyped, expired or used).
     #[error(
         "the server does not know this pairing code: it was mistyped, it expired, or someone \
          else already used it. If your other device shows a request to join, refuse it there, \
@@ -146,6 +158,7 @@ impl std::fmt::Debug for PairingCode {
 }
 
 impl PairingCode {
+    /// A fresh random code.
     pub fn generate() -> Self {
         PairingCode {
             secret: Zeroizing::new(random_bytes::<SECRET_LEN>()),
@@ -157,6 +170,7 @@ impl PairingCode {
         encode_grouped(self.secret.as_ref())
     }
 
+    /// A code as typed (spaces, dashes and case do not matter).
     pub fn parse(text: &str) -> Result<Self, PairingError> {
         let raw = decode_grouped(text).ok_or(PairingError::BadCode)?;
         let secret: [u8; SECRET_LEN] = raw

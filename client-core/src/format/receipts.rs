@@ -11,15 +11,19 @@ use mycase_proto::wire::{receipt_message, record_hash};
 /// signature over `wire::receipt_message` (see [`from_wire`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoredReceipt {
+    /// The server's time when it stored the record (Unix milliseconds).
     pub server_time_ms: u64,
+    /// The server's Ed25519 signature over the receipt message.
     pub signature: [u8; 64],
 }
 
 /// Why a receipt from the server was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ReceiptError {
+    /// The receipt is malformed.
     #[error("a receipt is malformed")]
     Malformed,
+    /// Its signature does not verify under the server's key.
     #[error("a receipt's signature does not verify under the server's key")]
     BadSignature,
 }
@@ -47,6 +51,7 @@ pub fn from_wire(receipt: &Receipt) -> Result<Option<StoredReceipt>, ReceiptErro
 pub struct ReceiptKey(ed25519_dalek::VerifyingKey);
 
 impl ReceiptKey {
+    /// Parses the server's Ed25519 public key.
     pub fn from_bytes(server_key: &[u8; 32]) -> Result<Self, ReceiptError> {
         ed25519_dalek::VerifyingKey::from_bytes(server_key)
             .map(ReceiptKey)

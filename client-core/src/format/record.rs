@@ -36,11 +36,14 @@ use crate::ids::{id_hex, AccountId, DeviceId};
 /// Where a device's log ends: its last idx and that record's hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Head {
+    /// The last record's idx (0 for an empty log).
     pub idx: u64,
+    /// The last record's hash (the genesis hash for an empty log).
     pub hash: [u8; HASH_LEN],
 }
 
 impl Head {
+    /// The head of an empty log.
     pub const GENESIS: Head = Head {
         idx: 0,
         hash: GENESIS_HASH,
@@ -55,28 +58,65 @@ impl Head {
     }
 }
 
+/// Why a record was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
+    /// The record is malformed (what is wrong).
     #[error("record is malformed ({0})")]
     Malformed(&'static str),
+    /// It belongs to another device's log.
     #[error("record belongs to another device's log")]
     WrongDevice,
+    /// Its idx does not continue the log.
     #[error("record idx {got} does not continue the log (expected {expected}): records are missing or were moved")]
-    Gap { expected: u64, got: u64 },
+    Gap {
+        /// The idx the log needs next.
+        expected: u64,
+        /// The record's idx.
+        got: u64,
+    },
+    /// It does not chain to its predecessor.
     #[error("record {idx} does not chain to its predecessor: the log was altered")]
-    BrokenChain { idx: u64 },
+    BrokenChain {
+        /// The record.
+        idx: u64,
+    },
+    /// Its signature does not verify.
     #[error("record {idx} carries an invalid signature: it was forged or altered")]
-    BadSignature { idx: u64 },
+    BadSignature {
+        /// The record.
+        idx: u64,
+    },
+    /// It uses a format version this MyCase does not know.
     #[error(
         "record {idx} uses format version {version}, which this version of MyCase does not know"
     )]
-    UnsupportedFormat { idx: u64, version: u32 },
+    UnsupportedFormat {
+        /// The record.
+        idx: u64,
+        /// Its format version.
+        version: u32,
+    },
+    /// It did not decrypt (altered, moved, or another key).
     #[error("record {idx} did not decrypt: it was altered, moved to another position, device or account, or sealed with another key")]
-    Decrypt { idx: u64 },
+    Decrypt {
+        /// The record.
+        idx: u64,
+    },
+    /// It is sealed under an epoch this device does not hold.
     #[error("record {idx} uses key epoch {epoch}, which this device does not hold")]
-    UnknownEpoch { idx: u64, epoch: u32 },
+    UnknownEpoch {
+        /// The record.
+        idx: u64,
+        /// Its key epoch.
+        epoch: u32,
+    },
+    /// No trusted signing key is known for its device.
     #[error("no trusted signing key is known for device {device}")]
-    UnknownDevice { device: String },
+    UnknownDevice {
+        /// The device, as hex.
+        device: String,
+    },
 }
 
 /// The first record format whose ciphertext starts with a key commitment.

@@ -35,7 +35,9 @@ const V3_SIGNATURE_LABEL: &[u8] = b"mycase/v1/recovery-blob-v3";
 /// it was sealed.
 #[derive(Debug)]
 pub struct RecoveredKeys {
+    /// The account's vault keys.
     pub keyring: Keyring,
+    /// The devices trusted when it was sealed.
     pub trust_anchors: Vec<TrustAnchor>,
 }
 
@@ -49,8 +51,11 @@ pub enum BlobAuthor {
     /// v3: signed by this device; [`signed_by`] checks the signature once the
     /// device's key is known from the journal.
     Device {
+        /// The device that signed it.
         device_id: DeviceId,
+        /// Its signature over the sealed blob's hash.
         signature: [u8; 64],
+        /// SHA-256 of the sealed part.
         sealed_hash: [u8; 32],
     },
 }
@@ -58,7 +63,9 @@ pub enum BlobAuthor {
 /// An opened blob.
 #[derive(Debug)]
 pub struct OpenedBlob {
+    /// What it holds.
     pub keys: RecoveredKeys,
+    /// Who wrote it.
     pub author: BlobAuthor,
 }
 

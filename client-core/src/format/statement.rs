@@ -34,8 +34,11 @@ impl StatementKind {
 /// A statement that checked out: who said what about whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerifiedStatement {
+    /// What it states.
     pub kind: StatementKind,
+    /// The device it is about (a revocation), or none (a deletion).
     pub subject: Option<DeviceId>,
+    /// The trusted device that signed it.
     pub author: DeviceId,
 }
 
@@ -43,12 +46,16 @@ pub struct VerifiedStatement {
 /// know that it must not act on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StatementError {
+    /// The server showed no statement.
     #[error("the server sent no statement signed by one of your devices")]
     Missing,
+    /// It is malformed.
     #[error("the statement is malformed")]
     Malformed,
+    /// It is about another account or device.
     #[error("the statement is about another account or device")]
     NotAboutThisDevice,
+    /// No device this device trusts signed it.
     #[error("the statement is not signed by a device this device trusts")]
     Untrusted,
 }

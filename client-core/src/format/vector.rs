@@ -7,26 +7,33 @@ use mycase_proto::v1::{VectorEntry, VersionVector};
 
 use crate::ids::{id_from_slice, DeviceId};
 
+/// A version vector: for each device, how far into its log one has (a log's last idx).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vector(BTreeMap<DeviceId, u64>);
 
+/// Why a version vector from the wire was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VectorError {
+    /// A device id is malformed.
     #[error("version vector has a malformed device id")]
     MalformedId,
+    /// It names a device twice.
     #[error("version vector names a device twice")]
     Duplicate,
 }
 
 impl Vector {
+    /// An empty vector.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// How far into `device`'s log (0 if not named).
     pub fn get(&self, device: &DeviceId) -> u64 {
         self.0.get(device).copied().unwrap_or(0)
     }
 
+    /// Sets how far into `device`'s log.
     pub fn set(&mut self, device: DeviceId, idx: u64) {
         if idx == 0 {
             self.0.remove(&device);
@@ -49,18 +56,22 @@ impl Vector {
         other.0.iter().all(|(d, &i)| self.get(d) >= i)
     }
 
+    /// Each device with its idx, in device order.
     pub fn iter(&self) -> impl Iterator<Item = (&DeviceId, &u64)> {
         self.0.iter()
     }
 
+    /// The devices named.
     pub fn devices(&self) -> impl Iterator<Item = &DeviceId> {
         self.0.keys()
     }
 
+    /// The sum of every idx (records in all).
     pub fn total(&self) -> u64 {
         self.0.values().sum()
     }
 
+    /// Its wire form.
     pub fn to_proto(&self) -> VersionVector {
         VersionVector {
             entries: self
@@ -74,6 +85,7 @@ impl Vector {
         }
     }
 
+    /// From its wire form, refusing malformed or duplicate ids.
     pub fn from_proto(v: &VersionVector) -> Result<Self, VectorError> {
         let mut out = BTreeMap::new();
         for e in &v.entries {
