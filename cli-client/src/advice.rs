@@ -6,7 +6,7 @@ use std::error::Error;
 
 use mycase_core::pairing::PairingError;
 use mycase_core::store::StoreError;
-use mycase_core::{DeviceError, RenewError, UnlockError};
+use mycase_core::{DeviceError, RenewError, ShareDeviceError, UnlockError};
 
 /// `err` as `{:#}` shows it (each cause after a colon), with the advice for any
 /// cause that has one.
@@ -20,6 +20,9 @@ pub fn explain_error(err: impl Error + Send + Sync + 'static) -> String {
 }
 
 fn with_advice(e: &(dyn Error + 'static)) -> String {
+    if let Some(ShareDeviceError::NothingSelected) = e.downcast_ref::<ShareDeviceError>() {
+        return "say what to share: --entry ID, --from/--to, --category or --tag".into();
+    }
     match advice(e) {
         Some(advice) => format!("{e}{advice}"),
         None => e.to_string(),
@@ -46,9 +49,12 @@ fn advice(e: &(dyn Error + 'static)) -> Option<&'static str> {
             _ => None,
         };
     }
-    if let Some(e) = e.downcast_ref::<mycase_core::ShareDeviceError>() {
+    if let Some(e) = e.downcast_ref::<ShareDeviceError>() {
         return match e {
-            mycase_core::ShareDeviceError::Device(inner) => advice(inner),
+            ShareDeviceError::Device(inner) => advice(inner),
+            ShareDeviceError::Location(_) => {
+                Some(" (--keep-location shares the original as it is)")
+            }
             _ => None,
         };
     }
@@ -98,6 +104,10 @@ mod tests {
         assert_eq!(
             explain_error(DeviceError::CannotRevokeSelf),
             "a device cannot revoke itself; to remove MyCase from this device use `mycase wipe`"
+        );
+        assert_eq!(
+            explain_error(ShareDeviceError::NothingSelected),
+            "say what to share: --entry ID, --from/--to, --category or --tag"
         );
         // Errors without advice read as before.
         assert_eq!(

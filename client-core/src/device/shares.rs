@@ -90,7 +90,7 @@ impl std::fmt::Debug for CreatedShare {
 #[derive(Debug, thiserror::Error)]
 pub enum ShareDeviceError {
     /// The selection names nothing.
-    #[error("say what to share: --entry ID, --from/--to, --category or --tag")]
+    #[error("nothing was selected to share")]
     NothingSelected,
     /// No entry matches the selection.
     #[error("no entry matches the selection")]
@@ -120,7 +120,7 @@ pub enum ShareDeviceError {
     #[error("could not build the share")]
     Contents(#[source] ContentsError),
     /// A photo could not be copied without its location.
-    #[error("could not make a copy without location data (--keep-location shares the original as it is)")]
+    #[error("could not make a copy without location data")]
     Location(#[source] LocationError),
     /// Talking to the server failed.
     #[error(transparent)]
