@@ -23,10 +23,8 @@
 #![warn(unreachable_pub, missing_docs)]
 
 mod clock;
-#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod crypto;
 mod device;
-#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod evidence;
 #[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod export;
@@ -34,11 +32,8 @@ pub mod format;
 pub mod ids;
 #[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod journal;
-#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod patterns;
-#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod photo_metadata;
-#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod query;
 #[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod share;

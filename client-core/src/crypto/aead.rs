@@ -6,8 +6,11 @@ use zeroize::Zeroizing;
 
 use super::{random_bytes, DecryptError};
 
+/// Key bytes.
 pub const KEY_LEN: usize = 32;
+/// Nonce bytes (random, 192 bits).
 pub const NONCE_LEN: usize = 24;
+/// Tag bytes.
 pub const TAG_LEN: usize = 16;
 
 /// Seals `plaintext` under a fresh random nonce; returns `(nonce, ciphertext)`.

@@ -32,18 +32,25 @@ use crate::ids::AccountId;
 /// One record's ChaCha20-Poly1305 key.
 pub type RecordSubkey = Zeroizing<[u8; 32]>;
 
+/// Why a record could not be disclosed or checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DiscloseError {
+    /// The record's nonce is not 24 bytes.
     #[error("the record's nonce is not 24 bytes")]
     BadNonce,
+    /// The record's key epoch is not held.
     #[error("the record's key epoch is not held by this device")]
     UnknownEpoch,
+    /// The record does not open with the disclosed key.
     #[error("the record does not open with the disclosed key: its ciphertext, tag, position or key was altered")]
     DoesNotOpen,
+    /// The opened record holds no readable operation.
     #[error("the disclosed record does not hold a readable operation")]
     NotAnOperation,
+    /// The disclosed key is not the one the record commits to.
     #[error("the disclosed key is not the key this record commits to: under it the record would read differently from how it was written")]
     NotCommitted,
+    /// The record uses a format version this MyCase does not know.
     #[error("the record uses format version {0}, which this version of MyCase does not know")]
     UnknownFormat(u32),
 }

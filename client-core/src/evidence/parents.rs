@@ -19,7 +19,9 @@ pub type RecordHash = [u8; HASH_LEN];
 /// What an operation is about, for its parents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Subject {
+    /// An entry.
     Entry(EntryId),
+    /// A person on the people list.
     Person(PersonId),
 }
 
