@@ -30,12 +30,10 @@ pub mod evidence;
 pub mod export;
 pub mod format;
 pub mod ids;
-#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod journal;
 pub mod patterns;
 pub mod photo_metadata;
 pub mod query;
-#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod share;
 pub mod store;
 pub mod transport;

@@ -34,14 +34,18 @@ use super::{DeviceId, OpId};
 /// A device in the roster. `Debug` does not print the device's name.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DeviceView {
+    /// The device's id.
     pub device_id: DeviceId,
+    /// Its name.
     pub name: String,
     /// The keys of its first addition in total order. For a contested device these
     /// are only one of the candidates: see [`DeviceView::candidate_keys`].
     pub sign_public_key: [u8; 32],
+    /// Its X25519 public key (one of the candidates while contested).
     pub dh_public_key: [u8; 32],
     /// The adding operation's device clock.
     pub added_at_ms: i64,
+    /// The operation that added it.
     pub added_by: OpId,
     /// Later additions with the same keys (harmless repeats).
     pub repeated_by: Vec<OpId>,

@@ -39,18 +39,28 @@ use zeroize::Zeroizing;
 use crate::crypto::kdf::hkdf_sha256;
 use crate::crypto::random_bytes;
 
+/// The first bytes of every bundle.
 pub const MAGIC: [u8; 8] = *b"MYCASESH";
+/// The bundle format version.
 pub const VERSION: u8 = 1;
+/// Bytes of the header.
 pub const HEADER_LEN: usize = 74;
 const CORE_LEN: usize = 42;
+/// Bytes of the link's key.
 pub const KEY_LEN: usize = 32;
+/// Bytes of a share id.
 pub const SHARE_ID_LEN: usize = 16;
+/// Bytes of the password salt.
 pub const SALT_LEN: usize = 16;
+/// Bytes of the AES-GCM nonce.
 pub const NONCE_LEN: usize = 12;
+/// Bytes of the AES-GCM tag.
 pub const TAG_LEN: usize = 16;
 /// OWASP's 2023 figure for PBKDF2-HMAC-SHA256; fewer are refused when opening.
 pub const MIN_ITERATIONS: u32 = 600_000;
+/// The most PBKDF2 iterations a bundle may ask for.
 pub const MAX_ITERATIONS: u32 = 10_000_000;
+/// PBKDF2 iterations new bundles use.
 pub const DEFAULT_ITERATIONS: u32 = MIN_ITERATIONS;
 
 const FLAG_PASSWORD: u8 = 1;
@@ -58,6 +68,7 @@ const LABEL_KEY_CHECK: &str = "mycase/v1/share/key-check";
 const LABEL_PASSWORD_CHECK: &str = "mycase/v1/share/password-check";
 const LABEL_BODY: &str = "mycase/v1/share/body";
 
+/// A share id (random).
 pub type ShareId = [u8; SHARE_ID_LEN];
 
 /// The key in a link's fragment. Redacted `Debug`, zeroized on drop.
@@ -65,14 +76,17 @@ pub type ShareId = [u8; SHARE_ID_LEN];
 pub struct ShareKey(Zeroizing<[u8; KEY_LEN]>);
 
 impl ShareKey {
+    /// A fresh random key.
     pub fn random() -> Self {
         ShareKey(Zeroizing::new(random_bytes()))
     }
 
+    /// A key from its bytes.
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
         ShareKey(Zeroizing::new(bytes))
     }
 
+    /// The key itself (never log it).
     pub fn as_bytes(&self) -> &[u8; KEY_LEN] {
         &self.0
     }
@@ -88,18 +102,28 @@ impl std::fmt::Debug for ShareKey {
 /// carries key material or content.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
+    /// Not a MyCase share, or damaged.
     #[error("this is not a MyCase share, or it was damaged on the way")]
     NotAShare,
+    /// Made by a newer MyCase (its format version).
     #[error("this share was made by a newer version of MyCase (format {0})")]
     UnsupportedVersion(u8),
+    /// The link's key does not open it.
     #[error("the link's key does not open this share: the link is incomplete or was changed (copy the whole link, including the part after #)")]
     WrongKey,
+    /// A password is needed.
     #[error("this share is protected by a password")]
     PasswordRequired,
+    /// The password is not right.
     #[error("the password is not right")]
     WrongPassword,
+    /// Its password protection is weaker than MyCase allows.
     #[error("this share's password protection is weaker than MyCase allows ({iterations} iterations); it was not made by MyCase or was altered")]
-    WeakPasswordProtection { iterations: u32 },
+    WeakPasswordProtection {
+        /// The PBKDF2 iterations it asks for.
+        iterations: u32,
+    },
+    /// Its contents do not match what was shared.
     #[error("this share has been altered: its contents do not match what was shared")]
     Altered,
 }
@@ -107,23 +131,30 @@ pub enum OpenError {
 /// What the header says before anything is decrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeaderInfo {
+    /// A password protects it.
     pub has_password: bool,
+    /// PBKDF2 iterations for the password.
     pub iterations: u32,
 }
 
 /// The password to seal with, and its PBKDF2 cost.
 pub struct Password<'a> {
+    /// The password.
     pub password: &'a [u8],
+    /// PBKDF2 iterations.
     pub iterations: u32,
 }
 
 /// The random parts of a seal, separate so frozen vectors can be reproduced.
 pub struct SealRandomness {
+    /// The password salt.
     pub salt: [u8; SALT_LEN],
+    /// The AES-GCM nonce.
     pub nonce: [u8; NONCE_LEN],
 }
 
 impl SealRandomness {
+    /// Fresh random salt and nonce.
     pub fn fresh() -> Self {
         SealRandomness {
             salt: random_bytes(),

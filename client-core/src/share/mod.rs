@@ -32,16 +32,21 @@ use zeroize::Zeroizing;
 /// Why a share did not open, from the bundle's point of view.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShareError {
+    /// The bundle did not open.
     #[error(transparent)]
     Open(#[from] OpenError),
+    /// It opened, but its contents do not add up.
     #[error("this share has been altered: {0}")]
     Contents(#[from] ContentsError),
 }
 
 /// A sealed bundle ready to upload, with its id and link key.
 pub struct Sealed {
+    /// The share's id.
     pub share_id: ShareId,
+    /// The link's key.
     pub key: ShareKey,
+    /// The sealed bundle.
     pub bundle: Vec<u8>,
 }
 
