@@ -26,7 +26,6 @@ mod clock;
 pub mod crypto;
 mod device;
 pub mod evidence;
-#[allow(missing_docs)] // issue 11: items of this module still to document
 pub mod export;
 pub mod format;
 pub mod ids;
