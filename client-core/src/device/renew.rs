@@ -84,14 +84,7 @@ impl<S: LocalStore> Device<S> {
         let old_sig = old.signing_key().sign(&message).to_bytes().to_vec();
         let new_sig = new.signing_key().sign(&message).to_bytes().to_vec();
         let anchors = self.anchors_to_hand_on();
-        let blob = crate::format::recovery_blob::seal_v3(
-            &new_dh,
-            &account,
-            &self.secrets.keyring,
-            &anchors,
-            &self.secrets.device_id,
-            &self.secrets.keys,
-        );
+        let blob = self.secrets.seal_recovery_blob(&new_dh, &anchors);
         let server_step = async {
             self.authenticate(transport).await?;
             transport
@@ -137,8 +130,7 @@ impl<S: LocalStore> Device<S> {
         }
         let finish = async {
             self.commit(bodies)?;
-            self.secrets.notes.recovery_blob_keys =
-                u32::try_from(self.secrets.keyring.len()).unwrap_or(u32::MAX);
+            self.secrets.note_recovery_blob_current();
             self.persist_secrets()?;
             self.sync_round(transport).await?;
             Ok::<(), DeviceError>(())

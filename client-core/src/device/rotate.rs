@@ -120,8 +120,7 @@ impl<S: LocalStore> Device<S> {
             self.rotate_keys_with(Vec::new(), &[])?;
             self.sync_round(transport).await?;
         }
-        let keys = u32::try_from(self.secrets.keyring.len()).unwrap_or(u32::MAX);
-        if keys > 1 && keys != self.secrets.notes.recovery_blob_keys {
+        if self.secrets.recovery_blob_stale() {
             self.update_recovery_blob(transport).await?;
         }
         Ok(())
@@ -138,17 +137,9 @@ impl<S: LocalStore> Device<S> {
             return Ok(false);
         };
         let anchors = self.anchors_to_hand_on();
-        let blob = crate::format::recovery_blob::seal_v3(
-            &recovery_dh,
-            &self.secrets.account_id,
-            &self.secrets.keyring,
-            &anchors,
-            &self.secrets.device_id,
-            &self.secrets.keys,
-        );
+        let blob = self.secrets.seal_recovery_blob(&recovery_dh, &anchors);
         transport.update_recovery_blob(blob).await?;
-        self.secrets.notes.recovery_blob_keys =
-            u32::try_from(self.secrets.keyring.len()).unwrap_or(u32::MAX);
+        self.secrets.note_recovery_blob_current();
         self.persist_secrets()?;
         Ok(true)
     }

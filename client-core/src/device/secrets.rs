@@ -7,8 +7,9 @@ use mycase_proto::v1::{Operation, Record};
 
 use crate::device::DeviceError;
 use crate::format::epoch_keys::learn_into;
-use crate::format::keyfile::DeviceSecrets;
+use crate::format::keyfile::{DeviceSecrets, TrustAnchor};
 use crate::format::record::{open_operation, OperationError, RecordError};
+use crate::format::recovery_blob::seal_v3;
 use crate::ids::DeviceId;
 use crate::journal::OpId;
 
@@ -35,6 +36,40 @@ impl DeviceSecrets {
             author,
             op,
         )?)
+    }
+
+    /// A recovery blob (v3) of the whole keyring, sealed to the kit's X25519 key
+    /// `recovery_dh` and signed by this device, handing on `anchors`.
+    pub(crate) fn seal_recovery_blob(
+        &self,
+        recovery_dh: &[u8; 32],
+        anchors: &[TrustAnchor],
+    ) -> Vec<u8> {
+        seal_v3(
+            recovery_dh,
+            &self.account_id,
+            &self.keyring,
+            anchors,
+            &self.device_id,
+            &self.keys,
+        )
+    }
+
+    /// Whether the server's recovery blob may lack keys this device holds (it
+    /// was last written with fewer), once there is more than the first key.
+    pub(crate) fn recovery_blob_stale(&self) -> bool {
+        let keys = self.keyring_len();
+        keys > 1 && keys != self.notes.recovery_blob_keys
+    }
+
+    /// Notes that the server's recovery blob now holds the whole keyring (the
+    /// caller persists the secrets).
+    pub(crate) fn note_recovery_blob_current(&mut self) {
+        self.notes.recovery_blob_keys = self.keyring_len();
+    }
+
+    fn keyring_len(&self) -> u32 {
+        u32::try_from(self.keyring.len()).unwrap_or(u32::MAX)
     }
 
     /// Decrypts and decodes one stored record's operation with this keyring.

@@ -77,6 +77,17 @@ pub trait LocalStore {
     /// Replaces the sync state, durably and atomically.
     fn set_sync_state(&mut self, state: SyncState) -> Result<(), StoreError>;
 
+    /// Changes the sync state with `change`, then stores it as
+    /// [`LocalStore::set_sync_state`] does.
+    fn update_sync_state(&mut self, change: impl FnOnce(&mut SyncState)) -> Result<(), StoreError>
+    where
+        Self: Sized,
+    {
+        let mut state = self.sync_state().clone();
+        change(&mut state);
+        self.set_sync_state(state)
+    }
+
     /// Every verified server receipt kept, by record position.
     fn receipts(&self) -> &BTreeMap<RecordPosition, StoredReceipt>;
 

@@ -244,9 +244,8 @@ impl<S: LocalStore> Device<S> {
         if ed25519_dalek::VerifyingKey::from_bytes(&key).is_err() {
             return Err(SyncError::BadServerKey.into());
         }
-        let mut state = self.store.sync_state().clone();
-        state.server_key = Some(key);
-        self.store.set_sync_state(state)?;
+        self.store
+            .update_sync_state(|state| state.server_key = Some(key))?;
         Ok(key)
     }
 
@@ -494,11 +493,10 @@ impl<S: LocalStore> Device<S> {
         }
         self.refresh_write_epoch();
         self.store.put_receipts(&kept)?;
-        let mut state = self.store.sync_state().clone();
         let mut seen = self.store.vector();
-        seen.set(me, state.acked_own);
-        state.highest_seen.merge_max(&seen);
-        self.store.set_sync_state(state)?;
+        seen.set(me, self.store.sync_state().acked_own);
+        self.store
+            .update_sync_state(|state| state.highest_seen.merge_max(&seen))?;
         let mut quarantined = verified.quarantined;
         for w in withheld {
             if !quarantined.iter().any(|q| q.device == w.device) {
