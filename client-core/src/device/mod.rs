@@ -53,17 +53,19 @@ pub struct DeviceSetup {
 
 /// An unlocked device: its secrets, its local store and the journal folded from every verified
 /// record. Every flow that does I/O is a method on it.
+// Its fields are private to `device`: the flows (its submodules) reach them, the
+// pure modules cannot.
 pub struct Device<S: LocalStore> {
-    pub(crate) secrets: DeviceSecrets,
+    secrets: DeviceSecrets,
     /// Where the key file lives and the key that reseals it; `None` for devices
     /// kept only in memory (tests and benchmarks).
-    pub(crate) key_file: Option<(PathBuf, UnlockedKeyFile)>,
-    pub(crate) store: S,
-    pub(crate) journal: Journal,
+    key_file: Option<(PathBuf, UnlockedKeyFile)>,
+    store: S,
+    journal: Journal,
     /// Logs the last sync round could not apply, and why (see [`crate::device::sync::verify`]).
-    pub(crate) quarantine: Vec<crate::device::sync::Quarantine>,
+    quarantine: Vec<crate::device::sync::Quarantine>,
     /// Ciphertext bytes one pull may buffer before it is verified and applied.
-    pub(crate) pull_buffer_bytes: usize,
+    pull_buffer_bytes: usize,
 }
 
 impl<S: LocalStore> std::fmt::Debug for Device<S> {
