@@ -68,6 +68,15 @@ pub fn xchacha_open(
         .map_err(|_| DecryptError)
 }
 
+/// HChaCha20(key, nonce[0..16]): the subkey XChaCha20-Poly1305 uses for this
+/// nonce. Disclosing it opens one record without the vault key.
+pub fn xchacha_subkey(key: &[u8; 32], nonce: &[u8; NONCE_LEN]) -> Zeroizing<[u8; 32]> {
+    let sub = chacha20::hchacha::<chacha20::cipher::consts::U10>(key.into(), nonce[..16].into());
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&sub);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

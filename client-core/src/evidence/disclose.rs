@@ -15,7 +15,6 @@
 //! it opens with the disclosed key, but nothing rules out a second key that opens
 //! it differently ([`weakly_bound`]).
 
-use chacha20::cipher::consts::U10;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::ChaCha20Poly1305;
 use mycase_proto::v1::{Operation, Record};
@@ -69,10 +68,7 @@ pub fn xchacha_subkey(key: &[u8; 32], nonce: &[u8]) -> Result<RecordSubkey, Disc
 
 /// [`xchacha_subkey`] for a nonce known to be 24 bytes.
 pub fn subkey_for_nonce(key: &[u8; 32], nonce: &[u8; NONCE_LEN]) -> RecordSubkey {
-    let sub = chacha20::hchacha::<U10>(key.into(), nonce[..16].into());
-    let mut out = Zeroizing::new([0u8; 32]);
-    out.copy_from_slice(&sub);
-    out
+    crate::crypto::aead::xchacha_subkey(key, nonce)
 }
 
 /// The subkey that opens `record` alone, from the device's keyring.

@@ -19,10 +19,10 @@ use crate::export::model::{
     EXPORT_FORMAT_V1,
 };
 use crate::format::receipts;
+use crate::format::receipts::StoredReceipt;
 use crate::format::record::{verify_run, Head};
 use crate::ids::{id_from_slice, AccountId, DeviceId};
 use crate::journal::{Journal, OpId};
-use crate::store::StoredReceipt;
 
 use super::copies::FileReport;
 use super::disclose::{open_operation, weakly_bound};

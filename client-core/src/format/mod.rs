@@ -12,5 +12,6 @@ pub mod pairing;
 pub mod receipts;
 pub mod record;
 pub mod recovery_blob;
+pub mod share_bundle;
 pub mod statement;
 pub mod vector;

@@ -27,9 +27,8 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::crypto::aead::{xchacha_open, xchacha_seal, NONCE_LEN};
+use crate::crypto::aead::{xchacha_open, xchacha_seal, xchacha_subkey, NONCE_LEN};
 use crate::crypto::padme;
-use crate::evidence::disclose::{subkey_for_nonce, xchacha_subkey};
 use crate::format::keys::{verify_signature, DeviceKeys, KeyError, Keyring};
 use crate::ids::{id_hex, AccountId, DeviceId};
 
@@ -167,7 +166,7 @@ pub fn seal_record(
     );
     let padded = Zeroizing::new(padme::pad(operation));
     let (nonce, sealed) = xchacha_seal(key.record_key(), &ad, &padded);
-    let subkey = subkey_for_nonce(key.record_key(), &nonce);
+    let subkey = xchacha_subkey(key.record_key(), &nonce);
     let mut ciphertext = Vec::with_capacity(KEY_COMMITMENT_LEN + sealed.len());
     ciphertext.extend_from_slice(&key_commitment(&subkey));
     ciphertext.extend_from_slice(&sealed);
@@ -223,8 +222,12 @@ pub fn open_record(
     );
     let (commitment, sealed) = split_commitment(record).ok_or(RecordError::Decrypt { idx })?;
     if let Some(commitment) = commitment {
-        let subkey = xchacha_subkey(key.record_key(), &record.nonce)
+        let nonce: &[u8; NONCE_LEN] = record
+            .nonce
+            .as_slice()
+            .try_into()
             .map_err(|_| RecordError::Malformed("nonce length"))?;
+        let subkey = xchacha_subkey(key.record_key(), nonce);
         let expected = key_commitment(&subkey);
         if !bool::from(subtle::ConstantTimeEq::ct_eq(
             commitment,

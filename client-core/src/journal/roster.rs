@@ -60,7 +60,7 @@ pub struct DeviceView {
     pub candidate_keys: Vec<([u8; 32], [u8; 32])>,
     /// Its first addition was its own, with a recovery certificate: it was set up
     /// with the recovery kit (or is the journal's founding device, which the kit
-    /// certifies too; see [`crate::device::Device::set_up_with_kit`]). A device that
+    /// certifies too; see [`crate::Device::set_up_with_kit`]). A device that
     /// certifies itself again later (renewing the kit) does not count.
     pub recovery_certified: bool,
     /// Set when a trusted device revoked this one.

@@ -12,7 +12,7 @@ use mycase_proto::v1::{ShareCreated, ShareRevoked};
 
 use super::order::{Action, ShareChange};
 use super::{DeviceId, EntryId, Journal};
-use crate::share::ShareKey;
+use crate::format::share_bundle::ShareKey;
 
 /// A share as the journal records it. `Debug` never shows the key or description.
 #[derive(Clone)]

@@ -16,11 +16,12 @@
 
 pub mod access;
 pub mod contents;
-pub mod format;
 pub mod link;
 pub mod location;
 pub mod select;
 
+/// The bundle format, kept with the other formats (`format/share_bundle.rs`).
+pub use crate::format::share_bundle as format;
 pub use access::AccessToken;
 pub use contents::{ContentsError, Manifest, Opened};
 pub use format::{OpenError, ShareId, ShareKey};

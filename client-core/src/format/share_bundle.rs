@@ -29,7 +29,7 @@
 //! share id and the whole header, so no part can be swapped between shares.
 //! Iterations below [`MIN_ITERATIONS`] are refused when opening (a forged header
 //! must not weaken the password), and above [`MAX_ITERATIONS`] too (it must not hang
-//! the opener). The contents inside the body are described in [`super::contents`].
+//! the opener). The contents inside the body are described in [`crate::share::contents`].
 
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
