@@ -9,7 +9,7 @@ use mycase_core::{Device, DeviceSetup};
 
 /// Unlocks the device in `home` with the passphrase (env or prompt), rate-limited.
 pub fn open_device(home: &Path) -> Result<Device<FileStore>> {
-    if !mycase_core::device::is_initialised(home) {
+    if !mycase_core::is_initialised(home) {
         anyhow::bail!(
             "MyCase is not set up in {} (run `mycase init` or `mycase join`)",
             home.display()

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+mod advice;
 mod commands;
 mod connect;
 mod content;
@@ -189,7 +190,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            crate::say!("error: {e:#}");
+            crate::say!("error: {}", advice::explain(&e));
             if let Ok(home) = home {
                 revoked::wipe_if_revoked(&home, &e);
             }

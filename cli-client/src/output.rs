@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use mycase_core::enrol::DeviceStatus;
 use mycase_core::journal::{occurred, EntryView, FieldValue, Journal};
+use mycase_core::DeviceStatus;
 use serde::Serialize;
 use serde_json::Value;
 

@@ -12,8 +12,8 @@
 
 use std::path::Path;
 
-use mycase_core::wipe::{wipe_keeping_leftovers, Wiped};
 use mycase_core::DeviceError;
+use mycase_core::{wipe_keeping_leftovers, Wiped};
 
 /// The checked refusal in `err`'s chain, if any.
 fn checked_refusal(err: &anyhow::Error) -> Option<&DeviceError> {
@@ -48,22 +48,23 @@ pub fn wipe_if_revoked(home: &Path, err: &anyhow::Error) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use mycase_core::transport::TransportError;
+    use mycase_core::transport::{Refusal, TransportError};
 
     fn home_with_data() -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("home");
         std::fs::create_dir_all(home.join("store")).unwrap();
-        std::fs::write(mycase_core::device::key_file_path(&home), b"keys").unwrap();
+        std::fs::write(mycase_core::key_file_path(&home), b"keys").unwrap();
         (dir, home)
     }
 
     #[test]
     fn only_a_checked_statement_erases_the_device() {
-        let bare = || TransportError::Status {
-            code: tonic::Code::PermissionDenied,
+        let bare = || TransportError::Refused {
+            refusal: Refusal::Revoked {
+                statement: Vec::new(),
+            },
             message: mycase_proto::DEVICE_REVOKED.into(),
-            details: Vec::new(),
         };
         // The server's bare word (or anyone holding its certificate): nothing erased.
         for unproven in [
@@ -73,7 +74,7 @@ mod tests {
         ] {
             let (_dir, home) = home_with_data();
             wipe_if_revoked(&home, &anyhow::Error::new(unproven));
-            assert!(mycase_core::device::key_file_path(&home).exists());
+            assert!(mycase_core::key_file_path(&home).exists());
         }
         // A checked revocation: erased, and what was kept for the kit stays.
         let (_dir, home) = home_with_data();
@@ -81,7 +82,7 @@ mod tests {
         let checked =
             anyhow::Error::new(DeviceError::Revoked { by: [1; 16] }).context("sync failed");
         wipe_if_revoked(&home, &checked);
-        assert!(!mycase_core::device::key_file_path(&home).exists());
+        assert!(!mycase_core::key_file_path(&home).exists());
         assert!(!home.join("store").exists());
         assert_eq!(
             std::fs::read(mycase_core::leftovers::path_in(&home)).unwrap(),

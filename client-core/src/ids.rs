@@ -2,9 +2,13 @@
 
 use crate::crypto::random_bytes;
 
+/// Bytes in every MyCase id.
 pub const ID_LEN: usize = mycase_proto::wire::ID_LEN;
+/// An account (journal) id: derived from the founding recovery key.
 pub type AccountId = [u8; ID_LEN];
+/// A device id, chosen at random by the device.
 pub type DeviceId = [u8; ID_LEN];
+/// An entry id, chosen at random by the device that created it.
 pub type EntryId = [u8; ID_LEN];
 
 /// A fresh random identifier.

@@ -22,6 +22,7 @@ pub struct Filter {
     pub to: Option<NaiveDate>,
     /// Category slugs.
     pub categories: Vec<String>,
+    /// Person ids; an entry must name one of them.
     pub people: Vec<PersonId>,
     /// Free tags, compared case-insensitively.
     pub tags: Vec<String>,
@@ -41,6 +42,7 @@ impl std::fmt::Debug for Filter {
 }
 
 impl Filter {
+    /// Whether `entry` passes every part of the filter.
     pub fn matches(&self, entry: &EntryView) -> bool {
         let day = happened_on(entry);
         let in_range = self.from.is_none_or(|from| day.is_some_and(|d| d >= from))
@@ -67,6 +69,7 @@ impl Filter {
 pub struct MonthGroup {
     /// `YYYY-MM`.
     pub year_month: String,
+    /// Its entries, in journal order.
     pub entries: Vec<EntryView>,
 }
 

@@ -10,8 +10,6 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use mycase_core::device::Device;
-use mycase_core::enrol::request_grant;
 use mycase_core::epoch_keys::open_epoch_key;
 use mycase_core::ids::{id_from_slice, new_id, AccountId, DeviceId};
 use mycase_core::journal::hlc;
@@ -20,9 +18,11 @@ use mycase_core::journal::OpId;
 use mycase_core::keys::{DeviceKeys, Keyring, RecoveryKit};
 use mycase_core::pairing::PairingCode;
 use mycase_core::record::{open_record, seal_record, sign_record, Head};
+use mycase_core::request_grant;
 use mycase_core::store::LocalStore;
 use mycase_core::transport::grpc::GrpcTransport;
 use mycase_core::transport::Transport;
+use mycase_core::Device;
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{
     AppendResponse, AuthenticateRequest, Hlc, Operation, Record, VersionVector,
@@ -184,7 +184,7 @@ impl Insider {
     /// This device adding itself with a recovery certificate from `kit` (what a
     /// device recovered from the kit writes; here a kit of the abuser's own).
     pub fn certified_self_addition(&self, kit: &RecoveryKit, name: &str) -> Body {
-        Body::DeviceAdded(mycase_core::recover::certified_addition(
+        Body::DeviceAdded(mycase_core::certified_addition(
             kit,
             &self.account_id,
             &self.device_id,
@@ -304,7 +304,7 @@ impl Insider {
         deps: &BTreeMap<DeviceId, u64>,
         body: Body,
     ) -> Operation {
-        let now = u64::try_from(mycase_core::device::now_ms()).unwrap_or(0);
+        let now = u64::try_from(mycase_core::now_ms()).unwrap_or(0);
         let hlc = match clock {
             Clock::Zero => Hlc::default(),
             Clock::Plausible => hlc::next(&seen.max_hlc, now),

@@ -4,13 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use mycase_core::device::Device;
-use mycase_core::enrol::PairedDevice;
 use mycase_core::pairing::{MatchingCode, PairingCode};
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
 use mycase_core::transport::grpc::GrpcTransport;
 use mycase_core::transport::Transport;
+use mycase_core::Device;
+use mycase_core::PairedDevice;
 use mycase_proto::v1::{EntryFields, Record};
 
 use crate::server::TestServer;

@@ -3,8 +3,8 @@
 //! file under its data directory nor in any log line (at TRACE), and neither do
 //! the session tokens or the recovery kit's secrets.
 
-use mycase_core::device::Device;
 use mycase_core::store::memory::MemoryStore;
+use mycase_core::Device;
 use mycase_proto::v1::EntryFields;
 use mycase_tests::{
     contains, files_under, marker, pair_over, CaptureWriter, HostileTransport, TestServer,

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use mycase_core::share::device::{fetch_bundle, FetchError, ShareRequest};
 use mycase_core::share::{link, open_bundle, Selection};
+use mycase_core::{fetch_bundle, FetchError, ShareRequest};
 use mycase_proto::v1::{EntryFields, StringList};
 use mycase_tests::{contains, files_under, marker, pair_device, CaptureWriter, TestServer};
 

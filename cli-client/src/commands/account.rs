@@ -5,7 +5,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use mycase_core::wipe::wipe;
+use mycase_core::wipe;
 use mycase_core::Device;
 use serde_json::json;
 
@@ -42,7 +42,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
 }
 
 async fn delete(home: &Path, args: DeleteArgs) -> Result<()> {
-    if !mycase_core::device::is_initialised(home) {
+    if !mycase_core::is_initialised(home) {
         bail!("MyCase is not set up in {}", home.display());
     }
     let passphrase = if args.yes {
@@ -78,7 +78,7 @@ async fn delete(home: &Path, args: DeleteArgs) -> Result<()> {
     )?;
     if args.json {
         output::print_json(
-            &json!({ "account_deleted": true, "device_wiped": wiped == mycase_core::wipe::Wiped::Removed }),
+            &json!({ "account_deleted": true, "device_wiped": wiped == mycase_core::Wiped::Removed }),
         )
     } else {
         output::print_line(

@@ -5,8 +5,8 @@ use std::io::BufRead;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use mycase_core::enrol::DeviceStatus;
 use mycase_core::ids::{id_hex, id_short, DeviceId};
+use mycase_core::DeviceStatus;
 use serde_json::json;
 
 use crate::connect;

@@ -129,7 +129,10 @@ async fn write_attachments(
             }
             Err(e) => {
                 out.missing += 1;
-                crate::say!("warning: attachment {attachment} was not written: {e:#}");
+                crate::say!(
+                    "warning: attachment {attachment} was not written: {}",
+                    crate::advice::explain(&e)
+                );
             }
         }
     }

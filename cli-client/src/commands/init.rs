@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::is_initialised;
+use mycase_core::is_initialised;
 use mycase_core::Device;
 use serde_json::json;
 
@@ -89,8 +89,8 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     }
     if let Some(e) = sync_error {
         crate::say!(
-            "warning: the first sync failed ({:#}); run `mycase sync` later",
-            anyhow::Error::new(e)
+            "warning: the first sync failed ({}); run `mycase sync` later",
+            crate::advice::explain_error(e)
         );
     }
     Ok(())
@@ -99,7 +99,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
 /// Removes what `Device::create` made, so `init` can be run again.
 fn remove_created(home: &Path, home_existed: bool) -> std::io::Result<()> {
     if home_existed {
-        let key_file = mycase_core::device::key_file_path(home);
+        let key_file = mycase_core::key_file_path(home);
         if key_file.exists() {
             std::fs::remove_file(key_file)?;
         }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::is_initialised;
+use mycase_core::is_initialised;
 use mycase_core::pairing::{MatchingCode, PairingCode};
 use mycase_core::Device;
 use serde_json::json;

@@ -22,7 +22,7 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     let device = connect::open_device(home)?;
     let journal = device.journal();
     let entries = if args.deleted {
-        journal.trash(mycase_core::device::now_ms())
+        journal.trash(mycase_core::now_ms())
     } else {
         journal.entries()
     };

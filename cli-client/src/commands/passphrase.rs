@@ -34,9 +34,9 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
                 .await
             {
                 Ok(identity) => moved = Some(identity),
-                Err(e) => why_not = Some(format!("{:#}", anyhow::Error::new(e))),
+                Err(e) => why_not = Some(crate::advice::explain_error(e)),
             },
-            Err(e) => why_not = Some(format!("{e:#}")),
+            Err(e) => why_not = Some(crate::advice::explain(&e)),
         }
     }
     if moved.is_none() {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::is_initialised;
+use mycase_core::is_initialised;
 use mycase_core::keys::RecoveryKit;
 use mycase_core::Device;
 use serde_json::json;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use mycase_core::keys::RecoveryKit;
-use mycase_core::renew::RenewError;
+use mycase_core::RenewError;
 use serde_json::json;
 
 use crate::{connect, output};
@@ -67,8 +67,8 @@ async fn renew(home: &Path, args: RenewArgs) -> Result<()> {
     if let Some(cause) = unfinished {
         crate::say!(
             "warning: the server took the new kit, but recording it in the journal did not \
-             finish ({:#}); keep the new kit and run `mycase sync`",
-            anyhow::Error::new(cause)
+             finish ({}); keep the new kit and run `mycase sync`",
+            crate::advice::explain_error(cause)
         );
     }
     Ok(())

@@ -27,7 +27,7 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     let visible = device
         .journal()
         .entry(&id)
-        .is_some_and(|e| Journal::is_visible(&e, mycase_core::device::now_ms()));
+        .is_some_and(|e| Journal::is_visible(&e, mycase_core::now_ms()));
     if !visible {
         bail!("which entry?: no entry has that id");
     }

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use mycase_core::share::contents::{LocationRemoved, SharedAttachment};
-use mycase_core::share::device::{fetch_bundle, ShareRequest, DEFAULT_EXPIRY, MAX_EXPIRY};
 use mycase_core::share::{self, format, Opened, Selection, ShareError};
 use mycase_core::transport::grpc::GrpcTransport;
+use mycase_core::{fetch_bundle, ShareRequest, DEFAULT_SHARE_EXPIRY, MAX_SHARE_EXPIRY};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -159,9 +159,9 @@ fn share_password(confirm: bool) -> Result<Zeroizing<String>> {
 async fn create(home: &Path, args: CreateArgs) -> Result<()> {
     let expires_in = match &args.expires {
         Some(text) => parse_duration(text)?,
-        None => DEFAULT_EXPIRY,
+        None => DEFAULT_SHARE_EXPIRY,
     };
-    if expires_in > MAX_EXPIRY {
+    if expires_in > MAX_SHARE_EXPIRY {
         bail!("--expires: a share can last at most 31 days");
     }
     let mut device = connect::open_device(home)?;
@@ -263,7 +263,7 @@ fn trust_for(home: &Path, server_url: &str, ca_cert: Option<&Path>) -> Result<Op
             .map(Some)
             .with_context(|| format!("could not read the CA certificate {}", path.display()));
     }
-    if mycase_core::device::is_initialised(home) {
+    if mycase_core::is_initialised(home) {
         let device = connect::open_device(home)?;
         if device.server_url().trim_end_matches('/') == server_url {
             return Ok(device.ca_cert_pem().map(str::to_owned));

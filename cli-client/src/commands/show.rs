@@ -50,7 +50,7 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
         .context("which entry?")?;
     let entry = journal
         .entry(&id)
-        .filter(|e| Journal::is_visible(e, mycase_core::device::now_ms()));
+        .filter(|e| Journal::is_visible(e, mycase_core::now_ms()));
     let Some(entry) = entry else {
         bail!("which entry?: no entry has that id");
     };

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use mycase_core::store::file::FileStore;
-use mycase_core::sync::SyncReport;
-use mycase_core::transport::TransportError;
+use mycase_core::transport::{Refusal, TransportError};
+use mycase_core::SyncReport;
 use mycase_core::{Device, DeviceError};
 use serde_json::json;
 use tokio::signal::unix::{signal, Signal, SignalKind};
@@ -106,19 +106,14 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
 
 /// Worth retrying: the network or the server's availability, not what it sent.
 fn retryable(e: &DeviceError) -> bool {
-    use tonic::Code;
     match e {
         DeviceError::Transport(TransportError::Connect(_)) => true,
-        DeviceError::Transport(TransportError::Status { code, .. }) => matches!(
-            code,
-            Code::Unavailable
-                | Code::DeadlineExceeded
-                | Code::Cancelled
-                | Code::Unknown
-                | Code::Internal
-                | Code::Unauthenticated
-                | Code::ResourceExhausted
-                | Code::Aborted
+        DeviceError::Transport(TransportError::Refused { refusal, .. }) => matches!(
+            refusal,
+            Refusal::Unavailable
+                | Refusal::ServerBroken
+                | Refusal::Unauthenticated
+                | Refusal::ResourceExhausted
         ),
         _ => false,
     }
@@ -180,7 +175,8 @@ async fn watch(device: &mut Device<FileStore>, json: bool) -> Result<()> {
                     return Err(e.context("sync failed"));
                 }
                 crate::say!(
-                    "warning: lost the connection ({e:#}); retrying in {}s.",
+                    "warning: lost the connection ({}); retrying in {}s.",
+                    crate::advice::explain(&e),
                     pause.as_secs()
                 );
             }

@@ -18,7 +18,7 @@ pub struct Args {
 pub fn run(home: &Path, args: Args) -> Result<()> {
     let device = connect::open_device(home)?;
     let journal = device.journal();
-    let trash = journal.trash(mycase_core::device::now_ms());
+    let trash = journal.trash(mycase_core::now_ms());
     if args.json {
         let all: Vec<EntryJson> = trash
             .iter()

@@ -18,8 +18,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use mycase_core::store::file::FileStore;
 use mycase_core::store::LocalStore;
-use mycase_core::wipe::{wipe, Wiped};
 use mycase_core::Device;
+use mycase_core::{wipe, Wiped};
 use serde_json::json;
 
 use crate::{connect, output};
@@ -55,7 +55,7 @@ enum Pending {
 pub async fn run(home: &Path, args: Args) -> Result<()> {
     let mut unlocked = None;
     if !args.yes {
-        if mycase_core::device::is_initialised(home) {
+        if mycase_core::is_initialised(home) {
             let (pending, device) = send_what_is_left(home).await;
             unlocked = device;
             match pending {
@@ -97,9 +97,10 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         match retire(&mut device).await {
             Ok(()) => retired = true,
             Err(e) => crate::say!(
-                "note: this device could not tell the server it is being erased ({e:#}); \
+                "note: this device could not tell the server it is being erased ({}); \
                  from another device, run `mycase devices revoke {}` so that a copy of it \
                  could not sign in.",
+                crate::advice::explain(&e),
                 mycase_core::ids::id_short(device.device_id())
             ),
         }
@@ -163,7 +164,7 @@ async fn send_what_is_left(home: &Path) -> (Pending, Option<Device<FileStore>>) 
     let mut device = match connect::open_device_optional(home) {
         Ok(Some(device)) => device,
         Ok(None) => return (Pending::Unknown("skipped".into()), None),
-        Err(e) => return (Pending::Unknown(format!("{e:#}")), None),
+        Err(e) => return (Pending::Unknown(crate::advice::explain(&e)), None),
     };
     let before = unsent(&device);
     if before == 0 {

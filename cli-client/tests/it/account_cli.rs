@@ -141,7 +141,7 @@ async fn invite_then_delete_account_wipes_every_device() {
         stderr.contains("MyCase has been removed from this device"),
         "{stderr}"
     );
-    assert!(!mycase_core::device::key_file_path(&phone).exists());
+    assert!(!mycase_core::key_file_path(&phone).exists());
     let mut left = Vec::new();
     let mut stack = vec![phone.clone()];
     while let Some(p) = stack.pop() {

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{ok_json, pair_cli, run, server_args, start_server, MYCASE};
-use mycase_core::enrol::request_grant;
 use mycase_core::pairing::{PairingCode, PairingError};
+use mycase_core::request_grant;
 use mycase_core::transport::grpc::GrpcTransport;
 use mycase_core::{DeviceError, DeviceSetup};
 
@@ -87,7 +87,7 @@ async fn a_device_that_joins_first_with_a_seen_code_is_not_added() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("someone else already used it"), "{stderr}");
-    assert!(!mycase_core::device::is_initialised(&phone));
+    assert!(!mycase_core::is_initialised(&phone));
 
     // The survivor's phone shows no matching code, so whatever the survivor types
     // (here, a guess) is not what the abuser's screen shows.
@@ -159,6 +159,6 @@ async fn refusing_with_enter_adds_nothing_and_tells_the_new_device() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("did not confirm this one"), "{stderr}");
-    assert!(!mycase_core::device::is_initialised(&phone));
+    assert!(!mycase_core::is_initialised(&phone));
     assert_eq!(ok_json(&laptop, &["devices", "--json"]).await, before);
 }

@@ -1,4 +1,4 @@
-//! XChaCha20-Poly1305 with random 192-bit nonces (DESIGN.md: record ciphertext).
+//! XChaCha20-Poly1305 with random 192-bit nonces (`docs/DESIGN.md`, "Sync: one append-only log per device").
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -6,8 +6,11 @@ use zeroize::Zeroizing;
 
 use super::{random_bytes, DecryptError};
 
+/// Key bytes.
 pub const KEY_LEN: usize = 32;
+/// Nonce bytes (random, 192 bits).
 pub const NONCE_LEN: usize = 24;
+/// Tag bytes.
 pub const TAG_LEN: usize = 16;
 
 /// Seals `plaintext` under a fresh random nonce; returns `(nonce, ciphertext)`.
@@ -63,6 +66,15 @@ pub fn xchacha_open(
         )
         .map(Zeroizing::new)
         .map_err(|_| DecryptError)
+}
+
+/// HChaCha20(key, nonce[0..16]): the subkey XChaCha20-Poly1305 uses for this
+/// nonce. Disclosing it opens one record without the vault key.
+pub fn xchacha_subkey(key: &[u8; 32], nonce: &[u8; NONCE_LEN]) -> Zeroizing<[u8; 32]> {
+    let sub = chacha20::hchacha::<chacha20::cipher::consts::U10>(key.into(), nonce[..16].into());
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&sub);
+    out
 }
 
 #[cfg(test)]

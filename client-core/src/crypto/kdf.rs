@@ -1,4 +1,4 @@
-//! HKDF-SHA256 subkeys, one distinct label per use (DESIGN.md: Keys).
+//! HKDF-SHA256 subkeys, one distinct label per use (`docs/DESIGN.md`, "Keys").
 
 use hkdf::Hkdf;
 use sha2::Sha256;

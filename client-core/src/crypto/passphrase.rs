@@ -8,8 +8,11 @@ use zeroize::Zeroizing;
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KdfParams {
+    /// Memory per derivation, in KiB.
     pub memory_kib: u32,
+    /// Passes over that memory.
     pub iterations: u32,
+    /// Lanes.
     pub parallelism: u32,
 }
 
@@ -29,6 +32,7 @@ impl KdfParams {
     /// Refuses absurd values too, so a corrupt file cannot make us allocate gigabytes.
     const MAXIMUM_MEMORY_KIB: u32 = 4 * 1024 * 1024;
 
+    /// Whether these parameters are at least the pinned minimum and not absurd.
     pub fn is_acceptable(&self) -> bool {
         self.memory_kib >= Self::MINIMUM.memory_kib
             && self.iterations >= Self::MINIMUM.iterations
@@ -39,12 +43,16 @@ impl KdfParams {
     }
 }
 
+/// Why a passphrase could not be stretched into a key.
 #[derive(Debug, thiserror::Error)]
 pub enum PassphraseError {
+    /// The parameters are below the pinned minimum, or absurd.
     #[error("key derivation parameters are below the pinned minimum (or absurd); refusing them")]
     WeakParameters,
+    /// The passphrase is empty.
     #[error("the passphrase is empty")]
     Empty,
+    /// Argon2 itself failed (its words).
     #[error("key derivation failed: {0}")]
     Argon2(String),
 }

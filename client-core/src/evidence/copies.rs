@@ -19,6 +19,7 @@ use crate::export::model::{AttachmentCopy, ExportDocument};
 /// A file `mycase export` writes beside the export, and what it must hash to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachmentFile {
+    /// The attachment the file is.
     pub attachment_id: String,
     /// Relative to the attachments folder: `<attachment id>/<file name>`.
     pub path: String,
@@ -31,7 +32,9 @@ pub struct AttachmentFile {
 /// What was found of one such file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileReport {
+    /// The file, relative to the attachments folder.
     pub path: String,
+    /// The attachment it should be.
     pub attachment_id: String,
     /// `original` (the recorded file) or `copy without location data`.
     pub kind: &'static str,

@@ -10,12 +10,11 @@
 //!
 //! Poly1305 does not commit to its key: someone who builds the ciphertext can make
 //! it open under a second key to a second text. A version-2 record therefore
-//! starts with a commitment to its subkey (see [`crate::record`]), inside what the
+//! starts with a commitment to its subkey (see [`crate::format::record`]), inside what the
 //! device signs, and a disclosed key must match it. A version-1 record has none:
 //! it opens with the disclosed key, but nothing rules out a second key that opens
 //! it differently ([`weakly_bound`]).
 
-use chacha20::cipher::consts::U10;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::ChaCha20Poly1305;
 use mycase_proto::v1::{Operation, Record};
@@ -25,25 +24,32 @@ use zeroize::Zeroizing;
 
 use crate::crypto::aead::{NONCE_LEN, TAG_LEN};
 use crate::crypto::padme;
+use crate::format::keys::{KeyError, Keyring};
+use crate::format::record::{key_commitment, split_commitment, KEY_COMMITTED_FORMAT_VERSION};
 use crate::ids::AccountId;
-use crate::keys::{KeyError, Keyring};
-use crate::record::{key_commitment, split_commitment, KEY_COMMITTED_FORMAT_VERSION};
 
 /// One record's ChaCha20-Poly1305 key.
 pub type RecordSubkey = Zeroizing<[u8; 32]>;
 
+/// Why a record could not be disclosed or checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DiscloseError {
+    /// The record's nonce is not 24 bytes.
     #[error("the record's nonce is not 24 bytes")]
     BadNonce,
+    /// The record's key epoch is not held.
     #[error("the record's key epoch is not held by this device")]
     UnknownEpoch,
+    /// The record does not open with the disclosed key.
     #[error("the record does not open with the disclosed key: its ciphertext, tag, position or key was altered")]
     DoesNotOpen,
+    /// The opened record holds no readable operation.
     #[error("the disclosed record does not hold a readable operation")]
     NotAnOperation,
+    /// The disclosed key is not the one the record commits to.
     #[error("the disclosed key is not the key this record commits to: under it the record would read differently from how it was written")]
     NotCommitted,
+    /// The record uses a format version this MyCase does not know.
     #[error("the record uses format version {0}, which this version of MyCase does not know")]
     UnknownFormat(u32),
 }
@@ -62,10 +68,7 @@ pub fn xchacha_subkey(key: &[u8; 32], nonce: &[u8]) -> Result<RecordSubkey, Disc
 
 /// [`xchacha_subkey`] for a nonce known to be 24 bytes.
 pub fn subkey_for_nonce(key: &[u8; 32], nonce: &[u8; NONCE_LEN]) -> RecordSubkey {
-    let sub = chacha20::hchacha::<U10>(key.into(), nonce[..16].into());
-    let mut out = Zeroizing::new([0u8; 32]);
-    out.copy_from_slice(&sub);
-    out
+    crate::crypto::aead::xchacha_subkey(key, nonce)
 }
 
 /// The subkey that opens `record` alone, from the device's keyring.
@@ -152,8 +155,8 @@ pub fn open_operation(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::keys::Keyring;
-    use crate::record::{open_record, seal_record, Head};
+    use crate::format::keys::Keyring;
+    use crate::format::record::{open_record, seal_record, Head};
 
     #[test]
     fn the_subkey_opens_its_record_and_no_other() {
@@ -209,7 +212,8 @@ mod tests {
             Err(DiscloseError::NotCommitted)
         );
         let mut recommitted = a.clone();
-        recommitted.ciphertext[..32].copy_from_slice(&crate::record::key_commitment(&[7; 32]));
+        recommitted.ciphertext[..32]
+            .copy_from_slice(&crate::format::record::key_commitment(&[7; 32]));
         assert_eq!(
             open_with_subkey(&account, &recommitted, &[7; 32]),
             Err(DiscloseError::DoesNotOpen)

@@ -6,14 +6,12 @@
 //! caught by [`missing_parents`]. What nothing names yet (the latest operation, or
 //! one written after the export) cannot be caught; the verifier says so.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use mycase_proto::v1::operation::Body;
-use mycase_proto::wire::{record_hash, HASH_LEN};
+use mycase_proto::wire::HASH_LEN;
 
-use crate::device::{decode_operation, Device};
-use crate::journal::{EntryId, OpId, PersonId};
-use crate::store::LocalStore;
+use crate::journal::{EntryId, PersonId};
 
 /// A record hash.
 pub type RecordHash = [u8; HASH_LEN];
@@ -21,7 +19,9 @@ pub type RecordHash = [u8; HASH_LEN];
 /// What an operation is about, for its parents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Subject {
+    /// An entry.
     Entry(EntryId),
+    /// A person on the people list.
     Person(PersonId),
 }
 
@@ -58,7 +58,7 @@ pub fn parents_of(body: &Body) -> Option<&[Vec<u8>]> {
     }
 }
 
-fn parents_mut(body: &mut Body) -> Option<&mut Vec<Vec<u8>>> {
+pub(crate) fn parents_mut(body: &mut Body) -> Option<&mut Vec<Vec<u8>>> {
     match body {
         Body::EntryAmended(b) => Some(&mut b.parents),
         Body::EntryDeleted(b) => Some(&mut b.parents),
@@ -97,82 +97,6 @@ pub fn missing_parents<'a>(
         .filter(|p| !present.contains(p))
         .collect();
     missing.into_iter().collect()
-}
-
-/// Fills in the parents of the operations of one commit: an operation on a
-/// subject written earlier in the same batch names that one (which already
-/// named everything before it); otherwise it names the subject's heads in the
-/// journal.
-#[derive(Debug, Default)]
-pub(crate) struct BatchParents {
-    sealed: BTreeMap<Subject, RecordHash>,
-}
-
-impl BatchParents {
-    /// Sets `body`'s parents (if it has any) and returns its subject.
-    pub(crate) fn fill<S: LocalStore>(
-        &self,
-        device: &Device<S>,
-        body: &mut Body,
-    ) -> Option<Subject> {
-        let subject = subject_of(body)?;
-        if let Some(parents) = parents_mut(body) {
-            *parents = match self.sealed.get(&subject) {
-                Some(previous) => vec![previous.to_vec()],
-                None => journal_heads(device, &subject)
-                    .into_iter()
-                    .map(|h| h.to_vec())
-                    .collect(),
-            };
-        }
-        Some(subject)
-    }
-
-    /// Notes that the operation on `subject` was sealed as the record `hash`.
-    pub(crate) fn sealed(&mut self, subject: Option<Subject>, hash: RecordHash) {
-        if let Some(subject) = subject {
-            self.sealed.insert(subject, hash);
-        }
-    }
-}
-
-/// The operations the device's view of `subject` is folded from.
-pub(crate) fn subject_ops<S: LocalStore>(device: &Device<S>, subject: &Subject) -> Vec<OpId> {
-    match subject {
-        Subject::Entry(id) => device
-            .journal()
-            .entry(id)
-            .map(|view| {
-                view.history
-                    .iter()
-                    .map(|r| r.op)
-                    .chain(view.attachments.iter().map(|a| a.added_by))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Subject::Person(id) => device.journal().person_ops(id),
-    }
-}
-
-/// The heads of `subject` among the records this device holds.
-fn journal_heads<S: LocalStore>(device: &Device<S>, subject: &Subject) -> Vec<RecordHash> {
-    let account = device.account_id();
-    let ops: Vec<(RecordHash, Vec<Vec<u8>>)> = subject_ops(device, subject)
-        .into_iter()
-        .filter_map(|op| {
-            let position = usize::try_from(op.idx.checked_sub(1)?).ok()?;
-            let record = device.store().log(&op.device).get(position)?;
-            // Every operation in the journal was opened from its record once; one
-            // that no longer opens names no parents (it stays a head).
-            let parents = decode_operation(account, &device.secrets.keyring, record)
-                .ok()
-                .and_then(|op| op.body)
-                .and_then(|body| parents_of(&body).map(<[Vec<u8>]>::to_vec))
-                .unwrap_or_default();
-            Some((record_hash(account, record), parents))
-        })
-        .collect();
-    heads(ops.iter().map(|(h, p)| (*h, p.as_slice())))
 }
 
 #[cfg(test)]

@@ -18,11 +18,11 @@ use crate::export::model::{
     self, ExportDocument, ExportEntry, ExportRecord, Provenances, RecordProof, EXPORT_FORMAT,
     EXPORT_FORMAT_V1,
 };
+use crate::format::receipts;
+use crate::format::receipts::StoredReceipt;
+use crate::format::record::{verify_run, Head};
 use crate::ids::{id_from_slice, AccountId, DeviceId};
 use crate::journal::{Journal, OpId};
-use crate::receipts;
-use crate::record::{verify_run, Head};
-use crate::store::StoredReceipt;
 
 use super::copies::FileReport;
 use super::disclose::{open_operation, weakly_bound};
@@ -62,6 +62,7 @@ impl Checks {
         }
     }
 
+    /// Whether every check passed.
     pub fn ok(&self) -> bool {
         self.unchanged && self.signed && self.received && self.complete && self.problems.is_empty()
     }
@@ -75,7 +76,9 @@ impl Checks {
 /// What `mycase verify` found for one entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EntryReport {
+    /// The entry (hex).
     pub entry_id: String,
+    /// What was checked, and what failed.
     #[serde(flatten)]
     pub checks: Checks,
 }
@@ -83,7 +86,9 @@ pub struct EntryReport {
 /// What `mycase verify` found for one person on the people list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonReport {
+    /// The person (hex).
     pub person_id: String,
+    /// What was checked, and what failed.
     #[serde(flatten)]
     pub checks: Checks,
 }
@@ -91,12 +96,15 @@ pub struct PersonReport {
 /// What `mycase verify` found for one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceReport {
+    /// The device (hex).
     pub device_id: String,
+    /// What was checked, and what failed.
     #[serde(flatten)]
     pub checks: Checks,
 }
 
 impl EntryReport {
+    /// Whether every check of the entry passed.
     pub fn ok(&self) -> bool {
         self.checks.ok()
     }
@@ -107,8 +115,11 @@ impl EntryReport {
 pub struct VerifyReport {
     /// The export format the document says it is.
     pub format: String,
+    /// Each entry in the document.
     pub entries: Vec<EntryReport>,
+    /// Each person in the document.
     pub people: Vec<PersonReport>,
+    /// Each device in the document.
     pub devices: Vec<DeviceReport>,
     /// The attachment files beside the export, when they were looked at.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -120,6 +131,7 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// Whether everything checked out.
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
             && self.entries.iter().all(|e| e.checks.ok())
@@ -760,8 +772,10 @@ pub fn verify_document(doc: &ExportDocument, server_key: &[u8; 32]) -> VerifyRep
 /// Why a file could not be checked at all.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyInputError {
+    /// The file holds no embedded export document.
     #[error("not a MyCase export: no embedded export document was found")]
     NoDocument,
+    /// The embedded document is not readable JSON of the export format.
     #[error("the export document is not readable")]
     Json(#[from] serde_json::Error),
 }

@@ -1,10 +1,8 @@
 //! Exports: the complete JSON document (with the manifest that proves it), a
 //! self-contained HTML chronology and a plain-text Markdown one.
 
-pub mod build;
 pub mod html;
 pub mod markdown;
 pub mod model;
 
-pub use build::ExportError;
 pub use model::ExportDocument;

@@ -24,17 +24,23 @@ pub const EXPORT_FORMAT: &str = "mycase-export-v2";
 /// The earlier layout: entries proven, people and devices not.
 pub const EXPORT_FORMAT_V1: &str = "mycase-export-v1";
 
+/// The complete JSON export: the entries, people and devices chosen, with the manifest that proves
+/// them.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportDocument {
+    /// The export format (`EXPORT_FORMAT`).
     pub format: String,
     /// When the export was made (RFC 3339, UTC) and by which device.
     pub generated_at: String,
+    /// The exporting device (hex).
     pub generated_by: String,
     /// The filters as given (`from`, `to`: days; empty when not filtered).
     pub filter: ExportFilter,
     /// The first and last day an exported entry happened on.
     pub first_day: Option<String>,
+    /// See `first_day`.
     pub last_day: Option<String>,
+    /// The exported entries, in journal order.
     pub entries: Vec<ExportEntry>,
     /// The people the exported entries name (now or in their history).
     pub people: Vec<ExportPerson>,
@@ -53,6 +59,7 @@ pub struct ExportDocument {
     /// field ignores it in JSON and refuses the HTML page, which names them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachment_copies: Vec<AttachmentCopy>,
+    /// The records that prove every entry, person and device listed.
     pub manifest: Manifest,
 }
 
@@ -61,11 +68,13 @@ pub struct ExportDocument {
 /// exporting device's word: the signed records name only the original.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentCopy {
+    /// The attachment the copy is of.
     pub attachment_id: String,
     /// The recorded original's SHA-256 (as the entry's attachment lists it).
     pub original_sha256: String,
     /// The copy's SHA-256 and size.
     pub sha256: String,
+    /// The copy's size in bytes.
     pub size: u64,
     /// What the copy lacks, in words: "EXIF GPS", "XMP location", "IPTC location".
     pub removed: Vec<String>,
@@ -99,120 +108,185 @@ impl AttachmentCopy {
     }
 }
 
+/// The filter the export was made with, as given.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExportFilter {
+    /// The first day, if given.
     pub from: Option<String>,
+    /// The last day, if given.
     pub to: Option<String>,
+    /// Category slugs, if given.
     pub categories: Vec<String>,
+    /// Person ids, if given.
     pub people: Vec<String>,
+    /// Tags, if given.
     pub tags: Vec<String>,
 }
 
 /// One entry, every field, as the journal shows it, with its whole history.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportEntry {
+    /// The entry's id (hex).
     pub id: String,
+    /// Its title, if any.
     pub title: Option<String>,
+    /// What happened.
     pub text: String,
+    /// When it happened, if recorded.
     pub occurred_at: Option<ExportOccurred>,
+    /// Category slugs.
     pub categories: Vec<String>,
+    /// Free tags.
     pub tags: Vec<String>,
+    /// Severity (1 to 5), if recorded.
     pub severity: Option<u32>,
+    /// Where, if recorded.
     pub location: Option<String>,
     /// Person ids (32 hex digits); names are in `people`.
     pub people: Vec<String>,
+    /// Injuries, if recorded.
     pub injuries: Option<String>,
+    /// Police reference numbers.
     pub police_references: Vec<String>,
+    /// What the survivor did.
     pub actions_taken: Vec<String>,
+    /// The impact, in their words.
     pub impact: Option<String>,
     /// When it was first written, by its author's clock.
     pub recorded_at: String,
+    /// When it was first recorded (Unix milliseconds, its device's clock).
     pub recorded_at_ms: i64,
+    /// The device that created it (hex).
     pub created_by: String,
+    /// It is in the trash.
     pub deleted: bool,
+    /// When it was moved there, if it was.
     pub deleted_at_ms: Option<i64>,
+    /// It has amendments.
     pub amended: bool,
+    /// Fields set concurrently to different values.
     pub conflicts: Vec<ExportConflict>,
     /// The creation, every amendment, delete and restore, in order.
     pub history: Vec<ExportRevision>,
+    /// Its attachments.
     pub attachments: Vec<ExportAttachment>,
 }
 
+/// When an entry happened, as exported.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportOccurred {
+    /// The start (RFC 3339).
     pub start: String,
     /// `minute`, `day`, `month`, `range` or `unspecified`.
     pub precision: String,
+    /// The end (RFC 3339; the start for a single time).
     pub end: String,
     /// As shown to people.
     pub display: String,
 }
 
+/// A field set concurrently to different values.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportConflict {
+    /// The field.
     pub field: String,
+    /// The value shown.
     pub shown: Value,
+    /// The other values.
     pub others: Vec<Value>,
 }
 
 /// Where an operation is: the record that carries it, and the server's receipt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportProvenance {
+    /// The device whose log holds the record (hex).
     pub device: String,
+    /// Its idx in that log.
     pub idx: u64,
+    /// The record hash (hex).
     pub record_hash: String,
     /// When the server stored the record, by its receipt (RFC 3339, UTC).
     pub received_at: Option<String>,
+    /// The same, in Unix milliseconds.
     pub received_at_ms: Option<u64>,
 }
 
+/// One revision of an entry, with the record that carries it.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportRevision {
     /// `created`, `amended`, `deleted` or `restored`.
     pub kind: String,
+    /// When it was written (RFC 3339, its device's clock).
     pub recorded_at: String,
+    /// The same, in Unix milliseconds.
     pub recorded_at_ms: i64,
     /// The fields this operation set (name -> value); empty for delete/restore.
     pub fields: BTreeMap<String, Value>,
+    /// Where it is.
     pub provenance: ExportProvenance,
 }
 
+/// An attachment as exported.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportAttachment {
+    /// Its id within the entry (hex).
     pub attachment_id: String,
+    /// Its file name.
     pub name: String,
+    /// Its media type.
     pub media_type: String,
+    /// Plaintext size in bytes.
     pub size: u64,
     /// SHA-256 of the original file, hex.
     pub sha256: String,
+    /// Plaintext bytes per chunk.
     pub chunk_size: u32,
+    /// How many chunks.
     pub chunk_count: u64,
+    /// The key epoch of its chunks.
     pub key_epoch: u32,
+    /// When it was attached (RFC 3339).
     pub recorded_at: String,
+    /// The same, in Unix milliseconds.
     pub recorded_at_ms: i64,
+    /// The record that attached it.
     pub provenance: ExportProvenance,
 }
 
+/// A person named by an exported entry.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportPerson {
+    /// Their id (hex).
     pub id: String,
+    /// Their name, if set.
     pub name: Option<String>,
+    /// Their role, if set.
     pub role: Option<String>,
+    /// Notes, if set.
     pub notes: Option<String>,
+    /// When they were added (RFC 3339).
     pub recorded_at: String,
 }
 
+/// A category used by an exported entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportCategory {
+    /// Its slug.
     pub slug: String,
+    /// Its readable name.
     pub name: String,
 }
 
+/// A device that wrote part of the export.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportDevice {
+    /// Its id (hex).
     pub device_id: String,
+    /// Its name.
     pub name: String,
+    /// Its Ed25519 public key (hex).
     pub sign_public_key: String,
+    /// When it was added (RFC 3339).
     pub added_at: String,
     /// The device that added it (itself for the journal's first device and for
     /// one set up from the recovery kit).
@@ -225,6 +299,7 @@ pub struct ExportDevice {
 /// chain that covers it and the server's receipt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The account the records belong to (hex).
     pub account_id: String,
     /// The server receipt key the exporting device pinned (the verifier uses the
     /// key it is given, not this one).
@@ -239,24 +314,32 @@ pub struct Manifest {
     pub device_additions: Vec<DeviceAddition>,
 }
 
+/// A record carrying one of an entry's operations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManifestOperation {
+    /// The entry (hex).
     pub entry_id: String,
+    /// The record, its hash and its receipt.
     #[serde(flatten)]
     pub proof: RecordProof,
 }
 
+/// A record carrying one of a person's operations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonOperation {
+    /// The person (hex).
     pub person_id: String,
+    /// The record, its hash and its receipt.
     #[serde(flatten)]
     pub proof: RecordProof,
 }
 
+/// A record that added one of the listed devices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceAddition {
     /// The device it adds (the record is its author's).
     pub device_id: String,
+    /// The record, its hash and its receipt.
     #[serde(flatten)]
     pub proof: RecordProof,
 }
@@ -264,7 +347,9 @@ pub struct DeviceAddition {
 /// One disclosed record and what vouches for it.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordProof {
+    /// The record as stored.
     pub record: ExportRecord,
+    /// Its hash (hex).
     pub record_hash: String,
     /// HChaCha20(record key, nonce[0..16]): opens this record and no other.
     pub subkey: String,
@@ -273,30 +358,44 @@ pub struct RecordProof {
     /// The records after this one up to the first signed one (empty when this
     /// record carries the signature itself).
     pub chain: Vec<ExportRecord>,
+    /// The server's receipt, if it signed one.
     pub receipt: Option<ExportReceipt>,
 }
 
 /// Every field of a log record (bytes as hex, the ciphertext as base64).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportRecord {
+    /// The device whose log it is in (hex).
     pub device_id: String,
+    /// Its idx.
     pub idx: u64,
+    /// The previous record's hash (hex).
     pub prev_hash: String,
+    /// The key epoch it is sealed under.
     pub key_epoch: u32,
+    /// Its record format version.
     pub format_version: u32,
+    /// Its nonce (hex).
     pub nonce: String,
+    /// Its ciphertext (hex).
     pub ciphertext: String,
+    /// Its signature, if it ends a batch (hex).
     pub signature: String,
 }
 
+/// The server's receipt for a record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportReceipt {
+    /// The server's time (Unix milliseconds).
     pub server_time_ms: u64,
+    /// The same, RFC 3339.
     pub server_time: String,
+    /// The server's signature (hex).
     pub signature: String,
 }
 
 impl ExportRecord {
+    /// A stored record in its exported form.
     pub fn from_record(r: &Record) -> Self {
         ExportRecord {
             device_id: hex::encode(&r.device_id),
@@ -449,6 +548,7 @@ fn precision_name(o: &OccurredAt) -> &'static str {
     }
 }
 
+/// When an entry happened, in its exported form.
 pub fn occurred(o: &OccurredAt) -> ExportOccurred {
     ExportOccurred {
         start: o.start.clone(),

@@ -37,18 +37,25 @@ pub const MAX_WALL_MS: u64 = 1 << 48;
 /// Why an operation cannot be applied where it claims to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Misplaced {
+    /// Its clock is not after the previous record of its own log.
     #[error("its clock is not after the previous record of its own log")]
     ClockNotAfterPredecessor,
+    /// Its clock is not after an operation it says it had seen.
     #[error("its clock is not after an operation it says it had seen")]
     ClockNotAfterDependency,
+    /// Its clock is out of range.
     #[error("its clock is out of range")]
     ClockOutOfRange,
+    /// It claims to have seen less than its predecessor did.
     #[error("it claims to have seen less than the previous record of its own log")]
     DepsWentBack,
+    /// It claims to have seen later records of its own log.
     #[error("it claims to have seen records of its own log that come after it")]
     DepsAheadOfOwnLog,
+    /// A device's first record that claims not to have seen the device's addition.
     #[error("it is a device's first record, and claims not to have seen that device being added")]
     FirstRecordBeforeItsAddition,
+    /// It claims to have seen an operation but not what that one had seen.
     #[error("it claims to have seen an operation, but not what that operation had seen")]
     DepsNotClosed,
 }
@@ -56,18 +63,24 @@ pub enum Misplaced {
 /// The outcome of [`check`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
+    /// It fits where it is.
     Fits,
     /// An operation it depends on is not here: wait for it (withheld so far).
     Waiting {
+        /// The device whose record is missing.
         device: DeviceId,
+        /// Its idx in that log.
         idx: u64,
     },
+    /// It cannot be where it claims to be.
     Refused(Misplaced),
 }
 
 /// What [`check`] needs to know of an operation already applied (or staged).
 pub struct Known<'a> {
+    /// Its hybrid logical clock.
     pub hlc: Hlc,
+    /// What it had seen, per device.
     pub deps: &'a BTreeMap<DeviceId, u64>,
 }
 

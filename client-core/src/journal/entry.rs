@@ -18,13 +18,17 @@ use super::{DeviceId, EntryId, OpId};
 /// An entry as the survivor sees it. `Debug` never prints content.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EntryView {
+    /// The entry's id.
     pub id: EntryId,
     /// `None` when never set or set to an empty title.
     pub title: Option<String>,
+    /// What happened, in the survivor's words.
     pub text: String,
     /// `None` when never set or set to an empty value.
     pub occurred_at: Option<OccurredAt>,
+    /// Category slugs.
     pub categories: Vec<String>,
+    /// Free tags.
     pub tags: Vec<String>,
     /// 1..=5; `None` when never set or cleared (set to 0).
     pub severity: Option<u32>,
@@ -32,22 +36,29 @@ pub struct EntryView {
     pub location: Option<String>,
     /// Person ids (32 hex digits) from the people list.
     pub people: Vec<String>,
+    /// Injuries, if any were recorded.
     pub injuries: Option<String>,
+    /// Police reference numbers.
     pub police_references: Vec<String>,
+    /// What the survivor did (called someone, left, reported it).
     pub actions_taken: Vec<String>,
+    /// The impact on the survivor, in their words.
     pub impact: Option<String>,
     /// Evidence, in the order it was attached (total order).
     pub attachments: Vec<AttachmentView>,
     /// When the creation was written, by its author's clock. Never editable.
     pub recorded_at_ms: i64,
+    /// The device that created it.
     pub created_by: DeviceId,
     /// Other creations of this id that neither saw the first (which no honest
     /// device writes): who created the entry, and when, is then in dispute.
     pub disputed_creations: Vec<OpId>,
+    /// It is in the trash.
     pub deleted: bool,
     /// When deleted (by the delete operation's author's clock), while deleted: the
     /// trash keeps an entry for [`super::TRASH_RETENTION_MS`] after this.
     pub deleted_at_ms: Option<i64>,
+    /// It has at least one amendment.
     pub amended: bool,
     /// Fields with concurrent values, in field order.
     pub conflicts: Vec<FieldConflict>,
@@ -118,20 +129,27 @@ impl fmt::Debug for EntryView {
 /// its chunks. `Debug` never prints the file name or media type.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AttachmentView {
+    /// The attachment's id within its entry.
     pub attachment_id: [u8; 16],
     /// The original file name (sealed in the log, never on the server).
     pub name: String,
+    /// Its media type (as given when attached).
     pub media_type: String,
     /// Bytes of the original file.
     pub size: u64,
     /// Of the original bytes (empty or malformed if the author wrote it so).
     pub sha256: Vec<u8>,
+    /// Plaintext bytes per chunk.
     pub chunk_size: u32,
+    /// How many chunks it is stored as.
     pub chunk_count: u64,
+    /// The key epoch its chunks are sealed under.
     pub key_epoch: u32,
-    /// See [`crate::attachment::ChunkFormat`].
+    /// See [`crate::format::attachment::ChunkFormat`].
     pub chunk_format: u32,
+    /// The operation that attached it.
     pub added_by: OpId,
+    /// When it was attached (the attaching device's clock).
     pub recorded_at_ms: i64,
 }
 
@@ -148,11 +166,16 @@ impl fmt::Debug for AttachmentView {
     }
 }
 
+/// What a revision of an entry did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RevisionKind {
+    /// Created the entry.
     Created,
+    /// Amended it.
     Amended,
+    /// Moved it to the trash.
     Deleted,
+    /// Brought it back from the trash.
     Restored,
 }
 
@@ -160,9 +183,13 @@ pub enum RevisionKind {
 /// and restore). `Debug` names the fields set, never their values.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Revision {
+    /// The operation.
     pub op: OpId,
+    /// When it was written (its device's clock).
     pub recorded_at_ms: i64,
+    /// What it did.
     pub kind: RevisionKind,
+    /// The fields it set.
     pub fields: EntryFields,
 }
 

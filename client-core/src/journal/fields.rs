@@ -17,21 +17,34 @@ use super::OpId;
 /// A field of an entry that amendments can set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
+    /// The title.
     Title,
+    /// The free text.
     Text,
+    /// When it happened.
     OccurredAt,
+    /// The categories.
     Categories,
+    /// The tags.
     Tags,
+    /// The severity (1 to 5).
     Severity,
+    /// The location.
     Location,
+    /// The people involved.
     People,
+    /// The injuries.
     Injuries,
+    /// The police references.
     PoliceReferences,
+    /// The actions taken.
     ActionsTaken,
+    /// The impact.
     Impact,
 }
 
 impl Field {
+    /// Every field, in the order entries show them.
     pub const ALL: [Field; 12] = [
         Field::Title,
         Field::Text,
@@ -47,6 +60,7 @@ impl Field {
         Field::Impact,
     ];
 
+    /// Its name on the command line and in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Field::Title => "title",
@@ -110,23 +124,34 @@ impl Field {
 /// A value of one field. `Debug` shows only its shape, never the content.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum FieldValue {
+    /// The title.
     Title(String),
+    /// The free text.
     Text(String),
+    /// When it happened.
     OccurredAt(OccurredAt),
+    /// The category slugs.
     Categories(Vec<String>),
+    /// The tags.
     Tags(Vec<String>),
     /// 1..=5; 0 clears it.
     Severity(u32),
+    /// The location.
     Location(String),
     /// Person ids (32 hex digits) from the people list.
     People(Vec<String>),
+    /// The injuries.
     Injuries(String),
+    /// The police references.
     PoliceReferences(Vec<String>),
+    /// The actions taken.
     ActionsTaken(Vec<String>),
+    /// The impact.
     Impact(String),
 }
 
 impl FieldValue {
+    /// Which field this is a value of.
     pub fn field(&self) -> Field {
         match self {
             FieldValue::Title(_) => Field::Title,
@@ -194,16 +219,22 @@ impl fmt::Debug for FieldValue {
 /// author saw the shown one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConflictingValue {
+    /// The value.
     pub value: FieldValue,
+    /// The operation that set it.
     pub op: OpId,
+    /// When (its device's clock).
     pub recorded_at_ms: i64,
 }
 
 /// Concurrent values of one field, for the survivor to resolve by amending it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldConflict {
+    /// The field.
     pub field: Field,
+    /// The value shown (the one the fold picked).
     pub shown: FieldValue,
+    /// The operation that set the shown value.
     pub shown_by: OpId,
     /// The other heads, in total order.
     pub others: Vec<ConflictingValue>,

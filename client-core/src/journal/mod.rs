@@ -113,20 +113,36 @@ pub const TRASH_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 /// Shortest entry-id prefix accepted, as hex digits.
 pub const MIN_PREFIX_LEN: usize = 4;
 
+/// Why a change or a look-up in the journal was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum JournalError {
+    /// No entry has that id.
     #[error("no entry has that id")]
     NotFound,
+    /// No person has that id or name.
     #[error("no person has that id or name")]
     PersonNotFound,
+    /// More than one person matches.
     #[error("{candidates} people match that; give more of the id")]
-    PersonAmbiguous { candidates: usize },
+    PersonAmbiguous {
+        /// How many.
+        candidates: usize,
+    },
+    /// More than one entry starts with the id given.
     #[error("{candidates} entries start with that id; give more of it")]
-    Ambiguous { candidates: usize },
+    Ambiguous {
+        /// How many.
+        candidates: usize,
+    },
+    /// The id is not hex of an acceptable length.
     #[error("an entry id is hex, at least {MIN_PREFIX_LEN} and at most 32 digits")]
     InvalidId,
+    /// The date or time is not one MyCase understands.
     #[error("not a date or time MyCase understands: {reason}")]
-    InvalidOccurredAt { reason: &'static str },
+    InvalidOccurredAt {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// Every operation received, and the views folded from them on demand.
@@ -164,6 +180,7 @@ impl fmt::Debug for Journal {
 }
 
 impl Journal {
+    /// An empty journal (no account yet: tests and tools).
     pub fn new() -> Self {
         Self::default()
     }
@@ -226,14 +243,17 @@ impl Journal {
         true
     }
 
+    /// Operations folded in.
     pub fn len(&self) -> usize {
         self.ops.len()
     }
 
+    /// Whether nothing is folded in.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
 
+    /// Whether the operation `id` is folded in.
     pub fn contains(&self, id: &OpId) -> bool {
         self.ids.contains_key(id)
     }
@@ -318,6 +338,7 @@ impl Journal {
         views
     }
 
+    /// The person `id` as the journal shows them.
     pub fn person(&self, id: &PersonId) -> Option<PersonView> {
         let keys = self.by_person.get(id)?;
         people::build(*id, &self.ops_for(keys))
@@ -420,6 +441,7 @@ impl Journal {
         revocation::fold(self.ops_for_unfiltered(&self.revocation_ops).into_iter())
     }
 
+    /// Whether the journal holds a revocation of `device`.
     pub fn is_revoked(&self, device: &DeviceId) -> bool {
         self.cutoffs.contains_key(device)
     }
@@ -451,13 +473,13 @@ impl Journal {
     /// that was added before `device` was (its addition happened before). Such a
     /// device owns the tag: `device`'s rotations do not count.
     pub fn tag_taken_before(&self, device: &DeviceId) -> Option<DeviceId> {
-        let tag = crate::epoch_keys::author_tag(device);
+        let tag = crate::format::epoch_keys::author_tag(device);
         let roster = self.roster();
         let mine = self.stored(&roster.get(device)?.added_by)?;
         roster
             .values()
             .filter(|d| {
-                &d.device_id != device && crate::epoch_keys::author_tag(&d.device_id) == tag
+                &d.device_id != device && crate::format::epoch_keys::author_tag(&d.device_id) == tag
             })
             .find(|d| {
                 self.stored(&d.added_by)
@@ -646,17 +668,22 @@ impl Journal {
 /// An operation a trust rule refused (it stays stored, and no view uses it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
+    /// The refused operation.
     pub op: OpId,
+    /// Which rule refused it.
     pub reason: RejectionReason,
 }
 
+/// Which trust rule refused an operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RejectionReason {
     /// It tried to give a known device other keys.
     DeviceKeysChanged(DeviceId),
     /// It created an entry id its author had already seen created.
     EntryCreatedAgain(EntryId),
+    /// A key rotation that does not count.
     Rotation(RotationRefused),
+    /// A recovery-key operation that does not count.
     Recovery(RecoveryRefused),
 }
 

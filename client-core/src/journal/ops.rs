@@ -65,15 +65,23 @@ pub fn amend_person(person_id: PersonId, fields: PersonFields) -> Body {
 /// What is known about one uploaded file, to fetch and check its chunks later.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AttachmentMeta {
+    /// The attachment's id within its entry.
     pub attachment_id: [u8; 16],
+    /// The file name.
     pub name: String,
+    /// Its media type.
     pub media_type: String,
+    /// Plaintext size in bytes.
     pub size: u64,
+    /// SHA-256 of the plaintext.
     pub sha256: [u8; 32],
+    /// Plaintext bytes per chunk.
     pub chunk_size: u32,
+    /// How many chunks.
     pub chunk_count: u64,
+    /// The key epoch its chunks are sealed under.
     pub key_epoch: u32,
-    /// See [`crate::attachment::ChunkFormat`].
+    /// See [`crate::format::attachment::ChunkFormat`].
     pub chunk_format: u32,
 }
 

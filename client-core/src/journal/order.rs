@@ -16,7 +16,9 @@ use super::{DeviceId, EntryId, PersonId};
 /// The identity of an operation: the author's device and the index in its log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OpId {
+    /// The device whose log holds it.
     pub device: DeviceId,
+    /// Its place in that log (from 1).
     pub idx: u64,
 }
 

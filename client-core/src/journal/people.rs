@@ -42,16 +42,22 @@ pub fn role_display(slug: &str) -> &str {
         .unwrap_or(slug)
 }
 
+/// A field of a person on the people list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PersonField {
+    /// Their name.
     Name,
+    /// Their role (partner, neighbour, officer...).
     Role,
+    /// The survivor's notes about them.
     Notes,
 }
 
 impl PersonField {
+    /// Every field, in display order.
     pub const ALL: [PersonField; 3] = [PersonField::Name, PersonField::Role, PersonField::Notes];
 
+    /// Its name on the command line and in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             PersonField::Name => "name",
@@ -72,8 +78,11 @@ impl PersonField {
 /// Concurrent values of one field of a person. `Debug` never prints the values.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PersonConflict {
+    /// The field.
     pub field: PersonField,
+    /// The value shown.
     pub shown: String,
+    /// The operation that set it.
     pub shown_by: OpId,
     /// The other heads with their operations, in total order.
     pub others: Vec<(String, OpId)>,
@@ -92,13 +101,19 @@ impl fmt::Debug for PersonConflict {
 /// A person as the survivor sees them. `Debug` never prints the name or notes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PersonView {
+    /// The person's id.
     pub id: PersonId,
+    /// Their name, if set.
     pub name: Option<String>,
     /// A slug from [`ROLES`] (or a newer client's role, as stored).
     pub role: Option<String>,
+    /// Notes about them, if set.
     pub notes: Option<String>,
+    /// The operation that added them.
     pub added_by: OpId,
+    /// When they were added (that device's clock).
     pub recorded_at_ms: i64,
+    /// Fields set concurrently to different values.
     pub conflicts: Vec<PersonConflict>,
 }
 

@@ -23,19 +23,22 @@ use mycase_proto::wire::{account_id_for_recovery_key, recovery_renewal_message};
 
 use super::order::{Action, RecoveryChange, StoredOp};
 use super::OpId;
+use crate::format::keys::verify_signature;
 use crate::ids::AccountId;
-use crate::keys::verify_signature;
 
 /// A recovery key, with the operation that made it current.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecoveryKeyView {
+    /// The kit's Ed25519 public key.
     pub public_key: [u8; 32],
     /// The kit's X25519 key (all zero in the oldest journals, which carry none).
     pub dh_public_key: [u8; 32],
+    /// The operation that set it.
     pub set_by: OpId,
 }
 
 impl RecoveryKeyView {
+    /// Whether the journal carries the kit's X25519 key (journals from before rotation do not).
     pub fn has_dh_key(&self) -> bool {
         self.dh_public_key != [0; 32]
     }
@@ -46,12 +49,14 @@ impl RecoveryKeyView {
 pub enum RecoveryState {
     /// No founding `RecoveryKeySet` that counts (yet).
     Unknown,
+    /// The one key that counts.
     Current(RecoveryKeyView),
     /// Two keys claim to be current: none is used until a renewal settles it.
     Contested(Vec<RecoveryKeyView>),
 }
 
 impl RecoveryState {
+    /// The current key, unless unknown or contested.
     pub fn current(&self) -> Option<&RecoveryKeyView> {
         match self {
             RecoveryState::Current(k) => Some(k),
@@ -63,10 +68,13 @@ impl RecoveryState {
 /// Why a recovery-key operation does not count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RecoveryRefused {
+    /// It sets a key the journal was not founded with.
     #[error("it sets a recovery key this journal was not founded with")]
     NotTheFoundingKey,
+    /// A kit's signature on it does not verify.
     #[error("a recovery kit's signature on it does not verify")]
     BadSignature,
+    /// It renews a kit that had already been replaced.
     #[error("it renews a recovery kit that had already been replaced")]
     SupersededKit,
 }
@@ -74,7 +82,9 @@ pub enum RecoveryRefused {
 /// The fold's result: the state, and the operations refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecoveryFold {
+    /// The recovery key.
     pub state: RecoveryState,
+    /// Recovery-key operations that do not count, and why.
     pub refused: Vec<(OpId, RecoveryRefused)>,
     /// The devices whose log holds a founding `RecoveryKeySet` that counts.
     pub founders: Vec<super::DeviceId>,

@@ -30,6 +30,7 @@ pub struct Revocation {
     pub last_idx: u64,
     /// The revoking device's clock (Unix ms).
     pub revoked_at_ms: i64,
+    /// The device that revoked it.
     pub revoked_by: DeviceId,
     /// The (first) revoking operation.
     pub op: OpId,

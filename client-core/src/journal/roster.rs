@@ -23,7 +23,7 @@
 //! trusted device vouches for a new one" is recovery: a device set up with the
 //! recovery kit adds itself, and proves it with a recovery certificate that verifies
 //! under the journal's recovery key (see [`super::recovery`]).
-//! [`self_added_key`] is how the sync engine accepts such a device's log.
+//! `self_added_key` is how the sync engine accepts such a device's log.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -34,14 +34,18 @@ use super::{DeviceId, OpId};
 /// A device in the roster. `Debug` does not print the device's name.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DeviceView {
+    /// The device's id.
     pub device_id: DeviceId,
+    /// Its name.
     pub name: String,
     /// The keys of its first addition in total order. For a contested device these
     /// are only one of the candidates: see [`DeviceView::candidate_keys`].
     pub sign_public_key: [u8; 32],
+    /// Its X25519 public key (one of the candidates while contested).
     pub dh_public_key: [u8; 32],
     /// The adding operation's device clock.
     pub added_at_ms: i64,
+    /// The operation that added it.
     pub added_by: OpId,
     /// Later additions with the same keys (harmless repeats).
     pub repeated_by: Vec<OpId>,
@@ -56,7 +60,7 @@ pub struct DeviceView {
     pub candidate_keys: Vec<([u8; 32], [u8; 32])>,
     /// Its first addition was its own, with a recovery certificate: it was set up
     /// with the recovery kit (or is the journal's founding device, which the kit
-    /// certifies too; see [`crate::device::Device::set_up_with_kit`]). A device that
+    /// certifies too; see [`crate::Device::set_up_with_kit`]). A device that
     /// certifies itself again later (renewing the kit) does not count.
     pub recovery_certified: bool,
     /// Set when a trusted device revoked this one.
@@ -210,7 +214,7 @@ pub fn recovery_certificate_verifies(
 ) -> bool {
     is_well_formed(added)
         && !added.recovery_certificate.is_empty()
-        && crate::keys::verify_signature(
+        && crate::format::keys::verify_signature(
             recovery_key,
             &mycase_proto::wire::recovery_certificate_message(
                 account_id,
@@ -245,7 +249,7 @@ pub(crate) fn self_added_key(
 mod recovery_tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::keys::RecoveryKit;
+    use crate::format::keys::RecoveryKit;
     use ed25519_dalek::Signer;
     use mycase_proto::v1::operation::Body;
     use mycase_proto::v1::{DeviceAdded, Operation};

@@ -22,19 +22,24 @@ use mycase_proto::v1::KeyRotated;
 use super::order::{Action, StoredOp};
 use super::roster::DeviceView;
 use super::{DeviceId, OpId};
-use crate::epoch_keys::{author_tag, generation};
+use crate::format::epoch_keys::{author_tag, generation};
 
 /// Why a rotation does not count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RotationRefused {
+    /// It skips ahead in the epoch numbering.
     #[error("it skips ahead in the epoch numbering")]
     NotTheNextGeneration,
+    /// Its epoch number is not its author's.
     #[error("its epoch number is not its author's")]
     NotTheAuthorsTag,
+    /// It seals the key to a device that is not trusted.
     #[error("it seals the key to a device that is not trusted")]
     SealedToUntrustedDevice,
+    /// Another rotation took the same epoch number.
     #[error("another rotation took the same epoch number")]
     EpochNumberTaken,
+    /// Its author's tag belongs to a device added before it.
     #[error("its author's tag belongs to a device added before it")]
     TagTakenByAnOlderDevice,
 }
@@ -42,12 +47,16 @@ pub enum RotationRefused {
 /// A rotation, and whether it counts.
 #[derive(Clone, Debug)]
 pub struct RotationView {
+    /// The rotating operation.
     pub op: OpId,
+    /// What it says.
     pub rotated: KeyRotated,
+    /// Why it does not count, if it does not.
     pub refused: Option<RotationRefused>,
 }
 
 impl RotationView {
+    /// Whether the rotation counts.
     pub fn counts(&self) -> bool {
         self.refused.is_none()
     }
@@ -81,7 +90,7 @@ pub(crate) fn fold(
         };
         let refused = if generation(epoch) != seen_generation + 1 {
             Some(RotationRefused::NotTheNextGeneration)
-        } else if epoch & crate::epoch_keys::TAG_MASK != author_tag(&op.key.device) {
+        } else if epoch & crate::format::epoch_keys::TAG_MASK != author_tag(&op.key.device) {
             Some(RotationRefused::NotTheAuthorsTag)
         } else if tag_taken(&op.key.device) {
             Some(RotationRefused::TagTakenByAnOlderDevice)

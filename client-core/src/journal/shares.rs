@@ -12,22 +12,32 @@ use mycase_proto::v1::{ShareCreated, ShareRevoked};
 
 use super::order::{Action, ShareChange};
 use super::{DeviceId, EntryId, Journal};
-use crate::share::ShareKey;
+use crate::format::share_bundle::ShareKey;
 
 /// A share as the journal records it. `Debug` never shows the key or description.
 #[derive(Clone)]
 pub struct ShareRecord {
+    /// The share's id on the server.
     pub share_id: [u8; 16],
+    /// The link's key (it opens the bundle: never log it).
     pub link_key: ShareKey,
+    /// The server the link points at.
     pub server_url: String,
+    /// The entries shared.
     pub entry_ids: Vec<EntryId>,
+    /// The selection, in words.
     pub description: String,
+    /// When the link stops working (Unix milliseconds).
     pub expires_at_ms: i64,
+    /// Views allowed (0: unlimited).
     pub max_views: u32,
+    /// A password protects it.
     pub has_password: bool,
+    /// It carries attachments.
     pub includes_attachments: bool,
     /// When it was made (its author's clock).
     pub created_at_ms: i64,
+    /// The device that made it.
     pub created_by: DeviceId,
     /// When a revocation was recorded, if any.
     pub revoked_at_ms: Option<i64>,
@@ -46,17 +56,27 @@ impl std::fmt::Debug for ShareRecord {
 
 /// What a new share holds and allows, to record it.
 pub struct NewShare<'a> {
+    /// The share's id on the server.
     pub share_id: [u8; 16],
+    /// The link's key (it opens the bundle: never log it).
     pub link_key: &'a ShareKey,
+    /// The server the link points at.
     pub server_url: &'a str,
+    /// The entries shared.
     pub entry_ids: &'a [EntryId],
+    /// The selection, in words.
     pub description: &'a str,
+    /// When the link stops working (Unix milliseconds).
     pub expires_at_ms: i64,
+    /// Views allowed (0: unlimited).
     pub max_views: u32,
+    /// A password protects it.
     pub has_password: bool,
+    /// It carries attachments.
     pub includes_attachments: bool,
 }
 
+/// The operation that records a new share in the journal.
 pub fn share_created(share: &NewShare<'_>) -> Body {
     Body::ShareCreated(ShareCreated {
         share_id: share.share_id.to_vec(),
@@ -71,6 +91,7 @@ pub fn share_created(share: &NewShare<'_>) -> Body {
     })
 }
 
+/// The operation that records a share revoked.
 pub fn share_revoked(share_id: [u8; 16]) -> Body {
     Body::ShareRevoked(ShareRevoked {
         share_id: share_id.to_vec(),

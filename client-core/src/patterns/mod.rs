@@ -27,9 +27,11 @@ pub const RECENT_MONTHS: u32 = 3;
 pub struct Period {
     /// `YYYY-MM` for a month; the Monday `YYYY-MM-DD` for a week.
     pub start: String,
+    /// Entries in the period.
     pub entries: usize,
     /// Mean severity of the entries with one; `None` when none has.
     pub mean_severity: Option<f64>,
+    /// The highest severity among them.
     pub max_severity: Option<u32>,
 }
 
@@ -37,6 +39,7 @@ pub struct Period {
 /// first month with an entry to the last, empty months counted as zero.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trend {
+    /// Months the line spans.
     pub months: usize,
     /// Change in entries per month, per month. `None` with fewer than two months.
     pub entries_per_month: Option<f64>,
@@ -47,21 +50,28 @@ pub struct Trend {
 /// Entries and severity within `from ..= to`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Window {
+    /// The first day.
     pub from: NaiveDate,
+    /// The last day, inclusive.
     pub to: NaiveDate,
+    /// Entries in it.
     pub entries: usize,
+    /// Mean severity of the entries with one.
     pub mean_severity: Option<f64>,
 }
 
 /// The last three months up to today against the three months before them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecentChange {
+    /// The last three months.
     pub last: Window,
+    /// The three months before.
     pub previous: Window,
     /// `last.entries - previous.entries`.
     pub entries_change: i64,
     /// Relative change in percent; `None` when the earlier window is empty.
     pub entries_change_percent: Option<f64>,
+    /// Change in mean severity; `None` unless both windows have one.
     pub severity_change: Option<f64>,
 }
 
@@ -72,45 +82,63 @@ pub struct Tally {
     pub key: String,
     /// The readable category name or the person's name.
     pub label: String,
+    /// Entries with it.
     pub entries: usize,
 }
 
 /// A stretch with no entries between two consecutive ones.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gap {
+    /// The day of the entry before the gap.
     pub from: NaiveDate,
+    /// The day of the entry after it.
     pub to: NaiveDate,
+    /// Days between them.
     pub days: i64,
+    /// The entry before the gap.
     pub after: EntryId,
+    /// The entry after it.
     pub before: EntryId,
 }
 
 /// The first and the most recent entry of one category.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CategorySpan {
+    /// The category slug.
     pub category: String,
+    /// Its readable name.
     pub label: String,
+    /// Entries with it.
     pub entries: usize,
+    /// The first entry, with its day.
     pub first: (NaiveDate, EntryId),
+    /// The most recent, with its day.
     pub last: (NaiveDate, EntryId),
 }
 
 /// Everything `mycase patterns` shows. `Debug` shows numbers and ids only.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Patterns {
+    /// The day the figures are computed for.
     pub today: NaiveDate,
+    /// Entries counted.
     pub entries: usize,
+    /// The first day with an entry.
     pub first_day: Option<NaiveDate>,
+    /// The last day with an entry.
     pub last_day: Option<NaiveDate>,
     /// Every month from the first entry's to the last's, empty ones included.
     pub per_month: Vec<Period>,
     /// Every week (Monday first) from the first entry with a known day to the
     /// last; entries known only to the month or a range are not in any week.
     pub per_week: Vec<Period>,
+    /// The fitted monthly trend.
     pub trend: Trend,
+    /// The last three months against the three before.
     pub recent: RecentChange,
     /// Most entries first, then by name.
     pub by_category: Vec<Tally>,
+    /// Most entries first, then by name.
     pub by_person: Vec<Tally>,
     /// Monday first.
     pub by_weekday: [usize; 7],
@@ -118,9 +146,11 @@ pub struct Patterns {
     pub weekday_unknown: usize,
     /// `[weekday][hour]`, Monday first, for minute-precise entries.
     pub heatmap: [[usize; 24]; 7],
+    /// Entries whose hour is not known.
     pub hour_unknown: usize,
     /// Entries with severity 1..=5 (index 0 is severity 1).
     pub severity_counts: [usize; 5],
+    /// Entries without a severity.
     pub severity_unknown: usize,
     /// Longest first, at most [`GAPS_LISTED`].
     pub longest_gaps: Vec<Gap>,

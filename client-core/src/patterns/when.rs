@@ -24,6 +24,7 @@ pub struct When {
 }
 
 impl When {
+    /// When `entry` happened, as far as it is known; `None` without a time.
     pub fn of(entry: &EntryView) -> Option<When> {
         let Some(at) = entry.occurred_at.as_ref() else {
             let recorded = DateTime::from_timestamp_millis(entry.recorded_at_ms)?;

@@ -9,14 +9,14 @@ use super::{EXIF_PREFIX, PHOTOSHOP_PREFIX, XMP_NAMESPACE};
 
 /// The latitude written into the samples: 51° 30' 26.46" (as three rationals),
 /// so a test can look for these bytes in a copy.
-pub const LATITUDE: [(u32, u32); 3] = [(51, 1), (30, 1), (2646, 100)];
-pub const LONGITUDE: [(u32, u32); 3] = [(0, 1), (7, 1), (3960, 100)];
-pub const DATE_TIME: &[u8; 20] = b"2026:03:14 21:30:05\0";
+pub(crate) const LATITUDE: [(u32, u32); 3] = [(51, 1), (30, 1), (2646, 100)];
+pub(crate) const LONGITUDE: [(u32, u32); 3] = [(0, 1), (7, 1), (3960, 100)];
+pub(crate) const DATE_TIME: &[u8; 20] = b"2026:03:14 21:30:05\0";
 /// EXIF orientation 6: the camera was turned; viewers rotate the picture.
-pub const ORIENTATION: u16 = 6;
+pub(crate) const ORIENTATION: u16 = 6;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Order {
+pub(crate) enum Order {
     Little,
     Big,
 }
@@ -61,7 +61,7 @@ impl Writer {
 }
 
 /// The bytes the latitude rationals take in `order`.
-pub fn latitude_bytes(order: Order) -> Vec<u8> {
+pub(crate) fn latitude_bytes(order: Order) -> Vec<u8> {
     let mut w = Writer {
         order,
         out: Vec::new(),
@@ -73,7 +73,7 @@ pub fn latitude_bytes(order: Order) -> Vec<u8> {
 /// A TIFF structure: IFD0 with orientation, date and time, and (with `gps`) a
 /// GPS directory holding latitude and longitude; then IFD1 (a thumbnail's
 /// directory, holding only its orientation), linked from IFD0.
-pub fn exif_tiff(order: Order, gps: bool) -> Vec<u8> {
+pub(crate) fn exif_tiff(order: Order, gps: bool) -> Vec<u8> {
     let mut w = Writer {
         order,
         out: match order {
@@ -128,21 +128,21 @@ fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
 }
 
 /// The EXIF APP1 segment for `tiff`.
-pub fn exif_segment(tiff: &[u8]) -> Vec<u8> {
+pub(crate) fn exif_segment(tiff: &[u8]) -> Vec<u8> {
     segment(0xE1, &[EXIF_PREFIX, tiff].concat())
 }
 
 /// XMP that names where the photo was taken, as editing software writes it.
-pub const XMP_WITH_PLACE: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" exif:GPSLatitude="51,30.441N" exif:GPSLongitude="0,7.66W" photoshop:City="London"/></rdf:RDF></x:xmpmeta>"#;
+pub(crate) const XMP_WITH_PLACE: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" exif:GPSLatitude="51,30.441N" exif:GPSLongitude="0,7.66W" photoshop:City="London"/></rdf:RDF></x:xmpmeta>"#;
 /// XMP that says nothing of a place.
-pub const XMP_WITHOUT_PLACE: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="Camera"/></rdf:RDF></x:xmpmeta>"#;
+pub(crate) const XMP_WITHOUT_PLACE: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="Camera"/></rdf:RDF></x:xmpmeta>"#;
 
-pub fn xmp_segment(xmp: &str) -> Vec<u8> {
+pub(crate) fn xmp_segment(xmp: &str) -> Vec<u8> {
     segment(0xE1, &[XMP_NAMESPACE, xmp.as_bytes()].concat())
 }
 
 /// A Photoshop APP13 segment whose IPTC data names a city (2:90 "London").
-pub fn iptc_segment() -> Vec<u8> {
+pub(crate) fn iptc_segment() -> Vec<u8> {
     let mut iptc = vec![0x1C, 2, 90, 0, 6];
     iptc.extend_from_slice(b"London");
     let mut body = PHOTOSHOP_PREFIX.to_vec();
@@ -158,7 +158,7 @@ pub fn iptc_segment() -> Vec<u8> {
 /// The picture: tables, frame, one scan of an 8x8 grey block, end of image.
 /// Huffman tables with one code each (DC difference 0; end of block), so the
 /// scan is the two bits `00` padded with ones.
-pub fn picture() -> Vec<u8> {
+pub(crate) fn picture() -> Vec<u8> {
     let mut out = segment(0xDB, &[[0u8].as_slice(), &[1u8; 64]].concat());
     out.extend(segment(0xC0, &[8, 0, 8, 0, 8, 1, 1, 0x11, 0]));
     let mut table = [0u8; 18];
@@ -172,7 +172,7 @@ pub fn picture() -> Vec<u8> {
 }
 
 /// A JPEG: SOI, a JFIF APP0, then `metadata` segments, then [`picture`].
-pub fn jpeg(metadata: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn jpeg(metadata: &[Vec<u8>]) -> Vec<u8> {
     let mut out = vec![0xFF, 0xD8];
     out.extend(segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
     for m in metadata {
@@ -184,7 +184,7 @@ pub fn jpeg(metadata: &[Vec<u8>]) -> Vec<u8> {
 
 /// A photo as a phone writes it: EXIF with GPS (big-endian), XMP and IPTC
 /// naming the place.
-pub fn jpeg_with_location() -> Vec<u8> {
+pub(crate) fn jpeg_with_location() -> Vec<u8> {
     jpeg(&[
         exif_segment(&exif_tiff(Order::Big, true)),
         xmp_segment(XMP_WITH_PLACE),
@@ -193,12 +193,12 @@ pub fn jpeg_with_location() -> Vec<u8> {
 }
 
 /// Where a JPEG's first scan starts (its SOS marker).
-pub fn scan_start(jpeg: &[u8]) -> usize {
+pub(crate) fn scan_start(jpeg: &[u8]) -> usize {
     jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap()
 }
 
 /// A PNG chunk (length, type, data, CRC) built with img-parts.
-pub fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+pub(crate) fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     use img_parts::png::PngChunk;
     let mut out = Vec::new();
     for piece in PngChunk::new(*kind, img_parts::Bytes::copy_from_slice(data)).encoder() {
@@ -208,12 +208,12 @@ pub fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
 }
 
 /// A 1x1 PNG's image data chunk (zlib stream of one RGBA pixel row).
-pub const PNG_IDAT: &[u8] = &[
+pub(crate) const PNG_IDAT: &[u8] = &[
     0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff,
 ];
 
 /// A 1x1 PNG with `extra` chunks before its image data.
-pub fn png(extra: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn png(extra: &[Vec<u8>]) -> Vec<u8> {
     let mut out = super::PNG_SIGNATURE.to_vec();
     out.extend(png_chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]));
     for c in extra {
@@ -225,7 +225,7 @@ pub fn png(extra: &[Vec<u8>]) -> Vec<u8> {
 }
 
 /// A PNG text chunk holding XMP (iTXt, uncompressed).
-pub fn png_xmp(xmp: &str) -> Vec<u8> {
+pub(crate) fn png_xmp(xmp: &str) -> Vec<u8> {
     let mut data = super::PNG_XMP_KEYWORD.to_vec();
     data.extend_from_slice(&[0, 0, 0, 0]);
     data.extend_from_slice(xmp.as_bytes());
@@ -233,7 +233,7 @@ pub fn png_xmp(xmp: &str) -> Vec<u8> {
 }
 
 /// The bytes standing in for a lossless bitstream in [`webp`] (never decoded).
-pub const WEBP_BITSTREAM: &[u8] = &[0x2f, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44];
+pub(crate) const WEBP_BITSTREAM: &[u8] = &[0x2f, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44];
 
 fn riff_chunk(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
     let mut out = id.to_vec();
@@ -247,7 +247,7 @@ fn riff_chunk(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
 
 /// An extended WebP file: VP8X (flags for EXIF and XMP), the bitstream, an
 /// EXIF chunk with `tiff` and an XMP chunk with `xmp`.
-pub fn webp(tiff: &[u8], xmp: &str) -> Vec<u8> {
+pub(crate) fn webp(tiff: &[u8], xmp: &str) -> Vec<u8> {
     let mut body = b"WEBP".to_vec();
     body.extend(riff_chunk(
         b"VP8X",

@@ -1,6 +1,6 @@
 //! A copy of a photo without its location metadata, the picture data untouched.
 //!
-//! - EXIF: the GPS directory is erased in place (see [`super::tiff`]), so the
+//! - EXIF: the GPS directory is erased in place (see `photo_metadata/tiff.rs`), so the
 //!   rest of the EXIF data stays: the orientation (the photo still shows the
 //!   right way up), when it was taken, the camera. Every EXIF block in the file
 //!   is treated so, also those of embedded images (the EXIF thumbnail, a JPEG's
@@ -32,6 +32,7 @@ use super::{
 /// A copy without location metadata. `Debug` shows what was removed, never
 /// the bytes.
 pub struct LocationFree {
+    /// The copy's bytes.
     pub bytes: Zeroizing<Vec<u8>>,
     /// What the original had and the copy does not, in order.
     pub removed: Vec<LocationMetadata>,
@@ -59,10 +60,13 @@ pub enum Stripped {
     NotReadable,
 }
 
+/// Why no copy without location was made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StripError {
+    /// The photo's structure could not be read.
     #[error("the photo says where it was taken, but its structure could not be read, so no copy without the location could be made")]
     Malformed,
+    /// Location data remained after removing it.
     #[error("the photo still says where it was taken after its location data was removed (in a part MyCase does not rewrite)")]
     Remains,
 }

@@ -133,7 +133,7 @@ fn top_directories(order: ByteOrder, tiff: &[u8]) -> Vec<Directory> {
 
 /// Whether the TIFF structure has a GPS directory with anything that places
 /// the photo (coordinates, altitude, a destination, an area's name...).
-pub fn has_gps_position(tiff: &[u8]) -> bool {
+pub(super) fn has_gps_position(tiff: &[u8]) -> bool {
     let Some(order) = ByteOrder::of(tiff) else {
         return false;
     };
@@ -184,7 +184,7 @@ fn zero_gps_directory(order: ByteOrder, tiff: &mut [u8], at: usize) {
 
 /// Takes every GPS directory out of the TIFF structure in place (same length,
 /// nothing else moved). Returns whether there was one.
-pub fn erase_gps(tiff: &mut [u8]) -> bool {
+pub(super) fn erase_gps(tiff: &mut [u8]) -> bool {
     let Some(order) = ByteOrder::of(tiff) else {
         return false;
     };

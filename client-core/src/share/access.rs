@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 use super::format::ShareKey;
 use crate::crypto::kdf::hkdf_sha256;
 
+/// The HKDF label of the access token.
 pub const ACCESS_TOKEN_LABEL: &str = "mycase/v1/share/access-token";
 
 /// A link's access token. Redacted `Debug`, zeroized on drop.
@@ -29,6 +30,7 @@ impl AccessToken {
         AccessToken(hkdf_sha256(key.as_bytes(), &[], ACCESS_TOKEN_LABEL))
     }
 
+    /// The token itself.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }

@@ -27,16 +27,19 @@ use zeroize::Zeroizing;
 
 use crate::crypto::padme;
 
+/// The version of the contents container.
 pub const CONTENTS_FORMAT: u32 = 1;
 
 /// A snapshot of the shared entries. `Debug` shows only counts.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Its contents format (`CONTENTS_FORMAT`).
     pub format: u32,
     /// When the share was made (Unix ms, the survivor's device clock).
     pub created_at_ms: i64,
     /// What was selected, in words ("3 entries: 2026-03-01 to 2026-03-31").
     pub description: String,
+    /// The entries shared.
     pub entries: Vec<SharedEntry>,
 }
 
@@ -53,8 +56,10 @@ impl std::fmt::Debug for Manifest {
 pub struct SharedEntry {
     /// 32 hex digits.
     pub id: String,
+    /// Its title, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// What happened.
     pub text: String,
     /// When it happened, as written (`2026-03-14 21:30`, `2026-03`, `a..b`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,21 +67,28 @@ pub struct SharedEntry {
     /// Readable category names.
     #[serde(default)]
     pub categories: Vec<String>,
+    /// Free tags.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Severity (1 to 5), if recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<u32>,
+    /// Where, if recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Names (or aliases) from the people list.
     #[serde(default)]
     pub people: Vec<String>,
+    /// Injuries, if recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injuries: Option<String>,
+    /// Police reference numbers.
     #[serde(default)]
     pub police_references: Vec<String>,
+    /// What the survivor did.
     #[serde(default)]
     pub actions_taken: Vec<String>,
+    /// The impact, in their words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impact: Option<String>,
     /// When the entry was first written (Unix ms).
@@ -84,6 +96,7 @@ pub struct SharedEntry {
     /// The creation and every later change, oldest first.
     #[serde(default)]
     pub history: Vec<SharedRevision>,
+    /// Its attachments, as carried.
     #[serde(default)]
     pub attachments: Vec<SharedAttachment>,
 }
@@ -93,7 +106,9 @@ pub struct SharedEntry {
 pub struct SharedRevision {
     /// `created`, `amended`, `deleted` or `restored`.
     pub kind: String,
+    /// When it was written (its device's clock).
     pub recorded_at_ms: i64,
+    /// The fields it set.
     #[serde(default)]
     pub changes: Vec<SharedChange>,
 }
@@ -103,12 +118,16 @@ pub struct SharedRevision {
 pub struct SharedChange {
     /// A readable field name ("Title", "Police references").
     pub field: String,
+    /// The value, as shown.
     pub value: String,
 }
 
+/// An attachment carried in the share.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedAttachment {
+    /// Its file name.
     pub name: String,
+    /// Its media type.
     pub media_type: String,
     /// The size of the bytes in the bundle.
     pub size: u64,
@@ -125,23 +144,29 @@ pub struct SharedAttachment {
 pub struct LocationRemoved {
     /// The recorded file (the one the survivor's signed journal names).
     pub original_sha256: String,
+    /// The recorded file's size.
     pub original_size: u64,
     /// What the copy lacks, in words: "EXIF GPS", "XMP location", "IPTC location".
     pub removed: Vec<String>,
 }
 
+/// Why a share's contents were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContentsError {
+    /// They are malformed.
     #[error("the share's contents are malformed")]
     Malformed,
+    /// An attachment does not match its checksum.
     #[error("an attachment in the share does not match its checksum")]
     AttachmentMismatch,
+    /// They are larger than a share may be.
     #[error("the share's contents are too large")]
     TooLarge,
 }
 
 /// A decrypted, checked share: the manifest and each attachment's bytes, in order.
 pub struct Opened {
+    /// What the share holds.
     pub manifest: Manifest,
     /// One per attachment, counting through the entries in order.
     pub files: Vec<Zeroizing<Vec<u8>>>,

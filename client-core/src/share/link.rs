@@ -11,7 +11,9 @@ use super::format::{ShareId, ShareKey, KEY_LEN, SHARE_ID_LEN};
 pub struct ShareLink {
     /// `https://host[:port]`, without a trailing slash.
     pub server_url: String,
+    /// The share's id.
     pub share_id: ShareId,
+    /// The key after `#` (never sent to the server).
     pub key: ShareKey,
 }
 
@@ -24,10 +26,13 @@ impl std::fmt::Debug for ShareLink {
     }
 }
 
+/// Why a link was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
+    /// It is not a MyCase share link.
     #[error("this is not a MyCase share link (it looks like https://server/s/ID#KEY)")]
     NotALink,
+    /// The key part is missing or cut short.
     #[error(
         "the link is incomplete: the key after # is missing or cut short (copy the whole link)"
     )]

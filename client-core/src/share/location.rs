@@ -23,7 +23,9 @@ pub struct LocationReport {
 #[derive(Debug, thiserror::Error)]
 #[error("{name}: {source}")]
 pub struct LocationError {
+    /// The file name of the photo.
     pub name: String,
+    /// Why no copy could be made.
     #[source]
     pub source: StripError,
 }

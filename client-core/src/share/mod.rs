@@ -3,24 +3,25 @@
 //! - [`select`]: which entries, and the manifest describing them (pure).
 //! - [`contents`]: the container inside the bundle (manifest + attachments, padded).
 //! - [`location`]: photos carried as copies without their location metadata.
-//! - [`format`]: the bundle: AES-256-GCM under the link's key, optional password
+//! - [`format`](mod@format): the bundle: AES-256-GCM under the link's key, optional password
 //!   (PBKDF2-HMAC-SHA256 + HKDF), key and password checks. The format is written
 //!   down there; the browser viewer (`server/src/http/viewer.js`) implements the
 //!   same with WebCrypto, and frozen vectors in `tests/vectors/` hold both to it.
 //! - [`link`]: links of the form `https://<server>/s/<id>#<key>`.
 //! - [`access`]: the token derived from the link's key that a fetch presents, so
 //!   that nobody without the key can spend a share's views.
-//! - [`device`]: making, listing and revoking shares from a device, and fetching
-//!   and opening a link (the only I/O here).
+//!
+//! Making, listing and revoking shares from a device, and fetching and opening a
+//! link, are device flows (`device/shares.rs`).
 
 pub mod access;
 pub mod contents;
-pub mod device;
-pub mod format;
 pub mod link;
 pub mod location;
 pub mod select;
 
+/// The bundle format, kept with the other formats (`format/share_bundle.rs`).
+pub use crate::format::share_bundle as format;
 pub use access::AccessToken;
 pub use contents::{ContentsError, Manifest, Opened};
 pub use format::{OpenError, ShareId, ShareKey};
@@ -32,16 +33,21 @@ use zeroize::Zeroizing;
 /// Why a share did not open, from the bundle's point of view.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShareError {
+    /// The bundle did not open.
     #[error(transparent)]
     Open(#[from] OpenError),
+    /// It opened, but its contents do not add up.
     #[error("this share has been altered: {0}")]
     Contents(#[from] ContentsError),
 }
 
 /// A sealed bundle ready to upload, with its id and link key.
 pub struct Sealed {
+    /// The share's id.
     pub share_id: ShareId,
+    /// The link's key.
     pub key: ShareKey,
+    /// The sealed bundle.
     pub bundle: Vec<u8>,
 }
 

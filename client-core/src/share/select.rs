@@ -22,11 +22,15 @@ use crate::query::Filter;
 /// range, categories, tags). With neither, nothing is selected.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Selection {
+    /// Entry ids to share.
     pub entries: Vec<EntryId>,
+    /// The first day, inclusive.
     pub from: Option<NaiveDate>,
+    /// The last day, inclusive.
     pub to: Option<NaiveDate>,
     /// Category slugs.
     pub categories: Vec<String>,
+    /// Free tags.
     pub tags: Vec<String>,
 }
 
@@ -50,6 +54,7 @@ impl Selection {
             || !self.tags.is_empty()
     }
 
+    /// Whether it selects nothing.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty() && !self.has_filter()
     }
@@ -208,6 +213,7 @@ fn person_name(journal: &Journal, id_hex: &str) -> String {
         .unwrap_or_else(|| "(someone not on the people list)".to_string())
 }
 
+/// A field's readable name ("Police references").
 pub fn field_label(field: Field) -> &'static str {
     match field {
         Field::Title => "Title",

@@ -69,8 +69,8 @@ use super::key::StoreKey;
 use super::memory::check_batch;
 use super::receipts_file::{Receipts, ReceiptsFile};
 use super::{LocalStore, RecordPosition, StoreError, StoredReceipt, SyncState};
+use crate::format::vector::Vector;
 use crate::ids::{id_from_slice, DeviceId};
-use crate::vector::Vector;
 
 const LOCK_FILE: &str = "lock";
 const LOGS_DIR: &str = "logs";

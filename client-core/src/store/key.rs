@@ -5,7 +5,7 @@ use std::fmt;
 use zeroize::Zeroizing;
 
 use crate::crypto::kdf;
-use crate::keys::DeviceKeys;
+use crate::format::keys::DeviceKeys;
 
 /// Seals the `receipts` file of a [`FileStore`](super::file::FileStore).
 ///

@@ -8,6 +8,7 @@ use mycase_proto::v1::Record;
 use super::{LocalStore, RecordPosition, StoreError, StoredReceipt, SyncState};
 use crate::ids::DeviceId;
 
+/// A store kept only in memory (tests, benchmarks, and apps that keep nothing on disk).
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     logs: BTreeMap<DeviceId, Vec<Record>>,
@@ -16,6 +17,7 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
+    /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }

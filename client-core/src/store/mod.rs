@@ -5,14 +5,14 @@
 //! records after the passphrase unlocks the keys. The server's receipts (its
 //! time for each record) are sealed at rest too, under a [`StoreKey`] derived
 //! from the device's own keys. What a copy of the store still shows without the
-//! passphrase (device ids, record counts, file times) is listed in [`file`].
+//! passphrase (device ids, record counts, file times) is listed in [`file`](mod@file).
 
 use std::collections::BTreeMap;
 
 use mycase_proto::v1::Record;
 
+use crate::format::vector::Vector;
 use crate::ids::DeviceId;
-use crate::vector::Vector;
 
 pub mod file;
 pub mod key;
@@ -22,16 +22,24 @@ mod receipts_file;
 pub use key::StoreKey;
 pub use receipts_file::MAGIC as SEALED_RECEIPTS_MAGIC;
 
+/// Why the local store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "the local store is in use by another MyCase process (for example `mycase sync --watch`)"
-    )]
+    /// Another MyCase process holds the store.
+    #[error("the local store is in use by another MyCase process")]
     Busy,
+    /// The store is damaged (what is wrong).
     #[error("the local store is damaged: {0}")]
     Corrupt(String),
+    /// Records to append do not continue the local log.
     #[error("records do not continue the local log (expected idx {expected}, got {got})")]
-    NotContiguous { expected: u64, got: u64 },
+    NotContiguous {
+        /// The idx the log needs next.
+        expected: u64,
+        /// The idx given.
+        got: u64,
+    },
+    /// The store's files could not be read or written.
     #[error("local store I/O failed")]
     Io(#[from] std::io::Error),
 }
@@ -49,13 +57,7 @@ pub struct SyncState {
     pub server_key: Option<[u8; 32]>,
 }
 
-/// A server receipt kept for a record: the server's time and its Ed25519
-/// signature over `wire::receipt_message` (see [`crate::receipts`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StoredReceipt {
-    pub server_time_ms: u64,
-    pub signature: [u8; 64],
-}
+pub use crate::format::receipts::StoredReceipt;
 
 /// Where a record sits: its device's log and its idx.
 pub type RecordPosition = (DeviceId, u64);
@@ -69,10 +71,22 @@ pub trait LocalStore {
     /// All or nothing, durable on return.
     fn append(&mut self, device: &DeviceId, records: &[Record]) -> Result<(), StoreError>;
 
+    /// Where the last sync left off (server vector, acknowledged own records, pinned keys).
     fn sync_state(&self) -> &SyncState;
 
     /// Replaces the sync state, durably and atomically.
     fn set_sync_state(&mut self, state: SyncState) -> Result<(), StoreError>;
+
+    /// Changes the sync state with `change`, then stores it as
+    /// [`LocalStore::set_sync_state`] does.
+    fn update_sync_state(&mut self, change: impl FnOnce(&mut SyncState)) -> Result<(), StoreError>
+    where
+        Self: Sized,
+    {
+        let mut state = self.sync_state().clone();
+        change(&mut state);
+        self.set_sync_state(state)
+    }
 
     /// Every verified server receipt kept, by record position.
     fn receipts(&self) -> &BTreeMap<RecordPosition, StoredReceipt>;

@@ -1,5 +1,5 @@
 //! How the sync engine talks to a server. The tonic client implements it
-//! ([`grpc::GrpcTransport`]); tests wrap it to play a hostile server.
+//! ([`grpc::GrpcTransport`], which alone knows gRPC status codes); tests wrap it to play a hostile server.
 //!
 //! Messages are the protocol's own types: a transport moves bytes and adds the
 //! session token, it decides nothing.
@@ -15,77 +15,144 @@ use mycase_proto::v1::{DeviceStatement, RenewRecoveryKeyRequest};
 use mycase_proto::v1::{GetChunkResponse, PutChunkRequest};
 
 pub mod grpc;
-pub mod shares;
 
-/// A failure talking to the server. `code` follows gRPC status codes.
+/// A failure talking to the server, in MyCase's terms: the gRPC transport maps
+/// the wire's status codes into these, and nothing else looks at the wire.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TransportError {
+    /// No answer: a bad address, a refused or timed-out connection, TLS.
     #[error("cannot reach the server: {0}")]
     Connect(String),
-    #[error("the server refused the request ({code:?}): {message}")]
-    Status {
-        code: tonic::Code,
+    /// The server answered, and refused.
+    #[error("the server refused the request ({refusal}): {message}")]
+    Refused {
+        /// What kind of refusal.
+        refusal: Refusal,
+        /// The server's own words (never trusted for a decision).
         message: String,
-        /// The status details: for "device revoked" and "account deleted", the
-        /// encoded `DeviceStatement` a device signed (the client checks it itself).
-        details: Vec<u8>,
     },
 }
 
+/// Why the server refused a request. "Revoked" and "account deleted" are only
+/// the server's word until a device checks the statement they carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No valid session, or a signature that does not verify.
+    Unauthenticated,
+    /// The thing asked for is not there (or not this account's).
+    NotFound,
+    /// The thing to create exists already (a pairing slot that took its request).
+    AlreadyExists,
+    /// Not allowed for this caller.
+    PermissionDenied,
+    /// Not allowed in the current state.
+    FailedPrecondition,
+    /// A limit was reached (size, count, rate).
+    ResourceExhausted,
+    /// The request is malformed.
+    InvalidArgument,
+    /// Unavailable for now (overloaded, timed out, cancelled): worth retrying.
+    Unavailable,
+    /// The server failed, or answered in a way a MyCase server never does.
+    ServerBroken,
+    /// An answer this client does not know what to do with (an unimplemented
+    /// call on an older server, for example).
+    Unexpected,
+    /// This device is refused as revoked; `statement` is what the server showed
+    /// for it (a signed `DeviceStatement`, or nothing).
+    Revoked {
+        /// The encoded statement, unchecked.
+        statement: Vec<u8>,
+    },
+    /// The account was deleted by one of its devices, says the server;
+    /// `statement` is what it showed for it.
+    AccountDeleted {
+        /// The encoded statement, unchecked.
+        statement: Vec<u8>,
+    },
+    /// The server no longer holds this account, and no device asked for that
+    /// (retention policy, or a server that lost it).
+    AccountNotOnServer,
+    /// A share link's share has ended, for the reason given.
+    ShareEnded {
+        /// The server's reason, in the words the viewer uses.
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Refusal::Unauthenticated => "Unauthenticated",
+            Refusal::NotFound => "NotFound",
+            Refusal::AlreadyExists => "AlreadyExists",
+            Refusal::PermissionDenied => "PermissionDenied",
+            Refusal::FailedPrecondition => "FailedPrecondition",
+            Refusal::ResourceExhausted => "ResourceExhausted",
+            Refusal::InvalidArgument => "InvalidArgument",
+            Refusal::Unavailable => "Unavailable",
+            Refusal::ServerBroken => "ServerBroken",
+            Refusal::Unexpected => "Unexpected",
+            Refusal::Revoked { .. } => "Revoked",
+            Refusal::AccountDeleted { .. } => "AccountDeleted",
+            Refusal::AccountNotOnServer => "AccountNotOnServer",
+            Refusal::ShareEnded { .. } => "ShareEnded",
+        })
+    }
+}
+
 impl TransportError {
-    pub fn code(&self) -> Option<tonic::Code> {
+    /// A refusal made here, not by the server: an answer that breaks the protocol.
+    pub fn server_broken(message: impl Into<String>) -> Self {
+        TransportError::Refused {
+            refusal: Refusal::ServerBroken,
+            message: message.into(),
+        }
+    }
+
+    /// The kind of refusal, if the server answered at all.
+    pub fn refusal(&self) -> Option<&Refusal> {
         match self {
-            TransportError::Status { code, .. } => Some(*code),
+            TransportError::Refused { refusal, .. } => Some(refusal),
             TransportError::Connect(_) => None,
         }
     }
 
     /// The server says this device's account was erased (by `account delete` on
     /// another device, or by the operator's retention policy): the device should
-    /// wipe itself.
+    /// wipe itself once the statement checks out.
     pub fn is_account_deleted(&self) -> bool {
-        matches!(self, TransportError::Status { code: tonic::Code::NotFound, message, .. }
-            if message == mycase_proto::ACCOUNT_DELETED)
+        matches!(self.refusal(), Some(Refusal::AccountDeleted { .. }))
     }
 
     /// The server says it no longer holds this account, and no device asked for
-    /// that (retention policy, or a server that lost it): not an order to wipe.
+    /// that: not an order to wipe.
     pub fn is_account_not_on_server(&self) -> bool {
-        matches!(self, TransportError::Status { code: tonic::Code::NotFound, message, .. }
-            if message == mycase_proto::ACCOUNT_NOT_ON_SERVER)
+        matches!(self.refusal(), Some(Refusal::AccountNotOnServer))
     }
 
     /// The server refused this device as revoked. Only the server's word: the
-    /// statement in [`TransportError::details`] is what a device may act on.
+    /// statement ([`TransportError::statement`]) is what a device may act on.
     pub fn is_revoked(&self) -> bool {
-        matches!(
-            self,
-            TransportError::Status { code: tonic::Code::PermissionDenied, message, .. }
-                if message == mycase_proto::DEVICE_REVOKED
-        )
+        matches!(self.refusal(), Some(Refusal::Revoked { .. }))
     }
 
-    /// The status details the server sent (empty if none).
-    pub fn details(&self) -> &[u8] {
-        match self {
-            TransportError::Status { details, .. } => details,
-            TransportError::Connect(_) => &[],
+    /// The statement a revocation or deletion refusal carried (empty if none).
+    pub fn statement(&self) -> &[u8] {
+        match self.refusal() {
+            Some(Refusal::Revoked { statement } | Refusal::AccountDeleted { statement }) => {
+                statement
+            }
+            _ => &[],
         }
     }
 }
 
-impl From<tonic::Status> for TransportError {
-    fn from(s: tonic::Status) -> Self {
-        TransportError::Status {
-            code: s.code(),
-            message: s.message().to_string(),
-            details: s.details().to_vec(),
-        }
-    }
-}
-
+/// The result of a call to the server.
 pub type TransportResult<T> = Result<T, TransportError>;
+/// Records pulled, page by page.
 pub type PullStream = BoxStream<'static, TransportResult<PullResponse>>;
+/// The server's vector each time it changes.
 pub type WatchStream = BoxStream<'static, TransportResult<VersionVector>>;
 /// Sealed chunks to upload, produced as they are read and sealed (a bounded
 /// channel, so a slow network holds back the reader instead of filling memory).
@@ -99,11 +166,14 @@ pub trait Transport: Send + Sync {
     /// Sets (or clears) the bearer token sent with authenticated calls.
     fn set_session(&self, token: Option<Vec<u8>>);
 
+    /// Registers a new account with its first device.
     fn register(&self, req: RegisterRequest) -> impl Future<Output = TransportResult<()>> + Send;
+    /// A challenge for the device key to sign.
     fn challenge(
         &self,
         device_id: Vec<u8>,
     ) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+    /// Trades a signed challenge for a session token.
     fn authenticate(
         &self,
         req: AuthenticateRequest,
@@ -119,6 +189,7 @@ pub trait Transport: Send + Sync {
         &self,
         req: RecoverRequest,
     ) -> impl Future<Output = TransportResult<RecoverResponse>> + Send;
+    /// The account's devices as the server knows them (authenticated).
     fn list_devices(&self) -> impl Future<Output = TransportResult<Vec<DeviceRecord>>> + Send;
     /// Revokes a device of the account (authenticated), with the caller's signed
     /// statement, which the server hands to the revoked device.
@@ -137,6 +208,7 @@ pub trait Transport: Send + Sync {
         &self,
         recovery_blob: Vec<u8>,
     ) -> impl Future<Output = TransportResult<()>> + Send;
+    /// Registers a paired device's keys (authenticated).
     fn add_device(
         &self,
         device_id: Vec<u8>,
@@ -144,11 +216,13 @@ pub trait Transport: Send + Sync {
         dh_public_key: Vec<u8>,
     ) -> impl Future<Output = TransportResult<()>> + Send;
 
+    /// Opens a pairing slot for `ttl_seconds`; returns when it expires.
     fn open_pairing(
         &self,
         pairing_id: Vec<u8>,
         ttl_seconds: u32,
     ) -> impl Future<Output = TransportResult<u64>> + Send;
+    /// The new device's sealed request, into the slot.
     fn submit_join(
         &self,
         pairing_id: Vec<u8>,
@@ -159,6 +233,7 @@ pub trait Transport: Send + Sync {
         &self,
         pairing_id: Vec<u8>,
     ) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
+    /// The existing device's sealed answer, into the slot.
     fn complete_pairing(
         &self,
         pairing_id: Vec<u8>,
@@ -170,16 +245,20 @@ pub trait Transport: Send + Sync {
         pairing_id: Vec<u8>,
     ) -> impl Future<Output = TransportResult<Vec<u8>>> + Send;
 
+    /// Appends own records (authenticated).
     fn append(
         &self,
         records: Vec<Record>,
     ) -> impl Future<Output = TransportResult<AppendResponse>> + Send;
+    /// The server's version vector for the account (authenticated).
     fn get_vector(&self) -> impl Future<Output = TransportResult<VersionVector>> + Send;
+    /// Streams every record after `since`, `page_size` per message (authenticated).
     fn pull(
         &self,
         since: VersionVector,
         page_size: u32,
     ) -> impl Future<Output = TransportResult<PullStream>> + Send;
+    /// Streams the vector whenever it changes (authenticated).
     fn watch(&self) -> impl Future<Output = TransportResult<WatchStream>> + Send;
 
     /// Which of these chunk addresses (at most 4096) the account already holds.

@@ -4,7 +4,7 @@
 use ed25519_dalek::{Signer, SigningKey};
 use futures_util::StreamExt;
 use mycase_core::transport::grpc::GrpcTransport;
-use mycase_core::transport::{Transport, TransportError};
+use mycase_core::transport::{Refusal, Transport, TransportError};
 use mycase_proto::v1::{AuthenticateRequest, RegisterRequest};
 use mycase_server::RunningServer;
 use rand::rngs::OsRng;
@@ -156,10 +156,10 @@ async fn session_token_authenticates_calls() {
 
     // Without a session the authenticated calls are refused.
     let err = t.get_vector().await.unwrap_err();
-    assert_eq!(err.code(), Some(tonic::Code::Unauthenticated), "{err:?}");
+    assert_eq!(err.refusal(), Some(&Refusal::Unauthenticated), "{err:?}");
     t.set_session(Some(vec![1; 32]));
     let err = t.list_devices().await.unwrap_err();
-    assert_eq!(err.code(), Some(tonic::Code::Unauthenticated), "{err:?}");
+    assert_eq!(err.refusal(), Some(&Refusal::Unauthenticated), "{err:?}");
 
     let challenge = t.challenge(device_id.clone()).await.unwrap();
     let signature = device
@@ -204,8 +204,8 @@ async fn session_token_authenticates_calls() {
 
     t.set_session(None);
     assert_eq!(
-        t.get_vector().await.unwrap_err().code(),
-        Some(tonic::Code::Unauthenticated)
+        t.get_vector().await.unwrap_err().refusal(),
+        Some(&Refusal::Unauthenticated)
     );
     server.shutdown().await.unwrap();
 }

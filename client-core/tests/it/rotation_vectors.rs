@@ -10,9 +10,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use mycase_core::epoch_keys::{next_epoch, open_epoch_key, seal_epoch_key, seal_recovery_blob_v2};
+use mycase_core::epoch_keys::{next_epoch, open_epoch_key, seal_epoch_key};
 use mycase_core::keyfile::TrustAnchor;
 use mycase_core::keys::{DeviceKeys, Keyring, RecoveryKit, VaultKey};
+use mycase_core::recovery_blob::seal_recovery_blob_v2;
 use mycase_core::recovery_blob::{self, BlobAuthor};
 
 const ACCOUNT: [u8; 16] = [0x11; 16];

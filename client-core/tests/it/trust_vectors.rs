@@ -18,7 +18,7 @@ use mycase_core::keyfile::TrustAnchor;
 use mycase_core::keys::{DeviceKeys, Keyring, KitAccount, RecoveryKit, VaultKey};
 use mycase_core::recovery_blob::{self, BlobAuthor};
 use mycase_core::statement::{self, StatementKind};
-use mycase_core::{leftovers, recover};
+use mycase_core::{founding_recovery_key, leftovers};
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::Operation;
 use prost::Message;
@@ -227,7 +227,7 @@ fn write_vectors() {
         &AUTHOR,
         &[(7, kept_operation())],
     );
-    let set = recover::founding_recovery_key(&kit, &account);
+    let set = founding_recovery_key(&kit, &account);
     let statement = statement::sign(
         &keys,
         StatementKind::DeviceRevoked,

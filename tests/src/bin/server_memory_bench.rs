@@ -19,9 +19,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use futures_util::StreamExt;
-use mycase_core::device::{Device, DeviceSetup};
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::transport::grpc::GrpcTransport;
+use mycase_core::{Device, DeviceSetup};
 use mycase_tests::fields;
 
 struct Options {

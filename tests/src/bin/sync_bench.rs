@@ -10,13 +10,13 @@
 use std::time::{Duration, Instant};
 
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::{now_ms, Device};
 use mycase_core::ids::new_id;
 use mycase_core::journal::ops;
 use mycase_core::keys::{DeviceKeys, Keyring};
 use mycase_core::pairing::PairingCode;
 use mycase_core::record::{open_record, seal_record, sign_record, verify_run, Head};
 use mycase_core::store::LocalStore;
+use mycase_core::{now_ms, Device};
 use mycase_proto::v1::{EntryFields, Hlc, VersionVector};
 use mycase_tests::{confirm_as_survivor, matching_code_channel, TestServer};
 use prost::Message;

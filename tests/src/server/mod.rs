@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use mycase_core::device::DeviceSetup;
 use mycase_core::transport::grpc::GrpcTransport;
+use mycase_core::DeviceSetup;
 use mycase_server::{RunningServer, ServerConfig};
 
 pub mod grpc;

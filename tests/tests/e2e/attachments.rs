@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
-use mycase_core::device_attachments::AttachmentError;
+use mycase_core::AttachmentError;
 use mycase_tests::{
     contains, fields, files_under, marker, new_account_device, pair_device, HostileTransport,
     Tamper, TestServer,

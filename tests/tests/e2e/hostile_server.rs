@@ -5,14 +5,14 @@
 
 use std::time::{Duration, Instant};
 
-use mycase_core::device::Device;
 use mycase_core::pairing::{PairingCode, PairingError};
 use mycase_core::record::RecordError;
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
-use mycase_core::sync::SyncError;
 use mycase_core::transport::grpc::GrpcTransport;
+use mycase_core::Device;
 use mycase_core::DeviceError;
+use mycase_core::SyncError;
 use mycase_proto::v1::Record;
 use mycase_tests::{
     fields, new_account_device, pair_device, pair_over, snapshot, HostileTransport, Tamper,
@@ -331,24 +331,36 @@ async fn server_restored_from_old_backup_is_a_rollback() {
 /// Calls that need a session are refused without one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthenticated_calls_are_refused() {
-    use mycase_core::transport::Transport;
+    use mycase_core::transport::{Refusal, Transport};
     let mut server = TestServer::start().await;
     let t = server.transport().await;
     for code in [
-        t.get_vector().await.err().and_then(|e| e.code()),
-        t.append(vec![]).await.err().and_then(|e| e.code()),
-        t.list_devices().await.err().and_then(|e| e.code()),
+        t.get_vector()
+            .await
+            .err()
+            .and_then(|e| e.refusal().cloned()),
+        t.append(vec![])
+            .await
+            .err()
+            .and_then(|e| e.refusal().cloned()),
+        t.list_devices()
+            .await
+            .err()
+            .and_then(|e| e.refusal().cloned()),
         t.pull(Default::default(), 10)
             .await
             .err()
-            .and_then(|e| e.code()),
+            .and_then(|e| e.refusal().cloned()),
     ] {
-        assert_eq!(code, Some(tonic::Code::Unauthenticated));
+        assert_eq!(code, Some(Refusal::Unauthenticated));
     }
     t.set_session(Some(vec![0x55; 32]));
     assert_eq!(
-        t.get_vector().await.err().and_then(|e| e.code()),
-        Some(tonic::Code::Unauthenticated)
+        t.get_vector()
+            .await
+            .err()
+            .and_then(|e| e.refusal().cloned()),
+        Some(Refusal::Unauthenticated)
     );
     server.stop().await;
 }

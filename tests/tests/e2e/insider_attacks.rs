@@ -19,13 +19,13 @@ use mycase_core::journal::causal::{Misplaced, MAX_WALL_MS};
 use mycase_core::journal::{ops, OpId, RecoveryRefused, RejectionReason, RotationRefused};
 use mycase_core::keys::{DeviceKeys, RecoveryKit, VaultKey};
 use mycase_core::record::{open_record, RecordError};
-use mycase_core::revoke::RevokeReport;
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
-use mycase_core::sync::{Quarantine, SyncError, SyncReport};
 use mycase_core::transport::grpc::GrpcTransport;
 use mycase_core::transport::Transport;
+use mycase_core::RevokeReport;
 use mycase_core::{Device, DeviceError};
+use mycase_core::{Quarantine, SyncError, SyncReport};
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{Hlc, KeyRotated, RecoveryKeyRenewed, SealedEpochKey};
 use mycase_tests::abuser::{Clock, Insider};
@@ -390,10 +390,7 @@ async fn setting_the_abusers_recovery_key_does_not_count() {
                 clock,
                 &seen,
                 &deps,
-                Body::RecoveryKeySet(mycase_core::recover::founding_recovery_key(
-                    &abuser_kit,
-                    &account,
-                )),
+                Body::RecoveryKeySet(mycase_core::founding_recovery_key(&abuser_kit, &account)),
             )
             .await;
         // And a renewal of the survivor's kit to his, which only his kit signed.
@@ -1071,7 +1068,7 @@ async fn a_ghost_certified_by_a_kit_the_insider_set_is_not_trusted_by_devices_he
         phone_entry,
     };
     self_certified_ghost_is_refused(&mut w, true, |w, his| {
-        Body::RecoveryKeySet(mycase_core::recover::founding_recovery_key(
+        Body::RecoveryKeySet(mycase_core::founding_recovery_key(
             his,
             &w.insider.account_id,
         ))

@@ -211,9 +211,9 @@ impl Fixture {
             Forge::CreateAgain(i) => {
                 ops::create_entry(i.get(&self.entries).id, fields("made up", "forged"))
             }
-            Forge::RecoveryKeySet => Body::RecoveryKeySet(
-                mycase_core::recover::founding_recovery_key(his_kit, &account),
-            ),
+            Forge::RecoveryKeySet => {
+                Body::RecoveryKeySet(mycase_core::founding_recovery_key(his_kit, &account))
+            }
             Forge::RecoveryRenewal => {
                 let message = mycase_proto::wire::recovery_renewal_message(
                     &account,

@@ -5,11 +5,11 @@
 //! recovery kit brings everything back, the attachment included, byte for byte.
 
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::is_initialised;
 use mycase_core::ids::new_id;
+use mycase_core::is_initialised;
 use mycase_core::journal::{occurred, ops};
 use mycase_core::keys::RecoveryKit;
-use mycase_core::wipe::wipe;
+use mycase_core::wipe;
 use mycase_core::Device;
 use mycase_proto::v1::{EntryFields, PersonFields, StringList};
 use mycase_tests::{contains, files_under, marker, pair_device, TestServer};

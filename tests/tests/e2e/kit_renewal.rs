@@ -8,10 +8,10 @@
 //! recovery kit", renews the kit, and from then on the old kit opens nothing.
 
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::is_initialised;
+use mycase_core::is_initialised;
 use mycase_core::keys::{KitAccount, RecoveryKit};
-use mycase_core::renew::RenewError;
 use mycase_core::store::memory::MemoryStore;
+use mycase_core::RenewError;
 use mycase_core::{Device, DeviceError};
 use mycase_tests::{fields, pair_device, TestServer};
 

@@ -4,7 +4,7 @@
 //! change, and a wiped device's copy must not sign in again.
 
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::key_file_path;
+use mycase_core::key_file_path;
 use mycase_core::keyfile::UnlockedKeyFile;
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;

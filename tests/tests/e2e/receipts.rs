@@ -5,8 +5,8 @@
 
 use mycase_core::receipts;
 use mycase_core::store::LocalStore;
-use mycase_core::sync::SyncError;
 use mycase_core::DeviceError;
+use mycase_core::SyncError;
 use mycase_tests::{
     fields, new_account_device, pair_over, snapshot, HostileTransport, Tamper, TestServer,
 };

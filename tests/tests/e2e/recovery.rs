@@ -4,7 +4,7 @@
 //! fails cleanly without setting anything up.
 
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::is_initialised;
+use mycase_core::is_initialised;
 use mycase_core::keys::RecoveryKit;
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::{Device, DeviceError};

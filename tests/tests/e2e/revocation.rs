@@ -12,8 +12,8 @@ use mycase_core::keys::Keyring;
 use mycase_core::record::open_record;
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
-use mycase_core::sync::SyncError;
-use mycase_core::transport::Transport;
+use mycase_core::transport::{Refusal, Transport};
+use mycase_core::SyncError;
 use mycase_core::{Device, DeviceError};
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{AuthenticateRequest, Operation, Record, VersionVector};
@@ -341,7 +341,7 @@ async fn revoke_rpc_refusals() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some(tonic::Code::Unauthenticated));
+    assert_eq!(err.refusal(), Some(&Refusal::Unauthenticated));
     a.authenticate(&ta).await.unwrap();
     // Not a device of another account or none. (The server lets a device retire
     // itself, as `wipe` does online: see the end; the client's `revoke` does not.)
@@ -356,14 +356,14 @@ async fn revoke_rpc_refusals() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some(tonic::Code::NotFound));
+    assert_eq!(err.refusal(), Some(&Refusal::NotFound));
     let err = ta
         .revoke_device(vec![9; 16], a.revocation_statement(&[9; 16]))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some(tonic::Code::NotFound));
+    assert_eq!(err.refusal(), Some(&Refusal::NotFound));
     let err = ta.update_recovery_blob(Vec::new()).await.unwrap_err();
-    assert_eq!(err.code(), Some(tonic::Code::InvalidArgument));
+    assert_eq!(err.refusal(), Some(&Refusal::InvalidArgument));
     // The other account's device is untouched, and B still works.
     other.authenticate(&to).await.unwrap();
     b.authenticate(&tb).await.unwrap();

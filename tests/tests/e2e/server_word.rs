@@ -7,21 +7,17 @@
 //! into the same home brings it back.
 
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::key_file_path;
+use mycase_core::key_file_path;
 use mycase_core::keys::DeviceKeys;
 use mycase_core::statement::{self, StatementKind};
 use mycase_core::transport::TransportError;
-use mycase_core::wipe::wipe_keeping_leftovers;
+use mycase_core::wipe_keeping_leftovers;
 use mycase_core::{leftovers, Device, DeviceError};
 use mycase_tests::{fields, pair_device, snapshot, TestServer};
 use prost::Message;
 
 fn refusal(code: tonic::Code, message: &str, details: Vec<u8>) -> TransportError {
-    TransportError::Status {
-        code,
-        message: message.into(),
-        details,
-    }
+    TransportError::from(tonic::Status::with_details(code, message, details.into()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

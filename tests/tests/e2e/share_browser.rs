@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mycase_core::share::device::ShareRequest;
 use mycase_core::share::{AccessToken, Selection, ShareKey};
+use mycase_core::ShareRequest;
 use mycase_tests::chromium::Chromium;
 use mycase_tests::{fields, new_account_device, TestServer};
 

@@ -6,7 +6,7 @@
 //! moves the home to new keys, and a copy of the old key file no longer opens them.
 
 use mycase_core::crypto::passphrase::KdfParams;
-use mycase_core::device::key_file_path;
+use mycase_core::key_file_path;
 use mycase_core::keyfile::UnlockedKeyFile;
 use mycase_core::store::file::FileStore;
 use mycase_core::store::{LocalStore, StoreError, StoreKey, StoredReceipt};

@@ -130,7 +130,7 @@ async fn pair_merge_conflict_and_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_backed_device_survives_reopen_and_server_restart() {
     use mycase_core::crypto::passphrase::KdfParams;
-    use mycase_core::device::Device;
+    use mycase_core::Device;
 
     let mut server = TestServer::start().await;
     let home = tempfile::tempdir().unwrap();

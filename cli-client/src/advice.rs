@@ -1,0 +1,118 @@
+//! What to do next, in `mycase` commands. mycase-core's errors say what happened
+//! and nothing about which command helps (phone apps are shells too); the CLI
+//! adds its advice here, after the words of the error it belongs to.
+
+use std::error::Error;
+
+use mycase_core::pairing::PairingError;
+use mycase_core::store::StoreError;
+use mycase_core::{DeviceError, RenewError, ShareDeviceError, UnlockError};
+
+/// `err` as `{:#}` shows it (each cause after a colon), with the advice for any
+/// cause that has one.
+pub fn explain(err: &anyhow::Error) -> String {
+    err.chain().map(with_advice).collect::<Vec<_>>().join(": ")
+}
+
+/// [`explain`] for a bare error.
+pub fn explain_error(err: impl Error + Send + Sync + 'static) -> String {
+    explain(&anyhow::Error::new(err))
+}
+
+fn with_advice(e: &(dyn Error + 'static)) -> String {
+    if let Some(ShareDeviceError::NothingSelected) = e.downcast_ref::<ShareDeviceError>() {
+        return "say what to share: --entry ID, --from/--to, --category or --tag".into();
+    }
+    match advice(e) {
+        Some(advice) => format!("{e}{advice}"),
+        None => e.to_string(),
+    }
+}
+
+/// The advice for `e` itself, looking through the wrappers that show another
+/// error's words as their own (`#[error(transparent)]`).
+fn advice(e: &(dyn Error + 'static)) -> Option<&'static str> {
+    if let Some(e) = e.downcast_ref::<UnlockError>() {
+        return match e {
+            UnlockError::NotInitialised(_) => Some(" (run `mycase init` or `mycase join`)"),
+            UnlockError::Device(inner) => advice(inner),
+            _ => None,
+        };
+    }
+    if let Some(e) = e.downcast_ref::<DeviceError>() {
+        return match e {
+            DeviceError::CannotRevokeSelf => {
+                Some("; to remove MyCase from this device use `mycase wipe`")
+            }
+            DeviceError::Store(inner) => advice(inner),
+            DeviceError::Pairing(inner) => advice(inner),
+            _ => None,
+        };
+    }
+    if let Some(e) = e.downcast_ref::<ShareDeviceError>() {
+        return match e {
+            ShareDeviceError::Device(inner) => advice(inner),
+            ShareDeviceError::Location(_) => {
+                Some(" (--keep-location shares the original as it is)")
+            }
+            _ => None,
+        };
+    }
+    if let Some(e) = e.downcast_ref::<mycase_core::AttachmentError>() {
+        return match e {
+            mycase_core::AttachmentError::Device(inner) => advice(inner),
+            _ => None,
+        };
+    }
+    if let Some(StoreError::Busy) = e.downcast_ref::<StoreError>() {
+        return Some(" (for example `mycase sync --watch`)");
+    }
+    if let Some(RenewError::Unfinished { .. }) = e.downcast_ref::<RenewError>() {
+        return Some(", and run `mycase sync`");
+    }
+    match e.downcast_ref::<PairingError>() {
+        Some(PairingError::IdTaken) => Some(": run `mycase pair` and `mycase join` again"),
+        Some(PairingError::CodeMismatch) => {
+            Some("; start again with `mycase pair` when nobody else can see your screen")
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn advice_follows_the_words_it_belongs_to_through_context_and_wrappers() {
+        let home = std::path::PathBuf::from("/nowhere");
+        let err: anyhow::Result<()> =
+            Err(UnlockError::NotInitialised(home)).context("could not unlock MyCase");
+        assert_eq!(
+            explain(&err.unwrap_err()),
+            "could not unlock MyCase: MyCase is not set up in /nowhere \
+             (run `mycase init` or `mycase join`)"
+        );
+        let busy = UnlockError::Device(DeviceError::Store(StoreError::Busy));
+        assert_eq!(
+            explain_error(busy),
+            "the local store is in use by another MyCase process \
+             (for example `mycase sync --watch`)"
+        );
+        assert_eq!(
+            explain_error(DeviceError::CannotRevokeSelf),
+            "a device cannot revoke itself; to remove MyCase from this device use `mycase wipe`"
+        );
+        assert_eq!(
+            explain_error(ShareDeviceError::NothingSelected),
+            "say what to share: --entry ID, --from/--to, --category or --tag"
+        );
+        // Errors without advice read as before.
+        assert_eq!(
+            explain_error(DeviceError::UnknownDevice),
+            "no device of this journal has that id"
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Building the export document from an unlocked device.
+//!
+//! Only what the selected entries involve goes in: the people they name (now or
+//! in their history) and the devices that wrote any of it, with the devices that
+//! added those (so each device's key is vouched for by a record in the file).
+//! Every listed entry, person and device comes with the records that prove it.
+
+use std::collections::BTreeSet;
+
+use crate::clock::now_ms;
+use crate::device::Device;
+use crate::evidence::disclose::{record_subkey, DiscloseError};
+use crate::journal::{DeviceId, EntryView, OpId, PersonId};
+use crate::query::Filter;
+use crate::store::LocalStore;
+use mycase_proto::wire::record_hash;
+
+use crate::export::model::{
+    self, rfc3339, DeviceAddition, ExportDocument, ExportFilter, ExportReceipt, ExportRecord,
+    Manifest, ManifestOperation, PersonOperation, Provenances, RecordProof, EXPORT_FORMAT,
+};
+
+/// Why an export could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// An exported operation has no record in the local store.
+    #[error("an entry's operation is not in the local store")]
+    MissingRecord,
+    /// No trusted key is known for a device that wrote an exported entry.
+    #[error("no trusted key is known for a device that wrote an exported entry")]
+    UnknownDevice,
+    /// A record could not be disclosed (its subkey derived).
+    #[error("a record cannot be disclosed")]
+    Disclose(#[from] DiscloseError),
+}
+
+/// Every exported operation, and which entry it belongs to.
+fn operations_of(entries: &[EntryView]) -> Vec<(OpId, [u8; 16])> {
+    let mut ops = Vec::new();
+    for e in entries {
+        ops.extend(e.history.iter().map(|r| (r.op, e.id)));
+        ops.extend(e.attachments.iter().map(|a| (a.added_by, e.id)));
+    }
+    ops
+}
+
+/// The people the entries name, now or in any revision (conflicting values
+/// are revisions' values too).
+fn people_of(entries: &[EntryView]) -> BTreeSet<PersonId> {
+    entries
+        .iter()
+        .flat_map(|e| {
+            e.people.iter().chain(
+                e.history
+                    .iter()
+                    .flat_map(|r| r.fields.people.iter().flat_map(|list| list.values.iter())),
+            )
+        })
+        .filter_map(|id| hex::decode(id).ok()?.try_into().ok())
+        .collect()
+}
+
+impl<S: LocalStore> Device<S> {
+    /// The record proof of one operation.
+    fn proof_of(&self, op: OpId) -> Result<(RecordProof, String, Option<u64>), ExportError> {
+        let account = self.secrets.account_id;
+        let log = self.store.log(&op.device);
+        let position =
+            usize::try_from(op.idx.saturating_sub(1)).map_err(|_| ExportError::MissingRecord)?;
+        let record = log.get(position).ok_or(ExportError::MissingRecord)?;
+        let hash = hex::encode(record_hash(&account, record));
+        let receipt = self.store.receipt(&op.device, op.idx).copied();
+        // The records after this one up to the first that carries a signature.
+        let chain: Vec<ExportRecord> = if record.signature.is_empty() {
+            let rest = log.get(position + 1..).unwrap_or(&[]);
+            let end = rest
+                .iter()
+                .position(|r| !r.signature.is_empty())
+                .map_or(rest.len(), |i| i + 1);
+            rest[..end].iter().map(ExportRecord::from_record).collect()
+        } else {
+            Vec::new()
+        };
+        let device_key = self
+            .trusted_key(&op.device)
+            .ok_or(ExportError::UnknownDevice)?;
+        let proof = RecordProof {
+            record: ExportRecord::from_record(record),
+            record_hash: hash.clone(),
+            subkey: hex::encode(*record_subkey(&self.secrets.keyring, record)?),
+            device_public_key: hex::encode(device_key),
+            chain,
+            receipt: receipt.map(|r| ExportReceipt {
+                server_time_ms: r.server_time_ms,
+                server_time: i64::try_from(r.server_time_ms)
+                    .map(rfc3339)
+                    .unwrap_or_default(),
+                signature: hex::encode(r.signature),
+            }),
+        };
+        Ok((proof, hash, receipt.map(|r| r.server_time_ms)))
+    }
+
+    /// The export of the entries `filter` selects (live and deleted), with the
+    /// people and devices they involve, the categories, and the manifest that
+    /// proves them.
+    pub fn export_document(
+        &self,
+        filter: &Filter,
+        described: ExportFilter,
+    ) -> Result<ExportDocument, ExportError> {
+        let journal = self.journal();
+        let mut entries: Vec<EntryView> = journal
+            .entries()
+            .into_iter()
+            .chain(journal.deleted_entries())
+            .filter(|e| filter.matches(e))
+            .collect();
+        entries.sort_by_key(EntryView::timeline_key);
+
+        let mut authors: BTreeSet<DeviceId> = BTreeSet::new();
+        let mut known = Provenances::new();
+        let mut operations = Vec::new();
+        for (op, entry_id) in operations_of(&entries) {
+            let (proof, hash, received) = self.proof_of(op)?;
+            known.insert(op, (hash, received));
+            authors.insert(op.device);
+            operations.push(ManifestOperation {
+                entry_id: hex::encode(entry_id),
+                proof,
+            });
+        }
+
+        let people: Vec<_> = people_of(&entries)
+            .iter()
+            .filter_map(|id| journal.person(id))
+            .collect();
+        let mut person_operations = Vec::new();
+        for p in &people {
+            for op in journal.person_ops(&p.id) {
+                authors.insert(op.device);
+                person_operations.push(PersonOperation {
+                    person_id: hex::encode(p.id),
+                    proof: self.proof_of(op)?.0,
+                });
+            }
+        }
+
+        // The authors, and whoever added them, back to a device that added itself.
+        let roster = journal.devices();
+        let mut listed: BTreeSet<DeviceId> = BTreeSet::new();
+        let mut pending: Vec<DeviceId> = authors.into_iter().collect();
+        while let Some(id) = pending.pop() {
+            if !listed.insert(id) {
+                continue;
+            }
+            let view = roster
+                .iter()
+                .find(|d| d.device_id == id)
+                .ok_or(ExportError::UnknownDevice)?;
+            pending.push(view.added_by.device);
+        }
+        let devices: Vec<_> = roster
+            .iter()
+            .filter(|d| listed.contains(&d.device_id))
+            .collect();
+        let mut device_additions = Vec::new();
+        for d in &devices {
+            device_additions.push(DeviceAddition {
+                device_id: hex::encode(d.device_id),
+                proof: self.proof_of(d.added_by)?.0,
+            });
+        }
+
+        let (first_day, last_day) = model::day_range(&entries);
+        Ok(ExportDocument {
+            format: EXPORT_FORMAT.to_string(),
+            generated_at: rfc3339(now_ms()),
+            generated_by: hex::encode(self.secrets.device_id),
+            filter: described,
+            first_day,
+            last_day,
+            entries: entries.iter().map(|e| model::entry(e, &known)).collect(),
+            people: people.iter().map(model::person).collect(),
+            categories: model::categories(),
+            devices: devices.iter().map(|d| model::device(d)).collect(),
+            patterns_as_of: None,
+            attachment_copies: Vec::new(),
+            manifest: Manifest {
+                account_id: hex::encode(self.secrets.account_id),
+                server_key: self.store.sync_state().server_key.map(hex::encode),
+                operations,
+                person_operations,
+                device_additions,
+            },
+        })
+    }
+}
