@@ -288,7 +288,7 @@ pub fn eprint_line(text: &str) {
     let _ = writeln!(err, "{}", clean_text(text)).and_then(|()| err.flush());
 }
 
-/// `eprintln!` through [`eprint_line`]: `crate::say!("warning: {e:#}")`.
+/// `eprintln!` through `output::eprint_line`: `crate::say!("warning: {e:#}")`.
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {

@@ -23,6 +23,7 @@ pub mod cli;
 pub mod device;
 pub mod hostile;
 pub mod leaks;
+pub mod local_store_suite;
 pub mod server;
 pub mod vectors;
 

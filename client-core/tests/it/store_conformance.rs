@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! One suite run against every `LocalStore`, plus the FileStore's crash and
-//! locking behaviour.
+//! The test kit's `LocalStore` suite run against the file and memory stores,
+//! plus the FileStore's own crash and locking behaviour.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -11,166 +11,14 @@ use mycase_core::ids::DeviceId;
 use mycase_core::store::file::FileStore;
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::{LocalStore, StoreError, StoreKey, StoredReceipt, SyncState};
-use mycase_core::vector::Vector;
 use mycase_proto::v1::Record;
+use mycase_tests::local_store_suite::{recs, A, B};
 use rand::RngCore;
 
 /// The key every FileStore of these tests is sealed under (except where a test
 /// says otherwise).
 fn key() -> StoreKey {
     StoreKey::from_bytes([0x5e; 32])
-}
-
-const A: DeviceId = [0xaa; 16];
-const B: DeviceId = [0xbb; 16];
-
-fn rec(device: &DeviceId, idx: u64) -> Record {
-    let mut ciphertext = vec![0u8; 64 + (idx as usize % 7) * 13];
-    rand::thread_rng().fill_bytes(&mut ciphertext);
-    Record {
-        device_id: device.to_vec(),
-        idx,
-        prev_hash: vec![idx as u8; 32],
-        key_epoch: 1,
-        format_version: 1,
-        nonce: vec![3; 24],
-        ciphertext,
-        signature: if idx.is_multiple_of(2) {
-            vec![9; 64]
-        } else {
-            Vec::new()
-        },
-    }
-}
-
-fn recs(device: &DeviceId, from: u64, to: u64) -> Vec<Record> {
-    (from..=to).map(|i| rec(device, i)).collect()
-}
-
-macro_rules! store_suite {
-    ($name:ident, $make:expr) => {
-        mod $name {
-            use super::*;
-
-            #[test]
-            fn append_and_read_back() {
-                let (mut s, _guard) = $make;
-                assert!(s.logs().is_empty());
-                let a1 = recs(&A, 1, 3);
-                let a2 = recs(&A, 4, 5);
-                let b1 = recs(&B, 1, 1);
-                s.append(&A, &a1).unwrap();
-                s.append(&B, &b1).unwrap();
-                s.append(&A, &a2).unwrap();
-                s.append(&A, &[]).unwrap();
-                let all_a: Vec<Record> = a1.iter().chain(&a2).cloned().collect();
-                assert_eq!(s.log(&A), all_a.as_slice());
-                assert_eq!(s.log(&B), b1.as_slice());
-                assert!(s.log(&[0xcc; 16]).is_empty());
-                let expected: Vector = [(A, 5), (B, 1)].into_iter().collect();
-                assert_eq!(s.vector(), expected);
-            }
-
-            #[test]
-            fn non_contiguous_batch_changes_nothing() {
-                let (mut s, _guard) = $make;
-                s.append(&A, &recs(&A, 1, 2)).unwrap();
-                let before = s.logs().clone();
-                // A gap.
-                let err = s.append(&A, &recs(&A, 4, 5)).unwrap_err();
-                assert!(
-                    matches!(
-                        err,
-                        StoreError::NotContiguous {
-                            expected: 3,
-                            got: 4
-                        }
-                    ),
-                    "{err:?}"
-                );
-                // A replay of an existing idx.
-                let err = s.append(&A, &recs(&A, 2, 3)).unwrap_err();
-                assert!(
-                    matches!(
-                        err,
-                        StoreError::NotContiguous {
-                            expected: 3,
-                            got: 2
-                        }
-                    ),
-                    "{err:?}"
-                );
-                // Good start, gap inside the batch: nothing of it is kept.
-                let mut batch = recs(&A, 3, 4);
-                batch.push(rec(&A, 6));
-                let err = s.append(&A, &batch).unwrap_err();
-                assert!(
-                    matches!(
-                        err,
-                        StoreError::NotContiguous {
-                            expected: 5,
-                            got: 6
-                        }
-                    ),
-                    "{err:?}"
-                );
-                // A new log must start at 1.
-                assert!(matches!(
-                    s.append(&B, &recs(&B, 2, 2)),
-                    Err(StoreError::NotContiguous { .. })
-                ));
-                assert_eq!(s.logs(), &before);
-                // And the store still works afterwards.
-                s.append(&A, &recs(&A, 3, 3)).unwrap();
-                assert_eq!(s.log(&A).len(), 3);
-            }
-
-            #[test]
-            fn wrong_device_rejected() {
-                let (mut s, _guard) = $make;
-                s.append(&A, &recs(&A, 1, 1)).unwrap();
-                let before = s.logs().clone();
-                let err = s.append(&A, &recs(&B, 2, 2)).unwrap_err();
-                assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
-                let mut mixed = recs(&A, 2, 2);
-                mixed.push(rec(&B, 3));
-                assert!(matches!(s.append(&A, &mixed), Err(StoreError::Corrupt(_))));
-                assert_eq!(s.logs(), &before);
-            }
-
-            #[test]
-            fn receipts_keep_the_first_per_record() {
-                let (mut s, _guard) = $make;
-                let r = |t: u64| StoredReceipt {
-                    server_time_ms: t,
-                    signature: [t as u8; 64],
-                };
-                assert!(s.receipts().is_empty());
-                s.put_receipts(&[((A, 1), r(10)), ((A, 2), r(20))]).unwrap();
-                s.put_receipts(&[((A, 1), r(99)), ((B, 1), r(30))]).unwrap();
-                assert_eq!(s.receipt(&A, 1), Some(&r(10)));
-                assert_eq!(s.receipt(&A, 2), Some(&r(20)));
-                assert_eq!(s.receipt(&B, 1), Some(&r(30)));
-                assert_eq!(s.receipt(&B, 2), None);
-                assert_eq!(s.receipts().len(), 3);
-            }
-
-            #[test]
-            fn sync_state_round_trip() {
-                let (mut s, _guard) = $make;
-                assert_eq!(s.sync_state(), &SyncState::default());
-                let state = SyncState {
-                    acked_own: 42,
-                    highest_seen: [(A, 42), (B, 7)].into_iter().collect(),
-                    server_key: Some([5; 32]),
-                };
-                s.set_sync_state(state.clone()).unwrap();
-                assert_eq!(s.sync_state(), &state);
-                s.set_sync_state(SyncState::default()).unwrap();
-                assert_eq!(s.sync_state(), &SyncState::default());
-            }
-        }
-    };
 }
 
 fn memory() -> (MemoryStore, ()) {
@@ -185,8 +33,28 @@ fn file() -> (FileStore, tempfile::TempDir) {
     )
 }
 
-store_suite!(memory_store, memory());
-store_suite!(file_store, file());
+mycase_tests::local_store_conformance_tests!(memory_store, memory);
+mycase_tests::local_store_conformance_tests!(file_store, file);
+
+/// The macro runs every function of the suite: one added to the suite but not to
+/// the macro would silently never run.
+#[test]
+fn the_suite_runs_every_function() {
+    let source = include_str!("../../../tests/src/local_store_suite.rs");
+    let defined: Vec<&str> = source
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub fn "))
+        .filter(|l| l.contains("<S: LocalStore"))
+        .filter_map(|l| l.split('<').next())
+        .collect();
+    let run: Vec<&str> = source
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("$crate::local_store_suite::"))
+        .filter_map(|l| l.split('(').next())
+        .collect();
+    assert!(defined.len() >= 5, "{defined:?}");
+    assert_eq!(defined, run);
+}
 
 // ------------------------------------------------------------ FileStore only
 
