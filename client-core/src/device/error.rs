@@ -54,7 +54,9 @@ pub enum DeviceError {
     /// The server refuses this device as revoked, but showed no statement signed
     /// by a device of the journal: only the server's word, so nothing is erased.
     #[error(
-        "the server refuses this device as revoked, but showed no statement signed by one of          this journal's devices, so nothing on this device was erased or changed; if you did          not expect this, the server may be misconfigured or hostile"
+        "the server refuses this device as revoked, but showed no statement signed by one of \
+         this journal's devices, so nothing on this device was erased or changed; if you did \
+         not expect this, the server may be misconfigured or hostile"
     )]
     RevocationUnproven(#[source] TransportError),
     /// The journal's owner erased the account from one of its devices (checked).
@@ -66,13 +68,16 @@ pub enum DeviceError {
     /// The server says the account was deleted, without a statement a trusted device signed: only
     /// its word, so nothing is erased.
     #[error(
-        "the server says this account was deleted, but showed no statement signed by one of          this journal's devices, so nothing on this device was erased or changed"
+        "the server says this account was deleted, but showed no statement signed by one of \
+         this journal's devices, so nothing on this device was erased or changed"
     )]
     DeletionUnproven(#[source] TransportError),
     /// The server no longer holds this account, and no device asked for that (retention, or a lost
     /// server); nothing local changes.
     #[error(
-        "this server no longer holds this journal (removed after a long time unused, or          lost); nothing on this device was changed: it still works offline, and          `mycase export` takes everything out"
+        "this server no longer holds this journal (removed after a long time unused, or \
+         lost); nothing on this device was changed: it still works offline, and `mycase \
+         export` takes everything out"
     )]
     AccountNotOnServer,
     /// A device asked to revoke itself (wiping is how a device leaves).
