@@ -1,5 +1,5 @@
 //! The share bundle format, version 1: what the server stores and the viewer's
-//! script (`server/src/http/viewer.js`) decrypts with WebCrypto. Keep both in step.
+//! script (`server/src/api/http/viewer.js`) decrypts with WebCrypto. Keep both in step.
 //!
 //! ```text
 //! bundle  = header (74 bytes) || body

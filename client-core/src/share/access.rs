@@ -9,7 +9,7 @@
 //! The server is given SHA-256(token) when the share is created and the token at
 //! each fetch; it compares the hashes in constant time. The token is a separate
 //! HKDF output from the keys that seal the bundle (`format`), so holding it opens
-//! nothing. The viewer (`server/src/http/viewer.js`) derives the same with
+//! nothing. The viewer (`server/src/api/http/viewer.js`) derives the same with
 //! WebCrypto; a frozen vector in `tests/vectors/share-access-v1.txt` holds both.
 
 use sha2::{Digest, Sha256};

@@ -5,7 +5,7 @@
 //! - [`location`]: photos carried as copies without their location metadata.
 //! - [`format`](mod@format): the bundle: AES-256-GCM under the link's key, optional password
 //!   (PBKDF2-HMAC-SHA256 + HKDF), key and password checks. The format is written
-//!   down there; the browser viewer (`server/src/http/viewer.js`) implements the
+//!   down there; the browser viewer (`server/src/api/http/viewer.js`) implements the
 //!   same with WebCrypto, and frozen vectors in `tests/vectors/` hold both to it.
 //! - [`link`]: links of the form `https://<server>/s/<id>#<key>`.
 //! - [`access`]: the token derived from the link's key that a fetch presents, so

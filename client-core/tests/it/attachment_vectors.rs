@@ -143,7 +143,7 @@ fn write_vectors() {
     let prefix = nonce_prefix(&key);
     let last = format.last_chunk_plaintext(SECOND, CHUNK);
     let lines = [
-        "# MyCase attachment format v2 test vectors (see client-core/tests/attachment_vectors.rs). Do not edit.".to_string(),
+        "# MyCase attachment format v2 test vectors (see client-core/tests/it/attachment_vectors.rs). Do not edit.".to_string(),
         format!("sha256 = {}", hex::encode(sha)),
         format!("chunk0_address = {}", hex::encode(format.chunk_address(&address_key, &sha, 0))),
         format!("chunk1_address = {}", hex::encode(format.chunk_address(&address_key, &sha, 1))),

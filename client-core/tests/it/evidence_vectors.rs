@@ -210,7 +210,7 @@ fn write_record_v2_vectors() {
     .unwrap();
     sign_record(&device_keys(), &ACCOUNT, &mut r2);
     let mut lines = vec![
-        "# MyCase record format 2 vectors (see client-core/tests/evidence_vectors.rs). Do not edit.".to_string(),
+        "# MyCase record format 2 vectors (see client-core/tests/it/evidence_vectors.rs). Do not edit.".to_string(),
         "# Two records of one log, same inputs as v1.txt; the second names the first as its parent.".to_string(),
         format!("record_1 = {}", hex::encode(r1.encode_to_vec())),
         format!("record_1_hash = {}", hex::encode(h1)),

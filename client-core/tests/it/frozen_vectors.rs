@@ -200,7 +200,7 @@ fn write_vectors() {
     let blob = recovery_blob::seal_v1(&kit, &ACCOUNT, &keyring(), &[]);
 
     let lines = [
-        "# MyCase format v1 test vectors (see client-core/tests/frozen_vectors.rs). Do not edit."
+        "# MyCase format v1 test vectors (see client-core/tests/it/frozen_vectors.rs). Do not edit."
             .to_string(),
         format!("record = {}", hex::encode(record.encode_to_vec())),
         format!(

@@ -148,7 +148,7 @@ fn write_vectors() {
     std::fs::write(
         dir().join("share-v1.txt"),
         format!(
-            "# Share bundle format v1 vectors (client-core/src/share/format.rs).\n\
+            "# Share bundle format v1 vectors (client-core/src/format/share_bundle.rs).\n\
              # share-v1.bin: no password; share-v1-password.bin: the password below.\n\
              share_id = {}\nkey = {}\npassword = correct horse battery\n",
             hex::encode(share_id),
