@@ -1,5 +1,8 @@
 //! Compiles the protocol with `protox` (pure Rust), so no system `protoc` is needed.
 use std::error::Error;
+use std::path::PathBuf;
+
+use prost::Message;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let files = [
@@ -14,9 +17,27 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("cargo:rerun-if-changed={f}");
     }
     let descriptors = protox::compile(files, ["."])?;
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    // Tests enumerate every service and method from it (`FILE_DESCRIPTOR_SET`).
+    std::fs::write(
+        out_dir.join("mycase_descriptor.bin"),
+        descriptors.encode_to_vec(),
+    )?;
+    // Messages and clients, with tonic-prost's codec.
+    tonic_prost_build::configure()
+        .build_server(false)
+        .build_client(true)
+        .compile_fds(descriptors.clone())?;
+    // Servers alone, over the messages above, with the codec that answers a
+    // malformed request INVALID_ARGUMENT (src/codec.rs).
+    let server_dir = out_dir.join("server");
+    std::fs::create_dir_all(&server_dir)?;
     tonic_prost_build::configure()
         .build_server(true)
-        .build_client(true)
+        .build_client(false)
+        .extern_path(".mycase.v1", "crate::v1")
+        .codec_path("crate::codec::RequestCodec")
+        .out_dir(&server_dir)
         .compile_fds(descriptors)?;
     Ok(())
 }
