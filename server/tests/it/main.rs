@@ -4,6 +4,7 @@
 mod auth;
 mod backup_vector;
 mod blobs;
+mod connections;
 mod malformed;
 mod operator;
 mod pairing;
