@@ -434,6 +434,9 @@ impl<S: Store> Account for AccountService<S> {
         request: Request<OpenPairingRequest>,
     ) -> Result<Response<OpenPairingResponse>, Status> {
         let session = self.shared.auth.session(request.metadata())?;
+        self.shared
+            .limits
+            .pairing(request.remote_addr(), &session.account_id)?;
         let r = request.get_ref();
         let expires_at_unix =
             self.shared

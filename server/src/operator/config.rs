@@ -68,6 +68,10 @@ pub struct RateLimits {
     /// Share fetches (browser or `mycase share open`), each counted before the
     /// link's access token is checked.
     pub share_fetches_per_address: u32,
+    /// Pairing slots opened (`mycase pair`): one account, or one address, cannot
+    /// fill the server's pairing table.
+    pub pairings_per_address: u32,
+    pub pairings_per_account: u32,
 }
 
 impl Default for RateLimits {
@@ -82,6 +86,8 @@ impl Default for RateLimits {
             shares_per_address: 30,
             shares_per_account: 10,
             share_fetches_per_address: 120,
+            pairings_per_address: 30,
+            pairings_per_account: 10,
         }
     }
 }
@@ -262,6 +268,8 @@ uploads_per_account = {up_acc}
 shares_per_address = {sh_addr}
 shares_per_account = {sh_acc}
 share_fetches_per_address = {fetch_addr}
+pairings_per_address = {pair_addr}
+pairings_per_account = {pair_acc}
 
 [retention]
 # Erase accounts not used for this many days. 0 = never (the default).
@@ -298,6 +306,8 @@ max_age_grace_secs = {max_age_grace}
         sh_addr = r.shares_per_address,
         sh_acc = r.shares_per_account,
         fetch_addr = r.share_fetches_per_address,
+        pair_addr = r.pairings_per_address,
+        pair_acc = r.pairings_per_account,
         tls_timeout = c.tls_handshake_timeout_secs,
         tcp_keepalive = c.tcp_keepalive_secs,
         h2_interval = c.http2_keepalive_interval_secs,

@@ -36,7 +36,10 @@ async fn closed_by_server(socket: &mut TcpStream) {
         .await
         .expect("the socket is still open after the bound");
     // EOF, or a reset: either way closed, and nothing was sent to a silent client.
-    assert!(matches!(read, Ok(0) | Err(_)), "the server sent {read:?} bytes");
+    assert!(
+        matches!(read, Ok(0) | Err(_)),
+        "the server sent {read:?} bytes"
+    );
 }
 
 /// A gRPC channel from `from`: the whole TLS and HTTP/2 path, not just a socket.

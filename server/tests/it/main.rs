@@ -5,6 +5,7 @@ mod auth;
 mod backup_vector;
 mod blobs;
 mod connections;
+mod floods;
 mod malformed;
 mod operator;
 mod pairing;
