@@ -25,7 +25,8 @@ use crate::operator::{admin, config};
 use crate::store::{self, SledStore, Store, StoreError};
 use crate::{clock, AccountService, BlobsService, ServerInfoService, SharesService, SyncService};
 
-/// How often expired challenges, sessions and pairing slots are swept.
+/// How often expired challenges, sessions and pairing slots are swept, and the
+/// database compacted if accounts were erased.
 const PURGE_INTERVAL: Duration = Duration::from_secs(300);
 
 #[derive(Clone, Debug)]
@@ -305,6 +306,7 @@ pub async fn start_with_store<S: Store>(
 
     let janitor = tokio::spawn({
         let shared = shared.clone();
+        let store = store.clone();
         let mut stop = stop_rx;
         async move {
             let mut tick = tokio::time::interval(PURGE_INTERVAL);
@@ -317,6 +319,14 @@ pub async fn start_with_store<S: Store>(
                 shared.purge();
                 if let Err(e) = shared.erase_inactive().await {
                     tracing::warn!(error = %e, "retention sweep failed");
+                }
+                // At most one rewrite per tick, however many accounts were erased:
+                // a loop of deletions cannot keep the store locked.
+                let store = store.clone();
+                match tokio::task::spawn_blocking(move || store.reclaim_erased()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "compaction after erasures failed"),
+                    Err(_) => tracing::warn!("compaction after erasures panicked"),
                 }
             }
         }

@@ -32,6 +32,7 @@ pub struct Limits {
     share_fetches_by_address: RateLimiter<IpAddr>,
     pairings_by_address: RateLimiter<IpAddr>,
     pairings_by_account: RateLimiter<Id>,
+    deletions_by_address: RateLimiter<IpAddr>,
 }
 
 /// The key an address is limited under: an IPv4 address, or an IPv6 address's
@@ -77,6 +78,7 @@ impl Limits {
             share_fetches_by_address: RateLimiter::new(rates.share_fetches_per_address),
             pairings_by_address: RateLimiter::new(rates.pairings_per_address),
             pairings_by_account: RateLimiter::new(rates.pairings_per_account),
+            deletions_by_address: RateLimiter::new(rates.deletions_per_address),
         }
     }
 
@@ -152,6 +154,15 @@ impl Limits {
         Ok(())
     }
 
+    /// One account deleted.
+    pub fn deletion(&self, peer: Option<SocketAddr>) -> ServerResult<()> {
+        if take_for(&self.deletions_by_address, peer) {
+            Ok(())
+        } else {
+            Err(refuse("account deletions from this address"))
+        }
+    }
+
     /// Whether `adding` more bytes keeps the account within its storage quota.
     pub fn storage(&self, used: u64, adding: u64) -> ServerResult<()> {
         check_storage(self.quotas.storage_bytes_per_account, used, adding)
@@ -200,6 +211,7 @@ impl Limits {
         self.share_fetches_by_address.purge();
         self.pairings_by_address.purge();
         self.pairings_by_account.purge();
+        self.deletions_by_address.purge();
     }
 }
 

@@ -560,6 +560,7 @@ impl<S: Store> Account for AccountService<S> {
         request: Request<DeleteAccountRequest>,
     ) -> Result<Response<DeleteAccountResponse>, Status> {
         let session = self.shared.auth.session(request.metadata())?;
+        self.shared.limits.deletion(request.remote_addr())?;
         self.delete_account(&session, request.get_ref()).await?;
         Ok(Response::new(DeleteAccountResponse {}))
     }

@@ -72,6 +72,8 @@ pub struct RateLimits {
     /// fill the server's pairing table.
     pub pairings_per_address: u32,
     pub pairings_per_account: u32,
+    /// Accounts deleted (`mycase delete-account`) from one address.
+    pub deletions_per_address: u32,
 }
 
 impl Default for RateLimits {
@@ -88,6 +90,7 @@ impl Default for RateLimits {
             share_fetches_per_address: 120,
             pairings_per_address: 30,
             pairings_per_account: 10,
+            deletions_per_address: 5,
         }
     }
 }
@@ -270,6 +273,7 @@ shares_per_account = {sh_acc}
 share_fetches_per_address = {fetch_addr}
 pairings_per_address = {pair_addr}
 pairings_per_account = {pair_acc}
+deletions_per_address = {del_addr}
 
 [retention]
 # Erase accounts not used for this many days. 0 = never (the default).
@@ -308,6 +312,7 @@ max_age_grace_secs = {max_age_grace}
         fetch_addr = r.share_fetches_per_address,
         pair_addr = r.pairings_per_address,
         pair_acc = r.pairings_per_account,
+        del_addr = r.deletions_per_address,
         tls_timeout = c.tls_handshake_timeout_secs,
         tcp_keepalive = c.tcp_keepalive_secs,
         h2_interval = c.http2_keepalive_interval_secs,

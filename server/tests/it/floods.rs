@@ -1,7 +1,8 @@
 //! Floods of what the server holds for everyone: challenges requested in a loop
 //! (they are stateless: nothing fills), challenges answered in a loop (refused
 //! for the flooding address only), and one signed-in account opening pairing
-//! slots in a loop (stopped at its own limit, another account still pairs).
+//! slots in a loop (stopped at its own limit, another account still pairs), and
+//! accounts created and deleted in a loop (refused for that address only).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use mycase_tests::server::grpc as common;
@@ -190,4 +191,35 @@ async fn opening_pairings_is_rate_limited_per_account() {
         .open_pairing(other.authed(open(&random::<16>())))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn deleting_accounts_is_rate_limited_per_address() {
+    let t = start_with(|c| c.rate_limits.deletions_per_address = 2).await;
+    for _ in 0..2 {
+        let mut d = Device::register(&t.server).await;
+        let req = d.delete_request();
+        d.account.delete_account(req).await.unwrap();
+    }
+    let mut refused = Device::register(&t.server).await;
+    let req = refused.delete_request();
+    let status = assert_code(
+        refused.account.delete_account(req).await,
+        Code::ResourceExhausted,
+    );
+    assert!(
+        status
+            .message()
+            .contains("account deletions from this address"),
+        "{status:?}"
+    );
+    // Refused means kept: the account still works.
+    assert_eq!(refused.vector().await.len(), 0);
+    refused.login().await.unwrap();
+
+    // The same account is deleted from another address.
+    refused.account = account_from(&t.server, OTHER_ADDRESS).await;
+    let req = refused.delete_request();
+    refused.account.delete_account(req).await.unwrap();
+    assert_code(refused.login().await, Code::NotFound);
 }

@@ -143,3 +143,59 @@ fn reopens_after_close() {
     let s2 = SledStore::open(&db, &chunks).unwrap();
     s2.close().unwrap();
 }
+
+/// Erasing does not rewrite the database (a loop of deletions would hold the
+/// store's lock through one full copy each); `reclaim_erased` does, once for any
+/// number of erasures, and `close` does if it is still due.
+#[test]
+fn erasures_are_compacted_together_later() {
+    use crate::store::{AccountStore, OperatorStore};
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, chunks) = (dir.path().join("db"), dir.path().join("chunks"));
+    let inode = || std::fs::metadata(&db).unwrap().ino();
+    let s = SledStore::open(&db, &chunks).unwrap();
+    for n in 1..=3u8 {
+        let account = crate::store::AccountRow {
+            recovery_public_key: [n; 32],
+            recovery_blob: vec![],
+            created_at_unix: 1,
+        };
+        let device = crate::store::DeviceRow {
+            account_id: [n; 16],
+            device_id: [n + 100; 16],
+            sign_public_key: [n; 32],
+            dh_public_key: [n; 32],
+            registered_at_unix: 1,
+            revoked: false,
+            last_seen_unix: 0,
+            revoked_at_unix: 0,
+            revocation: None,
+        };
+        s.create_account(&[n; 16], &account, &device).unwrap();
+    }
+    s.flush().unwrap();
+    let before = inode();
+    s.erase_account(&[1; 16], None).unwrap();
+    s.erase_account(&[2; 16], None).unwrap();
+    assert_eq!(inode(), before, "an erasure rewrote the database");
+    assert!(
+        s.account(&[1; 16]).unwrap().is_none(),
+        "erased at once all the same"
+    );
+
+    s.reclaim_erased().unwrap();
+    let compacted = inode();
+    assert_ne!(compacted, before, "the due compaction did not run");
+    s.reclaim_erased().unwrap();
+    assert_eq!(
+        inode(),
+        compacted,
+        "nothing was due, yet it compacted again"
+    );
+    assert!(s.account(&[3; 16]).unwrap().is_some());
+
+    s.erase_account(&[3; 16], None).unwrap();
+    s.close().unwrap();
+    assert_ne!(inode(), compacted, "close left an erasure uncompacted");
+}
