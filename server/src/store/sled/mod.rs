@@ -146,7 +146,9 @@ impl SledStore {
             chunks,
             share_files: ShareFiles::open(&chunks_dir.with_file_name("shares"))?,
             shares_lock: std::sync::Mutex::new(()),
-            compaction_due: std::sync::atomic::AtomicBool::new(false),
+            compaction_due: std::sync::atomic::AtomicBool::new(
+                compaction::due_marker(dir).exists(),
+            ),
         })
     }
 

@@ -6,7 +6,7 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec::{arr, decode_account, decode_device, decode_session, pair_key, u64_at};
-use super::compaction::wait_for_lock;
+use super::compaction::{clear_due, mark_due, wait_for_lock};
 use super::{tx_err, SledStore};
 use crate::store::{Hash, Id, OperatorStore, ShareStore, StoreError, StoreResult, StoreStats};
 
@@ -133,6 +133,7 @@ impl OperatorStore for SledStore {
         })?;
         // The erased bytes leave sled's files at the next compaction (the janitor's
         // next tick, or `close`): one rewrite for any number of erasures.
+        mark_due(&self.dir)?;
         self.compaction_due.store(true, Ordering::SeqCst);
         Ok(())
     }
@@ -143,6 +144,7 @@ impl OperatorStore for SledStore {
                 self.compaction_due.store(true, Ordering::SeqCst);
                 return Err(e);
             }
+            clear_due(&self.dir)?;
         }
         Ok(())
     }
