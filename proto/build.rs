@@ -16,12 +16,21 @@ fn main() -> Result<(), Box<dyn Error>> {
     for f in files {
         println!("cargo:rerun-if-changed={f}");
     }
+    // The standard health service, as tonic-health serves it (its copy of the
+    // file): compiled here only for a server over tonic-health's messages that
+    // uses the codec below.
+    let health_file = "grpc/health/v1/health.proto";
+    println!("cargo:rerun-if-changed={health_file}");
     let descriptors = protox::compile(files, ["."])?;
+    let health = protox::compile([health_file], ["."])?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    // Tests enumerate every service and method from it (`FILE_DESCRIPTOR_SET`).
+    // Tests enumerate every service and method the server answers from it
+    // (`FILE_DESCRIPTOR_SET`).
+    let mut served = descriptors.clone();
+    served.file.extend(health.file.iter().cloned());
     std::fs::write(
         out_dir.join("mycase_descriptor.bin"),
-        descriptors.encode_to_vec(),
+        served.encode_to_vec(),
     )?;
     // Messages and clients, with tonic-prost's codec.
     tonic_prost_build::configure()
@@ -39,5 +48,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         .codec_path("crate::codec::RequestCodec")
         .out_dir(&server_dir)
         .compile_fds(descriptors)?;
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(false)
+        .extern_path(".grpc.health.v1", "::tonic_health::pb")
+        .codec_path("crate::codec::RequestCodec")
+        .out_dir(&server_dir)
+        .compile_fds(health)?;
     Ok(())
 }

@@ -11,6 +11,13 @@ pub mod v1 {
 
 pub mod codec;
 
+/// The standard `grpc.health.v1.Health` server over tonic-health's messages,
+/// answering malformed requests as every other service does (see `codec`).
+#[allow(clippy::all, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+pub mod health {
+    include!(concat!(env!("OUT_DIR"), "/server/grpc.health.v1.rs"));
+}
+
 /// The compiled `mycase.v1` protocol (an encoded `google.protobuf.FileDescriptorSet`):
 /// tests enumerate every service and method from it.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

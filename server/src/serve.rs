@@ -240,7 +240,8 @@ pub async fn start_with_store<S: Store>(
     let server_info = ServerInfoServer::new(ServerInfoService::new(server_key.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let (health_reporter, health) = tonic_health::server::health_reporter();
+    let health_reporter = tonic_health::server::HealthReporter::new();
+    let health = api::health::Health::server(health_reporter.clone());
     health_reporter
         .set_serving::<AccountServer<AccountService<S>>>()
         .await;

@@ -1,6 +1,6 @@
-//! Malformed request messages: every method of every `mycase.v1` service (read
-//! from the compiled descriptors, so a new method is covered without editing this
-//! file) answers INVALID_ARGUMENT to bytes that are not its request message, and
+//! Malformed request messages: every method of every service the server answers
+//! (`mycase.v1` and `grpc.health.v1`, read from the compiled descriptors, so a
+//! new method is covered without editing this file) answers INVALID_ARGUMENT to bytes that are not its request message, and
 //! the server keeps serving.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -63,7 +63,7 @@ struct Method {
     request: DescriptorProto,
 }
 
-/// Every method of every service in `mycase.v1`, with its request message.
+/// Every method of every service served, with its request message.
 fn methods() -> Vec<Method> {
     let set = FileDescriptorSet::decode(FILE_DESCRIPTOR_SET).unwrap();
     let messages: Vec<(String, DescriptorProto)> = set
@@ -175,6 +175,12 @@ async fn every_method_answers_malformed_requests_invalid_argument() {
 
     let methods = methods();
     assert!(methods.len() >= 30, "only {} methods found", methods.len());
+    assert!(
+        methods
+            .iter()
+            .any(|m| m.path == "/grpc.health.v1.Health/Check"),
+        "the health service is not enumerated"
+    );
     for method in &methods {
         let on = if method.path.starts_with("/mycase.v1.Admin/") {
             admin.clone()
