@@ -6,7 +6,22 @@
 #[allow(clippy::all, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub mod v1 {
     tonic::include_proto!("mycase.v1");
+    include!(concat!(env!("OUT_DIR"), "/server/mycase.v1.rs"));
 }
+
+pub mod codec;
+
+/// The standard `grpc.health.v1.Health` server over tonic-health's messages,
+/// answering malformed requests as every other service does (see `codec`).
+#[allow(clippy::all, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+pub mod health {
+    include!(concat!(env!("OUT_DIR"), "/server/grpc.health.v1.rs"));
+}
+
+/// The compiled `mycase.v1` protocol (an encoded `google.protobuf.FileDescriptorSet`):
+/// tests enumerate every service and method from it.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/mycase_descriptor.bin"));
 
 /// The largest gRPC message either side accepts (decoding and encoding).
 pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;

@@ -18,13 +18,15 @@ use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 
+use crate::access::connections::LimitedIncoming;
 use crate::api::{self, http};
 use crate::keys::{server_key::ServerKey, tls};
 use crate::operator::{admin, config};
 use crate::store::{self, SledStore, Store, StoreError};
 use crate::{clock, AccountService, BlobsService, ServerInfoService, SharesService, SyncService};
 
-/// How often expired challenges, sessions and pairing slots are swept.
+/// How often expired challenges, sessions and pairing slots are swept, and the
+/// database compacted if accounts were erased.
 const PURGE_INTERVAL: Duration = Duration::from_secs(300);
 
 #[derive(Clone, Debug)]
@@ -54,6 +56,7 @@ pub struct ServerConfig {
     pub quotas: config::Quotas,
     pub rate_limits: config::RateLimits,
     pub retention: config::Retention,
+    pub connections: config::Connections,
     /// sled's page cache bound, bytes.
     pub cache_capacity_bytes: u64,
 }
@@ -76,6 +79,7 @@ impl ServerConfig {
             quotas: config::Quotas::default(),
             rate_limits: config::RateLimits::default(),
             retention: config::Retention::default(),
+            connections: config::Connections::default(),
             cache_capacity_bytes: store::sled::CACHE_BYTES,
         }
     }
@@ -236,7 +240,8 @@ pub async fn start_with_store<S: Store>(
     let server_info = ServerInfoServer::new(ServerInfoService::new(server_key.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let (health_reporter, health) = tonic_health::server::health_reporter();
+    let health_reporter = tonic_health::server::HealthReporter::new();
+    let health = api::health::Health::server(health_reporter.clone());
     health_reporter
         .set_serving::<AccountServer<AccountService<S>>>()
         .await;
@@ -266,9 +271,23 @@ pub async fn start_with_store<S: Store>(
             .into_axum_router()
             .merge(http::router(shared.clone())),
     );
-    let router = Server::builder()
+    let limits = config.connections;
+    let mut tls = ServerTlsConfig::new().identity(identity);
+    if let Some(timeout) = seconds(limits.tls_handshake_timeout_secs) {
+        tls = tls.timeout(timeout);
+    }
+    let mut builder = Server::builder()
         .accept_http1(true)
-        .tls_config(ServerTlsConfig::new().identity(identity))
+        .http2_keepalive_interval(seconds(limits.http2_keepalive_interval_secs))
+        .http2_keepalive_timeout(seconds(limits.http2_keepalive_timeout_secs));
+    if let Some(age) = seconds(limits.max_age_secs) {
+        builder = builder.max_connection_age(age);
+        if let Some(grace) = seconds(limits.max_age_grace_secs) {
+            builder = builder.max_connection_age_grace(grace);
+        }
+    }
+    let router = builder
+        .tls_config(tls)
         .context("configuring TLS")?
         .add_routes(routes);
     let admin_path = config.data_dir.join(admin::SOCKET_NAME);
@@ -278,13 +297,17 @@ pub async fn start_with_store<S: Store>(
     let mut server_stop = stop_rx.clone();
     // Without TCP_NODELAY, streamed responses (Watch, Pull) wait on the peer's
     // delayed ACK: live sync took ~40 ms instead of ~3 ms.
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let incoming = TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .with_keepalive(seconds(limits.tcp_keepalive_secs));
+    let incoming = LimitedIncoming::new(incoming, limits.max_per_address as usize);
     let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async move {
         let _ = server_stop.wait_for(|stop| *stop).await;
     }));
 
     let janitor = tokio::spawn({
         let shared = shared.clone();
+        let store = store.clone();
         let mut stop = stop_rx;
         async move {
             let mut tick = tokio::time::interval(PURGE_INTERVAL);
@@ -297,6 +320,14 @@ pub async fn start_with_store<S: Store>(
                 shared.purge();
                 if let Err(e) = shared.erase_inactive().await {
                     tracing::warn!(error = %e, "retention sweep failed");
+                }
+                // At most one rewrite per tick, however many accounts were erased:
+                // a loop of deletions cannot keep the store locked.
+                let store = store.clone();
+                match tokio::task::spawn_blocking(move || store.reclaim_erased()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "compaction after erasures failed"),
+                    Err(_) => tracing::warn!("compaction after erasures panicked"),
                 }
             }
         }
@@ -318,6 +349,11 @@ pub async fn start_with_store<S: Store>(
         close_store: Box::new(move || store.close()),
         server_public_key: server_key.public_key(),
     })
+}
+
+/// A setting in seconds, 0 meaning off.
+fn seconds(secs: u64) -> Option<Duration> {
+    (secs != 0).then(|| Duration::from_secs(secs))
 }
 
 /// The receipt key in `data_dir`, generated there (0600) on first use.

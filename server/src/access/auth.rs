@@ -4,6 +4,7 @@
 //! challenge; it then gets a random bearer token. The store keeps only SHA-256 of
 //! the token, so a copy of the database cannot be used to log in.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -13,7 +14,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tonic::metadata::MetadataMap;
 
-use crate::access::challenges::ChallengeTable;
+use crate::access::challenges::Challenges;
 use crate::api::validate;
 use crate::error::{ServerError, ServerResult};
 use crate::store::{Hash, Id, SessionRow, Store};
@@ -37,9 +38,9 @@ pub struct Issued {
 
 pub struct Auth<S> {
     store: Arc<S>,
-    challenges: ChallengeTable<Id>,
+    challenges: Challenges,
     /// Recovery challenges, bound to the recovery public key they were issued for.
-    recovery_challenges: ChallengeTable<[u8; 32]>,
+    recovery_challenges: Challenges,
     session_ttl: Duration,
 }
 
@@ -71,8 +72,8 @@ impl<S: Store> Auth<S> {
     pub fn new(store: Arc<S>, challenge_ttl: Duration, session_ttl: Duration) -> Self {
         Self {
             store,
-            challenges: ChallengeTable::new(challenge_ttl),
-            recovery_challenges: ChallengeTable::new(challenge_ttl),
+            challenges: Challenges::new("auth", challenge_ttl),
+            recovery_challenges: Challenges::new("recovery", challenge_ttl),
             session_ttl,
         }
     }
@@ -80,7 +81,8 @@ impl<S: Store> Auth<S> {
     /// Issues a challenge for any well-formed device id, known or not, so the answer
     /// is no oracle for which devices exist.
     pub fn challenge(&self, device_id: &[u8]) -> ServerResult<[u8; CHALLENGE_LEN]> {
-        self.challenges.issue(validate::id("device_id", device_id)?)
+        self.challenges
+            .issue(&validate::id("device_id", device_id)?)
     }
 
     /// Issues a recovery challenge for any well-formed recovery public key, whether
@@ -90,7 +92,7 @@ impl<S: Store> Auth<S> {
         recovery_public_key: &[u8],
     ) -> ServerResult<[u8; CHALLENGE_LEN]> {
         self.recovery_challenges
-            .issue(validate::fixed::<{ validate::KEY_LEN }>(
+            .issue(&validate::fixed::<{ validate::KEY_LEN }>(
                 "recovery_public_key",
                 recovery_public_key,
             )?)
@@ -98,13 +100,15 @@ impl<S: Store> Auth<S> {
 
     /// Consumes a recovery challenge (whatever the outcome, so it is single use) and
     /// checks that it was issued for `recovery_public_key` and has not expired.
+    /// `peer` is the answering address (see `Challenges::take`).
     pub fn take_recovery_challenge(
         &self,
         recovery_public_key: &[u8; 32],
         challenge: &[u8; CHALLENGE_LEN],
+        peer: Option<IpAddr>,
     ) -> ServerResult<()> {
         self.recovery_challenges
-            .take(challenge, recovery_public_key)
+            .take(challenge, recovery_public_key, peer)
     }
 
     /// Checks the signed challenge and opens a session. The challenge is consumed
@@ -117,12 +121,13 @@ impl<S: Store> Auth<S> {
         device_id: &[u8],
         challenge: &[u8],
         signature: &[u8],
+        peer: Option<IpAddr>,
         admit: impl FnOnce(&Id) -> ServerResult<()>,
     ) -> ServerResult<Issued> {
         let device_id = validate::id("device_id", device_id)?;
         let challenge = validate::fixed::<CHALLENGE_LEN>("challenge", challenge)?;
         let signature = validate::signature("signature", signature)?;
-        self.challenges.take(&challenge, &device_id)?;
+        self.challenges.take(&challenge, &device_id, peer)?;
         let device = self
             .store
             .device(&device_id)?

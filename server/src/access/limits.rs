@@ -30,6 +30,9 @@ pub struct Limits {
     shares_by_address: RateLimiter<IpAddr>,
     shares_by_account: RateLimiter<Id>,
     share_fetches_by_address: RateLimiter<IpAddr>,
+    pairings_by_address: RateLimiter<IpAddr>,
+    pairings_by_account: RateLimiter<Id>,
+    deletions_by_address: RateLimiter<IpAddr>,
 }
 
 /// The key an address is limited under: an IPv4 address, or an IPv6 address's
@@ -73,6 +76,9 @@ impl Limits {
             shares_by_address: RateLimiter::new(rates.shares_per_address),
             shares_by_account: RateLimiter::new(rates.shares_per_account),
             share_fetches_by_address: RateLimiter::new(rates.share_fetches_per_address),
+            pairings_by_address: RateLimiter::new(rates.pairings_per_address),
+            pairings_by_account: RateLimiter::new(rates.pairings_per_account),
+            deletions_by_address: RateLimiter::new(rates.deletions_per_address),
         }
     }
 
@@ -137,6 +143,26 @@ impl Limits {
         }
     }
 
+    /// One pairing slot opened.
+    pub fn pairing(&self, peer: Option<SocketAddr>, account_id: &Id) -> ServerResult<()> {
+        if !take_for(&self.pairings_by_address, peer) {
+            return Err(refuse("pairings opened from this address"));
+        }
+        if !self.pairings_by_account.try_take(*account_id, 1) {
+            return Err(refuse("pairings opened for this account"));
+        }
+        Ok(())
+    }
+
+    /// One account deleted.
+    pub fn deletion(&self, peer: Option<SocketAddr>) -> ServerResult<()> {
+        if take_for(&self.deletions_by_address, peer) {
+            Ok(())
+        } else {
+            Err(refuse("account deletions from this address"))
+        }
+    }
+
     /// Whether `adding` more bytes keeps the account within its storage quota.
     pub fn storage(&self, used: u64, adding: u64) -> ServerResult<()> {
         check_storage(self.quotas.storage_bytes_per_account, used, adding)
@@ -183,6 +209,9 @@ impl Limits {
         self.shares_by_address.purge();
         self.shares_by_account.purge();
         self.share_fetches_by_address.purge();
+        self.pairings_by_address.purge();
+        self.pairings_by_account.purge();
+        self.deletions_by_address.purge();
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod challenges;
+pub mod connections;
 pub mod invites;
 pub mod limits;
 pub mod rate_limit;

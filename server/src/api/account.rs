@@ -128,7 +128,11 @@ impl<S: Store> AccountService<S> {
     /// Registers a new device in the account whose recovery key signed a fresh
     /// challenge. Every failure to prove the key is the same UNAUTHENTICATED, so the
     /// answer says nothing about which recovery keys exist.
-    fn recover(&self, r: &RecoverRequest) -> ServerResult<(crate::store::Id, Vec<u8>)> {
+    fn recover(
+        &self,
+        r: &RecoverRequest,
+        peer: Option<std::net::IpAddr>,
+    ) -> ServerResult<(crate::store::Id, Vec<u8>)> {
         let recovery_key = validate::verifying_key("recovery_public_key", &r.recovery_public_key)?;
         let challenge =
             validate::fixed::<{ crate::access::auth::CHALLENGE_LEN }>("challenge", &r.challenge)?;
@@ -139,7 +143,7 @@ impl<S: Store> AccountService<S> {
             validate::fixed::<{ validate::KEY_LEN }>("dh_public_key", &r.dh_public_key)?;
         self.shared
             .auth
-            .take_recovery_challenge(&recovery_key.to_bytes(), &challenge)?;
+            .take_recovery_challenge(&recovery_key.to_bytes(), &challenge, peer)?;
         let refused = || ServerError::Unauthenticated("unknown recovery key or bad signature");
         let message =
             wire::recover_message(&challenge, &device_id, &r.sign_public_key, &r.dh_public_key);
@@ -380,6 +384,7 @@ impl<S: Store> Account for AccountService<S> {
             &r.device_id,
             &r.challenge,
             &r.signature,
+            request.remote_addr().map(|a| a.ip()),
             |account_id| limits.auth_for_account(account_id),
         )?;
         self.shared
@@ -434,6 +439,9 @@ impl<S: Store> Account for AccountService<S> {
         request: Request<OpenPairingRequest>,
     ) -> Result<Response<OpenPairingResponse>, Status> {
         let session = self.shared.auth.session(request.metadata())?;
+        self.shared
+            .limits
+            .pairing(request.remote_addr(), &session.account_id)?;
         let r = request.get_ref();
         let expires_at_unix =
             self.shared
@@ -499,7 +507,8 @@ impl<S: Store> Account for AccountService<S> {
     ) -> Result<Response<RecoverResponse>, Status> {
         self.shared.limits.auth_attempt(request.remote_addr())?;
         let _gate = self.shared.write_gate.read().await;
-        let (account_id, recovery_blob) = self.recover(request.get_ref())?;
+        let peer = request.remote_addr().map(|a| a.ip());
+        let (account_id, recovery_blob) = self.recover(request.get_ref(), peer)?;
         Ok(Response::new(RecoverResponse {
             account_id: account_id.to_vec(),
             recovery_blob,
@@ -551,6 +560,7 @@ impl<S: Store> Account for AccountService<S> {
         request: Request<DeleteAccountRequest>,
     ) -> Result<Response<DeleteAccountResponse>, Status> {
         let session = self.shared.auth.session(request.metadata())?;
+        self.shared.limits.deletion(request.remote_addr())?;
         self.delete_account(&session, request.get_ref()).await?;
         Ok(Response::new(DeleteAccountResponse {}))
     }

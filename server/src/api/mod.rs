@@ -16,6 +16,7 @@ use crate::store::{day_of, Id, Store};
 
 pub mod account;
 pub mod blobs;
+pub mod health;
 pub mod http;
 pub mod pairing;
 pub mod server_info;

@@ -18,6 +18,10 @@ use crate::store::Id;
 
 /// Bounds memory: a slot is small, but anyone authenticated can open them.
 const MAX_SLOTS: usize = 10_000;
+/// Pairings one account may have open at once: a person pairs one device at a
+/// time, with room for a few abandoned tries still waiting to expire. Without it
+/// one signed-in account filled `MAX_SLOTS` in seconds and nobody could pair.
+pub const MAX_SLOTS_PER_ACCOUNT: usize = 5;
 
 struct Slot {
     account_id: Id,
@@ -93,6 +97,16 @@ impl PairingRelay {
         slots.retain(|_, s| s.expires > now);
         if slots.contains_key(&id) {
             return Err(ServerError::AlreadyExists("pairing code already in use"));
+        }
+        if slots
+            .values()
+            .filter(|s| s.account_id == account_id)
+            .count()
+            >= MAX_SLOTS_PER_ACCOUNT
+        {
+            return Err(ServerError::ResourceExhausted(
+                "this account has too many pairings open; finish one or wait for it to expire",
+            ));
         }
         if slots.len() >= MAX_SLOTS {
             return Err(ServerError::ResourceExhausted(

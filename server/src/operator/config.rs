@@ -1,4 +1,5 @@
-//! What an operator can set: registration, quotas, rate limits, retention, and
+//! What an operator can set: registration, quotas, rate limits, retention,
+//! connection limits, and
 //! the TOML file that sets them (`mycase-server init-config` writes a commented
 //! one). Flags and environment variables override the file (see the binary's `args.rs`).
 
@@ -67,6 +68,12 @@ pub struct RateLimits {
     /// Share fetches (browser or `mycase share open`), each counted before the
     /// link's access token is checked.
     pub share_fetches_per_address: u32,
+    /// Pairing slots opened (`mycase pair`): one account, or one address, cannot
+    /// fill the server's pairing table.
+    pub pairings_per_address: u32,
+    pub pairings_per_account: u32,
+    /// Accounts deleted (`mycase delete-account`) from one address.
+    pub deletions_per_address: u32,
 }
 
 impl Default for RateLimits {
@@ -81,6 +88,48 @@ impl Default for RateLimits {
             shares_per_address: 30,
             shares_per_account: 10,
             share_fetches_per_address: 120,
+            pairings_per_address: 30,
+            pairings_per_account: 10,
+            deletions_per_address: 5,
+        }
+    }
+}
+
+/// How long a connection may take to start, stay silent or stay open, and how
+/// many one address may hold: idle sockets are cheap to open and each holds a
+/// file descriptor and memory until the server lets go of it. Seconds; 0 turns a
+/// setting off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Connections {
+    /// A connection that has not finished its TLS handshake by then is closed.
+    pub tls_handshake_timeout_secs: u64,
+    /// TCP keepalive probes on idle sockets, so a vanished peer's socket is closed.
+    pub tcp_keepalive_secs: u64,
+    /// HTTP/2 pings on an idle connection, and how long an answer may take
+    /// before the connection is closed.
+    pub http2_keepalive_interval_secs: u64,
+    pub http2_keepalive_timeout_secs: u64,
+    /// Open connections one address (an IPv6 host by its /64) may hold; more are
+    /// closed as soon as they are accepted.
+    pub max_per_address: u32,
+    /// A connection older than this is asked to close (clients reconnect), and
+    /// closed after the grace period if it has not.
+    pub max_age_secs: u64,
+    pub max_age_grace_secs: u64,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Self {
+            tls_handshake_timeout_secs: 10,
+            tcp_keepalive_secs: 60,
+            http2_keepalive_interval_secs: 60,
+            http2_keepalive_timeout_secs: 20,
+            // Devices behind one NAT (a shelter, a mobile carrier) share an address.
+            max_per_address: 100,
+            max_age_secs: 6 * 3600,
+            max_age_grace_secs: 60,
         }
     }
 }
@@ -106,6 +155,7 @@ pub struct FileConfig {
     pub quotas: Option<Quotas>,
     pub rate_limits: Option<RateLimits>,
     pub retention: Option<Retention>,
+    pub connections: Option<Connections>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -167,6 +217,9 @@ impl FileConfig {
         if let Some(r) = self.retention {
             config.retention = r;
         }
+        if let Some(c) = self.connections {
+            config.connections = c;
+        }
     }
 }
 
@@ -174,6 +227,7 @@ impl FileConfig {
 pub fn template() -> String {
     let q = Quotas::default();
     let r = RateLimits::default();
+    let c = Connections::default();
     format!(
         r#"# mycase-server configuration. Flags and MYCASE_* environment variables
 # override what is set here. Every key is optional; shown are the defaults.
@@ -217,11 +271,30 @@ uploads_per_account = {up_acc}
 shares_per_address = {sh_addr}
 shares_per_account = {sh_acc}
 share_fetches_per_address = {fetch_addr}
+pairings_per_address = {pair_addr}
+pairings_per_account = {pair_acc}
+deletions_per_address = {del_addr}
 
 [retention]
 # Erase accounts not used for this many days. 0 = never (the default).
 # Survivors may go months without writing: think hard before turning this on.
 erase_inactive_after_days = 0
+
+[connections]
+# Seconds; 0 turns a setting off. A connection silent through its TLS handshake
+# this long is closed.
+tls_handshake_timeout_secs = {tls_timeout}
+# TCP keepalive on idle sockets.
+tcp_keepalive_secs = {tcp_keepalive}
+# HTTP/2 pings on idle connections, and how long an answer may take.
+http2_keepalive_interval_secs = {h2_interval}
+http2_keepalive_timeout_secs = {h2_timeout}
+# Open connections per address (an IPv6 host by its /64); more are closed at once.
+# Devices behind one NAT share an address: keep this well above one per person.
+max_per_address = {per_address}
+# A connection older than this is asked to reconnect, and closed after the grace.
+max_age_secs = {max_age}
+max_age_grace_secs = {max_age_grace}
 "#,
         cache = crate::store::sled::CACHE_BYTES,
         storage = q.storage_bytes_per_account,
@@ -237,6 +310,16 @@ erase_inactive_after_days = 0
         sh_addr = r.shares_per_address,
         sh_acc = r.shares_per_account,
         fetch_addr = r.share_fetches_per_address,
+        pair_addr = r.pairings_per_address,
+        pair_acc = r.pairings_per_account,
+        del_addr = r.deletions_per_address,
+        tls_timeout = c.tls_handshake_timeout_secs,
+        tcp_keepalive = c.tcp_keepalive_secs,
+        h2_interval = c.http2_keepalive_interval_secs,
+        h2_timeout = c.http2_keepalive_timeout_secs,
+        per_address = c.max_per_address,
+        max_age = c.max_age_secs,
+        max_age_grace = c.max_age_grace_secs,
     )
 }
 
@@ -255,6 +338,7 @@ mod tests {
         assert_eq!(c.quotas, Quotas::default());
         assert_eq!(c.rate_limits, RateLimits::default());
         assert_eq!(c.retention, Retention::default());
+        assert_eq!(c.connections, Connections::default());
         assert_eq!(c.registration, RegistrationMode::Open);
         assert_eq!(c.cache_capacity_bytes, defaults.cache_capacity_bytes);
     }

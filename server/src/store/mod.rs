@@ -379,6 +379,13 @@ pub trait OperatorStore: Send + Sync + 'static {
     /// erased id (`tombstone::seal`).
     /// (Stores that hold more per account, such as shares, erase it here too.)
     fn erase_account(&self, account_id: &Id, statement: Option<&[u8]>) -> StoreResult<()>;
+    /// Makes the bytes of accounts erased since the last call leave the disk, if
+    /// the backend keeps removed data in its files (sled rewrites the database:
+    /// it blocks every other call while it runs, so the server calls this on a
+    /// timer, not per erasure). `close` does it too when erasures are pending.
+    fn reclaim_erased(&self) -> StoreResult<()> {
+        Ok(())
+    }
     /// The raw value of the tombstone with this tag (see `tombstone`), if an
     /// account or device with it was erased.
     fn tombstone(&self, tag: &Hash) -> StoreResult<Option<Vec<u8>>>;

@@ -4,6 +4,9 @@
 mod auth;
 mod backup_vector;
 mod blobs;
+mod connections;
+mod floods;
+mod malformed;
 mod operator;
 mod pairing;
 mod receipts;

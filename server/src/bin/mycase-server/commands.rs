@@ -237,6 +237,7 @@ pub(crate) fn show_config(config: &ServerConfig) -> anyhow::Result<()> {
         "quotas": config.quotas,
         "rate_limits": config.rate_limits,
         "retention": config.retention,
+        "connections": config.connections,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())

@@ -50,6 +50,29 @@ impl SledStore {
     }
 }
 
+/// The file beside the database that says an erasure's bytes are still in it: a
+/// crash before the compaction that removes them leaves it, and `open` then
+/// compacts at the next chance instead of keeping the bytes indefinitely.
+pub(super) fn due_marker(dir: &Path) -> std::path::PathBuf {
+    dir.with_extension("compaction-due")
+}
+
+pub(super) fn mark_due(dir: &Path) -> StoreResult<()> {
+    let io = |e: std::io::Error| StoreError::Backend(format!("marking a compaction due: {e}"));
+    std::fs::File::create(due_marker(dir))
+        .and_then(|f| f.sync_all())
+        .map_err(io)
+}
+
+pub(super) fn clear_due(dir: &Path) -> StoreResult<()> {
+    match std::fs::remove_file(due_marker(dir)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Backend(format!(
+            "clearing the compaction marker: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// `compact` swaps directories in steps: (1) the copy is written and flushed,
 /// (2) `db` becomes `db.old`, (3) the copy becomes `db`, (4) `db.old` goes.
 /// A crash between steps leaves a state this completes (never an empty `db`).

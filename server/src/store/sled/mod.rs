@@ -90,6 +90,8 @@ pub struct SledStore {
     share_files: ShareFiles,
     /// Serializes share updates (a view count is read, changed and written back).
     shares_lock: std::sync::Mutex<()>,
+    /// An account was erased since the last compaction (see `reclaim_erased`).
+    compaction_due: std::sync::atomic::AtomicBool,
 }
 
 impl From<sled::Error> for StoreError {
@@ -144,6 +146,9 @@ impl SledStore {
             chunks,
             share_files: ShareFiles::open(&chunks_dir.with_file_name("shares"))?,
             shares_lock: std::sync::Mutex::new(()),
+            compaction_due: std::sync::atomic::AtomicBool::new(
+                compaction::due_marker(dir).exists(),
+            ),
         })
     }
 

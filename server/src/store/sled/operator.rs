@@ -1,10 +1,12 @@
 //! Counts, erasure, tombstones, backup, flushing and closing in sled.
 
+use std::sync::atomic::Ordering;
+
 use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec::{arr, decode_account, decode_device, decode_session, pair_key, u64_at};
-use super::compaction::wait_for_lock;
+use super::compaction::{clear_due, mark_due, wait_for_lock};
 use super::{tx_err, SledStore};
 use crate::store::{Hash, Id, OperatorStore, ShareStore, StoreError, StoreResult, StoreStats};
 
@@ -129,7 +131,22 @@ impl OperatorStore for SledStore {
             t.db.flush()?;
             self.chunks.remove_account(account_id)
         })?;
-        self.compact()
+        // The erased bytes leave sled's files at the next compaction (the janitor's
+        // next tick, or `close`): one rewrite for any number of erasures.
+        mark_due(&self.dir)?;
+        self.compaction_due.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn reclaim_erased(&self) -> StoreResult<()> {
+        if self.compaction_due.swap(false, Ordering::SeqCst) {
+            if let Err(e) = self.compact() {
+                self.compaction_due.store(true, Ordering::SeqCst);
+                return Err(e);
+            }
+            clear_due(&self.dir)?;
+        }
+        Ok(())
     }
 
     fn tombstone(&self, tag: &Hash) -> StoreResult<Option<Vec<u8>>> {
@@ -172,6 +189,8 @@ impl OperatorStore for SledStore {
     }
 
     fn close(&self) -> StoreResult<()> {
+        // Erased accounts' bytes must not outlive the server on disk.
+        self.reclaim_erased()?;
         let mut guard = self
             .trees
             .write()
