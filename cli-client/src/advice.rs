@@ -9,9 +9,13 @@ use mycase_core::store::StoreError;
 use mycase_core::{DeviceError, RenewError, ShareDeviceError, UnlockError};
 
 /// `err` as `{:#}` shows it (each cause after a colon), with the advice for any
-/// cause that has one.
+/// cause that has one. A cause that repeats the words just before it is shown
+/// once: an error that carries another as its source with the same words (as the
+/// server's refusals are carried, so the chain finds them) says it only once.
 pub fn explain(err: &anyhow::Error) -> String {
-    err.chain().map(with_advice).collect::<Vec<_>>().join(": ")
+    let mut shown: Vec<String> = err.chain().map(with_advice).collect();
+    shown.dedup();
+    shown.join(": ")
 }
 
 /// [`explain`] for a bare error.
@@ -108,6 +112,15 @@ mod tests {
         assert_eq!(
             explain_error(ShareDeviceError::NothingSelected),
             "say what to share: --entry ID, --from/--to, --category or --tag"
+        );
+        // A refusal carried as a source, under a flow's error, is said once.
+        let revoked =
+            ShareDeviceError::Device(DeviceError::Refused(mycase_core::Refused::Revoked {
+                by: [1; 16],
+            }));
+        assert_eq!(
+            explain(&anyhow::Error::new(revoked).context("could not create the share")),
+            "could not create the share: MyCase on this device has been signed out of its journal"
         );
         // Errors without advice read as before.
         assert_eq!(

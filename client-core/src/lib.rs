@@ -52,7 +52,9 @@ pub use device::shares::{
 };
 pub use device::sync::{Quarantine, SyncError, SyncReport};
 pub use device::wipe::{wipe, wipe_keeping_leftovers, WipeError, Wiped};
-pub use device::{is_initialised, key_file_path, Device, DeviceError, DeviceSetup, DeviceStatus};
+pub use device::{
+    is_initialised, key_file_path, Device, DeviceError, DeviceSetup, DeviceStatus, Refused,
+};
 pub use format::{
     attachment, epoch_keys, keyfile, keys, leftovers, pairing, receipts, record, recovery_blob,
     statement, vector,
