@@ -6,7 +6,7 @@ use std::error::Error;
 
 use mycase_core::pairing::PairingError;
 use mycase_core::store::StoreError;
-use mycase_core::{DeviceError, RenewError, ShareDeviceError, UnlockError};
+use mycase_core::{DeviceError, RenewError, RevokeError, ShareDeviceError, UnlockError};
 
 /// `err` as `{:#}` shows it (each cause after a colon), with the advice for any
 /// cause that has one. A cause that repeats the words just before it is shown
@@ -43,11 +43,17 @@ fn advice(e: &(dyn Error + 'static)) -> Option<&'static str> {
             _ => None,
         };
     }
-    if let Some(e) = e.downcast_ref::<DeviceError>() {
+    if let Some(e) = e.downcast_ref::<RevokeError>() {
         return match e {
-            DeviceError::CannotRevokeSelf => {
+            RevokeError::CannotRevokeSelf => {
                 Some("; to remove MyCase from this device use `mycase wipe`")
             }
+            RevokeError::Device(inner) => advice(inner),
+            RevokeError::UnknownDevice => None,
+        };
+    }
+    if let Some(e) = e.downcast_ref::<DeviceError>() {
+        return match e {
             DeviceError::Store(inner) => advice(inner),
             DeviceError::Pairing(inner) => advice(inner),
             _ => None,
@@ -106,7 +112,7 @@ mod tests {
              (for example `mycase sync --watch`)"
         );
         assert_eq!(
-            explain_error(DeviceError::CannotRevokeSelf),
+            explain_error(RevokeError::CannotRevokeSelf),
             "a device cannot revoke itself; to remove MyCase from this device use `mycase wipe`"
         );
         assert_eq!(
@@ -124,7 +130,7 @@ mod tests {
         );
         // Errors without advice read as before.
         assert_eq!(
-            explain_error(DeviceError::UnknownDevice),
+            explain_error(RevokeError::UnknownDevice),
             "no device of this journal has that id"
         );
     }

@@ -45,7 +45,7 @@ pub use device::open::UnlockError;
 pub use device::pairing::{request_grant, JoinRequest, PairedDevice, PAIRING_TTL};
 pub use device::recover::{certified_addition, founding_recovery_key};
 pub use device::renew::RenewError;
-pub use device::revoke::RevokeReport;
+pub use device::revoke::{RevokeError, RevokeReport};
 pub use device::shares::{
     ended_message, fetch_bundle, CreatedShare, FetchError, ShareDeviceError, ShareRequest,
     DEFAULT_SHARE_EXPIRY, MAX_SHARE_BUNDLE_BYTES, MAX_SHARE_EXPIRY,

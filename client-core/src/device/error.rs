@@ -48,12 +48,6 @@ pub enum DeviceError {
     /// or no longer holds the account. Its own words, and its own link in the chain.
     #[error("{0}")]
     Refused(#[source] Refused),
-    /// A device asked to revoke itself (wiping is how a device leaves).
-    #[error("a device cannot revoke itself")]
-    CannotRevokeSelf,
-    /// No device of this journal has that id.
-    #[error("no device of this journal has that id")]
-    UnknownDevice,
     /// The account cannot move to another key epoch (the numbering is exhausted).
     #[error(transparent)]
     Epoch(#[from] crate::format::epoch_keys::EpochError),

@@ -14,7 +14,7 @@ use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
 use mycase_core::transport::{Refusal, Transport};
 use mycase_core::SyncError;
-use mycase_core::{Device, DeviceError, Refused};
+use mycase_core::{Device, DeviceError, Refused, RevokeError};
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{AuthenticateRequest, Operation, Record, VersionVector};
 use mycase_tests::{fields, pair_device, HostileTransport, Tamper, TestServer};
@@ -122,7 +122,10 @@ async fn revoked_device_is_refused_wiped_and_reads_nothing_new() {
     // C cannot revoke anyone either.
     let err = c.revoke_device(&tc, *a.device_id()).await.unwrap_err();
     assert!(
-        matches!(err, DeviceError::Refused(Refused::Revoked { .. })),
+        matches!(
+            err,
+            RevokeError::Device(DeviceError::Refused(Refused::Revoked { .. }))
+        ),
         "{err:?}"
     );
 
@@ -352,7 +355,7 @@ async fn revoke_rpc_refusals() {
     // Not a device of another account or none. (The server lets a device retire
     // itself, as `wipe` does online: see the end; the client's `revoke` does not.)
     let err = a.revoke_device(&ta, *a.device_id()).await.unwrap_err();
-    assert!(matches!(err, DeviceError::CannotRevokeSelf), "{err:?}");
+    assert!(matches!(err, RevokeError::CannotRevokeSelf), "{err:?}");
     let (other, to) = mycase_tests::new_account_device(&server).await;
     other.authenticate(&to).await.unwrap();
     let err = ta
