@@ -43,7 +43,7 @@ pub use device::export::ExportError;
 pub use device::identity::NewIdentity;
 pub use device::open::UnlockError;
 pub use device::pairing::{request_grant, JoinRequest, PairedDevice, PAIRING_TTL};
-pub use device::recover::{certified_addition, founding_recovery_key};
+pub use device::recover::{certified_addition, founding_recovery_key, RecoverError};
 pub use device::renew::RenewError;
 pub use device::revoke::{RevokeError, RevokeReport};
 pub use device::shares::{

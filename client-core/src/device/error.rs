@@ -54,21 +54,9 @@ pub enum DeviceError {
     /// The server answered for another account than this device's.
     #[error("the server answered for a different account: refusing it")]
     WrongAccount,
-    /// The server does not accept the recovery kit.
-    #[error(
-        "the server does not accept this recovery kit: check it was typed correctly and that \
-         this is the server the journal was set up on; nothing was set up here"
-    )]
-    RecoveryRefused,
     /// A stored operation does not decode.
     #[error("a stored operation could not be read")]
     BadOperation,
-    /// The recovery blob was not written by a device of the journal, so it was not used.
-    #[error(
-        "the server's copy of the keys for the recovery kit was not written by one of your \
-         devices, so it was not used: nothing was set up here"
-    )]
-    RecoveryBlobUntrusted,
     /// The device's files could not be read or written.
     #[error("I/O error on the device's files")]
     Io(#[from] std::io::Error),
