@@ -6,7 +6,9 @@ use std::error::Error;
 
 use mycase_core::pairing::PairingError;
 use mycase_core::store::StoreError;
-use mycase_core::{DeviceError, RenewError, RevokeError, ShareDeviceError, UnlockError};
+use mycase_core::{
+    DeviceError, PairingFlowError, RenewError, RevokeError, ShareDeviceError, UnlockError,
+};
 
 /// `err` as `{:#}` shows it (each cause after a colon), with the advice for any
 /// cause that has one. A cause that repeats the words just before it is shown
@@ -55,8 +57,14 @@ fn advice(e: &(dyn Error + 'static)) -> Option<&'static str> {
     if let Some(e) = e.downcast_ref::<DeviceError>() {
         return match e {
             DeviceError::Store(inner) => advice(inner),
-            DeviceError::Pairing(inner) => advice(inner),
             _ => None,
+        };
+    }
+    if let Some(e) = e.downcast_ref::<PairingFlowError>() {
+        return match e {
+            PairingFlowError::Pairing(inner) => advice(inner),
+            PairingFlowError::Device(inner) => advice(inner),
+            PairingFlowError::AlreadyInitialised(_) => None,
         };
     }
     if let Some(e) = e.downcast_ref::<ShareDeviceError>() {

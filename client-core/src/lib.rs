@@ -42,7 +42,9 @@ pub use device::attachments::{AttachOutcome, AttachmentError};
 pub use device::export::ExportError;
 pub use device::identity::NewIdentity;
 pub use device::open::UnlockError;
-pub use device::pairing::{request_grant, JoinRequest, PairedDevice, PAIRING_TTL};
+pub use device::pairing::{
+    request_grant, JoinRequest, PairedDevice, PairingFlowError, PAIRING_TTL,
+};
 pub use device::recover::{certified_addition, founding_recovery_key, RecoverError};
 pub use device::renew::RenewError;
 pub use device::revoke::{RevokeError, RevokeReport};

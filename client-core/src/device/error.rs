@@ -6,7 +6,6 @@ use crate::device::refused::Refused;
 use crate::device::sync::SyncError;
 use crate::format::keyfile::KeyFileError;
 use crate::format::keys::KeyError;
-use crate::format::pairing::PairingError;
 use crate::format::record::{OperationError, RecordError};
 use crate::journal::JournalError;
 use crate::store::StoreError;
@@ -38,9 +37,6 @@ pub enum DeviceError {
     /// A sync round refused what the server sent.
     #[error(transparent)]
     Sync(#[from] SyncError),
-    /// Pairing failed.
-    #[error(transparent)]
-    Pairing(#[from] PairingError),
     /// Talking to the server failed (not a revocation or deletion: those have their own variants).
     #[error(transparent)]
     Transport(TransportError),
