@@ -7,7 +7,8 @@ use std::error::Error;
 use mycase_core::pairing::PairingError;
 use mycase_core::store::StoreError;
 use mycase_core::{
-    DeviceError, PairingFlowError, RenewError, RevokeError, ShareDeviceError, UnlockError,
+    DeviceError, PairingFlowError, RecoverError, RenewError, RevokeError, SetupError,
+    ShareDeviceError, UnlockError,
 };
 
 /// `err` as `{:#}` shows it (each cause after a colon), with the advice for any
@@ -59,6 +60,12 @@ fn advice(e: &(dyn Error + 'static)) -> Option<&'static str> {
             DeviceError::Store(inner) => advice(inner),
             _ => None,
         };
+    }
+    if let Some(SetupError::Device(inner)) = e.downcast_ref::<SetupError>() {
+        return advice(inner);
+    }
+    if let Some(RecoverError::Device(inner)) = e.downcast_ref::<RecoverError>() {
+        return advice(inner);
     }
     if let Some(e) = e.downcast_ref::<PairingFlowError>() {
         return match e {
@@ -127,6 +134,20 @@ mod tests {
             explain_error(ShareDeviceError::NothingSelected),
             "say what to share: --entry ID, --from/--to, --category or --tag"
         );
+        // Through each flow's wrapper of the device's error.
+        for wrapped in [
+            anyhow::Error::new(SetupError::Device(DeviceError::Store(StoreError::Busy))),
+            anyhow::Error::new(RecoverError::Device(DeviceError::Store(StoreError::Busy))),
+            anyhow::Error::new(PairingFlowError::Device(DeviceError::Store(
+                StoreError::Busy,
+            ))),
+            anyhow::Error::new(RevokeError::Device(DeviceError::Store(StoreError::Busy))),
+        ] {
+            assert!(
+                explain(&wrapped).ends_with("(for example `mycase sync --watch`)"),
+                "{wrapped:#}"
+            );
+        }
         // A refusal carried as a source, under a flow's error, is said once.
         let revoked =
             ShareDeviceError::Device(DeviceError::Refused(mycase_core::Refused::Revoked {

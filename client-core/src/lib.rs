@@ -41,7 +41,7 @@ pub use clock::now_ms;
 pub use device::attachments::{AttachOutcome, AttachmentError};
 pub use device::export::ExportError;
 pub use device::identity::NewIdentity;
-pub use device::open::UnlockError;
+pub use device::open::{SetupError, UnlockError};
 pub use device::pairing::{
     request_grant, JoinRequest, PairedDevice, PairingFlowError, PAIRING_TTL,
 };

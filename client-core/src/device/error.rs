@@ -1,7 +1,5 @@
 //! What can go wrong in a device's flows.
 
-use std::path::PathBuf;
-
 use crate::device::refused::Refused;
 use crate::device::sync::SyncError;
 use crate::format::keyfile::KeyFileError;
@@ -11,14 +9,15 @@ use crate::journal::JournalError;
 use crate::store::StoreError;
 use crate::transport::TransportError;
 
-/// What can go wrong in a device's flows that have no error of their own (set-up, pairing,
-/// recovery, revocation, the server session); each message names what happened, never which command
-/// to run.
+/// What can go wrong in the device under any flow (its key file, keys, store,
+/// journal, a sync round, the server session), and the error of the flows that
+/// have none of their own (writing to the journal, syncing, the session). Flows
+/// with failures of their own wrap it: [`crate::SetupError`],
+/// [`crate::PairingFlowError`], [`crate::RecoverError`], [`crate::RevokeError`],
+/// and the others beside them. Each message names what happened, never which
+/// command to run.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
-    /// A device is already set up in that home; nothing was changed.
-    #[error("MyCase is already set up in {0}")]
-    AlreadyInitialised(PathBuf),
     /// The key file could not be opened or written.
     #[error(transparent)]
     KeyFile(#[from] KeyFileError),

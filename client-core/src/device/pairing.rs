@@ -12,6 +12,7 @@ use mycase_proto::v1::{PairingGrant, PairingJoin};
 
 use crate::crypto::passphrase::KdfParams;
 use crate::crypto::random_bytes;
+use crate::device::open::SetupError;
 use crate::device::{Device, DeviceError, DeviceSetup};
 use crate::format::keyfile::{DeviceSecrets, TrustAnchor};
 use crate::format::keys::{DeviceKeys, KeyError, Keyring};
@@ -77,6 +78,15 @@ pub enum PairingFlowError {
 impl From<TransportError> for PairingFlowError {
     fn from(e: TransportError) -> Self {
         PairingFlowError::Device(e.into())
+    }
+}
+
+impl From<SetupError> for PairingFlowError {
+    fn from(e: SetupError) -> Self {
+        match e {
+            SetupError::AlreadyInitialised(home) => PairingFlowError::AlreadyInitialised(home),
+            SetupError::Device(e) => PairingFlowError::Device(e),
+        }
     }
 }
 

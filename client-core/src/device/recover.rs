@@ -19,6 +19,7 @@ use mycase_proto::v1::{DeviceAdded, RecoverRequest, RecoveryKeySet};
 use mycase_proto::wire::{recover_message, recovery_certificate_message, recovery_renewal_message};
 
 use crate::crypto::passphrase::KdfParams;
+use crate::device::open::SetupError;
 use crate::device::sync::SyncReport;
 use crate::device::{is_initialised, Device, DeviceError, DeviceSetup};
 use crate::format::keyfile::{DeviceSecrets, TrustAnchor};
@@ -54,6 +55,15 @@ pub enum RecoverError {
     /// carried in the chain).
     #[error(transparent)]
     Device(#[from] DeviceError),
+}
+
+impl From<SetupError> for RecoverError {
+    fn from(e: SetupError) -> Self {
+        match e {
+            SetupError::AlreadyInitialised(home) => RecoverError::AlreadyInitialised(home),
+            SetupError::Device(e) => RecoverError::Device(e),
+        }
+    }
 }
 
 impl From<TransportError> for RecoverError {
