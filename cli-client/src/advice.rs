@@ -6,12 +6,19 @@ use std::error::Error;
 
 use mycase_core::pairing::PairingError;
 use mycase_core::store::StoreError;
-use mycase_core::{DeviceError, RenewError, ShareDeviceError, UnlockError};
+use mycase_core::{
+    DeviceError, PairingFlowError, RecoverError, RenewError, RevokeError, SetupError,
+    ShareDeviceError, UnlockError,
+};
 
 /// `err` as `{:#}` shows it (each cause after a colon), with the advice for any
-/// cause that has one.
+/// cause that has one. A cause that repeats the words just before it is shown
+/// once: an error that carries another as its source with the same words (as the
+/// server's refusals are carried, so the chain finds them) says it only once.
 pub fn explain(err: &anyhow::Error) -> String {
-    err.chain().map(with_advice).collect::<Vec<_>>().join(": ")
+    let mut shown: Vec<String> = err.chain().map(with_advice).collect();
+    shown.dedup();
+    shown.join(": ")
 }
 
 /// [`explain`] for a bare error.
@@ -39,14 +46,32 @@ fn advice(e: &(dyn Error + 'static)) -> Option<&'static str> {
             _ => None,
         };
     }
-    if let Some(e) = e.downcast_ref::<DeviceError>() {
+    if let Some(e) = e.downcast_ref::<RevokeError>() {
         return match e {
-            DeviceError::CannotRevokeSelf => {
+            RevokeError::CannotRevokeSelf => {
                 Some("; to remove MyCase from this device use `mycase wipe`")
             }
+            RevokeError::Device(inner) => advice(inner),
+            RevokeError::UnknownDevice => None,
+        };
+    }
+    if let Some(e) = e.downcast_ref::<DeviceError>() {
+        return match e {
             DeviceError::Store(inner) => advice(inner),
-            DeviceError::Pairing(inner) => advice(inner),
             _ => None,
+        };
+    }
+    if let Some(SetupError::Device(inner)) = e.downcast_ref::<SetupError>() {
+        return advice(inner);
+    }
+    if let Some(RecoverError::Device(inner)) = e.downcast_ref::<RecoverError>() {
+        return advice(inner);
+    }
+    if let Some(e) = e.downcast_ref::<PairingFlowError>() {
+        return match e {
+            PairingFlowError::Pairing(inner) => advice(inner),
+            PairingFlowError::Device(inner) => advice(inner),
+            PairingFlowError::AlreadyInitialised(_) => None,
         };
     }
     if let Some(e) = e.downcast_ref::<ShareDeviceError>() {
@@ -102,16 +127,39 @@ mod tests {
              (for example `mycase sync --watch`)"
         );
         assert_eq!(
-            explain_error(DeviceError::CannotRevokeSelf),
+            explain_error(RevokeError::CannotRevokeSelf),
             "a device cannot revoke itself; to remove MyCase from this device use `mycase wipe`"
         );
         assert_eq!(
             explain_error(ShareDeviceError::NothingSelected),
             "say what to share: --entry ID, --from/--to, --category or --tag"
         );
+        // Through each flow's wrapper of the device's error.
+        for wrapped in [
+            anyhow::Error::new(SetupError::Device(DeviceError::Store(StoreError::Busy))),
+            anyhow::Error::new(RecoverError::Device(DeviceError::Store(StoreError::Busy))),
+            anyhow::Error::new(PairingFlowError::Device(DeviceError::Store(
+                StoreError::Busy,
+            ))),
+            anyhow::Error::new(RevokeError::Device(DeviceError::Store(StoreError::Busy))),
+        ] {
+            assert!(
+                explain(&wrapped).ends_with("(for example `mycase sync --watch`)"),
+                "{wrapped:#}"
+            );
+        }
+        // A refusal carried as a source, under a flow's error, is said once.
+        let revoked =
+            ShareDeviceError::Device(DeviceError::Refused(mycase_core::Refused::Revoked {
+                by: [1; 16],
+            }));
+        assert_eq!(
+            explain(&anyhow::Error::new(revoked).context("could not create the share")),
+            "could not create the share: MyCase on this device has been signed out of its journal"
+        );
         // Errors without advice read as before.
         assert_eq!(
-            explain_error(DeviceError::UnknownDevice),
+            explain_error(RevokeError::UnknownDevice),
             "no device of this journal has that id"
         );
     }

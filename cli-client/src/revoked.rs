@@ -2,9 +2,10 @@
 //! account was deleted.
 //!
 //! Only a statement signed by a device of the journal, which mycase-core checked
-//! ([`DeviceError::Revoked`], [`DeviceError::AccountDeleted`]), makes it erase
-//! itself; the server's bare word never does ([`DeviceError::RevocationUnproven`]
-//! and the others erase nothing). Before erasing, what only this device held was
+//! ([`Refused::Revoked`], [`Refused::AccountDeleted`]), makes it erase itself;
+//! the server's bare word never does ([`Refused::RevocationUnproven`] and the
+//! others erase nothing). Every command's error carries the [`Refused`] in its
+//! chain, so whichever command met the refusal erases the device. Before erasing, what only this device held was
 //! sealed for the recovery kit, and that one file stays in the home.
 //!
 //! The words are for whoever holds the device, who may not be the survivor: they
@@ -12,15 +13,13 @@
 
 use std::path::Path;
 
-use mycase_core::DeviceError;
+use mycase_core::Refused;
 use mycase_core::{wipe_keeping_leftovers, Wiped};
 
 /// The checked refusal in `err`'s chain, if any.
-fn checked_refusal(err: &anyhow::Error) -> Option<&DeviceError> {
-    err.chain().find_map(|c| {
-        c.downcast_ref::<DeviceError>()
-            .filter(|e| e.is_revoked() || e.is_account_deleted())
-    })
+fn checked_refusal(err: &anyhow::Error) -> Option<&Refused> {
+    err.chain()
+        .find_map(|c| c.downcast_ref::<Refused>().filter(|r| r.is_checked()))
 }
 
 /// Erases `home` if `err` carries a checked revocation or deletion, and says so
@@ -49,6 +48,11 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use mycase_core::transport::{Refusal, TransportError};
+    use mycase_core::{AttachmentError, DeviceError, ShareDeviceError, UnlockError};
+
+    fn revoked() -> DeviceError {
+        DeviceError::Refused(Refused::Revoked { by: [1; 16] })
+    }
 
     fn home_with_data() -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
@@ -68,9 +72,9 @@ mod tests {
         };
         // The server's bare word (or anyone holding its certificate): nothing erased.
         for unproven in [
-            DeviceError::RevocationUnproven(bare()),
-            DeviceError::DeletionUnproven(bare()),
-            DeviceError::AccountNotOnServer,
+            DeviceError::Refused(Refused::RevocationUnproven(bare())),
+            DeviceError::Refused(Refused::DeletionUnproven(bare())),
+            DeviceError::Refused(Refused::AccountNotOnServer),
         ] {
             let (_dir, home) = home_with_data();
             wipe_if_revoked(&home, &anyhow::Error::new(unproven));
@@ -79,10 +83,23 @@ mod tests {
         // A checked revocation: erased, and what was kept for the kit stays.
         let (_dir, home) = home_with_data();
         std::fs::write(mycase_core::leftovers::path_in(&home), b"sealed").unwrap();
-        let checked =
-            anyhow::Error::new(DeviceError::Revoked { by: [1; 16] }).context("sync failed");
+        let checked = anyhow::Error::new(DeviceError::Refused(Refused::Revoked { by: [1; 16] }))
+            .context("sync failed");
         wipe_if_revoked(&home, &checked);
         assert!(!mycase_core::key_file_path(&home).exists());
+        // Found whichever flow's error carries it, however it wraps the device's.
+        for from_a_flow in [
+            anyhow::Error::new(ShareDeviceError::Device(revoked())),
+            anyhow::Error::new(AttachmentError::Device(revoked())),
+            anyhow::Error::new(UnlockError::Device(revoked())).context("could not open"),
+        ] {
+            let (_dir, home) = home_with_data();
+            wipe_if_revoked(&home, &from_a_flow);
+            assert!(
+                !mycase_core::key_file_path(&home).exists(),
+                "{from_a_flow:#}"
+            );
+        }
         assert!(!home.join("store").exists());
         assert_eq!(
             std::fs::read(mycase_core::leftovers::path_in(&home)).unwrap(),

@@ -41,18 +41,22 @@ pub use clock::now_ms;
 pub use device::attachments::{AttachOutcome, AttachmentError};
 pub use device::export::ExportError;
 pub use device::identity::NewIdentity;
-pub use device::open::UnlockError;
-pub use device::pairing::{request_grant, JoinRequest, PairedDevice, PAIRING_TTL};
-pub use device::recover::{certified_addition, founding_recovery_key};
+pub use device::open::{SetupError, UnlockError};
+pub use device::pairing::{
+    request_grant, JoinRequest, PairedDevice, PairingFlowError, PAIRING_TTL,
+};
+pub use device::recover::{certified_addition, founding_recovery_key, RecoverError};
 pub use device::renew::RenewError;
-pub use device::revoke::RevokeReport;
+pub use device::revoke::{RevokeError, RevokeReport};
 pub use device::shares::{
     ended_message, fetch_bundle, CreatedShare, FetchError, ShareDeviceError, ShareRequest,
     DEFAULT_SHARE_EXPIRY, MAX_SHARE_BUNDLE_BYTES, MAX_SHARE_EXPIRY,
 };
 pub use device::sync::{Quarantine, SyncError, SyncReport};
 pub use device::wipe::{wipe, wipe_keeping_leftovers, WipeError, Wiped};
-pub use device::{is_initialised, key_file_path, Device, DeviceError, DeviceSetup, DeviceStatus};
+pub use device::{
+    is_initialised, key_file_path, Device, DeviceError, DeviceSetup, DeviceStatus, Refused,
+};
 pub use format::{
     attachment, epoch_keys, keyfile, keys, leftovers, pairing, receipts, record, recovery_blob,
     statement, vector,

@@ -33,8 +33,8 @@ pub async fn pair_over<S: LocalStore, TA: Transport, TB: Transport>(
     t_new: &TB,
     name: &str,
 ) -> (
-    Result<PairedDevice, mycase_core::DeviceError>,
-    Result<Device<MemoryStore>, mycase_core::DeviceError>,
+    Result<PairedDevice, mycase_core::PairingFlowError>,
+    Result<Device<MemoryStore>, mycase_core::PairingFlowError>,
 ) {
     let code = PairingCode::generate();
     existing
@@ -70,7 +70,7 @@ pub async fn confirm_as_survivor<S: LocalStore, T: Transport>(
     t_existing: &T,
     code: &PairingCode,
     shown: tokio::sync::oneshot::Receiver<String>,
-) -> Result<PairedDevice, mycase_core::DeviceError> {
+) -> Result<PairedDevice, mycase_core::PairingFlowError> {
     let deadline = Instant::now() + Duration::from_secs(30);
     let request = existing
         .await_join_request(t_existing, code, deadline)

@@ -48,7 +48,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
             Err(e) => {
                 // Best effort: a half-made home would block the next `init`.
                 // (Never when another `init` got there first: that home is not ours.)
-                if !matches!(e, mycase_core::DeviceError::AlreadyInitialised(_)) {
+                if !matches!(e, mycase_core::SetupError::AlreadyInitialised(_)) {
                     let _ = remove_created(home, home_existed);
                 }
                 return Err(anyhow::Error::new(e).context("could not set up MyCase"));

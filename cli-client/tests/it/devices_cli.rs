@@ -184,3 +184,71 @@ async fn devices_notice_and_revoke() {
     let list = ok_json(&a, &["list", "--json"]).await;
     assert_eq!(list.as_array().unwrap().len(), 2);
 }
+
+/// Runs `mycase` on a revoked device, expects it to fail and erase the device
+/// with the neutral words `mycase sync` uses.
+async fn erased_by(home: &Path, args: &[&str]) {
+    assert!(home.exists());
+    let out = run(home, args).await;
+    assert!(!out.status.success(), "mycase {args:?} should have failed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("signed out"), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains("removed from this device"),
+        "{args:?}: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("signed out").count(),
+        1,
+        "the refusal is said once: {stderr}"
+    );
+    assert!(
+        !stderr.contains("other device") && !stderr.contains("your"),
+        "{stderr}"
+    );
+    assert!(
+        !home.exists(),
+        "mycase {args:?} left the revoked device's data"
+    );
+}
+
+/// Not only `mycase sync`: any command that meets the checked revocation at the
+/// server (here `share create` and `attach`) erases the revoked device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revoked_device_is_erased_by_share_create_and_attach() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path()).await;
+    let homes = tempfile::tempdir().unwrap();
+    let (a, c, d) = (
+        homes.path().join("laptop"),
+        homes.path().join("tablet"),
+        homes.path().join("old-phone"),
+    );
+    let ca = server.ca_cert_path().to_str().unwrap().to_string();
+    ok(&a, &["init", "--server", &server.url(), "--ca-cert", &ca]).await;
+    let c_id = pair(&server, &a, &c, "tablet").await;
+    let d_id = pair(&server, &a, &d, "old-phone").await;
+    let mut entries = Vec::new();
+    for home in [&c, &d] {
+        let added = ok_json(home, &["add", "--title", "t", "--text", "x", "--json"]).await;
+        entries.push(added["id"].as_str().unwrap().to_string());
+        ok(home, &["sync"]).await;
+    }
+    for id in [&c_id, &d_id] {
+        ok(&a, &["devices", "revoke", &id[..8], "--yes"]).await;
+    }
+
+    erased_by(
+        &c,
+        &["share", "create", "--entry", &entries[0], "--expires", "1d"],
+    )
+    .await;
+    let photo = homes.path().join("photo.bin");
+    std::fs::write(&photo, b"not really a photo").unwrap();
+    erased_by(&d, &["attach", &entries[1], photo.to_str().unwrap()]).await;
+
+    // The device that revoked them carries on.
+    ok(&a, &["sync"]).await;
+    let list = ok_json(&a, &["list", "--json"]).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}

@@ -12,7 +12,7 @@ use common::{ok_json, pair_cli, run, server_args, start_server, MYCASE};
 use mycase_core::pairing::{PairingCode, PairingError};
 use mycase_core::request_grant;
 use mycase_core::transport::grpc::GrpcTransport;
-use mycase_core::{DeviceError, DeviceSetup};
+use mycase_core::{DeviceSetup, PairingFlowError};
 
 async fn init(server: &mycase_server::RunningServer, home: &Path) {
     let [url, ca] = server_args(server);
@@ -38,7 +38,7 @@ fn abuser_joins_first(
     server: &mycase_server::RunningServer,
     code: &str,
 ) -> (
-    tokio::task::JoinHandle<Result<(), DeviceError>>,
+    tokio::task::JoinHandle<Result<(), PairingFlowError>>,
     tokio::sync::oneshot::Receiver<String>,
 ) {
     let [url, ca] = server_args(server);
@@ -109,7 +109,7 @@ async fn a_device_that_joins_first_with_a_seen_code_is_not_added() {
 
     // The abuser is told no and holds no grant (no keys, no account id).
     match abuser.await.unwrap() {
-        Err(DeviceError::Pairing(PairingError::Refused)) => {}
+        Err(PairingFlowError::Pairing(PairingError::Refused)) => {}
         other => panic!("the abuser must be refused, got {other:?}"),
     }
     // Neither the journal nor the server has a new device.

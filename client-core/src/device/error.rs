@@ -1,25 +1,23 @@
 //! What can go wrong in a device's flows.
 
-use std::path::PathBuf;
-
+use crate::device::refused::Refused;
 use crate::device::sync::SyncError;
 use crate::format::keyfile::KeyFileError;
 use crate::format::keys::KeyError;
-use crate::format::pairing::PairingError;
 use crate::format::record::{OperationError, RecordError};
-use crate::ids::DeviceId;
 use crate::journal::JournalError;
 use crate::store::StoreError;
 use crate::transport::TransportError;
 
-/// What can go wrong in a device's flows that have no error of their own (set-up, pairing,
-/// recovery, revocation, the server session); each message names what happened, never which command
-/// to run.
+/// What can go wrong in the device under any flow (its key file, keys, store,
+/// journal, a sync round, the server session), and the error of the flows that
+/// have none of their own (writing to the journal, syncing, the session). Flows
+/// with failures of their own wrap it: [`crate::SetupError`],
+/// [`crate::PairingFlowError`], [`crate::RecoverError`], [`crate::RevokeError`],
+/// and the others beside them. Each message names what happened, never which
+/// command to run.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
-    /// A device is already set up in that home; nothing was changed.
-    #[error("MyCase is already set up in {0}")]
-    AlreadyInitialised(PathBuf),
     /// The key file could not be opened or written.
     #[error(transparent)]
     KeyFile(#[from] KeyFileError),
@@ -38,90 +36,45 @@ pub enum DeviceError {
     /// A sync round refused what the server sent.
     #[error(transparent)]
     Sync(#[from] SyncError),
-    /// Pairing failed.
-    #[error(transparent)]
-    Pairing(#[from] PairingError),
     /// Talking to the server failed (not a revocation or deletion: those have their own variants).
     #[error(transparent)]
     Transport(TransportError),
-    /// A device of the journal revoked this one, and signed it (checked here).
-    /// Worded for whoever holds the device, who may not be the survivor.
-    #[error("MyCase on this device has been signed out of its journal")]
-    Revoked {
-        /// The device that signed the revocation.
-        by: DeviceId,
-    },
-    /// The server refuses this device as revoked, but showed no statement signed
-    /// by a device of the journal: only the server's word, so nothing is erased.
-    #[error(
-        "the server refuses this device as revoked, but showed no statement signed by one of \
-         this journal's devices, so nothing on this device was erased or changed; if you did \
-         not expect this, the server may be misconfigured or hostile"
-    )]
-    RevocationUnproven(#[source] TransportError),
-    /// The journal's owner erased the account from one of its devices (checked).
-    #[error("this journal was deleted from the server by one of its devices")]
-    AccountDeleted {
-        /// The device that signed the deletion.
-        by: DeviceId,
-    },
-    /// The server says the account was deleted, without a statement a trusted device signed: only
-    /// its word, so nothing is erased.
-    #[error(
-        "the server says this account was deleted, but showed no statement signed by one of \
-         this journal's devices, so nothing on this device was erased or changed"
-    )]
-    DeletionUnproven(#[source] TransportError),
-    /// The server no longer holds this account, and no device asked for that (retention, or a lost
-    /// server); nothing local changes.
-    #[error(
-        "this server no longer holds this journal (removed after a long time unused, or \
-         lost); nothing on this device was changed: it still works offline, and `mycase \
-         export` takes everything out"
-    )]
-    AccountNotOnServer,
-    /// A device asked to revoke itself (wiping is how a device leaves).
-    #[error("a device cannot revoke itself")]
-    CannotRevokeSelf,
-    /// No device of this journal has that id.
-    #[error("no device of this journal has that id")]
-    UnknownDevice,
+    /// The server refused this device as revoked or deleted (checked or only its word),
+    /// or no longer holds the account. Its own words, and its own link in the chain.
+    #[error("{0}")]
+    Refused(#[source] Refused),
     /// The account cannot move to another key epoch (the numbering is exhausted).
     #[error(transparent)]
     Epoch(#[from] crate::format::epoch_keys::EpochError),
     /// The server answered for another account than this device's.
     #[error("the server answered for a different account: refusing it")]
     WrongAccount,
-    /// The server does not accept the recovery kit.
-    #[error(
-        "the server does not accept this recovery kit: check it was typed correctly and that \
-         this is the server the journal was set up on; nothing was set up here"
-    )]
-    RecoveryRefused,
     /// A stored operation does not decode.
     #[error("a stored operation could not be read")]
     BadOperation,
-    /// The recovery blob was not written by a device of the journal, so it was not used.
-    #[error(
-        "the server's copy of the keys for the recovery kit was not written by one of your \
-         devices, so it was not used: nothing was set up here"
-    )]
-    RecoveryBlobUntrusted,
     /// The device's files could not be read or written.
     #[error("I/O error on the device's files")]
     Io(#[from] std::io::Error),
 }
 
 impl DeviceError {
+    /// The server's refusal this error is, if any.
+    pub fn refusal(&self) -> Option<&Refused> {
+        match self {
+            DeviceError::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
+
     /// A device of the journal deleted the account (its statement checked out):
     /// this device should erase itself, keeping what only it holds for the kit.
     pub fn is_account_deleted(&self) -> bool {
-        matches!(self, DeviceError::AccountDeleted { .. })
+        self.refusal().is_some_and(Refused::is_account_deleted)
     }
 
     /// A device of the journal revoked this one (its statement checked out).
     pub fn is_revoked(&self) -> bool {
-        matches!(self, DeviceError::Revoked { .. })
+        self.refusal().is_some_and(Refused::is_revoked)
     }
 }
 
@@ -129,14 +82,9 @@ impl From<TransportError> for DeviceError {
     /// "Revoked" and "deleted" from the server are only its word until
     /// [`crate::Device::judge_refusal`] has checked the signed statement they carry.
     fn from(e: TransportError) -> Self {
-        if e.is_revoked() {
-            DeviceError::RevocationUnproven(e)
-        } else if e.is_account_deleted() {
-            DeviceError::DeletionUnproven(e)
-        } else if e.is_account_not_on_server() {
-            DeviceError::AccountNotOnServer
-        } else {
-            DeviceError::Transport(e)
+        match Refused::from_transport(e) {
+            Ok(refused) => DeviceError::Refused(refused),
+            Err(e) => DeviceError::Transport(e),
         }
     }
 }

@@ -14,6 +14,7 @@ pub(crate) mod open;
 pub(crate) mod pairing;
 mod parents;
 pub(crate) mod recover;
+mod refused;
 pub(crate) mod renew;
 pub(crate) mod revoke;
 mod roster;
@@ -27,6 +28,7 @@ pub(crate) mod wipe;
 
 pub use error::DeviceError;
 pub use home::{is_initialised, key_file_path};
+pub use refused::Refused;
 pub use roster::DeviceStatus;
 
 use std::path::PathBuf;

@@ -14,7 +14,7 @@ use crate::format::keys::{DeviceKeys, Keyring, RecoveryKit};
 use crate::ids::new_id;
 use crate::journal::Journal;
 use crate::store::file::FileStore;
-use crate::store::{LocalStore, StoreKey};
+use crate::store::{LocalStore, StoreError, StoreKey};
 
 use crate::device::home::{
     create_home, is_initialised, key_file_path, write_private_atomic, STORE_DIR,
@@ -52,6 +52,30 @@ pub enum UnlockError {
     Device(#[from] DeviceError),
 }
 
+/// Why a device could not be set up in a home (a new journal, or a device joining
+/// one); nothing of another device's home is touched.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// A device is already set up in that home; nothing was changed.
+    #[error("MyCase is already set up in {0}")]
+    AlreadyInitialised(PathBuf),
+    /// Making the home, its key file or its store failed.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+}
+
+impl From<KeyFileError> for SetupError {
+    fn from(e: KeyFileError) -> Self {
+        SetupError::Device(e.into())
+    }
+}
+
+impl From<StoreError> for SetupError {
+    fn from(e: StoreError) -> Self {
+        SetupError::Device(e.into())
+    }
+}
+
 fn wait_hint(wait_secs: u64) -> String {
     if wait_secs == 0 {
         String::new()
@@ -72,9 +96,9 @@ impl Device<FileStore> {
         passphrase: &[u8],
         params: KdfParams,
         setup: DeviceSetup,
-    ) -> Result<(Self, RecoveryKit), DeviceError> {
+    ) -> Result<(Self, RecoveryKit), SetupError> {
         if is_initialised(home) {
-            return Err(DeviceError::AlreadyInitialised(home.to_path_buf()));
+            return Err(SetupError::AlreadyInitialised(home.to_path_buf()));
         }
         create_home(home)?;
         let unlocked = UnlockedKeyFile::create(passphrase, params)?;
@@ -143,9 +167,9 @@ impl Device<FileStore> {
         passphrase: &[u8],
         params: KdfParams,
         secrets: DeviceSecrets,
-    ) -> Result<Self, DeviceError> {
+    ) -> Result<Self, SetupError> {
         if is_initialised(home) {
-            return Err(DeviceError::AlreadyInitialised(home.to_path_buf()));
+            return Err(SetupError::AlreadyInitialised(home.to_path_buf()));
         }
         create_home(home)?;
         let unlocked = UnlockedKeyFile::create(passphrase, params)?;

@@ -5,16 +5,17 @@
 //! sealed, why a server cannot swap keys, and why whoever types the code first is
 //! not added unless the survivor confirms the matching code.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use mycase_proto::v1::{PairingGrant, PairingJoin};
 
 use crate::crypto::passphrase::KdfParams;
 use crate::crypto::random_bytes;
+use crate::device::open::SetupError;
 use crate::device::{Device, DeviceError, DeviceSetup};
 use crate::format::keyfile::{DeviceSecrets, TrustAnchor};
-use crate::format::keys::{DeviceKeys, Keyring};
+use crate::format::keys::{DeviceKeys, KeyError, Keyring};
 use crate::format::pairing::{
     check_ready, is_refusal, matching_code, open_challenge, open_grant, open_join, ready_tag,
     seal_challenge, seal_grant, seal_join, seal_refusal, MatchingCode, PairingCode, PairingError,
@@ -24,7 +25,7 @@ use crate::ids::{id_from_slice, new_id, DeviceId};
 use crate::journal::ops;
 use crate::store::file::FileStore;
 use crate::store::LocalStore;
-use crate::transport::{Refusal, Transport};
+use crate::transport::{Refusal, Transport, TransportError};
 
 /// How long a pairing code stays valid.
 pub const PAIRING_TTL: Duration = Duration::from_secs(600);
@@ -58,13 +59,50 @@ pub struct PairedDevice {
     pub name: String,
 }
 
+/// What can go wrong pairing a device, on either side: the pairing itself (a
+/// code used twice, a tampered answer, a refusal), a home already set up, or the
+/// device under it.
+#[derive(Debug, thiserror::Error)]
+pub enum PairingFlowError {
+    /// A device is already set up in that home; nothing was changed.
+    #[error("MyCase is already set up in {0}")]
+    AlreadyInitialised(PathBuf),
+    /// Pairing failed.
+    #[error(transparent)]
+    Pairing(#[from] PairingError),
+    /// The device failed (store, keys, sync, server refusal: carried in the chain).
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+}
+
+impl From<TransportError> for PairingFlowError {
+    fn from(e: TransportError) -> Self {
+        PairingFlowError::Device(e.into())
+    }
+}
+
+impl From<SetupError> for PairingFlowError {
+    fn from(e: SetupError) -> Self {
+        match e {
+            SetupError::AlreadyInitialised(home) => PairingFlowError::AlreadyInitialised(home),
+            SetupError::Device(e) => PairingFlowError::Device(e),
+        }
+    }
+}
+
+impl From<KeyError> for PairingFlowError {
+    fn from(e: KeyError) -> Self {
+        PairingFlowError::Device(e.into())
+    }
+}
+
 impl<S: LocalStore> Device<S> {
     /// Opens a pairing slot on the server for `code`. Show the code only after this.
     pub async fn begin_pairing<T: Transport>(
         &self,
         transport: &T,
         code: &PairingCode,
-    ) -> Result<(), DeviceError> {
+    ) -> Result<(), PairingFlowError> {
         self.authenticate(transport).await?;
         transport
             .open_pairing(code.pairing_id().to_vec(), PAIRING_TTL.as_secs() as u32)
@@ -82,7 +120,7 @@ impl<S: LocalStore> Device<S> {
         transport: &T,
         code: &PairingCode,
         deadline: Instant,
-    ) -> Result<JoinRequest, DeviceError> {
+    ) -> Result<JoinRequest, PairingFlowError> {
         let pairing_id = code.pairing_id().to_vec();
         let sealed = loop {
             let sealed = transport.await_join(pairing_id.clone()).await?;
@@ -139,7 +177,7 @@ impl<S: LocalStore> Device<S> {
         request: JoinRequest,
         typed: &str,
         deadline: Instant,
-    ) -> Result<PairedDevice, DeviceError> {
+    ) -> Result<PairedDevice, PairingFlowError> {
         if !request.matching.matches(typed) {
             self.refuse_join(transport, code, &request).await;
             return Err(PairingError::CodeMismatch.into());
@@ -248,7 +286,7 @@ pub async fn request_grant<T: Transport>(
     setup: &DeviceSetup,
     deadline: Instant,
     show: impl FnOnce(&MatchingCode),
-) -> Result<DeviceSecrets, DeviceError> {
+) -> Result<DeviceSecrets, PairingFlowError> {
     let keys = DeviceKeys::generate();
     let device_id = new_id();
     let join = PairingJoin {
@@ -264,10 +302,12 @@ pub async fn request_grant<T: Transport>(
         .await
         .map_err(|e| match e.refusal() {
             // The slot takes one request: someone who saw the code was first.
-            Some(Refusal::AlreadyExists) => DeviceError::Pairing(PairingError::CodeAlreadyUsed),
+            Some(Refusal::AlreadyExists) => {
+                PairingFlowError::Pairing(PairingError::CodeAlreadyUsed)
+            }
             // The slot is also gone once its request was answered.
-            Some(Refusal::NotFound) => DeviceError::Pairing(PairingError::CodeUnknownOrUsed),
-            _ => DeviceError::from(e),
+            Some(Refusal::NotFound) => PairingFlowError::Pairing(PairingError::CodeUnknownOrUsed),
+            _ => PairingFlowError::from(e),
         })?;
     let sealed = await_answer(transport, &pairing_id, deadline).await?;
     let challenge = match open_challenge(code, &keys, &join, &sealed) {
@@ -323,7 +363,7 @@ async fn await_answer<T: Transport>(
     transport: &T,
     pairing_id: &[u8],
     deadline: Instant,
-) -> Result<Vec<u8>, DeviceError> {
+) -> Result<Vec<u8>, PairingFlowError> {
     loop {
         let sealed = transport.await_pairing(pairing_id.to_vec()).await?;
         if !sealed.is_empty() {
@@ -343,7 +383,7 @@ impl<S: LocalStore> Device<S> {
         code: &PairingCode,
         setup: DeviceSetup,
         show: impl FnOnce(&MatchingCode),
-    ) -> Result<Self, DeviceError> {
+    ) -> Result<Self, PairingFlowError> {
         let secrets =
             request_grant(transport, code, &setup, Instant::now() + PAIRING_TTL, show).await?;
         let mut device = Device::from_parts(secrets, store)?;
@@ -362,9 +402,9 @@ impl Device<FileStore> {
         code: &PairingCode,
         setup: DeviceSetup,
         show: impl FnOnce(&MatchingCode),
-    ) -> Result<Self, DeviceError> {
+    ) -> Result<Self, PairingFlowError> {
         if crate::device::is_initialised(home) {
-            return Err(DeviceError::AlreadyInitialised(home.to_path_buf()));
+            return Err(PairingFlowError::AlreadyInitialised(home.to_path_buf()));
         }
         let secrets =
             request_grant(transport, code, &setup, Instant::now() + PAIRING_TTL, show).await?;

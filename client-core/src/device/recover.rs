@@ -12,13 +12,14 @@
 //! - the blob: a signed one (v3) is kept only if the journal shows its writer is a
 //!   trusted device; otherwise the new home is wiped again and recovery refused.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ed25519_dalek::Signer;
 use mycase_proto::v1::{DeviceAdded, RecoverRequest, RecoveryKeySet};
 use mycase_proto::wire::{recover_message, recovery_certificate_message, recovery_renewal_message};
 
 use crate::crypto::passphrase::KdfParams;
+use crate::device::open::SetupError;
 use crate::device::sync::SyncReport;
 use crate::device::{is_initialised, Device, DeviceError, DeviceSetup};
 use crate::format::keyfile::{DeviceSecrets, TrustAnchor};
@@ -27,6 +28,49 @@ use crate::format::recovery_blob::{self, BlobAuthor};
 use crate::ids::{id_from_slice, new_id, AccountId, DeviceId};
 use crate::store::file::FileStore;
 use crate::transport::{Refusal, Transport, TransportError};
+
+/// What can go wrong recovering a journal onto a new device with the recovery kit;
+/// every refusal leaves the home as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum RecoverError {
+    /// A device is already set up in that home; nothing was changed.
+    #[error("MyCase is already set up in {0}")]
+    AlreadyInitialised(PathBuf),
+    /// The server does not accept the recovery kit.
+    #[error(
+        "the server does not accept this recovery kit: check it was typed correctly and that \
+         this is the server the journal was set up on; nothing was set up here"
+    )]
+    RecoveryRefused,
+    /// The server answered for another account than the kit's.
+    #[error("the server answered for a different account: refusing it")]
+    WrongAccount,
+    /// The recovery blob was not written by a device of the journal, so it was not used.
+    #[error(
+        "the server's copy of the keys for the recovery kit was not written by one of your \
+         devices, so it was not used: nothing was set up here"
+    )]
+    RecoveryBlobUntrusted,
+    /// Setting up or syncing the new device failed (store, keys, server refusal:
+    /// carried in the chain).
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+}
+
+impl From<SetupError> for RecoverError {
+    fn from(e: SetupError) -> Self {
+        match e {
+            SetupError::AlreadyInitialised(home) => RecoverError::AlreadyInitialised(home),
+            SetupError::Device(e) => RecoverError::Device(e),
+        }
+    }
+}
+
+impl From<TransportError> for RecoverError {
+    fn from(e: TransportError) -> Self {
+        RecoverError::Device(e.into())
+    }
+}
 
 /// This device adding itself, certified by the kit (so that devices can accept a
 /// device nobody else vouched for, and a device recovered later can trust it).
@@ -69,11 +113,11 @@ pub fn founding_recovery_key(kit: &RecoveryKit, account_id: &AccountId) -> Recov
 
 /// The account id the server named, if the kit allows it. A kit made before kits
 /// were bound to accounts (a random account id) is allowed with `legacy = true`.
-fn accepted_account(kit: &RecoveryKit, answered: &[u8]) -> Result<(AccountId, bool), DeviceError> {
-    let answered = id_from_slice(answered).ok_or(DeviceError::RecoveryRefused)?;
+fn accepted_account(kit: &RecoveryKit, answered: &[u8]) -> Result<(AccountId, bool), RecoverError> {
+    let answered = id_from_slice(answered).ok_or(RecoverError::RecoveryRefused)?;
     match kit.account() {
         KitAccount::Bound(id) if id == answered => Ok((id, false)),
-        KitAccount::Bound(_) => Err(DeviceError::WrongAccount),
+        KitAccount::Bound(_) => Err(RecoverError::WrongAccount),
         KitAccount::Legacy => Ok((answered, true)),
     }
 }
@@ -94,17 +138,17 @@ impl Device<FileStore> {
         transport: &T,
         kit: &RecoveryKit,
         setup: DeviceSetup,
-    ) -> Result<(Self, SyncReport), DeviceError> {
+    ) -> Result<(Self, SyncReport), RecoverError> {
         if is_initialised(home) {
-            return Err(DeviceError::AlreadyInitialised(home.to_path_buf()));
+            return Err(RecoverError::AlreadyInitialised(home.to_path_buf()));
         }
         let recovery = kit.signing_key();
         let recovery_public_key = kit.public_key();
         let keys = DeviceKeys::generate();
         let device_id = new_id();
         let refused = |e: TransportError| match e.refusal() {
-            Some(Refusal::Unauthenticated) => DeviceError::RecoveryRefused,
-            _ => DeviceError::Transport(e),
+            Some(Refusal::Unauthenticated) => RecoverError::RecoveryRefused,
+            _ => RecoverError::Device(DeviceError::Transport(e)),
         };
         let challenge = transport
             .recovery_challenge(recovery_public_key.to_vec())
@@ -127,7 +171,8 @@ impl Device<FileStore> {
             .await
             .map_err(refused)?;
         let (account_id, legacy) = accepted_account(kit, &resp.account_id)?;
-        let opened = recovery_blob::open(kit, &account_id, &resp.recovery_blob)?;
+        let opened = recovery_blob::open(kit, &account_id, &resp.recovery_blob)
+            .map_err(DeviceError::from)?;
 
         let me = TrustAnchor {
             device_id,
@@ -172,7 +217,7 @@ impl Device<FileStore> {
                 drop(device);
                 crate::device::wipe::wipe(home)
                     .map_err(|e| DeviceError::Io(std::io::Error::other(e)))?;
-                return Err(DeviceError::RecoveryBlobUntrusted);
+                return Err(RecoverError::RecoveryBlobUntrusted);
             }
         }
         device.restore_leftovers(kit, home)?;
@@ -240,17 +285,17 @@ mod tests {
         // A squatter's account, registered under the same key: refused.
         assert!(matches!(
             accepted_account(&first, &[9; 16]),
-            Err(DeviceError::WrongAccount)
+            Err(RecoverError::WrongAccount)
         ));
         let renewed = RecoveryKit::generate_for(own);
         assert_eq!(accepted_account(&renewed, &own).unwrap(), (own, false));
         assert!(matches!(
             accepted_account(&renewed, &[9; 16]),
-            Err(DeviceError::WrongAccount)
+            Err(RecoverError::WrongAccount)
         ));
         assert!(matches!(
             accepted_account(&renewed, &[9; 3]),
-            Err(DeviceError::RecoveryRefused)
+            Err(RecoverError::RecoveryRefused)
         ));
     }
 }

@@ -14,11 +14,37 @@ use mycase_proto::v1::DeviceRevoked;
 
 use crate::clock::now_ms;
 use crate::device::{Device, DeviceError};
-use crate::format::epoch_keys::next_epoch;
+use crate::format::epoch_keys::{next_epoch, EpochError};
 use crate::format::statement::StatementKind;
 use crate::ids::DeviceId;
 use crate::store::LocalStore;
-use crate::transport::Transport;
+use crate::transport::{Transport, TransportError};
+
+/// What can go wrong revoking a device.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    /// A device asked to revoke itself (wiping is how a device leaves).
+    #[error("a device cannot revoke itself")]
+    CannotRevokeSelf,
+    /// No device of this journal has that id.
+    #[error("no device of this journal has that id")]
+    UnknownDevice,
+    /// The device failed (store, keys, server refusal: carried in the chain).
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+}
+
+impl From<TransportError> for RevokeError {
+    fn from(e: TransportError) -> Self {
+        RevokeError::Device(e.into())
+    }
+}
+
+impl From<EpochError> for RevokeError {
+    fn from(e: EpochError) -> Self {
+        RevokeError::Device(e.into())
+    }
+}
 
 /// What a revocation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +65,9 @@ impl<S: LocalStore> Device<S> {
         &mut self,
         transport: &T,
         target: DeviceId,
-    ) -> Result<RevokeReport, DeviceError> {
+    ) -> Result<RevokeReport, RevokeError> {
         if target == self.secrets.device_id {
-            return Err(DeviceError::CannotRevokeSelf);
+            return Err(RevokeError::CannotRevokeSelf);
         }
         // Checked before the server is told: a revocation either finishes (the
         // device cut off and the journal on new keys) or changes nothing.
@@ -76,12 +102,12 @@ impl<S: LocalStore> Device<S> {
     /// of it ends) and a rotation to a new epoch, locally; [`Self::revoke_device`]
     /// calls it between telling the server and syncing. Returns the revoked log's
     /// last idx and the new epoch.
-    pub fn record_revocation(&mut self, target: DeviceId) -> Result<(u64, u32), DeviceError> {
+    pub fn record_revocation(&mut self, target: DeviceId) -> Result<(u64, u32), RevokeError> {
         if target == self.secrets.device_id {
-            return Err(DeviceError::CannotRevokeSelf);
+            return Err(RevokeError::CannotRevokeSelf);
         }
         if !self.knows_device(&target) {
-            return Err(DeviceError::UnknownDevice);
+            return Err(RevokeError::UnknownDevice);
         }
         let last_idx = self.store.log(&target).len() as u64;
         let revoked = Body::DeviceRevoked(DeviceRevoked {
@@ -188,11 +214,11 @@ mod tests {
         }
         assert!(matches!(
             a.record_revocation(*a.device_id()),
-            Err(DeviceError::CannotRevokeSelf)
+            Err(RevokeError::CannotRevokeSelf)
         ));
         assert!(matches!(
             a.record_revocation([9; 16]),
-            Err(DeviceError::UnknownDevice)
+            Err(RevokeError::UnknownDevice)
         ));
     }
 }

@@ -9,10 +9,10 @@
 use std::collections::BTreeSet;
 
 use mycase_proto::v1::operation::Body;
-use mycase_proto::v1::{KeyRotated, SealedEpochKey};
+use mycase_proto::v1::KeyRotated;
 
 use crate::device::{Device, DeviceError};
-use crate::format::epoch_keys::{next_epoch, seal_epoch_key};
+use crate::format::epoch_keys::next_epoch;
 use crate::format::keys::{Keyring, VaultKey};
 use crate::ids::DeviceId;
 use crate::journal::DeviceView;
@@ -49,7 +49,7 @@ impl<S: LocalStore> Device<S> {
         mut first: Vec<Body>,
         excluding: &[DeviceId],
     ) -> Result<u32, DeviceError> {
-        let me = self.secrets.device_id;
+        let me = *self.device_id();
         let epoch = next_epoch(self.highest_counting_epoch(), &me)?;
         let key = VaultKey::generate();
         let mut recipients: Vec<(DeviceId, [u8; 32])> = self
@@ -60,21 +60,14 @@ impl<S: LocalStore> Device<S> {
         if !excluding.contains(&me) && !recipients.iter().any(|(d, _)| *d == me) {
             // Always to itself too (unless it is retiring): a crash before the key
             // file is rewritten is then repaired from its own log.
-            recipients.push((me, self.secrets.keys.dh_public()));
+            recipients.push((me, self.secrets.dh_public()));
         }
-        let sealed_keys = recipients
-            .iter()
-            .map(|(device, dh)| SealedEpochKey {
-                device_id: device.to_vec(),
-                sealed: seal_epoch_key(&self.secrets.account_id, epoch, &me, device, dh, &key),
-            })
-            .collect();
         first.push(Body::KeyRotated(KeyRotated {
             key_epoch: epoch,
-            sealed_keys,
+            sealed_keys: self.secrets.seal_epoch_key_to(epoch, &key, &recipients),
         }));
         self.commit(first)?;
-        self.secrets.keyring.insert(epoch, key);
+        self.secrets.adopt_epoch_key(epoch, key);
         self.refresh_write_epoch();
         self.persist_secrets()?;
         Ok(epoch)
@@ -86,7 +79,7 @@ impl<S: LocalStore> Device<S> {
     /// rotation was being made).
     pub fn needs_rotation(&self) -> bool {
         let revocations = self.journal.revocations();
-        let Ok((current, _)) = self.secrets.keyring.current() else {
+        let Ok(current) = self.secrets.write_epoch() else {
             return false;
         };
         let rotation = self
@@ -146,7 +139,7 @@ impl<S: LocalStore> Device<S> {
 
     /// The epoch new records and attachments are sealed under.
     pub fn current_key_epoch(&self) -> Result<u32, DeviceError> {
-        Ok(self.secrets.keyring.current()?.0)
+        Ok(self.secrets.write_epoch()?)
     }
 
     /// The vault keys by epoch (for export tools and tests; never print them).

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use mycase_proto::v1::{Operation, Record};
+use mycase_proto::v1::{Operation, Record, SealedEpochKey};
 
 use crate::device::DeviceError;
-use crate::format::epoch_keys::learn_into;
+use crate::format::epoch_keys::{learn_into, seal_epoch_key};
 use crate::format::keyfile::{DeviceSecrets, TrustAnchor};
+use crate::format::keys::{KeyError, Keyring, VaultKey};
 use crate::format::record::{open_operation, OperationError, RecordError};
 use crate::format::recovery_blob::seal_v3;
 use crate::ids::DeviceId;
@@ -36,6 +37,49 @@ impl DeviceSecrets {
             author,
             op,
         )?)
+    }
+
+    /// The epoch this device writes under: its keyring's highest.
+    pub(crate) fn write_epoch(&self) -> Result<u32, KeyError> {
+        Ok(self.keyring.current()?.0)
+    }
+
+    /// This device's X25519 public key (epoch keys are sealed to it).
+    pub(crate) fn dh_public(&self) -> [u8; 32] {
+        self.keys.dh_public()
+    }
+
+    /// A new epoch's `key`, sealed by this device to each recipient's X25519 key
+    /// (the `sealed_keys` of the `KeyRotated` that announces `epoch`).
+    pub(crate) fn seal_epoch_key_to(
+        &self,
+        epoch: u32,
+        key: &VaultKey,
+        recipients: &[(DeviceId, [u8; 32])],
+    ) -> Vec<SealedEpochKey> {
+        recipients
+            .iter()
+            .map(|(device, dh)| SealedEpochKey {
+                device_id: device.to_vec(),
+                sealed: seal_epoch_key(&self.account_id, epoch, &self.device_id, device, dh, key),
+            })
+            .collect()
+    }
+
+    /// Takes the key of the epoch this device just moved the account to (the
+    /// caller persists the secrets).
+    pub(crate) fn adopt_epoch_key(&mut self, epoch: u32, key: VaultKey) {
+        self.keyring.insert(epoch, key);
+    }
+
+    /// Takes the keyring a sync round verified if it holds more keys than this
+    /// one; whether it did (then the caller persists the secrets).
+    pub(crate) fn adopt_keyring_if_grown(&mut self, verified: Keyring) -> bool {
+        if verified.len() == self.keyring.len() {
+            return false;
+        }
+        self.keyring = verified;
+        true
     }
 
     /// A recovery blob (v3) of the whole keyring, sealed to the kit's X25519 key

@@ -12,7 +12,7 @@ use crate::store::LocalStore;
 use crate::transport::Transport;
 
 use crate::device::home::write_private_atomic;
-use crate::device::{Device, DeviceError};
+use crate::device::{Device, DeviceError, Refused};
 
 impl<S: LocalStore> Device<S> {
     /// Proves possession of the device key and keeps the session in `transport`.
@@ -54,8 +54,12 @@ impl<S: LocalStore> Device<S> {
     pub fn judge_refusal(&self, e: DeviceError) -> DeviceError {
         use crate::format::statement::{verify, StatementKind};
         let (kind, unproven) = match &e {
-            DeviceError::RevocationUnproven(t) => (StatementKind::DeviceRevoked, t),
-            DeviceError::DeletionUnproven(t) => (StatementKind::AccountDeleted, t),
+            DeviceError::Refused(Refused::RevocationUnproven(t)) => {
+                (StatementKind::DeviceRevoked, t)
+            }
+            DeviceError::Refused(Refused::DeletionUnproven(t)) => {
+                (StatementKind::AccountDeleted, t)
+            }
             _ => return e,
         };
         let revocations = self.journal.revocations();
@@ -80,10 +84,10 @@ impl<S: LocalStore> Device<S> {
         if let Err(io) = self.keep_leftovers() {
             return DeviceError::Io(io);
         }
-        match kind {
-            StatementKind::DeviceRevoked => DeviceError::Revoked { by: checked.author },
-            StatementKind::AccountDeleted => DeviceError::AccountDeleted { by: checked.author },
-        }
+        DeviceError::Refused(match kind {
+            StatementKind::DeviceRevoked => Refused::Revoked { by: checked.author },
+            StatementKind::AccountDeleted => Refused::AccountDeleted { by: checked.author },
+        })
     }
 
     /// Seals this device's records the server never acknowledged for the recovery

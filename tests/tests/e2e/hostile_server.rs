@@ -11,8 +11,8 @@ use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
 use mycase_core::transport::grpc::GrpcTransport;
 use mycase_core::Device;
-use mycase_core::DeviceError;
 use mycase_core::SyncError;
+use mycase_core::{DeviceError, PairingFlowError};
 use mycase_proto::v1::Record;
 use mycase_tests::{
     fields, new_account_device, pair_device, pair_over, snapshot, HostileTransport, Tamper,
@@ -202,7 +202,7 @@ async fn swapped_join_is_detected_and_nothing_is_added() {
         _ = &mut join => panic!("the join cannot complete"),
     };
     match res {
-        Err(DeviceError::Pairing(PairingError::JoinTampered)) => {}
+        Err(PairingFlowError::Pairing(PairingError::JoinTampered)) => {}
         other => panic!("expected JoinTampered, got {other:?}"),
     }
     assert_eq!(snapshot(&a), before, "nothing was added to the roster");
@@ -221,7 +221,7 @@ async fn swapped_grant_is_detected() {
     let before = snapshot(&a);
     let (ra, rb) = pair_over(&server, &mut a, &ta, &hb, "phone").await;
     match rb {
-        Err(DeviceError::Pairing(PairingError::GrantTampered)) => {}
+        Err(PairingFlowError::Pairing(PairingError::GrantTampered)) => {}
         other => panic!("expected GrantTampered, got {other:?}"),
     }
     // The altered answer (the challenge) stopped the new device before it showed a

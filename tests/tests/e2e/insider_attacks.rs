@@ -24,7 +24,7 @@ use mycase_core::store::LocalStore;
 use mycase_core::transport::grpc::GrpcTransport;
 use mycase_core::transport::Transport;
 use mycase_core::RevokeReport;
-use mycase_core::{Device, DeviceError};
+use mycase_core::{Device, RecoverError};
 use mycase_core::{Quarantine, SyncError, SyncReport};
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{Hlc, KeyRotated, RecoveryKeyRenewed, SealedEpochKey};
@@ -459,7 +459,7 @@ async fn setting_the_abusers_recovery_key_does_not_count() {
         )
         .await;
         assert!(
-            matches!(refused, Err(DeviceError::RecoveryRefused)),
+            matches!(refused, Err(RecoverError::RecoveryRefused)),
             "{case}"
         );
         w.server.stop().await;

@@ -12,7 +12,7 @@ use mycase_core::is_initialised;
 use mycase_core::keys::{KitAccount, RecoveryKit};
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::RenewError;
-use mycase_core::{Device, DeviceError};
+use mycase_core::{Device, RecoverError};
 use mycase_tests::{fields, pair_device, TestServer};
 
 async fn recover_into(
@@ -20,7 +20,7 @@ async fn recover_into(
     dir: &tempfile::TempDir,
     name: &str,
     kit: &RecoveryKit,
-) -> Result<Device<mycase_core::store::file::FileStore>, DeviceError> {
+) -> Result<Device<mycase_core::store::file::FileStore>, RecoverError> {
     let t = server.transport().await;
     Device::recover(
         &dir.path().join(name),
@@ -87,7 +87,7 @@ async fn a_renewed_kit_retires_the_old_one_everywhere() {
     let err = recover_into(&server, &dir, "again", &kit)
         .await
         .unwrap_err();
-    assert!(matches!(err, DeviceError::RecoveryRefused), "{err:?}");
+    assert!(matches!(err, RecoverError::RecoveryRefused), "{err:?}");
     assert!(!is_initialised(&dir.path().join("again")));
 
     // The new kit brings everything back, what was written after the renewal too.

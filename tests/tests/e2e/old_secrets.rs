@@ -8,7 +8,7 @@ use mycase_core::key_file_path;
 use mycase_core::keyfile::UnlockedKeyFile;
 use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
-use mycase_core::{Device, DeviceError};
+use mycase_core::{Device, DeviceError, Refused};
 use mycase_tests::{fields, pair_device, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,7 +75,7 @@ async fn a_passphrase_change_leaves_old_key_file_copies_worthless() {
     let t_copy = server.transport().await;
     let refused = old_copy.authenticate(&t_copy).await.unwrap_err();
     assert!(
-        matches!(refused, DeviceError::Revoked { .. }),
+        matches!(refused, DeviceError::Refused(Refused::Revoked { .. })),
         "{refused:?}"
     );
 
@@ -129,7 +129,7 @@ async fn a_device_wiped_online_retires_and_its_copy_cannot_come_back() {
     // phone's own signed statement.
     let err = phone.sync(&tp).await.unwrap_err();
     assert!(
-        matches!(err, DeviceError::Revoked { by } if by == phone_id),
+        matches!(err, DeviceError::Refused(Refused::Revoked { by }) if by == phone_id),
         "{err:?}"
     );
     server.stop().await;

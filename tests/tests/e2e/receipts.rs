@@ -5,8 +5,8 @@
 
 use mycase_core::receipts;
 use mycase_core::store::LocalStore;
-use mycase_core::DeviceError;
 use mycase_core::SyncError;
+use mycase_core::{DeviceError, PairingFlowError};
 use mycase_tests::{
     fields, new_account_device, pair_over, snapshot, HostileTransport, Tamper, TestServer,
 };
@@ -97,5 +97,8 @@ async fn a_swapped_server_key_on_first_sync_is_caught_by_the_receipts() {
     // The joining device's first sync pins the swapped key, and the first real
     // receipt it pulls does not verify under it.
     let err = rb.expect_err("the join's first sync must fail");
-    assert!(is_bad_receipt(&err), "{err:?}");
+    assert!(
+        matches!(&err, PairingFlowError::Device(e) if is_bad_receipt(e)),
+        "{err:?}"
+    );
 }

@@ -7,7 +7,7 @@ use mycase_core::crypto::passphrase::KdfParams;
 use mycase_core::is_initialised;
 use mycase_core::keys::RecoveryKit;
 use mycase_core::store::memory::MemoryStore;
-use mycase_core::{Device, DeviceError};
+use mycase_core::{Device, RecoverError};
 use mycase_tests::{fields, text, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,7 +78,7 @@ async fn a_wrong_kit_fails_cleanly() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, DeviceError::RecoveryRefused), "{err:?}");
+    assert!(matches!(err, RecoverError::RecoveryRefused), "{err:?}");
     assert!(!is_initialised(&home));
     assert!(!home.exists(), "nothing was created");
 }

@@ -14,7 +14,7 @@ use mycase_core::store::memory::MemoryStore;
 use mycase_core::store::LocalStore;
 use mycase_core::transport::{Refusal, Transport};
 use mycase_core::SyncError;
-use mycase_core::{Device, DeviceError};
+use mycase_core::{Device, DeviceError, Refused, RevokeError};
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{AuthenticateRequest, Operation, Record, VersionVector};
 use mycase_tests::{fields, pair_device, HostileTransport, Tamper, TestServer};
@@ -91,7 +91,7 @@ async fn revoked_device_is_refused_wiped_and_reads_nothing_new() {
     // C is told it was revoked, on sync and on every way back in.
     let err = c.sync(&tc).await.unwrap_err();
     assert!(
-        matches!(err, DeviceError::Revoked { by } if by == *a.device_id()),
+        matches!(err, DeviceError::Refused(Refused::Revoked { by }) if by == *a.device_id()),
         "{err:?}"
     );
     // Said neutrally to whoever holds C: nothing about who acted or what else exists.
@@ -115,10 +115,19 @@ async fn revoked_device_is_refused_wiped_and_reads_nothing_new() {
         .unwrap_err();
     assert!(!auth.is_revoked(), "a bad signature learns nothing");
     let err = c.authenticate(&tc).await.unwrap_err();
-    assert!(matches!(err, DeviceError::Revoked { .. }), "{err:?}");
+    assert!(
+        matches!(err, DeviceError::Refused(Refused::Revoked { .. })),
+        "{err:?}"
+    );
     // C cannot revoke anyone either.
     let err = c.revoke_device(&tc, *a.device_id()).await.unwrap_err();
-    assert!(matches!(err, DeviceError::Revoked { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            RevokeError::Device(DeviceError::Refused(Refused::Revoked { .. }))
+        ),
+        "{err:?}"
+    );
 
     // A and B move to the new epoch and read each other's new entries.
     let from_a = a.add_entry(fields("after a", "written after")).unwrap();
@@ -321,7 +330,7 @@ async fn concurrent_revocations_converge_on_one_clean_epoch() {
     assert!(!a.needs_rotation() && !b.needs_rotation());
     assert!(matches!(
         e.sync(&te).await.unwrap_err(),
-        DeviceError::Revoked { .. }
+        DeviceError::Refused(Refused::Revoked { .. })
     ));
 }
 
@@ -346,7 +355,7 @@ async fn revoke_rpc_refusals() {
     // Not a device of another account or none. (The server lets a device retire
     // itself, as `wipe` does online: see the end; the client's `revoke` does not.)
     let err = a.revoke_device(&ta, *a.device_id()).await.unwrap_err();
-    assert!(matches!(err, DeviceError::CannotRevokeSelf), "{err:?}");
+    assert!(matches!(err, RevokeError::CannotRevokeSelf), "{err:?}");
     let (other, to) = mycase_tests::new_account_device(&server).await;
     other.authenticate(&to).await.unwrap();
     let err = ta
@@ -382,7 +391,7 @@ async fn revoke_rpc_refusals() {
     .unwrap();
     assert!(matches!(
         b.authenticate(&tb).await.unwrap_err(),
-        DeviceError::Revoked { .. }
+        DeviceError::Refused(Refused::Revoked { .. })
     ));
 
     // A device retiring itself on its own statement is revoked like any other.
@@ -470,7 +479,7 @@ async fn concurrent_rotations_converge_in_any_delivery_order() {
             let (dev, tr) = &mut devices[t];
             assert!(matches!(
                 dev.sync(tr).await,
-                Err(DeviceError::Revoked { .. })
+                Err(DeviceError::Refused(Refused::Revoked { .. }))
             ));
         }
     }

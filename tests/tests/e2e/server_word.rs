@@ -12,7 +12,7 @@ use mycase_core::keys::DeviceKeys;
 use mycase_core::statement::{self, StatementKind};
 use mycase_core::transport::TransportError;
 use mycase_core::wipe_keeping_leftovers;
-use mycase_core::{leftovers, Device, DeviceError};
+use mycase_core::{leftovers, Device, DeviceError, Refused};
 use mycase_tests::{fields, pair_device, snapshot, TestServer};
 use prost::Message;
 
@@ -94,7 +94,8 @@ async fn a_bare_or_forged_refusal_erases_nothing() {
         assert!(
             matches!(
                 judged,
-                DeviceError::RevocationUnproven(_) | DeviceError::DeletionUnproven(_)
+                DeviceError::Refused(Refused::RevocationUnproven(_))
+                    | DeviceError::Refused(Refused::DeletionUnproven(_))
             ),
             "{sent:?} was taken as {judged:?}"
         );
@@ -112,7 +113,10 @@ async fn a_bare_or_forged_refusal_erases_nothing() {
         mycase_proto::ACCOUNT_NOT_ON_SERVER,
         Vec::new(),
     )));
-    assert!(matches!(lost, DeviceError::AccountNotOnServer), "{lost:?}");
+    assert!(
+        matches!(lost, DeviceError::Refused(Refused::AccountNotOnServer)),
+        "{lost:?}"
+    );
     assert!(lost.to_string().contains("mycase export"));
     assert!(key_file_path(&home).exists());
     server.stop().await;
@@ -142,7 +146,7 @@ async fn a_signed_revocation_keeps_what_was_unsent_for_the_kit() {
 
     let err = laptop.sync(&tl).await.unwrap_err();
     assert!(
-        matches!(err, DeviceError::Revoked { by } if by == *phone.device_id()),
+        matches!(err, DeviceError::Refused(Refused::Revoked { by }) if by == *phone.device_id()),
         "{err:?}"
     );
     let kept = leftovers::path_in(&home);

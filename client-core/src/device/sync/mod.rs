@@ -472,9 +472,8 @@ impl<S: LocalStore> Device<S> {
                 }
             }
         }
-        if verified.keyring.len() != self.secrets.keyring.len() {
-            // Keys first: records under a new epoch are useless without them.
-            self.secrets.keyring = verified.keyring;
+        // Keys first: records under a new epoch are useless without them.
+        if self.secrets.adopt_keyring_if_grown(verified.keyring) {
             self.persist_secrets()?;
         }
         let mut pulled = 0u64;
