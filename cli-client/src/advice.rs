@@ -6,8 +6,9 @@ use std::error::Error;
 
 use mycase_core::pairing::PairingError;
 use mycase_core::store::StoreError;
+use mycase_core::transport::TransportError;
 use mycase_core::{
-    DeviceError, PairingFlowError, RecoverError, RenewError, RevokeError, SetupError,
+    DeviceError, PairingFlowError, RecoverError, Refused, RenewError, RevokeError, SetupError,
     ShareDeviceError, UnlockError,
 };
 
@@ -58,6 +59,8 @@ fn advice(e: &(dyn Error + 'static)) -> Option<&'static str> {
     if let Some(e) = e.downcast_ref::<DeviceError>() {
         return match e {
             DeviceError::Store(inner) => advice(inner),
+            DeviceError::Refused(inner) => advice(inner),
+            DeviceError::Transport(inner) => advice(inner),
             _ => None,
         };
     }
@@ -89,6 +92,14 @@ fn advice(e: &(dyn Error + 'static)) -> Option<&'static str> {
             _ => None,
         };
     }
+    if let Some(Refused::AccountNotOnServer) = e.downcast_ref::<Refused>() {
+        return Some(" (`mycase export`)");
+    }
+    if let Some(e) = e.downcast_ref::<TransportError>() {
+        return e
+            .is_untrusted_certificate()
+            .then_some(" (pass --ca-cert with the server's CA certificate)");
+    }
     if let Some(StoreError::Busy) = e.downcast_ref::<StoreError>() {
         return Some(" (for example `mycase sync --watch`)");
     }
@@ -109,6 +120,30 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use anyhow::Context;
+
+    #[test]
+    fn the_cli_names_its_own_commands_after_the_core_words() {
+        // The server lost the account: the core offers an export, the CLI names it, once
+        // (the refusal is both the device error's words and its source).
+        let lost = DeviceError::Refused(Refused::AccountNotOnServer);
+        let shown = explain_error(lost);
+        assert!(
+            shown.ends_with("an export takes everything out (`mycase export`)"),
+            "{shown}"
+        );
+        assert_eq!(shown.matches("mycase export").count(), 1, "{shown}");
+        // An untrusted certificate: the core says what is missing, the CLI which flag gives it.
+        let cert = DeviceError::Transport(TransportError::Connect(
+            mycase_core::transport::UNTRUSTED_CERTIFICATE.to_string(),
+        ));
+        assert!(explain_error(cert).ends_with("(pass --ca-cert with the server's CA certificate)"),);
+        // Another connection failure gets no such advice.
+        let down = DeviceError::Transport(TransportError::Connect("connection refused".into()));
+        assert_eq!(
+            explain_error(down),
+            "cannot reach the server: connection refused"
+        );
+    }
 
     #[test]
     fn advice_follows_the_words_it_belongs_to_through_context_and_wrappers() {

@@ -44,8 +44,8 @@ pub enum Refused {
     /// server); nothing local changes.
     #[error(
         "this server no longer holds this journal (removed after a long time unused, or \
-         lost); nothing on this device was changed: it still works offline, and `mycase \
-         export` takes everything out"
+         lost); nothing on this device was changed: it still works offline, and an export \
+         takes everything out"
     )]
     AccountNotOnServer,
 }

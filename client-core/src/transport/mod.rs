@@ -16,6 +16,11 @@ use mycase_proto::v1::{GetChunkResponse, PutChunkRequest};
 
 pub mod grpc;
 
+/// The words of a [`TransportError::Connect`] when the server's certificate is not one this
+/// device trusts: the server's CA certificate is needed (a shell says how to give it).
+pub const UNTRUSTED_CERTIFICATE: &str =
+    "certificate not trusted: this device needs the server's CA certificate";
+
 /// A failure talking to the server, in MyCase's terms: the gRPC transport maps
 /// the wire's status codes into these, and nothing else looks at the wire.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -102,6 +107,11 @@ impl std::fmt::Display for Refusal {
 }
 
 impl TransportError {
+    /// The connection failed because the server's certificate is not trusted.
+    pub fn is_untrusted_certificate(&self) -> bool {
+        matches!(self, TransportError::Connect(m) if m.starts_with(UNTRUSTED_CERTIFICATE))
+    }
+
     /// A refusal made here, not by the server: an answer that breaks the protocol.
     pub fn server_broken(message: impl Into<String>) -> Self {
         TransportError::Refused {

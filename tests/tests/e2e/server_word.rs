@@ -117,7 +117,7 @@ async fn a_bare_or_forged_refusal_erases_nothing() {
         matches!(lost, DeviceError::Refused(Refused::AccountNotOnServer)),
         "{lost:?}"
     );
-    assert!(lost.to_string().contains("mycase export"));
+    assert!(lost.to_string().contains("an export takes everything out"));
     assert!(key_file_path(&home).exists());
     server.stop().await;
 }

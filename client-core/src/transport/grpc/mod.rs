@@ -497,7 +497,7 @@ fn describe(err: &(dyn std::error::Error + 'static)) -> String {
         source = inner.or_else(|| e.source());
     }
     if deepest.contains("invalid peer certificate") {
-        return "certificate not trusted: pass --ca-cert with the server's CA certificate".into();
+        return crate::transport::UNTRUSTED_CERTIFICATE.into();
     }
     if deepest.contains("timed out") || deepest.contains("elapsed") {
         return "timed out connecting to the server".into();
@@ -515,9 +515,7 @@ fn describe_tls(err: &rustls::Error) -> String {
         | rustls::Error::InvalidCertificate(rustls::CertificateError::ExpiredContext { .. }) => {
             "the server's certificate has expired".into()
         }
-        rustls::Error::InvalidCertificate(_) => {
-            "certificate not trusted: pass --ca-cert with the server's CA certificate".into()
-        }
+        rustls::Error::InvalidCertificate(_) => crate::transport::UNTRUSTED_CERTIFICATE.into(),
         other => format!("TLS handshake failed: {other}"),
     }
 }
