@@ -4,7 +4,7 @@
 //! keeps it alive, a temporary directory). Run them all with
 //! [`local_store_conformance_tests!`](crate::local_store_conformance_tests):
 //!
-//! ```ignore
+//! ```text
 //! mycase_tests::local_store_conformance_tests!(file_store, || {
 //!     let dir = tempfile::tempdir().unwrap();
 //!     (FileStore::open(&dir.path().join("store"), &key).unwrap(), dir)
