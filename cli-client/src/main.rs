@@ -48,6 +48,8 @@ struct Cli {
 enum Command {
     /// Set up a new journal with this as its first device.
     Init(commands::init::Args),
+    /// In danger now: the numbers to call (also `mycase help safety`).
+    Safety(commands::safety::Args),
     /// Record a new entry (stays on this device until the next `mycase sync`).
     #[command(visible_alias = "new")]
     Add(commands::add::Args),
@@ -118,6 +120,10 @@ fn home_dir(cli_home: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // Needs no home, no passphrase and no network: someone in danger needs these words now.
+    if let Command::Safety(args) = cli.command {
+        return commands::safety::run(args);
+    }
     // Needs no home: a third party checks an export with only the file and a key.
     if let Command::Verify(args) = cli.command {
         return commands::verify::run(args);
@@ -137,6 +143,7 @@ async fn run(cli: Cli) -> Result<()> {
     }
     match cli.command {
         Command::Init(args) => commands::init::run(&home, args).await,
+        Command::Safety(args) => commands::safety::run(args),
         Command::Add(args) => commands::add::run(&home, args),
         Command::Amend(args) => commands::amend::run(&home, args),
         Command::Delete(args) => commands::delete::run(&home, args),
@@ -175,6 +182,14 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+    // `mycase help safety` shows the safety words themselves, not clap's help page
+    // for the `safety` command.
+    if is_help_safety(std::env::args_os().skip(1)) {
+        return match commands::safety::run(commands::safety::Args {}) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        };
+    }
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -197,4 +212,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the words given (after the program's name) are `help safety`, global
+/// options (`--home DIR`, `--passphrase-file FILE`) aside.
+fn is_help_safety(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let mut words = Vec::new();
+    let mut args = args;
+    while let Some(arg) = args.next() {
+        if arg == "--home" || arg == "--passphrase-file" {
+            args.next();
+        } else if !arg.to_string_lossy().starts_with("--") {
+            words.push(arg);
+        }
+    }
+    words.len() == 2 && words[0] == "help" && words[1] == "safety"
 }

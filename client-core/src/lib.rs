@@ -33,6 +33,7 @@ pub mod journal;
 pub mod patterns;
 pub mod photo_metadata;
 pub mod query;
+pub mod safety;
 pub mod share;
 pub mod store;
 pub mod transport;

@@ -83,8 +83,10 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
              Your recovery kit (shown only this once):\n\n    {}\n\n\
              Write it down on paper, now, and keep it somewhere the abuser cannot find or reach.\n\
              It is the only way back into your journal if you lose all your devices.\n\
-             Do not photograph it, email it or save it on this computer.",
-            kit_text.as_str()
+             Do not photograph it, email it or save it on this computer.\n\n{}\n\
+             (`mycase help safety` shows this again.)",
+            kit_text.as_str(),
+            super::safety::text()
         ))?;
     }
     if let Some(e) = sync_error {

@@ -20,6 +20,7 @@ pub mod recover;
 pub mod recovery_kit;
 pub mod resolve;
 pub mod restore;
+pub mod safety;
 pub mod search;
 pub mod share;
 pub mod show;

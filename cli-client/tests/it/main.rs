@@ -17,6 +17,7 @@ mod location_cli;
 mod lock_cli;
 mod pairing_cli;
 mod patterns_cli;
+mod safety_cli;
 mod share_cli;
 mod terminal_cli;
 mod wipe_cli;

@@ -1,0 +1,33 @@
+//! The words every MyCase shell shows about safety: the safeguarding statement's
+//! own, and nothing more. MyCase gives no advice; a shell shows these at set-up
+//! and on a safety page (`mycase help safety`, the app's safety page), so they
+//! live here once.
+
+/// Immediate risk or emergency (the statement's section 6), one line each.
+pub const EMERGENCY: [&str; 4] = [
+    "If you or someone else is in immediate danger, please contact emergency services.",
+    "Call 999",
+    "If you cannot speak safely, you can use the 999 Silent Solution.",
+    "For non-emergency police assistance in the UK, call 101.",
+];
+
+/// The whole safety text as lines, in the order a shell shows them.
+pub fn statement() -> Vec<&'static str> {
+    EMERGENCY.to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_numbers_are_the_statements_own() {
+        let text = statement().join("\n");
+        for needed in ["Call 999", "999 Silent Solution", "call 101"] {
+            assert!(text.contains(needed), "{needed}");
+        }
+        // No advice beyond the statement: nothing that tells someone what to do
+        // other than the numbers.
+        assert!(!text.contains("should"));
+    }
+}
