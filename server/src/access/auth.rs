@@ -27,6 +27,8 @@ pub const TOKEN_LEN: usize = 32;
 pub struct Session {
     pub account_id: Id,
     pub device_id: Id,
+    /// When the token stops being accepted (long-lived streams end then).
+    pub expires_at_ms: u64,
 }
 
 /// A freshly issued session token (returned to the client once, never stored).
@@ -203,6 +205,7 @@ impl<S: Store> Auth<S> {
         Ok(Session {
             account_id: session.account_id,
             device_id: session.device_id,
+            expires_at_ms: session.expires_at_ms,
         })
     }
 
