@@ -44,6 +44,8 @@ pub struct Auth<S> {
     /// Recovery challenges, bound to the recovery public key they were issued for.
     recovery_challenges: Challenges,
     session_ttl: Duration,
+    /// Session tokens expire by it.
+    clock: crate::clock::Clock,
 }
 
 pub fn now_ms() -> u64 {
@@ -71,12 +73,18 @@ fn token_hash(token: &[u8]) -> Hash {
 }
 
 impl<S: Store> Auth<S> {
-    pub fn new(store: Arc<S>, challenge_ttl: Duration, session_ttl: Duration) -> Self {
+    pub fn new(
+        store: Arc<S>,
+        challenge_ttl: Duration,
+        session_ttl: Duration,
+        clock: crate::clock::Clock,
+    ) -> Self {
         Self {
             store,
             challenges: Challenges::new("auth", challenge_ttl),
             recovery_challenges: Challenges::new("recovery", challenge_ttl),
             session_ttl,
+            clock,
         }
     }
 
@@ -150,7 +158,7 @@ impl<S: Store> Auth<S> {
         let mut token = [0u8; TOKEN_LEN];
         OsRng.fill_bytes(&mut token);
         let ttl_ms = u64::try_from(self.session_ttl.as_millis()).unwrap_or(u64::MAX);
-        let expires_at_ms = now_ms().saturating_add(ttl_ms);
+        let expires_at_ms = self.clock.now_ms().saturating_add(ttl_ms);
         self.store.put_session(
             &token_hash(&token),
             &SessionRow {
@@ -190,7 +198,7 @@ impl<S: Store> Auth<S> {
             .ok_or(ServerError::Unauthenticated(
                 "unknown or revoked session; authenticate again",
             ))?;
-        if now_ms() >= session.expires_at_ms {
+        if self.clock.now_ms() >= session.expires_at_ms {
             self.store.delete_session(&hash)?;
             return Err(ServerError::Unauthenticated(
                 "session expired; authenticate again",
@@ -213,6 +221,6 @@ impl<S: Store> Auth<S> {
     pub fn purge(&self) -> ServerResult<usize> {
         self.challenges.purge();
         self.recovery_challenges.purge();
-        Ok(self.store.purge_sessions(now_ms())?)
+        Ok(self.store.purge_sessions(self.clock.now_ms())?)
     }
 }

@@ -80,7 +80,12 @@ impl<S: Store> Shared<S> {
         server_key: Arc<ServerKey>,
     ) -> Self {
         Self {
-            auth: Auth::new(store.clone(), settings.challenge_ttl, settings.session_ttl),
+            auth: Auth::new(
+                store.clone(),
+                settings.challenge_ttl,
+                settings.session_ttl,
+                settings.clock.clone(),
+            ),
             watchers: Watchers::new(store.clone(), settings.quotas.watches_per_device),
             pairing: PairingRelay::new(
                 settings.pairing_wait,

@@ -445,13 +445,13 @@ pub const SESSION_EXPIRED_DURING_WATCH: &str = "session expired; authenticate ag
 const EXPIRY_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn is_expired(clock: &crate::clock::Clock, expires_at_ms: u64) -> bool {
-    clock.now_unix().saturating_mul(1000) >= expires_at_ms
+    clock.now_ms() >= expires_at_ms
 }
 
 /// Resolves once the sign-in token that opened a stream has expired.
 async fn until_expired(clock: crate::clock::Clock, expires_at_ms: u64) {
     while !is_expired(&clock, expires_at_ms) {
-        let left = expires_at_ms.saturating_sub(clock.now_unix().saturating_mul(1000));
+        let left = expires_at_ms.saturating_sub(clock.now_ms());
         tokio::time::sleep(EXPIRY_CHECK.min(std::time::Duration::from_millis(left))).await;
     }
 }
