@@ -1,4 +1,4 @@
-//! The wall clock share expiry is measured by. Tests move it forward instead of
+//! The wall clock share and sign-in token expiry is measured by. Tests move it forward instead of
 //! waiting for real time to pass; a deployed server never moves it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +15,12 @@ impl Clock {
     /// Seconds since the Unix epoch.
     pub fn now_unix(&self) -> u64 {
         crate::access::auth::now_unix().saturating_add(self.ahead_secs.load(Ordering::Relaxed))
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn now_ms(&self) -> u64 {
+        crate::access::auth::now_ms()
+            .saturating_add(self.ahead_secs.load(Ordering::Relaxed).saturating_mul(1000))
     }
 
     /// Moves this clock (and every server sharing it) forward.

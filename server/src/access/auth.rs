@@ -27,6 +27,8 @@ pub const TOKEN_LEN: usize = 32;
 pub struct Session {
     pub account_id: Id,
     pub device_id: Id,
+    /// When the token stops being accepted (long-lived streams end then).
+    pub expires_at_ms: u64,
 }
 
 /// A freshly issued session token (returned to the client once, never stored).
@@ -42,6 +44,8 @@ pub struct Auth<S> {
     /// Recovery challenges, bound to the recovery public key they were issued for.
     recovery_challenges: Challenges,
     session_ttl: Duration,
+    /// Session tokens expire by it.
+    clock: crate::clock::Clock,
 }
 
 pub fn now_ms() -> u64 {
@@ -69,12 +73,18 @@ fn token_hash(token: &[u8]) -> Hash {
 }
 
 impl<S: Store> Auth<S> {
-    pub fn new(store: Arc<S>, challenge_ttl: Duration, session_ttl: Duration) -> Self {
+    pub fn new(
+        store: Arc<S>,
+        challenge_ttl: Duration,
+        session_ttl: Duration,
+        clock: crate::clock::Clock,
+    ) -> Self {
         Self {
             store,
             challenges: Challenges::new("auth", challenge_ttl),
             recovery_challenges: Challenges::new("recovery", challenge_ttl),
             session_ttl,
+            clock,
         }
     }
 
@@ -148,7 +158,7 @@ impl<S: Store> Auth<S> {
         let mut token = [0u8; TOKEN_LEN];
         OsRng.fill_bytes(&mut token);
         let ttl_ms = u64::try_from(self.session_ttl.as_millis()).unwrap_or(u64::MAX);
-        let expires_at_ms = now_ms().saturating_add(ttl_ms);
+        let expires_at_ms = self.clock.now_ms().saturating_add(ttl_ms);
         self.store.put_session(
             &token_hash(&token),
             &SessionRow {
@@ -188,7 +198,7 @@ impl<S: Store> Auth<S> {
             .ok_or(ServerError::Unauthenticated(
                 "unknown or revoked session; authenticate again",
             ))?;
-        if now_ms() >= session.expires_at_ms {
+        if self.clock.now_ms() >= session.expires_at_ms {
             self.store.delete_session(&hash)?;
             return Err(ServerError::Unauthenticated(
                 "session expired; authenticate again",
@@ -203,6 +213,7 @@ impl<S: Store> Auth<S> {
         Ok(Session {
             account_id: session.account_id,
             device_id: session.device_id,
+            expires_at_ms: session.expires_at_ms,
         })
     }
 
@@ -210,6 +221,6 @@ impl<S: Store> Auth<S> {
     pub fn purge(&self) -> ServerResult<usize> {
         self.challenges.purge();
         self.recovery_challenges.purge();
-        Ok(self.store.purge_sessions(now_ms())?)
+        Ok(self.store.purge_sessions(self.clock.now_ms())?)
     }
 }

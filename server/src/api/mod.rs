@@ -80,8 +80,13 @@ impl<S: Store> Shared<S> {
         server_key: Arc<ServerKey>,
     ) -> Self {
         Self {
-            auth: Auth::new(store.clone(), settings.challenge_ttl, settings.session_ttl),
-            watchers: Watchers::new(store.clone()),
+            auth: Auth::new(
+                store.clone(),
+                settings.challenge_ttl,
+                settings.session_ttl,
+                settings.clock.clone(),
+            ),
+            watchers: Watchers::new(store.clone(), settings.quotas.watches_per_device),
             pairing: PairingRelay::new(
                 settings.pairing_wait,
                 settings.pairing_ttl_max,
@@ -148,20 +153,44 @@ impl<S: Store> Shared<S> {
 
     /// The retention policy: erases accounts unused for longer than configured.
     /// Off (0 days) by default. Returns how many were erased.
+    ///
+    /// The clock decides who qualifies, and a clock can jump (a dead RTC battery,
+    /// a bad NTP answer, a seized host): when an implausible share of accounts
+    /// qualifies at once nothing is erased and the operator is warned, and no
+    /// sweep erases more than `max_erasures_per_sweep`.
     pub async fn erase_inactive(&self) -> ServerResult<usize> {
-        let days = self.retention.erase_inactive_after_days;
-        if days == 0 {
+        let r = self.retention;
+        if r.erase_inactive_after_days == 0 {
             return Ok(0);
         }
-        let before_day = day_of(now_unix()).saturating_sub(days);
+        let today = day_of(self.clock.now_unix());
+        let before_day = today.saturating_sub(r.erase_inactive_after_days);
         let inactive = self.store.inactive_accounts(before_day)?;
-        for account_id in &inactive {
+        if inactive.is_empty() {
+            return Ok(0);
+        }
+        let accounts = self.store.stats(today)?.accounts;
+        if is_mass_erasure(&r, inactive.len() as u64, accounts) {
+            tracing::warn!(
+                qualifying = inactive.len(),
+                accounts,
+                "retention sweep refused: too many accounts look inactive at once; \
+                 check the system clock. Nothing was erased. If this is right, raise \
+                 retention.mass_erasure_min_accounts or mass_erasure_percent"
+            );
+            return Ok(0);
+        }
+        let cap = usize::try_from(r.max_erasures_per_sweep).unwrap_or(usize::MAX);
+        for account_id in inactive.iter().take(cap) {
             self.erase_account(*account_id, None).await?;
         }
-        if !inactive.is_empty() {
-            tracing::info!(accounts = inactive.len(), "erased inactive accounts");
-        }
-        Ok(inactive.len())
+        let erased = inactive.len().min(cap);
+        tracing::info!(
+            accounts = erased,
+            left_for_next_sweep = inactive.len() - erased,
+            "erased inactive accounts"
+        );
+        Ok(erased)
     }
 
     /// Holds every account's write lock and the registration gate: appends,
@@ -180,6 +209,14 @@ impl<S: Store> Shared<S> {
     }
 }
 
+/// Whether `qualifying` of `accounts` going idle at once looks like a clock
+/// jump rather than disuse (both thresholds must be passed).
+fn is_mass_erasure(r: &Retention, qualifying: u64, accounts: u64) -> bool {
+    qualifying > u64::from(r.mass_erasure_min_accounts)
+        && qualifying.saturating_mul(100)
+            > accounts.saturating_mul(u64::from(r.mass_erasure_percent))
+}
+
 /// While alive, no account data changes (see `Shared::pause_writes`).
 pub struct WritesPaused<'a> {
     _gate: tokio::sync::RwLockWriteGuard<'a, ()>,
@@ -193,6 +230,13 @@ mod tests {
     use crate::store::{AccountRow, AccountStore, DeviceRow, MemoryStore, OperatorStore};
 
     fn shared(erase_after_days: u32) -> (Shared<MemoryStore>, watch::Sender<bool>) {
+        shared_with(Retention {
+            erase_inactive_after_days: erase_after_days,
+            ..Retention::default()
+        })
+    }
+
+    fn shared_with(retention: Retention) -> (Shared<MemoryStore>, watch::Sender<bool>) {
         let (stop, rx) = watch::channel(false);
         let settings = Settings {
             session_ttl: Duration::from_secs(60),
@@ -202,9 +246,7 @@ mod tests {
             registration: RegistrationMode::Open,
             quotas: Quotas::default(),
             rate_limits: RateLimits::default(),
-            retention: Retention {
-                erase_inactive_after_days: erase_after_days,
-            },
+            retention,
             share_max_bytes: 1 << 20,
             share_ttl_max: Duration::from_secs(3600),
             clock: crate::clock::Clock::default(),
@@ -276,5 +318,72 @@ mod tests {
         add_account(&s.store, 1, 0);
         assert_eq!(s.erase_inactive().await.unwrap(), 0);
         assert!(s.store.account(&[1; 16]).unwrap().is_some());
+    }
+
+    /// Twenty accounts in use today, one of them idle for 100 days.
+    fn twenty_accounts(s: &Shared<MemoryStore>) {
+        let today = day_of(now_unix());
+        for n in 1..=20 {
+            add_account(&s.store, n, 0);
+            s.store.touch_account(&[n; 16], today).unwrap();
+        }
+        s.store.touch_account(&[7; 16], today - 100).unwrap();
+    }
+
+    fn remaining(s: &Shared<MemoryStore>) -> usize {
+        (1..=20)
+            .filter(|n| s.store.account(&[*n; 16]).unwrap().is_some())
+            .count()
+    }
+
+    #[tokio::test]
+    async fn a_normal_sweep_erases_the_one_inactive_account() {
+        let (s, _stop) = shared(90);
+        twenty_accounts(&s);
+        assert_eq!(s.erase_inactive().await.unwrap(), 1);
+        assert!(s.store.account(&[7; 16]).unwrap().is_none());
+        assert_eq!(remaining(&s), 19);
+    }
+
+    /// The host's clock jumps a year ahead: every account looks idle at once.
+    /// The sweep erases nothing, and still erases nothing on the next tick.
+    #[tokio::test]
+    async fn a_clock_jump_forward_erases_nobody() {
+        let (s, _stop) = shared(90);
+        twenty_accounts(&s);
+        s.clock.advance(Duration::from_secs(365 * 86_400));
+        assert_eq!(s.erase_inactive().await.unwrap(), 0);
+        assert_eq!(s.erase_inactive().await.unwrap(), 0);
+        assert_eq!(remaining(&s), 20);
+    }
+
+    /// Few accounts qualifying is not a mass erasure even when they are most of
+    /// a small server; more than the threshold but a small share is not either.
+    #[test]
+    fn a_mass_erasure_needs_both_thresholds() {
+        let r = Retention::default();
+        assert!(!is_mass_erasure(&r, 5, 6));
+        assert!(is_mass_erasure(&r, 6, 6));
+        assert!(!is_mass_erasure(&r, 10, 100));
+        assert!(is_mass_erasure(&r, 11, 100));
+    }
+
+    #[tokio::test]
+    async fn one_sweep_erases_at_most_its_cap() {
+        let (s, _stop) = shared_with(Retention {
+            erase_inactive_after_days: 90,
+            max_erasures_per_sweep: 2,
+            ..Retention::default()
+        });
+        twenty_accounts(&s);
+        let long_ago = day_of(now_unix()) - 100;
+        for n in [3, 9, 11] {
+            s.store.touch_account(&[n; 16], long_ago).unwrap();
+        }
+        assert_eq!(s.erase_inactive().await.unwrap(), 2);
+        assert_eq!(remaining(&s), 18);
+        assert_eq!(s.erase_inactive().await.unwrap(), 2);
+        assert_eq!(remaining(&s), 16);
+        assert_eq!(s.erase_inactive().await.unwrap(), 0);
     }
 }

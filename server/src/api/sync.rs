@@ -14,7 +14,6 @@ use mycase_proto::v1::{
 use mycase_proto::wire::{self, GENESIS_HASH};
 use mycase_proto::RECORD_FORMAT_VERSION;
 use prost::Message;
-use tokio_stream::wrappers::WatchStream;
 use tonic::{Request, Response, Status};
 
 use super::watchers::vector;
@@ -385,27 +384,46 @@ impl<S: Store> Sync for SyncService<S> {
         request: Request<WatchRequest>,
     ) -> Result<Response<Self::WatchStream>, Status> {
         let session = self.shared.auth.session(request.metadata())?;
-        let rx = self.shared.watchers.subscribe(&session.account_id)?;
+        let ticket = self
+            .shared
+            .watchers
+            .subscribe(&session.account_id, &session.device_id)?;
         let mut shutdown = self.shared.shutdown.clone();
         // Ends on server shutdown so graceful shutdown never waits on a watcher.
         let stop = async move {
             let _ = shutdown.wait_for(|stop| *stop).await;
         };
         let revoked = self.shared.watchers.until_revoked(session.device_id);
+        let expired = until_expired(self.shared.clock.clone(), session.expires_at_ms);
         // A revocation between the session check and the subscription above
         // would otherwise be missed.
         self.shared.auth.session(request.metadata())?;
-        // After the stream ends, a revoked device is told why.
+        // After the stream ends, a revoked device is told why, and a device whose
+        // token ran out is told to sign in again (the CLI then reconnects).
         let store = self.shared.store.clone();
+        let clock = self.shared.clock.clone();
         let device_id = session.device_id;
+        let expires_at_ms = session.expires_at_ms;
         let farewell = futures_util::stream::once(async move {
             match store.device(&device_id) {
                 Ok(Some(d)) if d.revoked => Some(Err(Status::from(ServerError::revoked(&d)))),
+                _ if is_expired(&clock, expires_at_ms) => Some(Err(Status::from(
+                    ServerError::Unauthenticated(SESSION_EXPIRED_DURING_WATCH),
+                ))),
                 _ => None,
             }
         })
         .filter_map(std::future::ready);
-        let stream = WatchStream::new(rx)
+        let vectors =
+            futures_util::stream::unfold((ticket, true), |(mut ticket, first)| async move {
+                let rx = ticket.receiver().ok()?;
+                if !first {
+                    rx.changed().await.ok()?;
+                }
+                let vector = rx.borrow_and_update().clone();
+                Some((vector, (ticket, false)))
+            });
+        let stream = vectors
             .map(|vector| {
                 Ok(WatchResponse {
                     vector: Some(vector),
@@ -413,8 +431,28 @@ impl<S: Store> Sync for SyncService<S> {
             })
             .take_until(stop)
             .take_until(revoked)
+            .take_until(expired)
             .chain(farewell);
         Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+/// Why a `Watch` stream ended on its own.
+pub const SESSION_EXPIRED_DURING_WATCH: &str = "session expired; authenticate again";
+
+/// How often an open `Watch` re-reads the clock for its token's expiry: the
+/// server's clock can be moved (tests), so one long timer could oversleep it.
+const EXPIRY_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+fn is_expired(clock: &crate::clock::Clock, expires_at_ms: u64) -> bool {
+    clock.now_ms() >= expires_at_ms
+}
+
+/// Resolves once the sign-in token that opened a stream has expired.
+async fn until_expired(clock: crate::clock::Clock, expires_at_ms: u64) {
+    while !is_expired(&clock, expires_at_ms) {
+        let left = expires_at_ms.saturating_sub(clock.now_ms());
+        tokio::time::sleep(EXPIRY_CHECK.min(std::time::Duration::from_millis(left))).await;
     }
 }
 

@@ -35,6 +35,8 @@ pub struct Quotas {
     pub max_upload_bytes: u64,
     /// Devices one account may have in use (revoked ones do not count).
     pub devices_per_account: u32,
+    /// `Watch` streams one device may hold open at once; more are refused.
+    pub watches_per_device: u32,
 }
 
 impl Default for Quotas {
@@ -44,6 +46,9 @@ impl Default for Quotas {
             max_record_bytes: 1024 * 1024,
             max_upload_bytes: 1024 * 1024 * 1024,
             devices_per_account: 10,
+            // The CLI keeps one; a few more cover reconnects the server has not
+            // noticed yet.
+            watches_per_device: 4,
         }
     }
 }
@@ -135,11 +140,29 @@ impl Default for Connections {
 }
 
 /// What the janitor deletes on its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Retention {
     /// Erase accounts with no device activity for this many days; 0 = never (the default).
     pub erase_inactive_after_days: u32,
+    /// The most accounts one sweep erases (the rest wait for the next sweep).
+    pub max_erasures_per_sweep: u32,
+    /// A sweep erases nothing when more than this many accounts qualify at once
+    /// and they are also more than `mass_erasure_percent` of all accounts: a
+    /// clock jumped forward, not months of disuse, makes that many go idle together.
+    pub mass_erasure_min_accounts: u32,
+    pub mass_erasure_percent: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            erase_inactive_after_days: 0,
+            max_erasures_per_sweep: 100,
+            mass_erasure_min_accounts: 5,
+            mass_erasure_percent: 10,
+        }
+    }
 }
 
 /// The config file, every key optional.
@@ -228,6 +251,7 @@ pub fn template() -> String {
     let q = Quotas::default();
     let r = RateLimits::default();
     let c = Connections::default();
+    let ret = Retention::default();
     format!(
         r#"# mycase-server configuration. Flags and MYCASE_* environment variables
 # override what is set here. Every key is optional; shown are the defaults.
@@ -259,6 +283,8 @@ max_record_bytes = {record}
 max_upload_bytes = {upload}
 # Devices per account in use (revoked ones do not count).
 devices_per_account = {devices}
+# Watch streams (live sync) one device may hold open at once.
+watches_per_device = {watches}
 
 [rate_limits]
 # Requests per minute; bursts up to the same number; 0 turns a limit off.
@@ -279,6 +305,12 @@ deletions_per_address = {del_addr}
 # Erase accounts not used for this many days. 0 = never (the default).
 # Survivors may go months without writing: think hard before turning this on.
 erase_inactive_after_days = 0
+# The most accounts one sweep erases.
+max_erasures_per_sweep = {max_erasures}
+# A sweep erases nothing (and warns) when more than this many accounts, and more
+# than this percent of all accounts, qualify at once: a clock jump, not disuse.
+mass_erasure_min_accounts = {mass_min}
+mass_erasure_percent = {mass_percent}
 
 [connections]
 # Seconds; 0 turns a setting off. A connection silent through its TLS handshake
@@ -301,6 +333,10 @@ max_age_grace_secs = {max_age_grace}
         record = q.max_record_bytes,
         upload = q.max_upload_bytes,
         devices = q.devices_per_account,
+        watches = q.watches_per_device,
+        max_erasures = ret.max_erasures_per_sweep,
+        mass_min = ret.mass_erasure_min_accounts,
+        mass_percent = ret.mass_erasure_percent,
         auth_addr = r.auth_per_address,
         auth_acc = r.auth_per_account,
         app_addr = r.appends_per_address,

@@ -15,3 +15,4 @@ mod revocation;
 mod server_cli;
 mod shares;
 mod sync;
+mod watch_abuse;
