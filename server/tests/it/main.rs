@@ -11,6 +11,7 @@ mod operator;
 mod pairing;
 mod receipts;
 mod recovery;
+mod restore_trust;
 mod revocation;
 mod server_cli;
 mod shares;
