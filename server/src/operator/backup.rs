@@ -360,6 +360,11 @@ pub fn restore(file: &Path, data_dir: &Path, cache_bytes: u64) -> Result<usize, 
     let filled = filled.and_then(|n| {
         set_private_tree(&staging_db)?;
         set_private_tree(&staging_chunks)?;
+        // The store keeps share files beside its chunks; a restore leaves it empty.
+        let shares = data_dir.join("shares");
+        if shares.is_dir() {
+            set_private_tree(&shares)?;
+        }
         Ok(n)
     });
     let erased = match filled {

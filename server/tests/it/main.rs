@@ -8,6 +8,7 @@ mod connections;
 mod floods;
 mod malformed;
 mod operator;
+mod operator_paths;
 mod pairing;
 mod receipts;
 mod recovery;

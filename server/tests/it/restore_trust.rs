@@ -143,6 +143,7 @@ fn restored_files_are_private_under_umask_000() {
     let mut modes = Vec::new();
     modes_under(&data.join("db"), &mut modes);
     modes_under(&data.join("chunks"), &mut modes);
+    modes_under(&data.join("shares"), &mut modes);
     assert!(modes.iter().any(|(_, _, dir)| !dir), "no files restored");
     for (path, mode, dir) in modes {
         let want = if dir { 0o700 } else { 0o600 };

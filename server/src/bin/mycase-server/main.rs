@@ -4,6 +4,7 @@
 
 mod args;
 mod commands;
+mod data_dir;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -25,6 +26,12 @@ async fn main() -> anyhow::Result<()> {
         return commands::init_config(out.as_deref());
     }
     let config = args::resolve_config(&args)?;
+    if !matches!(
+        args.command,
+        None | Some(Command::Serve | Command::ShowConfig | Command::InitConfig { .. })
+    ) {
+        data_dir::check(&config.data_dir)?;
+    }
     match args.command {
         None | Some(Command::Serve) => commands::serve(config).await,
         Some(Command::InitConfig { .. }) => Ok(()),
