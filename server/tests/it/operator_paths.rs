@@ -113,33 +113,65 @@ fn a_symlink_in_the_data_directory_is_refused_and_its_target_untouched() {
     assert!(!work.path().join("b.bin").exists());
 }
 
+fn chown_tree(root: &Path, uid: u32) {
+    std::os::unix::fs::lchown(root, Some(uid), Some(uid)).unwrap();
+    if std::fs::symlink_metadata(root).unwrap().is_dir() {
+        for e in std::fs::read_dir(root).unwrap() {
+            chown_tree(&e.unwrap().path(), uid);
+        }
+    }
+}
+
+fn ran(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
-fn a_data_directory_that_is_a_symlink_is_refused() {
+fn a_data_directory_link_is_followed_only_if_the_service_user_did_not_make_it() {
     let work = tempfile::tempdir().unwrap();
     let data = data_dir(work.path());
     let link = work.path().join("link");
     std::os::unix::fs::symlink(&data, &link).unwrap();
-    let before = snapshot(&data);
-    refused(&server(&link, &["stats"]), "is a symbolic link");
-    assert_eq!(snapshot(&data), before);
+    // The caller's own link (systemd's /var/lib/mycase is root's) is followed.
+    ran(&server(&link, &["stats"]));
+    if rustix::process::geteuid().is_root() {
+        std::os::unix::fs::lchown(&link, Some(65534), Some(65534)).unwrap();
+        let before = snapshot(&data);
+        refused(
+            &server(&link, &["stats"]),
+            "symbolic link made by user 65534",
+        );
+        assert_eq!(snapshot(&data), before);
+    }
 }
 
 #[test]
-fn a_file_of_another_user_is_refused() {
+fn root_accepts_the_service_users_files_but_not_a_third_users() {
     let work = tempfile::tempdir().unwrap();
     let data = data_dir(work.path());
     let planted = data.join("db").join("planted");
     std::fs::write(&planted, b"").unwrap();
-    // Only root can give a file away; as anyone else there is no other user to be.
-    if rustix::process::geteuid().is_root() {
-        std::os::unix::fs::chown(&planted, Some(65534), Some(65534)).unwrap();
-        let stderr = refused(&server(&data, &["stats"]), "belongs to user 65534");
-        assert!(stderr.contains("planted"), "{stderr}");
-        assert!(planted.exists());
-    } else {
-        let me = rustix::process::geteuid().as_raw();
-        assert_eq!(std::fs::metadata(&planted).unwrap().uid(), me);
+    if !rustix::process::geteuid().is_root() {
+        // Only root can give a file away; as anyone else everything here is the caller's.
+        ran(&server(&data, &["stats"]));
+        return;
     }
+    // The whole directory the service user's: root may work on it.
+    chown_tree(&data, 65534);
+    ran(&server(&data, &["stats"]));
+    // One file of a third user: refused, named, left alone.
+    std::os::unix::fs::chown(&planted, Some(65533), Some(65533)).unwrap();
+    let stderr = refused(&server(&data, &["stats"]), "belongs to user 65533");
+    assert!(stderr.contains("planted"), "{stderr}");
+    assert!(planted.exists());
+    // In a root-owned data directory, another user's file is refused too.
+    chown_tree(&data, 0);
+    std::os::unix::fs::chown(&planted, Some(65534), Some(65534)).unwrap();
+    refused(&server(&data, &["stats"]), "belongs to user 65534");
 }
 
 #[test]
