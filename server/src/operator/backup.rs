@@ -23,7 +23,10 @@
 //! misreading its rows.
 //!
 //! Sessions are left out: a restored server asks every device to authenticate
-//! again. Everything in the file is what the server already holds: ciphertext,
+//! again. Restore never trusts the file for that: the checksum only says it is
+//! whole, so it takes only the trees the store knows, decodes every row first
+//! (refusing the whole file on the first bad one, see `restore_rows`), and
+//! skips sessions, challenges and share rows even if an edited file has them. Everything in the file is what the server already holds: ciphertext,
 //! ids, public keys, hashes. Keep it as safe as the data directory.
 
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -31,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::store::sled::restore_rows::{check_row, RowRefusal, RowUse};
 use crate::store::{Hash, Id, OperatorStore, SledStore, StoreError, StoreResult};
 
 /// What this version writes.
@@ -57,6 +61,16 @@ pub enum BackupError {
     Damaged(&'static str),
     #[error("the data directory's database is in use: stop the server before restoring")]
     InUse(#[source] StoreError),
+    #[error("the backup holds a tree this server does not keep (`{tree}`, row {row}); nothing was restored")]
+    UnknownTree { tree: String, row: u64 },
+    #[error(
+        "row {row} of the backup's `{tree}` tree is not valid ({reason}); nothing was restored"
+    )]
+    BadRow {
+        tree: String,
+        row: u64,
+        reason: &'static str,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -284,6 +298,10 @@ pub fn restore(file: &Path, data_dir: &Path, cache_bytes: u64) -> Result<usize, 
     let old_db = data_dir.join("db.before-restore");
     let old_chunks = data_dir.join("chunks.before-restore");
 
+    // The whole file is read and every row checked before anything is written:
+    // a refused backup leaves the data directory (or its absence) as it was.
+    check_file(file)?;
+
     // Tombstones the current database knows (it may be newer than the backup);
     // also those of a database an interrupted restore had already set aside.
     let mut tombstones = Vec::new();
@@ -301,14 +319,19 @@ pub fn restore(file: &Path, data_dir: &Path, cache_bytes: u64) -> Result<usize, 
             std::fs::remove_dir_all(stale)?;
         }
     }
-    std::fs::create_dir_all(data_dir)?;
+    if !data_dir.exists() {
+        std::fs::create_dir_all(data_dir)?;
+        set_private(data_dir)?;
+    }
     let staged = SledStore::open_with_cache(&staging_db, &staging_chunks, cache_bytes)?;
     let filled = (|| -> Result<usize, BackupError> {
         let mut reader = BackupReader::new(BufReader::new(std::fs::File::open(file)?))?;
         while let Some(item) = reader.next_item()? {
             match item {
                 Item::TreeEntry { tree, key, value } => {
-                    staged.restore_entry(&tree, &key, &value)?
+                    if check_row(&tree, &key, &value) == Ok(RowUse::Restore) {
+                        staged.restore_entry(&tree, &key, &value)?
+                    }
                 }
                 Item::Chunk {
                     account_id,
@@ -334,6 +357,16 @@ pub fn restore(file: &Path, data_dir: &Path, cache_bytes: u64) -> Result<usize, 
         Ok(erased)
     })();
     staged.close()?;
+    let filled = filled.and_then(|n| {
+        set_private_tree(&staging_db)?;
+        set_private_tree(&staging_chunks)?;
+        // The store keeps share files beside its chunks; a restore leaves it empty.
+        let shares = data_dir.join("shares");
+        if shares.is_dir() {
+            set_private_tree(&shares)?;
+        }
+        Ok(n)
+    });
     let erased = match filled {
         Ok(n) => n,
         Err(e) => {
@@ -366,6 +399,59 @@ pub fn restore(file: &Path, data_dir: &Path, cache_bytes: u64) -> Result<usize, 
         }
     }
     Ok(erased)
+}
+
+/// Reads a whole backup, checksum and every row, writing nothing.
+fn check_file(file: &Path) -> Result<(), BackupError> {
+    let mut reader = BackupReader::new(BufReader::new(std::fs::File::open(file)?))?;
+    let mut rows: std::collections::HashMap<Vec<u8>, u64> = std::collections::HashMap::new();
+    while let Some(item) = reader.next_item()? {
+        if let Item::TreeEntry { tree, key, value } = item {
+            let row = rows.entry(tree.clone()).or_insert(0);
+            *row += 1;
+            let row = *row;
+            let name = || String::from_utf8_lossy(&tree).into_owned();
+            match check_row(&tree, &key, &value) {
+                Ok(_) => {}
+                Err(RowRefusal::UnknownTree) => {
+                    return Err(BackupError::UnknownTree { tree: name(), row })
+                }
+                Err(RowRefusal::Malformed(reason)) => {
+                    return Err(BackupError::BadRow {
+                        tree: name(),
+                        row,
+                        reason,
+                    })
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Restored data is the service's alone, whatever the operator's umask.
+fn set_private(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Directories 0700 and files 0600 under `root` (symlinks left alone: a
+/// restore creates none, and following one could change a file elsewhere).
+fn set_private_tree(root: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(root)?;
+    if meta.file_type().is_symlink() {
+        return Ok(());
+    }
+    if meta.is_dir() {
+        set_private(root)?;
+        for entry in std::fs::read_dir(root)? {
+            set_private_tree(&entry?.path())?;
+        }
+    } else {
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

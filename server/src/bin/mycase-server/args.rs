@@ -20,7 +20,8 @@ const DEFAULT_CONFIG_NAME: &str = "mycase-server.toml";
     about = "The MyCase sync server (stores only ciphertext)"
 )]
 pub(crate) struct Args {
-    /// TOML config file (default: mycase-server.toml in the data dir, if present).
+    /// TOML config file (default for serve and show-config: mycase-server.toml in
+    /// the data dir, if present; other commands read one only when given).
     /// Flags and environment variables override it.
     #[arg(long, env = "MYCASE_CONFIG", global = true)]
     config: Option<PathBuf>,
@@ -135,7 +136,20 @@ pub(crate) fn resolve_config(args: &Args) -> anyhow::Result<ServerConfig> {
         Some(path) => Some(FileConfig::load(path)?),
         None => {
             let path = default_dir.join(DEFAULT_CONFIG_NAME);
-            if path.is_file() {
+            // Only the server itself reads its data directory's file unasked: the
+            // service user can write there, and an operator command (often run as
+            // root) must not take its settings from it.
+            let implicit = matches!(
+                args.command,
+                None | Some(Command::Serve | Command::ShowConfig)
+            );
+            if !implicit && path.is_file() {
+                eprintln!(
+                    "note: not reading {} (operator commands read a config file only with --config)",
+                    path.display()
+                );
+                None
+            } else if path.is_file() {
                 Some(FileConfig::load(&path)?)
             } else {
                 None

@@ -119,12 +119,7 @@ pub(crate) async fn stats(config: &ServerConfig, json: bool) -> anyhow::Result<(
             .await
             .map_err(|s| anyhow::anyhow!("{}", s.message()))?
             .into_inner(),
-        None => {
-            let store = open_offline(config)?;
-            let counted = admin::stats(&store);
-            store.close()?;
-            counted?
-        }
+        None => stats_offline(config)?,
     };
     // Counts under 5 are withheld and the rest rounded (see `admin::published_count`):
     // these are the figures a funder may be shown, and small exact counts, or the
@@ -165,6 +160,49 @@ pub(crate) async fn stats(config: &ServerConfig, json: bool) -> anyhow::Result<(
             admin::ROUND_TO,
             admin::SUPPRESS_BELOW
         );
+    }
+    Ok(())
+}
+
+/// Counts a stopped server's database without writing to its data directory:
+/// sled has no read-only mode (opening writes, closing may compact and delete),
+/// so the counts come from a private copy of the database in a temporary
+/// directory, which goes when they are read.
+fn stats_offline(config: &ServerConfig) -> anyhow::Result<mycase_proto::v1::StatsResponse> {
+    let db = config.data_dir.join("db");
+    if !db.is_dir() {
+        anyhow::bail!(
+            "{} holds no database and no server answered on its admin socket: nothing to count",
+            config.data_dir.display()
+        );
+    }
+    let scratch = tempfile::tempdir().context("creating a temporary directory")?;
+    let copy = scratch.path().join("db");
+    copy_tree(&db, &copy).with_context(|| format!("copying {}", db.display()))?;
+    let store = SledStore::open_with_cache(
+        &copy,
+        &scratch.path().join("chunks"),
+        config.cache_capacity_bytes,
+    )
+    .with_context(|| format!("opening a copy of {}", db.display()))?;
+    let counted = admin::stats(&store);
+    store.close()?;
+    Ok(counted?)
+}
+
+/// Copies regular files and directories (the data directory was checked to
+/// hold no symbolic links).
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let target = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target)?;
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 mod args;
 mod commands;
+mod data_dir;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -24,7 +25,13 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::InitConfig { out }) = &args.command {
         return commands::init_config(out.as_deref());
     }
-    let config = args::resolve_config(&args)?;
+    let mut config = args::resolve_config(&args)?;
+    if !matches!(
+        args.command,
+        None | Some(Command::Serve | Command::ShowConfig | Command::InitConfig { .. })
+    ) {
+        config.data_dir = data_dir::check(&config.data_dir)?;
+    }
     match args.command {
         None | Some(Command::Serve) => commands::serve(config).await,
         Some(Command::InitConfig { .. }) => Ok(()),

@@ -26,6 +26,7 @@ mod compaction;
 mod logs;
 mod operator;
 mod recovery_index;
+pub mod restore_rows;
 mod sessions;
 mod shares;
 #[cfg(test)]
