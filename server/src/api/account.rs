@@ -89,17 +89,7 @@ impl<S: Store> AccountService<S> {
             recovery_blob: r.recovery_blob.clone(),
             created_at_unix: now,
         };
-        let device = DeviceRow {
-            account_id,
-            device_id,
-            sign_public_key: sign_key.to_bytes(),
-            dh_public_key,
-            registered_at_unix: now,
-            revoked: false,
-            last_seen_unix: 0,
-            revoked_at_unix: 0,
-            revocation: None,
-        };
+        let device = new_device_row(account_id, device_id, &sign_key, dh_public_key, now);
         match self.shared.registration {
             RegistrationMode::Open => {
                 self.shared
@@ -155,6 +145,19 @@ impl<S: Store> AccountService<S> {
             .store
             .account_by_recovery_key(&recovery_key.to_bytes())?
             .ok_or_else(refused)?;
+        self.add_device_row(account_id, device_id, &sign_key, dh_public_key)?;
+        Ok((account_id, account.recovery_blob))
+    }
+
+    /// Adds a device to an account, within the account's device limit (revoked
+    /// devices do not count).
+    fn add_device_row(
+        &self,
+        account_id: crate::store::Id,
+        device_id: crate::store::Id,
+        sign_key: &ed25519_dalek::VerifyingKey,
+        dh_public_key: [u8; validate::KEY_LEN],
+    ) -> ServerResult<()> {
         let existing = self
             .shared
             .store
@@ -163,18 +166,14 @@ impl<S: Store> AccountService<S> {
             .filter(|d| !d.revoked)
             .count();
         self.shared.limits.devices(existing)?;
-        self.shared.store.add_device(&DeviceRow {
+        self.shared.store.add_device(&new_device_row(
             account_id,
             device_id,
-            sign_public_key: sign_key.to_bytes(),
+            sign_key,
             dh_public_key,
-            registered_at_unix: now_unix(),
-            revoked: false,
-            last_seen_unix: 0,
-            revoked_at_unix: 0,
-            revocation: None,
-        })?;
-        Ok((account_id, account.recovery_blob))
+            now_unix(),
+        ))?;
+        Ok(())
     }
 
     fn add_device(&self, account_id: crate::store::Id, r: &AddDeviceRequest) -> ServerResult<()> {
@@ -182,25 +181,7 @@ impl<S: Store> AccountService<S> {
         let sign_key = validate::verifying_key("sign_public_key", &r.sign_public_key)?;
         let dh_public_key =
             validate::fixed::<{ validate::KEY_LEN }>("dh_public_key", &r.dh_public_key)?;
-        let existing = self
-            .shared
-            .store
-            .account_devices(&account_id)?
-            .iter()
-            .filter(|d| !d.revoked)
-            .count();
-        self.shared.limits.devices(existing)?;
-        self.shared.store.add_device(&DeviceRow {
-            account_id,
-            device_id,
-            sign_public_key: sign_key.to_bytes(),
-            dh_public_key,
-            registered_at_unix: now_unix(),
-            revoked: false,
-            last_seen_unix: 0,
-            revoked_at_unix: 0,
-            revocation: None,
-        })?;
+        self.add_device_row(account_id, device_id, &sign_key, dh_public_key)?;
         Ok(())
     }
 
@@ -563,5 +544,26 @@ impl<S: Store> Account for AccountService<S> {
         self.shared.limits.deletion(request.remote_addr())?;
         self.delete_account(&session, request.get_ref()).await?;
         Ok(Response::new(DeleteAccountResponse {}))
+    }
+}
+
+/// The row of a device just registered: not revoked, never seen.
+fn new_device_row(
+    account_id: crate::store::Id,
+    device_id: crate::store::Id,
+    sign_key: &ed25519_dalek::VerifyingKey,
+    dh_public_key: [u8; validate::KEY_LEN],
+    registered_at_unix: u64,
+) -> DeviceRow {
+    DeviceRow {
+        account_id,
+        device_id,
+        sign_public_key: sign_key.to_bytes(),
+        dh_public_key,
+        registered_at_unix,
+        revoked: false,
+        last_seen_unix: 0,
+        revoked_at_unix: 0,
+        revocation: None,
     }
 }
