@@ -98,7 +98,7 @@ fn advice(e: &(dyn Error + 'static)) -> Option<&'static str> {
     if let Some(e) = e.downcast_ref::<TransportError>() {
         return e
             .is_untrusted_certificate()
-            .then_some(" (pass --ca-cert with the server's CA certificate)");
+            .then_some(" (give it with --ca-cert FILE)");
     }
     if let Some(StoreError::Busy) = e.downcast_ref::<StoreError>() {
         return Some(" (for example `mycase sync --watch`)");
@@ -136,7 +136,8 @@ mod tests {
         let cert = DeviceError::Transport(TransportError::Connect(
             mycase_core::transport::UNTRUSTED_CERTIFICATE.to_string(),
         ));
-        assert!(explain_error(cert).ends_with("(pass --ca-cert with the server's CA certificate)"),);
+        assert!(explain_error(cert)
+            .ends_with("needs the server's CA certificate (give it with --ca-cert FILE)"),);
         // Another connection failure gets no such advice.
         let down = DeviceError::Transport(TransportError::Connect("connection refused".into()));
         assert_eq!(
