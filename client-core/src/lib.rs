@@ -22,6 +22,7 @@
 //! modules (tests decode the formats directly).
 #![warn(unreachable_pub, missing_docs)]
 
+pub mod app;
 mod clock;
 pub mod crypto;
 mod device;

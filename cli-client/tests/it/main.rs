@@ -4,6 +4,7 @@
 mod common;
 
 mod account_cli;
+mod app_browser;
 mod cli;
 mod content_cli;
 mod devices_cli;

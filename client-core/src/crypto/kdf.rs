@@ -16,6 +16,9 @@ pub const LOCAL_STORE: &str = "mycase/v1/local-store";
 /// device's own X25519 secret (never from a vault key, which other devices and a
 /// revoked one share).
 pub const STORE_RECEIPTS: &str = "mycase/v1/store-receipts";
+/// Label of the key that seals a half-written entry kept across a lock, derived
+/// from the device's own X25519 secret (like the receipts key: no other device has it).
+pub const LOCAL_DRAFT: &str = "mycase/v1/local-draft";
 /// Label of the recovery kit's signing key seed.
 pub const RECOVERY_SIGN: &str = "mycase/v1/recovery-sign";
 /// Label of the recovery kit's key that wraps the vault keys held by the server.

@@ -4,9 +4,10 @@
 
 pub(crate) mod attachments;
 mod commit;
+mod drafts;
 mod error;
 pub(crate) mod export;
-mod home;
+pub(crate) mod home;
 pub(crate) mod identity;
 pub(crate) mod lockout;
 mod notices;

@@ -4,6 +4,7 @@
 //! values out, with a frozen vector under `client-core/tests/vectors`.
 
 pub mod attachment;
+pub mod draft;
 pub mod epoch_keys;
 pub mod keyfile;
 pub mod keys;

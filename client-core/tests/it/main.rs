@@ -5,7 +5,9 @@
 //! proptest keeps its regression seeds beside the directory that holds `main.rs`:
 //! `client-core/tests/proptest-regressions/journal_merge.txt`.
 
+mod app_api;
 mod attachment_vectors;
+mod draft_vector;
 mod evidence_vectors;
 mod frozen_vectors;
 mod grpc_transport;
