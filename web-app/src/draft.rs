@@ -109,8 +109,8 @@ fn is_app_path(page: &str) -> bool {
 }
 
 /// Where unlocking leads: the page of a saved draft, or the start.
-pub fn page_after_unlock(web: &Web) -> String {
-    match web.app().draft() {
+pub async fn page_after_unlock(web: &Web) -> String {
+    match web.app().draft().await {
         Ok(Some(bytes)) => decode(&bytes)
             .map(|draft| draft.page)
             .unwrap_or_else(|_| "/".to_owned()),
@@ -129,12 +129,12 @@ async fn save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let draft = from_fields(fields)?;
-    web.app().save_draft(&encode(&draft))?;
+    web.app().save_draft(&encode(&draft)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn load(State(web): State<Web>) -> Result<Response, WebError> {
-    let draft = match web.app().draft()? {
+    let draft = match web.app().draft().await? {
         None => None,
         Some(bytes) => Some(decode(&bytes).map_err(|_| WebError::BadForm("the saved draft"))?),
     };

@@ -54,7 +54,8 @@ pub enum WebError {
 impl From<AppError> for WebError {
     fn from(error: AppError) -> WebError {
         match error {
-            AppError::Locked => WebError::Locked,
+            // Both go to the unlock page, which says which it is.
+            AppError::Locked | AppError::NotSetUp => WebError::Locked,
             other => WebError::App(other),
         }
     }
@@ -80,10 +81,31 @@ impl WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             WebError::Locked => StatusCode::SEE_OTHER,
-            WebError::App(AppError::TooManyAttempts { .. }) => StatusCode::TOO_MANY_REQUESTS,
-            WebError::App(AppError::WrongPassphrase) => StatusCode::UNPROCESSABLE_ENTITY,
-            WebError::App(_) | WebError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::App(error) => app_status(error),
+            WebError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+/// The status for an `AppError` a page did not handle itself (a form shows
+/// `InvalidInput` next to its field instead).
+fn app_status(error: &AppError) -> StatusCode {
+    match error {
+        AppError::TryLater { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::WrongPassphrase { .. }
+        | AppError::WeakPassphrase { .. }
+        | AppError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::AlreadySetUp => StatusCode::CONFLICT,
+        AppError::Revoked | AppError::AccountDeleted => StatusCode::GONE,
+        AppError::ServerUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::CertificateNotTrusted(_)
+        | AppError::PairingFailed { .. }
+        | AppError::RecoveryFailed { .. }
+        | AppError::ServerRefused(_) => StatusCode::BAD_GATEWAY,
+        // Never reach here: `From<AppError>` makes these a redirect to /unlock.
+        AppError::NotSetUp | AppError::Locked => StatusCode::SEE_OTHER,
+        AppError::Storage(_) | AppError::Other(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

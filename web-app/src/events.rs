@@ -16,7 +16,7 @@ use axum::Router;
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
-use crate::core_app::{AppEvent, SyncState};
+use crate::core_app::{AppEvent, DeviceNotice, SyncState, SyncStatus};
 use crate::web::Web;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(20);
@@ -25,28 +25,56 @@ pub fn routes() -> Router<Web> {
     Router::new().route("/events", get(events))
 }
 
+/// The indicator's state (a CSS hook) and words for a sync status.
+pub fn sync_words(status: &SyncStatus) -> (&'static str, String) {
+    let words = match status.state {
+        SyncState::Stopped => "Not syncing".to_owned(),
+        SyncState::Syncing => "Syncing…".to_owned(),
+        SyncState::UpToDate => "Up to date".to_owned(),
+        SyncState::Offline => "Offline: changes are kept on this computer".to_owned(),
+        SyncState::Failed => match &status.problem {
+            Some(problem) => format!("Not synced: {problem}"),
+            None => "Not synced".to_owned(),
+        },
+    };
+    (status.state.as_str(), words)
+}
+
+/// The banner's words for a device added to the journal.
+pub fn notice_words(notice: &DeviceNotice) -> String {
+    if notice.with_recovery_kit {
+        format!(
+            "A device called \"{}\" was set up with the recovery kit. If that was not you, someone else has the kit.",
+            notice.name
+        )
+    } else {
+        format!(
+            "A device called \"{}\" was added. If that was not you, remove it in Devices.",
+            notice.name
+        )
+    }
+}
+
 /// The page-facing form of an App event (`None`: nothing a page shows).
 fn page_event(event: &AppEvent) -> Option<Event> {
     let (name, data) = match event {
-        AppEvent::Sync(state) => {
-            let (state, words) = match state {
-                SyncState::Synced => ("synced", "Up to date"),
-                SyncState::Syncing => ("syncing", "Updating…"),
-                SyncState::Offline => ("offline", "Offline: changes are kept here"),
-            };
+        AppEvent::Sync(status) => {
+            let (state, words) = sync_words(status);
             (
                 "sync",
                 serde_json::json!({ "state": state, "words": words }),
             )
         }
-        AppEvent::EntriesChanged => ("changed", serde_json::json!({})),
-        AppEvent::NewDevice { device_name } => (
+        AppEvent::JournalChanged { .. } | AppEvent::LocalChange => {
+            ("changed", serde_json::json!({}))
+        }
+        AppEvent::NewDevices(notices) => (
             "notice",
             serde_json::json!({
-                "words": format!("A new device was added: {device_name}. If this was not you, remove it in Devices.")
+                "words": notices.iter().map(notice_words).collect::<Vec<_>>().join(" ")
             }),
         ),
-        AppEvent::Locked => ("locked", serde_json::json!({})),
+        AppEvent::Locked | AppEvent::Erased { .. } => ("locked", serde_json::json!({})),
         AppEvent::Unlocked => return None,
     };
     Some(Event::default().event(name).data(data.to_string()))

@@ -95,7 +95,7 @@ fn check_same_origin(port: u16, headers: &HeaderMap) -> Result<(), WebError> {
 
 /// For the feature routes: a locked app sends the page to the unlock page.
 pub async fn require_unlocked(State(web): State<Web>, request: Request, next: Next) -> Response {
-    if web.app().status().unlocked {
+    if web.app().is_unlocked() {
         next.run(request).await
     } else {
         WebError::Locked.into_response()

@@ -57,8 +57,8 @@ pub async fn watch(web: Web) {
             tokio::time::sleep_until(deadline).await;
             continue;
         }
-        if web.app().status().unlocked {
-            web.lock();
+        if web.app().is_unlocked() {
+            web.lock().await;
         }
         // Nothing to do until someone comes back (and perhaps unlocks).
         web.idle().touched.notified().await;
@@ -69,29 +69,46 @@ pub async fn watch(web: Web) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::core_app::{App, STANDIN_PASSPHRASE_FILE};
+    use crate::core_app::{App, AppOptions, NewJournal};
     use crate::handles::HandleKind;
+    use mycase_core::crypto::passphrase::KdfParams;
+    use mycase_tests::server::TestServer;
 
-    async fn unlocked_web() -> (Web, tempfile::TempDir) {
-        let home = tempfile::tempdir().unwrap();
-        std::fs::write(home.path().join(STANDIN_PASSPHRASE_FILE), "correct horse").unwrap();
-        let app = App::open(home.path().to_path_buf()).unwrap();
-        app.unlock("correct horse").await.unwrap();
-        (Web::new(app, 1).0, home)
+    /// An unlocked journal on a real server; the clock is paused afterwards, so
+    /// minutes pass at once.
+    async fn unlocked_web(server: &TestServer) -> (Web, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = AppOptions {
+            kdf_params: KdfParams::MINIMUM,
+        };
+        let app = App::open_with(dir.path().join("home"), options).unwrap();
+        app.create_journal(NewJournal {
+            server_url: server.url().to_owned(),
+            ca_cert_pem: Some(server.ca_pem().to_owned()),
+            device_name: "laptop".to_owned(),
+            passphrase: zeroize::Zeroizing::new("correct horse battery staple".to_owned()),
+            invite: None,
+        })
+        .await
+        .unwrap();
+        assert!(app.is_unlocked());
+        (Web::new(app, 1).0, dir)
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn locks_after_the_idle_minutes_and_a_request_postpones_it() {
-        let (web, _home) = unlocked_web().await;
+        let server = TestServer::start().await;
+        let (web, _home) = unlocked_web(&server).await;
         web.app().set_idle_lock_minutes(5).unwrap();
         let handle = web.handles().handle(HandleKind::Entry, "entry-1");
         let mut locked = web.locked_events();
+        tokio::time::pause();
         let start = Instant::now();
         web.idle().touch();
         tokio::spawn(watch(web.clone()));
 
         tokio::time::sleep(Duration::from_secs(4 * 60 + 50)).await;
-        assert!(web.app().status().unlocked, "locked before 5 minutes");
+        assert!(web.app().is_unlocked(), "locked before 5 minutes");
         web.idle().touch();
 
         // The paused clock runs forward to the watchdog's deadline by itself.
@@ -99,20 +116,23 @@ mod tests {
         let idle_for = Instant::now() - start;
         assert!(idle_for >= Duration::from_secs(9 * 60 + 50), "{idle_for:?}");
         assert!(idle_for < Duration::from_secs(10 * 60), "{idle_for:?}");
-        assert!(!web.app().status().unlocked);
+        assert!(!web.app().is_unlocked());
         assert!(web.handles().resolve(HandleKind::Entry, &handle).is_err());
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn follows_a_changed_idle_time() {
-        let (web, _home) = unlocked_web().await;
+        let server = TestServer::start().await;
+        let (web, _home) = unlocked_web(&server).await;
         web.app().set_idle_lock_minutes(1).unwrap();
         let mut locked = web.locked_events();
+        tokio::time::pause();
         let start = Instant::now();
         web.idle().touch();
         tokio::spawn(watch(web.clone()));
         locked.recv().await.unwrap();
         let idle_for = Instant::now() - start;
         assert!(idle_for >= Duration::from_secs(60) && idle_for < Duration::from_secs(61));
+        assert!(!web.app().is_unlocked());
     }
 }

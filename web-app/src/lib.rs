@@ -24,7 +24,6 @@ mod idle;
 mod pages;
 mod security_headers;
 mod session;
-mod standin;
 
 pub use error::WebError;
 pub use server::LocalServer;

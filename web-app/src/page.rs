@@ -21,6 +21,11 @@ pub struct Layout {
     pub idle_lock_minutes: u32,
     /// The section this page belongs to (a path in `SECTIONS`), marked as current.
     pub section: &'static str,
+    /// The sync indicator as the page first shows it (live events update it).
+    pub sync_state: &'static str,
+    pub sync_words: String,
+    /// New-device notices not yet dismissed, as banner words.
+    pub notices: Vec<String>,
 }
 
 impl Layout {
@@ -30,6 +35,9 @@ impl Layout {
             unlocked: false,
             idle_lock_minutes: 0,
             section: "",
+            sync_state: "stopped",
+            sync_words: String::new(),
+            notices: Vec::new(),
         }
     }
 

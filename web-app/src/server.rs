@@ -62,6 +62,8 @@ impl LocalServer {
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let router = crate::pages::router(self.web.clone());
         let idle = tokio::spawn(crate::idle::watch(self.web.clone()));
+        // Keeps the journal in sync while unlocked (it waits while locked).
+        let sync = self.web.app().start_sync();
         tokio::pin!(shutdown);
         let result = loop {
             let (stream, _) = tokio::select! {
@@ -85,7 +87,8 @@ impl LocalServer {
             });
         };
         idle.abort();
-        self.web.lock();
+        sync.stop().await;
+        self.web.lock().await;
         result
     }
 }

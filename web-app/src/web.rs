@@ -62,18 +62,32 @@ impl Web {
 
     /// The base layout's data for a page shown now.
     pub fn layout(&self) -> Layout {
+        let status = self.inner.app.status();
+        let (sync_state, sync_words) = crate::events::sync_words(&status.sync);
         Layout {
-            unlocked: self.inner.app.status().unlocked,
+            unlocked: status.unlocked,
             idle_lock_minutes: self.inner.app.idle_lock_minutes(),
             section: "",
+            sync_state,
+            sync_words,
+            notices: if status.unlocked {
+                self.inner
+                    .app
+                    .notices()
+                    .iter()
+                    .map(crate::events::notice_words)
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
     /// Locks: the App drops its keys, every handle is forgotten, and open pages
     /// hear it (they move to the unlock page).
-    pub fn lock(&self) {
+    pub async fn lock(&self) {
         self.inner.handles.clear();
-        self.inner.app.lock();
+        self.inner.app.lock().await;
         let _ = self.inner.locked.send(());
     }
 

@@ -30,15 +30,16 @@ async fn the_browser_suite_passes() {
         if std::env::var_os("MYCASE_REQUIRE_CHROMIUM").is_some() {
             panic!("the browser suite is not installed: run `npm ci --prefix tests/browser`");
         }
-        eprintln!("app_browser: skipped (run `npm ci --prefix tests/browser` to install the suite)");
+        eprintln!(
+            "app_browser: skipped (run `npm ci --prefix tests/browser` to install the suite)"
+        );
         return;
     }
     let server = TestServer::start().await;
     let work = tempfile::tempdir().unwrap();
     let ca = work.path().join("ca.pem");
     std::fs::write(&ca, server.ca_pem()).unwrap();
-    let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/app-screenshots");
+    let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/app-screenshots");
     std::fs::create_dir_all(&screenshots).unwrap();
     let mut cmd = tokio::process::Command::new("node");
     cmd.arg(&runner)

@@ -25,7 +25,7 @@ struct ExitPage;
 async fn exit(State(web): State<Web>, headers: HeaderMap) -> Result<Response, WebError> {
     // Someone else (without the session) can only see the neutral page.
     if web.is_signed_in(&headers) {
-        web.lock();
+        web.lock().await;
     }
     page::html(ExitPage)
 }

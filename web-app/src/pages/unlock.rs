@@ -67,14 +67,20 @@ async fn submit(
         );
     }
     match web.app().unlock(&passphrase).await {
-        Ok(()) => Ok(page::see_other(&crate::draft::page_after_unlock(&web))),
-        Err(AppError::WrongPassphrase) => again(
+        Ok(()) => Ok(page::see_other(
+            &crate::draft::page_after_unlock(&web).await,
+        )),
+        Err(AppError::WrongPassphrase { wait_secs: 0 }) => again(
             StatusCode::UNPROCESSABLE_ENTITY,
             "The passphrase is not right. Check it and try again".into(),
         ),
-        Err(AppError::TooManyAttempts { retry_after_secs }) => again(
+        Err(AppError::WrongPassphrase { wait_secs }) => again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("The passphrase is not right. Wait {wait_secs} seconds, then try again"),
+        ),
+        Err(AppError::TryLater { wait_secs }) => again(
             StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many wrong tries. Wait {retry_after_secs} seconds, then try again"),
+            format!("Too many wrong tries. Wait {wait_secs} seconds, then try again"),
         ),
         Err(other) => Err(other.into()),
     }
