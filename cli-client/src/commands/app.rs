@@ -58,13 +58,26 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
             }
         }
     }
-    let served = server
-        .serve(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
+    let served = server.serve(stop_signal()).await;
     let _ = std::fs::remove_file(home.join(LAUNCH_FILE));
     served.context("the app's local server stopped")
+}
+
+/// Ctrl+C, or (on Unix) the SIGTERM a service manager or a script sends: either
+/// way the app locks before the process ends.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Opens the link through a page only this user can read: a URL given to the

@@ -5,6 +5,7 @@ mod common;
 
 mod account_cli;
 mod app_browser;
+mod app_cli;
 mod cli;
 mod content_cli;
 mod devices_cli;
