@@ -42,7 +42,14 @@
 
   // ---- Quick exit -------------------------------------------------------
 
+  // Once leaving, nothing else may navigate: the lock that /exit makes reaches
+  // this page's event stream before the neutral page arrives, and its "locked"
+  // would otherwise send the tab to the unlock page instead.
+  var exiting = false;
+
   function quickExit() {
+    exiting = true;
+    if (events) { events.close(); events = null; }
     // replace, not assign: the tab's history entry for this page goes too.
     window.location.replace('/exit');
   }
@@ -228,7 +235,7 @@
     var save = form ? saveDraft(form) : Promise.resolve();
     save.then(function () { return request('/lock'); })
       .catch(function () {})
-      .then(function () { window.location.replace('/unlock'); });
+      .then(function () { if (!exiting) window.location.replace('/unlock'); });
   }
 
   function scheduleIdleLock() {
@@ -293,7 +300,7 @@
     });
     events.addEventListener('locked', function () {
       events.close();
-      window.location.replace('/unlock');
+      if (!exiting) window.location.replace('/unlock');
     });
     events.onerror = function () {
       var status = document.getElementById('sync-status');
