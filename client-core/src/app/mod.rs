@@ -13,6 +13,7 @@
 //! `setup` (create, join, recover), `sync_service` (the background sync), and the
 //! feature files beside them, each one `impl App`.
 
+mod attachments;
 mod drafts;
 mod entries;
 mod error;
@@ -21,6 +22,9 @@ mod settings;
 mod setup;
 mod sync_service;
 
+pub use attachments::{
+    file_records_location, AttachedFile, AttachmentBytes, AttachmentDisplay, AttachmentInfo,
+};
 pub use entries::{EntryInput, EntrySummary};
 pub use error::AppError;
 pub use events::{AppEvent, DeviceNotice, ErasedReason, SyncState, SyncStatus};
