@@ -18,6 +18,7 @@ mod drafts;
 mod entries;
 mod error;
 mod events;
+mod patterns;
 mod settings;
 mod setup;
 mod sync_service;
@@ -28,6 +29,11 @@ pub use attachments::{
 pub use entries::{EntryInput, EntrySummary};
 pub use error::AppError;
 pub use events::{AppEvent, DeviceNotice, ErasedReason, SyncState, SyncStatus};
+pub use patterns::{
+    patterns_day, CategoryFigures, EntryFilter, GapFigures, PatternCharts, PatternsReport,
+    PatternsView, PeriodFigures, RecentFigures, TallyFigures, TrendFigures, WeekdayFigures,
+    WindowFigures,
+};
 pub use settings::{Settings, DEFAULT_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES};
 pub use setup::{CreatedJournal, JoinJournal, NewJournal, RecoverJournal};
 pub use sync_service::{SyncHandle, SyncSummary};
