@@ -18,6 +18,7 @@ mod drafts;
 mod entries;
 mod error;
 mod events;
+mod export;
 mod patterns;
 mod settings;
 mod setup;
@@ -29,6 +30,7 @@ pub use attachments::{
 pub use entries::{EntryInput, EntrySummary};
 pub use error::AppError;
 pub use events::{AppEvent, DeviceNotice, ErasedReason, SyncState, SyncStatus};
+pub use export::{AttachmentFiles, ExportChoices, ExportFormat, ExportSummary, ExportedDocument};
 pub use patterns::{
     patterns_day, CategoryFigures, EntryFilter, GapFigures, PatternCharts, PatternsReport,
     PatternsView, PeriodFigures, RecentFigures, TallyFigures, TrendFigures, WeekdayFigures,
