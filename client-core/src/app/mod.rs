@@ -23,6 +23,7 @@ mod patterns;
 mod settings;
 mod setup;
 mod sync_service;
+mod verify;
 
 pub use attachments::{
     file_records_location, AttachedFile, AttachmentBytes, AttachmentDisplay, AttachmentInfo,
@@ -39,6 +40,11 @@ pub use patterns::{
 pub use settings::{Settings, DEFAULT_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES};
 pub use setup::{CreatedJournal, JoinJournal, NewJournal, RecoverJournal};
 pub use sync_service::{SyncHandle, SyncSummary};
+pub use verify::{
+    parse_server_key, verdict, verify_export, verify_export_file, VerifiedFile, VerifiedFileKind,
+    VerifiedFileStatus, VerifiedItem, VerifiedKind, VerifyResult, DEVICE_HOLDS, ENTRY_HOLDS,
+    PERSON_HOLDS,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
