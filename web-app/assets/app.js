@@ -42,7 +42,14 @@
 
   // ---- Quick exit -------------------------------------------------------
 
+  var leaving = false;
+
   function quickExit() {
+    // Nothing else may navigate now (the lock that /exit causes would otherwise
+    // send this page to /unlock over the live events, in place of the neutral page).
+    leaving = true;
+    clearTimeout(idleTimer);
+    if (events) events.close();
     // replace, not assign: the tab's history entry for this page goes too.
     window.location.replace('/exit');
   }
@@ -224,11 +231,12 @@
   }
 
   function lockForIdle() {
+    if (leaving) return;
     var form = document.querySelector('form[data-draft][data-dirty]');
     var save = form ? saveDraft(form) : Promise.resolve();
     save.then(function () { return request('/lock'); })
       .catch(function () {})
-      .then(function () { window.location.replace('/unlock'); });
+      .then(function () { if (!leaving) window.location.replace('/unlock'); });
   }
 
   function scheduleIdleLock() {
@@ -293,7 +301,7 @@
     });
     events.addEventListener('locked', function () {
       events.close();
-      window.location.replace('/unlock');
+      if (!leaving) window.location.replace('/unlock');
     });
     events.onerror = function () {
       var status = document.getElementById('sync-status');
