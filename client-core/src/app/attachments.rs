@@ -97,6 +97,25 @@ impl std::fmt::Debug for AttachmentInfo {
     }
 }
 
+impl AttachmentInfo {
+    /// A neutral file name for a download (`evidence.jpg`): the original name
+    /// may say what happened or who was there, and a browser keeps download
+    /// names in its history. Only a short plain extension is kept.
+    pub fn download_name(&self) -> String {
+        let ext = self
+            .name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .filter(|e| {
+                !e.is_empty() && e.len() <= 5 && e.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+        match ext {
+            Some(ext) => format!("evidence.{ext}"),
+            None => "evidence".into(),
+        }
+    }
+}
+
 impl From<&AttachmentView> for AttachmentInfo {
     fn from(a: &AttachmentView) -> Self {
         AttachmentInfo {
@@ -372,6 +391,25 @@ mod tests {
             AttachmentDisplay::of("application/pdf"),
             AttachmentDisplay::Pdf
         );
+    }
+
+    #[test]
+    fn download_names_say_nothing_of_the_original() {
+        let info = |name: &str| AttachmentInfo {
+            attachment_id: "00".repeat(16),
+            name: name.into(),
+            media_type: "image/jpeg".into(),
+            display: AttachmentDisplay::Image,
+            size: 1,
+            sha256: String::new(),
+            attached_at_ms: 0,
+        };
+        assert_eq!(
+            info("bruises from Dave.JPG").download_name(),
+            "evidence.jpg"
+        );
+        assert_eq!(info("no extension").download_name(), "evidence");
+        assert_eq!(info("odd.\"quoted\"").download_name(), "evidence");
     }
 
     #[test]

@@ -249,10 +249,7 @@ async fn a_server_that_swaps_or_withholds_chunks_is_refused_and_nothing_is_writt
         .save_attachment(&id, &att, out.path(), |_, _| {})
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, AppError::ServerRefused(_)),
-        "withheld: {err}"
-    );
+    assert!(matches!(err, AppError::ServerRefused(_)), "withheld: {err}");
     assert!(files_under(out.path()).is_empty(), "nothing written");
     // The journal still lists it: nothing the server did removed it.
     assert_eq!(app.attachments(&id).await.unwrap().len(), 1);
