@@ -28,7 +28,7 @@ pub fn routes() -> Router<Web> {
 /// The indicator's state (a CSS hook) and words for a sync status.
 pub fn sync_words(status: &SyncStatus) -> (&'static str, String) {
     let words = match status.state {
-        SyncState::Stopped => "Not syncing".to_owned(),
+        SyncState::Stopped => "Waiting to sync".to_owned(),
         SyncState::Syncing => "Syncing…".to_owned(),
         SyncState::UpToDate => "Up to date".to_owned(),
         SyncState::Offline => "Offline: changes are kept on this computer".to_owned(),
