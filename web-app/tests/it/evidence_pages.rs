@@ -117,6 +117,29 @@ async fn evidence_is_attached_shown_inline_and_downloaded_under_a_neutral_name()
         .unwrap()
         .starts_with("attachment"));
 
+    // A PDF opens in the browser's viewer (an embedded object the page's
+    // `object-src 'none'` would blank), still unframeable and scriptless.
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let reply = app
+        .send(upload(&app, &cookie, &entry, "letter.pdf", pdf))
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let page = app
+        .send(Request::get(&format!("/entries/{entry}/evidence")).header("Cookie", &cookie))
+        .await;
+    let links = attachment_links(&page.body);
+    let shown = app
+        .send(Request::get(&format!("/attachments/{}", links[2])).header("Cookie", &cookie))
+        .await;
+    assert_eq!(shown.header("content-type"), Some("application/pdf"));
+    let csp = shown.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("object-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("script-src 'self'"), "{csp}");
+    assert_eq!(shown.header("x-frame-options"), Some("DENY"));
+
     // Handles die with the lock.
     app.web.lock().await;
     app.unlock(&cookie).await;
