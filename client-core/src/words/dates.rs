@@ -153,6 +153,27 @@ pub fn read_back(o: &OccurredAt) -> String {
     }
 }
 
+/// The first and last day a stored value covers (a month covers all its days; a
+/// range runs from its start's first day to its end's last), for date filters.
+/// `None` for a value this client cannot read.
+pub fn days_covered(o: &OccurredAt) -> Option<(NaiveDate, NaiveDate)> {
+    let start = Point::from_stored(&o.start)?;
+    let end = match Precision::try_from(o.precision).ok()? {
+        Precision::Range => Point::from_stored(&o.end)?,
+        _ => start,
+    };
+    let first = match start {
+        Point::Minute(t) => t.date(),
+        Point::Day(d) | Point::Month(d) => d,
+    };
+    let last = match end {
+        Point::Minute(t) => t.date(),
+        Point::Day(d) => d,
+        Point::Month(d) => month_end(d),
+    };
+    Some((first, last))
+}
+
 fn range_words(start: &Point, end: &Point) -> String {
     match (start, end) {
         (Point::Day(a), Point::Day(b)) if a.year() == b.year() && a.month() == b.month() => {

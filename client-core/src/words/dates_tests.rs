@@ -480,6 +480,30 @@ fn unreadable_stored_values_are_shown_as_stored() {
 }
 
 #[test]
+fn days_covered_spans_whole_months() {
+    let days = |s: &str| {
+        let (a, b) = days_covered(&read(s).occurred_at).unwrap();
+        (a.to_string(), b.to_string())
+    };
+    assert_eq!(
+        days("14 March 2026 21:30"),
+        ("2026-03-14".into(), "2026-03-14".into())
+    );
+    assert_eq!(
+        days("February 2024"),
+        ("2024-02-01".into(), "2024-02-29".into())
+    );
+    assert_eq!(
+        days("between March and May 2026"),
+        ("2026-03-01".into(), "2026-05-31".into())
+    );
+    assert_eq!(
+        days("last week"),
+        ("2026-12-07".into(), "2026-12-13".into())
+    );
+}
+
+#[test]
 fn debug_shows_no_date() {
     let shown = format!("{:?}", read("14 March 2026"));
     assert!(
