@@ -348,7 +348,14 @@ fn chronology(opened: &Opened) -> String {
                 s.push_str(&format!("{label}: {v}\n"));
             }
         };
-        line("When it happened", e.occurred.clone());
+        line(
+            "When it happened",
+            e.occurred.as_deref().map(|o| {
+                mycase_core::journal::occurred::parse(o)
+                    .map(|at| mycase_core::words::dates::read_back(&at))
+                    .unwrap_or_else(|_| o.to_string())
+            }),
+        );
         line("Categories", Some(e.categories.join(", ")));
         line("Tags", Some(e.tags.join(", ")));
         line("Severity", e.severity.map(|n| format!("{n} of 5")));
