@@ -30,6 +30,10 @@ use mycase_proto::v1::{occurred_at::Precision, OccurredAt};
 
 use crate::journal::occurred;
 
+/// The longest text read as a date, in characters (a date is a few words; this
+/// bounds the work a pasted page could cause).
+pub const MAX_DATE_CHARS: usize = 100;
+
 /// A two-digit year more than this many years after today's is read as 19xx.
 pub const TWO_DIGIT_YEAR_AHEAD: i32 = 10;
 
@@ -87,10 +91,16 @@ pub enum DateError {
     /// A range whose end comes before its start.
     #[error("a range must not end before it starts")]
     EndsBeforeStart,
+    /// Longer than any date.
+    #[error("that is too long for a date (at most {MAX_DATE_CHARS} characters)")]
+    TooLong,
 }
 
 /// Reads when something happened, relative to `now` (UK civil time).
 pub fn understand(text: &str, now: NaiveDateTime) -> Result<Understood, DateError> {
+    if text.chars().count() > MAX_DATE_CHARS {
+        return Err(DateError::TooLong);
+    }
     let span = if let Some((left, right)) = text.split_once("..") {
         // The stored range form, with any point form on either side.
         let ctx = Ctx::new(now, false);

@@ -437,6 +437,14 @@ fn impossible_dates_are_refused_with_the_reason() {
 }
 
 #[test]
+fn a_pasted_page_is_refused_at_once() {
+    let page = "14 March 2026 ".repeat(1000);
+    assert_eq!(refused(&page), DateError::TooLong);
+    let just_fits = format!("{:<100}", "14 March 2026");
+    assert_eq!(stored(&just_fits), "2026-03-14");
+}
+
+#[test]
 fn errors_never_repeat_what_was_typed() {
     for s in [
         "31/04/2026 secret",
