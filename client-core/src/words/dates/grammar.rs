@@ -473,10 +473,13 @@ pub(super) fn absolute(toks: &[Tok], ctx: &Ctx) -> Result<Option<Span>, DateErro
             None => Ok(None),
         },
         // March: the most recent, this month included.
-        [Tok::Word(m)] if month_named(m).is_some() => {
-            let m = month_named(m).unwrap_or(1);
-            most_recent_month(m, today, true).map(|d| Some(Span::point(Point::Month(d))))
-        }
+        [Tok::Word(m)] => match month_named(m) {
+            Some(m) => {
+                most_recent_month(m, today, true).map(|d| Some(Span::point(Point::Month(d))))
+            }
+            // "today", "yesterday": relative words.
+            None => Ok(None),
+        },
         // last March: the most recent before this month.
         [Tok::Word(last), Tok::Word(m)] if last == "last" => match month_named(m) {
             Some(m) => most_recent_month(m, today, false).map(|d| {
