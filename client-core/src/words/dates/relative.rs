@@ -10,7 +10,9 @@ use super::{DateError, Point, Span};
 pub(super) fn weekday_before(day: Weekday, today: NaiveDate, today_counts: bool) -> Span {
     let back = (7 + today.weekday().num_days_from_monday() - day.num_days_from_monday()) % 7;
     let back = if back == 0 && !today_counts { 7 } else { back };
-    let at = today - Days::new(u64::from(back));
+    let at = today
+        .checked_sub_days(Days::new(u64::from(back)))
+        .unwrap_or(today);
     let name = weekday_name(day);
     Span::point(Point::Day(at)).noted(if today_counts {
         name.to_string()
@@ -107,7 +109,7 @@ pub(super) fn relative(toks: &[Tok], ctx: &Ctx) -> Result<Option<Span>, DateErro
             }
             "last week" => {
                 let monday = back_days(u64::from(today.weekday().num_days_from_monday()) + 7);
-                let sunday = monday + Days::new(6);
+                let sunday = monday.checked_add_days(Days::new(6)).unwrap_or(monday);
                 Some(Span::range(
                     day(monday),
                     day(sunday),

@@ -570,3 +570,59 @@ proptest! {
         prop_assert_eq!(occurred::parse(&occurred::display(&o)).unwrap(), o);
     }
 }
+
+proptest! {
+    /// Whatever is typed, at whatever "now", the answer is a value or a clear error.
+    #[test]
+    fn nothing_typed_panics(
+        text in "[0-9a-zA-Z /:.,?()–-]{0,40}|about [0-9]{1,3} (days|weeks|months|years) ago|last [a-z]{3,9}|[0-9]{1,2}(-|/)[0-9]{1,2}(-|/)?[0-9]{0,4}",
+        ms in any::<i64>(),
+    ) {
+        let now = crate::words::uk_time::uk_now(ms);
+        let _ = understand(&text, now);
+        for extreme in [NaiveDateTime::MIN, NaiveDateTime::MAX] {
+            let _ = understand(&text, extreme);
+        }
+    }
+}
+
+#[test]
+fn every_relative_form_survives_the_ends_of_the_calendar() {
+    for text in [
+        "today",
+        "yesterday",
+        "the day before yesterday",
+        "last night",
+        "this week",
+        "last week",
+        "this month",
+        "last month",
+        "this year",
+        "last year",
+        "Saturday",
+        "last Saturday",
+        "3 days ago",
+        "about 3 days ago",
+        "3 weeks ago",
+        "about 3 weeks ago",
+        "2 months ago",
+        "about 2 months ago",
+        "4 years ago",
+        "about 4 years ago",
+        "a few weeks ago",
+        "a couple of days ago",
+        "several months ago",
+        "a few years ago",
+        "March",
+        "last March",
+        "14 March",
+        "14/03",
+        "early March",
+        "14/3/26",
+        "yesterday at 21:30",
+    ] {
+        for now in [NaiveDateTime::MIN, NaiveDateTime::MAX] {
+            let _ = understand(text, now);
+        }
+    }
+}
