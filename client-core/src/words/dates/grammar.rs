@@ -507,6 +507,14 @@ pub(super) fn day_named(toks: &[Tok], ctx: &Ctx) -> Result<Option<Span>, DateErr
         [rest @ .., Tok::Sym(','), Tok::Num(y, 4)] | [rest @ .., Tok::Num(y, 4)] => {
             (rest, Some(*y as i32))
         }
+        // "14 Mar 26": a two-digit year only after a day and a month, day first
+        // ("March 26" alone is the 26th).
+        [rest @ .., Tok::Num(y, 2)]
+            if day_and_month(rest).is_some()
+                && !matches!(rest, [Tok::Word(w), ..] if month_named(w).is_some()) =>
+        {
+            (rest, year_of(*y, 2, ctx.today))
+        }
         _ => (toks, None),
     };
     let date_part = match date_part {

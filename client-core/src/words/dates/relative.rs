@@ -89,8 +89,12 @@ pub(super) fn relative(toks: &[Tok], ctx: &Ctx) -> Result<Option<Span>, DateErro
     };
     if all_words {
         let found = match phrase.as_str() {
-            "today" => Some(Span::point(day(today)).noted("today")),
-            "yesterday" => Some(Span::point(day(back_days(1))).noted("yesterday")),
+            "today" | "this morning" | "this afternoon" | "this evening" | "tonight" => {
+                Some(Span::point(day(today)).noted(phrase.clone()))
+            }
+            "yesterday" | "yesterday morning" | "yesterday afternoon" | "yesterday evening" => {
+                Some(Span::point(day(back_days(1))).noted(phrase.clone()))
+            }
             "the day before yesterday" => {
                 Some(Span::point(day(back_days(2))).noted("the day before yesterday"))
             }

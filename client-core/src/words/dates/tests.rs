@@ -67,6 +67,12 @@ fn written_out_dates() {
         assert_eq!(stored(typed), "2026-03-14", "{typed}");
         assert_eq!(read(typed).read_back, "Sat 14 March 2026", "{typed}");
     }
+    // A two-digit year after a day and a month.
+    assert_eq!(stored("14 Mar 26"), "2026-03-14");
+    assert_eq!(stored("Sat 14th March 26"), "2026-03-14");
+    assert_eq!(stored("1 Jan 99"), "1999-01-01");
+    // "March 26" is the 26th of March, not March 2026.
+    assert_eq!(stored("March 26"), "2026-03-26");
     // Without a year: the most recent that is not in the future.
     assert_eq!(stored("14 March"), "2026-03-14");
     assert_eq!(stored("20 December"), "2025-12-20");
@@ -134,6 +140,16 @@ fn relative_days_and_weeks() {
             "yesterday",
             "2026-12-13",
             "Sun 13 December 2026 (yesterday)",
+        ),
+        (
+            "this morning",
+            "2026-12-14",
+            "Mon 14 December 2026 (this morning)",
+        ),
+        (
+            "yesterday evening",
+            "2026-12-13",
+            "Sun 13 December 2026 (yesterday evening)",
         ),
         (
             "the day before yesterday",
