@@ -1,6 +1,8 @@
 // The frame every page shares: the launch link, unlock (the error shown in
 // place), lock now, quick exit by button and by Shift pressed three times, the
 // safety page; axe on each state, screenshots at 1280 and 390 px.
+import fs from 'node:fs';
+import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { mycase, PASS } from '../support/cli.mjs';
 import { startApp } from '../support/app.mjs';
@@ -106,6 +108,20 @@ test('quick exit by button and by Shift pressed three times locks and leaves a n
     await expect(page).toHaveURL(`${app.origin}/exit`);
     await page.goto(`${app.origin}/`);
     await expect(page).toHaveURL(`${app.origin}/unlock`);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('the page mycase app opens the browser with (a local file) signs in', async ({ page }) => {
+  const app = await startApp(await setUpHome('frame-launch'));
+  try {
+    // What `mycase app` writes to an owner-only folder and hands the browser.
+    const launch = path.join(freshDir('launch'), 'app-launch.html');
+    fs.writeFileSync(launch, `<!DOCTYPE html><meta charset="utf-8"><title>Notes</title><meta name="referrer" content="no-referrer"><meta http-equiv="refresh" content="0;url=${app.url}">`);
+    await page.goto(`file://${launch}`);
+    await expect(page).toHaveURL(`${app.origin}/unlock`);
+    await unlock(page);
   } finally {
     await app.stop();
   }
