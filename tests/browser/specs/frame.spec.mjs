@@ -144,3 +144,40 @@ test('a copy of the link in another browser opens nothing', async ({ browser, pa
     await app.stop();
   }
 });
+
+test('idle lock: the page saves a half-written form, locks, and the draft is there after unlocking', async ({ page }) => {
+  const home = await setUpHome('frame-idle');
+  // The shortest idle time the app allows, so the test waits one minute, not five.
+  fs.writeFileSync(path.join(home, 'app-settings.json'), JSON.stringify({ idle_lock_minutes: 1 }));
+  const app = await startApp(home);
+  try {
+    await page.goto(app.url);
+    await unlock(page);
+    await expect(page.locator('body')).toHaveAttribute('data-idle-minutes', '1');
+    // A form marked data-draft, as a feature page marks its entry form (the frame has none).
+    await page.evaluate(() => {
+      const form = document.createElement('form');
+      form.method = 'post';
+      form.action = '/';
+      form.dataset.draft = 'entry';
+      form.innerHTML = '<label for="t">Title</label><input id="t" name="title">'
+        + '<label for="p">Passphrase</label><input id="p" name="secret" type="password">';
+      document.querySelector('main').appendChild(form);
+    });
+    const saved = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/draft');
+    await page.getByLabel('Passphrase').fill('never-saved');
+    await page.getByLabel('Title').fill('half-written');
+    const body = (await saved).postData();
+    expect(body).toContain('title=half-written');
+    expect(body).not.toContain('never-saved');
+
+    // Nobody touches the page: it locks by itself and moves to the unlock page.
+    await expect(page).toHaveURL(`${app.origin}/unlock`, { timeout: 90_000 });
+    await unlock(page);
+    const draft = await page.evaluate(async () => (await fetch('/draft', { headers: { Accept: 'application/json' } })).json());
+    expect(draft.draft.form).toBe('entry');
+    expect(draft.draft.fields).toEqual([['title', 'half-written']]);
+  } finally {
+    await app.stop();
+  }
+});
