@@ -35,6 +35,11 @@ test('the launch link, unlock with a wrong try shown in place, lock now', async 
     await page.goto(app.url);
     await expect(page).toHaveURL(`${app.origin}/unlock`);
     await expect(page).toHaveTitle('Unlock – Notes');
+    // The keyboard reaches the skip link first, then quick exit.
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('link', { name: 'Skip to main content' })).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('link', { name: 'Exit this page' })).toBeFocused();
     await expectAccessible(page, 'unlock');
     await lookAt(page, 'unlock');
     expect(await fitsWidth(page)).toBe(true);
@@ -62,6 +67,12 @@ test('the launch link, unlock with a wrong try shown in place, lock now', async 
     await expectAccessible(page, 'home');
     await lookAt(page, 'home');
     expect(await fitsWidth(page)).toBe(true);
+    // A phone's width, and 200% zoom on a laptop (half the CSS pixels): no sideways scrolling.
+    for (const width of [390, 640]) {
+      await page.setViewportSize({ width, height: 800 });
+      expect(await fitsWidth(page), `${width} px`).toBe(true);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     await page.getByRole('link', { name: 'Safety' }).click();
     await expect(page.getByText('Call 999')).toBeVisible();
