@@ -42,14 +42,15 @@
 
   // ---- Quick exit -------------------------------------------------------
 
-  var leaving = false;
+  // Once leaving, nothing else may navigate: the lock that /exit makes reaches
+  // this page's event stream before the neutral page arrives, and its "locked"
+  // would otherwise send the tab to the unlock page instead.
+  var exiting = false;
 
   function quickExit() {
-    // Nothing else may navigate now (the lock that /exit causes would otherwise
-    // send this page to /unlock over the live events, in place of the neutral page).
-    leaving = true;
+    exiting = true;
     clearTimeout(idleTimer);
-    if (events) events.close();
+    if (events) { events.close(); events = null; }
     // replace, not assign: the tab's history entry for this page goes too.
     window.location.replace('/exit');
   }
@@ -231,12 +232,12 @@
   }
 
   function lockForIdle() {
-    if (leaving) return;
+    if (exiting) return;
     var form = document.querySelector('form[data-draft][data-dirty]');
     var save = form ? saveDraft(form) : Promise.resolve();
     save.then(function () { return request('/lock'); })
       .catch(function () {})
-      .then(function () { if (!leaving) window.location.replace('/unlock'); });
+      .then(function () { if (!exiting) window.location.replace('/unlock'); });
   }
 
   function scheduleIdleLock() {
@@ -301,7 +302,7 @@
     });
     events.addEventListener('locked', function () {
       events.close();
-      if (!leaving) window.location.replace('/unlock');
+      if (!exiting) window.location.replace('/unlock');
     });
     events.onerror = function () {
       var status = document.getElementById('sync-status');
