@@ -90,25 +90,25 @@ test('keyboard order, the wait after wrong tries, the live sync indicator, width
   }
 });
 
-test('idle lock: the page saves a half-written form, locks, and the draft is there after unlocking', async ({ page }) => {
+test('idle lock: the page saves a half-written form, locks, and offers it back after unlocking', async ({ page }) => {
   const { home } = await cliJournal('idle');
   // The shortest idle time the app allows, so the test waits one minute, not five.
   fs.writeFileSync(path.join(home, 'app-settings.json'), JSON.stringify({ idle_lock_minutes: 1 }));
   const app = await startApp(home);
   try {
+    // The start page with a form marked data-draft, as a feature page marks its
+    // entry form (the frame has none of its own); the app's own headers stay.
+    await page.route(`${app.origin}/`, async (route) => {
+      const response = await route.fetch();
+      const form = '<form method="post" action="/" data-draft="entry">'
+        + '<label class="label" for="t">Title</label><input class="input" id="t" name="title">'
+        + '<label class="label" for="p">Passphrase</label><input class="input" id="p" name="secret" type="password">'
+        + '</form>';
+      await route.fulfill({ response, body: (await response.text()).replace('</main>', `${form}</main>`) });
+    });
     await openApp(page, app);
     await unlockWaiting(page);
     await expect(page.locator('body')).toHaveAttribute('data-idle-minutes', '1');
-    // A form marked data-draft, as a feature page marks its entry form (the frame has none).
-    await page.evaluate(() => {
-      const form = document.createElement('form');
-      form.method = 'post';
-      form.action = '/';
-      form.dataset.draft = 'entry';
-      form.innerHTML = '<label for="t">Title</label><input id="t" name="title">'
-        + '<label for="p">Passphrase</label><input id="p" name="secret" type="password">';
-      document.querySelector('main').appendChild(form);
-    });
     const saved = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/draft');
     await page.getByLabel('Passphrase').fill('never-saved');
     await page.getByLabel('Title').fill('half-written');
@@ -119,9 +119,15 @@ test('idle lock: the page saves a half-written form, locks, and the draft is the
     // Nobody touches the page: it locks by itself and moves to the unlock page.
     await expect(page).toHaveURL(`${app.origin}/unlock`, { timeout: 90_000 });
     await unlockWaiting(page);
-    const draft = await page.evaluate(async () => (await fetch('/draft', { headers: { Accept: 'application/json' } })).json());
-    expect(draft.draft.form).toBe('entry');
-    expect(draft.draft.fields).toEqual([['title', 'half-written']]);
+    // Back on the form's page, the writing is offered back, never the passphrase.
+    const offer = page.getByRole('region', { name: 'Unfinished writing' });
+    await expect(offer).toBeVisible();
+    await expectAccessible(page, 'the draft offered back');
+    await lookAt(page, 'draft-offer');
+    await offer.getByRole('button', { name: 'Put it back' }).click();
+    await expect(page.getByLabel('Title')).toHaveValue('half-written');
+    await expect(page.getByLabel('Passphrase')).toHaveValue('');
+    await expect(offer).toBeHidden();
   } finally {
     await app.stop();
   }
