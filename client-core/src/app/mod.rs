@@ -13,20 +13,38 @@
 //! `setup` (create, join, recover), `sync_service` (the background sync), and the
 //! feature files beside them, each one `impl App`.
 
+mod attachments;
 mod drafts;
 mod entries;
 mod error;
 mod events;
+mod export;
+mod patterns;
 mod settings;
 mod setup;
 mod sync_service;
+mod verify;
 
+pub use attachments::{
+    file_records_location, AttachedFile, AttachmentBytes, AttachmentDisplay, AttachmentInfo,
+};
 pub use entries::{EntryInput, EntrySummary};
 pub use error::AppError;
 pub use events::{AppEvent, DeviceNotice, ErasedReason, SyncState, SyncStatus};
+pub use export::{AttachmentFiles, ExportChoices, ExportFormat, ExportSummary, ExportedDocument};
+pub use patterns::{
+    patterns_day, CategoryFigures, EntryFilter, GapFigures, PatternCharts, PatternsReport,
+    PatternsView, PeriodFigures, RecentFigures, TallyFigures, TrendFigures, WeekdayFigures,
+    WindowFigures,
+};
 pub use settings::{Settings, DEFAULT_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES};
 pub use setup::{CreatedJournal, JoinJournal, NewJournal, RecoverJournal};
 pub use sync_service::{SyncHandle, SyncSummary};
+pub use verify::{
+    parse_server_key, verdict, verify_export, verify_export_file, VerifiedFile, VerifiedFileKind,
+    VerifiedFileStatus, VerifiedItem, VerifiedKind, VerifyResult, DEVICE_HOLDS, ENTRY_HOLDS,
+    PERSON_HOLDS,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -8,18 +8,25 @@ use crate::error::WebError;
 use crate::web::Web;
 use crate::{assets, draft, error_page, events, guard, security_headers};
 
+mod evidence;
 mod exit;
+mod export;
 mod home;
 mod lock;
 mod login;
+mod patterns;
 mod safety;
 mod unlock;
+mod verify;
 
 pub fn router(web: Web) -> Router {
     // Pages that need the journal open: a locked app sends them to /unlock.
     let unlocked = Router::new()
         .merge(home::routes())
         .merge(draft::routes())
+        .merge(evidence::routes())
+        .merge(patterns::routes())
+        .merge(export::routes())
         .route_layer(from_fn_with_state(web.clone(), guard::require_unlocked));
     Router::new()
         .merge(unlocked)
@@ -28,6 +35,7 @@ pub fn router(web: Web) -> Router {
         .merge(login::routes())
         .merge(exit::routes())
         .merge(safety::routes())
+        .merge(verify::routes())
         .merge(events::routes())
         .merge(assets::routes())
         .fallback(|| async { WebError::NotFound })

@@ -79,6 +79,11 @@ impl Running {
         self.url.split("token=").nth(1).unwrap().to_owned()
     }
 
+    /// The MyCase server's receipt key (hex), for checking exports.
+    pub fn server_key_hex(&self) -> String {
+        self._server.as_ref().unwrap().server_key_hex()
+    }
+
     pub async fn send(&self, request: Request) -> Reply {
         send(self.port, &request).await
     }
