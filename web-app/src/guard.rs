@@ -3,7 +3,8 @@
 //! 1. the `Host` header is this server's own (`127.0.0.1:PORT` or `localhost:PORT`):
 //!    a page on another name that resolves here (DNS rebinding) is refused;
 //! 2. no query string (inputs travel in POST bodies; addresses carry no content),
-//!    except the launch link's token on `/login`;
+//!    except the launch link's token on `/login`, and no id in the path (pages
+//!    address things by handle; an id there is a page's mistake, refused at once);
 //! 3. a session cookie, except on the few public routes (assets, the launch link,
 //!    quick exit and the safety page);
 //! 4. a state-changing request (anything but GET/HEAD) comes from this origin
@@ -33,6 +34,9 @@ fn is_passive(path: &str) -> bool {
 }
 
 pub async fn guard(State(web): State<Web>, request: Request, next: Next) -> Response {
+    if arrives_from_elsewhere(&web, &request) {
+        return crate::page::reload_here();
+    }
     match check(&web, &request) {
         Ok(signed_in) => {
             if signed_in && !is_passive(request.uri().path()) {
@@ -44,6 +48,24 @@ pub async fn guard(State(web): State<Web>, request: Request, next: Next) -> Resp
     }
 }
 
+/// The start page reached from outside the app (the page `mycase app` opens the
+/// browser with is a local file; a link clicked elsewhere): the browser holds
+/// back a `SameSite=Strict` cookie on such a navigation, and on the launch link's
+/// redirect, so the page reloads itself from here, with the cookie. It shows
+/// nothing and changes nothing, and a request without the cookie is refused
+/// as ever.
+fn arrives_from_elsewhere(web: &Web, request: &Request) -> bool {
+    let headers = request.headers();
+    let text = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    request.method() == Method::GET
+        && request.uri().path() == "/"
+        && request.uri().query().is_none()
+        && text("sec-fetch-mode") == Some("navigate")
+        && matches!(text("sec-fetch-site"), Some("cross-site" | "same-site"))
+        && check_host(web.port(), headers).is_ok()
+        && !web.is_signed_in(headers)
+}
+
 /// Whether the request is signed in, or why it is refused.
 fn check(web: &Web, request: &Request) -> Result<bool, WebError> {
     let headers = request.headers();
@@ -51,6 +73,9 @@ fn check(web: &Web, request: &Request) -> Result<bool, WebError> {
     let path = request.uri().path();
     if request.uri().query().is_some() && path != "/login" {
         return Err(WebError::QueryString);
+    }
+    if carries_an_id(path) {
+        return Err(WebError::IdInAddress);
     }
     let signed_in = web.is_signed_in(headers);
     if !signed_in && !is_public(path) {
@@ -60,6 +85,20 @@ fn check(web: &Web, request: &Request) -> Result<bool, WebError> {
         check_same_origin(web.port(), headers)?;
     }
     Ok(signed_in)
+}
+
+/// Ids are 32 hex digits (`mycase_core::ids`); a handle (16 base32 letters) can
+/// never hold a run of 24.
+fn carries_an_id(path: &str) -> bool {
+    const RUN: usize = 24;
+    let mut run = 0;
+    for c in path.chars() {
+        run = if c.is_ascii_hexdigit() { run + 1 } else { 0 };
+        if run >= RUN {
+            return true;
+        }
+    }
+    false
 }
 
 fn check_host(port: u16, headers: &HeaderMap) -> Result<(), WebError> {
@@ -113,6 +152,15 @@ mod tests {
             map.insert(*name, HeaderValue::from_static(value));
         }
         map
+    }
+
+    #[test]
+    fn an_id_in_the_path_is_caught_and_a_handle_is_not() {
+        assert!(carries_an_id("/entries/0123456789abcdef0123456789abcdef"));
+        assert!(carries_an_id("/devices/0123456789ABCDEF01234567/revoke"));
+        assert!(!carries_an_id("/entries/abcdefabcdefabcd"));
+        assert!(!carries_an_id("/entries/new"));
+        assert!(!carries_an_id("/assets/app.js"));
     }
 
     #[test]

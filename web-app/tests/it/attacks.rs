@@ -246,6 +246,12 @@ async fn inputs_in_addresses_are_refused() {
             reply.body
         );
     }
+    let id = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let reply = app
+        .send(Request::get(&format!("/entries/{id}")).header("Cookie", &cookie))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("never name an entry"), "{}", reply.body);
     let reply = app
         .send(
             app.post("/draft?form=entry", &cookie)
@@ -342,5 +348,48 @@ async fn bad_and_oversized_bodies_are_refused_and_change_nothing() {
         reply.body
     );
     assert!(!app.web.app().is_unlocked());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn arriving_from_another_site_only_reloads_the_start_page() {
+    let app = start_set_up().await;
+    let cookie = app.unlocked().await;
+    let from_elsewhere = |path: &str| {
+        Request::get(path)
+            .header("Sec-Fetch-Site", "cross-site")
+            .header("Sec-Fetch-Mode", "navigate")
+    };
+    // The start page reloads itself from here (where the browser sends the
+    // cookie); it shows and changes nothing.
+    let reply = app.send(from_elsewhere("/")).await;
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply
+            .body
+            .contains("http-equiv=\"refresh\" content=\"0;url=/\""),
+        "{}",
+        reply.body
+    );
+    assert!(!reply.body.contains("MyCase") && !reply.body.contains("laptop"));
+    assert!(reply.header("content-security-policy").is_some());
+    // Any other page, or the same without the navigation's words, is refused.
+    for request in [
+        from_elsewhere("/unlock"),
+        from_elsewhere("/?x=1"),
+        Request::get("/"),
+    ] {
+        assert_ne!(app.send(request).await.status, 200);
+    }
+    let wrong_host = app
+        .send(from_elsewhere("/").header("Host", "evil.example"))
+        .await;
+    assert_eq!(wrong_host.status, 421);
+    // With the cookie it is the page itself.
+    let page = app
+        .send(from_elsewhere("/").header("Cookie", &cookie))
+        .await;
+    assert!(page.body.contains("Lock now"));
+    assert!(app.web.app().is_unlocked());
     app.stop().await;
 }
