@@ -13,19 +13,32 @@
 //! `setup` (create, join, recover), `sync_service` (the background sync), and the
 //! feature files beside them, each one `impl App`.
 
+mod account;
+mod devices;
 mod drafts;
 mod entries;
 mod error;
 mod events;
 mod settings;
 mod setup;
+mod shares;
 mod sync_service;
 
+pub use account::{PassphraseChanged, RenewedKit, WipeCheck, WipeOutcome};
+pub use devices::{
+    device_infos, devices_added_by, pairing_qr_text, parse_pairing_qr, refuse_revoking_self,
+    resolve_device, AddedDevice, DeviceInfo, PairingInvite, PairingRequest, PairingSession,
+    RevokedDevice,
+};
 pub use entries::{EntryInput, EntrySummary};
 pub use error::AppError;
 pub use events::{AppEvent, DeviceNotice, ErasedReason, SyncState, SyncStatus};
 pub use settings::{Settings, DEFAULT_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES};
 pub use setup::{CreatedJournal, JoinJournal, NewJournal, RecoverJournal};
+pub use shares::{
+    parse_share_expiry, summarize_shares, ShareInput, ShareList, ShareState, ShareSummary,
+    SharedLink,
+};
 pub use sync_service::{SyncHandle, SyncSummary};
 
 use std::path::{Path, PathBuf};
