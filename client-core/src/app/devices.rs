@@ -10,10 +10,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{broadcast, watch, Mutex};
 use zeroize::Zeroizing;
 
-use super::{App, AppError};
+use super::{App, AppError, AppEvent};
 use crate::format::pairing::{PairingCode, PairingError};
 use crate::ids::{id_hex, DeviceId};
 use crate::transport::grpc::GrpcTransport;
@@ -501,6 +501,7 @@ impl PairingSession {
     /// read), or the code expires, the session is cancelled or the app locked.
     async fn wait_in_slot(&self, slot: [u8; 16]) -> Result<(), AppError> {
         let mut cancel = self.inner.cancel.subscribe();
+        let mut events = self.inner.app.events();
         loop {
             if *cancel.borrow() {
                 return Err(cancelled());
@@ -521,6 +522,12 @@ impl PairingSession {
                     Err(e) => return Err(e.into()),
                 },
                 _ = cancel.wait_for(|c| *c) => return Err(cancelled()),
+                // Locking ends the wait at once (checked at the top of the loop).
+                event = events.recv() => match event {
+                    Ok(AppEvent::Locked) => return Err(AppError::Locked),
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return Err(AppError::Locked),
+                },
             }
         }
     }
