@@ -5,7 +5,8 @@ use std::io::BufRead;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use mycase_core::ids::{id_hex, id_short, DeviceId};
+use mycase_core::app::{device_infos, devices_added_by, refuse_revoking_self, resolve_device};
+use mycase_core::ids::{id_hex, id_short};
 use mycase_core::DeviceStatus;
 use serde_json::json;
 
@@ -68,7 +69,7 @@ async fn list(home: &Path, json: bool) -> Result<()> {
             &rows,
         ))?;
     }
-    for d in &devices {
+    for (d, info) in devices.iter().zip(device_infos(&devices)) {
         if d.contested {
             crate::say!(
                 "⚠ WARNING: two different key sets claim device {} ({}): one of your devices tried \
@@ -92,18 +93,13 @@ async fn list(home: &Path, json: bool) -> Result<()> {
                 id_short(&d.device_id)
             );
         }
-        if let (Some(by), false) = (d.added_by, d.revoked) {
-            if devices
-                .iter()
-                .any(|o| o.device_id == by && o.revoked && by != d.device_id)
-            {
-                crate::say!(
-                    "note: device {} ({}) was added by a device that has since been revoked; \
-                     revoke it too if you do not recognise it.",
-                    id_short(&d.device_id),
-                    d.name.as_deref().unwrap_or("unknown")
-                );
-            }
+        if info.added_by_revoked_device {
+            crate::say!(
+                "note: device {} ({}) was added by a device that has since been revoked; \
+                 revoke it too if you do not recognise it.",
+                id_short(&d.device_id),
+                d.name.as_deref().unwrap_or("unknown")
+            );
         }
     }
     warn_about_rejections(&device);
@@ -186,26 +182,6 @@ fn row(d: &DeviceStatus) -> Vec<String> {
     ]
 }
 
-/// The one device whose id starts with `prefix`.
-fn resolve(devices: &[DeviceStatus], prefix: &str) -> Result<DeviceId> {
-    let prefix = prefix.trim().to_ascii_lowercase();
-    if prefix.len() < 4 || prefix.len() > 32 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("a device id is hex, at least 4 digits (as `mycase devices` shows it)");
-    }
-    let matches: Vec<&DeviceStatus> = devices
-        .iter()
-        .filter(|d| id_hex(&d.device_id).starts_with(&prefix))
-        .collect();
-    match matches.as_slice() {
-        [] => bail!("no device of this journal has an id starting with {prefix}"),
-        [one] => Ok(one.device_id),
-        many => bail!(
-            "{} devices have ids starting with {prefix}; give more of it",
-            many.len()
-        ),
-    }
-}
-
 async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {
     let mut device = connect::open_device(home)?;
     let transport = connect::transport_for(&device).await?;
@@ -213,8 +189,8 @@ async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {
         .devices(&transport)
         .await
         .context("could not list devices")?;
-    let target = resolve(&devices, id)?;
-    if &target == device.device_id() {
+    let target = resolve_device(&devices, id)?;
+    if refuse_revoking_self(device.device_id(), &target).is_err() {
         bail!(
             "this is the device you are using; it cannot revoke itself. \
              To remove MyCase from it, use `mycase wipe`"
@@ -246,10 +222,7 @@ async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {
         .await
         .context("could not revoke the device")?;
     let set_up_with_kit = status.set_up_with_kit;
-    let added: Vec<&DeviceStatus> = devices
-        .iter()
-        .filter(|d| d.added_by == Some(target) && d.device_id != target && !d.revoked)
-        .collect();
+    let added = devices_added_by(&devices, &target);
     if json {
         return output::print_json(&json!({
             "device_id": id_hex(&report.device_id),
