@@ -5,8 +5,9 @@ use std::io::BufRead;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use mycase_core::app::{device_infos, devices_added_by, refuse_revoking_self, resolve_device};
-use mycase_core::ids::{id_hex, id_short};
+use mycase_core::app::{device_infos, devices_added_by, refuse_revoking_self};
+use mycase_core::ids::{id_hex, id_short, DeviceId};
+use mycase_core::words::names;
 use mycase_core::DeviceStatus;
 use serde_json::json;
 
@@ -27,8 +28,8 @@ enum DevicesCommand {
     /// Revoke a device: the server refuses it from now on (it erases itself if it
     /// connects again), and your other devices move to new keys it does not have.
     Revoke {
-        /// The device's id, or the start of it (at least 4 hex digits), as
-        /// `mycase devices` shows it.
+        /// The device: its name or any unique part of it ("phone"), or the start
+        /// of its id (at least 4 hex digits), as `mycase devices` shows them.
         id: String,
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
@@ -152,7 +153,7 @@ fn row(d: &DeviceStatus) -> Vec<String> {
     }
     if d.revoked {
         status.push(match d.revoked_at_ms {
-            Some(at) => format!("revoked {}", output::short_time(at)),
+            Some(at) => format!("revoked {}", output::uk_time(at)),
             None => "revoked".into(),
         });
     }
@@ -172,14 +173,24 @@ fn row(d: &DeviceStatus) -> Vec<String> {
         id_short(&d.device_id),
         d.name.clone().unwrap_or_else(|| "(unknown)".into()),
         d.added_at_ms
-            .map(output::short_time)
+            .map(output::uk_time)
             .unwrap_or_else(|| "-".into()),
         d.last_seen_unix
             .and_then(|s| i64::try_from(s).ok())
-            .map(|s| output::short_time(s.saturating_mul(1000)))
+            .map(|s| output::uk_time(s.saturating_mul(1000)))
             .unwrap_or_else(|| "-".into()),
         status.join(", "),
     ]
+}
+
+/// The one device `wanted` names: by id prefix or any unique part of its name.
+fn resolve(devices: &[DeviceStatus], wanted: &str) -> Result<DeviceId> {
+    crate::words::pick(
+        "which device?",
+        &crate::words::DEVICE,
+        wanted,
+        &names::devices(devices),
+    )
 }
 
 async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {
@@ -189,7 +200,7 @@ async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {
         .devices(&transport)
         .await
         .context("could not list devices")?;
-    let target = resolve_device(&devices, id)?;
+    let target = resolve(&devices, id)?;
     if refuse_revoking_self(device.device_id(), &target).is_err() {
         bail!(
             "this is the device you are using; it cannot revoke itself. \

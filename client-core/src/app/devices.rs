@@ -18,6 +18,10 @@ use crate::format::pairing::{PairingCode, PairingError};
 use crate::ids::{id_hex, DeviceId};
 use crate::transport::grpc::GrpcTransport;
 use crate::transport::{Refusal, Transport};
+use crate::words::{
+    self,
+    matching::{self, Candidate, MatchError},
+};
 use crate::{DeviceStatus, JoinRequest, PairingFlowError, PAIRING_TTL};
 
 /// A device of the journal as this device sees it: the journal's signed roster
@@ -170,30 +174,34 @@ fn added_by_revoked(devices: &[DeviceStatus], d: &DeviceStatus) -> bool {
     }
 }
 
-/// The one device whose id starts with `prefix` (at least 4 hex digits, or
-/// the whole id).
-pub fn resolve_device(devices: &[DeviceStatus], prefix: &str) -> Result<DeviceId, AppError> {
-    let prefix = prefix.trim().to_ascii_lowercase();
-    if prefix.len() < 4 || prefix.len() > 32 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AppError::invalid(
-            "device",
-            "A device id is hex, at least 4 digits of it",
-        ));
-    }
-    let matches: Vec<&DeviceStatus> = devices
-        .iter()
-        .filter(|d| id_hex(&d.device_id).starts_with(&prefix))
-        .collect();
-    match matches.as_slice() {
-        [] => Err(AppError::NotFound {
-            what: "That device".into(),
-        }),
-        [one] => Ok(one.device_id),
-        many => Err(AppError::invalid(
+/// The one device `wanted` names: its id (or at least 4 hex digits of it), or
+/// any unique part of its name; "did you mean" when nothing matches.
+pub fn resolve_device(devices: &[DeviceStatus], wanted: &str) -> Result<DeviceId, AppError> {
+    let names = |found: &[Candidate<DeviceId>]| -> String {
+        let names: Vec<String> = found.iter().map(|c| format!("\"{}\"", c.name)).collect();
+        names.join(", ")
+    };
+    match matching::find(wanted, &words::names::devices(devices)) {
+        Ok(id) => Ok(id),
+        Err(MatchError::Empty) => Err(AppError::invalid("device", "Say which device")),
+        Err(MatchError::Ambiguous { candidates }) => Err(AppError::invalid(
             "device",
             format!(
-                "{} devices have ids starting with {prefix}; give more of it",
-                many.len()
+                "{} devices match that: {}; give more of the name",
+                candidates.len(),
+                names(&candidates)
+            ),
+        )),
+        Err(MatchError::NotFound { did_you_mean }) if did_you_mean.is_empty() => {
+            Err(AppError::NotFound {
+                what: "That device".into(),
+            })
+        }
+        Err(MatchError::NotFound { did_you_mean }) => Err(AppError::invalid(
+            "device",
+            format!(
+                "No device has that name; did you mean {}?",
+                names(&did_you_mean)
             ),
         )),
     }
