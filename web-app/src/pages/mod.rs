@@ -8,11 +8,13 @@ use crate::error::WebError;
 use crate::web::Web;
 use crate::{assets, draft, error_page, events, guard, security_headers};
 
+mod devices;
 mod exit;
 mod home;
 mod lock;
 mod login;
 mod safety;
+mod shares;
 mod unlock;
 
 pub fn router(web: Web) -> Router {
@@ -20,6 +22,8 @@ pub fn router(web: Web) -> Router {
     let unlocked = Router::new()
         .merge(home::routes())
         .merge(draft::routes())
+        .merge(shares::routes())
+        .merge(devices::routes())
         .route_layer(from_fn_with_state(web.clone(), guard::require_unlocked));
     Router::new()
         .merge(unlocked)
