@@ -324,3 +324,29 @@
     startPage();
   }
 })();
+
+// ---- Copy and print buttons (sharing, the recovery kit) ------------------
+// [data-copy="id"] copies that field's text (the share link; nothing is kept);
+// [data-print] opens the browser's print dialog (the print stylesheet shows
+// only the page's content).
+(function () {
+  document.addEventListener('click', function (event) {
+    var copy = event.target.closest && event.target.closest('[data-copy]');
+    if (copy) {
+      var field = document.getElementById(copy.getAttribute('data-copy'));
+      var status = document.getElementById('copy-status');
+      if (!field) return;
+      var say = function (words) { if (status) status.textContent = words; };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value || field.textContent).then(
+          function () { say('The link is copied.'); },
+          function () { field.select(); say('Select the link and copy it.'); });
+      } else {
+        field.select();
+        say('Select the link and copy it.');
+      }
+    }
+    var print = event.target.closest && event.target.closest('[data-print]');
+    if (print) window.print();
+  });
+})();

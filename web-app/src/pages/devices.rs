@@ -259,10 +259,10 @@ async fn wait(State(web): State<Web>) -> Result<Response, WebError> {
                 p.asked_name = Some(request.name.clone());
             }
             page::html(ConfirmPage {
-            layout: web.layout().in_section("/devices"),
-            errors: FieldErrors::default(),
-            name: request.name,
-        })
+                layout: web.layout().in_section("/devices"),
+                errors: FieldErrors::default(),
+                name: request.name,
+            })
         }
         Err(e) => {
             end_pairing(&web);
@@ -358,10 +358,7 @@ struct RevokedPage {
     others: Vec<String>,
 }
 
-async fn revoke(
-    State(web): State<Web>,
-    Path(handle): Path<String>,
-) -> Result<Response, WebError> {
+async fn revoke(State(web): State<Web>, Path(handle): Path<String>) -> Result<Response, WebError> {
     let id = web.handles().resolve(HandleKind::Device, &handle)?;
     let revoked = web.app().revoke_device(&id).await?;
     page::html(RevokedPage {

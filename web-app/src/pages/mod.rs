@@ -14,6 +14,8 @@ mod home;
 mod lock;
 mod login;
 mod safety;
+mod settings;
+mod setup;
 mod shares;
 mod unlock;
 
@@ -24,10 +26,12 @@ pub fn router(web: Web) -> Router {
         .merge(draft::routes())
         .merge(shares::routes())
         .merge(devices::routes())
+        .merge(settings::routes())
         .route_layer(from_fn_with_state(web.clone(), guard::require_unlocked));
     Router::new()
         .merge(unlocked)
         .merge(unlock::routes())
+        .merge(setup::routes())
         .merge(lock::routes())
         .merge(login::routes())
         .merge(exit::routes())

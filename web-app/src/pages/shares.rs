@@ -265,10 +265,7 @@ async fn find(web: &Web, handle: &str) -> Result<ShareSummary, WebError> {
         .ok_or(WebError::StaleHandle)
 }
 
-async fn link(
-    State(web): State<Web>,
-    Path(handle): Path<String>,
-) -> Result<Response, WebError> {
+async fn link(State(web): State<Web>, Path(handle): Path<String>) -> Result<Response, WebError> {
     let share = find(&web, &handle).await?;
     let link = web.app().share_link(&share.share_id).await?;
     page::html(ShareLinkPage {
@@ -300,10 +297,7 @@ async fn confirm_revoke(
     })
 }
 
-async fn revoke(
-    State(web): State<Web>,
-    Path(handle): Path<String>,
-) -> Result<Response, WebError> {
+async fn revoke(State(web): State<Web>, Path(handle): Path<String>) -> Result<Response, WebError> {
     let id = web.handles().resolve(HandleKind::Share, &handle)?;
     web.app().revoke_share(&id).await?;
     Ok(page::see_other("/shares"))
