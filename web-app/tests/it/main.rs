@@ -7,3 +7,4 @@ mod flows;
 mod harness;
 mod headers;
 mod raw_http;
+mod sharing_pages;
