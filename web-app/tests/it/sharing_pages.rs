@@ -116,7 +116,7 @@ async fn sharing_pages_make_list_show_and_revoke_a_share() {
     assert!(new
         .body
         .contains("<legend class=\"fieldset__legend\">Which entries"));
-    no_ids_in_addresses(&new.body, &[kitchen.clone()]);
+    no_ids_in_addresses(&new.body, std::slice::from_ref(&kitchen));
     assert!(!new.body.contains(&kitchen), "entries are chosen by handle");
     // The first checkbox is Kitchen's or Hallway's: find Kitchen's handle.
     let handle = {
