@@ -42,7 +42,15 @@
 
   // ---- Quick exit -------------------------------------------------------
 
+  // Once leaving, nothing else may navigate: the lock that /exit makes reaches
+  // this page's event stream before the neutral page arrives, and its "locked"
+  // would otherwise send the tab to the unlock page instead.
+  var exiting = false;
+
   function quickExit() {
+    exiting = true;
+    clearTimeout(idleTimer);
+    if (events) { events.close(); events = null; }
     // replace, not assign: the tab's history entry for this page goes too.
     window.location.replace('/exit');
   }
@@ -224,11 +232,12 @@
   }
 
   function lockForIdle() {
+    if (exiting) return;
     var form = document.querySelector('form[data-draft][data-dirty]');
     var save = form ? saveDraft(form) : Promise.resolve();
     save.then(function () { return request('/lock'); })
       .catch(function () {})
-      .then(function () { window.location.replace('/unlock'); });
+      .then(function () { if (!exiting) window.location.replace('/unlock'); });
   }
 
   function scheduleIdleLock() {
@@ -293,7 +302,7 @@
     });
     events.addEventListener('locked', function () {
       events.close();
-      window.location.replace('/unlock');
+      if (!exiting) window.location.replace('/unlock');
     });
     events.onerror = function () {
       var status = document.getElementById('sync-status');

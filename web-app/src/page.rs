@@ -135,6 +135,22 @@ pub fn json(value: serde_json::Value) -> Response {
     response
 }
 
+/// A page that only reloads the start page from this origin (see
+/// `guard::arrives_from_elsewhere`).
+pub fn reload_here() -> Response {
+    let mut response = (
+        StatusCode::OK,
+        "<!DOCTYPE html><html lang=\"en-GB\"><meta charset=\"utf-8\"><title>Notes</title>\
+         <meta http-equiv=\"refresh\" content=\"0;url=/\"></html>",
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
 /// 303 to another page of the app (a path, never a query string: inputs travel
 /// in POST bodies).
 pub fn see_other(path: &str) -> Response {
