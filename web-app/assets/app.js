@@ -24,6 +24,7 @@
   var idleTimer = null;
   var draftTimer = null;
   var events = null;
+  var endingSession = false;
 
   function request(path, options) {
     options = options || {};
@@ -112,6 +113,9 @@
     event.preventDefault();
     if (form.dataset.busy) return;
     form.dataset.busy = '1';
+    // A form that erases the journal (data-ends-session) locks the app on its
+    // way: its answer, not the lock, says what happened.
+    if (form.hasAttribute('data-ends-session')) endingSession = true;
     var buttons = form.querySelectorAll('button, input[type=submit]');
     buttons.forEach(function (b) { b.setAttribute('aria-disabled', 'true'); });
     var done = function () {
@@ -136,9 +140,11 @@
       return response.text().then(function (html) {
         done();
         replacePage(html);
+        endingSession = false;
       });
     }).catch(function () {
       done();
+      endingSession = false;
       showProblem('MyCase is not answering. If you closed it, start it again with mycase app. Nothing was sent.');
     });
   });
@@ -302,6 +308,7 @@
     });
     events.addEventListener('locked', function () {
       events.close();
+      if (endingSession) return;
       if (!exiting) window.location.replace('/unlock');
     });
     events.onerror = function () {
