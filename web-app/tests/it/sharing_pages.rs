@@ -66,7 +66,9 @@ fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
 
 /// The handle in the first address `prefix{handle}suffix` on a page.
 fn handle_in(body: &str, prefix: &str, suffix: &str) -> String {
-    let end = body.find(suffix).unwrap_or_else(|| panic!("{suffix:?} in {body}"));
+    let end = body
+        .find(suffix)
+        .unwrap_or_else(|| panic!("{suffix:?} in {body}"));
     let start = body[..end].rfind(prefix).unwrap() + prefix.len();
     body[start..end].to_owned()
 }
@@ -495,7 +497,9 @@ async fn wiping_from_settings_needs_the_tick_and_then_removes_everything() {
         .await;
     assert_eq!(wiped.status, 200, "{}", wiped.body);
     assert!(wiped.body.contains("MyCase is erased from this computer"));
-    assert!(wiped.body.contains("history, which may show that this app was open"));
+    assert!(wiped
+        .body
+        .contains("history, which may show that this app was open"));
     assert!(!app.home.exists());
     assert!(!app.web.app().status().set_up);
     // What is left is the way to set up again.
