@@ -13,7 +13,9 @@
 //! `setup` (create, join, recover), `sync_service` (the background sync), and the
 //! feature files beside them, each one `impl App`.
 
+mod account;
 mod attachments;
+mod devices;
 mod drafts;
 mod entries;
 mod error;
@@ -22,11 +24,18 @@ mod export;
 mod patterns;
 mod settings;
 mod setup;
+mod shares;
 mod sync_service;
 mod verify;
 
+pub use account::{PassphraseChanged, RenewedKit, WipeCheck, WipeOutcome};
 pub use attachments::{
     file_records_location, AttachedFile, AttachmentBytes, AttachmentDisplay, AttachmentInfo,
+};
+pub use devices::{
+    device_infos, devices_added_by, pairing_qr_text, parse_pairing_qr, refuse_revoking_self,
+    resolve_device, AddedDevice, DeviceInfo, PairingInvite, PairingRequest, PairingSession,
+    RevokedDevice,
 };
 pub use entries::{EntryInput, EntrySummary};
 pub use error::AppError;
@@ -39,6 +48,10 @@ pub use patterns::{
 };
 pub use settings::{Settings, DEFAULT_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES};
 pub use setup::{CreatedJournal, JoinJournal, NewJournal, RecoverJournal};
+pub use shares::{
+    parse_share_expiry, summarize_shares, ShareInput, ShareList, ShareState, ShareSummary,
+    SharedLink,
+};
 pub use sync_service::{SyncHandle, SyncSummary};
 pub use verify::{
     parse_server_key, verdict, verify_export, verify_export_file, VerifiedFile, VerifiedFileKind,

@@ -9,6 +9,7 @@ use crate::web::Web;
 use crate::{assets, draft, error_page, events, guard, security_headers};
 
 mod evidence;
+mod devices;
 mod exit;
 mod export;
 mod home;
@@ -16,6 +17,9 @@ mod lock;
 mod login;
 mod patterns;
 mod safety;
+mod settings;
+mod setup;
+mod shares;
 mod unlock;
 mod verify;
 
@@ -27,10 +31,14 @@ pub fn router(web: Web) -> Router {
         .merge(evidence::routes())
         .merge(patterns::routes())
         .merge(export::routes())
+        .merge(shares::routes())
+        .merge(devices::routes())
+        .merge(settings::routes())
         .route_layer(from_fn_with_state(web.clone(), guard::require_unlocked));
     Router::new()
         .merge(unlocked)
         .merge(unlock::routes())
+        .merge(setup::routes())
         .merge(lock::routes())
         .merge(login::routes())
         .merge(exit::routes())
