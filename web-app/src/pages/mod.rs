@@ -8,8 +8,8 @@ use crate::error::WebError;
 use crate::web::Web;
 use crate::{assets, draft, error_page, events, guard, security_headers};
 
-mod evidence;
 mod devices;
+mod evidence;
 mod exit;
 mod export;
 mod home;
