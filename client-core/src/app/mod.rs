@@ -17,16 +17,25 @@ mod drafts;
 mod entries;
 mod error;
 mod events;
+mod people;
 mod settings;
 mod setup;
 mod sync_service;
+mod timeline;
+mod when;
 
-pub use entries::{EntryInput, EntrySummary};
+pub use entries::{
+    field_label, Attachment, Category, Conflict, ConflictVersion, DeviceRef, Entry, EntryInput,
+    EntrySummary, FieldChange, HistoryItem, HistoryKind, TrashedEntry, MAX_ENTRY_BYTES,
+};
 pub use error::AppError;
 pub use events::{AppEvent, DeviceNotice, ErasedReason, SyncState, SyncStatus};
+pub use people::{Person, PersonInput, PersonMatch, PersonRef, Role};
 pub use settings::{Settings, DEFAULT_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES};
 pub use setup::{CreatedJournal, JoinJournal, NewJournal, RecoverJournal};
 pub use sync_service::{SyncHandle, SyncSummary};
+pub use timeline::{MonthGroup, TimelineQuery};
+pub use when::{DateParts, When, WhenInput, WhenKind, CONFIRM_FUTURE_FIELD};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -39,6 +39,7 @@ fn entry(text: &str) -> EntryInput {
         text: text.into(),
         when: "2026-03-14 21:30".into(),
         categories: vec!["Threats".into()],
+        ..EntryInput::default()
     }
 }
 
