@@ -9,7 +9,8 @@
 
 use chrono::{DateTime, NaiveDate};
 
-use crate::journal::{EntryView, Journal, PersonId};
+use crate::journal::{categories, occurred, EntryView, Journal, PersonId};
+use crate::words::{matching::fold, uk_time};
 
 /// Which entries a timeline shows. Each kind of criterion that is given must match
 /// (and); within one kind, any listed value matches (or). Empty means no filter.
@@ -105,9 +106,11 @@ pub fn group_by_month(entries: impl IntoIterator<Item = EntryView>) -> Vec<Month
     groups
 }
 
-/// Live entries containing every word of `text` (case-insensitive) in their title,
-/// text, location, injuries, impact, tags, police references, actions taken or the
-/// names of the people involved; in timeline order. An empty query finds nothing.
+/// Live entries containing every word of `text` (case- and accent-insensitive:
+/// "zoe" finds "Zoë") somewhere in their title, text, location, injuries, impact,
+/// tags, police references, actions taken, categories (slug or name) or the names
+/// of the people involved; in timeline order. The words may be in different fields
+/// and any order. An empty query finds nothing.
 pub fn search(journal: &Journal, text: &str) -> Vec<EntryView> {
     let words = Words::of(journal, text);
     if words.is_empty() {
@@ -147,16 +150,16 @@ impl std::fmt::Debug for Words {
 }
 
 impl Words {
-    /// The words of `text`, lower-cased.
+    /// The words of `text`, folded (case and accents do not matter).
     pub fn of(journal: &Journal, text: &str) -> Words {
-        let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+        let words: Vec<String> = text.split_whitespace().map(fold).collect();
         let people = if words.is_empty() {
             Vec::new()
         } else {
             journal
                 .people()
                 .into_iter()
-                .filter_map(|p| Some((hex::encode(p.id), p.name?.to_lowercase())))
+                .filter_map(|p| Some((hex::encode(p.id), fold(&p.name?))))
                 .collect()
         };
         Words { words, people }
@@ -174,7 +177,7 @@ impl Words {
         }
         let mut haystack = String::new();
         let mut add = |s: &str| {
-            haystack.push_str(&s.to_lowercase());
+            haystack.push_str(&fold(s));
             haystack.push('\n');
         };
         add(entry.title.as_deref().unwrap_or_default());
@@ -188,6 +191,10 @@ impl Words {
             .chain(&entry.police_references)
             .chain(&entry.actions_taken)
             .for_each(|s| add(s));
+        for slug in &entry.categories {
+            add(slug);
+            add(categories::display(slug));
+        }
         for (id, name) in &self.people {
             if entry.people.contains(id) {
                 add(name);
@@ -199,10 +206,14 @@ impl Words {
     }
 }
 
-/// The day an entry happened (or was recorded, when that is unknown).
+/// The day an entry happened (its start, civil time as written), or the UK day it
+/// was recorded when that is unknown.
 pub fn happened_on(entry: &EntryView) -> Option<NaiveDate> {
-    let (ms, _, _) = entry.timeline_key();
-    DateTime::from_timestamp_millis(ms).map(|t| t.date_naive())
+    match entry.occurred_at.as_ref().and_then(occurred::sort_key) {
+        // The sort key reads civil time as UTC, so its UTC date is the written date.
+        Some(ms) => DateTime::from_timestamp_millis(ms).map(|t| t.date_naive()),
+        None => uk_time::recorded_day(entry.recorded_at_ms),
+    }
 }
 
 #[cfg(test)]
@@ -246,7 +257,10 @@ mod tests {
                     notes: None,
                 },
             ),
-            ops::create_entry([3; 16], entry(3, "2026-04-02", "threats", "phone", "Texts")),
+            ops::create_entry(
+                [3; 16],
+                entry(3, "2026-04-02", "threats", "phone", "Texts from Zoë"),
+            ),
             ops::create_entry(
                 [1; 16],
                 entry(1, "2026-03-01", "physical", "night", "Pushed"),
@@ -354,6 +368,49 @@ mod tests {
         assert_eq!(ids(&search(&j, "shouting HALL")), [2]);
         assert_eq!(ids(&search(&j, "jordan")), [2]);
         assert_eq!(ids(&search(&j, "night")), [1, 2]);
+        // Words from different fields, in any order: a category name and the text.
+        assert_eq!(ids(&search(&j, "hall threats")), [2]);
+        assert_eq!(ids(&search(&j, "physical pushed")), [1]);
+        assert!(search(&j, "physical hall").is_empty());
+        // Accents and case do not matter, either way round.
+        assert_eq!(ids(&search(&j, "zoe")), [3]);
+        assert_eq!(ids(&search(&j, "ZOË texts")), [3]);
+    }
+
+    #[test]
+    fn an_entry_without_a_date_falls_on_the_uk_day_it_was_recorded() {
+        // 23:30 UTC on 31 March 2026 is 00:30 BST on 1 April.
+        let recorded = chrono::NaiveDate::from_ymd_opt(2026, 3, 31)
+            .unwrap()
+            .and_hms_opt(23, 30, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
+        let body = ops::create_entry(
+            [9; 16],
+            EntryFields {
+                text: Some("x".into()),
+                ..Default::default()
+            },
+        );
+        let op = ops::operation(
+            Hlc {
+                wall_ms: 1,
+                counter: 0,
+            },
+            VersionVector::default(),
+            recorded,
+            body,
+        );
+        let mut j = Journal::new();
+        j.insert(OpId { device: A, idx: 1 }, op);
+        let groups = timeline(&j, &Filter::default());
+        assert_eq!(groups[0].year_month, "2026-04");
+        // A written date stays as written.
+        assert_eq!(
+            happened_on(&journal().entries()[0]),
+            NaiveDate::from_ymd_opt(2026, 3, 1)
+        );
         assert!(search(&j, "  ").is_empty());
         assert!(search(&j, "absent").is_empty());
     }

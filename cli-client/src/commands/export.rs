@@ -280,7 +280,11 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         Format::Html => {
             // The patterns are figured as of today, which the page then records,
             // so that `mycase verify` renders the same page.
-            doc.patterns_as_of = Some(chrono::Local::now().date_naive().to_string());
+            doc.patterns_as_of = Some(
+                mycase_core::words::uk_time::uk_now(mycase_core::now_ms())
+                    .date()
+                    .to_string(),
+            );
             (html::render_page(&doc, journal).into_bytes(), "html")
         }
         Format::Md => (markdown::render(&doc).into_bytes(), "md"),

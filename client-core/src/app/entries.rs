@@ -475,11 +475,17 @@ struct Checked {
     impact: String,
 }
 
-fn check(input: &EntryInput, journal: &Journal) -> Result<Checked, AppError> {
+/// `confirm_future` as [`when::parse`] takes it.
+fn check(
+    input: &EntryInput,
+    journal: &Journal,
+    confirm_future: bool,
+    now_ms: i64,
+) -> Result<Checked, AppError> {
     if input.text.trim().is_empty() && input.title.trim().is_empty() {
         return Err(AppError::invalid("text", "Write what happened"));
     }
-    let occurred_at = when::parse(&input.when)?;
+    let occurred_at = when::parse(&input.when, confirm_future, now_ms)?;
     let categories = input
         .categories
         .iter()
@@ -659,10 +665,7 @@ impl App {
         let now = crate::now_ms();
         let id = new_id();
         self.write(|d| {
-            let checked = check(&input, d.journal())?;
-            if let Some(o) = &checked.occurred_at {
-                when::check_not_future(o, input.confirm_future, now)?;
-            }
+            let checked = check(&input, d.journal(), input.confirm_future, now)?;
             let fields = given_fields(as_fields(&checked));
             check_size(&fields)?;
             commit_with_people(d, checked, ops::create_entry(id, fields)).map_err(AppError::from)
@@ -685,7 +688,8 @@ impl App {
                     "That entry is in the trash: restore it before changing it",
                 ));
             }
-            let checked = check(&input, d.journal())?;
+            // A future date already confirmed is not questioned again; a new one is.
+            let checked = check(&input, d.journal(), true, now)?;
             let changes = changed_fields(&as_fields(&checked), &shown_fields(&view));
             if changes == EntryFields::default() {
                 return Err(AppError::InvalidInput {
@@ -693,10 +697,8 @@ impl App {
                     reason: "Nothing was changed".into(),
                 });
             }
-            if let Some(o) = &changes.occurred_at {
-                if !o.start.is_empty() {
-                    when::check_not_future(o, input.confirm_future, now)?;
-                }
+            if changes.occurred_at.is_some() {
+                when::parse(&input.when, input.confirm_future, now)?;
             }
             check_size(&changes)?;
             commit_with_people(d, checked, ops::amend_entry(view.id, changes))

@@ -6,6 +6,7 @@ use mycase_proto::v1::PersonFields;
 use super::{App, AppError};
 use crate::ids::new_id;
 use crate::journal::{ops, people, Journal, PersonId, PersonView};
+use crate::words::{matching, names};
 
 /// The longest name accepted (an alias, not an essay).
 const MAX_NAME_CHARS: usize = 200;
@@ -213,96 +214,33 @@ fn everyone(journal: &Journal) -> Vec<Person> {
         .collect()
 }
 
-/// Who `words` means, by name: the same name (any case) first, else every person
-/// each of whose names starts with one of the words' ("Dave" finds "Dave Smith"; "sm"
-/// finds him too), else anyone whose name contains the words.
-fn matching(people: &[Person], words: &str) -> PersonMatch {
-    let wanted = words.trim().to_lowercase();
-    if wanted.is_empty() {
-        return PersonMatch::NoneFound {
-            did_you_mean: Vec::new(),
-        };
-    }
-    let name = |p: &Person| p.name.to_lowercase();
-    let exact: Vec<Person> = people
-        .iter()
-        .filter(|p| name(p) == wanted)
-        .cloned()
-        .collect();
-    let words: Vec<&str> = wanted.split_whitespace().collect();
-    let by_prefix = || -> Vec<Person> {
-        people
-            .iter()
-            .filter(|p| {
-                let n = name(p);
-                let parts: Vec<&str> = n.split_whitespace().collect();
-                words
-                    .iter()
-                    .all(|w| parts.iter().any(|part| part.starts_with(w)))
-            })
-            .cloned()
-            .collect()
+/// Who `words` means, by any unique part of a name (see [`matching::find`]).
+fn matching_person(journal: &Journal, words: &str) -> PersonMatch {
+    let everyone = everyone(journal);
+    let person = |id: &PersonId| {
+        let id = hex::encode(id);
+        everyone.iter().find(|p| p.id == id).cloned()
     };
-    let by_part = || -> Vec<Person> {
-        people
-            .iter()
-            .filter(|p| name(p).contains(&wanted))
-            .cloned()
-            .collect()
+    let people = |found: Vec<matching::Candidate<PersonId>>| -> Vec<Person> {
+        found.iter().filter_map(|c| person(&c.id)).collect()
     };
-    let found = [exact, by_prefix(), by_part()]
-        .into_iter()
-        .find(|found| !found.is_empty())
-        .unwrap_or_default();
-    match found.len() {
-        0 => PersonMatch::NoneFound {
-            did_you_mean: close_names(people, &wanted),
-        },
-        1 => found
-            .into_iter()
-            .next()
-            .map(PersonMatch::One)
-            .unwrap_or(PersonMatch::NoneFound {
+    match matching::find(words, &names::people(journal)) {
+        Ok(id) => match person(&id) {
+            Some(p) => PersonMatch::One(p),
+            None => PersonMatch::NoneFound {
                 did_you_mean: Vec::new(),
-            }),
-        _ => PersonMatch::Several(found),
-    }
-}
-
-/// Names within a small edit distance of `wanted` (a typo), best first.
-fn close_names(people: &[Person], wanted: &str) -> Vec<Person> {
-    let limit = wanted.chars().count().div_ceil(3).clamp(1, 3);
-    let mut scored: Vec<(usize, &Person)> = people
-        .iter()
-        .filter_map(|p| {
-            let name = p.name.to_lowercase();
-            let best = std::iter::once(name.as_str())
-                .chain(name.split_whitespace())
-                .map(|part| edit_distance(part, wanted))
-                .min()?;
-            (best <= limit).then_some((best, p))
-        })
-        .collect();
-    scored.sort_by_key(|(d, p)| (*d, p.name.to_lowercase()));
-    scored.into_iter().take(5).map(|(_, p)| p.clone()).collect()
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
+            },
+        },
+        Err(matching::MatchError::Ambiguous { candidates }) => {
+            PersonMatch::Several(people(candidates))
         }
+        Err(matching::MatchError::NotFound { did_you_mean }) => PersonMatch::NoneFound {
+            did_you_mean: people(did_you_mean),
+        },
+        Err(matching::MatchError::Empty) => PersonMatch::NoneFound {
+            did_you_mean: Vec::new(),
+        },
     }
-    row[b.len()]
 }
 
 impl App {
@@ -404,67 +342,6 @@ impl App {
     /// Who `words` means: one person, several to choose from, or nobody with
     /// close names ("did you mean").
     pub async fn find_person(&self, words: &str) -> Result<PersonMatch, AppError> {
-        self.read(|d| matching(&everyone(d.journal()), words)).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    fn person(name: &str) -> Person {
-        Person {
-            id: name.to_owned(),
-            name: name.to_owned(),
-            role: None,
-            notes: None,
-            entries: 0,
-            conflicting_fields: Vec::new(),
-        }
-    }
-
-    fn names(found: &[Person]) -> Vec<&str> {
-        found.iter().map(|p| p.name.as_str()).collect()
-    }
-
-    #[test]
-    fn finds_by_name_prefix_or_part_and_suggests_close_names() {
-        let people = ["Dave Smith", "Davina", "Sam Jones", "Dr Patel"].map(person);
-        let one = |w: &str| match matching(&people, w) {
-            PersonMatch::One(p) => p.name,
-            other => panic!("{w}: {other:?}"),
-        };
-        assert_eq!(one("dave"), "Dave Smith");
-        assert_eq!(one("SMI"), "Dave Smith");
-        assert_eq!(one("dave s"), "Dave Smith");
-        assert_eq!(one("atel"), "Dr Patel");
-        match matching(&people, "dav") {
-            PersonMatch::Several(found) => assert_eq!(names(&found), ["Dave Smith", "Davina"]),
-            other => panic!("{other:?}"),
-        }
-        match matching(&people, "Dvae") {
-            PersonMatch::NoneFound { did_you_mean } => {
-                assert_eq!(names(&did_you_mean), ["Dave Smith"])
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(
-            matching(&people, "zzzzzz"),
-            PersonMatch::NoneFound {
-                did_you_mean: Vec::new()
-            }
-        );
-        // The same name as typed wins over longer ones that start with it.
-        let people = ["Sam", "Samantha"].map(person);
-        assert!(matches!(matching(&people, "sam"), PersonMatch::One(p) if p.name == "Sam"));
-    }
-
-    #[test]
-    fn edit_distance_counts_changes() {
-        assert_eq!(edit_distance("dave", "dave"), 0);
-        assert_eq!(edit_distance("dvae", "dave"), 2);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        self.read(|d| matching_person(d.journal(), words)).await
     }
 }

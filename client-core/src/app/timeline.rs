@@ -2,21 +2,22 @@
 //! words to search for; the search on its own; the tags in use. The reading itself
 //! is [`crate::query`]'s, shared with the CLI.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::entries::EntrySummary;
 use super::{App, AppError};
-use crate::journal::{categories, occurred, Journal};
+use crate::journal::{categories, Journal};
 use crate::query::{self, Filter};
+use crate::words::{dates, uk_time};
 
 /// What the timeline shows. Empty means no condition; within one kind any value
 /// matches (or), and each kind given must match (and).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct TimelineQuery {
-    /// From this date on, inclusive (`2026-03-14`, or `2026-03` for the month's
+    /// From this date on, inclusive, in words (`14/03/2026`; `March 2026` from its
     /// first day).
     pub from: String,
-    /// Up to this date, inclusive (`2026-03-14`, or `2026-03` for the month's last day).
+    /// Up to this date, inclusive, in words (`March 2026` to its last day).
     pub to: String,
     /// Category slugs or names.
     pub categories: Vec<String>,
@@ -52,42 +53,35 @@ pub struct MonthGroup {
     pub entries: Vec<EntrySummary>,
 }
 
-/// A date of the filter: the first day of what `s` names (`first`), or the last.
-fn filter_day(s: &str, field: &str, first: bool) -> Result<Option<NaiveDate>, AppError> {
+/// A date of the filter, in any words [`crate::words::dates`] reads: the first day
+/// of what `s` names (`first`), or its last ("March 2026" runs to the 31st).
+fn filter_day(
+    s: &str,
+    field: &str,
+    first: bool,
+    now_ms: i64,
+) -> Result<Option<NaiveDate>, AppError> {
     if s.trim().is_empty() {
         return Ok(None);
     }
-    let bad = || {
+    let understood = dates::understand(s, uk_time::uk_now(now_ms)).map_err(|_| {
         AppError::invalid(
             field,
-            "Enter a date like 2026-03-14, or a month like 2026-03",
+            "Enter a date like 14/03/2026, or a month like March 2026",
         )
-    };
-    let at = occurred::parse(s).map_err(|_| bad())?;
-    if !at.end.is_empty() {
-        return Err(bad());
-    }
-    let start = at.start.get(..10).unwrap_or(&at.start);
-    if start.len() == 7 {
-        let month =
-            NaiveDate::parse_from_str(&format!("{start}-01"), "%Y-%m-%d").map_err(|_| bad())?;
-        if first {
-            return Ok(Some(month));
-        }
-        let next = month
-            .checked_add_months(chrono::Months::new(1))
-            .and_then(|d| d.pred_opt())
-            .ok_or_else(bad)?;
-        return Ok(Some(next));
-    }
-    NaiveDate::parse_from_str(start, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| bad())
+    })?;
+    let (start, end) = dates::days_covered(&understood.occurred_at).ok_or_else(|| {
+        AppError::invalid(
+            field,
+            "Enter a date like 14/03/2026, or a month like March 2026",
+        )
+    })?;
+    Ok(Some(if first { start } else { end }))
 }
 
-fn filter_of(q: &TimelineQuery, journal: &Journal) -> Result<Filter, AppError> {
-    let from = filter_day(&q.from, "from", true)?;
-    let to = filter_day(&q.to, "to", false)?;
+fn filter_of(q: &TimelineQuery, journal: &Journal, now_ms: i64) -> Result<Filter, AppError> {
+    let from = filter_day(&q.from, "from", true, now_ms)?;
+    let to = filter_day(&q.to, "to", false, now_ms)?;
     if let (Some(from), Some(to)) = (from, to) {
         if to < from {
             return Err(AppError::invalid(
@@ -132,18 +126,20 @@ fn filter_of(q: &TimelineQuery, journal: &Journal) -> Result<Filter, AppError> {
 }
 
 fn month_label(year_month: &str) -> String {
-    NaiveDate::parse_from_str(&format!("{year_month}-01"), "%Y-%m-%d")
-        .map(|d| format!("{} {}", d.format("%B"), d.year()))
-        .unwrap_or_else(|_| "Date not readable".to_owned())
+    if year_month == "unknown" {
+        return "Date not readable".to_owned();
+    }
+    uk_time::month_heading(year_month)
 }
 
 impl App {
     /// The entries `query` asks for, by month, in the order things happened.
     /// A filter value that cannot be read is refused, naming its field.
     pub async fn timeline(&self, query: TimelineQuery) -> Result<Vec<MonthGroup>, AppError> {
+        let now = crate::now_ms();
         self.read(|d| {
             let journal = d.journal();
-            let filter = filter_of(&query, journal)?;
+            let filter = filter_of(&query, journal, now)?;
             Ok(query::timeline_search(journal, &filter, &query.words)
                 .into_iter()
                 .map(|g| MonthGroup {
@@ -197,21 +193,17 @@ mod tests {
     #[test]
     fn filter_dates_cover_whole_months() {
         let day = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let now = crate::now_ms();
+        let read = |s: &str, first| filter_day(s, "to", first, now);
         assert_eq!(
-            filter_day("2026-02", "to", false).unwrap(),
+            read("February 2026", false).unwrap(),
             Some(day("2026-02-28"))
         );
-        assert_eq!(
-            filter_day("2026-02", "from", true).unwrap(),
-            Some(day("2026-02-01"))
-        );
-        assert_eq!(
-            filter_day("2026-02-14", "to", false).unwrap(),
-            Some(day("2026-02-14"))
-        );
-        assert_eq!(filter_day(" ", "to", false).unwrap(), None);
-        for bad in ["soon", "2026-02-30", "2026-01..2026-02"] {
-            assert!(filter_day(bad, "to", false).is_err(), "{bad}");
+        assert_eq!(read("2026-02", true).unwrap(), Some(day("2026-02-01")));
+        assert_eq!(read("14/02/2026", false).unwrap(), Some(day("2026-02-14")));
+        assert_eq!(read(" ", false).unwrap(), None);
+        for bad in ["soon", "30/02/2026"] {
+            assert!(read(bad, false).is_err(), "{bad}");
         }
         assert_eq!(month_label("2026-03"), "March 2026");
         assert_eq!(month_label("unknown"), "Date not readable");

@@ -1,16 +1,17 @@
 //! When something happened, as the record form gives it: GOV.UK-style date boxes
 //! (day, month, year and an optional time) with a choice of how precise it is, or
-//! words typed in one box. Read into the journal's [`OccurredAt`] (its stored forms
-//! are in [`crate::journal::occurred`]) and back into boxes for the amend form.
+//! words typed in one box ([`crate::words::dates`] reads them, as for the CLI).
+//! Read into the journal's [`OccurredAt`] and back into boxes for the amend form.
 //!
-//! A date in the future is never accepted silently: [`check_not_future`] refuses it
-//! (field [`CONFIRM_FUTURE_FIELD`]) until the survivor confirms it.
+//! A date in the future is never accepted silently: it is refused (field
+//! [`CONFIRM_FUTURE_FIELD`]) until the survivor confirms it, by the same rule as
+//! the CLI's (it starts after now, UK time).
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::NaiveDate;
 use mycase_proto::v1::{occurred_at::Precision, OccurredAt};
 
 use super::AppError;
-use crate::journal::occurred;
+use crate::words::{dates, uk_time};
 
 /// The form field named in the error that questions a future date: the shell asks
 /// "is that right?" and sends the entry again with `confirm_future` set.
@@ -117,7 +118,7 @@ pub struct When {
 }
 
 impl When {
-    /// `None` for a value this client cannot read (from a newer one): shown as stored.
+    /// A value this client cannot read (from a newer one) is shown as stored.
     pub(crate) fn from_stored(o: &OccurredAt) -> When {
         let kind = match Precision::try_from(o.precision) {
             Ok(Precision::Minute) => WhenKind::Exact,
@@ -128,7 +129,7 @@ impl When {
         };
         When {
             kind,
-            display: occurred::display(o),
+            display: dates::read_back(o),
             start: o.start.clone(),
             end: (kind == WhenKind::Range).then(|| o.end.clone()),
         }
@@ -187,9 +188,14 @@ fn parts_of(stored: &str) -> Option<DateParts> {
     })
 }
 
-/// Reads the form's answer: `None` for "not sure".
-pub(crate) fn parse(input: &WhenInput) -> Result<Option<OccurredAt>, AppError> {
-    let written = match input.kind {
+/// Reads the form's answer at `now_ms` (`None` for "not sure"), refusing a date
+/// in the future unless `confirmed`.
+pub(crate) fn parse(
+    input: &WhenInput,
+    confirmed: bool,
+    now_ms: i64,
+) -> Result<Option<OccurredAt>, AppError> {
+    let (text, field) = match input.kind {
         WhenKind::NotSure => return Ok(None),
         WhenKind::Words => {
             if input.words.trim().is_empty() {
@@ -198,32 +204,47 @@ pub(crate) fn parse(input: &WhenInput) -> Result<Option<OccurredAt>, AppError> {
                     "Write when it happened, or choose \u{201c}Not sure\u{201d}",
                 ));
             }
-            return occurred::parse(&input.words)
-                .map(Some)
-                .map_err(|_| AppError::invalid("when", WORDS_HINT));
+            (input.words.clone(), "when")
         }
-        WhenKind::Exact => point(&input.start, "when", Need::Time)?,
-        WhenKind::Day => point(&input.start, "when", Need::Day)?,
-        WhenKind::Month => point(&input.start, "when", Need::Month)?,
+        WhenKind::Exact => (point(&input.start, "when", Need::Time)?, "when_day"),
+        WhenKind::Day => (point(&input.start, "when", Need::Day)?, "when_day"),
+        WhenKind::Month => (point(&input.start, "when", Need::Month)?, "when_month"),
         WhenKind::Range => {
             let start = point(&input.start, "when", Need::Any)?;
             let end = point(&input.end, "when_end", Need::Any)?;
-            let range = format!("{start}..{end}");
-            return occurred::parse(&range).map(Some).map_err(|_| {
-                AppError::invalid(
-                    "when_end_day",
-                    "The end must be the same as or after the start",
-                )
-            });
+            (format!("{start}..{end}"), "when_end_day")
         }
     };
-    occurred::parse(&written)
-        .map(Some)
-        .map_err(|_| AppError::invalid("when_day", "The date must be a real date"))
+    let understood = dates::understand(&text, uk_time::uk_now(now_ms)).map_err(|e| {
+        let reason = match e {
+            dates::DateError::EndsBeforeStart => {
+                "The end must be the same as or after the start".to_owned()
+            }
+            // The boxes were checked already: only words get here.
+            e => format!(
+                "{}{}",
+                capitalised(&e.to_string()),
+                ", or use the date boxes"
+            ),
+        };
+        AppError::invalid(field, reason)
+    })?;
+    if understood.in_future && !confirmed {
+        return Err(AppError::invalid(
+            CONFIRM_FUTURE_FIELD,
+            "That date is in the future: check it, or confirm that it is right",
+        ));
+    }
+    Ok(Some(understood.occurred_at))
 }
 
-const WORDS_HINT: &str =
-    "Write the date like 2026-03-14, 2026-03-14 21:30 or 2026-03, or use the date boxes";
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
 
 /// What a point must have.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -403,61 +424,11 @@ fn parse_time(s: &str) -> Option<(u32, u32)> {
     Some((hour, minute))
 }
 
-/// Refuses a time after now unless `confirmed`. The last point (a range's end)
-/// counts by its own precision: a month or day that has begun is not in the future.
-/// "Now" is the latest civil time the UK can have (an hour ahead of UTC in summer),
-/// so the present is never questioned.
-pub(crate) fn check_not_future(
-    o: &OccurredAt,
-    confirmed: bool,
-    now_ms: i64,
-) -> Result<(), AppError> {
-    if confirmed {
-        return Ok(());
-    }
-    let Some(now) =
-        chrono::DateTime::from_timestamp_millis(now_ms).map(|t| t.naive_utc() + Duration::hours(1))
-    else {
-        return Ok(());
-    };
-    let last = if Precision::try_from(o.precision) == Ok(Precision::Range) {
-        &o.end
-    } else {
-        &o.start
-    };
-    let is_future = match parts_of(last) {
-        Some(p) => {
-            let (year, month) = (
-                p.year.parse::<i32>().unwrap_or(0),
-                p.month.parse::<u32>().unwrap_or(0),
-            );
-            let day = p
-                .day
-                .parse::<u32>()
-                .ok()
-                .and_then(|d| NaiveDate::from_ymd_opt(year, month, d));
-            let time = parse_time(&p.time);
-            match (day, time) {
-                (Some(day), Some((h, m))) => day.and_hms_opt(h, m, 0).is_some_and(|at| at > now),
-                (Some(day), None) => day > now.date(),
-                (None, _) => (year, month) > (now.year(), now.month()),
-            }
-        }
-        None => false,
-    };
-    if is_future {
-        return Err(AppError::invalid(
-            CONFIRM_FUTURE_FIELD,
-            "That date is in the future: check it, or confirm that it is right",
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::journal::occurred;
 
     fn parts(day: &str, month: &str, year: &str, time: &str) -> DateParts {
         DateParts {
@@ -477,12 +448,22 @@ mod tests {
         }
     }
 
+    /// 2026-03-14 12:00 UTC (GMT).
+    fn now() -> i64 {
+        NaiveDate::from_ymd_opt(2026, 3, 14)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+    }
+
     fn stored(input: &WhenInput) -> String {
-        occurred::display(&parse(input).unwrap().unwrap())
+        occurred::display(&parse(input, true, now()).unwrap().unwrap())
     }
 
     fn field_of(input: &WhenInput) -> String {
-        match parse(input) {
+        match parse(input, false, now()) {
             Err(AppError::InvalidInput { field: Some(f), .. }) => f,
             other => panic!("{other:?}"),
         }
@@ -523,7 +504,7 @@ mod tests {
             )),
             "2026-02..2026-03-14 08:05"
         );
-        assert_eq!(parse(&WhenInput::default()).unwrap(), None);
+        assert_eq!(parse(&WhenInput::default(), false, now()).unwrap(), None);
         assert_eq!(stored(&WhenInput::from("2026-03")), "2026-03");
     }
 
@@ -634,37 +615,54 @@ mod tests {
     }
 
     #[test]
+    fn words_are_read_as_the_cli_reads_them() {
+        assert_eq!(
+            stored(&WhenInput::from("14/03/2026 9.30pm")),
+            "2026-03-14 21:30"
+        );
+        assert_eq!(stored(&WhenInput::from("last February")), "2026-02");
+        assert_eq!(
+            When::from_stored(
+                &parse(&WhenInput::from("2026-03"), false, now())
+                    .unwrap()
+                    .unwrap()
+            )
+            .display,
+            "March 2026"
+        );
+    }
+
+    #[test]
     fn the_future_is_questioned_until_confirmed() {
-        // 2026-03-14 12:00 UTC.
-        let now = NaiveDate::from_ymd_opt(2026, 3, 14)
-            .unwrap()
-            .and_hms_opt(12, 0, 0)
-            .unwrap()
-            .and_utc()
-            .timestamp_millis();
-        let check =
-            |s: &str, confirmed| check_not_future(&occurred::parse(s).unwrap(), confirmed, now);
+        let none = DateParts::default();
         for fine in [
-            "2026-03-14",
-            "2026-03",
-            "2026-03-14 12:59",
-            "2026-03-01..2026-03-14",
+            boxes(WhenKind::Day, parts("14", "3", "2026", ""), none.clone()),
+            boxes(WhenKind::Month, parts("", "3", "2026", ""), none.clone()),
+            boxes(
+                WhenKind::Exact,
+                parts("14", "3", "2026", "11:59"),
+                none.clone(),
+            ),
         ] {
-            assert!(check(fine, false).is_ok(), "{fine}");
+            assert!(parse(&fine, false, now()).is_ok(), "{fine:?}");
         }
         for future in [
-            "2026-03-15",
-            "2026-04",
-            "2026-03-14 13:30",
-            "2026-03-01..2026-03-20",
+            boxes(WhenKind::Day, parts("15", "3", "2026", ""), none.clone()),
+            boxes(WhenKind::Month, parts("", "4", "2026", ""), none.clone()),
+            boxes(
+                WhenKind::Exact,
+                parts("14", "3", "2026", "13:30"),
+                none.clone(),
+            ),
+            boxes(
+                WhenKind::Range,
+                parts("1", "4", "2026", ""),
+                parts("2", "4", "2026", ""),
+            ),
+            WhenInput::from("2027-01-01"),
         ] {
-            match check(future, false) {
-                Err(AppError::InvalidInput { field: Some(f), .. }) => {
-                    assert_eq!(f, CONFIRM_FUTURE_FIELD)
-                }
-                other => panic!("{future}: {other:?}"),
-            }
-            assert!(check(future, true).is_ok());
+            assert_eq!(field_of(&future), CONFIRM_FUTURE_FIELD, "{future:?}");
+            assert!(parse(&future, true, now()).unwrap().is_some());
         }
     }
 }
