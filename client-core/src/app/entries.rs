@@ -446,6 +446,21 @@ fn entry_view(journal: &Journal, id: &str, now_ms: i64) -> Result<EntryView, App
         .ok_or_else(not_found)
 }
 
+/// The categories named (by slug, name or any unique part of a name, as
+/// [`crate::words::matching`] finds them), as slugs; empty ones skipped.
+pub(crate) fn category_slugs(named: &[String]) -> Result<Vec<String>, AppError> {
+    let all = crate::words::names::categories();
+    named
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| {
+            crate::words::matching::find(c, &all)
+                .map(str::to_owned)
+                .map_err(|_| AppError::invalid("categories", "Choose categories from the list"))
+        })
+        .collect()
+}
+
 /// Trimmed, empty ones dropped, the first of repeats kept (case-insensitively).
 fn clean_list(values: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -486,16 +501,7 @@ fn check(
         return Err(AppError::invalid("text", "Write what happened"));
     }
     let occurred_at = when::parse(&input.when, confirm_future, now_ms)?;
-    let categories = input
-        .categories
-        .iter()
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| {
-            categories::parse(c)
-                .map(str::to_owned)
-                .ok_or_else(|| AppError::invalid("categories", "Choose categories from the list"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let categories = category_slugs(&input.categories)?;
     let severity = match input.severity {
         None => None,
         Some(n @ 1..=5) => Some(n),

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::entries::EntrySummary;
 use super::{App, AppError};
-use crate::journal::{categories, Journal};
+use crate::journal::Journal;
 use crate::query::{self, Filter};
 use crate::words::{dates, uk_time};
 
@@ -90,16 +90,7 @@ fn filter_of(q: &TimelineQuery, journal: &Journal, now_ms: i64) -> Result<Filter
             ));
         }
     }
-    let categories = q
-        .categories
-        .iter()
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| {
-            categories::parse(c)
-                .map(str::to_owned)
-                .ok_or_else(|| AppError::invalid("categories", "Choose categories from the list"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let categories = super::entries::category_slugs(&q.categories)?;
     let people = q
         .people
         .iter()

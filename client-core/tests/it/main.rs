@@ -6,6 +6,7 @@
 //! `client-core/tests/proptest-regressions/journal_merge.txt`.
 
 mod app_api;
+mod app_entries;
 mod attachment_vectors;
 mod draft_vector;
 mod evidence_vectors;
