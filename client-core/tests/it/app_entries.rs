@@ -418,7 +418,7 @@ async fn delete_to_the_trash_and_restore() {
         .into_iter()
         .map(|e| e.id)
         .collect();
-    assert_eq!(live, [other.clone()]);
+    assert_eq!(live, [other.as_str()]);
     let trash = app.trash().await.unwrap();
     assert_eq!(trash.len(), 1);
     assert_eq!(trash[0].entry.id, id);
@@ -686,7 +686,7 @@ async fn the_timeline_filters_and_searches() {
             .timeline(q(|q| q.categories = vec!["Stalking or harassment".into()]))
             .await
             .unwrap()),
-        [c.clone()]
+        [c.as_str()]
     );
     assert_eq!(
         ids(app
@@ -699,14 +699,14 @@ async fn the_timeline_filters_and_searches() {
         people: vec![jordan.clone()],
         ..TimelineQuery::default()
     };
-    assert_eq!(ids(app.timeline(by_person).await.unwrap()), [b.clone()]);
+    assert_eq!(ids(app.timeline(by_person).await.unwrap()), [b.as_str()]);
     // Several words, from different fields: a title word and the person's name.
     assert_eq!(
         ids(app
             .timeline(q(|q| q.words = "door JORDAN".into()))
             .await
             .unwrap()),
-        [b.clone()]
+        [b.as_str()]
     );
     let search: Vec<String> = app
         .search("words night")
