@@ -175,9 +175,10 @@ impl Words {
         if self.words.is_empty() {
             return true;
         }
+        // Gathered first and folded once: folding is the costly part.
         let mut haystack = String::new();
         let mut add = |s: &str| {
-            haystack.push_str(&fold(s));
+            haystack.push_str(s);
             haystack.push('\n');
         };
         add(entry.title.as_deref().unwrap_or_default());
@@ -200,9 +201,19 @@ impl Words {
                 add(name);
             }
         }
+        let haystack = quick_fold(&haystack);
         self.words
             .iter()
             .all(|word| haystack.contains(word.as_str()))
+    }
+}
+
+/// [`fold`], without its Unicode work for plain ASCII (most of what is searched).
+fn quick_fold(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        fold(s)
     }
 }
 
