@@ -191,7 +191,7 @@ fn fields(i: usize, people: &[[u8; 16]]) -> EntryFields {
             values: vec![format!("tag{}", i % 10)],
         }),
         severity: Some((i % 5) as u32 + 1),
-        people: (i % 3 == 0).then(|| StringList {
+        people: i.is_multiple_of(3).then(|| StringList {
             values: vec![hex::encode(people[i % people.len()])],
         }),
         ..EntryFields::default()
