@@ -49,6 +49,8 @@ struct Cli {
 enum Command {
     /// Set up a new journal with this as its first device.
     Init(commands::init::Args),
+    /// Open MyCase in your browser (served from this computer only).
+    App(commands::app::Args),
     /// In danger now: the numbers to call (also `mycase help safety`).
     Safety(commands::safety::Args),
     /// Record a new entry (stays on this device until the next `mycase sync`).
@@ -144,6 +146,7 @@ async fn run(cli: Cli) -> Result<()> {
     }
     match cli.command {
         Command::Init(args) => commands::init::run(&home, args).await,
+        Command::App(args) => commands::app::run(&home, args).await,
         Command::Safety(args) => commands::safety::run(args),
         Command::Add(args) => commands::add::run(&home, args),
         Command::Amend(args) => commands::amend::run(&home, args),

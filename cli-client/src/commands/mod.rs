@@ -3,6 +3,7 @@
 pub mod account;
 pub mod add;
 pub mod amend;
+pub mod app;
 pub mod attach;
 pub mod attachment;
 pub mod conflicts;

@@ -4,6 +4,8 @@
 mod common;
 
 mod account_cli;
+mod app_browser;
+mod app_cli;
 mod cli;
 mod content_cli;
 mod devices_cli;

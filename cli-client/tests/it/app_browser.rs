@@ -1,0 +1,68 @@
+//! The browser suite of the survivor's app (`tests/browser/`, Playwright in
+//! Debian's headless Chromium): started here so `cargo test` runs it against a
+//! real server with the `mycase` binary just built. Each journey, attack and
+//! accessibility check is a Playwright test in `tests/browser/specs/`.
+//!
+//! Needs `npm ci --prefix tests/browser` (CI does it); without it, or without
+//! Chromium, the suite says it was skipped, unless `MYCASE_REQUIRE_CHROMIUM` is
+//! set (CI), when that is a failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use mycase_tests::chromium::Chromium;
+use mycase_tests::server::TestServer;
+
+fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/browser")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_suite_passes() {
+    let Some(chromium) = Chromium::for_test("app_browser") else {
+        return;
+    };
+    let dir = browser_dir();
+    let runner = dir.join("node_modules/@playwright/test/cli.js");
+    if !runner.exists() {
+        if std::env::var_os("MYCASE_REQUIRE_CHROMIUM").is_some() {
+            panic!("the browser suite is not installed: run `npm ci --prefix tests/browser`");
+        }
+        eprintln!(
+            "app_browser: skipped (run `npm ci --prefix tests/browser` to install the suite)"
+        );
+        return;
+    }
+    let server = TestServer::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let ca = work.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/app-screenshots");
+    std::fs::create_dir_all(&screenshots).unwrap();
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.arg(&runner)
+        .arg("test")
+        .current_dir(&dir)
+        .env("MYCASE_BIN", env!("CARGO_BIN_EXE_mycase"))
+        .env("MYCASE_SERVER_URL", server.url())
+        .env("MYCASE_CA_CERT", &ca)
+        .env("MYCASE_WORK", work.path())
+        .env("MYCASE_SCREENSHOTS", &screenshots)
+        .env("MYCASE_BROWSER_OUT", work.path().join("results"))
+        .env("MYCASE_CHROMIUM", chromium.path())
+        .env_remove("MYCASE_HOME")
+        .env_remove("MYCASE_PASSPHRASE")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(only) = std::env::var_os("MYCASE_BROWSER_GREP") {
+        cmd.arg("--grep").arg(only);
+    }
+    let status = cmd.status().await.expect("node runs");
+    assert!(
+        status.success(),
+        "the browser suite failed (its output is above; screenshots in {})",
+        screenshots.display()
+    );
+}

@@ -1,0 +1,39 @@
+//! Every route, and the layers every response passes. A feature page is a module
+//! here with `pub fn routes() -> Router<Web>`, merged into `unlocked` below.
+
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::Router;
+
+use crate::error::WebError;
+use crate::web::Web;
+use crate::{assets, draft, error_page, events, guard, security_headers};
+
+mod exit;
+mod home;
+mod lock;
+mod login;
+mod safety;
+mod unlock;
+
+pub fn router(web: Web) -> Router {
+    // Pages that need the journal open: a locked app sends them to /unlock.
+    let unlocked = Router::new()
+        .merge(home::routes())
+        .merge(draft::routes())
+        .route_layer(from_fn_with_state(web.clone(), guard::require_unlocked));
+    Router::new()
+        .merge(unlocked)
+        .merge(unlock::routes())
+        .merge(lock::routes())
+        .merge(login::routes())
+        .merge(exit::routes())
+        .merge(safety::routes())
+        .merge(events::routes())
+        .merge(assets::routes())
+        .fallback(|| async { WebError::NotFound })
+        .method_not_allowed_fallback(|| async { WebError::MethodNotAllowed })
+        .layer(from_fn_with_state(web.clone(), guard::guard))
+        .layer(from_fn(error_page::render))
+        .layer(from_fn(security_headers::apply))
+        .with_state(web)
+}
