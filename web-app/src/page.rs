@@ -9,7 +9,12 @@ use crate::error::WebError;
 
 /// The sections in the header's navigation, in order: `(path, label)`. A feature
 /// page adds its line here.
-pub const SECTIONS: &[(&str, &str)] = &[("/", "Home")];
+pub const SECTIONS: &[(&str, &str)] = &[
+    ("/", "Home"),
+    ("/timeline", "Timeline"),
+    ("/entries/new", "Record"),
+    ("/people", "People"),
+];
 
 /// What the base layout (`templates/base.html`) needs; every page struct has a
 /// `layout: Layout` field, made with `Web::layout`.

@@ -8,17 +8,24 @@ use crate::error::WebError;
 use crate::web::Web;
 use crate::{assets, draft, error_page, events, guard, security_headers};
 
+mod entries;
+mod entry_form;
 mod exit;
 mod home;
 mod lock;
 mod login;
+mod people;
 mod safety;
+mod timeline;
 mod unlock;
 
 pub fn router(web: Web) -> Router {
     // Pages that need the journal open: a locked app sends them to /unlock.
     let unlocked = Router::new()
         .merge(home::routes())
+        .merge(timeline::routes())
+        .merge(entries::routes())
+        .merge(people::routes())
         .merge(draft::routes())
         .route_layer(from_fn_with_state(web.clone(), guard::require_unlocked));
     Router::new()
