@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use mycase_core::words::uk_time;
 
-use super::entry_form::{form_errors, Choices, EntryForm, SEVERITIES, WHEN_KINDS};
+use super::entry_form::{all_errors, form_errors, Choices, EntryForm, SEVERITIES, WHEN_KINDS};
 use crate::core_app::{Entry, HistoryKind, TrashedEntry};
 use crate::error::WebError;
 use crate::form::Form;
@@ -102,12 +102,15 @@ async fn record(
         Ok(input) => input,
         Err(errors) => return refused(&web, form, errors, None).await,
     };
-    match web.app().add_entry(input).await {
+    match web.app().add_entry(input.clone()).await {
         Ok(id) => {
             let handle = web.handles().handle(HandleKind::Entry, &id);
             Ok(page::see_other(&format!("/entries/{handle}")))
         }
-        Err(e) => refused(&web, form, form_errors(e)?, None).await,
+        Err(e) => {
+            let problems = web.app().entry_problems(&input).await?;
+            refused(&web, form, all_errors(e, problems)?, None).await
+        }
     }
 }
 
@@ -237,9 +240,12 @@ async fn amend(
         Ok(input) => input,
         Err(errors) => return refused(&web, form, errors, Some(handle)).await,
     };
-    match web.app().amend_entry(&id, input).await {
+    match web.app().amend_entry(&id, input.clone()).await {
         Ok(()) => Ok(page::see_other(&format!("/entries/{handle}"))),
-        Err(e) => refused(&web, form, form_errors(e)?, Some(handle)).await,
+        Err(e) => {
+            let problems = web.app().entry_problems(&input).await?;
+            refused(&web, form, all_errors(e, problems)?, Some(handle)).await
+        }
     }
 }
 

@@ -193,6 +193,22 @@ async fn bad_entries_get_their_field_named_and_change_nothing() {
         // What was typed is still in the form.
         assert!(reply.body.contains("Cut on hand") || field == "text");
     }
+    // Several mistakes are all in the summary, in the form's order.
+    let several = post(
+        &app,
+        &cookie,
+        "/entries/new",
+        &with(&[
+            ("text", ""),
+            ("title", ""),
+            ("when_day", "32"),
+            ("severity", "7"),
+        ]),
+    )
+    .await;
+    assert_refused(&several, "text");
+    let at = |field: &str| several.body.find(&format!("href=\"#{field}\"")).unwrap();
+    assert!(at("text") < at("when_day") && at("when_day") < at("severity"));
     assert!(app.web.app().entries().await.unwrap().is_empty());
     assert!(app.web.app().people().await.unwrap().is_empty());
 
