@@ -11,9 +11,22 @@ pub const EMERGENCY: [&str; 4] = [
     "For non-emergency police assistance in the UK, call 101.",
 ];
 
+/// What a browser keeps: a fact about the app, not advice (shown on the app's
+/// safety page only; a terminal keeps its own history, which the CLI never fills
+/// with content).
+pub const BROWSER_TRACES: &str =
+    "This browser's history and downloads may show that MyCase was used on this computer.";
+
 /// The whole safety text as lines, in the order a shell shows them.
 pub fn statement() -> Vec<&'static str> {
     EMERGENCY.to_vec()
+}
+
+/// The app's safety page: the statement's lines, then what the browser keeps.
+pub fn statement_for_browser() -> Vec<&'static str> {
+    let mut lines = statement();
+    lines.push(BROWSER_TRACES);
+    lines
 }
 
 #[cfg(test)]
@@ -29,5 +42,8 @@ mod tests {
         // No advice beyond the statement: nothing that tells someone what to do
         // other than the numbers.
         assert!(!text.contains("should"));
+        let browser = statement_for_browser().join("\n");
+        assert!(browser.starts_with(&text) && browser.contains("history and downloads"));
+        assert!(!browser.contains("should"));
     }
 }

@@ -2,7 +2,8 @@
 // - quick exit: the "Exit this page" button, or Shift pressed three times on its
 //   own within a second, replaces the page with /exit (which locks);
 // - every form[method=post] is sent with fetch and the X-MyCase-Request header;
-//   a redirect is followed, any other answer replaces the page;
+//   a redirect is followed, a download is saved, any other answer replaces the
+//   page; a form[data-upload] sends its file with a progress bar;
 // - drafts: a form[data-draft="name"]'s fields are saved while typing (POST
 //   /draft, kept encrypted by MyCase) and offered back after unlocking;
 // - idle lock: after data-idle-minutes without a request the draft is saved
@@ -24,6 +25,7 @@
   var idleTimer = null;
   var draftTimer = null;
   var events = null;
+  var endingSession = false;
 
   function request(path, options) {
     options = options || {};
@@ -110,7 +112,14 @@
     if ((form.getAttribute('method') || '').toLowerCase() !== 'post') return;
     event.preventDefault();
     if (form.dataset.busy) return;
+    if (form.hasAttribute('data-upload')) {
+      upload(form);
+      return;
+    }
     form.dataset.busy = '1';
+    // A form that erases the journal (data-ends-session) locks the app on its
+    // way: its answer, not the lock, says what happened.
+    if (form.hasAttribute('data-ends-session')) endingSession = true;
     var buttons = form.querySelectorAll('button, input[type=submit]');
     buttons.forEach(function (b) { b.setAttribute('aria-disabled', 'true'); });
     var done = function () {
@@ -132,14 +141,100 @@
         }
         return;
       }
+      if (/^attachment/i.test(response.headers.get('Content-Disposition') || '')) {
+        return response.blob().then(function (blob) {
+          done();
+          saveDownload(blob, response.headers.get('Content-Disposition'));
+        });
+      }
       return response.text().then(function (html) {
         done();
         replacePage(html);
+        endingSession = false;
       });
     }).catch(function () {
       done();
+      endingSession = false;
       showProblem('MyCase is not answering. If you closed it, start it again with mycase app. Nothing was sent.');
     });
+  });
+
+  // ---- Uploads and downloads --------------------------------------------
+  // A form[data-upload] sends its one file as the request body (XHR, for the
+  // progress bar in its [data-upload-progress]), its name in X-MyCase-File-Name
+  // and its other fields in X-MyCase-Fields; a [data-drop-zone] in it takes a
+  // dropped file. A POST answered as a download is saved, not shown.
+
+  function saveDownload(blob, disposition) {
+    var name = /filename="([^"]*)"/.exec(disposition || '');
+    var link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = name ? name[1] : 'download';
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+  }
+
+  function upload(form) {
+    var input = form.querySelector('input[type=file]');
+    var file = input && input.files && input.files[0];
+    var fields = new URLSearchParams();
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var type = (el.type || '').toLowerCase();
+      if (!el.name || el.disabled || ['file', 'submit', 'button', 'reset'].indexOf(type) >= 0) return;
+      if ((type === 'checkbox' || type === 'radio') && !el.checked) return;
+      fields.append(el.name, el.value);
+    });
+    var bar = form.querySelector('[data-upload-progress]');
+    var words = form.querySelector('[data-upload-status]');
+    var say = function (text) { if (words) words.textContent = text; };
+    form.dataset.busy = '1';
+    var xhr = new XMLHttpRequest();
+    var action = form.getAttribute('action') || window.location.pathname;
+    xhr.open('POST', action);
+    xhr.setRequestHeader('X-MyCase-Request', '1');
+    xhr.setRequestHeader('Accept', 'text/html');
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.setRequestHeader('X-MyCase-File-Name', encodeURIComponent(file ? file.name : ''));
+    xhr.setRequestHeader('X-MyCase-Fields', fields.toString());
+    xhr.upload.addEventListener('progress', function (event) {
+      if (!event.lengthComputable) return;
+      if (bar) { bar.max = event.total; bar.value = event.loaded; bar.hidden = false; }
+      var percent = Math.floor(100 * event.loaded / event.total);
+      say(percent < 100 ? 'Sending: ' + percent + '%' : 'Storing it safely…');
+    });
+    xhr.addEventListener('load', function () {
+      delete form.dataset.busy;
+      var redirected = xhr.responseURL && new URL(xhr.responseURL).pathname !== action;
+      if (xhr.status < 400 && redirected) {
+        window.location.assign(xhr.responseURL);
+        return;
+      }
+      replacePage(xhr.responseText);
+    });
+    xhr.addEventListener('error', function () {
+      delete form.dataset.busy;
+      say('');
+      showProblem('MyCase is not answering. If you closed it, start it again with mycase app. Nothing was sent.');
+    });
+    lastRequest = Date.now();
+    scheduleIdleLock();
+    xhr.send(file || '');
+  }
+
+  document.addEventListener('dragover', function (event) {
+    if (event.target.closest && event.target.closest('[data-drop-zone]')) event.preventDefault();
+  });
+  document.addEventListener('drop', function (event) {
+    var zone = event.target.closest && event.target.closest('[data-drop-zone]');
+    if (!zone) return;
+    event.preventDefault();
+    var form = zone.closest('form');
+    var input = form && form.querySelector('input[type=file]');
+    if (!input || !event.dataTransfer || !event.dataTransfer.files.length) return;
+    input.files = event.dataTransfer.files;
+    if (form.requestSubmit) form.requestSubmit(); else upload(form);
   });
 
   // ---- Drafts -----------------------------------------------------------
@@ -301,6 +396,7 @@
     });
     events.addEventListener('locked', function () {
       events.close();
+      if (endingSession) return;
       if (!leaving) window.location.replace('/unlock');
     });
     events.onerror = function () {
@@ -351,4 +447,30 @@
   } else {
     startPage();
   }
+})();
+
+// ---- Copy and print buttons (sharing, the recovery kit) ------------------
+// [data-copy="id"] copies that field's text (the share link; nothing is kept);
+// [data-print] opens the browser's print dialog (the print stylesheet shows
+// only the page's content).
+(function () {
+  document.addEventListener('click', function (event) {
+    var copy = event.target.closest && event.target.closest('[data-copy]');
+    if (copy) {
+      var field = document.getElementById(copy.getAttribute('data-copy'));
+      var status = document.getElementById('copy-status');
+      if (!field) return;
+      var say = function (words) { if (status) status.textContent = words; };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value || field.textContent).then(
+          function () { say('The link is copied.'); },
+          function () { field.select(); say('Select the link and copy it.'); });
+      } else {
+        field.select();
+        say('Select the link and copy it.');
+      }
+    }
+    var print = event.target.closest && event.target.closest('[data-print]');
+    if (print) window.print();
+  });
 })();

@@ -14,6 +14,12 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("/timeline", "Timeline"),
     ("/entries/new", "Record"),
     ("/people", "People"),
+    ("/patterns", "Patterns"),
+    ("/export", "Export"),
+    ("/verify", "Check an export"),
+    ("/shares", "Sharing"),
+    ("/devices", "Devices"),
+    ("/settings", "Settings"),
 ];
 
 /// What the base layout (`templates/base.html`) needs; every page struct has a

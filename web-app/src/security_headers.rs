@@ -10,6 +10,11 @@ use axum::response::Response;
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// For a PDF shown in the browser: the browser's PDF viewer is an embedded object
+/// in the page it builds around the file, which `object-src 'none'` would blank;
+/// the file may embed only itself, runs no script of ours and still cannot be framed.
+pub const PDF_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; object-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 pub const HEADERS: [(HeaderName, &str); 7] = [
     (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
     (header::X_FRAME_OPTIONS, "DENY"),
@@ -37,8 +42,17 @@ pub async fn apply(request: Request, next: Next) -> Response {
     for name in cors {
         headers.remove(name);
     }
+    let pdf = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));
     for (name, value) in HEADERS {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    if pdf {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PDF_CONTENT_SECURITY_POLICY),
+        );
     }
     response
 }

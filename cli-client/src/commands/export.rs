@@ -2,15 +2,12 @@
 //! document (right of access and portability) or plain Markdown, each with the
 //! proof `mycase verify` checks.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use mycase_core::export::model::{AttachmentCopy, ExportFilter};
-use mycase_core::export::{html, markdown};
-use mycase_core::photo_metadata::{
-    copy_file_name, may_hold_unread_location, strip_location, Stripped,
-};
+use mycase_core::export::files::{self, ExportFileError, FileNote, WrittenFiles};
+use mycase_core::export::model::ExportFilter;
+use mycase_core::export::ExportFormat;
 use serde::Serialize;
 
 use super::filter::FilterArgs;
@@ -22,6 +19,16 @@ pub enum Format {
     Html,
     Json,
     Md,
+}
+
+impl From<Format> for ExportFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Html => ExportFormat::Html,
+            Format::Json => ExportFormat::Json,
+            Format::Md => ExportFormat::Markdown,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,191 +70,40 @@ struct ExportedJson {
     location_copies: usize,
 }
 
-/// `FILE.attachments`, beside the export.
-fn attachments_dir(out: &Path) -> PathBuf {
-    let mut dir = out.as_os_str().to_owned();
-    dir.push(".attachments");
-    PathBuf::from(dir)
-}
-
-/// What writing the attachment files gave.
-#[derive(Default)]
-struct Written {
-    written: usize,
-    missing: usize,
-    copies: Vec<AttachmentCopy>,
-}
-
-/// Fetches every exported attachment into `dir/<attachment id>/<its name>`,
-/// each checked against its SHA-256 on the way. With `strip_location`, a photo
-/// that records where it was taken is written instead as a copy without it
-/// (`<name>.no-location.<ext>`), named in the returned copies; one of which no
-/// copy can be made is not written at all.
+/// Fetches the attachment files beside the export (see
+/// [`files::write_attachments`]), saying on standard error what was not written.
 async fn write_attachments(
     device: &mycase_core::Device<mycase_core::store::file::FileStore>,
     doc: &mycase_core::export::ExportDocument,
     dir: &Path,
     strip_location: bool,
-) -> Result<Written> {
-    let wanted: Vec<(&str, &str)> = doc
-        .entries
-        .iter()
-        .flat_map(|e| {
-            e.attachments
-                .iter()
-                .map(move |a| (e.id.as_str(), a.attachment_id.as_str()))
-        })
-        .collect();
-    let mut out = Written::default();
-    if wanted.is_empty() {
-        return Ok(out);
+) -> Result<WrittenFiles> {
+    if !files::has_attachments(doc) {
+        return Ok(WrittenFiles::default());
     }
     let transport = connect::transport_for(device).await?;
-    for (entry, attachment) in wanted {
-        let Some(entry_id) = hex::decode(entry)
-            .ok()
-            .and_then(|b| <[u8; 16]>::try_from(b).ok())
-        else {
-            out.missing += 1;
-            continue;
-        };
-        let target = dir.join(attachment);
-        create_private_dir(&target)?;
-        let result = if strip_location {
-            write_without_location(device, &transport, entry_id, attachment, &target).await
-        } else {
-            device
-                .get_attachment(&transport, entry_id, attachment, &target, |_, _| {})
-                .await
-                .map(|_| None)
-                .map_err(anyhow::Error::from)
-        };
-        match result {
-            Ok(copy) => {
-                out.written += 1;
-                out.copies.extend(copy);
-            }
-            Err(e) => {
-                out.missing += 1;
-                crate::say!(
-                    "warning: attachment {attachment} was not written: {}",
-                    crate::advice::explain(&e)
-                );
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Writes one attachment, or its copy without location data when it records a
-/// place; returns the copy's description if it wrote one.
-async fn write_without_location(
-    device: &mycase_core::Device<mycase_core::store::file::FileStore>,
-    transport: &mycase_core::transport::grpc::GrpcTransport,
-    entry_id: [u8; 16],
-    attachment: &str,
-    target: &Path,
-) -> Result<Option<AttachmentCopy>> {
-    let view = device.find_attachment(&entry_id, attachment)?;
-    let own_name = Path::new(&view.name)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "attachment".into());
-    let warn_unread = || {
-        if may_hold_unread_location(&view.media_type) {
-            crate::say!(
-                "⚠ {own_name} may record where it was made; MyCase cannot remove that from \
+    let mut written =
+        files::write_attachments(device, &transport, doc, dir, strip_location).await?;
+    for note in std::mem::take(&mut written.notes) {
+        match note {
+            FileNote::MayHoldUnreadLocation { name } => crate::say!(
+                "⚠ {name} may record where it was made; MyCase cannot remove that from \
                  this kind of file, so it is written as it is."
-            );
-        }
-    };
-    // Only photos are read whole into memory; a video or document streams to disk.
-    if !view.media_type.starts_with("image/") {
-        warn_unread();
-        device
-            .get_attachment(transport, entry_id, attachment, target, |_, _| {})
-            .await?;
-        return Ok(None);
-    }
-    let bytes = device.attachment_bytes(transport, &view).await?;
-    match strip_location(&bytes).context("no copy without its location data could be made")? {
-        Stripped::Copy(copy) => {
-            let name = copy_file_name(&own_name);
-            write_new_private(&target.join(&name), &copy.bytes)?;
-            Ok(Some(AttachmentCopy::of(
-                attachment,
-                &view.sha256,
-                &copy,
-                format!("{attachment}/{name}"),
-            )))
-        }
-        Stripped::NoLocation => {
-            write_new_private(&target.join(&own_name), &bytes)?;
-            Ok(None)
-        }
-        Stripped::NotReadable => {
-            warn_unread();
-            write_new_private(&target.join(&own_name), &bytes)?;
-            Ok(None)
+            ),
+            FileNote::NotWritten {
+                attachment_id,
+                error,
+            } => {
+                // The fetch's own error, so its advice is found.
+                let why = match error {
+                    ExportFileError::Attachment(e) => crate::advice::explain_error(e),
+                    e => crate::advice::explain_error(e),
+                };
+                crate::say!("warning: attachment {attachment_id} was not written: {why}")
+            }
         }
     }
-}
-
-/// Writes a new file (never replacing one), whole or not at all, readable by
-/// the owner only.
-fn write_new_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.exists() {
-        anyhow::bail!("{} already exists", path.display());
-    }
-    write_private(path, bytes)
-}
-
-fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder
-        .create(dir)
-        .with_context(|| format!("creating {}", dir.display()))
-}
-
-/// Writes `bytes` to `path` whole or not at all, readable by the owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let written = options.open(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("writing {}", path.display()));
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
-}
-
-/// Every record the export discloses: its entries', people's and devices'.
-fn proofs(
-    doc: &mycase_core::export::ExportDocument,
-) -> impl Iterator<Item = &mycase_core::export::model::RecordProof> {
-    let m = &doc.manifest;
-    m.operations
-        .iter()
-        .map(|o| &o.proof)
-        .chain(m.person_operations.iter().map(|o| &o.proof))
-        .chain(m.device_additions.iter().map(|o| &o.proof))
+    Ok(written)
 }
 
 pub async fn run(home: &Path, args: Args) -> Result<()> {
@@ -265,41 +121,27 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         .export_document(&filter, described)
         .context("building the export")?;
     // The files first: the document names the copies among them.
-    let dir = attachments_dir(&args.out);
-    let files = if args.no_attachments {
-        Written::default()
+    let dir = files::attachments_dir(&args.out);
+    let written = if args.no_attachments {
+        WrittenFiles::default()
     } else {
         write_attachments(&device, &doc, &dir, args.strip_location).await?
     };
-    doc.attachment_copies = files.copies;
-    let (bytes, format) = match args.format {
-        Format::Json => (
-            serde_json::to_vec_pretty(&doc).context("encoding the export")?,
-            "json",
-        ),
-        Format::Html => {
-            // The patterns are figured as of today, which the page then records,
-            // so that `mycase verify` renders the same page.
-            doc.patterns_as_of = Some(
-                mycase_core::words::uk_time::uk_now(mycase_core::now_ms())
-                    .date()
-                    .to_string(),
-            );
-            (html::render_page(&doc, journal).into_bytes(), "html")
-        }
-        Format::Md => (markdown::render(&doc).into_bytes(), "md"),
-    };
-    write_private(&args.out, &bytes)?;
+    doc.attachment_copies = written.copies;
+    let format = ExportFormat::from(args.format);
+    let today = mycase_core::words::uk_time::uk_now(mycase_core::now_ms()).date();
+    let bytes = files::render(&mut doc, journal, format, today)?;
+    files::write_private(&args.out, &bytes)?;
     let summary = ExportedJson {
-        attachments_dir: (files.written > 0).then(|| dir.display().to_string()),
-        attachments_written: files.written,
-        attachments_missing: files.missing,
+        attachments_dir: (written.written > 0).then(|| dir.display().to_string()),
+        attachments_written: written.written,
+        attachments_missing: written.missing,
         location_copies: doc.attachment_copies.len(),
         out: args.out.display().to_string(),
-        format,
+        format: format.name(),
         entries: doc.entries.len(),
-        records: proofs(&doc).count(),
-        with_receipts: proofs(&doc).filter(|p| p.receipt.is_some()).count(),
+        records: files::proofs(&doc).count(),
+        with_receipts: files::proofs(&doc).filter(|p| p.receipt.is_some()).count(),
     };
     if args.json {
         return output::print_json(&summary);

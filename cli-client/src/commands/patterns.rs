@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use anyhow::Result;
+use mycase_core::app::PatternsReport;
 use mycase_core::ids::id_short;
-use mycase_core::patterns::{self, Gap, Patterns, Period};
-use serde::Serialize;
+use mycase_core::patterns::{self, Patterns, Period};
 
 use super::filter::FilterArgs;
 use crate::connect;
@@ -28,7 +28,8 @@ const BAR_WIDTH: usize = 30;
 pub struct Args {
     #[command(flatten)]
     filter: FilterArgs,
-    /// Measure "the last three months" up to this day (YYYY-MM-DD) instead of today.
+    /// Measure "the last three months" up to this day instead of today (a date as
+    /// `--when` takes it; a month counts to its last day).
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
     /// Print JSON.
@@ -40,14 +41,14 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     let device = connect::open_device(home)?;
     let journal = device.journal();
     let filter = args.filter.to_filter(journal)?;
-    let today = match args.as_of.as_deref() {
-        Some(day) => chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
-            .map_err(|_| anyhow::anyhow!("--as-of: give a day as YYYY-MM-DD"))?,
-        None => mycase_core::words::uk_time::uk_now(mycase_core::now_ms()).date(),
-    };
+    let today =
+        match super::filter::day("--as-of", args.as_of.as_deref(), super::filter::End::Last)? {
+            Some(day) => day,
+            None => mycase_core::words::uk_time::uk_now(mycase_core::now_ms()).date(),
+        };
     let p = patterns::compute(journal, &filter, today);
     if args.json {
-        return output::print_json(&PatternsJson::from(&p));
+        return output::print_json(&PatternsReport::from(&p));
     }
     if p.entries == 0 {
         return output::print_line("No entries match.");
@@ -267,188 +268,4 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 
 fn day_or_unknown(day: Option<chrono::NaiveDate>) -> String {
     day.map(|d| d.to_string()).unwrap_or_else(|| "?".into())
-}
-
-#[derive(Debug, Serialize)]
-struct PatternsJson {
-    as_of: String,
-    entries: usize,
-    first_day: Option<String>,
-    last_day: Option<String>,
-    per_month: Vec<PeriodJson>,
-    per_week: Vec<PeriodJson>,
-    trend: TrendJson,
-    recent: RecentJson,
-    by_category: Vec<TallyJson>,
-    by_person: Vec<TallyJson>,
-    by_weekday: Vec<WeekdayJson>,
-    weekday_unknown: usize,
-    /// Seven rows (Monday first) of 24 hours.
-    heatmap: Vec<Vec<usize>>,
-    hour_unknown: usize,
-    /// Entries with severity 1 to 5.
-    severity_counts: [usize; 5],
-    severity_unknown: usize,
-    longest_gaps: Vec<GapJson>,
-    categories: Vec<CategoryJson>,
-}
-
-#[derive(Debug, Serialize)]
-struct PeriodJson {
-    start: String,
-    entries: usize,
-    mean_severity: Option<f64>,
-    max_severity: Option<u32>,
-}
-
-#[derive(Debug, Serialize)]
-struct TrendJson {
-    months: usize,
-    entries_per_month: Option<f64>,
-    severity_per_month: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct WindowJson {
-    from: String,
-    to: String,
-    entries: usize,
-    mean_severity: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct RecentJson {
-    last: WindowJson,
-    previous: WindowJson,
-    entries_change: i64,
-    entries_change_percent: Option<f64>,
-    severity_change: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct TallyJson {
-    id: String,
-    name: String,
-    entries: usize,
-}
-
-#[derive(Debug, Serialize)]
-struct WeekdayJson {
-    day: &'static str,
-    entries: usize,
-}
-
-#[derive(Debug, Serialize)]
-struct GapJson {
-    days: i64,
-    from: String,
-    to: String,
-    after_entry: String,
-    before_entry: String,
-}
-
-#[derive(Debug, Serialize)]
-struct CategoryJson {
-    category: String,
-    name: String,
-    entries: usize,
-    first_day: String,
-    first_entry: String,
-    last_day: String,
-    last_entry: String,
-}
-
-impl From<&Period> for PeriodJson {
-    fn from(p: &Period) -> Self {
-        PeriodJson {
-            start: p.start.clone(),
-            entries: p.entries,
-            mean_severity: p.mean_severity,
-            max_severity: p.max_severity,
-        }
-    }
-}
-
-impl From<&patterns::Window> for WindowJson {
-    fn from(w: &patterns::Window) -> Self {
-        WindowJson {
-            from: w.from.to_string(),
-            to: w.to.to_string(),
-            entries: w.entries,
-            mean_severity: w.mean_severity,
-        }
-    }
-}
-
-impl From<&patterns::Tally> for TallyJson {
-    fn from(t: &patterns::Tally) -> Self {
-        TallyJson {
-            id: t.key.clone(),
-            name: t.label.clone(),
-            entries: t.entries,
-        }
-    }
-}
-
-impl From<&Gap> for GapJson {
-    fn from(g: &Gap) -> Self {
-        GapJson {
-            days: g.days,
-            from: g.from.to_string(),
-            to: g.to.to_string(),
-            after_entry: hex::encode(g.after),
-            before_entry: hex::encode(g.before),
-        }
-    }
-}
-
-impl From<&Patterns> for PatternsJson {
-    fn from(p: &Patterns) -> Self {
-        PatternsJson {
-            as_of: p.today.to_string(),
-            entries: p.entries,
-            first_day: p.first_day.map(|d| d.to_string()),
-            last_day: p.last_day.map(|d| d.to_string()),
-            per_month: p.per_month.iter().map(PeriodJson::from).collect(),
-            per_week: p.per_week.iter().map(PeriodJson::from).collect(),
-            trend: TrendJson {
-                months: p.trend.months,
-                entries_per_month: p.trend.entries_per_month,
-                severity_per_month: p.trend.severity_per_month,
-            },
-            recent: RecentJson {
-                last: (&p.recent.last).into(),
-                previous: (&p.recent.previous).into(),
-                entries_change: p.recent.entries_change,
-                entries_change_percent: p.recent.entries_change_percent,
-                severity_change: p.recent.severity_change,
-            },
-            by_category: p.by_category.iter().map(TallyJson::from).collect(),
-            by_person: p.by_person.iter().map(TallyJson::from).collect(),
-            by_weekday: WEEKDAYS
-                .iter()
-                .zip(p.by_weekday)
-                .map(|(day, entries)| WeekdayJson { day, entries })
-                .collect(),
-            weekday_unknown: p.weekday_unknown,
-            heatmap: p.heatmap.iter().map(|row| row.to_vec()).collect(),
-            hour_unknown: p.hour_unknown,
-            severity_counts: p.severity_counts,
-            severity_unknown: p.severity_unknown,
-            longest_gaps: p.longest_gaps.iter().map(GapJson::from).collect(),
-            categories: p
-                .categories
-                .iter()
-                .map(|s| CategoryJson {
-                    category: s.category.clone(),
-                    name: s.label.clone(),
-                    entries: s.entries,
-                    first_day: s.first.0.to_string(),
-                    first_entry: hex::encode(s.first.1),
-                    last_day: s.last.0.to_string(),
-                    last_entry: hex::encode(s.last.1),
-                })
-                .collect(),
-        }
-    }
 }

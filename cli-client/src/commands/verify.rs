@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
+use mycase_core::app::{verdict, DEVICE_HOLDS, ENTRY_HOLDS, PERSON_HOLDS};
 use mycase_core::evidence::verify::{verify_export_with_files, Checks, VerifyReport};
 
 use crate::output;
@@ -67,35 +68,16 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn text_report(report: &VerifyReport) -> String {
     let mut lines: Vec<String> = Vec::new();
     for e in &report.entries {
-        lines.push(item(
-            "entry",
-            &e.entry_id,
-            &e.checks,
-            "unchanged since it was recorded, nothing it was written after left out",
-        ));
+        lines.push(item("entry", &e.entry_id, &e.checks, ENTRY_HOLDS));
     }
     for p in &report.people {
-        lines.push(item(
-            "person",
-            &p.person_id,
-            &p.checks,
-            "name, role and notes as recorded",
-        ));
+        lines.push(item("person", &p.person_id, &p.checks, PERSON_HOLDS));
     }
     for d in &report.devices {
-        lines.push(item(
-            "device",
-            &d.device_id,
-            &d.checks,
-            "name and key as the record adding it says",
-        ));
+        lines.push(item("device", &d.device_id, &d.checks, DEVICE_HOLDS));
     }
     for f in &report.files {
         let id = f.attachment_id.get(..8).unwrap_or(&f.attachment_id);
@@ -121,38 +103,7 @@ fn text_report(report: &VerifyReport) -> String {
     lines.extend(report.problems.iter().map(|p| format!("FAILED  {p}")));
     lines.push("Not proven by this or any export:".into());
     lines.extend(report.not_proven.iter().map(|p| format!("  - {p}")));
-    let failed = report.entries.iter().filter(|e| !e.ok()).count();
-    if report.ok() {
-        lines.push(format!(
-            "All {} verified.",
-            plural(report.entries.len(), "entry", "entries")
-        ));
-        lines.push(format!(
-            "Also verified: {} and {} they involve.",
-            plural(report.people.len(), "person", "people"),
-            plural(report.devices.len(), "device", "devices")
-        ));
-    } else {
-        let others = report.people.iter().filter(|p| !p.checks.ok()).count()
-            + report.devices.iter().filter(|d| !d.checks.ok()).count();
-        lines.push(format!(
-            "Verification FAILED: {failed} of {} entries{}{}.",
-            report.entries.len(),
-            if others > 0 {
-                format!(
-                    ", {}",
-                    plural(others, "person or device", "people or devices")
-                )
-            } else {
-                String::new()
-            },
-            if report.problems.is_empty() {
-                ""
-            } else {
-                ", and the document itself"
-            }
-        ));
-    }
+    lines.extend(verdict(report));
     lines.join("\n")
 }
 
@@ -163,9 +114,7 @@ pub fn run(args: Args) -> Result<()> {
         .context("--server-key: give the server's public key as 64 hex digits")?;
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
-    let mut folder = args.file.as_os_str().to_owned();
-    folder.push(".attachments");
-    let folder = PathBuf::from(folder);
+    let folder = mycase_core::export::files::attachments_dir(&args.file);
     let report = verify_export_with_files(&text, &key, |relative| {
         let file = std::fs::File::open(folder.join(relative)).ok()?;
         mycase_core::attachment::digest_reader(file)

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! `mycase app` end to end: the binary prints its one-time link as JSON only once
 //! it listens, the link's token gives a session cookie, the passphrase unlocks a
 //! real journal, and SIGTERM stops it cleanly.

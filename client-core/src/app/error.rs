@@ -272,6 +272,19 @@ impl From<AttachmentError> for AppError {
             AttachmentError::Device(d) => d.into(),
             AttachmentError::Transport(t) => t.into(),
             AttachmentError::Read(e) | AttachmentError::Write(e) => AppError::Storage(Box::new(e)),
+            AttachmentError::NoSuchEntry => AppError::NotFound {
+                what: "That entry".into(),
+            },
+            AttachmentError::NoSuchAttachment => AppError::NotFound {
+                what: "That attachment".into(),
+            },
+            // What the server sent does not check out: refused, nothing written.
+            e @ (AttachmentError::Chunk(_)
+            | AttachmentError::WrongChunk { .. }
+            | AttachmentError::Truncated { .. }
+            | AttachmentError::BadChunkLength { .. }
+            | AttachmentError::HashMismatch
+            | AttachmentError::Incomplete) => AppError::ServerRefused(Box::new(e)),
             other => AppError::InvalidInput {
                 field: None,
                 reason: other.to_string(),

@@ -13,28 +13,59 @@
 //! `setup` (create, join, recover), `sync_service` (the background sync), and the
 //! feature files beside them, each one `impl App`.
 
+mod account;
+mod attachments;
+mod devices;
 mod drafts;
 mod entries;
 mod error;
 mod events;
+mod export;
+mod patterns;
 mod people;
 mod settings;
 mod setup;
+mod shares;
 mod sync_service;
 mod timeline;
+mod verify;
 mod when;
 
+pub use account::{PassphraseChanged, RenewedKit, WipeCheck, WipeOutcome};
+pub use attachments::{
+    file_records_location, AttachedFile, AttachmentBytes, AttachmentDisplay, AttachmentInfo,
+};
+pub use devices::{
+    device_infos, devices_added_by, pairing_qr_text, parse_pairing_qr, refuse_revoking_self,
+    resolve_device, AddedDevice, DeviceInfo, PairingInvite, PairingRequest, PairingSession,
+    RevokedDevice,
+};
 pub use entries::{
     field_label, Attachment, Category, Conflict, ConflictVersion, DeviceRef, Entry, EntryInput,
     EntrySummary, FieldChange, HistoryItem, HistoryKind, TrashedEntry, MAX_ENTRY_BYTES,
 };
 pub use error::AppError;
 pub use events::{AppEvent, DeviceNotice, ErasedReason, SyncState, SyncStatus};
+pub use export::{AttachmentFiles, ExportChoices, ExportFormat, ExportSummary, ExportedDocument};
+pub use patterns::{
+    patterns_day, CategoryFigures, EntryFilter, GapFigures, PatternCharts, PatternsReport,
+    PatternsView, PeriodFigures, RecentFigures, TallyFigures, TrendFigures, WeekdayFigures,
+    WindowFigures,
+};
 pub use people::{Person, PersonInput, PersonMatch, PersonRef, Role};
 pub use settings::{Settings, DEFAULT_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES};
 pub use setup::{CreatedJournal, JoinJournal, NewJournal, RecoverJournal};
+pub use shares::{
+    parse_share_expiry, summarize_shares, ShareInput, ShareList, ShareState, ShareSummary,
+    SharedLink,
+};
 pub use sync_service::{SyncHandle, SyncSummary};
 pub use timeline::{MonthGroup, TimelineQuery};
+pub use verify::{
+    parse_server_key, verdict, verify_export, verify_export_file, VerifiedFile, VerifiedFileKind,
+    VerifiedFileStatus, VerifiedItem, VerifiedKind, VerifyResult, DEVICE_HOLDS, ENTRY_HOLDS,
+    PERSON_HOLDS,
+};
 pub use when::{DateParts, When, WhenInput, WhenKind, CONFIRM_FUTURE_FIELD};
 
 use std::path::{Path, PathBuf};

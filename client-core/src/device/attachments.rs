@@ -155,19 +155,42 @@ impl<S: LocalStore> Device<S> {
         transport: &T,
         entry_id: EntryId,
         path: &Path,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<AttachOutcome, AttachmentError> {
+        let out = self
+            .attach_unsynced(
+                transport,
+                entry_id,
+                &file_name_of(path),
+                || File::open(path),
+                progress,
+            )
+            .await?;
+        self.sync_round(transport).await?;
+        Ok(out)
+    }
+
+    /// Uploads the file `open` reads (each call reading it from the start: it is
+    /// read twice, to hash and to seal) under the name `name`, and attaches it to
+    /// `entry_id`, without syncing the journal operation: the caller's sync sends
+    /// it. Every chunk is stored on the server before the operation is committed,
+    /// so a failure leaves the journal as it was.
+    pub async fn attach_unsynced<T: Transport, R: Read + Seek>(
+        &mut self,
+        transport: &T,
+        entry_id: EntryId,
+        name: &str,
+        open: impl Fn() -> std::io::Result<R>,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<AttachOutcome, AttachmentError> {
         if self.journal.entry(&entry_id).is_none() {
             return Err(AttachmentError::NoSuchEntry);
         }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "attachment".into());
+        let name = name.to_owned();
         let media_type = guess_media_type(&name).to_string();
 
-        let digest = digest_reader(File::open(path).map_err(AttachmentError::Read)?)
-            .map_err(AttachmentError::Read)?;
+        let digest =
+            digest_reader(open().map_err(AttachmentError::Read)?).map_err(AttachmentError::Read)?;
         let (sha256, size) = (digest.sha256, digest.size);
         let count = chunk_count(size, CHUNK_SIZE as u32);
         if digest.chunk_sha256.len() as u64 != count {
@@ -197,7 +220,7 @@ impl<S: LocalStore> Device<S> {
             let (tx, rx) = tokio::sync::mpsc::channel(UPLOAD_QUEUE);
             let upload = transport.put_chunks(ReceiverStream::new(rx));
             let produce = async {
-                let mut file = File::open(path).map_err(AttachmentError::Read)?;
+                let mut file = open().map_err(AttachmentError::Read)?;
                 let mut buf = vec![0u8; CHUNK_SIZE];
                 let mut at = 0u64;
                 for &i in &missing {
@@ -274,7 +297,6 @@ impl<S: LocalStore> Device<S> {
             chunk_format: format.to_wire(),
         };
         self.commit(vec![ops::attachment_added(entry_id, meta)])?;
-        self.sync_round(transport).await?;
         Ok(AttachOutcome {
             attachment_id,
             size,
@@ -463,6 +485,13 @@ impl<S: LocalStore> Device<S> {
         }
         Ok(())
     }
+}
+
+/// The name a file is attached under: its own file name, without the folders.
+fn file_name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "attachment".into())
 }
 
 /// HaveChunks over any number of addresses, in batches.

@@ -824,9 +824,19 @@ pub fn verify_export_with_files(
     server_key: &[u8; 32],
     sha256_of: impl FnMut(&str) -> Option<[u8; 32]>,
 ) -> Result<VerifyReport, VerifyInputError> {
+    Ok(verify_export_document(text, server_key, sha256_of)?.0)
+}
+
+/// [`verify_export_with_files`], and the document the file carries (what it
+/// claims, for showing beside the report; the report says what of it holds).
+pub fn verify_export_document(
+    text: &str,
+    server_key: &[u8; 32],
+    sha256_of: impl FnMut(&str) -> Option<[u8; 32]>,
+) -> Result<(VerifyReport, ExportDocument), VerifyInputError> {
     let (mut report, doc) = verify_text(text, server_key)?;
     super::copies::check_files(&doc, &mut report, sha256_of);
-    Ok(report)
+    Ok((report, doc))
 }
 
 fn verify_text(

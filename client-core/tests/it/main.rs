@@ -7,6 +7,8 @@
 
 mod app_api;
 mod app_entries;
+mod app_evidence;
+mod app_sharing;
 mod attachment_vectors;
 mod draft_vector;
 mod evidence_vectors;

@@ -1,5 +1,5 @@
 //! `GET /safety`: the safeguarding statement's own words from
-//! `mycase_core::safety`, and nothing more (MyCase gives no advice). Open
+//! `mycase_core::safety` (and that the browser keeps history), nothing more (MyCase gives no advice). Open
 //! without a session: these words are for anyone, at any time.
 
 use askama::Template;
@@ -32,6 +32,6 @@ async fn show(State(web): State<Web>, headers: HeaderMap) -> Result<Response, We
     };
     page::html(SafetyPage {
         layout,
-        lines: mycase_core::safety::statement(),
+        lines: mycase_core::safety::statement_for_browser(),
     })
 }

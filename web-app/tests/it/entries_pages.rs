@@ -118,7 +118,7 @@ async fn recording_every_field_then_reading_and_amending_it() {
         "Could not sleep",
         "Cut on hand",
         "on laptop",
-        "Nothing is attached",
+        "No files are attached",
     ] {
         assert!(page.body.contains(shown), "the entry page shows {shown:?}");
     }

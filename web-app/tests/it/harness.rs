@@ -29,7 +29,7 @@ fn options() -> AppOptions {
     }
 }
 
-async fn serve(app: App, dir: tempfile::TempDir, server: Option<TestServer>) -> Running {
+pub async fn serve(app: App, dir: tempfile::TempDir, server: Option<TestServer>) -> Running {
     let home = app.home().to_path_buf();
     let local = LocalServer::bind(app, 0).await.unwrap();
     let (port, url, web) = (local.port(), local.url(), local.web());
@@ -77,6 +77,11 @@ pub async fn start_set_up() -> Running {
 impl Running {
     pub fn token(&self) -> String {
         self.url.split("token=").nth(1).unwrap().to_owned()
+    }
+
+    /// The MyCase server's receipt key (hex), for checking exports.
+    pub fn server_key_hex(&self) -> String {
+        self._server.as_ref().unwrap().server_key_hex()
     }
 
     pub async fn send(&self, request: Request) -> Reply {

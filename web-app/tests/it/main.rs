@@ -4,7 +4,9 @@
 
 mod attacks;
 mod entries_pages;
+mod evidence_pages;
 mod flows;
 mod harness;
 mod headers;
 mod raw_http;
+mod sharing_pages;

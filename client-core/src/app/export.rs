@@ -1,0 +1,218 @@
+//! Export: the journal as HTML, JSON or Markdown, with the proof `verify`
+//! checks — as bytes for a download, or to a file with the attachment files
+//! beside it, as `mycase export` writes them.
+
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use super::patterns::EntryFilter;
+use super::{App, AppError};
+use crate::export::files::{self, ExportFileError, FileNote};
+use crate::export::model::ExportFilter;
+use crate::export::ExportDocument;
+use crate::journal::Journal;
+
+pub use crate::export::ExportFormat;
+
+/// What to export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportChoices {
+    /// The format.
+    pub format: ExportFormat,
+    /// Which entries (live and deleted ones alike, as `mycase export`).
+    pub filter: EntryFilter,
+}
+
+/// The attachment files written beside an export on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentFiles {
+    /// None: the export still lists each attachment with its SHA-256.
+    None,
+    /// The originals, as recorded.
+    Originals,
+    /// Photos that record where they were taken as copies without that data
+    /// (`NAME.no-location.EXT`); the export names both checksums.
+    WithoutLocation,
+}
+
+/// An export as bytes, for a download. Attachment files are not in it (each is
+/// listed with its SHA-256, and can be downloaded from its entry).
+pub struct ExportedDocument {
+    /// A neutral file name for it (`export-YYYY-MM-DD.html`).
+    pub file_name: String,
+    /// Its media type.
+    pub media_type: String,
+    /// The document (wiped from memory when dropped).
+    pub bytes: Zeroizing<Vec<u8>>,
+    /// Entries in it.
+    pub entries: usize,
+    /// Records it discloses.
+    pub records: usize,
+    /// How many of those have a server receipt (the rest: sync, then export again).
+    pub with_receipts: usize,
+}
+
+impl std::fmt::Debug for ExportedDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExportedDocument")
+            .field("entries", &self.entries)
+            .field("records", &self.records)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What exporting to a file wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// The document written.
+    pub path: PathBuf,
+    /// Entries in it.
+    pub entries: usize,
+    /// Records it discloses.
+    pub records: usize,
+    /// How many of those have a server receipt.
+    pub with_receipts: usize,
+    /// Where the attachment files are, if any were written.
+    pub attachments_dir: Option<PathBuf>,
+    /// Attachment files written.
+    pub attachments_written: usize,
+    /// Attachments that could not be fetched (the export lists their SHA-256).
+    pub attachments_missing: usize,
+    /// How many of the files written are copies without location data.
+    pub location_copies: usize,
+    /// What to tell the survivor about single files, in plain words.
+    pub notes: Vec<String>,
+}
+
+impl EntryFilter {
+    /// The filter as the export document records it.
+    fn described(&self, journal: &Journal) -> Result<ExportFilter, AppError> {
+        let query = self.to_query(journal)?;
+        let given = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        Ok(ExportFilter {
+            from: given(&self.from),
+            to: given(&self.to),
+            categories: query.categories,
+            people: query.people.iter().map(hex::encode).collect(),
+            tags: query.tags,
+        })
+    }
+}
+
+fn export_error(e: ExportFileError) -> AppError {
+    match e {
+        ExportFileError::Attachment(a) => a.into(),
+        ExportFileError::Exists(_) => AppError::invalid("out", e.to_string()),
+        e @ ExportFileError::Write { .. } => AppError::Storage(Box::new(e)),
+        e => AppError::Other(Box::new(e)),
+    }
+}
+
+fn note_words(note: &FileNote) -> String {
+    match note {
+        FileNote::MayHoldUnreadLocation { name } => format!(
+            "{name} may record where it was made; MyCase cannot remove that from this kind of \
+             file, so it is written as it is."
+        ),
+        FileNote::NotWritten {
+            attachment_id,
+            error,
+        } => format!("Attachment {attachment_id} was not written: {error}."),
+    }
+}
+
+fn counts(doc: &ExportDocument) -> (usize, usize) {
+    let records = files::proofs(doc).count();
+    let with_receipts = files::proofs(doc).filter(|p| p.receipt.is_some()).count();
+    (records, with_receipts)
+}
+
+fn today() -> chrono::NaiveDate {
+    crate::words::uk_time::uk_now(crate::now_ms()).date()
+}
+
+impl App {
+    /// The export `choices` ask for, as bytes for a download. Works offline.
+    pub async fn export(&self, choices: &ExportChoices) -> Result<ExportedDocument, AppError> {
+        let day = today();
+        self.read(|d| {
+            let journal = d.journal();
+            let query = choices.filter.to_query(journal)?;
+            let mut doc = d.export_document(&query, choices.filter.described(journal)?)?;
+            let bytes =
+                files::render(&mut doc, journal, choices.format, day).map_err(export_error)?;
+            let (records, with_receipts) = counts(&doc);
+            Ok(ExportedDocument {
+                file_name: format!("export-{day}.{}", choices.format.extension()),
+                media_type: choices.format.media_type().to_owned(),
+                bytes: Zeroizing::new(bytes),
+                entries: doc.entries.len(),
+                records,
+                with_receipts,
+            })
+        })
+        .await?
+    }
+
+    /// Writes the export to `out` (replaced if it exists; readable by its owner
+    /// only), and the attachment files `attachments` asks for into
+    /// `out.attachments/`, fetched from the server and checked. One attachment
+    /// that cannot be fetched is noted, not fatal.
+    pub async fn export_to_path(
+        &self,
+        choices: &ExportChoices,
+        attachments: AttachmentFiles,
+        out: &Path,
+    ) -> Result<ExportSummary, AppError> {
+        let (mut doc, wants_files) = self
+            .read(|d| {
+                let journal = d.journal();
+                let query = choices.filter.to_query(journal)?;
+                let doc = d.export_document(&query, choices.filter.described(journal)?)?;
+                let wants = attachments != AttachmentFiles::None && files::has_attachments(&doc);
+                Ok::<_, AppError>((doc, wants))
+            })
+            .await??;
+        let dir = files::attachments_dir(out);
+        let written = if wants_files {
+            let transport = self.connect().await?;
+            let result = async {
+                let device = self.device().await?;
+                files::write_attachments(
+                    &device,
+                    &transport,
+                    &doc,
+                    &dir,
+                    attachments == AttachmentFiles::WithoutLocation,
+                )
+                .await
+                .map_err(export_error)
+            }
+            .await;
+            self.settle(result).await?
+        } else {
+            files::WrittenFiles::default()
+        };
+        doc.attachment_copies = written.copies;
+        let day = today();
+        let (records, with_receipts) = counts(&doc);
+        self.read(|d| {
+            let bytes =
+                files::render(&mut doc, d.journal(), choices.format, day).map_err(export_error)?;
+            files::write_private(out, &bytes).map_err(export_error)
+        })
+        .await??;
+        Ok(ExportSummary {
+            path: out.to_path_buf(),
+            entries: doc.entries.len(),
+            records,
+            with_receipts,
+            attachments_dir: (written.written > 0).then_some(dir),
+            attachments_written: written.written,
+            attachments_missing: written.missing,
+            location_copies: doc.attachment_copies.len(),
+            notes: written.notes.iter().map(note_words).collect(),
+        })
+    }
+}

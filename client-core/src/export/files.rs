@@ -1,0 +1,313 @@
+//! Writing an export: the document in its format, and the attachment files
+//! beside it (`FILE.attachments/<attachment id>/<name>`), each checked against
+//! its SHA-256 on the way, optionally as copies without location metadata.
+//! Shared by `mycase export` and the application API; files are written whole
+//! or not at all and readable by their owner only.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::model::{AttachmentCopy, ExportDocument, RecordProof};
+use super::{html, markdown};
+use crate::journal::Journal;
+use crate::photo_metadata::{copy_file_name, may_hold_unread_location, strip_location, Stripped};
+use crate::store::LocalStore;
+use crate::transport::Transport;
+use crate::{AttachmentError, Device};
+
+/// The three formats of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// A page to read and print, with the patterns and the proof embedded.
+    Html,
+    /// Everything, machine-readable (right of access and portability).
+    Json,
+    /// Plain text.
+    Markdown,
+}
+
+impl ExportFormat {
+    /// Its short name, as `mycase export --format` takes it and `--json` reports it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "html",
+            ExportFormat::Json => "json",
+            ExportFormat::Markdown => "md",
+        }
+    }
+
+    /// The file name extension (without the dot).
+    pub fn extension(self) -> &'static str {
+        self.name()
+    }
+
+    /// Its media type, for a download.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "text/html; charset=utf-8",
+            ExportFormat::Json => "application/json",
+            ExportFormat::Markdown => "text/markdown; charset=utf-8",
+        }
+    }
+}
+
+/// Why an export's files could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportFileError {
+    /// Fetching the attachment failed (or what the server sent did not check out).
+    #[error(transparent)]
+    Attachment(#[from] AttachmentError),
+    /// A photo records a place and no copy without it could be made.
+    #[error("no copy without its location data could be made")]
+    Strip(#[source] crate::photo_metadata::StripError),
+    /// The target exists; nothing is replaced.
+    #[error("{} already exists", .0.display())]
+    Exists(PathBuf),
+    /// The document could not be encoded.
+    #[error("encoding the export")]
+    Encode(#[from] serde_json::Error),
+    /// A file or folder could not be written.
+    #[error("writing {}", path.display())]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The document in `format`. For HTML, the patterns are figured as of `today`,
+/// which the page records so that `mycase verify` renders the same page.
+pub fn render(
+    doc: &mut ExportDocument,
+    journal: &Journal,
+    format: ExportFormat,
+    today: NaiveDate,
+) -> Result<Vec<u8>, ExportFileError> {
+    Ok(match format {
+        ExportFormat::Json => serde_json::to_vec_pretty(doc)?,
+        ExportFormat::Html => {
+            doc.patterns_as_of = Some(today.to_string());
+            html::render_page(doc, journal).into_bytes()
+        }
+        ExportFormat::Markdown => markdown::render(doc).into_bytes(),
+    })
+}
+
+/// `FILE.attachments`, beside the export.
+pub fn attachments_dir(out: &Path) -> PathBuf {
+    let mut dir = out.as_os_str().to_owned();
+    dir.push(".attachments");
+    PathBuf::from(dir)
+}
+
+/// Every record the export discloses: its entries', people's and devices'.
+pub fn proofs(doc: &ExportDocument) -> impl Iterator<Item = &RecordProof> {
+    let m = &doc.manifest;
+    m.operations
+        .iter()
+        .map(|o| &o.proof)
+        .chain(m.person_operations.iter().map(|o| &o.proof))
+        .chain(m.device_additions.iter().map(|o| &o.proof))
+}
+
+/// Whether the export lists any attachment (so its files need the server).
+pub fn has_attachments(doc: &ExportDocument) -> bool {
+    doc.entries.iter().any(|e| !e.attachments.is_empty())
+}
+
+/// Something to tell the survivor about one attachment file, in order.
+#[derive(Debug)]
+pub enum FileNote {
+    /// The file may record where it was made in a way MyCase cannot remove, so
+    /// it was written as it is.
+    MayHoldUnreadLocation {
+        /// Its file name.
+        name: String,
+    },
+    /// The file was not written (the export still lists its SHA-256).
+    NotWritten {
+        /// The attachment (hex).
+        attachment_id: String,
+        /// Why.
+        error: ExportFileError,
+    },
+}
+
+/// What writing the attachment files gave.
+#[derive(Debug, Default)]
+pub struct WrittenFiles {
+    /// Files written.
+    pub written: usize,
+    /// Attachments not written.
+    pub missing: usize,
+    /// The copies without location metadata among the files (for the document).
+    pub copies: Vec<AttachmentCopy>,
+    /// What to tell the survivor, in order.
+    pub notes: Vec<FileNote>,
+}
+
+/// Fetches every exported attachment into `dir/<attachment id>/<its name>`,
+/// each checked against its SHA-256 on the way. With `strip_location`, a photo
+/// that records where it was taken is written instead as a copy without it
+/// (`<name>.no-location.<ext>`), named in the returned copies; one of which no
+/// copy can be made is not written at all. One attachment that fails is noted
+/// and the others are still written.
+pub async fn write_attachments<S: LocalStore, T: Transport>(
+    device: &Device<S>,
+    transport: &T,
+    doc: &ExportDocument,
+    dir: &Path,
+    strip_location: bool,
+) -> Result<WrittenFiles, ExportFileError> {
+    let mut out = WrittenFiles::default();
+    let wanted = doc.entries.iter().flat_map(|e| {
+        e.attachments
+            .iter()
+            .map(move |a| (e.id.as_str(), a.attachment_id.as_str()))
+    });
+    for (entry, attachment) in wanted {
+        let Some(entry_id) = hex::decode(entry)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+        else {
+            out.missing += 1;
+            continue;
+        };
+        let target = dir.join(attachment);
+        create_private_dir(&target)?;
+        let result = if strip_location {
+            write_without_location(device, transport, entry_id, attachment, &target, &mut out).await
+        } else {
+            device
+                .get_attachment(transport, entry_id, attachment, &target, |_, _| {})
+                .await
+                .map(|_| None)
+                .map_err(ExportFileError::from)
+        };
+        match result {
+            Ok(copy) => {
+                out.written += 1;
+                out.copies.extend(copy);
+            }
+            Err(error) => {
+                out.missing += 1;
+                out.notes.push(FileNote::NotWritten {
+                    attachment_id: attachment.to_owned(),
+                    error,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Writes one attachment, or its copy without location data when it records a
+/// place; returns the copy's description if it wrote one.
+async fn write_without_location<S: LocalStore, T: Transport>(
+    device: &Device<S>,
+    transport: &T,
+    entry_id: [u8; 16],
+    attachment: &str,
+    target: &Path,
+    out: &mut WrittenFiles,
+) -> Result<Option<AttachmentCopy>, ExportFileError> {
+    let view = device.find_attachment(&entry_id, attachment)?;
+    let own_name = Path::new(&view.name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "attachment".into());
+    let note_unread = |out: &mut WrittenFiles| {
+        if may_hold_unread_location(&view.media_type) {
+            out.notes.push(FileNote::MayHoldUnreadLocation {
+                name: own_name.clone(),
+            });
+        }
+    };
+    // Only photos are read whole into memory; a video or document streams to disk.
+    if !view.media_type.starts_with("image/") {
+        note_unread(out);
+        device
+            .get_attachment(transport, entry_id, attachment, target, |_, _| {})
+            .await?;
+        return Ok(None);
+    }
+    let bytes = device.attachment_bytes(transport, &view).await?;
+    match strip_location(&bytes).map_err(ExportFileError::Strip)? {
+        Stripped::Copy(copy) => {
+            let name = copy_file_name(&own_name);
+            write_new_private(&target.join(&name), &copy.bytes)?;
+            Ok(Some(AttachmentCopy::of(
+                attachment,
+                &view.sha256,
+                &copy,
+                format!("{attachment}/{name}"),
+            )))
+        }
+        Stripped::NoLocation => {
+            write_new_private(&target.join(&own_name), &bytes)?;
+            Ok(None)
+        }
+        Stripped::NotReadable => {
+            note_unread(out);
+            write_new_private(&target.join(&own_name), &bytes)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Writes a new file (never replacing one), whole or not at all, readable by
+/// the owner only.
+fn write_new_private(path: &Path, bytes: &[u8]) -> Result<(), ExportFileError> {
+    if path.exists() {
+        return Err(ExportFileError::Exists(path.to_path_buf()));
+    }
+    write_private(path, bytes)
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), ExportFileError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|source| ExportFileError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+/// Writes `bytes` to `path` whole or not at all (replacing a file there),
+/// readable by the owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ExportFileError> {
+    let failed = |source| ExportFileError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let written = options.open(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(failed(e));
+    }
+    std::fs::rename(&tmp, path).map_err(failed)
+}

@@ -1,0 +1,98 @@
+//! `/export`: the journal as HTML, JSON or Markdown, downloaded. The same
+//! choices as `mycase export` for which entries; the attachment files are not in
+//! the download (each is listed with its SHA-256 and downloadable from its
+//! entry; `mycase export` writes them beside the file).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::patterns::{category_choices, field_error, Fields, FilterForm};
+use crate::core_app::{ExportChoices, ExportFormat};
+use crate::error::WebError;
+use crate::form::Form;
+use crate::page::{self, FieldErrors, Layout};
+use crate::web::Web;
+
+pub fn routes() -> Router<Web> {
+    Router::new().route("/export", get(show).post(export))
+}
+
+#[derive(Template)]
+#[template(path = "export.html")]
+struct ExportPage {
+    layout: Layout,
+    errors: FieldErrors,
+    form: FilterForm,
+    format: String,
+    categories: Vec<(&'static str, &'static str, bool)>,
+}
+
+fn page_of(web: &Web, form: FilterForm, format: String, errors: FieldErrors) -> ExportPage {
+    ExportPage {
+        layout: web.layout().in_section("/export"),
+        errors,
+        categories: category_choices(&form.category),
+        form,
+        format,
+    }
+}
+
+async fn show(State(web): State<Web>) -> Result<Response, WebError> {
+    page::html(page_of(
+        &web,
+        FilterForm::default(),
+        String::new(),
+        FieldErrors::default(),
+    ))
+}
+
+async fn export(State(web): State<Web>, Form(fields): Form<Fields>) -> Result<Response, WebError> {
+    let filter = FilterForm::from_fields(&fields);
+    let format = fields
+        .iter()
+        .find(|(name, _)| name == "format")
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default();
+    let chosen = match format.as_str() {
+        "html" => ExportFormat::Html,
+        "json" => ExportFormat::Json,
+        "md" => ExportFormat::Markdown,
+        _ => {
+            return page::invalid(page_of(
+                &web,
+                filter,
+                format,
+                FieldErrors::one("format", "Choose a format"),
+            ))
+        }
+    };
+    let choices = ExportChoices {
+        format: chosen,
+        filter: filter.to_filter(),
+    };
+    match web.app().export(&choices).await {
+        Ok(doc) => {
+            let mut response = (StatusCode::OK, doc.bytes.to_vec()).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(&doc.media_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            );
+            headers.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{}\"", doc.file_name))
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            );
+            Ok(response)
+        }
+        Err(e) => match field_error(&e) {
+            Some(errors) => page::invalid(page_of(&web, filter, format, errors)),
+            None => Err(e.into()),
+        },
+    }
+}
