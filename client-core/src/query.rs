@@ -85,8 +85,13 @@ impl std::fmt::Debug for MonthGroup {
 
 /// Live entries matching `filter`, in the order things happened, grouped by month.
 pub fn timeline(journal: &Journal, filter: &Filter) -> Vec<MonthGroup> {
+    group_by_month(journal.entries().into_iter().filter(|e| filter.matches(e)))
+}
+
+/// Entries (in timeline order) grouped by the month they happened in.
+pub fn group_by_month(entries: impl IntoIterator<Item = EntryView>) -> Vec<MonthGroup> {
     let mut groups: Vec<MonthGroup> = Vec::new();
-    for entry in journal.entries().into_iter().filter(|e| filter.matches(e)) {
+    for entry in entries {
         let year_month = happened_on(&entry)
             .map(|d| d.format("%Y-%m").to_string())
             .unwrap_or_else(|| "unknown".to_string());
@@ -107,43 +112,109 @@ pub fn timeline(journal: &Journal, filter: &Filter) -> Vec<MonthGroup> {
 /// of the people involved; in timeline order. The words may be in different fields
 /// and any order. An empty query finds nothing.
 pub fn search(journal: &Journal, text: &str) -> Vec<EntryView> {
-    let words: Vec<String> = text.split_whitespace().map(fold).collect();
+    let words = Words::of(journal, text);
     if words.is_empty() {
         return Vec::new();
     }
-    let people = journal.people();
     journal
         .entries()
         .into_iter()
-        .filter(|entry| {
-            let mut haystack = String::new();
-            let mut add = |s: &str| {
-                haystack.push_str(&fold(s));
-                haystack.push('\n');
-            };
-            add(entry.title.as_deref().unwrap_or_default());
-            add(&entry.text);
-            add(entry.location.as_deref().unwrap_or_default());
-            add(entry.injuries.as_deref().unwrap_or_default());
-            add(entry.impact.as_deref().unwrap_or_default());
-            entry
-                .tags
-                .iter()
-                .chain(&entry.police_references)
-                .chain(&entry.actions_taken)
-                .for_each(|s| add(s));
-            for slug in &entry.categories {
-                add(slug);
-                add(categories::display(slug));
-            }
-            for person in &people {
-                if entry.people.contains(&hex::encode(person.id)) {
-                    add(person.name.as_deref().unwrap_or_default());
-                }
-            }
-            words.iter().all(|word| haystack.contains(word.as_str()))
-        })
+        .filter(|entry| words.matches(entry))
         .collect()
+}
+
+/// Live entries matching `filter` and containing every word of `text` (no words:
+/// no word condition), grouped by month as [`timeline`] does.
+pub fn timeline_search(journal: &Journal, filter: &Filter, text: &str) -> Vec<MonthGroup> {
+    let words = Words::of(journal, text);
+    group_by_month(
+        journal
+            .entries()
+            .into_iter()
+            .filter(|e| filter.matches(e) && words.matches(e)),
+    )
+}
+
+/// The words of a search, with the people list (so a name finds its entries).
+pub struct Words {
+    words: Vec<String>,
+    people: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Words {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Words")
+            .field("words", &self.words.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Words {
+    /// The words of `text`, folded (case and accents do not matter).
+    pub fn of(journal: &Journal, text: &str) -> Words {
+        let words: Vec<String> = text.split_whitespace().map(fold).collect();
+        let people = if words.is_empty() {
+            Vec::new()
+        } else {
+            journal
+                .people()
+                .into_iter()
+                .filter_map(|p| Some((hex::encode(p.id), fold(&p.name?))))
+                .collect()
+        };
+        Words { words, people }
+    }
+
+    /// No words were given.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// Whether `entry` contains every word (always, with no words).
+    pub fn matches(&self, entry: &EntryView) -> bool {
+        if self.words.is_empty() {
+            return true;
+        }
+        // Gathered first and folded once: folding is the costly part.
+        let mut haystack = String::new();
+        let mut add = |s: &str| {
+            haystack.push_str(s);
+            haystack.push('\n');
+        };
+        add(entry.title.as_deref().unwrap_or_default());
+        add(&entry.text);
+        add(entry.location.as_deref().unwrap_or_default());
+        add(entry.injuries.as_deref().unwrap_or_default());
+        add(entry.impact.as_deref().unwrap_or_default());
+        entry
+            .tags
+            .iter()
+            .chain(&entry.police_references)
+            .chain(&entry.actions_taken)
+            .for_each(|s| add(s));
+        for slug in &entry.categories {
+            add(slug);
+            add(categories::display(slug));
+        }
+        for (id, name) in &self.people {
+            if entry.people.contains(id) {
+                add(name);
+            }
+        }
+        let haystack = quick_fold(&haystack);
+        self.words
+            .iter()
+            .all(|word| haystack.contains(word.as_str()))
+    }
+}
+
+/// [`fold`], without its Unicode work for plain ASCII (most of what is searched).
+fn quick_fold(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        fold(s)
+    }
 }
 
 /// The day an entry happened (its start, civil time as written), or the UK day it
@@ -281,6 +352,25 @@ mod tests {
             }),
             [2]
         );
+    }
+
+    #[test]
+    fn timeline_search_needs_the_filter_and_every_word() {
+        let j = journal();
+        let found = |filter: &Filter, text: &str| -> Vec<u8> {
+            timeline_search(&j, filter, text)
+                .iter()
+                .flat_map(|g| ids(&g.entries))
+                .collect()
+        };
+        assert_eq!(found(&Filter::default(), ""), [1, 2, 3]);
+        assert_eq!(found(&Filter::default(), "night"), [1, 2]);
+        let threats = Filter {
+            categories: vec!["threats".into()],
+            ..Default::default()
+        };
+        assert_eq!(found(&threats, "night"), [2]);
+        assert_eq!(found(&threats, "night pushed"), Vec::<u8>::new());
     }
 
     #[test]

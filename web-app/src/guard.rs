@@ -30,7 +30,11 @@ fn is_public(path: &str) -> bool {
 
 /// Routes whose requests do not count as activity for the idle lock.
 fn is_passive(path: &str) -> bool {
-    path == "/events" || path.starts_with("/assets/") || path == "/favicon.ico"
+    // `/timeline/live` is app.js refreshing a list for another device's change.
+    path == "/events"
+        || path == "/timeline/live"
+        || path.starts_with("/assets/")
+        || path == "/favicon.ico"
 }
 
 pub async fn guard(State(web): State<Web>, request: Request, next: Next) -> Response {

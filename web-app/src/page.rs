@@ -11,6 +11,9 @@ use crate::error::WebError;
 /// page adds its line here.
 pub const SECTIONS: &[(&str, &str)] = &[
     ("/", "Home"),
+    ("/timeline", "Timeline"),
+    ("/entries/new", "Record"),
+    ("/people", "People"),
     ("/patterns", "Patterns"),
     ("/export", "Export"),
     ("/verify", "Check an export"),

@@ -6,6 +6,7 @@
 //! `client-core/tests/proptest-regressions/journal_merge.txt`.
 
 mod app_api;
+mod app_entries;
 mod app_evidence;
 mod app_sharing;
 mod attachment_vectors;

@@ -9,6 +9,8 @@ use crate::web::Web;
 use crate::{assets, draft, error_page, events, guard, security_headers};
 
 mod devices;
+mod entries;
+mod entry_form;
 mod evidence;
 mod exit;
 mod export;
@@ -16,10 +18,12 @@ mod home;
 mod lock;
 mod login;
 mod patterns;
+mod people;
 mod safety;
 mod settings;
 mod setup;
 mod shares;
+mod timeline;
 mod unlock;
 mod verify;
 
@@ -27,6 +31,9 @@ pub fn router(web: Web) -> Router {
     // Pages that need the journal open: a locked app sends them to /unlock.
     let unlocked = Router::new()
         .merge(home::routes())
+        .merge(timeline::routes())
+        .merge(entries::routes())
+        .merge(people::routes())
         .merge(draft::routes())
         .merge(evidence::routes())
         .merge(patterns::routes())

@@ -256,6 +256,7 @@ async fn live_events_tell_open_pages_about_changes_and_a_lock() {
             text: marker.clone(),
             when: "2026-03-14 21:30".into(),
             categories: vec!["Threats".into()],
+            ..mycase_core::app::EntryInput::default()
         })
         .await
         .unwrap();
