@@ -215,11 +215,14 @@ pub(super) fn left_from(left: &[Tok], end: &Point) -> Result<Option<Point>, Date
         Point::Day(d) | Point::Month(d) => *d,
     };
     let (year, month) = (end_date.year(), end_date.month());
+    // A day alone ("1" or "1st"); "1 January" is a day and month, below.
     if let [Tok::Num(d, 1 | 2)] | [Tok::Num(d, 1 | 2), Tok::Word(_)] = left {
-        if !ordinal_ok(left) || !matches!(end, Point::Day(_)) {
-            return Ok(None);
+        if ordinal_ok(left) {
+            if !matches!(end, Point::Day(_)) {
+                return Ok(None);
+            }
+            return ymd(year, month, *d).map(|d| Some(Point::Day(d)));
         }
-        return ymd(year, month, *d).map(|d| Some(Point::Day(d)));
     }
     if let Some((d, m)) = day_and_month(left) {
         let at = ymd(year, m, d)?;

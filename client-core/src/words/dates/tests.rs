@@ -642,3 +642,17 @@ fn every_relative_form_survives_the_ends_of_the_calendar() {
         }
     }
 }
+
+/// Found by `every_stored_value_reads_back_as_itself`: a range's start written
+/// as a day and month took the year before "now" instead of the end's year.
+#[test]
+fn a_ranges_start_takes_the_year_of_its_end() {
+    let now = NaiveDate::from_ymd_opt(1950, 1, 1)
+        .unwrap()
+        .and_time(NaiveTime::MIN);
+    let u = understand("between 1 January and 1 February 2099", now).unwrap();
+    assert_eq!(
+        (u.occurred_at.start.as_str(), u.occurred_at.end.as_str()),
+        ("2099-01-01", "2099-02-01")
+    );
+}
