@@ -46,7 +46,7 @@ pub fn show_new_device_notices(device: &mut Device<FileStore>) {
                 crate::say!(
                     "⚠ Notice: a new device {how} on {}: {} (id {}). If you did not do this, \
                      run `mycase devices revoke {}`{}.",
-                    crate::output::short_time(d.added_at_ms),
+                    crate::output::uk_time(d.added_at_ms),
                     d.name,
                     mycase_core::ids::id_short(&d.device_id),
                     mycase_core::ids::id_short(&d.device_id),

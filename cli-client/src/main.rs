@@ -18,6 +18,7 @@ mod editor;
 mod output;
 mod passphrase;
 mod revoked;
+mod words;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use mycase_core::journal::{occurred, EntryView, FieldValue, Journal};
+use mycase_core::words::{dates, uk_time};
 use mycase_core::DeviceStatus;
 use serde::Serialize;
 use serde_json::Value;
@@ -15,7 +16,11 @@ pub struct EntryJson {
     pub title: Option<String>,
     pub text: String,
     pub occurred_at: Option<String>,
+    /// `occurred_at` in words with its precision ("March 2026, approximate").
+    pub occurred_at_words: Option<String>,
     pub recorded_at: String,
+    /// `recorded_at` in UK local time with the zone named.
+    pub recorded_at_uk: String,
     pub categories: Vec<String>,
     pub tags: Vec<String>,
     pub severity: Option<u32>,
@@ -88,7 +93,7 @@ pub fn field_text(v: &FieldValue) -> String {
         | FieldValue::Location(s)
         | FieldValue::Injuries(s)
         | FieldValue::Impact(s) => s.clone(),
-        FieldValue::OccurredAt(o) => occurred::display(o),
+        FieldValue::OccurredAt(o) => dates::read_back(o),
         FieldValue::Severity(n) => n.to_string(),
         FieldValue::Categories(c)
         | FieldValue::Tags(c)
@@ -111,7 +116,9 @@ impl EntryJson {
             title: e.title.clone(),
             text: e.text.clone(),
             occurred_at: e.occurred_at.as_ref().map(occurred::display),
+            occurred_at_words: e.occurred_at.as_ref().map(dates::read_back),
             recorded_at: rfc3339(e.recorded_at_ms),
+            recorded_at_uk: uk_time(e.recorded_at_ms),
             categories: e.categories.clone(),
             tags: e.tags.clone(),
             severity: e.severity,
@@ -223,11 +230,19 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
-/// Unix milliseconds as a short local-free form for tables (`2026-03-14 21:30 UTC`).
-pub fn short_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| ms.to_string())
+/// Unix milliseconds in UK local time with the zone named, for people to read
+/// (`Sat 14 March 2026, 21:30 GMT`); JSON keeps [`rfc3339`].
+pub fn uk_time(ms: i64) -> String {
+    uk_time::recorded(ms)
+}
+
+/// When something happened, in words with its precision ("Sat 14 March 2026,
+/// 21:30", "March 2026, approximate"), or `missing` if it was not given.
+pub fn occurred_words(e: &EntryView, missing: &str) -> String {
+    e.occurred_at
+        .as_ref()
+        .map(dates::read_back)
+        .unwrap_or_else(|| missing.to_string())
 }
 
 /// Prints one JSON value on one line and flushes, so a reader sees it at once.

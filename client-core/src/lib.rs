@@ -38,6 +38,7 @@ pub mod safety;
 pub mod share;
 pub mod store;
 pub mod transport;
+pub mod words;
 
 pub use clock::now_ms;
 pub use device::attachments::{AttachOutcome, AttachmentError};

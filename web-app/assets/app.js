@@ -401,6 +401,26 @@
     };
   }
 
+  // ---- Lists that follow other devices ----------------------------------
+
+  // A list marked data-live-list="/path" is fetched again from that path when
+  // something changes, and swapped in; what is being typed on the page stays.
+  // Not through request(): a change from elsewhere is not this person's activity.
+  document.addEventListener('mycase:changed', function () {
+    var list = document.querySelector('[data-live-list]');
+    if (!list || leaving) return;
+    fetch(list.dataset.liveList, { headers: { Accept: 'text/html' }, credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
+      .then(function (html) {
+        if (html === null || leaving) return;
+        var fresh = new DOMParser().parseFromString(html, 'text/html').body;
+        list.replaceChildren.apply(list, Array.prototype.map.call(fresh.childNodes, function (n) {
+          return document.adoptNode(n);
+        }));
+      })
+      .catch(function () {});
+  });
+
   // ---- Each page --------------------------------------------------------
 
   function startPage() {

@@ -3,7 +3,8 @@
 //! fires `mycase:changed` on the document), `notice` (a banner, e.g. a new
 //! device), `locked` (the page moves to the unlock page). Each event's data is a
 //! small JSON object with no entry content; a comment every 20 s keeps the
-//! connection open through idle stretches.
+//! connection open through idle stretches. The stream starts with the sync
+//! status as it is, so nothing between the page's load and its connection is missed.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -81,15 +82,22 @@ fn page_event(event: &AppEvent) -> Option<Event> {
 }
 
 fn stream_for(web: &Web) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static {
+    // Subscribed before the status is read, so no change falls between the two:
+    // the page hears where syncing stands now, then every change after.
     let app_events = BroadcastStream::new(web.app().events())
         .filter_map(|event| async move { event.ok().as_ref().and_then(page_event) });
+    let now = stream::iter(page_event(&AppEvent::Sync(web.app().status().sync)));
     let locks = BroadcastStream::new(web.locked_events())
         .map(|_| Event::default().event("locked").data("{}"));
     let keep_alive = stream::unfold((), |()| async {
         tokio::time::sleep(KEEP_ALIVE).await;
         Some((Event::default().comment(""), ()))
     });
-    stream::select(stream::select(app_events, locks), keep_alive).map(Ok)
+    now.chain(stream::select(
+        stream::select(app_events, locks),
+        keep_alive,
+    ))
+    .map(Ok)
 }
 
 async fn events(State(web): State<Web>) -> Response {

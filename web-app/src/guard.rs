@@ -29,10 +29,17 @@ fn is_public(path: &str) -> bool {
 
 /// Routes whose requests do not count as activity for the idle lock.
 fn is_passive(path: &str) -> bool {
-    path == "/events" || path.starts_with("/assets/") || path == "/favicon.ico"
+    // `/timeline/live` is app.js refreshing a list for another device's change.
+    path == "/events"
+        || path == "/timeline/live"
+        || path.starts_with("/assets/")
+        || path == "/favicon.ico"
 }
 
 pub async fn guard(State(web): State<Web>, request: Request, next: Next) -> Response {
+    if arrives_from_elsewhere(&web, &request) {
+        return crate::page::reload_here();
+    }
     match check(&web, &request) {
         Ok(signed_in) => {
             if signed_in && !is_passive(request.uri().path()) {
@@ -42,6 +49,24 @@ pub async fn guard(State(web): State<Web>, request: Request, next: Next) -> Resp
         }
         Err(error) => error.into_response(),
     }
+}
+
+/// The start page reached from outside the app (the page `mycase app` opens the
+/// browser with is a local file; a link clicked elsewhere): the browser holds
+/// back a `SameSite=Strict` cookie on such a navigation, and on the launch link's
+/// redirect, so the page reloads itself from here, with the cookie. It shows
+/// nothing and changes nothing, and a request without the cookie is refused
+/// as ever.
+fn arrives_from_elsewhere(web: &Web, request: &Request) -> bool {
+    let headers = request.headers();
+    let text = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    request.method() == Method::GET
+        && request.uri().path() == "/"
+        && request.uri().query().is_none()
+        && text("sec-fetch-mode") == Some("navigate")
+        && matches!(text("sec-fetch-site"), Some("cross-site" | "same-site"))
+        && check_host(web.port(), headers).is_ok()
+        && !web.is_signed_in(headers)
 }
 
 /// Whether the request is signed in, or why it is refused.

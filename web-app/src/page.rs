@@ -11,6 +11,9 @@ use crate::error::WebError;
 /// page adds its line here.
 pub const SECTIONS: &[(&str, &str)] = &[
     ("/", "Home"),
+    ("/timeline", "Timeline"),
+    ("/entries/new", "Record"),
+    ("/people", "People"),
     ("/patterns", "Patterns"),
     ("/export", "Export"),
     ("/verify", "Check an export"),
@@ -131,6 +134,22 @@ pub fn json(value: serde_json::Value) -> Response {
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A page that only reloads the start page from this origin (see
+/// `guard::arrives_from_elsewhere`).
+pub fn reload_here() -> Response {
+    let mut response = (
+        StatusCode::OK,
+        "<!DOCTYPE html><html lang=\"en-GB\"><meta charset=\"utf-8\"><title>Notes</title>\
+         <meta http-equiv=\"refresh\" content=\"0;url=/\"></html>",
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
     );
     response
 }

@@ -1,7 +1,9 @@
 //! `Web`: what every handler gets as its state (`State(web): State<Web>`): the
 //! `App`, the session's handles and the layout, and the one way to lock.
 
-use std::sync::Arc;
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::http::{header, HeaderMap};
 use tokio::sync::broadcast;
@@ -24,6 +26,9 @@ struct Inner {
     handles: Handles,
     idle: IdleClock,
     locked: broadcast::Sender<()>,
+    /// What pages keep between requests while unlocked (the timeline's filter),
+    /// by key; forgotten at every lock, like the handles.
+    kept: Mutex<HashMap<&'static str, Box<dyn Any + Send>>>,
 }
 
 impl std::fmt::Debug for Web {
@@ -47,6 +52,7 @@ impl Web {
                 handles: Handles::default(),
                 idle: IdleClock::new(),
                 locked,
+                kept: Mutex::new(HashMap::new()),
             }),
         };
         (web, token)
@@ -87,8 +93,31 @@ impl Web {
     /// hear it (they move to the unlock page).
     pub async fn lock(&self) {
         self.inner.handles.clear();
+        self.kept().clear();
         self.inner.app.lock().await;
         let _ = self.inner.locked.send(());
+    }
+
+    /// Keeps `value` for this session under `key` until the next lock.
+    pub fn keep<T: Any + Send>(&self, key: &'static str, value: T) {
+        self.kept().insert(key, Box::new(value));
+    }
+
+    /// What was kept under `key`, if it is a `T`.
+    pub fn kept_value<T: Any + Clone>(&self, key: &'static str) -> Option<T> {
+        self.kept().get(key)?.downcast_ref::<T>().cloned()
+    }
+
+    /// Forgets what was kept under `key`.
+    pub fn forget(&self, key: &'static str) {
+        self.kept().remove(key);
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Box<dyn Any + Send>>> {
+        match self.inner.kept.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 
     /// Fires once per `lock`.

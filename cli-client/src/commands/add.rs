@@ -19,12 +19,16 @@ pub struct Args {
     /// history.
     #[arg(long, value_name = "X")]
     text: Option<String>,
-    /// When it happened: "YYYY-MM-DD HH:MM", "YYYY-MM-DD", "YYYY-MM", or "START..END".
-    #[arg(long, value_name = "WHEN")]
-    occurred: Option<String>,
-    /// A category (repeat for several).
+    #[arg(long, alias = "occurred", value_name = "WHEN", long_help = fields::WHEN_HELP)]
+    /// When it happened: "14/03/2026 21:30", "March 2026", "about 3 weeks ago"... (- asks).
+    when: Option<String>,
+    /// A category, by name or any unique part of it ("coercive"); repeat for
+    /// several; - asks.
     #[arg(long = "category", value_name = "C")]
     categories: Vec<String>,
+    /// Keep a date in the future without asking (scripts; at a terminal you are asked).
+    #[arg(long, short = 'y')]
+    yes: bool,
     #[command(flatten)]
     more: fields::MoreFields,
     /// Print the result as JSON.
@@ -33,11 +37,18 @@ pub struct Args {
 }
 
 pub fn run(home: &Path, args: Args) -> Result<()> {
-    let mut entry = fields::build(None, None, args.occurred.as_deref(), &args.categories)?;
+    let mut entry = fields::build(args.when.as_deref(), &args.categories, args.yes)?;
     let mut device = connect::open_device(home)?;
     // Asked after the checks above, so a mistyped flag does not cost written words.
     let mut content = Content::default();
     entry.title = content.one("--title", "Title", args.title)?;
+    fields::ask_when_and_categories(
+        &mut content,
+        args.when.as_deref(),
+        &args.categories,
+        args.yes,
+        &mut entry,
+    )?;
     args.more
         .apply(device.journal(), &mut content, &mut entry)?;
     entry.text = match (args.text, crate::editor::wanted()) {

@@ -22,12 +22,16 @@ pub struct Args {
     /// The new title (- asks for it).
     #[arg(long, value_name = "T")]
     title: Option<String>,
-    /// When it happened: "YYYY-MM-DD HH:MM", "YYYY-MM-DD", "YYYY-MM", or "START..END".
-    #[arg(long, value_name = "WHEN")]
-    occurred: Option<String>,
-    /// The categories (repeat for several; replaces the current ones).
+    #[arg(long, alias = "occurred", value_name = "WHEN", long_help = fields::WHEN_HELP)]
+    /// When it happened: "14/03/2026 21:30", "March 2026", "about 3 weeks ago"... (- asks).
+    when: Option<String>,
+    /// The categories, by name or any unique part of one (repeat for several;
+    /// replaces the current ones; - asks).
     #[arg(long = "category", value_name = "C")]
     categories: Vec<String>,
+    /// Keep a date in the future without asking (scripts; at a terminal you are asked).
+    #[arg(long, short = 'y')]
+    yes: bool,
     #[command(flatten)]
     more: fields::MoreFields,
     /// Print the result as JSON.
@@ -36,16 +40,23 @@ pub struct Args {
 }
 
 pub fn run(home: &Path, args: Args) -> Result<()> {
-    let mut entry = fields::build(None, None, args.occurred.as_deref(), &args.categories)?;
+    let mut entry = fields::build(args.when.as_deref(), &args.categories, args.yes)?;
     let mut device = connect::open_device(home)?;
     let mut content = Content::default();
     entry.title = content.one("--title", "New title", args.title)?;
+    fields::ask_when_and_categories(
+        &mut content,
+        args.when.as_deref(),
+        &args.categories,
+        args.yes,
+        &mut entry,
+    )?;
     args.more
         .apply(device.journal(), &mut content, &mut entry)?;
     entry.text = fields::text(&mut content, args.text, false)?;
     content.warn();
     if entry == EntryFields::default() {
-        bail!("nothing to change: give --text, --title, --occurred, --category, --tag, --severity, --location, --person, --injuries, --police-ref, --action or --impact");
+        bail!("nothing to change: give --text, --title, --when, --category, --tag, --severity, --location, --person, --injuries, --police-ref, --action or --impact");
     }
     let id = device
         .journal()

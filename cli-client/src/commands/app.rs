@@ -4,7 +4,7 @@
 //! interrupted, then locks.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -45,12 +45,12 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         ))?;
     }
     if !args.no_browser {
-        match open_browser(home, &url) {
-            Ok(launch_file) => {
+        match open_browser(&url) {
+            Ok(launch_dir) => {
                 let started = server.session_started();
                 tokio::spawn(async move {
                     let _ = tokio::time::timeout(LAUNCH_FILE_LIFETIME, started).await;
-                    let _ = std::fs::remove_file(launch_file);
+                    drop(launch_dir);
                 });
             }
             Err(e) => {
@@ -58,9 +58,10 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
             }
         }
     }
-    let served = server.serve(stop_signal()).await;
-    let _ = std::fs::remove_file(home.join(LAUNCH_FILE));
-    served.context("the app's local server stopped")
+    server
+        .serve(stop_signal())
+        .await
+        .context("the app's local server stopped")
 }
 
 /// Ctrl+C, or (on Unix) the SIGTERM a service manager or a script sends: either
@@ -80,11 +81,17 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Opens the link through a page only this user can read: a URL given to the
-/// browser's command line would show the one-time token to every local user
-/// (in the process list) until the browser started.
-fn open_browser(home: &Path, url: &str) -> Result<PathBuf> {
-    let launch_file = home.join(LAUNCH_FILE);
+/// Opens the link through a page only this user can read (in a fresh owner-only
+/// folder): a URL on the browser's command line would show the one-time token to
+/// every local user, in the process list, until the browser started. The folder
+/// goes when the returned value is dropped.
+fn open_browser(url: &str) -> Result<tempfile::TempDir> {
+    // tempfile makes the folder owner-only (0700) on Unix.
+    let dir = tempfile::Builder::new()
+        .prefix("mycase-open-")
+        .tempdir()
+        .context("could not make a private folder for the page that opens the app")?;
+    let launch_file = dir.path().join(LAUNCH_FILE);
     write_private(
         &launch_file,
         format!(
@@ -95,31 +102,51 @@ fn open_browser(home: &Path, url: &str) -> Result<PathBuf> {
         .as_bytes(),
     )
     .context("could not write the page that opens the app")?;
-    let target = launch_file.as_os_str();
-    let mut command = if let Some(browser) = std::env::var_os("BROWSER") {
-        let mut command = Command::new(browser);
-        command.arg(target);
-        command
-    } else if cfg!(target_os = "macos") {
-        let mut command = Command::new("open");
-        command.arg(target);
-        command
-    } else if cfg!(windows) {
-        let mut command = Command::new("cmd");
-        command.args(["/C", "start", ""]).arg(target);
-        command
-    } else {
-        let mut command = Command::new("xdg-open");
-        command.arg(target);
-        command
-    };
-    command
+    browser_command(&launch_file)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .context("could not start the browser")?;
-    Ok(launch_file)
+    Ok(dir)
+}
+
+/// `$BROWSER` as such programs read it (the first of a `:`-separated list, its
+/// words split, `%s` for the page or the page last), else the system's opener.
+fn browser_command(page: &Path) -> Command {
+    if let Some(browser) = std::env::var("BROWSER")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+    {
+        let first = browser.split(':').next().unwrap_or_default();
+        let mut words = first.split_whitespace();
+        if let Some(program) = words.next() {
+            let mut command = Command::new(program);
+            let mut placed = false;
+            for word in words {
+                if word == "%s" {
+                    command.arg(page);
+                    placed = true;
+                } else {
+                    command.arg(word);
+                }
+            }
+            if !placed {
+                command.arg(page);
+            }
+            return command;
+        }
+    }
+    let (program, before): (&str, &[&str]) = if cfg!(target_os = "macos") {
+        ("open", &[])
+    } else if cfg!(windows) {
+        ("cmd", &["/C", "start", ""])
+    } else {
+        ("xdg-open", &[])
+    };
+    let mut command = Command::new(program);
+    command.args(before).arg(page);
+    command
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

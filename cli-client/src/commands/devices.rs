@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use mycase_core::ids::{id_hex, id_short, DeviceId};
+use mycase_core::words::names;
 use mycase_core::DeviceStatus;
 use serde_json::json;
 
@@ -26,8 +27,8 @@ enum DevicesCommand {
     /// Revoke a device: the server refuses it from now on (it erases itself if it
     /// connects again), and your other devices move to new keys it does not have.
     Revoke {
-        /// The device's id, or the start of it (at least 4 hex digits), as
-        /// `mycase devices` shows it.
+        /// The device: its name or any unique part of it ("phone"), or the start
+        /// of its id (at least 4 hex digits), as `mycase devices` shows them.
         id: String,
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
@@ -156,7 +157,7 @@ fn row(d: &DeviceStatus) -> Vec<String> {
     }
     if d.revoked {
         status.push(match d.revoked_at_ms {
-            Some(at) => format!("revoked {}", output::short_time(at)),
+            Some(at) => format!("revoked {}", output::uk_time(at)),
             None => "revoked".into(),
         });
     }
@@ -176,34 +177,24 @@ fn row(d: &DeviceStatus) -> Vec<String> {
         id_short(&d.device_id),
         d.name.clone().unwrap_or_else(|| "(unknown)".into()),
         d.added_at_ms
-            .map(output::short_time)
+            .map(output::uk_time)
             .unwrap_or_else(|| "-".into()),
         d.last_seen_unix
             .and_then(|s| i64::try_from(s).ok())
-            .map(|s| output::short_time(s.saturating_mul(1000)))
+            .map(|s| output::uk_time(s.saturating_mul(1000)))
             .unwrap_or_else(|| "-".into()),
         status.join(", "),
     ]
 }
 
-/// The one device whose id starts with `prefix`.
-fn resolve(devices: &[DeviceStatus], prefix: &str) -> Result<DeviceId> {
-    let prefix = prefix.trim().to_ascii_lowercase();
-    if prefix.len() < 4 || prefix.len() > 32 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("a device id is hex, at least 4 digits (as `mycase devices` shows it)");
-    }
-    let matches: Vec<&DeviceStatus> = devices
-        .iter()
-        .filter(|d| id_hex(&d.device_id).starts_with(&prefix))
-        .collect();
-    match matches.as_slice() {
-        [] => bail!("no device of this journal has an id starting with {prefix}"),
-        [one] => Ok(one.device_id),
-        many => bail!(
-            "{} devices have ids starting with {prefix}; give more of it",
-            many.len()
-        ),
-    }
+/// The one device `wanted` names: by id prefix or any unique part of its name.
+fn resolve(devices: &[DeviceStatus], wanted: &str) -> Result<DeviceId> {
+    crate::words::pick(
+        "which device?",
+        &crate::words::DEVICE,
+        wanted,
+        &names::devices(devices),
+    )
 }
 
 async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {

@@ -2,11 +2,19 @@
 
 use std::io::{IsTerminal, Read};
 
-use anyhow::{anyhow, bail, Context, Result};
-use mycase_core::journal::{categories, occurred, Journal};
+use anyhow::{bail, Context, Result};
+use mycase_core::journal::{Journal, PersonId};
+use mycase_core::words::names;
 use mycase_proto::v1::{EntryFields, StringList};
 
-use crate::content::Content;
+use crate::content::{Content, ASK};
+use crate::words;
+
+/// The help for `--when` (add, amend).
+pub const WHEN_HELP: &str = "When it happened, as you would write it: \"14/03/2026\", \
+    \"14 March 2026 21:30\", \"14/03/2026 9.30pm\", \"March 2026\", \"yesterday\", \
+    \"last March\", \"about 3 weeks ago\", \"1-14 March 2026\" (day first; see README). \
+    - asks for it. It is read back before it is saved.";
 
 /// The fields beyond title, text, date and categories, shared by `add` and `amend`.
 /// Every content flag takes `-` to be asked for it instead (see [`Content`]).
@@ -15,14 +23,14 @@ pub struct MoreFields {
     /// A free tag (repeat for several; replaces the current ones; - asks).
     #[arg(long = "tag", value_name = "T")]
     pub tags: Vec<String>,
-    /// How serious it was, 1 (least) to 5 (most); 0 clears it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=5))]
-    pub severity: Option<u32>,
+    /// How serious it was, 1 (least) to 5 (most); 0 clears it; - asks.
+    #[arg(long, value_name = "N")]
+    pub severity: Option<String>,
     /// Where it happened ("" clears it; - asks, keeping it out of the shell history).
     #[arg(long, value_name = "L")]
     pub location: Option<String>,
-    /// A person involved, by name or id prefix from `mycase people list` (repeat for
-    /// several; replaces the current ones; - asks).
+    /// A person involved: their name or any unique part of it, or their id prefix,
+    /// from `mycase people list` (repeat for several; replaces the current ones; - asks).
     #[arg(long = "person", value_name = "P")]
     pub people: Vec<String>,
     /// Injuries ("" clears it; - asks).
@@ -57,18 +65,13 @@ impl MoreFields {
         fields.impact = content.one("--impact", "The impact on you", self.impact)?;
         let tags = content.many("--tag", "Tags", self.tags)?;
         fields.tags = string_list(&tags);
-        fields.severity = self.severity;
+        fields.severity = severity(content, self.severity)?;
         fields.police_references = string_list(&police_refs);
         fields.actions_taken = string_list(&actions);
         if !people.is_empty() {
             let ids = people
                 .iter()
-                .map(|p| {
-                    journal
-                        .resolve_person(p)
-                        .map(hex::encode)
-                        .context("--person (see `mycase people list`)")
-                })
+                .map(|p| person("--person", journal, p).map(hex::encode))
                 .collect::<Result<Vec<String>>>()?;
             fields.people = Some(StringList { values: ids });
         }
@@ -90,31 +93,50 @@ fn string_list(values: &[String]) -> Option<StringList> {
     })
 }
 
-/// The value of `--occurred`, parsed (never echoing the value back in errors).
-pub fn occurred_at(value: Option<&str>) -> Result<Option<mycase_proto::v1::OccurredAt>> {
+/// How serious, from `--severity` (a number is not the survivor's words, so it
+/// is not noted for the shell-history warning); `-` asks.
+fn severity(content: &mut Content, value: Option<String>) -> Result<Option<u32>> {
+    let value = match value {
+        Some(v) if v == ASK => content.one(
+            "--severity",
+            "How serious it was, 1 to 5 (0 clears it)",
+            Some(v),
+        )?,
+        other => other,
+    };
     value
-        .map(|v| occurred::parse(v).context("--occurred"))
+        .map(|v| {
+            v.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 5)
+                .context("--severity: give a number from 1 (least) to 5 (most), or 0 to clear it")
+        })
         .transpose()
 }
 
-/// Categories from the fixed list (slug or name, any case), stored as slugs; `None`
-/// if no flag was given.
+/// The person `wanted` names (see `mycase_core::words::matching`).
+pub fn person(flag: &str, journal: &Journal, wanted: &str) -> Result<PersonId> {
+    words::pick(flag, &words::PERSON, wanted, &names::people(journal))
+}
+
+/// A date as people write it, read back on standard error and questioned if it
+/// is in the future (see [`words::when`]).
+pub fn occurred_at(flag: &str, value: &str, yes: bool) -> Result<mycase_proto::v1::OccurredAt> {
+    words::when(flag, value, yes).map(|(at, _)| at)
+}
+
+/// Categories from the fixed list (slug, name, or a unique part of either, any
+/// case), stored as slugs; `None` if no flag was given.
 pub fn categories(values: &[String]) -> Result<Option<StringList>> {
     if values.is_empty() {
         return Ok(None);
     }
+    let all = names::categories();
     let slugs = values
         .iter()
         .filter(|c| !c.trim().is_empty())
-        .map(|c| {
-            categories::parse(c).map(str::to_string).ok_or_else(|| {
-                let known: Vec<&str> = categories::CATEGORIES.iter().map(|(s, _)| *s).collect();
-                anyhow!(
-                    "--category: not a category; choose from {}",
-                    known.join(", ")
-                )
-            })
-        })
+        .map(|c| words::pick("--category", &words::CATEGORY, c, &all).map(str::to_string))
         .collect::<Result<Vec<String>>>()?;
     Ok(Some(StringList { values: slugs }))
 }
@@ -154,20 +176,61 @@ fn read_text() -> Result<String> {
     Ok(text)
 }
 
-/// Builds the fields, refusing an amendment that changes nothing.
-pub fn build(
-    title: Option<String>,
-    text: Option<String>,
-    occurred: Option<&str>,
-    categories_in: &[String],
-) -> Result<EntryFields> {
+/// The date and categories given on the command line, checked before anything
+/// is typed; those given as `-` are left for [`ask_when_and_categories`].
+pub fn build(when: Option<&str>, categories_in: &[String], yes: bool) -> Result<EntryFields> {
+    let given: Vec<String> = categories_in
+        .iter()
+        .filter(|c| *c != ASK)
+        .cloned()
+        .collect();
     Ok(EntryFields {
-        title,
-        text,
-        occurred_at: occurred_at(occurred)?,
-        categories: categories(categories_in)?,
+        occurred_at: match when {
+            Some(w) if w != ASK => Some(occurred_at("--when", w, yes)?),
+            _ => None,
+        },
+        categories: if categories_in.is_empty() {
+            None
+        } else {
+            categories(&given)?
+        },
         ..EntryFields::default()
     })
+}
+
+/// Asks for the date and the categories given as `-` (after the title), so
+/// neither needs to be on the command line.
+pub fn ask_when_and_categories(
+    content: &mut Content,
+    when: Option<&str>,
+    categories_in: &[String],
+    yes: bool,
+    fields: &mut EntryFields,
+) -> Result<()> {
+    if when == Some(ASK) {
+        let typed = content
+            .one(
+                "--when",
+                "When it happened (for example 14/03/2026 21:30, March 2026, about 3 weeks ago)",
+                Some(ASK.to_string()),
+            )?
+            .unwrap_or_default();
+        fields.occurred_at = Some(occurred_at("--when", &typed, yes)?);
+    }
+    if categories_in.iter().any(|c| c == ASK) {
+        let mut all: Vec<String> = categories_in
+            .iter()
+            .filter(|c| *c != ASK)
+            .cloned()
+            .collect();
+        all.extend(content.many(
+            "--category",
+            "Categories (a name or a part of one)",
+            vec![ASK.to_string()],
+        )?);
+        fields.categories = categories(&all)?;
+    }
+    Ok(())
 }
 
 /// What `mycase add` puts in the editor; lines starting with `#` are dropped.

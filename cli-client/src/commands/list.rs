@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use anyhow::Result;
-use mycase_core::journal::occurred;
 
 use crate::connect;
 use crate::output::{self, EntryJson};
@@ -45,10 +44,7 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
         .map(|e| {
             vec![
                 mycase_core::ids::id_short(&e.id),
-                e.occurred_at
-                    .as_ref()
-                    .map(occurred::display)
-                    .unwrap_or_else(|| "-".to_string()),
+                output::occurred_words(e, "-"),
                 output::truncate(e.title.as_deref().unwrap_or("(no title)"), 40),
                 output::truncate(&e.categories.join(", "), 30),
                 if e.conflicts.is_empty() {

@@ -43,7 +43,7 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     let today = match args.as_of.as_deref() {
         Some(day) => chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
             .map_err(|_| anyhow::anyhow!("--as-of: give a day as YYYY-MM-DD"))?,
-        None => chrono::Local::now().date_naive(),
+        None => mycase_core::words::uk_time::uk_now(mycase_core::now_ms()).date(),
     };
     let p = patterns::compute(journal, &filter, today);
     if args.json {

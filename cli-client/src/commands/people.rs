@@ -41,7 +41,7 @@ enum PeopleCommand {
     },
     /// Change someone's name, role or notes.
     Amend {
-        /// Their name or id prefix (- asks for it).
+        /// Their name or any unique part of it, or their id prefix (- asks for it).
         id: String,
         /// The new name (- asks for it).
         #[arg(long, value_name = "N")]
@@ -133,10 +133,7 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
                 notes: content.one("--notes", "Notes", notes)?,
             };
             content.warn();
-            let id = device
-                .journal()
-                .resolve_person(&id)
-                .context("which person?")?;
+            let id = super::fields::person("which person?", device.journal(), &id)?;
             device
                 .commit(vec![ops::amend_person(id, fields)])
                 .context("could not save the change")?;

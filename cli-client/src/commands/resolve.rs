@@ -106,8 +106,8 @@ fn typed_value(
         Field::Injuries => FieldValue::Injuries(one()?),
         Field::Impact => FieldValue::Impact(one()?),
         Field::OccurredAt => {
-            let at = fields::occurred_at(Some(&one()?))?.context("--value: a date is needed")?;
-            FieldValue::OccurredAt(at)
+            // Choosing a value is itself the confirmation: no question about the future.
+            FieldValue::OccurredAt(fields::occurred_at("--value", &one()?, true)?)
         }
         Field::Severity => {
             let n: u32 = one()?
@@ -129,9 +129,8 @@ fn typed_value(
         Field::People => FieldValue::People(
             values
                 .iter()
-                .map(|p| journal.resolve_person(p).map(hex::encode))
-                .collect::<Result<Vec<_>, _>>()
-                .context("--value (see `mycase people list`)")?,
+                .map(|p| fields::person("--value", journal, p).map(hex::encode))
+                .collect::<Result<Vec<_>>>()?,
         ),
     })
 }

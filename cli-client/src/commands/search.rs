@@ -12,9 +12,11 @@ use crate::output::{self, EntryJson};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Words to find (case-insensitive; every word must appear). Leave them out, or
-    /// give -, to type them when asked and keep them out of the shell history.
-    text: Option<String>,
+    /// Words to find: every word must appear somewhere in the entry (any field,
+    /// a category's name, a person's name), in any case, with or without accents.
+    /// Leave them out, or give -, to type them when asked and keep them out of the
+    /// shell history.
+    words: Vec<String>,
     /// Print a JSON array of entries.
     #[arg(long)]
     json: bool,
@@ -28,7 +30,11 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
         .one(
             "the search words",
             "Search for",
-            Some(args.text.unwrap_or_else(|| ASK.to_string())),
+            Some(if args.words.is_empty() {
+                ASK.to_string()
+            } else {
+                args.words.join(" ")
+            }),
         )?
         .unwrap_or_default();
     content.warn();

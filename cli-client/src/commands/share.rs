@@ -40,13 +40,13 @@ struct CreateArgs {
     /// An entry to share (at least 4 hex digits of its id); repeat for more.
     #[arg(long = "entry", value_name = "ID")]
     entries: Vec<String>,
-    /// Entries that happened on or after this day (YYYY-MM-DD).
+    /// Entries that happened on or after this date (1/3/2026, 1 March 2026, March 2026...).
     #[arg(long, value_name = "DATE")]
     from: Option<String>,
-    /// Entries that happened up to and including this day (YYYY-MM-DD).
+    /// Entries that happened up to and including this date (a month counts to its last day).
     #[arg(long, value_name = "DATE")]
     to: Option<String>,
-    /// Entries in this category (repeatable).
+    /// Entries in this category, by name or any unique part of it (repeatable).
     #[arg(long = "category", value_name = "C")]
     categories: Vec<String>,
     /// Entries with this tag (repeatable).
@@ -173,8 +173,8 @@ async fn create(home: &Path, args: CreateArgs) -> Result<()> {
             .map(|id| journal.resolve_entry_prefix(id))
             .collect::<Result<_, _>>()
             .context("--entry")?,
-        from: super::filter::day("--from", args.from.as_deref())?,
-        to: super::filter::day("--to", args.to.as_deref())?,
+        from: super::filter::day("--from", args.from.as_deref(), super::filter::End::First)?,
+        to: super::filter::day("--to", args.to.as_deref(), super::filter::End::Last)?,
         categories: super::fields::categories(&args.categories)?
             .map(|l| l.values)
             .unwrap_or_default(),
@@ -222,7 +222,7 @@ async fn create(home: &Path, args: CreateArgs) -> Result<()> {
         output::print_line(&format!(
             "Shared {} (until {}{}).",
             created.description,
-            output::short_time(created.expires_at_ms),
+            output::uk_time(created.expires_at_ms),
             args.max_views
                 .map(|n| format!(", at most {n} views"))
                 .unwrap_or_default(),
@@ -336,7 +336,7 @@ fn chronology(opened: &Opened) -> String {
     let mut s = format!(
         "Shared record: {} (shared {})\n",
         m.description,
-        output::short_time(m.created_at_ms)
+        output::uk_time(m.created_at_ms)
     );
     for e in &m.entries {
         s.push_str(&format!(
@@ -358,7 +358,7 @@ fn chronology(opened: &Opened) -> String {
         line("Police references", Some(e.police_references.join(", ")));
         line("Actions taken", Some(e.actions_taken.join(", ")));
         line("Impact", e.impact.clone());
-        line("First recorded", Some(output::short_time(e.recorded_at_ms)));
+        line("First recorded", Some(output::uk_time(e.recorded_at_ms)));
         s.push('\n');
         s.push_str(&e.text);
         s.push('\n');
@@ -377,7 +377,7 @@ fn chronology(opened: &Opened) -> String {
                 s.push_str(&format!(
                     "  {} {}\n",
                     rev.kind,
-                    output::short_time(rev.recorded_at_ms)
+                    output::uk_time(rev.recorded_at_ms)
                 ));
                 for c in &rev.changes {
                     s.push_str(&format!("    {}: {}\n", c.field, c.value));
@@ -520,7 +520,7 @@ async fn list(home: &Path, args: ListArgs) -> Result<()> {
         rows.push(vec![
             hex::encode(&r.share_id[..4]),
             output::truncate(&r.description, 40),
-            output::short_time(r.expires_at_ms),
+            output::uk_time(r.expires_at_ms),
             match (views, r.max_views) {
                 (Some(v), 0) => v.to_string(),
                 (Some(v), max) => format!("{v}/{max}"),
@@ -528,7 +528,7 @@ async fn list(home: &Path, args: ListArgs) -> Result<()> {
             },
             opened
                 .last()
-                .map(|t| output::short_time(*t))
+                .map(|t| output::uk_time(*t))
                 .unwrap_or_else(|| "never".into()),
             state.to_string(),
         ]);

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use mycase_core::journal::{categories, occurred, EntryView, Field, Journal, RevisionKind};
+use mycase_core::journal::{categories, EntryView, Field, Journal, RevisionKind};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -115,7 +115,7 @@ fn history_text(entry: &EntryView, journal: &Journal) -> String {
             "\n\n[{}] {} {} on {}",
             n + 1,
             what,
-            output::short_time(r.recorded_at_ms),
+            output::uk_time(r.recorded_at_ms),
             name
         ));
         for value in Field::ALL.iter().filter_map(|f| f.value_in(&r.fields)) {
@@ -137,15 +137,8 @@ pub fn describe(entry: &EntryView, journal: &Journal) -> String {
     };
     line("id", &hex::encode(entry.id));
     line("title", entry.title.as_deref().unwrap_or("(no title)"));
-    line(
-        "occurred",
-        &entry
-            .occurred_at
-            .as_ref()
-            .map(occurred::display)
-            .unwrap_or_else(|| "(not given)".into()),
-    );
-    line("recorded", &output::short_time(entry.recorded_at_ms));
+    line("occurred", &output::occurred_words(entry, "(not given)"));
+    line("recorded", &output::uk_time(entry.recorded_at_ms));
     let join = |values: &[String]| values.join(", ");
     if !entry.categories.is_empty() {
         let names: Vec<String> = entry

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use anyhow::Result;
-use chrono::NaiveDate;
-use mycase_core::journal::{categories, occurred, EntryView};
+use mycase_core::journal::{categories, EntryView};
 use mycase_core::query;
+use mycase_core::words::uk_time;
 use serde::Serialize;
 
 use super::filter::FilterArgs;
@@ -27,14 +27,15 @@ struct MonthJson {
     entries: Vec<EntryJson>,
 }
 
-/// One table row: short id, when it happened, title.
+/// One table row: short id, when it happened (in words; when it was recorded if
+/// that is not given), title.
 pub fn row(e: &EntryView) -> Vec<String> {
     vec![
         mycase_core::ids::id_short(&e.id),
-        e.occurred_at
-            .as_ref()
-            .map(occurred::display)
-            .unwrap_or_else(|| format!("({})", output::short_time(e.recorded_at_ms))),
+        output::occurred_words(
+            e,
+            &format!("(recorded {})", output::uk_time(e.recorded_at_ms)),
+        ),
         output::truncate(e.title.as_deref().unwrap_or("(no title)"), 50),
     ]
 }
@@ -63,9 +64,7 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     }
     let mut out = Vec::new();
     for group in &groups {
-        let heading = NaiveDate::parse_from_str(&format!("{}-01", group.year_month), "%Y-%m-%d")
-            .map(|d| d.format("%B %Y").to_string())
-            .unwrap_or_else(|_| group.year_month.clone());
+        let heading = uk_time::month_heading(&group.year_month);
         let rows: Vec<Vec<String>> = group
             .entries
             .iter()

@@ -35,8 +35,8 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
             let deleted = e.deleted_at_ms.unwrap_or_default();
             vec![
                 mycase_core::ids::id_short(&e.id),
-                output::short_time(deleted),
-                output::short_time(deleted.saturating_add(TRASH_RETENTION_MS)),
+                output::uk_time(deleted),
+                output::uk_time(deleted.saturating_add(TRASH_RETENTION_MS)),
                 output::truncate(e.title.as_deref().unwrap_or("(no title)"), 40),
             ]
         })

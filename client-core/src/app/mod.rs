@@ -20,15 +20,21 @@ mod error;
 mod events;
 mod export;
 mod patterns;
+mod people;
 mod settings;
 mod setup;
 mod sync_service;
+mod timeline;
 mod verify;
+mod when;
 
 pub use attachments::{
     file_records_location, AttachedFile, AttachmentBytes, AttachmentDisplay, AttachmentInfo,
 };
-pub use entries::{EntryInput, EntrySummary};
+pub use entries::{
+    field_label, Attachment, Category, Conflict, ConflictVersion, DeviceRef, Entry, EntryInput,
+    EntrySummary, FieldChange, HistoryItem, HistoryKind, TrashedEntry, MAX_ENTRY_BYTES,
+};
 pub use error::AppError;
 pub use events::{AppEvent, DeviceNotice, ErasedReason, SyncState, SyncStatus};
 pub use export::{AttachmentFiles, ExportChoices, ExportFormat, ExportSummary, ExportedDocument};
@@ -37,14 +43,17 @@ pub use patterns::{
     PatternsView, PeriodFigures, RecentFigures, TallyFigures, TrendFigures, WeekdayFigures,
     WindowFigures,
 };
+pub use people::{Person, PersonInput, PersonMatch, PersonRef, Role};
 pub use settings::{Settings, DEFAULT_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES};
 pub use setup::{CreatedJournal, JoinJournal, NewJournal, RecoverJournal};
 pub use sync_service::{SyncHandle, SyncSummary};
+pub use timeline::{MonthGroup, TimelineQuery};
 pub use verify::{
     parse_server_key, verdict, verify_export, verify_export_file, VerifiedFile, VerifiedFileKind,
     VerifiedFileStatus, VerifiedItem, VerifiedKind, VerifyResult, DEVICE_HOLDS, ENTRY_HOLDS,
     PERSON_HOLDS,
 };
+pub use when::{DateParts, When, WhenInput, WhenKind, CONFIRM_FUTURE_FIELD};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -39,6 +39,7 @@ fn entry(text: &str) -> EntryInput {
         text: text.into(),
         when: "2026-03-14 21:30".into(),
         categories: vec!["Threats".into()],
+        ..EntryInput::default()
     }
 }
 
@@ -115,7 +116,7 @@ async fn create_lock_unlock_and_wrong_passphrases() {
     let entries = app.entries().await.unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].id, id);
-    assert_eq!(entries[0].when.as_deref(), Some("2026-03-14 21:30"));
+    assert_eq!(entries[0].when.as_deref(), Some("Sat 14 March 2026, 21:30"));
 }
 
 #[tokio::test]

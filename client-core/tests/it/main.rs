@@ -7,6 +7,7 @@
 
 mod app_api;
 mod app_evidence;
+mod app_entries;
 mod attachment_vectors;
 mod draft_vector;
 mod evidence_vectors;

@@ -8,6 +8,8 @@ use crate::error::WebError;
 use crate::web::Web;
 use crate::{assets, draft, error_page, events, guard, security_headers};
 
+mod entries;
+mod entry_form;
 mod evidence;
 mod exit;
 mod export;
@@ -15,7 +17,9 @@ mod home;
 mod lock;
 mod login;
 mod patterns;
+mod people;
 mod safety;
+mod timeline;
 mod unlock;
 mod verify;
 
@@ -23,6 +27,9 @@ pub fn router(web: Web) -> Router {
     // Pages that need the journal open: a locked app sends them to /unlock.
     let unlocked = Router::new()
         .merge(home::routes())
+        .merge(timeline::routes())
+        .merge(entries::routes())
+        .merge(people::routes())
         .merge(draft::routes())
         .merge(evidence::routes())
         .merge(patterns::routes())

@@ -344,3 +344,46 @@ async fn bad_and_oversized_bodies_are_refused_and_change_nothing() {
     assert!(!app.web.app().is_unlocked());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn arriving_from_another_site_only_reloads_the_start_page() {
+    let app = start_set_up().await;
+    let cookie = app.unlocked().await;
+    let from_elsewhere = |path: &str| {
+        Request::get(path)
+            .header("Sec-Fetch-Site", "cross-site")
+            .header("Sec-Fetch-Mode", "navigate")
+    };
+    // The start page reloads itself from here (where the browser sends the
+    // cookie); it shows and changes nothing.
+    let reply = app.send(from_elsewhere("/")).await;
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply
+            .body
+            .contains("http-equiv=\"refresh\" content=\"0;url=/\""),
+        "{}",
+        reply.body
+    );
+    assert!(!reply.body.contains("MyCase") && !reply.body.contains("laptop"));
+    assert!(reply.header("content-security-policy").is_some());
+    // Any other page, or the same without the navigation's words, is refused.
+    for request in [
+        from_elsewhere("/unlock"),
+        from_elsewhere("/?x=1"),
+        Request::get("/"),
+    ] {
+        assert_ne!(app.send(request).await.status, 200);
+    }
+    let wrong_host = app
+        .send(from_elsewhere("/").header("Host", "evil.example"))
+        .await;
+    assert_eq!(wrong_host.status, 421);
+    // With the cookie it is the page itself.
+    let page = app
+        .send(from_elsewhere("/").header("Cookie", &cookie))
+        .await;
+    assert!(page.body.contains("Lock now"));
+    assert!(app.web.app().is_unlocked());
+    app.stop().await;
+}

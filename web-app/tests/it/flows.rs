@@ -243,6 +243,10 @@ async fn live_events_tell_open_pages_about_a_lock() {
         "{head}"
     );
 
+    // It starts with where syncing stands now.
+    let first = events.until("event: sync").await;
+    assert!(first.contains("data: {\"state\":"), "{first}");
+
     app.send(app.post("/lock", &cookie)).await;
     events.until("event: locked").await;
     app.stop().await;

@@ -1,0 +1,102 @@
+//! The words people type, at the terminal: a date read back before it is saved
+//! (and a date in the future questioned), and a name picked with "did you mean".
+//! The reading itself is `mycase_core::words`; this only asks and explains.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{bail, Context, Result};
+use mycase_core::words::{dates, matching, uk_time};
+use mycase_proto::v1::OccurredAt;
+
+/// `text` read as a date (see `mycase_core::words::dates`), with its read-back
+/// shown on standard error ("Recorded as: March 2026, approximate"). A date in the
+/// future is questioned at a terminal; without one it is refused unless `yes`
+/// (so a script never stores a mistyped year without saying so).
+pub fn when(flag: &str, text: &str, yes: bool) -> Result<(OccurredAt, String)> {
+    let now = uk_time::uk_now(mycase_core::now_ms());
+    let understood = dates::understand(text, now).with_context(|| flag.to_string())?;
+    crate::say!("Recorded as: {}", understood.read_back);
+    if understood.in_future && !yes {
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            bail!(
+                "{flag}: that is in the future; nothing was saved. If it is right, give --yes \
+                 to record it anyway"
+            );
+        }
+        crate::say!("That is in the future — is that right? Type yes to keep it:");
+        let mut answer = String::new();
+        stdin
+            .lock()
+            .read_line(&mut answer)
+            .context("could not read the answer")?;
+        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+            bail!("{flag}: not confirmed; nothing was saved");
+        }
+    }
+    Ok((understood.occurred_at, understood.read_back))
+}
+
+/// What is being picked, for the messages: "person"/"people", and where to see
+/// the list.
+pub struct Kind {
+    pub one: &'static str,
+    pub many: &'static str,
+    pub listed_by: &'static str,
+}
+
+pub const PERSON: Kind = Kind {
+    one: "person",
+    many: "people",
+    listed_by: "`mycase people list`",
+};
+
+pub const CATEGORY: Kind = Kind {
+    one: "category",
+    many: "categories",
+    listed_by: "`mycase add --help`",
+};
+
+pub const DEVICE: Kind = Kind {
+    one: "device",
+    many: "devices",
+    listed_by: "`mycase devices`",
+};
+
+/// The one candidate `wanted` names, or an error that lists the candidates it
+/// could be (several) or the closest names (none). What was typed is not repeated.
+pub fn pick<Id: Clone + PartialEq>(
+    flag: &str,
+    kind: &Kind,
+    wanted: &str,
+    candidates: &[matching::Candidate<Id>],
+) -> Result<Id> {
+    let names = |found: &[matching::Candidate<Id>]| -> String {
+        let names: Vec<String> = found.iter().map(|c| format!("\"{}\"", c.name)).collect();
+        match names.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+        }
+    };
+    match matching::find(wanted, candidates) {
+        Ok(id) => Ok(id),
+        Err(matching::MatchError::Empty) => bail!("{flag}: give a name"),
+        Err(matching::MatchError::Ambiguous { candidates }) => bail!(
+            "{flag}: {} {} match that: {}; give more of the name",
+            candidates.len(),
+            kind.many,
+            names(&candidates)
+        ),
+        Err(matching::MatchError::NotFound { did_you_mean }) if did_you_mean.is_empty() => bail!(
+            "{flag}: no {} has that name (see {})",
+            kind.one,
+            kind.listed_by
+        ),
+        Err(matching::MatchError::NotFound { did_you_mean }) => bail!(
+            "{flag}: no {} has that name; did you mean {}?",
+            kind.one,
+            names(&did_you_mean)
+        ),
+    }
+}
