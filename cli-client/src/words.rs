@@ -13,28 +13,63 @@ use mycase_proto::v1::OccurredAt;
 /// future is questioned at a terminal; without one it is refused unless `yes`
 /// (so a script never stores a mistyped year without saying so).
 pub fn when(flag: &str, text: &str, yes: bool) -> Result<(OccurredAt, String)> {
-    let now = uk_time::uk_now(mycase_core::now_ms());
-    let understood = dates::understand(text, now).with_context(|| flag.to_string())?;
+    let understood = dates::understand(text, now()).with_context(|| flag.to_string())?;
     crate::say!("Recorded as: {}", understood.read_back);
     if understood.in_future && !yes {
-        let stdin = std::io::stdin();
-        if !stdin.is_terminal() {
+        if !std::io::stdin().is_terminal() {
             bail!(
                 "{flag}: that is in the future; nothing was saved. If it is right, give --yes \
                  to record it anyway"
             );
         }
-        crate::say!("That is in the future — is that right? Type yes to keep it:");
-        let mut answer = String::new();
-        stdin
-            .lock()
-            .read_line(&mut answer)
-            .context("could not read the answer")?;
-        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+        if !future_confirmed()? {
             bail!("{flag}: not confirmed; nothing was saved");
         }
     }
     Ok((understood.occurred_at, understood.read_back))
+}
+
+/// A date written after the text (on the editor's "When:" line), at a terminal.
+/// The text must not be lost: a date that is not understood, or a future one not
+/// confirmed, is asked for again, and an empty answer saves without a date.
+pub fn when_after_text(first: &str, yes: bool) -> Result<Option<OccurredAt>> {
+    let mut typed = first.to_string();
+    loop {
+        match dates::understand(&typed, now()) {
+            Ok(understood) => {
+                crate::say!("Recorded as: {}", understood.read_back);
+                if !understood.in_future || yes || future_confirmed()? {
+                    return Ok(Some(understood.occurred_at));
+                }
+            }
+            Err(e) => crate::say!("When: {e}"),
+        }
+        crate::say!("When it happened (or leave it empty to save the entry without a date):");
+        typed = String::new();
+        let read = std::io::stdin()
+            .lock()
+            .read_line(&mut typed)
+            .context("could not read the date")?;
+        if read == 0 || typed.trim().is_empty() {
+            crate::say!("Saved without a date; `mycase amend ID --when -` adds one.");
+            return Ok(None);
+        }
+    }
+}
+
+fn now() -> chrono::NaiveDateTime {
+    uk_time::uk_now(mycase_core::now_ms())
+}
+
+/// Asks "That is in the future — is that right?"; yes or y keeps it.
+fn future_confirmed() -> Result<bool> {
+    crate::say!("That is in the future — is that right? Type yes to keep it:");
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("could not read the answer")?;
+    Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
 /// What is being picked, for the messages: "person"/"people", and where to see

@@ -25,6 +25,7 @@
   var idleTimer = null;
   var draftTimer = null;
   var events = null;
+  var endingSession = false;
 
   function request(path, options) {
     options = options || {};
@@ -116,6 +117,9 @@
       return;
     }
     form.dataset.busy = '1';
+    // A form that erases the journal (data-ends-session) locks the app on its
+    // way: its answer, not the lock, says what happened.
+    if (form.hasAttribute('data-ends-session')) endingSession = true;
     var buttons = form.querySelectorAll('button, input[type=submit]');
     buttons.forEach(function (b) { b.setAttribute('aria-disabled', 'true'); });
     var done = function () {
@@ -146,9 +150,11 @@
       return response.text().then(function (html) {
         done();
         replacePage(html);
+        endingSession = false;
       });
     }).catch(function () {
       done();
+      endingSession = false;
       showProblem('MyCase is not answering. If you closed it, start it again with mycase app. Nothing was sent.');
     });
   });
@@ -390,6 +396,7 @@
     });
     events.addEventListener('locked', function () {
       events.close();
+      if (endingSession) return;
       if (!leaving) window.location.replace('/unlock');
     });
     events.onerror = function () {
@@ -440,4 +447,30 @@
   } else {
     startPage();
   }
+})();
+
+// ---- Copy and print buttons (sharing, the recovery kit) ------------------
+// [data-copy="id"] copies that field's text (the share link; nothing is kept);
+// [data-print] opens the browser's print dialog (the print stylesheet shows
+// only the page's content).
+(function () {
+  document.addEventListener('click', function (event) {
+    var copy = event.target.closest && event.target.closest('[data-copy]');
+    if (copy) {
+      var field = document.getElementById(copy.getAttribute('data-copy'));
+      var status = document.getElementById('copy-status');
+      if (!field) return;
+      var say = function (words) { if (status) status.textContent = words; };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value || field.textContent).then(
+          function () { say('The link is copied.'); },
+          function () { field.select(); say('Select the link and copy it.'); });
+      } else {
+        field.select();
+        say('Select the link and copy it.');
+      }
+    }
+    var print = event.target.closest && event.target.closest('[data-print]');
+    if (print) window.print();
+  });
 })();

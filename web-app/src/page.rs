@@ -17,6 +17,9 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("/patterns", "Patterns"),
     ("/export", "Export"),
     ("/verify", "Check an export"),
+    ("/shares", "Sharing"),
+    ("/devices", "Devices"),
+    ("/settings", "Settings"),
 ];
 
 /// What the base layout (`templates/base.html`) needs; every page struct has a

@@ -52,7 +52,14 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     args.more
         .apply(device.journal(), &mut content, &mut entry)?;
     entry.text = match (args.text, crate::editor::wanted()) {
-        (None, Some(editor)) => Some(fields::text_from_editor(home, &editor)?),
+        (None, Some(editor)) => {
+            let date_wanted = entry.occurred_at.is_none();
+            let (text, when) = fields::text_from_editor(home, &editor, date_wanted)?;
+            if let Some(when) = when {
+                entry.occurred_at = crate::words::when_after_text(&when, args.yes)?;
+            }
+            Some(text)
+        }
         (text, _) => fields::text(&mut content, text, true)?,
     };
     content.warn();

@@ -5,6 +5,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use mycase_core::app::{device_infos, devices_added_by, refuse_revoking_self};
 use mycase_core::ids::{id_hex, id_short, DeviceId};
 use mycase_core::words::names;
 use mycase_core::DeviceStatus;
@@ -69,7 +70,7 @@ async fn list(home: &Path, json: bool) -> Result<()> {
             &rows,
         ))?;
     }
-    for d in &devices {
+    for (d, info) in devices.iter().zip(device_infos(&devices)) {
         if d.contested {
             crate::say!(
                 "⚠ WARNING: two different key sets claim device {} ({}): one of your devices tried \
@@ -93,18 +94,13 @@ async fn list(home: &Path, json: bool) -> Result<()> {
                 id_short(&d.device_id)
             );
         }
-        if let (Some(by), false) = (d.added_by, d.revoked) {
-            if devices
-                .iter()
-                .any(|o| o.device_id == by && o.revoked && by != d.device_id)
-            {
-                crate::say!(
-                    "note: device {} ({}) was added by a device that has since been revoked; \
-                     revoke it too if you do not recognise it.",
-                    id_short(&d.device_id),
-                    d.name.as_deref().unwrap_or("unknown")
-                );
-            }
+        if info.added_by_revoked_device {
+            crate::say!(
+                "note: device {} ({}) was added by a device that has since been revoked; \
+                 revoke it too if you do not recognise it.",
+                id_short(&d.device_id),
+                d.name.as_deref().unwrap_or("unknown")
+            );
         }
     }
     warn_about_rejections(&device);
@@ -205,7 +201,7 @@ async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {
         .await
         .context("could not list devices")?;
     let target = resolve(&devices, id)?;
-    if &target == device.device_id() {
+    if refuse_revoking_self(device.device_id(), &target).is_err() {
         bail!(
             "this is the device you are using; it cannot revoke itself. \
              To remove MyCase from it, use `mycase wipe`"
@@ -237,10 +233,7 @@ async fn revoke(home: &Path, id: &str, yes: bool, json: bool) -> Result<()> {
         .await
         .context("could not revoke the device")?;
     let set_up_with_kit = status.set_up_with_kit;
-    let added: Vec<&DeviceStatus> = devices
-        .iter()
-        .filter(|d| d.added_by == Some(target) && d.device_id != target && !d.revoked)
-        .collect();
+    let added = devices_added_by(&devices, &target);
     if json {
         return output::print_json(&json!({
             "device_id": id_hex(&report.device_id),

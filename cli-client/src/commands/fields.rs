@@ -240,11 +240,68 @@ const EDITOR_TEMPLATE: &str = "\n\
 # This draft is a private file in your MyCase folder and is erased as soon as\n\
 # the editor closes.\n";
 
-/// The entry's text written in `editor` (see [`crate::editor`]).
-pub fn text_from_editor(home: &std::path::Path, editor: &std::ffi::OsStr) -> Result<String> {
-    let text = crate::editor::edit(home, editor, EDITOR_TEMPLATE)?;
+/// Added to the template when no date was given on the command line.
+const EDITOR_WHEN_HINT: &str = "\
+# To say when it happened, begin the first line with \"When:\", for example\n\
+#   When: 14/03/2026 9.30pm     or     When: about 3 weeks ago\n";
+
+/// The entry's text written in `editor` (see [`crate::editor`]), and the date
+/// words of its first line if it starts with "When:" and `date_wanted`.
+pub fn text_from_editor(
+    home: &std::path::Path,
+    editor: &std::ffi::OsStr,
+    date_wanted: bool,
+) -> Result<(String, Option<String>)> {
+    let template = if date_wanted {
+        format!("{EDITOR_TEMPLATE}{EDITOR_WHEN_HINT}")
+    } else {
+        EDITOR_TEMPLATE.to_string()
+    };
+    let written = crate::editor::edit(home, editor, &template)?;
+    let (when, text) = if date_wanted {
+        split_when_line(&written)
+    } else {
+        (None, written)
+    };
     if text.is_empty() {
         bail!("the text is empty; nothing was saved");
     }
-    Ok(text)
+    Ok((text, when))
+}
+
+/// `When: …` on the first line, taken off the text.
+fn split_when_line(written: &str) -> (Option<String>, String) {
+    let (first, rest) = written.split_once('\n').unwrap_or((written, ""));
+    let first = first.trim();
+    match first.get(..5) {
+        Some(label) if label.eq_ignore_ascii_case("when:") => (
+            Some(first[5..].trim().to_string()).filter(|w| !w.is_empty()),
+            rest.trim().to_string(),
+        ),
+        _ => (None, written.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_when_line_is_taken_off_the_text() {
+        assert_eq!(
+            split_when_line("When: last March\nHe waited.\nThen left."),
+            (Some("last March".into()), "He waited.\nThen left.".into())
+        );
+        assert_eq!(
+            split_when_line("  when:14/03/2026\n\nText"),
+            (Some("14/03/2026".into()), "Text".into())
+        );
+        assert_eq!(split_when_line("When:\nText"), (None, "Text".into()));
+        // Only the first line, and only with the colon.
+        assert_eq!(
+            split_when_line("He said when: now\nWhen: today"),
+            (None, "He said when: now\nWhen: today".into())
+        );
+        assert_eq!(split_when_line("Whenever"), (None, "Whenever".into()));
+    }
 }

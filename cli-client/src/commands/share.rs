@@ -3,13 +3,13 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use mycase_core::app::{parse_share_expiry, summarize_shares};
 use mycase_core::share::contents::{LocationRemoved, SharedAttachment};
 use mycase_core::share::{self, format, Opened, Selection, ShareError};
 use mycase_core::transport::grpc::GrpcTransport;
-use mycase_core::{fetch_bundle, ShareRequest, DEFAULT_SHARE_EXPIRY, MAX_SHARE_EXPIRY};
+use mycase_core::{fetch_bundle, ShareRequest};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -113,25 +113,6 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     }
 }
 
-/// `7d`, `36h`, `90m` (a number and a unit).
-pub fn parse_duration(text: &str) -> Result<Duration> {
-    let text = text.trim();
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = number.parse().with_context(|| {
-        format!("--expires {text:?}: give a number and a unit, like 7d, 36h or 90m")
-    })?;
-    let seconds = match unit {
-        "d" => 86_400,
-        "h" => 3_600,
-        "m" => 60,
-        _ => bail!("--expires {text:?}: the unit must be d (days), h (hours) or m (minutes)"),
-    };
-    Ok(Duration::from_secs(n.saturating_mul(seconds)))
-}
-
 fn share_password(confirm: bool) -> Result<Zeroizing<String>> {
     match std::env::var(PASSWORD_ENV) {
         Ok(p) if !p.is_empty() => return Ok(Zeroizing::new(p)),
@@ -157,13 +138,9 @@ fn share_password(confirm: bool) -> Result<Zeroizing<String>> {
 }
 
 async fn create(home: &Path, args: CreateArgs) -> Result<()> {
-    let expires_in = match &args.expires {
-        Some(text) => parse_duration(text)?,
-        None => DEFAULT_SHARE_EXPIRY,
-    };
-    if expires_in > MAX_SHARE_EXPIRY {
-        bail!("--expires: a share can last at most 31 days");
-    }
+    // The app's rules, so every shell accepts and refuses the same.
+    let expires_in =
+        parse_share_expiry(args.expires.as_deref().unwrap_or_default()).context("--expires")?;
     let mut device = connect::open_device(home)?;
     let journal = device.journal();
     let selection = Selection {
@@ -348,7 +325,14 @@ fn chronology(opened: &Opened) -> String {
                 s.push_str(&format!("{label}: {v}\n"));
             }
         };
-        line("When it happened", e.occurred.clone());
+        line(
+            "When it happened",
+            e.occurred.as_deref().map(|o| {
+                mycase_core::journal::occurred::parse(o)
+                    .map(|at| mycase_core::words::dates::read_back(&at))
+                    .unwrap_or_else(|_| o.to_string())
+            }),
+        );
         line("Categories", Some(e.categories.join(", ")));
         line("Tags", Some(e.tags.join(", ")));
         line("Severity", e.severity.map(|n| format!("{n} of 5")));
@@ -464,17 +448,6 @@ fn write_out(dir: &Path, opened: &Opened) -> Result<Vec<String>> {
     Ok(written)
 }
 
-fn state_name(state: i32) -> &'static str {
-    use mycase_proto::v1::ShareState;
-    match ShareState::try_from(state) {
-        Ok(ShareState::Active) => "active",
-        Ok(ShareState::Expired) => "expired",
-        Ok(ShareState::Revoked) => "revoked",
-        Ok(ShareState::Exhausted) => "view limit reached",
-        _ => "unknown",
-    }
-}
-
 async fn list(home: &Path, args: ListArgs) -> Result<()> {
     let device = connect::open_device(home)?;
     let recorded = device.journal().shares();
@@ -483,54 +456,37 @@ async fn list(home: &Path, args: ListArgs) -> Result<()> {
         Ok(t) => device.server_shares(&t).await.ok(),
         Err(_) => None,
     };
+    let listed = summarize_shares(&recorded, server.as_deref());
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
-    for r in &recorded {
-        let info = server
-            .as_ref()
-            .and_then(|list| list.iter().find(|s| s.share_id == r.share_id));
-        let state = match (r.revoked_at_ms, info) {
-            (Some(_), _) => "revoked",
-            (None, Some(i)) => state_name(i.state),
-            (None, None) if server.is_some() => "ended",
-            (None, None) => "unknown (server not reached)",
-        };
-        let opened: Vec<i64> = info
-            .map(|i| {
-                i.opened_at_unix
-                    .iter()
-                    .map(|t| (*t as i64).saturating_mul(1000))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let views = info.map(|i| i.views);
+    for s in &listed.shares {
         json_rows.push(json!({
-            "share_id": hex::encode(r.share_id),
-            "contains": r.description,
-            "entry_ids": r.entry_ids.iter().map(hex::encode).collect::<Vec<_>>(),
-            "created_at": output::rfc3339(r.created_at_ms),
-            "expires_at": output::rfc3339(r.expires_at_ms),
-            "max_views": r.max_views,
-            "views": views,
-            "opened_at": opened.iter().map(|t| output::rfc3339(*t)).collect::<Vec<_>>(),
-            "state": state,
-            "has_password": r.has_password,
-            "includes_attachments": r.includes_attachments,
+            "share_id": s.share_id,
+            "contains": s.description,
+            "entry_ids": s.entry_ids,
+            "created_at": output::rfc3339(s.created_at_ms),
+            "expires_at": output::rfc3339(s.expires_at_ms),
+            "max_views": s.max_views,
+            "views": s.views,
+            "opened_at": s.opened_at_ms.iter().map(|t| output::rfc3339(*t)).collect::<Vec<_>>(),
+            "state": s.state.as_str(),
+            "has_password": s.has_password,
+            "includes_attachments": s.includes_attachments,
         }));
         rows.push(vec![
-            hex::encode(&r.share_id[..4]),
-            output::truncate(&r.description, 40),
-            output::uk_time(r.expires_at_ms),
-            match (views, r.max_views) {
+            s.share_id.chars().take(8).collect(),
+            output::truncate(&s.description, 40),
+            output::uk_time(s.expires_at_ms),
+            match (s.views, s.max_views) {
                 (Some(v), 0) => v.to_string(),
                 (Some(v), max) => format!("{v}/{max}"),
                 (None, _) => "?".into(),
             },
-            opened
+            s.opened_at_ms
                 .last()
                 .map(|t| output::uk_time(*t))
                 .unwrap_or_else(|| "never".into()),
-            state.to_string(),
+            s.state.as_str().to_string(),
         ]);
     }
     if args.json {

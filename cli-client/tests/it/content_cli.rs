@@ -74,13 +74,19 @@ async fn content_can_be_typed_instead_of_given_as_flags() {
     .await;
     assert!(!succeeded(&out).contains(NOTE));
 
-    // Asked in a fixed order: title, location, people, injuries, police refs,
-    // actions, impact, tags; the text takes the rest.
+    // Asked in a fixed order: title, when, categories, location, people, injuries,
+    // police refs, actions, impact, tags, severity; the text takes the rest.
     let out = with_input(
         &home,
         &[
             "add",
             "--title",
+            "-",
+            "--when",
+            "-",
+            "--category",
+            "-",
+            "--severity",
             "-",
             "--location",
             "-",
@@ -100,15 +106,25 @@ async fn content_can_be_typed_instead_of_given_as_flags() {
             "-",
             "--json",
         ],
-        "Door\nKitchen\nJordan\n\nBruised arm\nCAD 123\nREF 9\n\nGP\n\nI can't sleep\nnight\n\n\
-         He broke the door.\nThen he left.\n",
+        "Door\n14/03/2026 9.30pm\ncoercive\ndamage\n\nKitchen\nJord\n\nBruised arm\nCAD 123\nREF 9\n\n\
+         GP\n\nI can't sleep\nnight\n\n4\nHe broke the door.\nThen he left.\n",
     )
     .await;
     let stderr = succeeded(&out);
     assert!(!stderr.contains(NOTE), "nothing came as a flag: {stderr}");
+    assert!(
+        stderr.contains("Recorded as: Sat 14 March 2026, 21:30"),
+        "{stderr}"
+    );
     let id: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let shown = ok_json(&home, &["show", id["id"].as_str().unwrap(), "--json"]).await;
     assert_eq!(shown["title"], "Door");
+    assert_eq!(shown["occurred_at"], "2026-03-14 21:30");
+    assert_eq!(
+        shown["categories"],
+        serde_json::json!(["coercive-or-controlling", "damage-to-property"])
+    );
+    assert_eq!(shown["severity"], 4);
     assert_eq!(shown["location"], "Kitchen");
     assert_eq!(shown["people"][0]["name"], "Jordan");
     assert_eq!(shown["injuries"], "Bruised arm");

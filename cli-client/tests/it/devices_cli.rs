@@ -151,8 +151,16 @@ async fn devices_notice_and_revoke() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("wipe"));
 
-    // A revokes C.
-    let revoked = ok_json(&a, &["devices", "revoke", &c_id[..8], "--yes", "--json"]).await;
+    // A device is found by a part of its name too; a near miss is refused with
+    // "did you mean", and nothing is revoked.
+    let out = run(&a, &["devices", "revoke", "tablte", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did you mean \"tablet\"?"), "{stderr}");
+    let devices = ok_json(&a, &["devices", "--json"]).await;
+    assert_eq!(find(&devices, &c_id)["revoked"], false);
+    // A revokes C, named by a part of its name.
+    let revoked = ok_json(&a, &["devices", "revoke", "TABL", "--yes", "--json"]).await;
     assert_eq!(revoked["revoked"], true);
     assert_eq!(revoked["device_id"], c_id.as_str());
     let devices = ok_json(&a, &["devices", "--json"]).await;

@@ -23,3 +23,4 @@ mod safety_cli;
 mod share_cli;
 mod terminal_cli;
 mod wipe_cli;
+mod words_cli;

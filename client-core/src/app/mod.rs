@@ -13,7 +13,9 @@
 //! `setup` (create, join, recover), `sync_service` (the background sync), and the
 //! feature files beside them, each one `impl App`.
 
+mod account;
 mod attachments;
+mod devices;
 mod drafts;
 mod entries;
 mod error;
@@ -23,13 +25,20 @@ mod patterns;
 mod people;
 mod settings;
 mod setup;
+mod shares;
 mod sync_service;
 mod timeline;
 mod verify;
 mod when;
 
+pub use account::{PassphraseChanged, RenewedKit, WipeCheck, WipeOutcome};
 pub use attachments::{
     file_records_location, AttachedFile, AttachmentBytes, AttachmentDisplay, AttachmentInfo,
+};
+pub use devices::{
+    device_infos, devices_added_by, pairing_qr_text, parse_pairing_qr, refuse_revoking_self,
+    resolve_device, AddedDevice, DeviceInfo, PairingInvite, PairingRequest, PairingSession,
+    RevokedDevice,
 };
 pub use entries::{
     field_label, Attachment, Category, Conflict, ConflictVersion, DeviceRef, Entry, EntryInput,
@@ -46,6 +55,10 @@ pub use patterns::{
 pub use people::{Person, PersonInput, PersonMatch, PersonRef, Role};
 pub use settings::{Settings, DEFAULT_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES};
 pub use setup::{CreatedJournal, JoinJournal, NewJournal, RecoverJournal};
+pub use shares::{
+    parse_share_expiry, summarize_shares, ShareInput, ShareList, ShareState, ShareSummary,
+    SharedLink,
+};
 pub use sync_service::{SyncHandle, SyncSummary};
 pub use timeline::{MonthGroup, TimelineQuery};
 pub use verify::{

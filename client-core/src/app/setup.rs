@@ -87,7 +87,7 @@ impl std::fmt::Debug for CreatedJournal {
     }
 }
 
-fn check_new_passphrase(passphrase: &str) -> Result<(), AppError> {
+pub(super) fn check_new_passphrase(passphrase: &str) -> Result<(), AppError> {
     if passphrase.is_empty() {
         return Err(AppError::WeakPassphrase {
             reason: "Choose a passphrase: it cannot be empty".into(),

@@ -6,8 +6,9 @@
 //! `client-core/tests/proptest-regressions/journal_merge.txt`.
 
 mod app_api;
-mod app_evidence;
 mod app_entries;
+mod app_evidence;
+mod app_sharing;
 mod attachment_vectors;
 mod draft_vector;
 mod evidence_vectors;

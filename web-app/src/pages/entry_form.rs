@@ -142,9 +142,10 @@ impl EntryForm {
         let kind = WhenKind::parse(&self.when_kind).unwrap_or(WhenKind::NotSure);
         let severity = match self.severity.trim() {
             "" => None,
-            n => Some(n.parse::<u32>().map_err(|_| {
-                FieldErrors::one("severity", "Choose a severity from 1 to 5")
-            })?),
+            n => Some(
+                n.parse::<u32>()
+                    .map_err(|_| FieldErrors::one("severity", "Choose a severity from 1 to 5"))?,
+            ),
         };
         let split = |s: &str, by: &[char]| -> Vec<String> {
             s.split(by)

@@ -8,6 +8,7 @@ use crate::error::WebError;
 use crate::web::Web;
 use crate::{assets, draft, error_page, events, guard, security_headers};
 
+mod devices;
 mod entries;
 mod entry_form;
 mod evidence;
@@ -19,6 +20,9 @@ mod login;
 mod patterns;
 mod people;
 mod safety;
+mod settings;
+mod setup;
+mod shares;
 mod timeline;
 mod unlock;
 mod verify;
@@ -34,10 +38,14 @@ pub fn router(web: Web) -> Router {
         .merge(evidence::routes())
         .merge(patterns::routes())
         .merge(export::routes())
+        .merge(shares::routes())
+        .merge(devices::routes())
+        .merge(settings::routes())
         .route_layer(from_fn_with_state(web.clone(), guard::require_unlocked));
     Router::new()
         .merge(unlocked)
         .merge(unlock::routes())
+        .merge(setup::routes())
         .merge(lock::routes())
         .merge(login::routes())
         .merge(exit::routes())

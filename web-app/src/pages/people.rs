@@ -118,11 +118,12 @@ fn refusal(error: AppError) -> Result<FieldErrors, WebError> {
     }
 }
 
-async fn add(
-    State(web): State<Web>,
-    Form(form): Form<PersonForm>,
-) -> Result<Response, WebError> {
-    match web.app().add_person(&form.name, &form.role, &form.notes).await {
+async fn add(State(web): State<Web>, Form(form): Form<PersonForm>) -> Result<Response, WebError> {
+    match web
+        .app()
+        .add_person(&form.name, &form.role, &form.notes)
+        .await
+    {
         Ok(_) => Ok(page::see_other("/people")),
         Err(e) => {
             let errors = refusal(e)?;
@@ -137,14 +138,18 @@ struct FindForm {
     words: String,
 }
 
-async fn find(
-    State(web): State<Web>,
-    Form(form): Form<FindForm>,
-) -> Result<Response, WebError> {
+async fn find(State(web): State<Web>, Form(form): Form<FindForm>) -> Result<Response, WebError> {
     if form.words.trim().is_empty() {
         let errors = FieldErrors::one("find", "Enter a name, or part of one, to look for");
         return page::invalid(
-            people_page(&web, errors, PersonForm::default(), form.words, Found::Nothing).await?,
+            people_page(
+                &web,
+                errors,
+                PersonForm::default(),
+                form.words,
+                Found::Nothing,
+            )
+            .await?,
         );
     }
     let found = match web.app().find_person(&form.words).await? {
@@ -187,7 +192,11 @@ async fn person_page(
     let person = web.app().person(&id).await?;
     let form = form.unwrap_or_else(|| PersonForm {
         name: person.name.clone(),
-        role: person.role.as_ref().map(|r| r.slug.clone()).unwrap_or_default(),
+        role: person
+            .role
+            .as_ref()
+            .map(|r| r.slug.clone())
+            .unwrap_or_default(),
         notes: person.notes.clone().unwrap_or_default(),
     });
     Ok(PersonPage {
@@ -216,7 +225,10 @@ async fn amend(
         .await
     {
         Ok(()) => Ok(page::see_other("/people")),
-        Err(AppError::InvalidInput { field: None, reason }) => {
+        Err(AppError::InvalidInput {
+            field: None,
+            reason,
+        }) => {
             let errors = FieldErrors::one("name", reason);
             page::invalid(person_page(&web, handle, errors, Some(form)).await?)
         }

@@ -29,7 +29,7 @@ fn options() -> AppOptions {
     }
 }
 
-async fn serve(app: App, dir: tempfile::TempDir, server: Option<TestServer>) -> Running {
+pub async fn serve(app: App, dir: tempfile::TempDir, server: Option<TestServer>) -> Running {
     let home = app.home().to_path_buf();
     let local = LocalServer::bind(app, 0).await.unwrap();
     let (port, url, web) = (local.port(), local.url(), local.web());

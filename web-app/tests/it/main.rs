@@ -8,3 +8,4 @@ mod flows;
 mod harness;
 mod headers;
 mod raw_http;
+mod sharing_pages;
