@@ -63,7 +63,7 @@ test('first run: a new journal, the kit shown once with a print view', async ({ 
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByRole('button', { name: 'Lock now' })).toBeVisible();
     // Nothing on the way carried the kit or the journal in an address.
-    expect(page.url()).toBe(`${app.origin}/`);
+    await expect(page).toHaveURL(`${app.origin}/`);
   } finally {
     await app.stop();
   }
