@@ -18,13 +18,28 @@ export async function pairCli(home, name) {
   });
 }
 
+/// Starts `mycase join --code CODE` on a fresh home. Its `digits()` are the
+/// matching digits it shows (once the other side took its request), `joined()`
+/// resolves with the new home once it is in.
+export function startJoin(code, name) {
+  const home = path.join(freshDir(name), 'home');
+  const joining = spawnMycase(home, ['join', '--server', env.serverUrl, '--ca-cert', env.caCert, '--code', code, '--device-name', name, '--json']);
+  return {
+    home,
+    async digits() {
+      return JSON.parse(await joining.line((l) => l.includes('matching_code'), 120_000)).matching_code;
+    },
+    async joined() {
+      if ((await joining.exited) !== 0) throw new Error(`mycase join failed: ${joining.stderr()}`);
+      return home;
+    },
+  };
+}
+
 /// `mycase join --code CODE` on a fresh home; `confirm(digits)` types the
 /// matching digits on the other side. Returns the new home once joined.
 export async function joinWithCode(code, name, confirm) {
-  const newHome = path.join(freshDir(name), 'home');
-  const joining = spawnMycase(newHome, ['join', '--server', env.serverUrl, '--ca-cert', env.caCert, '--code', code, '--device-name', name, '--json']);
-  const { matching_code: digits } = JSON.parse(await joining.line((l) => l.includes('matching_code'), 120_000));
-  await confirm(digits);
-  if ((await joining.exited) !== 0) throw new Error(`mycase join failed: ${joining.stderr()}`);
-  return newHome;
+  const joining = startJoin(code, name);
+  await confirm(await joining.digits());
+  return joining.joined();
 }
