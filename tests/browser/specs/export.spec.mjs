@@ -73,6 +73,7 @@ test('export HTML and JSON that `mycase verify` accepts, and the verify page on 
 
     await page.getByRole('link', { name: 'Check an export', exact: true }).click();
     await checkPage(page, 'verify');
+    await expect(page.locator('[data-upload-progress]')).toBeHidden();
     await page.getByRole('button', { name: 'Check the file' }).click();
     await expect(page.locator('[data-error-summary]')).toBeVisible();
     await checkPage(page, 'verify-error');

@@ -83,6 +83,8 @@ test('record with every field and a photo, the CLI amends it into the open page,
     // A photo dropped on the evidence page's drop zone, with progress shown as it goes.
     await page.goto(`${entryUrl.origin}${entryUrl.pathname}/evidence`);
     await checkPage(page, 'evidence-empty');
+    // No empty progress bar before anything is sent.
+    await expect(page.locator('[data-upload-progress]')).toBeHidden();
     // A real PNG made big enough (bytes after its end are ignored by viewers)
     // that the upload takes more than one progress event.
     const photo = Buffer.concat([await page.screenshot({ type: 'png' }), Buffer.alloc(2 * 1024 * 1024)]);
