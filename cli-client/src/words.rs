@@ -72,30 +72,30 @@ fn future_confirmed() -> Result<bool> {
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
-/// What is being picked, for the messages: "person"/"people", and where to see
-/// the list.
+/// What is being picked, for the messages: "person"/"people", and the command
+/// that lists them (`None`: the list is short and fixed, so the message gives it).
 pub struct Kind {
     pub one: &'static str,
     pub many: &'static str,
-    pub listed_by: &'static str,
+    pub listed_by: Option<&'static str>,
 }
 
 pub const PERSON: Kind = Kind {
     one: "person",
     many: "people",
-    listed_by: "`mycase people list`",
+    listed_by: Some("`mycase people list`"),
 };
 
 pub const CATEGORY: Kind = Kind {
     one: "category",
     many: "categories",
-    listed_by: "`mycase add --help`",
+    listed_by: None,
 };
 
 pub const DEVICE: Kind = Kind {
     one: "device",
     many: "devices",
-    listed_by: "`mycase devices`",
+    listed_by: Some("`mycase devices`"),
 };
 
 /// The one candidate `wanted` names, or an error that lists the candidates it
@@ -123,11 +123,16 @@ pub fn pick<Id: Clone + PartialEq>(
             kind.many,
             names(&candidates)
         ),
-        Err(matching::MatchError::NotFound { did_you_mean }) if did_you_mean.is_empty() => bail!(
-            "{flag}: no {} has that name (see {})",
-            kind.one,
-            kind.listed_by
-        ),
+        Err(matching::MatchError::NotFound { did_you_mean }) if did_you_mean.is_empty() => {
+            match kind.listed_by {
+                Some(command) => bail!("{flag}: no {} has that name (see {command})", kind.one),
+                None => bail!(
+                    "{flag}: no {} has that name; choose from {}",
+                    kind.one,
+                    names(candidates)
+                ),
+            }
+        }
         Err(matching::MatchError::NotFound { did_you_mean }) => bail!(
             "{flag}: no {} has that name; did you mean {}?",
             kind.one,

@@ -25,7 +25,7 @@ pub struct Filter {
     pub categories: Vec<String>,
     /// Person ids; an entry must name one of them.
     pub people: Vec<PersonId>,
-    /// Free tags, compared case-insensitively.
+    /// Free tags, compared case- and accent-insensitively.
     pub tags: Vec<String>,
 }
 
@@ -59,7 +59,7 @@ impl Filter {
             || entry.tags.iter().any(|t| {
                 self.tags
                     .iter()
-                    .any(|wanted| wanted.trim().to_lowercase() == t.trim().to_lowercase())
+                    .any(|wanted| fold(wanted.trim()) == fold(t.trim()))
             });
         in_range && category && person && tag
     }

@@ -30,6 +30,8 @@ pub enum WebError {
     CrossOrigin,
     #[error("MyCase takes nothing in its addresses. Nothing was changed.")]
     QueryString,
+    #[error("MyCase's addresses never name an entry or a device. Nothing was changed.")]
+    IdInAddress,
     #[error("The form could not be read ({0}). Nothing was changed.")]
     BadForm(&'static str),
     #[error("That is more than MyCase accepts in one go. Nothing was changed.")]
@@ -75,7 +77,9 @@ impl WebError {
             | WebError::SpentToken
             | WebError::WrongToken
             | WebError::CrossOrigin => StatusCode::FORBIDDEN,
-            WebError::QueryString | WebError::BadForm(_) => StatusCode::BAD_REQUEST,
+            WebError::QueryString | WebError::IdInAddress | WebError::BadForm(_) => {
+                StatusCode::BAD_REQUEST
+            }
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::StaleHandle => StatusCode::GONE,
             WebError::NotFound => StatusCode::NOT_FOUND,

@@ -3,7 +3,8 @@
 //! 1. the `Host` header is this server's own (`127.0.0.1:PORT` or `localhost:PORT`):
 //!    a page on another name that resolves here (DNS rebinding) is refused;
 //! 2. no query string (inputs travel in POST bodies; addresses carry no content),
-//!    except the launch link's token on `/login`;
+//!    except the launch link's token on `/login`, and no id in the path (pages
+//!    address things by handle; an id there is a page's mistake, refused at once);
 //! 3. a session cookie, except on the few public routes (assets, the launch link,
 //!    quick exit and the safety page);
 //! 4. a state-changing request (anything but GET/HEAD) comes from this origin
@@ -77,6 +78,9 @@ fn check(web: &Web, request: &Request) -> Result<bool, WebError> {
     if request.uri().query().is_some() && path != "/login" {
         return Err(WebError::QueryString);
     }
+    if carries_an_id(path) {
+        return Err(WebError::IdInAddress);
+    }
     let signed_in = web.is_signed_in(headers);
     if !signed_in && !is_public(path) {
         return Err(WebError::NoSession);
@@ -85,6 +89,20 @@ fn check(web: &Web, request: &Request) -> Result<bool, WebError> {
         check_same_origin(web.port(), headers)?;
     }
     Ok(signed_in)
+}
+
+/// Ids are 32 hex digits (`mycase_core::ids`); a handle (16 base32 letters) can
+/// never hold a run of 24.
+fn carries_an_id(path: &str) -> bool {
+    const RUN: usize = 24;
+    let mut run = 0;
+    for c in path.chars() {
+        run = if c.is_ascii_hexdigit() { run + 1 } else { 0 };
+        if run >= RUN {
+            return true;
+        }
+    }
+    false
 }
 
 fn check_host(port: u16, headers: &HeaderMap) -> Result<(), WebError> {
@@ -138,6 +156,15 @@ mod tests {
             map.insert(*name, HeaderValue::from_static(value));
         }
         map
+    }
+
+    #[test]
+    fn an_id_in_the_path_is_caught_and_a_handle_is_not() {
+        assert!(carries_an_id("/entries/0123456789abcdef0123456789abcdef"));
+        assert!(carries_an_id("/devices/0123456789ABCDEF01234567/revoke"));
+        assert!(!carries_an_id("/entries/abcdefabcdefabcd"));
+        assert!(!carries_an_id("/entries/new"));
+        assert!(!carries_an_id("/assets/app.js"));
     }
 
     #[test]

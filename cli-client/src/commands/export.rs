@@ -129,7 +129,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     };
     doc.attachment_copies = written.copies;
     let format = ExportFormat::from(args.format);
-    let today = chrono::Local::now().date_naive();
+    let today = mycase_core::words::uk_time::uk_now(mycase_core::now_ms()).date();
     let bytes = files::render(&mut doc, journal, format, today)?;
     files::write_private(&args.out, &bytes)?;
     let summary = ExportedJson {

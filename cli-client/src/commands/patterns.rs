@@ -28,7 +28,8 @@ const BAR_WIDTH: usize = 30;
 pub struct Args {
     #[command(flatten)]
     filter: FilterArgs,
-    /// Measure "the last three months" up to this day (YYYY-MM-DD) instead of today.
+    /// Measure "the last three months" up to this day instead of today (a date as
+    /// `--when` takes it; a month counts to its last day).
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
     /// Print JSON.
@@ -40,11 +41,11 @@ pub fn run(home: &Path, args: Args) -> Result<()> {
     let device = connect::open_device(home)?;
     let journal = device.journal();
     let filter = args.filter.to_filter(journal)?;
-    let today = match args.as_of.as_deref() {
-        Some(day) => chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
-            .map_err(|_| anyhow::anyhow!("--as-of: give a day as YYYY-MM-DD"))?,
-        None => mycase_core::words::uk_time::uk_now(mycase_core::now_ms()).date(),
-    };
+    let today =
+        match super::filter::day("--as-of", args.as_of.as_deref(), super::filter::End::Last)? {
+            Some(day) => day,
+            None => mycase_core::words::uk_time::uk_now(mycase_core::now_ms()).date(),
+        };
     let p = patterns::compute(journal, &filter, today);
     if args.json {
         return output::print_json(&PatternsReport::from(&p));

@@ -3,8 +3,8 @@
 //! real server with the `mycase` binary just built. Each journey, attack and
 //! accessibility check is a Playwright test in `tests/browser/specs/`.
 //!
-//! Needs `npm ci --prefix tests/browser` (CI does it); without it, or without
-//! Chromium, the suite says it was skipped, unless `MYCASE_REQUIRE_CHROMIUM` is
+//! Installs the pinned suite with `npm ci` when it is not there yet; without npm
+//! or Chromium the suite says it was skipped, unless `MYCASE_REQUIRE_CHROMIUM` is
 //! set (CI), when that is a failure.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -19,6 +19,19 @@ fn browser_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/browser")
 }
 
+/// `npm ci` of the pinned suite (Playwright and axe-core from the npm registry;
+/// no browser download): a fresh clone runs the suite with `cargo test` alone.
+async fn install_suite(dir: &std::path::Path) -> bool {
+    let status = tokio::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .status()
+        .await;
+    matches!(status, Ok(s) if s.success())
+        && dir.join("node_modules/@playwright/test/cli.js").exists()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_browser_suite_passes() {
     let Some(chromium) = Chromium::for_test("app_browser") else {
@@ -26,16 +39,14 @@ async fn the_browser_suite_passes() {
     };
     let dir = browser_dir();
     let runner = dir.join("node_modules/@playwright/test/cli.js");
-    if !runner.exists() {
+    if !runner.exists() && !install_suite(&dir).await {
         if std::env::var_os("MYCASE_REQUIRE_CHROMIUM").is_some() {
-            panic!("the browser suite is not installed: run `npm ci --prefix tests/browser`");
+            panic!("the browser suite could not be installed: run `npm ci --prefix tests/browser`");
         }
         // Our own words, no untrusted text: the CLI's printing rule is for its output.
         #[allow(clippy::disallowed_macros)]
         {
-            eprintln!(
-                "SKIPPED app_browser: run `npm ci --prefix tests/browser` to install the suite"
-            );
+            eprintln!("SKIPPED app_browser: npm is missing; install Node.js and npm, then `npm ci --prefix tests/browser`");
         }
         return;
     }

@@ -343,7 +343,11 @@ async fn names_are_found_by_any_unique_part_and_search_takes_several_words() {
         "{said}"
     );
     let said = refused(&home, &["add", "--text", "x", "--category", "sad"]).await;
-    assert!(said.contains("no category has that name (see"), "{said}");
+    assert!(
+        said.contains("no category has that name; choose from \"Physical\", \"Sexual\", ")
+            && said.contains(" or \"Other\""),
+        "{said}"
+    );
     assert_eq!(entries(&home).await, before);
 
     // Filters find people by part of a name too.

@@ -490,58 +490,89 @@ struct Checked {
     impact: String,
 }
 
-/// `confirm_future` as [`when::parse`] takes it.
+/// `confirm_future` as [`when::parse`] takes it. The first problem found.
 fn check(
     input: &EntryInput,
     journal: &Journal,
     confirm_future: bool,
     now_ms: i64,
 ) -> Result<Checked, AppError> {
+    check_all(input, journal, confirm_future, now_ms)
+        .map_err(|problems| problems.into_iter().next().unwrap_or_else(not_found))
+}
+
+/// Keeps `result`'s value, or notes its problem.
+fn noted<T>(problems: &mut Vec<AppError>, result: Result<T, AppError>) -> Option<T> {
+    result.map_err(|e| problems.push(e)).ok()
+}
+
+/// Every problem with the input, in the form's order (so a form can show them
+/// all at once), or the input checked.
+fn check_all(
+    input: &EntryInput,
+    journal: &Journal,
+    confirm_future: bool,
+    now_ms: i64,
+) -> Result<Checked, Vec<AppError>> {
+    let mut problems = Vec::new();
     if input.text.trim().is_empty() && input.title.trim().is_empty() {
-        return Err(AppError::invalid("text", "Write what happened"));
+        problems.push(AppError::invalid("text", "Write what happened"));
     }
-    let occurred_at = when::parse(&input.when, confirm_future, now_ms)?;
-    let categories = category_slugs(&input.categories)?;
-    let severity = match input.severity {
-        None => None,
-        Some(n @ 1..=5) => Some(n),
-        Some(_) => {
-            return Err(AppError::invalid(
-                "severity",
-                "Choose a severity from 1 to 5",
-            ))
-        }
-    };
+    let occurred_at = noted(
+        &mut problems,
+        when::parse(&input.when, confirm_future, now_ms),
+    );
+    let categories = noted(&mut problems, category_slugs(&input.categories));
     let mut people = Vec::new();
     for p in clean_list(&input.people) {
         let id = super::people::person_id(&p)
             .ok()
             .filter(|id| journal.person(id).is_some())
-            .ok_or_else(|| AppError::invalid("people", "Choose people from the list"))?;
-        people.push(hex::encode(id));
+            .ok_or_else(|| AppError::invalid("people", "Choose people from the list"));
+        if let Some(id) = noted(&mut problems, id) {
+            people.push(hex::encode(id));
+        }
     }
     let mut new_people = Vec::new();
     for person in &input.new_people {
-        let fields = super::people::person_fields(person, "new_person")?;
-        let id = new_id();
-        people.push(hex::encode(id));
-        new_people.push((id, fields));
+        if let Some(fields) = noted(
+            &mut problems,
+            super::people::person_fields(person, "new_person"),
+        ) {
+            let id = new_id();
+            people.push(hex::encode(id));
+            new_people.push((id, fields));
+        }
     }
-    Ok(Checked {
-        title: input.title.trim().to_owned(),
-        text: clean_text(&input.text),
-        occurred_at,
-        categories: clean_list(&categories),
-        tags: clean_list(&input.tags),
-        severity,
-        location: input.location.trim().to_owned(),
-        people,
-        new_people,
-        injuries: input.injuries.trim().to_owned(),
-        police_references: clean_list(&input.police_references),
-        actions_taken: clean_list(&input.actions_taken),
-        impact: input.impact.trim().to_owned(),
-    })
+    let severity = match input.severity {
+        None => None,
+        Some(n @ 1..=5) => Some(n),
+        Some(_) => {
+            problems.push(AppError::invalid(
+                "severity",
+                "Choose a severity from 1 to 5",
+            ));
+            None
+        }
+    };
+    match (occurred_at, categories) {
+        (Some(occurred_at), Some(categories)) if problems.is_empty() => Ok(Checked {
+            title: input.title.trim().to_owned(),
+            text: clean_text(&input.text),
+            occurred_at,
+            categories: clean_list(&categories),
+            tags: clean_list(&input.tags),
+            severity,
+            location: input.location.trim().to_owned(),
+            people,
+            new_people,
+            injuries: input.injuries.trim().to_owned(),
+            police_references: clean_list(&input.police_references),
+            actions_taken: clean_list(&input.actions_taken),
+            impact: input.impact.trim().to_owned(),
+        }),
+        _ => Err(problems),
+    }
 }
 
 fn list(values: Vec<String>) -> Option<StringList> {
@@ -710,6 +741,23 @@ impl App {
             commit_with_people(d, checked, ops::amend_entry(view.id, changes))
                 .map_err(AppError::from)
         })
+        .await
+    }
+
+    /// Every problem with `input` at once, each naming its field (for a form's
+    /// error summary after [`App::add_entry`] or [`App::amend_entry`] refused it);
+    /// empty when it would be accepted as a new entry. Writes nothing.
+    pub async fn entry_problems(&self, input: &EntryInput) -> Result<Vec<AppError>, AppError> {
+        let now = crate::now_ms();
+        self.read(
+            |d| match check_all(input, d.journal(), input.confirm_future, now) {
+                Err(problems) => problems,
+                Ok(checked) => check_size(&given_fields(as_fields(&checked)))
+                    .err()
+                    .into_iter()
+                    .collect(),
+            },
+        )
         .await
     }
 

@@ -129,7 +129,7 @@ fn counts(doc: &ExportDocument) -> (usize, usize) {
 }
 
 fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
+    crate::words::uk_time::uk_now(crate::now_ms()).date()
 }
 
 impl App {

@@ -422,7 +422,8 @@ impl From<&Patterns> for PatternCharts {
 /// The day "the last three months" ends on: `as_of` (`YYYY-MM-DD`) if given,
 /// else today here.
 pub fn patterns_day(as_of: &str) -> Result<NaiveDate, AppError> {
-    Ok(day("as_of", as_of)?.unwrap_or_else(|| chrono::Local::now().date_naive()))
+    Ok(day("as_of", as_of)?
+        .unwrap_or_else(|| crate::words::uk_time::uk_now(crate::now_ms()).date()))
 }
 
 impl App {

@@ -251,7 +251,7 @@ fn capitalised(s: &str) -> String {
 enum Need {
     /// Day, month, year and time.
     Time,
-    /// Day, month and year; no time.
+    /// Day, month and year; a time if given (it is kept, not dropped).
     Day,
     /// Month and year; no day or time.
     Month,
@@ -347,10 +347,6 @@ fn point(parts: &DateParts, prefix: &str, need: Need) -> Result<String, AppError
         Need::Time if time.is_empty() => Err(AppError::invalid(
             &field("time"),
             "Enter the time, or choose \u{201c}On a day\u{201d}",
-        )),
-        Need::Day if !time.is_empty() => Err(AppError::invalid(
-            &field("time"),
-            "Leave the time empty, or choose \u{201c}At an exact time\u{201d}",
         )),
         _ if time.is_empty() => Ok(date),
         _ => {
@@ -488,6 +484,15 @@ mod tests {
             )),
             "2026-03-04"
         );
+        // A time typed with "on a day" is kept rather than dropped.
+        assert_eq!(
+            stored(&boxes(
+                WhenKind::Day,
+                parts("4", "3", "2026", "10:00"),
+                none.clone()
+            )),
+            "2026-03-04 10:00"
+        );
         assert_eq!(
             stored(&boxes(
                 WhenKind::Month,
@@ -547,7 +552,7 @@ mod tests {
             (
                 boxes(
                     WhenKind::Day,
-                    parts("1", "3", "2026", "10:00"),
+                    parts("1", "3", "2026", "10:61"),
                     none.clone(),
                 ),
                 "when_time",

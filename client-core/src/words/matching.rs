@@ -12,9 +12,9 @@
 
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
-/// Shortest part of a name that is looked for inside names (one letter would
-/// match almost anything).
-pub const MIN_PART_LEN: usize = 2;
+/// Shortest part of a name that is looked for inside names: fewer letters match
+/// by accident ("ab" is in "tablet"), and a device found by accident may be revoked.
+pub const MIN_PART_LEN: usize = 3;
 
 /// Shortest prefix of a key (an id in hex, a slug) that counts.
 pub const MIN_KEY_PREFIX_LEN: usize = 4;

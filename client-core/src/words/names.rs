@@ -65,7 +65,7 @@ mod tests {
         assert_eq!(find("PHYSICAL", &all), Ok("physical"));
         assert_eq!(find("stalking", &all), Ok("stalking-or-harassment"));
         assert!(matches!(
-            find("or", &all),
+            find("ing", &all),
             Err(MatchError::Ambiguous { .. })
         ));
         let Err(MatchError::NotFound { did_you_mean }) = find("threts", &all) else {

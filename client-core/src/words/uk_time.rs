@@ -11,7 +11,7 @@
 //! Stored occurred-at values are civil UK time as written, with no zone: they are
 //! shown by [`super::dates::read_back`], never converted.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, NaiveDateTime, Utc};
 
 /// The UK's two zones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub fn zone_at(utc: DateTime<Utc>) -> UkZone {
 fn changeover(year: i32, month: u32) -> Option<NaiveDateTime> {
     let last_day = NaiveDate::from_ymd_opt(year, month + 1, 1)?.pred_opt()?;
     let back = last_day.weekday().num_days_from_sunday();
-    let sunday = last_day - Duration::days(i64::from(back));
+    let sunday = last_day.checked_sub_days(Days::new(u64::from(back)))?;
     sunday.and_hms_opt(1, 0, 0)
 }
 
@@ -66,7 +66,7 @@ fn changeover(year: i32, month: u32) -> Option<NaiveDateTime> {
 pub fn uk_civil(ms: i64) -> Option<(NaiveDateTime, UkZone)> {
     let utc = DateTime::from_timestamp_millis(ms)?;
     let zone = zone_at(utc);
-    Some((utc.naive_utc() + zone.offset(), zone))
+    Some((utc.naive_utc().checked_add_signed(zone.offset())?, zone))
 }
 
 /// "now" as [`super::dates::understand`] wants it: UK civil time at `now_ms`.
@@ -199,6 +199,19 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 9, 1)
         );
         assert_eq!(recorded(i64::MAX), "an unreadable time");
+    }
+
+    #[test]
+    fn the_ends_of_time_do_not_panic() {
+        for ms in [
+            i64::MIN,
+            i64::MAX,
+            -8_334_632_851_200_001,
+            8_210_298_412_799_999,
+        ] {
+            let _ = recorded(ms);
+            let _ = uk_now(ms);
+        }
     }
 
     #[test]

@@ -287,6 +287,36 @@ async fn bad_entries_are_refused_naming_the_field_and_nothing_is_written() {
             Some(field)
         );
     }
+    // Every problem at once, in the form's order, for the error summary.
+    let several = EntryInput {
+        text: String::new(),
+        title: String::new(),
+        when: on(WhenKind::Day, day("31", "4", "2026", "")),
+        categories: vec!["sad".into()],
+        severity: Some(9),
+        ..good.clone()
+    };
+    let fields: Vec<Option<String>> = app
+        .entry_problems(&several)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| match e {
+            AppError::InvalidInput { field, .. } => field,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let fields: Vec<Option<&str>> = fields.iter().map(|f| f.as_deref()).collect();
+    assert_eq!(
+        fields,
+        [
+            Some("text"),
+            Some("when_day"),
+            Some("categories"),
+            Some("severity")
+        ]
+    );
+    assert!(app.entry_problems(&good).await.unwrap().is_empty());
     assert!(app.entries().await.unwrap().is_empty());
     assert!(
         app.people().await.unwrap().is_empty(),

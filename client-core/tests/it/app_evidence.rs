@@ -53,6 +53,7 @@ fn entry(title: &str, when: &str, category: &str) -> EntryInput {
         text: format!("what happened: {title}"),
         when: when.into(),
         categories: vec![category.into()],
+        ..EntryInput::default()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Entries: the record form (`/entries/new`, the `form[data-draft]`), one entry in
-//! full (`/entries/{handle}`: every field, its history, conflicts to settle,
-//! attachments), amending, delete with a confirmation, the trash and restore.
+//! full (`/entries/{handle}`: every field, its history, conflicts to settle, and
+//! the evidence pages' partial), amending, delete with a confirmation, the trash
+//! and restore.
 //! Each handler reads the form, calls one App method and answers.
 
 use askama::Template;
@@ -10,7 +11,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use mycase_core::words::uk_time;
 
-use super::entry_form::{form_errors, Choices, EntryForm, SEVERITIES, WHEN_KINDS};
+use super::entry_form::{all_errors, form_errors, Choices, EntryForm, SEVERITIES, WHEN_KINDS};
 use crate::core_app::{Entry, HistoryKind, TrashedEntry};
 use crate::error::WebError;
 use crate::form::Form;
@@ -21,11 +22,11 @@ use crate::web::Web;
 pub fn routes() -> Router<Web> {
     Router::new()
         .route("/entries/new", get(new_form).post(record))
-        .route("/entries/{handle}", get(show))
-        .route("/entries/{handle}/amend", get(amend_form).post(amend))
-        .route("/entries/{handle}/delete", get(delete_confirm).post(delete))
-        .route("/entries/{handle}/restore", post(restore))
-        .route("/entries/{handle}/resolve", post(resolve))
+        .route("/entries/{entry}", get(show))
+        .route("/entries/{entry}/amend", get(amend_form).post(amend))
+        .route("/entries/{entry}/delete", get(delete_confirm).post(delete))
+        .route("/entries/{entry}/restore", post(restore))
+        .route("/entries/{entry}/resolve", post(resolve))
         .route("/trash", get(trash))
 }
 
@@ -102,12 +103,15 @@ async fn record(
         Ok(input) => input,
         Err(errors) => return refused(&web, form, errors, None).await,
     };
-    match web.app().add_entry(input).await {
+    match web.app().add_entry(input.clone()).await {
         Ok(id) => {
             let handle = web.handles().handle(HandleKind::Entry, &id);
             Ok(page::see_other(&format!("/entries/{handle}")))
         }
-        Err(e) => refused(&web, form, form_errors(e)?, None).await,
+        Err(e) => {
+            let problems = web.app().entry_problems(&input).await?;
+            refused(&web, form, all_errors(e, problems)?, None).await
+        }
     }
 }
 
@@ -197,6 +201,8 @@ struct ShowPage {
     layout: Layout,
     errors: FieldErrors,
     shown: EntryShown,
+    /// The evidence section (the evidence pages' partial).
+    evidence: super::evidence::EvidenceSection,
 }
 
 async fn show_page(web: &Web, handle: String, errors: FieldErrors) -> Result<ShowPage, WebError> {
@@ -205,6 +211,7 @@ async fn show_page(web: &Web, handle: String, errors: FieldErrors) -> Result<Sho
     Ok(ShowPage {
         layout: web.layout().in_section("/timeline"),
         errors,
+        evidence: super::evidence::section(web, &id, FieldErrors::default()).await?,
         shown: EntryShown::of(entry, handle),
     })
 }
@@ -237,9 +244,12 @@ async fn amend(
         Ok(input) => input,
         Err(errors) => return refused(&web, form, errors, Some(handle)).await,
     };
-    match web.app().amend_entry(&id, input).await {
+    match web.app().amend_entry(&id, input.clone()).await {
         Ok(()) => Ok(page::see_other(&format!("/entries/{handle}"))),
-        Err(e) => refused(&web, form, form_errors(e)?, Some(handle)).await,
+        Err(e) => {
+            let problems = web.app().entry_problems(&input).await?;
+            refused(&web, form, all_errors(e, problems)?, Some(handle)).await
+        }
     }
 }
 

@@ -244,3 +244,38 @@ pub fn form_errors(error: AppError) -> Result<FieldErrors, AppError> {
         other => Err(other),
     }
 }
+
+/// The App's refusal with every other problem of the same input, in the form's
+/// order: the survivor sees them all at once. A future date is asked about only
+/// when the refusal itself asked (an amendment leaving a confirmed date as it was
+/// does not ask again).
+pub fn all_errors(refusal: AppError, problems: Vec<AppError>) -> Result<FieldErrors, AppError> {
+    let first = form_errors(refusal)?;
+    let Some(primary) = first.iter().next().cloned() else {
+        return Ok(first);
+    };
+    let mut errors = FieldErrors::default();
+    let mut seen_primary = false;
+    for problem in problems {
+        let AppError::InvalidInput { field, reason } = problem else {
+            continue;
+        };
+        let input = input_of(field.as_deref());
+        if input == "confirm_future" && primary.field != "confirm_future" {
+            continue;
+        }
+        if errors.get(input).is_some() {
+            continue;
+        }
+        seen_primary |= input == primary.field;
+        errors.add(input, reason);
+    }
+    if !seen_primary {
+        let mut with_primary = FieldErrors::one(primary.field, primary.message);
+        for e in errors.iter() {
+            with_primary.add(e.field, e.message.clone());
+        }
+        return Ok(with_primary);
+    }
+    Ok(errors)
+}

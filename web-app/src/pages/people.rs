@@ -37,7 +37,7 @@ enum Found {
     Nothing,
     One(String, Person),
     Several(Vec<(String, Person)>),
-    NoneFound(Vec<(String, Person)>),
+    Nobody(Vec<(String, Person)>),
 }
 
 #[derive(Template)]
@@ -155,9 +155,7 @@ async fn find(State(web): State<Web>, Form(form): Form<FindForm>) -> Result<Resp
     let found = match web.app().find_person(&form.words).await? {
         PersonMatch::One(p) => Found::One(web.handles().handle(HandleKind::Person, &p.id), p),
         PersonMatch::Several(people) => Found::Several(with_handles(&web, people)),
-        PersonMatch::NoneFound { did_you_mean } => {
-            Found::NoneFound(with_handles(&web, did_you_mean))
-        }
+        PersonMatch::NoneFound { did_you_mean } => Found::Nobody(with_handles(&web, did_you_mean)),
     };
     page::html(
         people_page(

@@ -246,6 +246,12 @@ async fn inputs_in_addresses_are_refused() {
             reply.body
         );
     }
+    let id = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let reply = app
+        .send(Request::get(&format!("/entries/{id}")).header("Cookie", &cookie))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("never name an entry"), "{}", reply.body);
     let reply = app
         .send(
             app.post("/draft?form=entry", &cookie)

@@ -28,6 +28,7 @@ async fn with_entry(app: &Running) -> (String, String) {
             text: "He shouted".into(),
             when: "2026-03-14".into(),
             categories: vec!["threats".into()],
+            ..EntryInput::default()
         })
         .await
         .unwrap();

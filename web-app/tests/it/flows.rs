@@ -230,7 +230,7 @@ async fn the_safety_page_has_the_statements_words_and_no_session_is_needed() {
 }
 
 #[tokio::test]
-async fn live_events_tell_open_pages_about_a_lock() {
+async fn live_events_tell_open_pages_about_changes_and_a_lock() {
     let app = start_set_up().await;
     let cookie = app.unlocked().await;
     let mut events =
@@ -247,7 +247,24 @@ async fn live_events_tell_open_pages_about_a_lock() {
     let first = events.until("event: sync").await;
     assert!(first.contains("data: {\"state\":"), "{first}");
 
+    // A change to the journal tells open lists to refresh, with no content.
+    let marker = format!("ZQX-event-{}", mycase_tests::leaks::marker(12));
+    app.web
+        .app()
+        .add_entry(mycase_core::app::EntryInput {
+            title: marker.clone(),
+            text: marker.clone(),
+            when: "2026-03-14 21:30".into(),
+            categories: vec!["Threats".into()],
+            ..mycase_core::app::EntryInput::default()
+        })
+        .await
+        .unwrap();
+    let seen = events.until("event: changed").await;
+    assert!(!seen.contains(&marker), "an event carried content");
+
     app.send(app.post("/lock", &cookie)).await;
-    events.until("event: locked").await;
+    let seen = events.until("event: locked").await;
+    assert!(!seen.contains(&marker), "an event carried content");
     app.stop().await;
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod attacks;
+mod entries_pages;
 mod evidence_pages;
 mod flows;
 mod harness;

@@ -51,6 +51,7 @@ fn entry(title: &str) -> EntryInput {
         text: "what happened".into(),
         when: "2026-03-14".into(),
         categories: vec![],
+        ..EntryInput::default()
     }
 }
 

@@ -67,6 +67,12 @@ fn written_out_dates() {
         assert_eq!(stored(typed), "2026-03-14", "{typed}");
         assert_eq!(read(typed).read_back, "Sat 14 March 2026", "{typed}");
     }
+    // A two-digit year after a day and a month.
+    assert_eq!(stored("14 Mar 26"), "2026-03-14");
+    assert_eq!(stored("Sat 14th March 26"), "2026-03-14");
+    assert_eq!(stored("1 Jan 99"), "1999-01-01");
+    // "March 26" is the 26th of March, not March 2026.
+    assert_eq!(stored("March 26"), "2026-03-26");
     // Without a year: the most recent that is not in the future.
     assert_eq!(stored("14 March"), "2026-03-14");
     assert_eq!(stored("20 December"), "2025-12-20");
@@ -134,6 +140,16 @@ fn relative_days_and_weeks() {
             "yesterday",
             "2026-12-13",
             "Sun 13 December 2026 (yesterday)",
+        ),
+        (
+            "this morning",
+            "2026-12-14",
+            "Mon 14 December 2026 (this morning)",
+        ),
+        (
+            "yesterday evening",
+            "2026-12-13",
+            "Sun 13 December 2026 (yesterday evening)",
         ),
         (
             "the day before yesterday",
@@ -437,6 +453,14 @@ fn impossible_dates_are_refused_with_the_reason() {
 }
 
 #[test]
+fn a_pasted_page_is_refused_at_once() {
+    let page = "14 March 2026 ".repeat(1000);
+    assert_eq!(refused(&page), DateError::TooLong);
+    let just_fits = format!("{:<100}", "14 March 2026");
+    assert_eq!(stored(&just_fits), "2026-03-14");
+}
+
+#[test]
 fn errors_never_repeat_what_was_typed() {
     for s in [
         "31/04/2026 secret",
@@ -560,5 +584,61 @@ proptest! {
         prop_assert_eq!(again.read_back, words);
         // The stored value is also what `occurred::parse` reads.
         prop_assert_eq!(occurred::parse(&occurred::display(&o)).unwrap(), o);
+    }
+}
+
+proptest! {
+    /// Whatever is typed, at whatever "now", the answer is a value or a clear error.
+    #[test]
+    fn nothing_typed_panics(
+        text in "[0-9a-zA-Z /:.,?()–-]{0,40}|about [0-9]{1,3} (days|weeks|months|years) ago|last [a-z]{3,9}|[0-9]{1,2}(-|/)[0-9]{1,2}(-|/)?[0-9]{0,4}",
+        ms in any::<i64>(),
+    ) {
+        let now = crate::words::uk_time::uk_now(ms);
+        let _ = understand(&text, now);
+        for extreme in [NaiveDateTime::MIN, NaiveDateTime::MAX] {
+            let _ = understand(&text, extreme);
+        }
+    }
+}
+
+#[test]
+fn every_relative_form_survives_the_ends_of_the_calendar() {
+    for text in [
+        "today",
+        "yesterday",
+        "the day before yesterday",
+        "last night",
+        "this week",
+        "last week",
+        "this month",
+        "last month",
+        "this year",
+        "last year",
+        "Saturday",
+        "last Saturday",
+        "3 days ago",
+        "about 3 days ago",
+        "3 weeks ago",
+        "about 3 weeks ago",
+        "2 months ago",
+        "about 2 months ago",
+        "4 years ago",
+        "about 4 years ago",
+        "a few weeks ago",
+        "a couple of days ago",
+        "several months ago",
+        "a few years ago",
+        "March",
+        "last March",
+        "14 March",
+        "14/03",
+        "early March",
+        "14/3/26",
+        "yesterday at 21:30",
+    ] {
+        for now in [NaiveDateTime::MIN, NaiveDateTime::MAX] {
+            let _ = understand(text, now);
+        }
     }
 }
