@@ -43,15 +43,18 @@ test('pair the CLI from the app, a device it adds is announced, revoked it erase
     await expect(banner).toContainText('tablet', { timeout: 60_000 });
     expect(await page.evaluate(() => window.notReloaded)).toBe(true);
     await checkPage(page, 'devices-new-device-banner');
-    // Still there on the next page until hidden (the live banner has no button to hide it).
+    // Still there on the next page until hidden, from the live banner or the page's own.
     await page.reload();
     await expect(banner).toContainText('tablet');
-    await page.getByRole('button', { name: 'Hide this message' }).click();
+    await pairCli(phone, 'laptop two');
+    const live = page.locator('#notices .notification-banner', { hasText: 'laptop two' });
+    await expect(live).toBeVisible({ timeout: 60_000 });
+    await live.getByRole('button', { name: 'Hide this message' }).click();
     await expect(banner).toHaveCount(0);
     await page.getByRole('link', { name: 'Devices', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Devices', exact: true })).toBeVisible();
     await expect(banner).toHaveCount(0);
-    await expect(page.locator('.card')).toHaveCount(3);
+    await expect(page.locator('.card')).toHaveCount(4);
     await page.getByRole('link', { name: 'Revoke phone' }).click();
     await page.getByRole('button', { name: 'Revoke the device' }).click();
     await expect(page.getByRole('heading', { name: '“phone” is revoked' })).toBeVisible();

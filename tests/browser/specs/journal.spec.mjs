@@ -10,20 +10,26 @@ import { cliJournal, openApp, unlock } from '../support/journal.mjs';
 import { pairCli } from '../support/devices.mjs';
 import { checkPage } from '../support/check.mjs';
 
+/// Clicks a button whose form answers with a redirect, and waits for the page it
+/// lands on (app.js follows the redirect with a navigation of its own).
+async function clickAndLand(page, button) {
+  const landed = page.waitForNavigation();
+  await button.click();
+  await landed;
+}
+
 /// The timeline's search and filters: fills what `set` says, shows the entries,
 /// and returns the titles listed.
 async function searchTimeline(page, set) {
   await page.getByRole('link', { name: 'Timeline', exact: true }).click();
   const clear = page.getByRole('button', { name: 'Clear the search and filters' });
-  if (await clear.count()) {
-    await clear.click();
-    await expect(clear).toHaveCount(0);
-  }
+  if (await clear.count()) await clickAndLand(page, clear);
+  await expect(clear).toHaveCount(0);
   const details = page.locator('details.details');
   if (!(await details.evaluate((d) => d.open))) await page.getByText('Filter by date, category, person or tag').click();
   await set(page);
-  await page.getByRole('button', { name: 'Show entries' }).click();
-  await expect(page.getByRole('button', { name: 'Clear the search and filters' })).toBeVisible();
+  await clickAndLand(page, page.getByRole('button', { name: 'Show entries' }));
+  await expect(clear).toBeVisible();
   return page.locator('.entry-list__title').allTextContents().then((t) => t.map((s) => s.trim()).sort());
 }
 

@@ -203,6 +203,9 @@ test('every page fits 390 px and 200% zoom without sideways scrolling, and passe
       }
     }
     expect(wide).toEqual([]);
+    // One entry is "1 entry" on the patterns page.
+    await page.goto(`${app.origin}/patterns`);
+    await expect(page.locator('main')).toContainText('1 entry, from');
   } finally {
     await app.stop();
   }
