@@ -6,7 +6,7 @@
 import { test, expect } from '@playwright/test';
 import { mycase, mycaseJson } from '../support/cli.mjs';
 import { startApp } from '../support/app.mjs';
-import { cliJournal, openApp, unlock } from '../support/journal.mjs';
+import { cliJournal, openApp, unlock, unlockedApp } from '../support/journal.mjs';
 import { pairCli } from '../support/devices.mjs';
 import { checkPage } from '../support/check.mjs';
 
@@ -173,6 +173,24 @@ test('record with every field and a photo, the CLI amends it into the open page,
     await expect(page.getByRole('link', { name: 'Bus stop' })).toBeVisible();
     await page.getByRole('link', { name: 'The trash' }).click();
     await checkPage(page, 'trash-empty');
+  } finally {
+    await app.stop();
+  }
+});
+
+// The form says "Everything except what happened can be added later", but a
+// blank form has "On a day" chosen, so saving only what happened is refused
+// with "Enter the date" (web-app/src/pages/entry_form.rs EntryForm::blank,
+// when_kind "day"). For the entries pages' owner: choose "Not sure" by default,
+// or no radio, so that the promise holds.
+test.fixme('an entry with only what happened is saved, as the form promises', async ({ page }) => {
+  const { app } = await unlockedApp(page, 'only-text');
+  try {
+    await page.getByRole('link', { name: 'Record', exact: true }).click();
+    await page.getByLabel('What happened').fill('Only this, the rest later');
+    await page.getByRole('button', { name: 'Save the entry' }).click();
+    await expect(page.locator('[data-error-summary]')).toHaveCount(0);
+    await expect(page.locator('.summary-list').first()).toContainText('Only this, the rest later');
   } finally {
     await app.stop();
   }
