@@ -392,7 +392,19 @@
     });
     events.addEventListener('notice', function (event) {
       var notices = document.getElementById('notices');
-      if (notices) notices.appendChild(banner('Important', data(event).words || ''));
+      if (!notices) return;
+      // Hidden the way the page's own banner is (base.html): for good, on every page.
+      var box = banner('Important', data(event).words || '');
+      var form = document.createElement('form');
+      form.method = 'post';
+      form.action = '/notices/dismiss';
+      var hide = document.createElement('button');
+      hide.type = 'submit';
+      hide.className = 'button button--secondary';
+      hide.textContent = 'Hide this message';
+      form.appendChild(hide);
+      box.querySelector('.notification-banner__content').appendChild(form);
+      notices.appendChild(box);
     });
     events.addEventListener('locked', function () {
       events.close();
