@@ -195,8 +195,18 @@ pub(crate) fn parse(
     confirmed: bool,
     now_ms: i64,
 ) -> Result<Option<OccurredAt>, AppError> {
+    let untouched = |p: &DateParts| {
+        [&p.day, &p.month, &p.year, &p.time]
+            .iter()
+            .all(|v| v.trim().is_empty())
+    };
     let (text, field) = match input.kind {
         WhenKind::NotSure => return Ok(None),
+        // A precision chosen (the form starts at "On a day") with every box left
+        // empty is "not given": everything but what happened can be added later.
+        WhenKind::Exact | WhenKind::Day | WhenKind::Month if untouched(&input.start) => {
+            return Ok(None)
+        }
         WhenKind::Words => {
             if input.words.trim().is_empty() {
                 return Err(AppError::invalid(

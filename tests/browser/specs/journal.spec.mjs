@@ -178,12 +178,9 @@ test('record with every field and a photo, the CLI amends it into the open page,
   }
 });
 
-// The form says "Everything except what happened can be added later", but a
-// blank form has "On a day" chosen, so saving only what happened is refused
-// with "Enter the date" (web-app/src/pages/entry_form.rs EntryForm::blank,
-// when_kind "day"). For the entries pages' owner: choose "Not sure" by default,
-// or no radio, so that the promise holds.
-test.fixme('an entry with only what happened is saved, as the form promises', async ({ page }) => {
+// The form says everything but what happened can be added later: a blank form
+// ("On a day" chosen, its boxes empty) saves an entry with no date.
+test('an entry with only what happened is saved, as the form promises', async ({ page }) => {
   const { app } = await unlockedApp(page, 'only-text');
   try {
     await page.getByRole('link', { name: 'Record', exact: true }).click();
