@@ -66,7 +66,7 @@ impl App {
     /// One sync round now, in the foreground.
     pub async fn sync_now(&self) -> Result<SyncSummary, AppError> {
         let transport = self.connect().await?;
-        self.round(&transport).await
+        self.round(&transport, SignIn::Now).await
     }
 
     /// Connects to this device's server.
@@ -108,12 +108,22 @@ impl App {
         result
     }
 
-    /// Authenticates and runs one round with the unlocked device.
-    async fn round(&self, transport: &GrpcTransport) -> Result<SyncSummary, AppError> {
+    /// Runs one round with the unlocked device, signing in first unless this
+    /// transport's session is already signed in (rounds of one connected session
+    /// would otherwise spend the account's sign-in budget at every change).
+    async fn round(
+        &self,
+        transport: &GrpcTransport,
+        sign_in: SignIn,
+    ) -> Result<SyncSummary, AppError> {
         let outcome = async {
             let mut device = self.device().await?;
             self.update_sync(|s| s.state = SyncState::Syncing);
-            match device.sync(transport).await {
+            let synced = match sign_in {
+                SignIn::Now => device.sync(transport).await,
+                SignIn::Done => device.sync_signed_in(transport).await,
+            };
+            match synced {
                 Ok(report) => {
                     let pending = device.pending_upload();
                     let notices = device
@@ -195,7 +205,7 @@ impl App {
             Ok(t) => t,
             Err(e) => return Session::Failed(e),
         };
-        if let Err(e) = self.round(&transport).await {
+        if let Err(e) = self.round(&transport, SignIn::Now).await {
             return Session::Failed(e);
         }
         let mut stream = match transport.watch().await {
@@ -217,11 +227,18 @@ impl App {
             if self.generation() != generation {
                 return Session::Failed(AppError::Locked);
             }
-            if let Err(e) = self.round(&transport).await {
+            if let Err(e) = self.round(&transport, SignIn::Done).await {
                 return Session::Failed(e);
             }
         }
     }
+}
+
+/// Whether a round must sign in first.
+#[derive(Clone, Copy)]
+enum SignIn {
+    Now,
+    Done,
 }
 
 enum Session {

@@ -339,3 +339,29 @@ async fn a_wrong_pairing_code_is_a_typed_error_and_makes_nothing() {
     assert!(matches!(e, AppError::RecoveryFailed { .. }), "{e:?}");
     assert!(!home.join("keys").exists());
 }
+
+#[tokio::test]
+async fn a_connected_session_does_not_sign_in_at_every_change() {
+    // Three sign-ins a minute for the account: one per round would run out.
+    let server = TestServer::start_with(|config| config.rate_limits.auth_per_account = 3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open_with(dir.path().join("home"), options()).unwrap();
+    app.create_journal(new_journal(&server, "laptop"))
+        .await
+        .unwrap();
+    let mut events = app.events();
+    let _sync = app.start_sync();
+    next_matching(
+        &mut events,
+        |e| matches!(e, AppEvent::Sync(s) if s.state == SyncState::UpToDate),
+    )
+    .await;
+    for i in 0..8 {
+        app.add_entry(entry(&format!("change {i}"))).await.unwrap();
+        next_matching(&mut events, |e| {
+            matches!(e, AppEvent::Sync(s) if s.state == SyncState::UpToDate && s.pending_upload == 0)
+        })
+        .await;
+    }
+    assert_eq!(app.status().sync.problem, None);
+}

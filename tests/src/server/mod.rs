@@ -43,11 +43,17 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// [`TestServer::start`] with `tweak` applied to its config (limits, say).
+    pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut clock = None;
         let running = start_server(dir.path(), |config| {
             config.pairing_wait = PAIRING_WAIT;
             clock = Some(config.clock.clone());
+            tweak(config);
         })
         .await;
         let clock = clock.expect("the config was built");

@@ -189,6 +189,23 @@ impl<S: LocalStore> Device<S> {
         outcome.map_err(|e| self.judge_refusal(e))
     }
 
+    /// [`Device::sync`] on a transport this device has already signed in on (a
+    /// session that stays connected): one round and the key upkeep, without
+    /// spending a sign-in on every round. An expired session comes back as the
+    /// server's refusal, and the caller signs in again.
+    pub async fn sync_signed_in<T: Transport>(
+        &mut self,
+        transport: &T,
+    ) -> Result<SyncReport, DeviceError> {
+        let outcome = async {
+            let report = self.sync_round(transport).await?;
+            self.maintain_keys(transport).await?;
+            Ok(report)
+        }
+        .await;
+        outcome.map_err(|e| self.judge_refusal(e))
+    }
+
     /// Stays connected: syncs now, then again whenever the server's vector moves
     /// (its Watch stream), calling `on_round` after each round. Returns when the
     /// server ends the stream.
