@@ -24,14 +24,6 @@ pub struct Args {
     json: bool,
 }
 
-fn received_when(c: &Checks) -> String {
-    match (c.received_at.first(), c.received_at.last()) {
-        (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
-        (Some(first), _) => first.clone(),
-        _ => String::new(),
-    }
-}
-
 /// One item's lines: `OK` with what holds, or `FAILED` with what does not;
 /// then its problems and its limits.
 fn item(kind: &str, id: &str, c: &Checks, holds: &str) -> String {
@@ -40,7 +32,7 @@ fn item(kind: &str, id: &str, c: &Checks, holds: &str) -> String {
         format!(
             "OK      {kind} {id}: {holds}; chain and device signature valid; \
              the server received it at {}",
-            received_when(c)
+            mycase_core::app::received_when(c)
         )
     } else {
         format!(

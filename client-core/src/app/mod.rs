@@ -62,9 +62,9 @@ pub use shares::{
 pub use sync_service::{SyncHandle, SyncSummary};
 pub use timeline::{MonthGroup, TimelineQuery};
 pub use verify::{
-    parse_server_key, verdict, verify_export, verify_export_file, VerifiedFile, VerifiedFileKind,
-    VerifiedFileStatus, VerifiedItem, VerifiedKind, VerifyResult, DEVICE_HOLDS, ENTRY_HOLDS,
-    PERSON_HOLDS,
+    parse_server_key, received_when, verdict, verify_export, verify_export_file, VerifiedFile,
+    VerifiedFileKind, VerifiedFileStatus, VerifiedItem, VerifiedKind, VerifyResult, DEVICE_HOLDS,
+    ENTRY_HOLDS, PERSON_HOLDS,
 };
 pub use when::{DateParts, When, WhenInput, WhenKind, CONFIRM_FUTURE_FIELD};
 

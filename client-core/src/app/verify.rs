@@ -169,12 +169,24 @@ impl std::fmt::Debug for VerifyResult {
     }
 }
 
-fn received_when(c: &Checks) -> String {
+/// When the server received an item's records, in UK local time (a span when
+/// several): what the CLI and the app show beside an item that verified.
+pub fn received_when(c: &Checks) -> String {
     match (c.received_at.first(), c.received_at.last()) {
-        (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
-        (Some(first), _) => first.clone(),
+        (Some(first), Some(last)) if first != last => {
+            format!("{} to {}", uk_time_of(first), uk_time_of(last))
+        }
+        (Some(first), _) => uk_time_of(first),
         _ => String::new(),
     }
+}
+
+/// A receipt time as the file gives it (RFC 3339, UTC) in UK local time with the
+/// zone named, as every time a person reads; one this client cannot read as given.
+fn uk_time_of(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| crate::words::uk_time::recorded(t.timestamp_millis()))
+        .unwrap_or_else(|_| rfc3339.to_owned())
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -357,5 +369,24 @@ fn result_of(report: &VerifyReport, doc: &crate::export::ExportDocument) -> Veri
         problems: report.problems.clone(),
         not_proven: report.not_proven.clone(),
         verdict: verdict(report),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_times_read_in_uk_time_never_utc() {
+        assert_eq!(
+            uk_time_of("2026-07-01T12:00:00.000Z"),
+            "Wed 1 July 2026, 13:00 BST"
+        );
+        assert_eq!(
+            uk_time_of("2026-12-02T05:00:49.360Z"),
+            "Wed 2 December 2026, 05:00 GMT"
+        );
+        // What this client cannot read is shown as the file gives it.
+        assert_eq!(uk_time_of("yesterday"), "yesterday");
     }
 }

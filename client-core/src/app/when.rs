@@ -524,6 +524,17 @@ mod tests {
     }
 
     #[test]
+    fn a_precision_with_every_box_empty_is_not_given() {
+        for kind in [WhenKind::Exact, WhenKind::Day, WhenKind::Month] {
+            let blank = boxes(kind, DateParts::default(), DateParts::default());
+            assert_eq!(parse(&blank, false, now()).unwrap(), None);
+        }
+        // A range still needs its ends: "between two dates" says there are two.
+        let range = boxes(WhenKind::Range, DateParts::default(), DateParts::default());
+        assert!(parse(&range, false, now()).is_err());
+    }
+
+    #[test]
     fn each_mistake_names_its_box() {
         let none = DateParts::default();
         for (input, field) in [
@@ -572,7 +583,7 @@ mod tests {
                 "when_day",
             ),
             (
-                boxes(WhenKind::Month, parts("", "", "", ""), none.clone()),
+                boxes(WhenKind::Month, parts("", "", "2026", ""), none.clone()),
                 "when_month",
             ),
             (
