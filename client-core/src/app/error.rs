@@ -37,6 +37,13 @@ pub enum AppError {
         /// Seconds before the next try is allowed.
         wait_secs: u64,
     },
+    /// The key a platform keystore gave does not open this device (the passphrase
+    /// changed since, or the keystore's entry is not this device's): unlock with
+    /// the passphrase. Not counted as a wrong passphrase.
+    #[error(
+        "The key kept by this device's keystore no longer opens MyCase: unlock with the passphrase"
+    )]
+    KeyNotAccepted,
     /// A new passphrase is too short or too weak.
     #[error("{reason}")]
     WeakPassphrase {
@@ -125,6 +132,7 @@ impl AppError {
             AppError::Locked => "locked",
             AppError::WrongPassphrase { .. } => "wrong_passphrase",
             AppError::TryLater { .. } => "try_later",
+            AppError::KeyNotAccepted => "key_not_accepted",
             AppError::WeakPassphrase { .. } => "weak_passphrase",
             AppError::InvalidInput { .. } => "invalid_input",
             AppError::NotFound { .. } => "not_found",

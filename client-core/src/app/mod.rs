@@ -75,6 +75,8 @@ use std::sync::{Arc, Mutex as StdMutex};
 use tokio::sync::{broadcast, MappedMutexGuard, Mutex, MutexGuard, Notify};
 
 use crate::crypto::passphrase::KdfParams;
+use crate::device::DeviceError;
+use crate::format::keyfile::KeyFileError;
 use crate::store::file::FileStore;
 use crate::Device;
 
@@ -215,6 +217,36 @@ impl App {
                 .map_err(|e| AppError::Other(Box::new(e)))??;
         self.install(device).await;
         Ok(())
+    }
+
+    /// Unlocks with the key the key file is sealed under, as a platform keystore
+    /// keeps it behind biometrics ([`App::key_file_wrapping_key`]). A key that no
+    /// longer opens the file (the passphrase changed on this device since) is
+    /// [`AppError::KeyNotAccepted`]; it is not counted as a wrong passphrase.
+    pub async fn unlock_with_key(&self, key: &[u8]) -> Result<(), AppError> {
+        let key: zeroize::Zeroizing<[u8; 32]> =
+            zeroize::Zeroizing::new(key.try_into().map_err(|_| AppError::KeyNotAccepted)?);
+        let home = self.inner.home.clone();
+        let device = tokio::task::spawn_blocking(move || Device::open_with_key(&home, &key))
+            .await
+            .map_err(|e| AppError::Other(Box::new(e)))?
+            .map_err(|e| match e {
+                crate::UnlockError::Device(DeviceError::KeyFile(KeyFileError::WrongPassphrase)) => {
+                    AppError::KeyNotAccepted
+                }
+                other => AppError::from(other),
+            })?;
+        self.install(device).await;
+        Ok(())
+    }
+
+    /// The key the key file is sealed under now (unlocked only), for a platform
+    /// keystore: with it, [`App::unlock_with_key`] opens this device without the
+    /// passphrase. A new passphrase makes a new key; the host stores that one.
+    pub async fn key_file_wrapping_key(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, AppError> {
+        let device = self.device().await?;
+        let key = device.key_file_wrapping_key().ok_or(AppError::NotSetUp)?;
+        Ok(zeroize::Zeroizing::new(key.to_vec()))
     }
 
     /// Makes `device` the unlocked one and tells listeners.

@@ -114,6 +114,24 @@ impl Device<FileStore> {
     /// Unlocks the device in `home` with its passphrase (no rate limit: see
     /// [`Device::unlock`]).
     pub fn open(home: &Path, passphrase: &[u8]) -> Result<Self, UnlockError> {
+        Device::open_key_file(home, |bytes| UnlockedKeyFile::open(bytes, passphrase))
+    }
+
+    /// Unlocks the device in `home` with the key its key file is sealed under, as a
+    /// platform keystore keeps it ([`Device::key_file_wrapping_key`]). Not counted
+    /// as a passphrase try: the key is 32 random-looking bytes nobody can guess, and
+    /// a wrong one must not lock the survivor out of the passphrase.
+    pub fn open_with_key(home: &Path, key: &[u8; 32]) -> Result<Self, UnlockError> {
+        if !is_initialised(home) {
+            return Err(UnlockError::NotInitialised(home.to_path_buf()));
+        }
+        Device::open_key_file(home, |bytes| UnlockedKeyFile::open_with_key(bytes, key))
+    }
+
+    fn open_key_file(
+        home: &Path,
+        open: impl FnOnce(&[u8]) -> Result<(UnlockedKeyFile, DeviceSecrets), KeyFileError>,
+    ) -> Result<Self, UnlockError> {
         let path = key_file_path(home);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -122,8 +140,7 @@ impl Device<FileStore> {
             }
             Err(e) => return Err(DeviceError::from(e).into()),
         };
-        let (unlocked, secrets) =
-            UnlockedKeyFile::open(&bytes, passphrase).map_err(DeviceError::from)?;
+        let (unlocked, secrets) = open(&bytes).map_err(DeviceError::from)?;
         let store_key = StoreKey::for_device(&secrets.keys);
         let store = FileStore::open_waiting(&home.join(STORE_DIR), &store_key, STORE_WAIT)
             .map_err(DeviceError::from)?;
@@ -200,6 +217,12 @@ impl Device<FileStore> {
             self.key_file = Some((path, fresh));
         }
         Ok(())
+    }
+
+    /// The key the key file is sealed under now, for a platform keystore; `None`
+    /// for a device without a key file (tests over a memory store).
+    pub fn key_file_wrapping_key(&self) -> Option<zeroize::Zeroizing<[u8; 32]>> {
+        self.key_file.as_ref().map(|(_, k)| k.wrapping_key())
     }
 
     /// Changes the local passphrase: the key file is resealed under a new salt.

@@ -202,6 +202,48 @@ impl UnlockedKeyFile {
             .try_into()
             .map_err(|_| KeyFileError::Malformed)?;
         let kek = argon2id_kek(passphrase, &salt, params)?;
+        Self::open_envelope(&env, kek, salt, params)
+    }
+
+    /// Opens key file bytes with the key the passphrase derives (kept by a platform
+    /// keystore, see [`UnlockedKeyFile::wrapping_key`]): no Argon2id, so a host can
+    /// unlock behind biometrics. A key that does not open the file is
+    /// [`KeyFileError::WrongPassphrase`], as a wrong passphrase is.
+    pub fn open_with_key(
+        bytes: &[u8],
+        key: &[u8; 32],
+    ) -> Result<(Self, DeviceSecrets), KeyFileError> {
+        let env = KeyFileEnvelope::decode(bytes).map_err(|_| KeyFileError::Malformed)?;
+        if env.format_version != FORMAT_VERSION {
+            return Err(KeyFileError::UnsupportedVersion(env.format_version));
+        }
+        let params = KdfParams {
+            memory_kib: env.argon2_memory_kib,
+            iterations: env.argon2_iterations,
+            parallelism: env.argon2_parallelism,
+        };
+        let salt: [u8; SALT_LEN] = env
+            .salt
+            .as_slice()
+            .try_into()
+            .map_err(|_| KeyFileError::Malformed)?;
+        let kek = Zeroizing::new(*key);
+        Self::open_envelope(&env, kek, salt, params)
+    }
+
+    /// The key the key file is sealed under (what the passphrase derives), for a
+    /// platform keystore to hold behind biometrics. It opens only this file as
+    /// sealed now: a new passphrase or a resealed file needs the new key.
+    pub fn wrapping_key(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(*self.kek)
+    }
+
+    fn open_envelope(
+        env: &KeyFileEnvelope,
+        kek: Zeroizing<[u8; 32]>,
+        salt: [u8; SALT_LEN],
+        params: KdfParams,
+    ) -> Result<(Self, DeviceSecrets), KeyFileError> {
         let plain = xchacha_open(
             &kek,
             &env.nonce,

@@ -365,3 +365,53 @@ async fn a_connected_session_does_not_sign_in_at_every_change() {
     }
     assert_eq!(app.status().sync.problem, None);
 }
+
+/// The platform-keystore path: the key file's wrapping key unlocks without the
+/// passphrase; a wrong or stale key is refused as its own kind, is not counted as
+/// a wrong passphrase, and leaves the journal as it was.
+#[tokio::test]
+async fn the_key_file_key_unlocks_and_a_stale_one_is_refused() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open_with(dir.path().join("home"), options()).unwrap();
+    assert!(matches!(
+        app.key_file_wrapping_key().await,
+        Err(AppError::Locked)
+    ));
+    app.create_journal(new_journal(&server, "phone"))
+        .await
+        .unwrap();
+    let id = app.add_entry(entry("kept")).await.unwrap();
+    let key = app.key_file_wrapping_key().await.unwrap();
+    assert_eq!(key.len(), 32);
+    app.lock().await;
+
+    app.unlock_with_key(&key).await.unwrap();
+    assert_eq!(app.entry(&id).await.unwrap().text, "kept");
+    app.lock().await;
+
+    // An attacker's guesses: any other key, or the wrong length.
+    for bad in [vec![0u8; 32], key[..31].to_vec(), Vec::new()] {
+        assert!(matches!(
+            app.unlock_with_key(&bad).await,
+            Err(AppError::KeyNotAccepted)
+        ));
+        assert!(!app.is_unlocked());
+    }
+    // None of that counted against the passphrase.
+    app.unlock(PASS).await.unwrap();
+
+    // A new passphrase seals the file under a new key: the old one is stale.
+    app.change_passphrase(PASS, "a whole new passphrase here", true)
+        .await
+        .unwrap();
+    let fresh = app.key_file_wrapping_key().await.unwrap();
+    assert_ne!(fresh.as_slice(), key.as_slice());
+    app.lock().await;
+    assert!(matches!(
+        app.unlock_with_key(&key).await,
+        Err(AppError::KeyNotAccepted)
+    ));
+    app.unlock_with_key(&fresh).await.unwrap();
+    assert_eq!(app.entry(&id).await.unwrap().text, "kept");
+}
