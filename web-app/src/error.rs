@@ -97,6 +97,7 @@ fn app_status(error: &AppError) -> StatusCode {
     match error {
         AppError::TryLater { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::WrongPassphrase { .. }
+        | AppError::KeyNotAccepted
         | AppError::WeakPassphrase { .. }
         | AppError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,

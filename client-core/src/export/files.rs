@@ -164,11 +164,18 @@ pub async fn write_attachments<S: LocalStore, T: Transport>(
     strip_location: bool,
 ) -> Result<WrittenFiles, ExportFileError> {
     let mut out = WrittenFiles::default();
-    let wanted = doc.entries.iter().flat_map(|e| {
-        e.attachments
-            .iter()
-            .map(move |a| (e.id.as_str(), a.attachment_id.as_str()))
-    });
+    // Collected first: an iterator of closures held across the awaits below makes
+    // this future not `Send` (a known rustc limit), and the phone bindings run it
+    // on a multi-threaded runtime.
+    let wanted: Vec<(&str, &str)> = doc
+        .entries
+        .iter()
+        .flat_map(|e| {
+            e.attachments
+                .iter()
+                .map(move |a| (e.id.as_str(), a.attachment_id.as_str()))
+        })
+        .collect();
     for (entry, attachment) in wanted {
         let Some(entry_id) = hex::decode(entry)
             .ok()
