@@ -49,8 +49,6 @@ pub fn generate(language: &str, out: &Path) {
         .arg(&library)
         .args(["--language", language, "--out-dir"])
         .arg(out)
-        .args(["--config"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("uniffi.toml"))
         .output()
         .unwrap();
     assert!(
