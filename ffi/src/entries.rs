@@ -129,7 +129,12 @@ impl Journal {
     }
 
     /// Settles a conflict on `field` of entry `id` with the version `choice`.
-    pub async fn resolve_conflict(&self, id: String, field: String, choice: String) -> FfiResult<()> {
+    pub async fn resolve_conflict(
+        &self,
+        id: String,
+        field: String,
+        choice: String,
+    ) -> FfiResult<()> {
         let app = self.app.clone();
         run(async move { Ok(app.resolve_conflict(&id, &field, &choice).await?) }).await
     }
@@ -194,11 +199,10 @@ impl Journal {
         run(async move {
             let view = app.patterns(&filter.into(), &as_of).await?;
             let figures = view.figures;
-            let figures_json = serde_json::to_string(&figures).map_err(|e| {
-                crate::MycaseError::Internal {
+            let figures_json =
+                serde_json::to_string(&figures).map_err(|e| crate::MycaseError::Internal {
                     message: format!("the figures could not be written out: {e}"),
-                }
-            })?;
+                })?;
             Ok(PatternsFigures {
                 as_of: figures.as_of.clone(),
                 entries: u64::try_from(figures.entries).unwrap_or(u64::MAX),

@@ -24,6 +24,6 @@ mod sharing;
 mod sync;
 
 pub use error::MycaseError;
-pub use journal::{CreateJournal, CreatedJournal, Journal, JoinJournal, RecoverJournal};
+pub use journal::{CreateJournal, CreatedJournal, JoinJournal, Journal, RecoverJournal};
 pub use secret_store::SecretStore;
 pub use sync::{JournalEvent, JournalListener, SyncService};

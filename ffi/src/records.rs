@@ -3,15 +3,15 @@
 //! remote types; the compiler refuses a mirror that drifts), so the bindings carry
 //! no second model of an entry, a person or a device.
 
-use mycase_core::app::{
-    AddedDevice, AppStatus, AttachedFile, Attachment, AttachmentDisplay, AttachmentInfo,
-    Category, Conflict, ConflictVersion, DateParts, DeviceInfo, DeviceNotice, DeviceRef, Entry,
-    EntryInput, EntrySummary, ErasedReason, FieldChange, HistoryItem, HistoryKind, MonthGroup,
-    PairingRequest, PassphraseChanged, Person, PersonInput, PersonRef, RevokedDevice, Role,
-    ShareList, ShareState, ShareSummary, SyncState, SyncStatus, SyncSummary, TimelineQuery,
-    TrashedEntry, WhenInput, WhenKind, WipeCheck, WipeOutcome,
-};
 use mycase_core::app::When;
+use mycase_core::app::{
+    AddedDevice, AppStatus, AttachedFile, Attachment, AttachmentDisplay, AttachmentInfo, Category,
+    Conflict, ConflictVersion, DateParts, DeviceInfo, DeviceNotice, DeviceRef, Entry, EntryInput,
+    EntrySummary, ErasedReason, FieldChange, HistoryItem, HistoryKind, MonthGroup, PairingRequest,
+    PassphraseChanged, Person, PersonInput, PersonRef, RevokedDevice, Role, ShareList, ShareState,
+    ShareSummary, SyncState, SyncStatus, SyncSummary, TimelineQuery, TrashedEntry, WhenInput,
+    WhenKind, WipeCheck, WipeOutcome,
+};
 
 #[uniffi::remote(Enum)]
 pub enum WhenKind {

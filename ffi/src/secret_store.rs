@@ -40,7 +40,10 @@ fn no_store() -> MycaseError {
 
 /// After an unlock or a new passphrase: if the survivor turned keystore unlock
 /// on, the keystore gets the key the file is sealed under now.
-pub(crate) async fn refresh_if_enabled(app: &App, store: Option<&dyn SecretStore>) -> FfiResult<()> {
+pub(crate) async fn refresh_if_enabled(
+    app: &App,
+    store: Option<&dyn SecretStore>,
+) -> FfiResult<()> {
     if let Some(store) = store {
         if store.contains(KEY_FILE_KEY_NAME.to_owned())? {
             let key = app.key_file_wrapping_key().await?;
@@ -84,12 +87,12 @@ impl Journal {
         let app = self.app.clone();
         let store: Arc<dyn SecretStore> = self.secret_store.clone().ok_or_else(no_store)?;
         run(async move {
-            let key = store
-                .get(KEY_FILE_KEY_NAME.to_owned())?
-                .ok_or_else(|| MycaseError::SecretStore {
+            let key = store.get(KEY_FILE_KEY_NAME.to_owned())?.ok_or_else(|| {
+                MycaseError::SecretStore {
                     message: "Keystore unlock is not turned on: unlock with the passphrase"
                         .to_owned(),
-                })?;
+                }
+            })?;
             let key = zeroize::Zeroizing::new(key);
             Ok(app.unlock_with_key(&key).await?)
         })
