@@ -187,22 +187,9 @@ impl UnlockedKeyFile {
 
     /// Opens key file bytes with a passphrase.
     pub fn open(bytes: &[u8], passphrase: &[u8]) -> Result<(Self, DeviceSecrets), KeyFileError> {
-        let env = KeyFileEnvelope::decode(bytes).map_err(|_| KeyFileError::Malformed)?;
-        if env.format_version != FORMAT_VERSION {
-            return Err(KeyFileError::UnsupportedVersion(env.format_version));
-        }
-        let params = KdfParams {
-            memory_kib: env.argon2_memory_kib,
-            iterations: env.argon2_iterations,
-            parallelism: env.argon2_parallelism,
-        };
-        let salt: [u8; SALT_LEN] = env
-            .salt
-            .as_slice()
-            .try_into()
-            .map_err(|_| KeyFileError::Malformed)?;
-        let kek = argon2id_kek(passphrase, &salt, params)?;
-        Self::open_envelope(&env, kek, salt, params)
+        Self::open_deriving(bytes, |salt, params| {
+            Ok(argon2id_kek(passphrase, salt, params)?)
+        })
     }
 
     /// Opens key file bytes with the key the passphrase derives (kept by a platform
@@ -212,6 +199,15 @@ impl UnlockedKeyFile {
     pub fn open_with_key(
         bytes: &[u8],
         key: &[u8; 32],
+    ) -> Result<(Self, DeviceSecrets), KeyFileError> {
+        Self::open_deriving(bytes, |_, _| Ok(Zeroizing::new(*key)))
+    }
+
+    /// Reads the envelope's clear header, gets the key from `key_for` (given the
+    /// salt and parameters), and opens the sealed part.
+    fn open_deriving(
+        bytes: &[u8],
+        key_for: impl FnOnce(&[u8; SALT_LEN], KdfParams) -> Result<Zeroizing<[u8; 32]>, KeyFileError>,
     ) -> Result<(Self, DeviceSecrets), KeyFileError> {
         let env = KeyFileEnvelope::decode(bytes).map_err(|_| KeyFileError::Malformed)?;
         if env.format_version != FORMAT_VERSION {
@@ -227,7 +223,7 @@ impl UnlockedKeyFile {
             .as_slice()
             .try_into()
             .map_err(|_| KeyFileError::Malformed)?;
-        let kek = Zeroizing::new(*key);
+        let kek = key_for(&salt, params)?;
         Self::open_envelope(&env, kek, salt, params)
     }
 
