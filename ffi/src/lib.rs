@@ -1,7 +1,7 @@
 //! MyCase for phones: the application API of `mycase_core::app`, exported with
 //! UniFFI to Kotlin (Android), Swift (iOS) and Python (the tests). Not a second API:
 //! every call is one call of [`mycase_core::app::App`]; the records of that API are
-//! exported as they are ([`records`]), and this crate adds only what a host language
+//! exported as they are (the `records` module), and this crate adds only what a host language
 //! needs: typed errors, callback interfaces (sync events, progress, the platform
 //! keystore) and a runtime of its own.
 //!

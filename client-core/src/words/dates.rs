@@ -3,7 +3,7 @@
 //! [`understand`] reads "14/03/2026", "14 March 2026", "Sat 14th March 2026 9.30pm",
 //! "March 2026", "last March", "yesterday", "about 3 weeks ago", "1-14 March 2026",
 //! "between 1 March and 14 March 2026", "early March 2026", and the stored ISO forms
-//! and `A..B` ranges of [`occurred::parse`](crate::journal::occurred::parse). It gives
+//! and `A..B` ranges of [`crate::journal::occurred::parse`]. It gives
 //! the value to store (the existing [`OccurredAt`]: a minute, a day, a month or a
 //! range, civil UK time as written, no zone) and [`Understood::read_back`], the same
 //! value in words with its precision, for the person to check.
