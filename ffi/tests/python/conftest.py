@@ -229,14 +229,25 @@ async def pair_cli(journal, cli, server, name="laptop"):
         "--device-name", name,
         "--json",
     )
-    line = await asyncio.to_thread(join.stdout.readline)
-    assert line, join.stderr.read()
-    shown = json.loads(line)
-    request = await pairing.await_request()
-    assert request.name == name
-    added = await pairing.confirm(shown["matching_code"])
-    joined = json.loads(await asyncio.to_thread(join.stdout.readline))
-    out, err = await asyncio.to_thread(join.communicate, None, LINE_TIMEOUT)
+    # The new device shows its matching code only once this device has answered
+    # its request, so both wait at once.
+    asked = asyncio.ensure_future(pairing.await_request())
+    try:
+        line = await asyncio.wait_for(asyncio.to_thread(join.stdout.readline), LINE_TIMEOUT)
+        assert line, join.stderr.read()
+        shown = json.loads(line)
+        request = await asyncio.wait_for(asked, LINE_TIMEOUT)
+        assert request.name == name
+        added = await asyncio.wait_for(pairing.confirm(shown["matching_code"]), LINE_TIMEOUT)
+        joined = json.loads(
+            await asyncio.wait_for(asyncio.to_thread(join.stdout.readline), LINE_TIMEOUT)
+        )
+        out, err = await asyncio.to_thread(join.communicate, None, LINE_TIMEOUT)
+    except (asyncio.TimeoutError, subprocess.TimeoutExpired):
+        join.kill()
+        raise AssertionError(f"mycase join did not finish: {join.stderr.read()}")
+    finally:
+        asked.cancel()
     assert join.returncode == 0, err
     assert added.device_id == joined["device_id"]
     return added

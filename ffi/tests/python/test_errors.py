@@ -7,7 +7,7 @@ import os
 import pytest
 
 import mycase
-from conftest import PASS, Matching, create, entry, new_journal
+from conftest import PASS, Cli, Matching, create, entry, new_journal, pair_cli
 
 
 def run(coro):
@@ -81,6 +81,34 @@ def test_a_server_that_is_down_at_set_up_is_typed_and_sets_nothing_up(server, tm
         with pytest.raises(mycase.MycaseError.ServerUnreachable):
             await create(phone, server)
         assert not phone.status().set_up
+
+    run(go())
+
+
+def test_a_tampered_record_is_refused_and_nothing_of_it_is_kept(server, tmp_path):
+    async def go():
+        phone = new_journal(tmp_path)
+        await create(phone, server)
+        laptop = Cli(tmp_path / "laptop", server)
+        added = await pair_cli(phone, laptop, server)
+        # What the laptop writes honestly arrives: the sync below is a real one.
+        laptop.run("add", "--title", "Honest", "--text", "what the server keeps as sent")
+        laptop.run("sync")
+        await phone.sync_now()
+        before = [(e.id, e.excerpt) for e in await phone.entries()]
+        assert [excerpt for _, excerpt in before] == ["what the server keeps as sent"]
+        laptop.run("add", "--title", "Altered", "--text", "what the server will alter")
+        laptop.run("sync")
+        server.tamper(added.device_id)
+        try:
+            await phone.sync_now()
+            refused = None
+        except mycase.MycaseError.ServerRefused as e:
+            refused = e
+        devices = {d.device_id: d for d in await phone.devices()}
+        # Refused outright, or the laptop's changes set aside and named: never kept.
+        assert refused is not None or devices[added.device_id].changes_set_aside
+        assert [(e.id, e.excerpt) for e in await phone.entries()] == before
 
     run(go())
 
