@@ -201,7 +201,7 @@ impl Journal {
             let figures = view.figures;
             let figures_json =
                 serde_json::to_string(&figures).map_err(|e| crate::MycaseError::Internal {
-                    message: format!("the figures could not be written out: {e}"),
+                    reason: format!("the figures could not be written out: {e}"),
                 })?;
             Ok(PatternsFigures {
                 as_of: figures.as_of.clone(),

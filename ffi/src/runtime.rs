@@ -22,7 +22,7 @@ pub(crate) fn runtime() -> Result<&'static tokio::runtime::Runtime, MycaseError>
         })
         .as_ref()
         .map_err(|e| MycaseError::Internal {
-            message: format!("MyCase could not start its runtime: {e}"),
+            reason: format!("MyCase could not start its runtime: {e}"),
         })
 }
 
@@ -36,7 +36,7 @@ where
         .spawn(work)
         .await
         .map_err(|e| MycaseError::Internal {
-            message: if e.is_panic() {
+            reason: if e.is_panic() {
                 "MyCase stopped in the middle of that call".to_owned()
             } else {
                 "that call was cancelled".to_owned()

@@ -34,7 +34,7 @@ pub trait SecretStore: Send + Sync {
 
 fn no_store() -> MycaseError {
     MycaseError::SecretStore {
-        message: "This app gave MyCase no keystore".to_owned(),
+        reason: "This app gave MyCase no keystore".to_owned(),
     }
 }
 
@@ -89,7 +89,7 @@ impl Journal {
         run(async move {
             let key = store.get(KEY_FILE_KEY_NAME.to_owned())?.ok_or_else(|| {
                 MycaseError::SecretStore {
-                    message: "Keystore unlock is not turned on: unlock with the passphrase"
+                    reason: "Keystore unlock is not turned on: unlock with the passphrase"
                         .to_owned(),
                 }
             })?;

@@ -159,7 +159,7 @@ impl Journal {
 impl From<tokio::task::JoinError> for MycaseError {
     fn from(_: tokio::task::JoinError) -> Self {
         MycaseError::Internal {
-            message: "a background task of MyCase stopped".to_owned(),
+            reason: "a background task of MyCase stopped".to_owned(),
         }
     }
 }
