@@ -79,12 +79,16 @@ impl SyncService {
 
 #[uniffi::export]
 impl SyncService {
-    /// Stops syncing and listening (a round in flight finishes first).
+    /// Stops syncing and listening (a round in flight finishes first). When it
+    /// returns, the listener has had its last call and is released.
     pub async fn stop(&self) -> FfiResult<()> {
         if let Some((sync, events)) = self.take() {
             run(async move {
                 sync.stop().await;
                 events.abort();
+                // The forwarding task, and the listener it holds, are dropped
+                // before its handle completes: awaiting it makes the release sure.
+                let _ = events.await;
                 Ok(())
             })
             .await?;
@@ -104,7 +108,9 @@ impl SyncService {
 impl Drop for SyncService {
     fn drop(&mut self) {
         if let Some((sync, events)) = self.take() {
-            // SyncHandle's own drop stops the sync task; the listener's goes too.
+            // SyncHandle's own drop stops the sync task; the listener's goes too,
+            // as soon as a call to it in progress returns (a drop cannot wait:
+            // `stop` does).
             drop(sync);
             events.abort();
         }

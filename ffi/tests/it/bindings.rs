@@ -12,7 +12,8 @@ pub fn target_dir() -> PathBuf {
     exe.parent().unwrap().parent().unwrap().to_path_buf()
 }
 
-/// The built cdylib.
+/// The built cdylib. `cargo test` builds it into `deps/` and copies it up only
+/// on `cargo build`, so the newer of the two is this build's.
 pub fn library() -> PathBuf {
     let dir = target_dir();
     let name = format!(
@@ -20,9 +21,12 @@ pub fn library() -> PathBuf {
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
     );
-    let path = dir.join(name);
-    assert!(path.exists(), "the library was not built at {path:?}");
-    path
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let path = [dir.join("deps").join(&name), dir.join(&name)]
+        .into_iter()
+        .filter(|p| p.exists())
+        .max_by_key(|p| modified(p));
+    path.unwrap_or_else(|| panic!("the library {name} was not built in {dir:?}"))
 }
 
 /// A binary of another package of the workspace: `cargo test --workspace` builds
