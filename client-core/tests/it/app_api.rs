@@ -65,7 +65,8 @@ async fn next_matching(
 async fn create_lock_unlock_and_wrong_passphrases() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open_with(dir.path().join("home"), options()).unwrap();
+    let home = dir.path().join("home");
+    let app = App::open_with(&home, options()).unwrap();
     assert!(!app.status().set_up);
     assert!(matches!(app.unlock(PASS).await, Err(AppError::NotSetUp)));
 
@@ -111,7 +112,13 @@ async fn create_lock_unlock_and_wrong_passphrases() {
         Err(AppError::TryLater { .. })
     ));
     assert!(!app.is_unlocked());
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The delay passing, without waiting for it: the attempts file ("count
+    // last-failure-ms") is moved back by more than the delay.
+    let attempts = home.join("attempts");
+    let text = std::fs::read_to_string(&attempts).unwrap();
+    let (count, at) = text.trim().split_once(' ').unwrap();
+    let earlier = at.parse::<i64>().unwrap() - 2_000;
+    std::fs::write(&attempts, format!("{count} {earlier}\n")).unwrap();
     app.unlock(PASS).await.unwrap();
     let entries = app.entries().await.unwrap();
     assert_eq!(entries.len(), 1);
