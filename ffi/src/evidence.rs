@@ -162,11 +162,13 @@ impl Journal {
         .await
     }
 
-    /// Exports the chronology to `path`, attachment files beside it.
+    /// Exports the chronology to `path`, attachment files beside it; deleted
+    /// entries only with `include_deleted` (each marked as deleted).
     pub async fn export_to_path(
         &self,
         format: ExportFormat,
         filter: EntryFilter,
+        include_deleted: bool,
         attachments: AttachmentFiles,
         path: String,
     ) -> FfiResult<ExportResult> {
@@ -179,6 +181,7 @@ impl Journal {
                     ExportFormat::Markdown => app::ExportFormat::Markdown,
                 },
                 filter: filter.into(),
+                include_deleted,
             };
             let files = match attachments {
                 AttachmentFiles::None => app::AttachmentFiles::None,

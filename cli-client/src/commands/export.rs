@@ -50,6 +50,9 @@ pub struct Args {
     /// both checksums. Without it the files are the originals, as recorded.
     #[arg(long, conflicts_with = "no_attachments")]
     strip_location: bool,
+    /// Put deleted entries in too, each marked as deleted (left out by default).
+    #[arg(long)]
+    include_deleted: bool,
     /// Print JSON: what was written.
     #[arg(long)]
     json: bool,
@@ -116,6 +119,7 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         categories: filter.categories.clone(),
         people: filter.people.iter().map(hex::encode).collect(),
         tags: filter.tags.clone(),
+        include_deleted: args.include_deleted,
     };
     let mut doc = device
         .export_document(&filter, described)

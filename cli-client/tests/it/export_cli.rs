@@ -273,5 +273,42 @@ async fn export_every_format_then_verify_offline() {
     .await;
     assert!(!result.status.success());
     assert!(String::from_utf8_lossy(&result.stderr).contains("not a MyCase export"));
+
+    // A deleted entry is left out unless --include-deleted, which marks it.
+    ok(home, &["delete", &second, "--json"]).await;
+    ok(home, &["sync", "--json"]).await;
+    let standing = json(
+        home,
+        &[
+            "export",
+            "--format",
+            "json",
+            "--out",
+            &out("standing.json"),
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(standing["entries"], 1);
+    let with_deleted = json(
+        home,
+        &[
+            "export",
+            "--format",
+            "html",
+            "--include-deleted",
+            "--out",
+            &out("with-deleted.html"),
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(with_deleted["entries"], 2);
+    let page = std::fs::read_to_string(out("with-deleted.html")).unwrap();
+    assert!(page.contains("(deleted)"), "the deleted entry is marked");
+    for file in ["standing.json", "with-deleted.html"] {
+        let verified = run(None, &["verify", &out(file), "--server-key", &key]).await;
+        assert!(verified.status.success(), "{file}: {verified:?}");
+    }
     server.shutdown().await.unwrap();
 }

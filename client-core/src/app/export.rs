@@ -20,8 +20,12 @@ pub use crate::export::ExportFormat;
 pub struct ExportChoices {
     /// The format.
     pub format: ExportFormat,
-    /// Which entries (live and deleted ones alike, as `mycase export`).
+    /// Which entries.
     pub filter: EntryFilter,
+    /// Deleted entries too, each marked as deleted (`mycase export
+    /// --include-deleted`). Left out by default: a reader takes every entry of a
+    /// chronology as standing.
+    pub include_deleted: bool,
 }
 
 /// The attachment files written beside an export on disk.
@@ -87,7 +91,11 @@ pub struct ExportSummary {
 
 impl EntryFilter {
     /// The filter as the export document records it.
-    fn described(&self, journal: &Journal) -> Result<ExportFilter, AppError> {
+    fn described(
+        &self,
+        journal: &Journal,
+        include_deleted: bool,
+    ) -> Result<ExportFilter, AppError> {
         let query = self.to_query(journal)?;
         let given = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         Ok(ExportFilter {
@@ -96,6 +104,7 @@ impl EntryFilter {
             categories: query.categories,
             people: query.people.iter().map(hex::encode).collect(),
             tags: query.tags,
+            include_deleted,
         })
     }
 }
@@ -139,7 +148,10 @@ impl App {
         self.read(|d| {
             let journal = d.journal();
             let query = choices.filter.to_query(journal)?;
-            let mut doc = d.export_document(&query, choices.filter.described(journal)?)?;
+            let mut doc = d.export_document(
+                &query,
+                choices.filter.described(journal, choices.include_deleted)?,
+            )?;
             let bytes =
                 files::render(&mut doc, journal, choices.format, day).map_err(export_error)?;
             let (records, with_receipts) = counts(&doc);
@@ -169,7 +181,10 @@ impl App {
             .read(|d| {
                 let journal = d.journal();
                 let query = choices.filter.to_query(journal)?;
-                let doc = d.export_document(&query, choices.filter.described(journal)?)?;
+                let doc = d.export_document(
+                    &query,
+                    choices.filter.described(journal, choices.include_deleted)?,
+                )?;
                 let wants = attachments != AttachmentFiles::None && files::has_attachments(&doc);
                 Ok::<_, AppError>((doc, wants))
             })

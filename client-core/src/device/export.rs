@@ -101,9 +101,10 @@ impl<S: LocalStore> Device<S> {
         Ok((proof, hash, receipt.map(|r| r.server_time_ms)))
     }
 
-    /// The export of the entries `filter` selects (live and deleted), with the
-    /// people and devices they involve, the categories, and the manifest that
-    /// proves them.
+    /// The export of the entries `filter` selects (deleted ones only when
+    /// `described.include_deleted`, so the document says what it holds), with
+    /// the people and devices they involve, the categories, and the manifest
+    /// that proves them.
     pub fn export_document(
         &self,
         filter: &Filter,
@@ -113,7 +114,12 @@ impl<S: LocalStore> Device<S> {
         let mut entries: Vec<EntryView> = journal
             .entries()
             .into_iter()
-            .chain(journal.deleted_entries())
+            .chain(
+                described
+                    .include_deleted
+                    .then(|| journal.deleted_entries())
+                    .unwrap_or_default(),
+            )
             .filter(|e| filter.matches(e))
             .collect();
         entries.sort_by_key(EntryView::timeline_key);

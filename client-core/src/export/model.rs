@@ -121,6 +121,16 @@ pub struct ExportFilter {
     pub people: Vec<String>,
     /// Tags, if given.
     pub tags: Vec<String>,
+    /// Whether deleted entries are in the export (`--include-deleted`), each
+    /// marked as deleted. Without it they are left out, as a reader expects of
+    /// a chronology; absent in the JSON when false, so an export without them
+    /// reads as this format always did.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub include_deleted: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One entry, every field, as the journal shows it, with its whole history.
@@ -448,6 +458,7 @@ impl fmt::Debug for ExportFilter {
             .field("categories", &self.categories.len())
             .field("people", &self.people.len())
             .field("tags", &self.tags.len())
+            .field("include_deleted", &self.include_deleted)
             .finish()
     }
 }

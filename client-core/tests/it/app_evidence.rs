@@ -377,6 +377,7 @@ async fn exports_download_and_verify_entry_by_entry_while_locked() {
             .export(&ExportChoices {
                 format,
                 filter: EntryFilter::default(),
+                include_deleted: false,
             })
             .await
             .unwrap();
@@ -394,6 +395,7 @@ async fn exports_download_and_verify_entry_by_entry_while_locked() {
                 categories: vec!["threats".into()],
                 ..Default::default()
             },
+            include_deleted: false,
         })
         .await
         .unwrap();
@@ -469,6 +471,7 @@ async fn an_export_to_a_path_writes_copies_without_location_that_verify_names() 
     let choices = ExportChoices {
         format: ExportFormat::Json,
         filter: EntryFilter::default(),
+        include_deleted: false,
     };
     let summary = app
         .export_to_path(&choices, AttachmentFiles::WithoutLocation, &out)
@@ -518,4 +521,65 @@ async fn an_export_to_a_path_writes_copies_without_location_that_verify_names() 
             .unwrap()
             .ok
     );
+}
+
+#[tokio::test]
+async fn deleted_entries_are_left_out_of_an_export_unless_asked_for_and_both_verify() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = new_app(&server, dir.path()).await;
+    let kept = app
+        .add_entry(entry("Kept", "2026-03-14", "threats"))
+        .await
+        .unwrap();
+    let gone = app
+        .add_entry(entry("Typed by mistake", "2026-03-15", "threats"))
+        .await
+        .unwrap();
+    app.delete_entry(&gone).await.unwrap();
+    app.sync_now().await.unwrap();
+
+    let export = |include_deleted| {
+        let app = app.clone();
+        async move {
+            let doc = app
+                .export(&ExportChoices {
+                    format: ExportFormat::Json,
+                    filter: EntryFilter::default(),
+                    include_deleted,
+                })
+                .await
+                .unwrap();
+            let json: serde_json::Value = serde_json::from_slice(&doc.bytes).unwrap();
+            (doc, json)
+        }
+    };
+    // By default: only what stands, and the document does not claim otherwise.
+    let (doc, json) = export(false).await;
+    assert_eq!(doc.entries, 1);
+    let ids: Vec<&str> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [kept.as_str()]);
+    assert!(json["filter"].get("include_deleted").is_none());
+    assert!(!String::from_utf8_lossy(&doc.bytes).contains("Typed by mistake"));
+    let report = app::verify_export(&doc.bytes, &server.server_key_hex()).unwrap();
+    assert!(report.ok, "{:?}", report.problems);
+
+    // Asked for: the deleted one is in, marked, and says so; it verifies too.
+    let (doc, json) = export(true).await;
+    assert_eq!(doc.entries, 2);
+    assert_eq!(json["filter"]["include_deleted"], true);
+    let deleted: Vec<bool> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["deleted"].as_bool().unwrap())
+        .collect();
+    assert_eq!(deleted, [false, true]);
+    let report = app::verify_export(&doc.bytes, &server.server_key_hex()).unwrap();
+    assert!(report.ok, "{:?}", report.problems);
 }

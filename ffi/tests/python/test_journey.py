@@ -116,7 +116,7 @@ async def journey(server, tmp_path):
     doc = tmp_path / "chronology.html"
     exported = await phone.export_to_path(
         mycase.ExportFormat.HTML, mycase.EntryFilter(_from="", to="", categories=[], people=[], tags=[]),
-        mycase.AttachmentFiles.ORIGINALS, str(doc),
+        False, mycase.AttachmentFiles.ORIGINALS, str(doc),
     )
     assert exported.entries == 2 and exported.attachments_written == 1
     verified = laptop.run("verify", str(doc), "--server-key", server.server_key)

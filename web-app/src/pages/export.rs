@@ -28,16 +28,24 @@ struct ExportPage {
     errors: FieldErrors,
     form: FilterForm,
     format: String,
+    include_deleted: bool,
     categories: Vec<(&'static str, &'static str, bool)>,
 }
 
-fn page_of(web: &Web, form: FilterForm, format: String, errors: FieldErrors) -> ExportPage {
+fn page_of(
+    web: &Web,
+    form: FilterForm,
+    format: String,
+    include_deleted: bool,
+    errors: FieldErrors,
+) -> ExportPage {
     ExportPage {
         layout: web.layout().in_section("/export"),
         errors,
         categories: category_choices(&form.category),
         form,
         format,
+        include_deleted,
     }
 }
 
@@ -46,12 +54,16 @@ async fn show(State(web): State<Web>) -> Result<Response, WebError> {
         &web,
         FilterForm::default(),
         String::new(),
+        false,
         FieldErrors::default(),
     ))
 }
 
 async fn export(State(web): State<Web>, Form(fields): Form<Fields>) -> Result<Response, WebError> {
     let filter = FilterForm::from_fields(&fields);
+    let include_deleted = fields
+        .iter()
+        .any(|(name, value)| name == "include_deleted" && value == "yes");
     let format = fields
         .iter()
         .find(|(name, _)| name == "format")
@@ -66,6 +78,7 @@ async fn export(State(web): State<Web>, Form(fields): Form<Fields>) -> Result<Re
                 &web,
                 filter,
                 format,
+                include_deleted,
                 FieldErrors::one("format", "Choose a format"),
             ))
         }
@@ -73,6 +86,7 @@ async fn export(State(web): State<Web>, Form(fields): Form<Fields>) -> Result<Re
     let choices = ExportChoices {
         format: chosen,
         filter: filter.to_filter(),
+        include_deleted,
     };
     match web.app().export(&choices).await {
         Ok(doc) => {
@@ -91,7 +105,7 @@ async fn export(State(web): State<Web>, Form(fields): Form<Fields>) -> Result<Re
             Ok(response)
         }
         Err(e) => match field_error(&e) {
-            Some(errors) => page::invalid(page_of(&web, filter, format, errors)),
+            Some(errors) => page::invalid(page_of(&web, filter, format, include_deleted, errors)),
             None => Err(e.into()),
         },
     }

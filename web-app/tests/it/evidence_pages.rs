@@ -260,6 +260,7 @@ async fn the_verify_page_checks_an_export_entry_by_entry_even_while_locked() {
         .export(&ExportChoices {
             format: ExportFormat::Html,
             filter: Default::default(),
+            include_deleted: false,
         })
         .await
         .unwrap();

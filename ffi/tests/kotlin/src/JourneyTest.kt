@@ -95,7 +95,7 @@ class JourneyTest {
 
             // Export; the laptop's `mycase verify` checks it, and so does the library.
             val doc = File(dir, "chronology.html")
-            val exported = phone.exportToPath(ExportFormat.HTML, everything, AttachmentFiles.ORIGINALS, doc.path)
+            val exported = phone.exportToPath(ExportFormat.HTML, everything, false, AttachmentFiles.ORIGINALS, doc.path)
             assertEquals(2uL, exported.entries)
             assertEquals(1uL, exported.attachmentsWritten)
             val verified = laptop.run("verify", doc.path, "--server-key", server.serverKey)
