@@ -114,12 +114,11 @@ impl<S: LocalStore> Device<S> {
         let mut entries: Vec<EntryView> = journal
             .entries()
             .into_iter()
-            .chain(
-                described
-                    .include_deleted
-                    .then(|| journal.deleted_entries())
-                    .unwrap_or_default(),
-            )
+            .chain(if described.include_deleted {
+                journal.deleted_entries()
+            } else {
+                Vec::new()
+            })
             .filter(|e| filter.matches(e))
             .collect();
         entries.sort_by_key(EntryView::timeline_key);

@@ -96,6 +96,15 @@ fn name_key(s: &str) -> String {
         .join(" ")
 }
 
+/// The words of a name, folded, split at anything that is not a letter or digit.
+fn words_of(name: &str) -> Vec<String> {
+    fold(name)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The one candidate `wanted` names (see the module's rules).
 pub fn find<Id: Clone + PartialEq>(
     wanted: &str,
@@ -112,7 +121,10 @@ pub fn find<Id: Clone + PartialEq>(
     let partial: Vec<&Candidate<Id>> = candidates
         .iter()
         .filter(|c| {
-            (wanted.chars().count() >= MIN_PART_LEN && name_key(&c.name).contains(&wanted))
+            // A whole word of the name counts however short ("Jo" in "Jo
+            // (neighbour)"): a word is not found by accident the way a part is.
+            words_of(&c.name).contains(&wanted)
+                || (wanted.chars().count() >= MIN_PART_LEN && name_key(&c.name).contains(&wanted))
                 || (wanted.chars().count() >= MIN_KEY_PREFIX_LEN
                     && c.keys.iter().any(|k| name_key(k).starts_with(&wanted)))
         })
@@ -183,6 +195,28 @@ mod tests {
 
     fn names<Id>(found: &[Candidate<Id>]) -> Vec<&str> {
         found.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_short_name_is_found_as_a_whole_word_but_not_as_a_part() {
+        let people = list(&["Jo (neighbour)", "Dave Smith", "Tablet"]);
+        assert_eq!(find("jo", &people), Ok(0));
+        assert_eq!(find("Jo", &people), Ok(0));
+        // Two letters inside a word are still no match.
+        assert!(matches!(
+            find("ab", &people),
+            Err(MatchError::NotFound { .. })
+        ));
+        assert!(matches!(
+            find("da", &people),
+            Err(MatchError::NotFound { .. })
+        ));
+        // Two people with that word: asked again, never guessed.
+        let two = list(&["Jo (neighbour)", "Jo Bloggs"]);
+        assert!(matches!(
+            find("jo", &two),
+            Err(MatchError::Ambiguous { .. })
+        ));
     }
 
     #[test]
