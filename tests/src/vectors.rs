@@ -60,3 +60,19 @@ pub fn param(path: &Path, name: &str) -> String {
         .find_map(|l| l.strip_prefix(&prefix).map(|v| v.trim().to_string()))
         .unwrap_or_else(|| panic!("{name} in {}", path.display()))
 }
+
+/// Copies the folder `from` into `to` (made if missing), files and subfolders:
+/// a fixture is altered or written to only in a copy.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! library (UniFFI's library mode, as CI and a phone build generate them).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// `target/debug` (or the profile this test was built in).
 pub fn target_dir() -> PathBuf {
@@ -64,4 +64,17 @@ pub fn generate(language: &str, out: &Path) {
     if !beside.exists() {
         std::os::unix::fs::symlink(&library, &beside).unwrap();
     }
+}
+
+/// The suite's output when it passed (printed, so `cargo test` shows it); a
+/// failure names the suite with all it printed.
+pub fn passed(suite: &str, output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the {suite} suite failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }

@@ -34,19 +34,7 @@ fn entries(r: &VerifyResult) -> Vec<(Option<String>, bool)> {
 /// A copy of the fixture to alter.
 fn copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy_dir(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
-    copy_dir(&fixture(), dir.path());
+    mycase_tests::vectors::copy_dir(&fixture(), dir.path());
     dir
 }
 

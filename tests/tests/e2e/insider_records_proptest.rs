@@ -10,7 +10,7 @@
 //! every case.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use mycase_core::crypto::passphrase::KdfParams;
 use mycase_core::epoch_keys::seal_epoch_key;
@@ -323,7 +323,7 @@ impl Fixture {
 
         let copy = tempfile::tempdir().unwrap();
         let home = copy.path().join("laptop");
-        copy_dir(&self.home, &home);
+        mycase_tests::vectors::copy_dir(&self.home, &home);
         let mut laptop = Device::open(&home, PASSPHRASE).unwrap();
         let transport = HostileTransport::new(self.server.transport().await);
         laptop.authenticate(&transport).await.unwrap();
@@ -390,19 +390,6 @@ impl Fixture {
             }
         }
         Ok(())
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! format 1) still opens, syncs with today's server, and recovers with its old kit.
 //! The fixture was written by the binaries of that time; see its README.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use mycase_core::crypto::passphrase::KdfParams;
 use mycase_core::keys::{KitAccount, RecoveryKit};
@@ -19,19 +19,6 @@ fn fixture() -> PathBuf {
     mycase_tests::vectors::fixtures_dir().join("journal-2026-11")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn texts<S: LocalStore>(d: &Device<S>) -> Vec<String> {
     let mut t: Vec<String> = d.journal().entries().into_iter().map(|e| e.text).collect();
     t.sort();
@@ -42,7 +29,7 @@ fn texts<S: LocalStore>(d: &Device<S>) -> Vec<String> {
 async fn a_journal_from_before_the_trust_rules_opens_syncs_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("laptop");
-    copy_dir(&fixture().join("home"), &home);
+    mycase_tests::vectors::copy_dir(&fixture().join("home"), &home);
 
     // It opens, with every entry and the amendment, and nothing refused.
     let mut laptop = Device::open(&home, PASSPHRASE).unwrap();
