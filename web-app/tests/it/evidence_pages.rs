@@ -247,6 +247,36 @@ async fn patterns_and_export_pages_render_filter_and_refuse_bad_input() {
     );
     assert!(!disposition.contains("Kitchen"));
     assert!(download.body.contains("\"title\": \"Kitchen\""));
+
+    // A deleted entry: left out unless the box is ticked, then in and marked.
+    let gone = app
+        .web
+        .app()
+        .add_entry(EntryInput {
+            title: "Typed by mistake".into(),
+            text: "Not an incident".into(),
+            when: "2026-03-15".into(),
+            ..EntryInput::default()
+        })
+        .await
+        .unwrap();
+    app.web.app().delete_entry(&gone).await.unwrap();
+    let standing = app
+        .send(app.post("/export", &cookie).form(&[("format", "json")]))
+        .await;
+    assert_eq!(standing.status, 200);
+    assert!(!standing.body.contains("Typed by mistake"));
+    let with_deleted = app
+        .send(
+            app.post("/export", &cookie)
+                .form(&[("format", "json"), ("include_deleted", "yes")]),
+        )
+        .await;
+    assert_eq!(with_deleted.status, 200);
+    assert!(with_deleted
+        .body
+        .contains("\"title\": \"Typed by mistake\""));
+    assert!(with_deleted.body.contains("\"include_deleted\": true"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
