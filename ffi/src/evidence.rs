@@ -182,6 +182,8 @@ impl Journal {
                 },
                 filter: filter.into(),
                 include_deleted,
+                case_reference: None,
+                name: None,
             };
             let files = match attachments {
                 AttachmentFiles::None => app::AttachmentFiles::None,

@@ -53,6 +53,14 @@ pub struct Args {
     /// Put deleted entries in too, each marked as deleted (left out by default).
     #[arg(long)]
     include_deleted: bool,
+    /// A case reference to print in the header of every page (yours to choose:
+    /// a court, police or solicitor's reference). Not part of the records.
+    #[arg(long, visible_alias = "case-ref", value_name = "REFERENCE")]
+    case_reference: Option<String>,
+    /// A name to print on the document (yours to choose, or none). Not part of
+    /// the records.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
     /// Print JSON: what was written.
     #[arg(long)]
     json: bool,
@@ -109,6 +117,11 @@ async fn write_attachments(
     Ok(written)
 }
 
+/// What was typed, trimmed; nothing for blank.
+fn given(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
 pub async fn run(home: &Path, args: Args) -> Result<()> {
     let device = connect::open_device(home)?;
     let journal = device.journal();
@@ -133,8 +146,14 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     };
     doc.attachment_copies = written.copies;
     let format = ExportFormat::from(args.format);
+    doc.presentation.case_reference = given(args.case_reference);
+    doc.presentation.name = given(args.name);
+    let photos = match format {
+        ExportFormat::Html => files::show_photos(&mut doc, &dir),
+        _ => Default::default(),
+    };
     let today = mycase_core::words::uk_time::uk_now(mycase_core::now_ms()).date();
-    let bytes = files::render(&mut doc, journal, format, today)?;
+    let bytes = files::render(&mut doc, journal, format, today, &photos)?;
     files::write_private(&args.out, &bytes)?;
     let summary = ExportedJson {
         attachments_dir: (written.written > 0).then(|| dir.display().to_string()),

@@ -26,6 +26,25 @@ pub struct ExportChoices {
     /// --include-deleted`). Left out by default: a reader takes every entry of a
     /// chronology as standing.
     pub include_deleted: bool,
+    /// A case reference for the header of the HTML page (the survivor's
+    /// choice; not part of the records).
+    pub case_reference: Option<String>,
+    /// A name for the header of the HTML page (the survivor's choice).
+    pub name: Option<String>,
+}
+
+impl ExportChoices {
+    /// What the survivor chose to put in the header, trimmed; blank is none.
+    fn heading(&self, doc: &mut ExportDocument) {
+        let given = |t: &Option<String>| {
+            t.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        doc.presentation.case_reference = given(&self.case_reference);
+        doc.presentation.name = given(&self.name);
+    }
 }
 
 /// The attachment files written beside an export on disk.
@@ -152,8 +171,9 @@ impl App {
                 &query,
                 choices.filter.described(journal, choices.include_deleted)?,
             )?;
-            let bytes =
-                files::render(&mut doc, journal, choices.format, day).map_err(export_error)?;
+            choices.heading(&mut doc);
+            let bytes = files::render(&mut doc, journal, choices.format, day, &Default::default())
+                .map_err(export_error)?;
             let (records, with_receipts) = counts(&doc);
             Ok(ExportedDocument {
                 file_name: format!("export-{day}.{}", choices.format.extension()),
@@ -210,11 +230,16 @@ impl App {
             files::WrittenFiles::default()
         };
         doc.attachment_copies = written.copies;
+        choices.heading(&mut doc);
+        let photos = match choices.format {
+            ExportFormat::Html => files::show_photos(&mut doc, &dir),
+            _ => Default::default(),
+        };
         let day = today();
         let (records, with_receipts) = counts(&doc);
         self.read(|d| {
-            let bytes =
-                files::render(&mut doc, d.journal(), choices.format, day).map_err(export_error)?;
+            let bytes = files::render(&mut doc, d.journal(), choices.format, day, &photos)
+                .map_err(export_error)?;
             files::write_private(out, &bytes).map_err(export_error)
         })
         .await??;

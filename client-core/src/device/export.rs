@@ -191,6 +191,7 @@ impl<S: LocalStore> Device<S> {
             devices: devices.iter().map(|d| model::device(d)).collect(),
             patterns_as_of: None,
             attachment_copies: Vec::new(),
+            presentation: Default::default(),
             manifest: Manifest {
                 account_id: hex::encode(self.secrets.account_id),
                 server_key: self.store.sync_state().server_key.map(hex::encode),

@@ -9,11 +9,11 @@
 //! the original and that what it was made from is the exporting device's word.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use serde::Serialize;
 
 use super::verify::VerifyReport;
+use crate::export::html::own_file_name;
 use crate::export::model::{AttachmentCopy, ExportDocument};
 
 /// A file `mycase export` writes beside the export, and what it must hash to.
@@ -43,14 +43,6 @@ pub struct FileReport {
     /// For a copy: the recorded original's SHA-256, which the copy does not have.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original_sha256: Option<String>,
-}
-
-/// The name `Device::get_attachment` writes an attachment under.
-fn own_file_name(name: &str) -> String {
-    Path::new(name)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "attachment".into())
 }
 
 /// Whether `file` is `<attachment_id>/<one plain file name>`.

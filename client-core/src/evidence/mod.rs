@@ -4,11 +4,13 @@
 //! - [`parents`]: what each entry (and person) operation says it was written after;
 //! - [`verify`]: the offline check `mycase verify` runs over an export;
 //! - [`copies`]: the attachment files beside an export, and copies of them
-//!   without location metadata.
+//!   without location metadata;
+//! - [`photos`]: the photos a chronology page shows, checked against the records.
 //!
 //! The manifest itself is built with the export ([`crate::export`]).
 
 pub mod copies;
 pub mod disclose;
 pub mod parents;
+pub mod photos;
 pub mod verify;

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::export::model::{
     self, ExportDocument, ExportEntry, ExportRecord, Provenances, RecordProof, EXPORT_FORMAT,
-    EXPORT_FORMAT_V1,
+    EXPORT_FORMAT_V1, EXPORT_FORMAT_V2,
 };
 use crate::format::receipts;
 use crate::format::receipts::StoredReceipt;
@@ -521,11 +521,17 @@ fn verify_with_journal(doc: &ExportDocument, server_key: &[u8; 32]) -> (VerifyRe
              but not its people list or devices, nor that no amendment or deletion was left out; \
              ask for a new export"
         ));
-    } else if doc.format != EXPORT_FORMAT {
+    } else if doc.format != EXPORT_FORMAT && doc.format != EXPORT_FORMAT_V2 {
         report
             .problems
             .push(format!("unknown export format {:?}", doc.format));
         return (report, Journal::new());
+    }
+    if doc.format != EXPORT_FORMAT && !doc.presentation.is_empty() {
+        report.problems.push(format!(
+            "the document says it is {} but holds a header or photos only {EXPORT_FORMAT} has: it was altered",
+            doc.format
+        ));
     }
     let Some(account) = hex_id(&doc.manifest.account_id) else {
         report
@@ -843,7 +849,7 @@ fn verify_text(
     text: &str,
     server_key: &[u8; 32],
 ) -> Result<(VerifyReport, ExportDocument), VerifyInputError> {
-    use crate::export::html;
+    use crate::export::{chronology, html};
     if text.trim_start().starts_with('{') {
         let doc: ExportDocument = serde_json::from_str(text)?;
         return Ok((verify_document(&doc, server_key), doc));
@@ -859,19 +865,34 @@ fn verify_text(
         );
         return Ok((report, doc));
     }
-    let rendered = html::render_page(&doc, &journal);
+    if doc.format == EXPORT_FORMAT_V2 {
+        let rendered = html::render_page(&doc, &journal);
+        if rendered != text {
+            report.problems.push(first_difference(text, &rendered));
+            let names = html::person_names(&doc);
+            let copies = html::copies(&doc);
+            for (entry, r) in doc.entries.iter().zip(report.entries.iter_mut()) {
+                if !text.contains(&html::entry_article(entry, &names, &copies)) {
+                    r.checks.fail_unchanged(ENTRY_TEXT_DIFFERS.into());
+                }
+            }
+        }
+        return Ok((report, doc));
+    }
+    let photos = super::photos::photos_in_page(&doc, text, &mut report);
+    let rendered = chronology::render_page(&doc, &journal, &photos);
     if rendered != text {
         report.problems.push(first_difference(text, &rendered));
-        let names = html::person_names(&doc);
-        let copies = html::copies(&doc);
+        let names = chronology::Names::of(&doc);
         for (entry, r) in doc.entries.iter().zip(report.entries.iter_mut()) {
-            if !text.contains(&html::entry_article(entry, &names, &copies)) {
-                r.checks.fail_unchanged(
-                    "the page's visible text for this entry differs from its recorded content"
-                        .into(),
-                );
+            let article = chronology::entry_article(&doc, entry, &journal, &names, &photos);
+            if !text.contains(&article) {
+                r.checks.fail_unchanged(ENTRY_TEXT_DIFFERS.into());
             }
         }
     }
     Ok((report, doc))
 }
+
+const ENTRY_TEXT_DIFFERS: &str =
+    "the page's visible text for this entry differs from its recorded content";

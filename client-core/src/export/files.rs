@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use super::chronology::{self, Photos, MAX_INLINE_PHOTO_BYTES};
+use super::markdown;
 use super::model::{AttachmentCopy, ExportDocument, RecordProof};
-use super::{html, markdown};
 use crate::journal::Journal;
 use crate::photo_metadata::{copy_file_name, may_hold_unread_location, strip_location, Stripped};
 use crate::store::LocalStore;
@@ -79,22 +80,65 @@ pub enum ExportFileError {
     },
 }
 
-/// The document in `format`. For HTML, the patterns are figured as of `today`,
-/// which the page records so that `mycase verify` renders the same page.
+/// The document in `format`. For HTML (the plain-language chronology), the
+/// patterns are figured as of `today`, which the page records so that `mycase
+/// verify` renders the same page, and `photos` are shown where
+/// `doc.presentation.photos_shown` says (see [`show_photos`]).
 pub fn render(
     doc: &mut ExportDocument,
     journal: &Journal,
     format: ExportFormat,
     today: NaiveDate,
+    photos: &Photos,
 ) -> Result<Vec<u8>, ExportFileError> {
     Ok(match format {
         ExportFormat::Json => serde_json::to_vec_pretty(doc)?,
         ExportFormat::Html => {
             doc.patterns_as_of = Some(today.to_string());
-            html::render_page(doc, journal).into_bytes()
+            chronology::render_page(doc, journal, photos).into_bytes()
         }
         ExportFormat::Markdown => markdown::render(doc).into_bytes(),
     })
+}
+
+/// The photos among the files written beside an export (at `dir`), read back
+/// and checked against the SHA-256 the document gives them, for the HTML page
+/// to show; names them, and the folder, in `doc.presentation`. A photo larger
+/// than [`MAX_INLINE_PHOTO_BYTES`], or one that is not there or not as
+/// recorded, is listed only.
+pub fn show_photos(doc: &mut ExportDocument, dir: &Path) -> Photos {
+    use sha2::{Digest, Sha256};
+    let mut photos = Photos::new();
+    let media_types: std::collections::BTreeMap<&str, (&str, u64)> = doc
+        .entries
+        .iter()
+        .flat_map(|e| &e.attachments)
+        .map(|a| (a.attachment_id.as_str(), (a.media_type.as_str(), a.size)))
+        .collect();
+    let mut shown = Vec::new();
+    let mut any_written = false;
+    for file in crate::evidence::copies::attachment_files(doc) {
+        let Ok(bytes) = std::fs::read(dir.join(&file.path)) else {
+            continue;
+        };
+        any_written = true;
+        let Some((media_type, _)) = media_types.get(file.attachment_id.as_str()) else {
+            continue;
+        };
+        if !chronology::is_shown_inline(media_type)
+            || bytes.len() as u64 > MAX_INLINE_PHOTO_BYTES
+            || hex::encode(Sha256::digest(&bytes)) != file.sha256
+        {
+            continue;
+        }
+        shown.push(file.attachment_id.clone());
+        photos.insert(file.attachment_id, bytes);
+    }
+    doc.presentation.photos_shown = shown;
+    doc.presentation.attachments_folder = any_written
+        .then(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .flatten();
+    photos
 }
 
 /// `FILE.attachments`, beside the export.

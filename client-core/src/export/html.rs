@@ -18,11 +18,11 @@ use crate::journal::Journal;
 
 /// The id of the `<script type="application/json">` holding the document.
 pub const MANIFEST_ELEMENT_ID: &str = "mycase-manifest";
-const MANIFEST_OPEN: &str = r#"<script type="application/json" id="mycase-manifest">"#;
-const MANIFEST_CLOSE: &str = "</script>";
+pub(crate) const MANIFEST_OPEN: &str = r#"<script type="application/json" id="mycase-manifest">"#;
+pub(crate) const MANIFEST_CLOSE: &str = "</script>";
 
 /// No script runs, nothing is fetched; inline styles and data: images only.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+pub(crate) const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
                    base-uri 'none'; form-action 'none'";
 
 const STYLE: &str = r#"
@@ -60,7 +60,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The document as JSON that cannot end its `<script>` element early.
-fn embedded_json(doc: &ExportDocument) -> String {
+pub(crate) fn embedded_json(doc: &ExportDocument) -> String {
     serde_json::to_string(doc)
         .unwrap_or_default()
         .replace('<', "\\u003c")
@@ -274,12 +274,20 @@ pub fn render(doc: &ExportDocument, patterns_section: Option<&str>) -> String {
     out
 }
 
-/// The page for `doc`, with its patterns section figured (as of
-/// `doc.patterns_as_of`) over the exported live entries as `journal` folds
+/// The page for `doc` in the v2 layout, with its patterns section figured (as
+/// of `doc.patterns_as_of`) over the exported live entries as `journal` folds
 /// them. The exporting device passes its journal, the verifier the journal of
-/// the disclosed records: both give the same page for the same records.
+/// the disclosed records: both give the same page for the same records. Kept
+/// unchanged for the v2 exports already made.
 pub fn render_page(doc: &ExportDocument, journal: &Journal) -> String {
-    let section = doc.patterns_as_of.as_deref().map(|day| {
+    render(doc, patterns_section(doc, journal).as_deref())
+}
+
+/// The patterns section of a page (as of `doc.patterns_as_of`), over the
+/// exported live entries as `journal` folds them; `None` when the document has
+/// no patterns day.
+pub(crate) fn patterns_section(doc: &ExportDocument, journal: &Journal) -> Option<String> {
+    doc.patterns_as_of.as_deref().map(|day| {
         match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
             Ok(today) => {
                 let ids: BTreeSet<&str> = doc.entries.iter().map(|e| e.id.as_str()).collect();
@@ -299,6 +307,14 @@ pub fn render_page(doc: &ExportDocument, journal: &Journal) -> String {
             }
             Err(_) => r#"<section class="patterns"><p>No patterns: the date they are figured as of is not a date.</p></section>"#.to_string(),
         }
-    });
-    render(doc, section.as_deref())
+    })
+}
+
+/// The name an attachment file is written under beside an export (its own
+/// name without any folder).
+pub fn own_file_name(name: &str) -> String {
+    std::path::Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "attachment".into())
 }

@@ -17,10 +17,14 @@ use crate::journal::{
     DeviceView, EntryView, Field, FieldValue, OpId, PersonView, Revision, RevisionKind,
 };
 
-/// The format tag of this document layout. Version 2 proves the people and
-/// devices it lists (their records are in the manifest), names only those the
-/// exported entries involve, and renders its HTML deterministically.
-pub const EXPORT_FORMAT: &str = "mycase-export-v2";
+/// The format tag of this document layout. Version 3 is version 2's document
+/// with a [`Presentation`], and its HTML page is the plain-language chronology
+/// (`export::chronology`): summary first, proof as an appendix, photos shown.
+pub const EXPORT_FORMAT: &str = "mycase-export-v3";
+/// Version 2 proves the people and devices it lists (their records are in the
+/// manifest), names only those the exported entries involve, and renders its
+/// HTML deterministically (`export::html`, the layout before the chronology).
+pub const EXPORT_FORMAT_V2: &str = "mycase-export-v2";
 /// The earlier layout: entries proven, people and devices not.
 pub const EXPORT_FORMAT_V1: &str = "mycase-export-v1";
 
@@ -59,8 +63,52 @@ pub struct ExportDocument {
     /// field ignores it in JSON and refuses the HTML page, which names them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachment_copies: Vec<AttachmentCopy>,
+    /// What the survivor put on the page and how it shows the files (v3;
+    /// absent when empty, as in every v2 document).
+    #[serde(default, skip_serializing_if = "Presentation::is_empty")]
+    pub presentation: Presentation,
     /// The records that prove every entry, person and device listed.
     pub manifest: Manifest,
+}
+
+/// What an export shows beyond the records: the survivor's own additions to
+/// its header, and which photos its page shows inline. None of it is proven by
+/// a record (the page says so); the photos shown are checked against the
+/// files the records name.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Presentation {
+    /// A case reference the survivor chose to put in the header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_reference: Option<String>,
+    /// The name the survivor chose to put in the header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Attachments the page shows as images (ids, in page order). Each image in
+    /// the page must be the recorded file, or its copy without location data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos_shown: Vec<String>,
+    /// The name of the folder beside the export holding its files, when they
+    /// were written (`chronology.html.attachments`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments_folder: Option<String>,
+}
+
+impl Presentation {
+    /// Whether nothing is set (so a v2 document has none).
+    pub fn is_empty(&self) -> bool {
+        self == &Presentation::default()
+    }
+}
+
+impl fmt::Debug for Presentation {
+    // The name and case reference identify the survivor: not for log lines.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Presentation")
+            .field("case_reference", &self.case_reference.is_some())
+            .field("name", &self.name.is_some())
+            .field("photos_shown", &self.photos_shown.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A copy without location metadata of an exported attachment, written beside

@@ -267,6 +267,15 @@ impl Journal {
         })
     }
 
+    /// Whether `later`'s author had seen `earlier` when writing it (so they are
+    /// not concurrent). False when either is not folded in.
+    pub fn happened_before(&self, earlier: &OpId, later: &OpId) -> bool {
+        match (self.stored(earlier), self.stored(later)) {
+            (Some(a), Some(b)) => a.happened_before(b),
+            _ => false,
+        }
+    }
+
     fn stored(&self, id: &OpId) -> Option<&StoredOp> {
         self.ops.get(self.ids.get(id)?)
     }

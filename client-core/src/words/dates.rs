@@ -172,6 +172,38 @@ pub fn read_back(o: &OccurredAt) -> String {
     }
 }
 
+/// A stored value as a chronology states it: [`read_back`], with the UK zone
+/// named on a time ("Sat 14 March 2026, 21:30 GMT") and an approximate date
+/// marked as such in brackets ("March 2026 (approximate)"), so no reader takes
+/// a month for its first day.
+pub fn in_a_chronology(o: &OccurredAt) -> String {
+    let Some(start) = Point::from_stored(&o.start) else {
+        return occurred::display(o);
+    };
+    let on_its_own = |p: &Point| match p {
+        Point::Minute(t) => format!(
+            "{} {}",
+            p.words(),
+            super::uk_time::zone_of_civil(*t).abbreviation()
+        ),
+        _ => p.words(),
+    };
+    match Precision::try_from(o.precision) {
+        Ok(Precision::Range) => match Point::from_stored(&o.end) {
+            Some(end) if end == start => format!("{} (approximate)", on_its_own(&start)),
+            // "between 1 and 14 March 2026" says its own uncertainty.
+            Some(_) => read_back(o),
+            None => occurred::display(o),
+        },
+        Ok(Precision::Minute | Precision::Day | Precision::Month)
+            if start.precision() as i32 == o.precision =>
+        {
+            on_its_own(&start)
+        }
+        _ => occurred::display(o),
+    }
+}
+
 /// The first and last day a stored value covers (a month covers all its days; a
 /// range runs from its start's first day to its end's last), for date filters.
 /// `None` for a value this client cannot read.

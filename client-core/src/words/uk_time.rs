@@ -61,6 +61,14 @@ fn changeover(year: i32, month: u32) -> Option<NaiveDateTime> {
     sunday.and_hms_opt(1, 0, 0)
 }
 
+/// The zone in force at a UK civil time (a stored occurred-at time has none).
+/// In the hour repeated when summer time ends, the earlier (BST) reading; in
+/// the hour skipped when it starts, GMT.
+pub fn zone_of_civil(t: NaiveDateTime) -> UkZone {
+    let as_summer_time = DateTime::<Utc>::from_naive_utc_and_offset(t - UkZone::Bst.offset(), Utc);
+    zone_at(as_summer_time)
+}
+
 /// UK civil time at `ms` (Unix milliseconds) and its zone; `None` outside the
 /// calendar.
 pub fn uk_civil(ms: i64) -> Option<(NaiveDateTime, UkZone)> {
@@ -218,5 +226,22 @@ mod tests {
     fn month_headings_are_words() {
         assert_eq!(month_heading("2026-03"), "March 2026");
         assert_eq!(month_heading("unknown"), "unknown");
+    }
+
+    #[test]
+    fn a_civil_time_takes_the_zone_in_force_then() {
+        let civil = |s: &str| {
+            zone_of_civil(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())
+                .abbreviation()
+        };
+        assert_eq!(civil("2026-03-14 21:30"), "GMT");
+        assert_eq!(civil("2026-07-01 00:30"), "BST");
+        // 29 March 2026: 00:59 is winter, 02:00 is summer (01:xx never happens).
+        assert_eq!(civil("2026-03-29 00:59"), "GMT");
+        assert_eq!(civil("2026-03-29 02:00"), "BST");
+        // 25 October 2026: 01:xx happens twice; the first (summer) reading, then winter.
+        assert_eq!(civil("2026-10-25 00:30"), "BST");
+        assert_eq!(civil("2026-10-25 01:30"), "BST");
+        assert_eq!(civil("2026-10-25 02:30"), "GMT");
     }
 }

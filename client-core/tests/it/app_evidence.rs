@@ -378,6 +378,8 @@ async fn exports_download_and_verify_entry_by_entry_while_locked() {
                 format,
                 filter: EntryFilter::default(),
                 include_deleted: false,
+                case_reference: None,
+                name: None,
             })
             .await
             .unwrap();
@@ -396,6 +398,8 @@ async fn exports_download_and_verify_entry_by_entry_while_locked() {
                 ..Default::default()
             },
             include_deleted: false,
+            case_reference: None,
+            name: None,
         })
         .await
         .unwrap();
@@ -472,6 +476,8 @@ async fn an_export_to_a_path_writes_copies_without_location_that_verify_names() 
         format: ExportFormat::Json,
         filter: EntryFilter::default(),
         include_deleted: false,
+        case_reference: None,
+        name: None,
     };
     let summary = app
         .export_to_path(&choices, AttachmentFiles::WithoutLocation, &out)
@@ -547,6 +553,8 @@ async fn deleted_entries_are_left_out_of_an_export_unless_asked_for_and_both_ver
                     format: ExportFormat::Json,
                     filter: EntryFilter::default(),
                     include_deleted,
+                    case_reference: None,
+                    name: None,
                 })
                 .await
                 .unwrap();

@@ -322,6 +322,7 @@ fn an_export_of_a_frozen_v1_record_verifies_and_says_its_key_is_not_committed() 
         devices: journal.devices().iter().map(model::device).collect(),
         patterns_as_of: None,
         attachment_copies: Vec::new(),
+        presentation: Default::default(),
         manifest: Manifest {
             account_id: hex::encode(ACCOUNT),
             server_key: None,

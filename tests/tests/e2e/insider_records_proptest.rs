@@ -412,7 +412,11 @@ fn insider_records_in_any_order_never_change_keys_authors_or_the_recovery_key() 
     // The random cases alone may, by chance, seldom get a forged record past the
     // checks; these fixed plans always do, so the property above is never vacuous.
     let mut fixture = fixture.into_inner();
-    for forge in [Forge::Harmless, Forge::RecoveryKeySet, Forge::RecoveryRenewal] {
+    for forge in [
+        Forge::Harmless,
+        Forge::RecoveryKeySet,
+        Forge::RecoveryRenewal,
+    ] {
         for starts_honest in [true, false] {
             let before = fixture.applied;
             let plan = Plan {

@@ -87,6 +87,8 @@ async fn export(State(web): State<Web>, Form(fields): Form<Fields>) -> Result<Re
         format: chosen,
         filter: filter.to_filter(),
         include_deleted,
+        case_reference: None,
+        name: None,
     };
     match web.app().export(&choices).await {
         Ok(doc) => {

@@ -291,6 +291,8 @@ async fn the_verify_page_checks_an_export_entry_by_entry_even_while_locked() {
             format: ExportFormat::Html,
             filter: Default::default(),
             include_deleted: false,
+            case_reference: None,
+            name: None,
         })
         .await
         .unwrap();

@@ -504,6 +504,28 @@ fn unreadable_stored_values_are_shown_as_stored() {
 }
 
 #[test]
+fn a_chronology_names_the_zone_and_marks_what_is_approximate() {
+    let said = |s: &str| in_a_chronology(&read(s).occurred_at);
+    assert_eq!(said("14/03/2026 21:30"), "Sat 14 March 2026, 21:30 GMT");
+    assert_eq!(said("1 July 2026 9am"), "Wed 1 July 2026, 09:00 BST");
+    assert_eq!(said("14 March 2026"), "Sat 14 March 2026");
+    // A month is a month, never its first day.
+    assert_eq!(said("March 2026"), "March 2026");
+    assert_eq!(said("about March 2026"), "March 2026 (approximate)");
+    assert_eq!(
+        said("about 14 March 2026"),
+        "Sat 14 March 2026 (approximate)"
+    );
+    assert_eq!(said("1-14 March 2026"), "between 1 and 14 March 2026");
+    let newer = OccurredAt {
+        start: "2026-03-14".into(),
+        precision: 9,
+        end: String::new(),
+    };
+    assert_eq!(in_a_chronology(&newer), "2026-03-14");
+}
+
+#[test]
 fn days_covered_spans_whole_months() {
     let days = |s: &str| {
         let (a, b) = days_covered(&read(s).occurred_at).unwrap();

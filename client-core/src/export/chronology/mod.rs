@@ -1,0 +1,555 @@
+//! The plain-language chronology: the HTML page of export format v3, the
+//! document an IDVA, a solicitor or a judge reads. Summary first, then the
+//! entries in the order they happened in plain words (UK dates with their
+//! precision, people by name and role, category names, photos shown), then
+//! the patterns, then the appendices: every change after an entry was first
+//! written (A) and the proof (B), and a closing page on how to check it.
+//!
+//! Like the v2 page (`export::html`), it is a deterministic rendering of the
+//! embedded document: `mycase verify` verifies the document, renders this page
+//! again from what the records prove (with the photos found in the page, each
+//! checked against the file the records name) and requires the file to be
+//! exactly that page. A page styled for print: A4, the period and the case
+//! reference in the running header, page numbers in the footer.
+
+mod history;
+mod plain;
+mod proof;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use history::Event;
+
+use super::html::{
+    copies, embedded_json, escape, patterns_section, CSP, MANIFEST_CLOSE, MANIFEST_OPEN,
+};
+use super::model::{AttachmentCopy, ExportAttachment, ExportDocument, ExportEntry};
+use crate::journal::Journal;
+use crate::words::uk_time::recorded;
+
+pub use plain::{is_shown_inline, Names};
+
+/// The photos a page shows: attachment id -> the bytes of the image shown (the
+/// recorded file, or its copy without location data).
+pub type Photos = BTreeMap<String, Vec<u8>>;
+
+/// The largest photo a page shows inline; a larger one is listed only.
+pub const MAX_INLINE_PHOTO_BYTES: u64 = 20 * 1024 * 1024;
+
+/// The `id` of the `<img>` showing an attachment.
+pub fn photo_element_id(attachment_id: &str) -> String {
+    format!("photo-{attachment_id}")
+}
+
+/// The printed page: A4, the running header, page numbers.
+fn page_rules(header: &str) -> String {
+    const BOX: &str = "font:8.5pt system-ui,sans-serif;color:#444";
+    format!(
+        "@page{{size:A4;margin:20mm 16mm 20mm 16mm;@top-left{{content:{};{BOX}}}@bottom-left{{content:\"MyCase chronology\";{BOX}}}@bottom-right{{content:\"Page \" counter(page) \" of \" counter(pages);{BOX}}}}}",
+        css_string(header)
+    )
+}
+
+const STYLE: &str = r#"
+body{font-family:Georgia,"Times New Roman",serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.5;font-size:12pt}
+h1,h2,h3,h4{font-family:system-ui,sans-serif;line-height:1.25;color:#000}
+h1{font-size:1.9rem;margin:.2rem 0 1rem}h2{font-size:1.35rem;margin-top:2rem}h3{font-size:1.1rem}h4{font-size:.95rem;margin:.8rem 0 .3rem}
+.kicker{font-family:system-ui,sans-serif;text-transform:uppercase;letter-spacing:.06em;font-size:.8rem;color:#444;margin:0}
+.cover{border-bottom:3px solid #000;padding-bottom:1rem}
+dl.summary,dl.facts,dl.values{display:grid;grid-template-columns:11rem 1fr;gap:.25rem 1rem;margin:.6rem 0}
+dl dt{font-family:system-ui,sans-serif;font-weight:600;font-size:.9rem}dl dd{margin:0}
+.entry{border-top:1px solid #999;padding:.8rem 0 1rem;break-inside:avoid-page}
+.entry h3{margin:.2rem 0 .5rem}.entry h3 .when{display:block;font-size:1rem;color:#222}
+.text{white-space:pre-wrap;margin:.4rem 0 .6rem}
+.deleted,.conflict{border-left:4px solid #7a0000;padding:.2rem .6rem;background:#fbeeee}
+.evidence figure{margin:.6rem 0}.evidence img{max-width:100%;max-height:14cm;border:1px solid #999}
+.evidence figcaption,.history,.entry-id,.files{font-family:system-ui,sans-serif;font-size:.85rem;color:#222}
+.history{padding-left:1.2rem}.history li{margin:.15rem 0}
+.entry-id{color:#444}
+.hash,.path,code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;word-break:break-all}
+.appendix,.closing{break-before:page}
+.appendix table{border-collapse:collapse;width:100%;font-family:system-ui,sans-serif;font-size:.78rem}
+.appendix td,.appendix th{border:1px solid #bbb;padding:.25rem .35rem;text-align:left;vertical-align:top}
+.changes{break-inside:avoid-page;border-top:1px solid #bbb}
+.patterns svg{max-width:100%;height:auto}.patterns table{border-collapse:collapse}.patterns td,.patterns th{border:1px solid #ccc;padding:.2rem .4rem}
+@media print{body{margin:0;max-width:none;font-size:10.5pt}a{color:inherit;text-decoration:none}}
+"#;
+
+/// A value as a CSS string literal: nothing in it can end the string, the
+/// declaration or the `<style>` element.
+fn css_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' | '>' | '&' => {
+                let _ = write!(out, "\\{:x} ", c as u32);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The period in words: "14 March 2026 to 2 May 2026", or "no entries".
+fn period(doc: &ExportDocument) -> String {
+    match (&doc.first_day, &doc.last_day) {
+        (Some(a), Some(b)) if a == b => plain::day(a),
+        (Some(a), Some(b)) => format!("{} to {}", plain::day(a), plain::day(b)),
+        _ => "no entries".to_string(),
+    }
+}
+
+/// What the running header of every printed page says.
+fn running_header(doc: &ExportDocument) -> String {
+    let mut parts = vec![format!("Chronology, {}", period(doc))];
+    if let Some(name) = &doc.presentation.name {
+        parts.push(name.clone());
+    }
+    if let Some(reference) = &doc.presentation.case_reference {
+        parts.push(format!("Case reference {reference}"));
+    }
+    parts.join(" · ")
+}
+
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn summary(out: &mut String, doc: &ExportDocument, names: &Names) {
+    out.push_str(r#"<h2 id="summary">Summary</h2><dl class="summary">"#);
+    let row = |out: &mut String, label: &str, value: &str| {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(label), escape(value));
+    };
+    row(out, "Period covered", &period(doc));
+    let deleted = doc.entries.iter().filter(|e| e.deleted).count();
+    let mut entries = counted(doc.entries.len(), "entry", "entries");
+    if deleted > 0 {
+        let _ = write!(
+            entries,
+            ", of which {} deleted by the survivor and marked as such",
+            deleted
+        );
+    }
+    row(out, "Entries", &entries);
+    let people: Vec<String> = doc.people.iter().map(|p| names.person(&p.id)).collect();
+    row(
+        out,
+        "People named",
+        &if people.is_empty() {
+            "None".to_string()
+        } else {
+            people.join("; ")
+        },
+    );
+    let references: Vec<String> = doc
+        .entries
+        .iter()
+        .flat_map(|e| {
+            let on = plain::when(e.occurred_at.as_ref());
+            e.police_references
+                .iter()
+                .map(move |r| format!("{r} ({on})"))
+        })
+        .collect();
+    row(
+        out,
+        "Police references",
+        &if references.is_empty() {
+            "None recorded".to_string()
+        } else {
+            references.join("; ")
+        },
+    );
+    let mut by_category: Vec<(&str, usize)> = Vec::new();
+    for e in &doc.entries {
+        for c in &e.categories {
+            match by_category.iter_mut().find(|(s, _)| s == c) {
+                Some((_, n)) => *n += 1,
+                None => by_category.push((c.as_str(), 1)),
+            }
+        }
+    }
+    // In the order MyCase lists categories, so the same journal reads the same.
+    by_category.sort_by_key(|(slug, _)| {
+        doc.categories
+            .iter()
+            .position(|c| c.slug == *slug)
+            .unwrap_or(usize::MAX)
+    });
+    let categories: Vec<String> = by_category
+        .iter()
+        .map(|(slug, n)| {
+            format!(
+                "{} ({})",
+                names.category(slug),
+                counted(*n, "entry", "entries")
+            )
+        })
+        .collect();
+    row(
+        out,
+        "Types of abuse",
+        &if categories.is_empty() {
+            "None recorded".to_string()
+        } else {
+            categories.join("; ")
+        },
+    );
+    let files: usize = doc.entries.iter().map(|e| e.attachments.len()).sum();
+    let shown = doc.presentation.photos_shown.len();
+    let evidence = match (files, shown) {
+        (0, _) => "No files attached".to_string(),
+        (n, 0) => format!("{} attached", counted(n, "file", "files")),
+        (n, s) => format!(
+            "{} attached ({} shown in the entries)",
+            counted(n, "file", "files"),
+            counted(s, "photo", "photos")
+        ),
+    };
+    row(out, "Evidence", &evidence);
+    out.push_str("</dl>");
+}
+
+fn cover(out: &mut String, doc: &ExportDocument, names: &Names) {
+    out.push_str(
+        r#"<header class="cover"><p class="kicker">MyCase</p><h1>Chronology of incidents</h1>"#,
+    );
+    if let Some(name) = &doc.presentation.name {
+        let _ = writeln!(out, "<p>Name: {}</p>", escape(name));
+    }
+    if let Some(reference) = &doc.presentation.case_reference {
+        let _ = writeln!(out, "<p>Case reference: {}</p>", escape(reference));
+    }
+    summary(out, doc, names);
+    let made = chrono::DateTime::parse_from_rfc3339(&doc.generated_at)
+        .map(|t| recorded(t.timestamp_millis()))
+        .unwrap_or_else(|_| doc.generated_at.clone());
+    let _ = writeln!(
+        out,
+        "<p>Written by the survivor in their own MyCase journal; this document was made from it on {}. \
+         Each entry says when it happened, in the survivor's words, and when it was written down. \
+         Appendix A lists every change made to an entry after it was first written. \
+         Appendix B is the proof that this document is what the survivor's devices recorded; \
+         the last page says how anyone can check it.</p>",
+        escape(&made)
+    );
+    if doc.presentation.name.is_some() || doc.presentation.case_reference.is_some() {
+        out.push_str(
+            "<p>The name and case reference above were added by the survivor when making this document; \
+             they are not part of the records.</p>\n",
+        );
+    }
+    out.push_str("</header>");
+}
+
+fn fact(out: &mut String, label: &str, value: &str) {
+    if !value.trim().is_empty() {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(label), escape(value));
+    }
+}
+
+fn facts(out: &mut String, e: &ExportEntry, names: &Names) {
+    out.push_str(r#"<dl class="facts">"#);
+    fact(out, "Where", e.location.as_deref().unwrap_or(""));
+    let people: Vec<String> = e.people.iter().map(|id| names.person(id)).collect();
+    fact(out, "People involved", &people.join("; "));
+    fact(out, "Injuries", e.injuries.as_deref().unwrap_or(""));
+    fact(
+        out,
+        if e.police_references.len() > 1 {
+            "Police references"
+        } else {
+            "Police reference"
+        },
+        &e.police_references.join("; "),
+    );
+    fact(out, "Actions taken", &e.actions_taken.join("; "));
+    fact(out, "Impact", e.impact.as_deref().unwrap_or(""));
+    let categories: Vec<&str> = e.categories.iter().map(|c| names.category(c)).collect();
+    fact(out, "Type of abuse", &categories.join("; "));
+    fact(
+        out,
+        "Severity",
+        &e.severity.map(|s| format!("{s} of 5")).unwrap_or_default(),
+    );
+    fact(out, "Tags", &e.tags.join("; "));
+    out.push_str("</dl>");
+}
+
+fn conflicts(out: &mut String, e: &ExportEntry, names: &Names) {
+    for c in &e.conflicts {
+        let others: Vec<String> = c
+            .others
+            .iter()
+            .map(|v| format!("“{}”", names.value(&c.field, v)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<p class=\"conflict\">The {} was changed on two devices at the same time and the survivor has not yet \
+             settled which is right. This document shows “{}”; the other version: {}.</p>",
+            escape(plain::field_label(&c.field)),
+            escape(&names.value(&c.field, &c.shown)),
+            escape(&others.join(", "))
+        );
+    }
+}
+
+/// Where a file is beside the export, and what it is.
+fn file_item(
+    out: &mut String,
+    doc: &ExportDocument,
+    a: &ExportAttachment,
+    copy: Option<&&AttachmentCopy>,
+) {
+    let _ = write!(
+        out,
+        "<li><strong>{}</strong>, {}, {}. SHA-256 <span class=\"hash\">{}</span>.",
+        escape(&a.name),
+        escape(&plain::file_kind(&a.media_type)),
+        escape(&plain::size(a.size)),
+        escape(&a.sha256)
+    );
+    if let Some(folder) = &doc.presentation.attachments_folder {
+        let path = match copy {
+            Some(c) => c.file.clone(),
+            None => format!(
+                "{}/{}",
+                a.attachment_id,
+                super::html::own_file_name(&a.name)
+            ),
+        };
+        let _ = write!(
+            out,
+            " Beside this document: <span class=\"path\">{}/{}</span>.",
+            escape(folder),
+            escape(&path)
+        );
+    }
+    if let Some(c) = copy {
+        let _ = write!(
+            out,
+            " The file beside this document is a copy without location data ({}), {}, SHA-256 \
+             <span class=\"hash\">{}</span>; that it was made from the original is the exporting device's word.",
+            escape(&c.removed.join(", ")),
+            escape(&plain::size(c.size)),
+            escape(&c.sha256)
+        );
+    }
+    out.push_str("</li>\n");
+}
+
+fn evidence(out: &mut String, doc: &ExportDocument, e: &ExportEntry, photos: &Photos) {
+    if e.attachments.is_empty() {
+        return;
+    }
+    let copies = copies(doc);
+    out.push_str(r#"<section class="evidence"><h4>Evidence</h4>"#);
+    for a in &e.attachments {
+        if !doc.presentation.photos_shown.contains(&a.attachment_id) {
+            continue;
+        }
+        match photos.get(&a.attachment_id) {
+            Some(bytes) => {
+                let media_type = a.media_type.split(';').next().unwrap_or_default().trim();
+                let _ = writeln!(
+                    out,
+                    "<figure><img id=\"{}\" alt=\"Photo {}, attached to this entry\" src=\"data:{};base64,{}\"><figcaption>{}</figcaption></figure>",
+                    escape(&photo_element_id(&a.attachment_id)),
+                    escape(&a.name),
+                    escape(&media_type.to_ascii_lowercase()),
+                    data_encoding::BASE64.encode(bytes),
+                    escape(&a.name)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "<p class=\"conflict\">The photo {} should be shown here and is missing from this page.</p>",
+                    escape(&a.name)
+                );
+            }
+        }
+    }
+    out.push_str(r#"<ul class="files">"#);
+    for a in &e.attachments {
+        file_item(out, doc, a, copies.get(a.attachment_id.as_str()));
+    }
+    out.push_str("</ul></section>");
+}
+
+fn history_list(out: &mut String, e: &ExportEntry, journal: &Journal, names: &Names) {
+    out.push_str(r#"<ul class="history">"#);
+    for event in history::events(e, journal) {
+        let line = match event {
+            Event::Written(r) => format!(
+                "Written down {} on {}.",
+                recorded(r.recorded_at_ms),
+                names.device(&r.provenance.device)
+            ),
+            Event::Changed(r) => format!(
+                "Changed {} on {}: {}.",
+                recorded(r.recorded_at_ms),
+                names.device(&r.provenance.device),
+                changed_fields(r)
+            ),
+            Event::Settled { clashing, settling } => {
+                let mut devices: Vec<String> = Vec::new();
+                for r in &clashing {
+                    let name = names.device(&r.provenance.device);
+                    if !devices.contains(&name) {
+                        devices.push(name);
+                    }
+                }
+                format!(
+                    "Changed {} on {}: {}. Before this, it had been edited on {} at the same time, \
+                     neither device having seen the other's edit; Appendix A lists each version.",
+                    recorded(settling.recorded_at_ms),
+                    names.device(&settling.provenance.device),
+                    changed_fields(settling),
+                    plain::listed(&devices)
+                )
+            }
+            Event::Deleted(r) => format!(
+                "Moved to the trash {} on {}.",
+                recorded(r.recorded_at_ms),
+                names.device(&r.provenance.device)
+            ),
+            Event::Restored(r) => format!(
+                "Taken out of the trash {} on {}.",
+                recorded(r.recorded_at_ms),
+                names.device(&r.provenance.device)
+            ),
+            Event::FileAdded(i) => {
+                let a = &e.attachments[i];
+                format!(
+                    "File {} added {} on {}.",
+                    a.name,
+                    recorded(a.recorded_at_ms),
+                    names.device(&a.provenance.device)
+                )
+            }
+        };
+        let _ = writeln!(out, "<li>{}</li>", escape(&line));
+    }
+    out.push_str("</ul>");
+}
+
+fn changed_fields(r: &super::model::ExportRevision) -> String {
+    let labels: Vec<String> = history::fields_set(r)
+        .into_iter()
+        .map(|f| plain::field_label(f).to_string())
+        .collect();
+    if labels.is_empty() {
+        "no field".to_string()
+    } else {
+        plain::listed(&labels)
+    }
+}
+
+/// One entry as it appears in the chronology.
+pub fn entry_article(
+    doc: &ExportDocument,
+    e: &ExportEntry,
+    journal: &Journal,
+    names: &Names,
+    photos: &Photos,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<article class=\"entry\" id=\"entry-{}\"><h3><span class=\"when\">{}</span> {}</h3>",
+        escape(&e.id),
+        escape(&plain::when(e.occurred_at.as_ref())),
+        escape(e.title.as_deref().unwrap_or("Untitled entry"))
+    );
+    if e.deleted {
+        let when = e
+            .deleted_at_ms
+            .map(|ms| format!(" on {}", recorded(ms)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<p class=\"deleted\">Deleted by the survivor{}. It is in this document because it was made to include deleted entries.</p>",
+            escape(&when)
+        );
+    }
+    let _ = writeln!(out, "<div class=\"text\">{}</div>", escape(&e.text));
+    facts(&mut out, e, names);
+    conflicts(&mut out, e, names);
+    evidence(&mut out, doc, e, photos);
+    history_list(&mut out, e, journal, names);
+    let _ = writeln!(
+        out,
+        "<p class=\"entry-id\">Entry {}</p></article>",
+        escape(&e.id)
+    );
+    out
+}
+
+/// The whole page for `doc`: its patterns figured (as of `doc.patterns_as_of`)
+/// over the exported live entries as `journal` folds them, and `photos` shown
+/// where `doc.presentation.photos_shown` says. The exporting device passes its
+/// journal and the files it wrote, the verifier the journal of the disclosed
+/// records and the images it found in the page and checked: both give the same
+/// page for the same records.
+pub fn render_page(doc: &ExportDocument, journal: &Journal, photos: &Photos) -> String {
+    let names = Names::of(doc);
+    let mut out = String::with_capacity(32 * 1024);
+    let _ = writeln!(
+        out,
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\"><meta name=\"referrer\" content=\"no-referrer\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Chronology of incidents</title><style>{}{STYLE}</style></head><body>",
+        page_rules(&running_header(doc))
+    );
+    cover(&mut out, doc, &names);
+    out.push_str("<main><h2 id=\"chronology\">Chronology</h2>\n");
+    if doc.entries.is_empty() {
+        out.push_str("<p>No entries.</p>\n");
+    }
+    for e in &doc.entries {
+        out.push_str(&entry_article(doc, e, journal, &names, photos));
+    }
+    out.push_str("</main>\n");
+    if let Some(section) = patterns_section(doc, journal) {
+        out.push_str(&section);
+        out.push('\n');
+    }
+    proof::changes_appendix(&mut out, doc, journal, &names);
+    proof::proof_appendix(&mut out, doc, &names);
+    proof::closing(&mut out, doc);
+    let _ = writeln!(
+        out,
+        "{MANIFEST_OPEN}{}{MANIFEST_CLOSE}</body></html>",
+        embedded_json(doc)
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_typed_into_the_header_can_leave_its_css_string() {
+        assert_eq!(css_string("Ref 12/34"), "\"Ref 12/34\"");
+        let hostile = css_string("a\"}</style><script>x</script>\\\n");
+        assert!(!hostile.contains("</style"));
+        let inner = hostile[1..hostile.len() - 1]
+            .replace("\\\\", "")
+            .replace("\\\"", "");
+        assert!(
+            !inner.contains('"'),
+            "an unescaped quote would end the string"
+        );
+        assert_eq!(
+            hostile,
+            "\"a\\\"}\\3c /style\\3e \\3c script\\3e x\\3c /script\\3e \\\\ \""
+        );
+    }
+}
