@@ -92,6 +92,26 @@ impl Chromium {
         Ok(html)
     }
 
+    /// Opens `url`, waits until `ready` is true, and returns the text a reader
+    /// sees: `document.body.innerText` (laid out, hidden text left out, one
+    /// line per block).
+    pub async fn inner_text(
+        &self,
+        url: &str,
+        ready: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<String> {
+        let mut page = self.open(url, ready, timeout).await?;
+        let text = page
+            .evaluate("document.body.innerText")
+            .await?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("innerText was not a string"))?;
+        page.close().await;
+        Ok(text)
+    }
+
     /// Opens `url`, waits until `ready` is true, and prints the page to PDF the
     /// way a person would (print stylesheet, backgrounds, no header or footer).
     pub async fn print_to_pdf(

@@ -27,6 +27,9 @@ pub enum ExportFormat {
     Json,
     /// Plain text.
     Markdown,
+    /// The HTML chronology printed to PDF (by a local Chromium), with the page
+    /// inside it so that it proves itself as the HTML does.
+    Pdf,
 }
 
 impl ExportFormat {
@@ -36,6 +39,7 @@ impl ExportFormat {
             ExportFormat::Html => "html",
             ExportFormat::Json => "json",
             ExportFormat::Markdown => "md",
+            ExportFormat::Pdf => "pdf",
         }
     }
 
@@ -50,6 +54,7 @@ impl ExportFormat {
             ExportFormat::Html => "text/html; charset=utf-8",
             ExportFormat::Json => "application/json",
             ExportFormat::Markdown => "text/markdown; charset=utf-8",
+            ExportFormat::Pdf => "application/pdf",
         }
     }
 }
@@ -69,6 +74,16 @@ pub enum ExportFileError {
     /// The document could not be encoded.
     #[error("encoding the export")]
     Encode(#[from] serde_json::Error),
+    /// The PDF could not be made.
+    #[error("making the PDF")]
+    Pdf(#[from] super::pdf::PdfError),
+    /// The page could not be printed.
+    #[cfg(feature = "print-pdf")]
+    #[error(transparent)]
+    Print(#[from] super::pdf::print::PrintError),
+    /// This build cannot print (the phone bindings: a phone prints the HTML).
+    #[error("this MyCase cannot make PDFs: export HTML and print it")]
+    NoPrinting,
     /// A file or folder could not be written.
     #[error("writing {}", path.display())]
     Write {
@@ -98,7 +113,26 @@ pub fn render(
             chronology::render_page(doc, journal, photos).into_bytes()
         }
         ExportFormat::Markdown => markdown::render(doc).into_bytes(),
+        ExportFormat::Pdf => return Err(ExportFileError::NoPrinting),
     })
+}
+
+/// The document as a PDF: the HTML chronology (see [`render`]) printed by the
+/// Chromium on this computer, with the page attached inside it for `mycase
+/// verify`.
+#[cfg(feature = "print-pdf")]
+pub async fn render_pdf(
+    doc: &mut ExportDocument,
+    journal: &Journal,
+    today: NaiveDate,
+    photos: &Photos,
+) -> Result<Vec<u8>, ExportFileError> {
+    use super::pdf::{embed, print};
+    let chromium = print::find_chromium().ok_or(print::PrintError::NoBrowser)?;
+    let page = String::from_utf8(render(doc, journal, ExportFormat::Html, today, photos)?)
+        .map_err(|_| super::pdf::PdfError::NotText)?;
+    let printed = print::print_html(&page, &chromium).await?;
+    Ok(embed::attach_page(&printed, &page)?)
 }
 
 /// The photos among the files written beside an export (at `dir`), read back

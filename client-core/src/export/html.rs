@@ -283,31 +283,40 @@ pub fn render_page(doc: &ExportDocument, journal: &Journal) -> String {
     render(doc, patterns_section(doc, journal).as_deref())
 }
 
-/// The patterns section of a page (as of `doc.patterns_as_of`), over the
-/// exported live entries as `journal` folds them; `None` when the document has
-/// no patterns day.
-pub(crate) fn patterns_section(doc: &ExportDocument, journal: &Journal) -> Option<String> {
-    doc.patterns_as_of.as_deref().map(|day| {
-        match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
-            Ok(today) => {
-                let ids: BTreeSet<&str> = doc.entries.iter().map(|e| e.id.as_str()).collect();
-                let live: Vec<_> = journal
-                    .entries()
-                    .into_iter()
-                    .filter(|e| ids.contains(hex::encode(e.id).as_str()))
-                    .collect();
-                let people: BTreeMap<String, String> = doc
-                    .people
-                    .iter()
-                    .map(|p| (p.id.clone(), p.name.clone().unwrap_or_else(|| p.id.clone())))
-                    .collect();
-                crate::patterns::svg::html_section(&crate::patterns::compute_over(
-                    &live, &people, today,
-                ))
-            }
-            Err(_) => r#"<section class="patterns"><p>No patterns: the date they are figured as of is not a date.</p></section>"#.to_string(),
-        }
+/// The patterns section of a v2 page (as of `doc.patterns_as_of`); `None`
+/// when the document has no patterns day.
+fn patterns_section(doc: &ExportDocument, journal: &Journal) -> Option<String> {
+    patterns_of(doc, journal).map(|figured| match figured {
+        Some(p) => crate::patterns::svg::html_section(&p),
+        None => NO_PATTERNS_DAY.to_string(),
     })
+}
+
+pub(crate) const NO_PATTERNS_DAY: &str = r#"<section class="patterns"><p>No patterns: the date they are figured as of is not a date.</p></section>"#;
+
+/// The patterns of the exported live entries as `journal` folds them, as of
+/// `doc.patterns_as_of`: `None` when the document has no patterns day,
+/// `Some(None)` when that day is not a date.
+pub(crate) fn patterns_of(
+    doc: &ExportDocument,
+    journal: &Journal,
+) -> Option<Option<crate::patterns::Patterns>> {
+    let day = doc.patterns_as_of.as_deref()?;
+    let Ok(today) = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
+        return Some(None);
+    };
+    let ids: BTreeSet<&str> = doc.entries.iter().map(|e| e.id.as_str()).collect();
+    let live: Vec<_> = journal
+        .entries()
+        .into_iter()
+        .filter(|e| ids.contains(hex::encode(e.id).as_str()))
+        .collect();
+    let people: BTreeMap<String, String> = doc
+        .people
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone().unwrap_or_else(|| p.id.clone())))
+        .collect();
+    Some(Some(crate::patterns::compute_over(&live, &people, today)))
 }
 
 /// The name an attachment file is written under beside an export (its own

@@ -7,6 +7,7 @@ pub mod files;
 pub mod html;
 pub mod markdown;
 pub mod model;
+pub mod pdf;
 
 pub use files::ExportFormat;
 pub use model::ExportDocument;

@@ -204,6 +204,26 @@ pub fn in_a_chronology(o: &OccurredAt) -> String {
     }
 }
 
+/// Where a stored value starts and ends, each at its own precision and without
+/// a weekday or time, for stating a period: "March 2026" (a month starts and
+/// ends with itself), "20 April 2026" and "24 April 2026" for a range of days.
+/// With the first and last day covered, to compare them. `None` for a value
+/// this client cannot read.
+pub fn ends_in_words(o: &OccurredAt) -> Option<((NaiveDate, String), (NaiveDate, String))> {
+    let (first, last) = days_covered(o)?;
+    let start = Point::from_stored(&o.start)?;
+    let end = match Precision::try_from(o.precision).ok()? {
+        Precision::Range => Point::from_stored(&o.end)?,
+        _ => start,
+    };
+    let words = |p: &Point| match p {
+        Point::Minute(t) => t.format("%-d %B %Y").to_string(),
+        Point::Day(d) => d.format("%-d %B %Y").to_string(),
+        Point::Month(d) => d.format("%B %Y").to_string(),
+    };
+    Some(((first, words(&start)), (last, words(&end))))
+}
+
 /// The first and last day a stored value covers (a month covers all its days; a
 /// range runs from its start's first day to its end's last), for date filters.
 /// `None` for a value this client cannot read.

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use mycase_core::evidence::verify::{verify_document, verify_export_text, VerifyReport};
-use mycase_core::export::html;
+use mycase_core::export::chronology::{self, Photos};
 use mycase_core::export::model::{ExportDocument, ExportFilter};
 use mycase_core::journal::occurred;
 use mycase_core::journal::ops;
@@ -421,12 +421,17 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
     let key = key(&w);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
     let patterns = mycase_core::patterns::compute(w.a.journal(), &Filter::default(), today);
-    let section = mycase_core::patterns::svg::html_section(&patterns);
-    assert!(section.contains("<svg"));
+    let month = mycase_core::patterns::svg::per_month_chart(&patterns);
+    assert!(month.contains("<svg"));
     let mut doc = doc;
     doc.patterns_as_of = Some(today.to_string());
-    let page = html::render_page(&doc, w.a.journal());
-    assert!(page.contains(&section), "the patterns the journal gives");
+    let page = chronology::render_page(&doc, w.a.journal(), &Photos::new());
+    assert!(page.contains("<h2>Patterns</h2>"), "the patterns section");
+    assert_eq!(
+        page.matches("<svg").count(),
+        3,
+        "entries per month, severity over time, day and hour"
+    );
     assert!(page.contains("Content-Security-Policy"));
     assert!(!page.contains("<script>"), "no executable script");
     for fetch in ["src=", "href=\"http", "url(", "@import", "<link", "<iframe"] {
@@ -450,8 +455,12 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
     assert!(failed[0].1.iter().any(|p| p.contains("entry text")));
     // A visible time altered.
     let first = &doc.entries[entry_index(&doc, &w.first)];
-    let shown = &first.occurred_at.as_ref().unwrap().display;
-    let moved = page.replacen(shown.as_str(), "14 March 2026 at 23:59", 1);
+    assert_eq!(first.occurred_at.as_ref().unwrap().start, "2026-03-14T21:45");
+    let moved = page.replacen(
+        r#"<span class="when">Sat 14 March 2026, 21:45 GMT</span>"#,
+        r#"<span class="when">Sat 14 March 2026, 23:59 GMT</span>"#,
+        1,
+    );
     assert!(!verify_export_text(&moved, &key).unwrap().ok());
 
     // A reader must see what the records say: genuine entries hidden with
@@ -499,8 +508,12 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
     assert_eq!(failed[0].0, hex::encode(w.first));
     // Renaming the person causing harm on the page only, or in the page and
     // its embedded document alike.
-    assert!(page.contains("Sam Taylor"));
-    let renamed_page = page.replacen("<dd>Sam Taylor</dd>", "<dd>Someone Else</dd>", 1);
+    assert!(page.contains("<dd>Sam Taylor (person causing harm)"));
+    let renamed_page = page.replacen(
+        "<dd>Sam Taylor (person causing harm)",
+        "<dd>Someone Else (person causing harm)",
+        1,
+    );
     assert_ne!(renamed_page, page);
     assert!(!verify_export_text(&renamed_page, &key).unwrap().ok());
     let renamed_both = page.replace("Sam Taylor", "Someone Else");
@@ -513,7 +526,7 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
         .any(|p| p.contains("person's name differs")));
     // An HTML file claiming the older export format is refused as unprovable.
     let older = page.replacen(
-        r#""format":"mycase-export-v2""#,
+        r#""format":"mycase-export-v3""#,
         r#""format":"mycase-export-v1""#,
         1,
     );
@@ -523,6 +536,18 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
         .problems
         .iter()
         .any(|p| p.contains("older MyCase cannot be proven")));
+    // Claiming v2 (whose page is laid out otherwise) proves nothing either.
+    let downgraded = page.replacen(
+        r#""format":"mycase-export-v3""#,
+        r#""format":"mycase-export-v2""#,
+        1,
+    );
+    let report = verify_export_text(&downgraded, &key).unwrap();
+    assert!(!report.ok());
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.contains("not the one MyCase renders")));
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("chronology.html");

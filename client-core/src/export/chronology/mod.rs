@@ -13,6 +13,7 @@
 //! reference in the running header, page numbers in the footer.
 
 mod history;
+mod patterns;
 mod plain;
 mod proof;
 
@@ -22,7 +23,7 @@ use std::fmt::Write;
 use history::Event;
 
 use super::html::{
-    copies, embedded_json, escape, patterns_section, CSP, MANIFEST_CLOSE, MANIFEST_OPEN,
+    copies, embedded_json, escape, patterns_of, CSP, MANIFEST_CLOSE, MANIFEST_OPEN,
 };
 use super::model::{AttachmentCopy, ExportAttachment, ExportDocument, ExportEntry};
 use crate::journal::Journal;
@@ -68,7 +69,8 @@ dl dt{font-family:system-ui,sans-serif;font-weight:600;font-size:.9rem}dl dd{mar
 .history{padding-left:1.2rem}.history li{margin:.15rem 0}
 .entry-id{color:#444}
 .hash,.path,code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;word-break:break-all}
-.appendix,.closing{break-before:page}
+main,.appendix,.closing,.patterns{break-before:page}
+h2,h3,h4{break-after:avoid-page}
 .appendix table{border-collapse:collapse;width:100%;font-family:system-ui,sans-serif;font-size:.78rem}
 .appendix td,.appendix th{border:1px solid #bbb;padding:.25rem .35rem;text-align:left;vertical-align:top}
 .changes{break-inside:avoid-page;border-top:1px solid #bbb}
@@ -97,12 +99,12 @@ fn css_string(text: &str) -> String {
     out
 }
 
-/// The period in words: "14 March 2026 to 2 May 2026", or "no entries".
+/// The period in words: "March 2026 to 24 April 2026".
 fn period(doc: &ExportDocument) -> String {
-    match (&doc.first_day, &doc.last_day) {
-        (Some(a), Some(b)) if a == b => plain::day(a),
-        (Some(a), Some(b)) => format!("{} to {}", plain::day(a), plain::day(b)),
-        _ => "no entries".to_string(),
+    match plain::period(doc) {
+        Some(period) => period,
+        None if doc.entries.is_empty() => "no entries".to_string(),
+        None => "no dates recorded".to_string(),
     }
 }
 
@@ -464,9 +466,10 @@ pub fn entry_article(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "<article class=\"entry\" id=\"entry-{}\"><h3><span class=\"when\">{}</span> {}</h3>",
+        "<article class=\"entry\" id=\"entry-{}\"><h3><span class=\"when\">{}</span> {}{}</h3>",
         escape(&e.id),
         escape(&plain::when(e.occurred_at.as_ref())),
+        if e.deleted { "Deleted: " } else { "" },
         escape(e.title.as_deref().unwrap_or("Untitled entry"))
     );
     if e.deleted {
@@ -516,9 +519,8 @@ pub fn render_page(doc: &ExportDocument, journal: &Journal, photos: &Photos) -> 
         out.push_str(&entry_article(doc, e, journal, &names, photos));
     }
     out.push_str("</main>\n");
-    if let Some(section) = patterns_section(doc, journal) {
-        out.push_str(&section);
-        out.push('\n');
+    if let Some(figured) = patterns_of(doc, journal) {
+        out.push_str(&patterns::section(figured));
     }
     proof::changes_appendix(&mut out, doc, journal, &names);
     proof::proof_appendix(&mut out, doc, &names);

@@ -46,32 +46,46 @@ pub(super) fn listed(items: &[String]) -> String {
     }
 }
 
-/// A day `YYYY-MM-DD` as "14 March 2026" (as given if it is not a day).
-pub(super) fn day(ymd: &str) -> String {
-    chrono::NaiveDate::parse_from_str(ymd, "%Y-%m-%d")
-        .map(|d| d.format("%-d %B %Y").to_string())
-        .unwrap_or_else(|_| ymd.to_string())
+/// An exported occurred-at value as stored, if its precision is one MyCase knows.
+pub(super) fn stored(o: &ExportOccurred) -> Option<mycase_proto::v1::OccurredAt> {
+    use mycase_proto::v1::occurred_at::Precision;
+    let precision = match o.precision.as_str() {
+        "minute" => Precision::Minute,
+        "day" => Precision::Day,
+        "month" => Precision::Month,
+        "range" => Precision::Range,
+        _ => return None,
+    };
+    Some(mycase_proto::v1::OccurredAt {
+        start: o.start.clone(),
+        precision: precision as i32,
+        end: o.end.clone(),
+    })
 }
 
 /// When an entry happened, as exported, in the chronology's words.
 pub(super) fn when(o: Option<&ExportOccurred>) -> String {
-    o.and_then(|o| {
-        let precision = match o.precision.as_str() {
-            "minute" => mycase_proto::v1::occurred_at::Precision::Minute,
-            "day" => mycase_proto::v1::occurred_at::Precision::Day,
-            "month" => mycase_proto::v1::occurred_at::Precision::Month,
-            "range" => mycase_proto::v1::occurred_at::Precision::Range,
-            _ => return None,
-        };
-        Some(crate::words::dates::in_a_chronology(
-            &mycase_proto::v1::OccurredAt {
-                start: o.start.clone(),
-                precision: precision as i32,
-                end: o.end.clone(),
-            },
-        ))
+    o.and_then(stored)
+        .map(|o| crate::words::dates::in_a_chronology(&o))
+        .unwrap_or_else(|| "Date not recorded".to_string())
+}
+
+/// The period the entries cover, each end at the precision it was given:
+/// "March 2026 to 24 April 2026"; `None` when no entry gives a readable date.
+pub(super) fn period(doc: &ExportDocument) -> Option<String> {
+    let ends: Vec<_> = doc
+        .entries
+        .iter()
+        .filter_map(|e| e.occurred_at.as_ref().and_then(stored))
+        .filter_map(|o| crate::words::dates::ends_in_words(&o))
+        .collect();
+    let (first_day, first) = ends.iter().map(|(start, _)| start).min_by_key(|(d, _)| *d)?;
+    let (last_day, last) = ends.iter().map(|(_, end)| end).max_by_key(|(d, _)| *d)?;
+    Some(if first_day == last_day || first == last {
+        first.clone()
+    } else {
+        format!("{first} to {last}")
     })
-    .unwrap_or_else(|| "Date not recorded".to_string())
 }
 
 /// A size as people read it, with the exact count: "1.2 MB (1,234,567 bytes)".
@@ -305,7 +319,6 @@ mod tests {
         assert_eq!(file_kind(""), "file of unknown type");
         assert!(is_shown_inline("image/png"));
         assert!(!is_shown_inline("image/svg+xml"));
-        assert_eq!(day("2026-03-14"), "14 March 2026");
         assert_eq!(field_heading("police_references"), "Police reference");
     }
 }
