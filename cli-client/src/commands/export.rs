@@ -19,6 +19,7 @@ pub enum Format {
     Html,
     Json,
     Md,
+    Pdf,
 }
 
 impl From<Format> for ExportFormat {
@@ -27,13 +28,15 @@ impl From<Format> for ExportFormat {
             Format::Html => ExportFormat::Html,
             Format::Json => ExportFormat::Json,
             Format::Md => ExportFormat::Markdown,
+            Format::Pdf => ExportFormat::Pdf,
         }
     }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// html (to read and print), json (everything, machine-readable) or md (plain text).
+    /// html (to read and print), pdf (the same, printed to A4 by the Chromium on
+    /// this computer), json (everything, machine-readable) or md (plain text).
     #[arg(long, value_enum)]
     format: Format,
     /// The file to write (replaced if it exists; readable by you only).
@@ -149,11 +152,14 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
     doc.presentation.case_reference = given(args.case_reference);
     doc.presentation.name = given(args.name);
     let photos = match format {
-        ExportFormat::Html => files::show_photos(&mut doc, &dir),
+        ExportFormat::Html | ExportFormat::Pdf => files::show_photos(&mut doc, &dir),
         _ => Default::default(),
     };
     let today = mycase_core::words::uk_time::uk_now(mycase_core::now_ms()).date();
-    let bytes = files::render(&mut doc, journal, format, today, &photos)?;
+    let bytes = match format {
+        ExportFormat::Pdf => files::render_pdf(&mut doc, journal, today, &photos).await?,
+        _ => files::render(&mut doc, journal, format, today, &photos)?,
+    };
     files::write_private(&args.out, &bytes)?;
     let summary = ExportedJson {
         attachments_dir: (written.written > 0).then(|| dir.display().to_string()),

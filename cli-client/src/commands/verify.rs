@@ -7,13 +7,13 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use mycase_core::app::{verdict, DEVICE_HOLDS, ENTRY_HOLDS, PERSON_HOLDS};
-use mycase_core::evidence::verify::{verify_export_with_files, Checks, VerifyReport};
+use mycase_core::evidence::verify::{verify_export_bytes, Checks, VerifyReport};
 
 use crate::output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The export to check (the .json or .html file `mycase export` wrote). The
+    /// The export to check (the .json, .html or .pdf file `mycase export` wrote). The
     /// attachment files in FILE.attachments/ beside it are checked too.
     file: PathBuf,
     /// The server's receipt key, 64 hex digits (`mycase-server public-key` prints it).
@@ -104,10 +104,10 @@ pub fn run(args: Args) -> Result<()> {
         .ok()
         .and_then(|b| b.try_into().ok())
         .context("--server-key: give the server's public key as 64 hex digits")?;
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let folder = mycase_core::export::files::attachments_dir(&args.file);
-    let report = verify_export_with_files(&text, &key, |relative| {
+    let (report, _) = verify_export_bytes(&bytes, &key, |relative| {
         let file = std::fs::File::open(folder.join(relative)).ok()?;
         mycase_core::attachment::digest_reader(file)
             .ok()

@@ -130,6 +130,11 @@ impl EntryFilter {
 
 fn export_error(e: ExportFileError) -> AppError {
     match e {
+        e @ ExportFileError::NoPrinting => AppError::invalid("format", e.to_string()),
+        #[cfg(feature = "print-pdf")]
+        ExportFileError::Print(p @ crate::export::pdf::print::PrintError::NoBrowser) => {
+            AppError::invalid("format", p.to_string())
+        }
         ExportFileError::Attachment(a) => a.into(),
         ExportFileError::Exists(_) => AppError::invalid("out", e.to_string()),
         e @ ExportFileError::Write { .. } => AppError::Storage(Box::new(e)),
@@ -156,6 +161,14 @@ fn counts(doc: &ExportDocument) -> (usize, usize) {
     (records, with_receipts)
 }
 
+/// What is rendered for `format`: a PDF is its HTML page, printed after.
+fn page_format(format: ExportFormat) -> ExportFormat {
+    match format {
+        ExportFormat::Pdf => ExportFormat::Html,
+        other => other,
+    }
+}
+
 fn today() -> chrono::NaiveDate {
     crate::words::uk_time::uk_now(crate::now_ms()).date()
 }
@@ -164,27 +177,41 @@ impl App {
     /// The export `choices` ask for, as bytes for a download. Works offline.
     pub async fn export(&self, choices: &ExportChoices) -> Result<ExportedDocument, AppError> {
         let day = today();
-        self.read(|d| {
-            let journal = d.journal();
-            let query = choices.filter.to_query(journal)?;
-            let mut doc = d.export_document(
-                &query,
-                choices.filter.described(journal, choices.include_deleted)?,
-            )?;
-            choices.heading(&mut doc);
-            let bytes = files::render(&mut doc, journal, choices.format, day, &Default::default())
+        let mut exported = self
+            .read(|d| {
+                let journal = d.journal();
+                let query = choices.filter.to_query(journal)?;
+                let mut doc = d.export_document(
+                    &query,
+                    choices.filter.described(journal, choices.include_deleted)?,
+                )?;
+                choices.heading(&mut doc);
+                let bytes = files::render(
+                    &mut doc,
+                    journal,
+                    page_format(choices.format),
+                    day,
+                    &Default::default(),
+                )
                 .map_err(export_error)?;
-            let (records, with_receipts) = counts(&doc);
-            Ok(ExportedDocument {
-                file_name: format!("export-{day}.{}", choices.format.extension()),
-                media_type: choices.format.media_type().to_owned(),
-                bytes: Zeroizing::new(bytes),
-                entries: doc.entries.len(),
-                records,
-                with_receipts,
+                let (records, with_receipts) = counts(&doc);
+                Ok::<_, AppError>(ExportedDocument {
+                    file_name: format!("export-{day}.{}", choices.format.extension()),
+                    media_type: choices.format.media_type().to_owned(),
+                    bytes: Zeroizing::new(bytes),
+                    entries: doc.entries.len(),
+                    records,
+                    with_receipts,
+                })
             })
-        })
-        .await?
+            .await??;
+        if choices.format == ExportFormat::Pdf {
+            // Printed outside the journal's lock: it takes seconds.
+            let page = std::mem::take(&mut *exported.bytes);
+            exported.bytes = Zeroizing::new(files::print_page(&page).await.map_err(export_error)?);
+            drop(Zeroizing::new(page));
+        }
+        Ok(exported)
     }
 
     /// Writes the export to `out` (replaced if it exists; readable by its owner
@@ -232,17 +259,31 @@ impl App {
         doc.attachment_copies = written.copies;
         choices.heading(&mut doc);
         let photos = match choices.format {
-            ExportFormat::Html => files::show_photos(&mut doc, &dir),
+            ExportFormat::Html | ExportFormat::Pdf => files::show_photos(&mut doc, &dir),
             _ => Default::default(),
         };
         let day = today();
         let (records, with_receipts) = counts(&doc);
-        self.read(|d| {
-            let bytes = files::render(&mut doc, d.journal(), choices.format, day, &photos)
-                .map_err(export_error)?;
-            files::write_private(out, &bytes).map_err(export_error)
-        })
-        .await??;
+        let bytes = self
+            .read(|d| {
+                files::render(
+                    &mut doc,
+                    d.journal(),
+                    page_format(choices.format),
+                    day,
+                    &photos,
+                )
+                .map(Zeroizing::new)
+                .map_err(export_error)
+            })
+            .await??;
+        let bytes = match choices.format {
+            ExportFormat::Pdf => {
+                Zeroizing::new(files::print_page(&bytes).await.map_err(export_error)?)
+            }
+            _ => bytes,
+        };
+        files::write_private(out, &bytes).map_err(export_error)?;
         Ok(ExportSummary {
             path: out.to_path_buf(),
             entries: doc.entries.len(),

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use crate::evidence::copies::FileReport;
-use crate::evidence::verify::{verify_export_document, Checks, VerifyInputError, VerifyReport};
+use crate::evidence::verify::{verify_export_bytes, Checks, VerifyInputError, VerifyReport};
 
 use super::AppError;
 
@@ -286,7 +286,7 @@ fn input_error(e: VerifyInputError) -> AppError {
     }
 }
 
-/// Checks the export file `file` (the bytes of a `.json` or `.html` export)
+/// Checks the export file `file` (the bytes of a `.json`, `.html` or `.pdf` export)
 /// under the server key `server_key` (64 hex digits). Attachment files are not
 /// looked at (a browser upload has none beside it).
 pub fn verify_export(file: &[u8], server_key: &str) -> Result<VerifyResult, AppError> {
@@ -324,11 +324,10 @@ fn verify_with(
     with_files: bool,
 ) -> Result<VerifyResult, AppError> {
     let key = parse_server_key(server_key)?;
-    let text = std::str::from_utf8(file).map_err(|_| input_error(VerifyInputError::NoDocument))?;
     let (report, doc) = if with_files {
-        verify_export_document(text, &key, sha256_of)
+        verify_export_bytes(file, &key, sha256_of)
     } else {
-        verify_export_document(text, &key, |_| None).map(|(mut r, d)| {
+        verify_export_bytes(file, &key, |_| None).map(|(mut r, d)| {
             // No folder was given: "missing" would say nothing true.
             r.files.clear();
             (r, d)
@@ -345,7 +344,10 @@ fn result_of(report: &VerifyReport, doc: &crate::export::ExportDocument) -> Veri
         let mut it = item(VerifiedKind::Entry, &e.entry_id, &e.checks);
         if let Some(shown) = doc.entries.iter().find(|d| d.id == e.entry_id) {
             it.title = shown.title.clone();
-            it.when = shown.occurred_at.as_ref().map(|o| o.display.clone());
+            it.when = shown
+                .occurred_at
+                .as_ref()
+                .map(crate::export::chronology::when_in_words);
         }
         items.push(it);
     }

@@ -5,7 +5,8 @@
 //! - [`verify`]: the offline check `mycase verify` runs over an export;
 //! - [`copies`]: the attachment files beside an export, and copies of them
 //!   without location metadata;
-//! - [`photos`]: the photos a chronology page shows, checked against the records.
+//! - [`photos`]: the photos a chronology page shows, checked against the records;
+//! - [`printed`]: that a PDF's pages show exactly the page it carries.
 //!
 //! The manifest itself is built with the export ([`crate::export`]).
 
@@ -13,4 +14,5 @@ pub mod copies;
 pub mod disclose;
 pub mod parents;
 pub mod photos;
+pub mod printed;
 pub mod verify;

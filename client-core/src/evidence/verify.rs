@@ -784,6 +784,12 @@ pub enum VerifyInputError {
     /// The embedded document is not readable JSON of the export format.
     #[error("the export document is not readable")]
     Json(#[from] serde_json::Error),
+    /// A PDF that does not carry a readable chronology page.
+    #[error(transparent)]
+    Pdf(#[from] crate::export::pdf::PdfError),
+    /// Neither a PDF nor text.
+    #[error("not a MyCase export: the file is neither a PDF nor text")]
+    NotText,
 }
 
 /// Where `page` first differs from `rendered`, in words, with a short excerpt
@@ -842,6 +848,25 @@ pub fn verify_export_document(
 ) -> Result<(VerifyReport, ExportDocument), VerifyInputError> {
     let (mut report, doc) = verify_text(text, server_key)?;
     super::copies::check_files(&doc, &mut report, sha256_of);
+    Ok((report, doc))
+}
+
+/// [`verify_export_document`] for a file's bytes: a PDF export (the page it
+/// carries, verified as an HTML export is, and that its printed pages show
+/// exactly that page), or the text of a JSON or HTML export.
+pub fn verify_export_bytes(
+    bytes: &[u8],
+    server_key: &[u8; 32],
+    sha256_of: impl FnMut(&str) -> Option<[u8; 32]>,
+) -> Result<(VerifyReport, ExportDocument), VerifyInputError> {
+    if !crate::export::pdf::is_pdf(bytes) {
+        let text = std::str::from_utf8(bytes).map_err(|_| VerifyInputError::NotText)?;
+        return verify_export_document(text, server_key, sha256_of);
+    }
+    let pdf = lopdf::Document::load_mem(bytes).map_err(crate::export::pdf::PdfError::Unreadable)?;
+    let page = crate::export::pdf::embed::embedded_page_of(&pdf)?;
+    let (mut report, doc) = verify_export_document(&page, server_key, sha256_of)?;
+    super::printed::check_printed(&pdf, &page, &doc, &mut report);
     Ok((report, doc))
 }
 

@@ -127,12 +127,23 @@ pub async fn render_pdf(
     today: NaiveDate,
     photos: &Photos,
 ) -> Result<Vec<u8>, ExportFileError> {
+    print_page(&render(doc, journal, ExportFormat::Html, today, photos)?).await
+}
+
+/// A rendered HTML chronology page printed to PDF, with the page inside it.
+#[cfg(feature = "print-pdf")]
+pub async fn print_page(page: &[u8]) -> Result<Vec<u8>, ExportFileError> {
     use super::pdf::{embed, print};
     let chromium = print::find_chromium().ok_or(print::PrintError::NoBrowser)?;
-    let page = String::from_utf8(render(doc, journal, ExportFormat::Html, today, photos)?)
-        .map_err(|_| super::pdf::PdfError::NotText)?;
-    let printed = print::print_html(&page, &chromium).await?;
-    Ok(embed::attach_page(&printed, &page)?)
+    let page = std::str::from_utf8(page).map_err(|_| super::pdf::PdfError::NotText)?;
+    let printed = print::print_html(page, &chromium).await?;
+    Ok(embed::attach_page(&printed, page)?)
+}
+
+/// Without printing (the phone bindings), a PDF cannot be made here.
+#[cfg(not(feature = "print-pdf"))]
+pub async fn print_page(_page: &[u8]) -> Result<Vec<u8>, ExportFileError> {
+    Err(ExportFileError::NoPrinting)
 }
 
 /// The photos among the files written beside an export (at `dir`), read back

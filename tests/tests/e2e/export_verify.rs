@@ -10,9 +10,12 @@
 
 use std::time::Duration;
 
-use mycase_core::evidence::verify::{verify_document, verify_export_text, VerifyReport};
+use mycase_core::evidence::verify::{
+    verify_document, verify_export_bytes, verify_export_text, VerifyInputError, VerifyReport,
+};
 use mycase_core::export::chronology::{self, Photos};
 use mycase_core::export::model::{ExportDocument, ExportFilter};
+use mycase_core::export::pdf::{embed, print, PdfError};
 use mycase_core::journal::occurred;
 use mycase_core::journal::ops;
 use mycase_core::query::Filter;
@@ -455,7 +458,10 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
     assert!(failed[0].1.iter().any(|p| p.contains("entry text")));
     // A visible time altered.
     let first = &doc.entries[entry_index(&doc, &w.first)];
-    assert_eq!(first.occurred_at.as_ref().unwrap().start, "2026-03-14T21:45");
+    assert_eq!(
+        first.occurred_at.as_ref().unwrap().start,
+        "2026-03-14T21:45"
+    );
     let moved = page.replacen(
         r#"<span class="when">Sat 14 March 2026, 21:45 GMT</span>"#,
         r#"<span class="when">Sat 14 March 2026, 23:59 GMT</span>"#,
@@ -772,4 +778,93 @@ async fn a_filtered_export_names_only_who_its_entries_involve_and_a_stripped_rec
         .problems
         .iter()
         .any(|p| p.contains(&format!(":{idx}: no server receipt"))));
+}
+
+/// Verifies a PDF's bytes (no files beside it).
+fn verify_pdf(pdf: &[u8], key: &[u8; 32]) -> VerifyReport {
+    verify_export_bytes(pdf, key, |_| None).unwrap().0
+}
+
+#[tokio::test]
+async fn a_pdf_export_verifies_and_pages_that_show_other_than_its_page_are_named() {
+    let Some(chromium) = mycase_core::export::pdf::print::find_chromium() else {
+        assert!(
+            std::env::var_os("MYCASE_REQUIRE_CHROMIUM").is_none(),
+            "MYCASE_REQUIRE_CHROMIUM is set but no chromium was found"
+        );
+        eprintln!("SKIPPED a_pdf_export_verifies: chromium not found");
+        return;
+    };
+    let w = world().await;
+    let key = key(&w);
+    let mut doc = export(&w);
+    doc.patterns_as_of = Some("2026-06-30".into());
+    doc.presentation.case_reference = Some("NMO/2026/0412".into());
+    let page = chronology::render_page(&doc, w.a.journal(), &Photos::new());
+    let printed = print::print_html(&page, &chromium).await.unwrap();
+    let pdf = embed::attach_page(&printed, &page).unwrap();
+    assert_eq!(embed::embedded_page(&pdf).unwrap(), page);
+    let report = verify_pdf(&pdf, &key);
+    assert!(report.ok(), "{:?} {:?}", failures(&report), report.problems);
+    assert!(report
+        .not_proven
+        .iter()
+        .any(|p| p.contains("photos as printed")));
+
+    // Pages printed from a forged page, with the genuine page inside: the
+    // pages lie about one entry, and that entry is named.
+    let forged_page = page.replacen("Forty messages in one evening.", "Two messages.", 1);
+    assert_ne!(forged_page, page);
+    let lying = embed::attach_page(
+        &print::print_html(&forged_page, &chromium).await.unwrap(),
+        &page,
+    )
+    .unwrap();
+    let report = verify_pdf(&lying, &key);
+    assert!(!report.ok());
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.contains("printed pages do not show exactly the page inside it")));
+    let failed = failures(&report);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, hex::encode(w.second));
+
+    // A page taken out of the printout.
+    let mut shorter = lopdf::Document::load_mem(&pdf).unwrap();
+    let pages = shorter.get_pages().len() as u32;
+    assert!(pages > 2, "{pages} pages");
+    shorter.delete_pages(&[2]);
+    let mut cut = Vec::new();
+    shorter.save_to(&mut cut).unwrap();
+    let report = verify_pdf(&cut, &key);
+    assert!(!report.ok());
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.contains("printed pages do not show")));
+
+    // The page inside altered (and printed as altered): refused as an HTML
+    // page that is not what the records say would be.
+    let both = embed::attach_page(
+        &print::print_html(&forged_page, &chromium).await.unwrap(),
+        &forged_page,
+    )
+    .unwrap();
+    let report = verify_pdf(&both, &key);
+    assert!(!report.ok());
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.contains("not the one MyCase renders")));
+
+    // A PDF with no page inside is no MyCase export.
+    assert!(matches!(
+        verify_export_bytes(&printed, &key, |_| None),
+        Err(VerifyInputError::Pdf(PdfError::NoPage))
+    ));
+    assert!(matches!(
+        verify_export_bytes(b"%PDF-1.7 not really", &key, |_| None),
+        Err(VerifyInputError::Pdf(PdfError::Unreadable(_)))
+    ));
 }

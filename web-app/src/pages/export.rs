@@ -1,4 +1,4 @@
-//! `/export`: the journal as HTML, JSON or Markdown, downloaded. The same
+//! `/export`: the journal as HTML, PDF, JSON or Markdown, downloaded. The same
 //! choices as `mycase export` for which entries; the attachment files are not in
 //! the download (each is listed with its SHA-256 and downloadable from its
 //! entry; `mycase export` writes them beside the file).
@@ -29,7 +29,36 @@ struct ExportPage {
     form: FilterForm,
     format: String,
     include_deleted: bool,
+    case_reference: String,
+    name_on_document: String,
     categories: Vec<(&'static str, &'static str, bool)>,
+}
+
+/// What was typed into the header fields, kept for the form shown again.
+#[derive(Default)]
+struct Heading {
+    case_reference: String,
+    name_on_document: String,
+}
+
+impl Heading {
+    fn from_fields(fields: &Fields) -> Self {
+        let value = |wanted: &str| {
+            fields
+                .iter()
+                .find(|(name, _)| name == wanted)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        Heading {
+            case_reference: value("case_reference"),
+            name_on_document: value("name_on_document"),
+        }
+    }
+
+    fn given(text: &str) -> Option<String> {
+        Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+    }
 }
 
 fn page_of(
@@ -37,6 +66,7 @@ fn page_of(
     form: FilterForm,
     format: String,
     include_deleted: bool,
+    heading: Heading,
     errors: FieldErrors,
 ) -> ExportPage {
     ExportPage {
@@ -46,6 +76,8 @@ fn page_of(
         form,
         format,
         include_deleted,
+        case_reference: heading.case_reference,
+        name_on_document: heading.name_on_document,
     }
 }
 
@@ -55,6 +87,7 @@ async fn show(State(web): State<Web>) -> Result<Response, WebError> {
         FilterForm::default(),
         String::new(),
         false,
+        Heading::default(),
         FieldErrors::default(),
     ))
 }
@@ -73,22 +106,25 @@ async fn export(State(web): State<Web>, Form(fields): Form<Fields>) -> Result<Re
         "html" => ExportFormat::Html,
         "json" => ExportFormat::Json,
         "md" => ExportFormat::Markdown,
+        "pdf" => ExportFormat::Pdf,
         _ => {
             return page::invalid(page_of(
                 &web,
                 filter,
                 format,
                 include_deleted,
+                Heading::from_fields(&fields),
                 FieldErrors::one("format", "Choose a format"),
             ))
         }
     };
+    let heading = Heading::from_fields(&fields);
     let choices = ExportChoices {
         format: chosen,
         filter: filter.to_filter(),
         include_deleted,
-        case_reference: None,
-        name: None,
+        case_reference: Heading::given(&heading.case_reference),
+        name: Heading::given(&heading.name_on_document),
     };
     match web.app().export(&choices).await {
         Ok(doc) => {
@@ -107,7 +143,14 @@ async fn export(State(web): State<Web>, Form(fields): Form<Fields>) -> Result<Re
             Ok(response)
         }
         Err(e) => match field_error(&e) {
-            Some(errors) => page::invalid(page_of(&web, filter, format, include_deleted, errors)),
+            Some(errors) => page::invalid(page_of(
+                &web,
+                filter,
+                format,
+                include_deleted,
+                heading,
+                errors,
+            )),
             None => Err(e.into()),
         },
     }

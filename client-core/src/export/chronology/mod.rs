@@ -22,14 +22,18 @@ use std::fmt::Write;
 
 use history::Event;
 
-use super::html::{
-    copies, embedded_json, escape, patterns_of, CSP, MANIFEST_CLOSE, MANIFEST_OPEN,
-};
+use super::html::{copies, embedded_json, escape, patterns_of, CSP, MANIFEST_CLOSE, MANIFEST_OPEN};
 use super::model::{AttachmentCopy, ExportAttachment, ExportDocument, ExportEntry};
 use crate::journal::Journal;
 use crate::words::uk_time::recorded;
 
 pub use plain::{is_shown_inline, Names};
+
+/// When an exported entry happened, as the chronology says it ("Sat 14 March
+/// 2026, 21:30 GMT", "March 2026 (approximate)").
+pub fn when_in_words(o: &super::model::ExportOccurred) -> String {
+    plain::when(Some(o))
+}
 
 /// The photos a page shows: attachment id -> the bytes of the image shown (the
 /// recorded file, or its copy without location data).
@@ -47,16 +51,20 @@ pub fn photo_element_id(attachment_id: &str) -> String {
 fn page_rules(header: &str) -> String {
     const BOX: &str = "font:8.5pt system-ui,sans-serif;color:#444";
     format!(
-        "@page{{size:A4;margin:20mm 16mm 20mm 16mm;@top-left{{content:{};{BOX}}}@bottom-left{{content:\"MyCase chronology\";{BOX}}}@bottom-right{{content:\"Page \" counter(page) \" of \" counter(pages);{BOX}}}}}",
-        css_string(header)
+        "@page{{size:A4;margin:20mm 16mm 20mm 16mm;@top-left{{content:{};{BOX}}}@bottom-left{{content:{};{BOX}}}@bottom-right{{content:\"Page \" counter(page) \" of \" counter(pages);{BOX}}}}}",
+        css_string(header),
+        css_string(PRINTED_FOOTER)
     )
 }
 
+/// The page's style. Nothing in it adds text (no `text-transform`, no list
+/// numbers, no table header repeated on each printed page): a PDF's text must
+/// be the page's own, letter for letter (`export::pdf::text`).
 const STYLE: &str = r#"
 body{font-family:Georgia,"Times New Roman",serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.5;font-size:12pt}
 h1,h2,h3,h4{font-family:system-ui,sans-serif;line-height:1.25;color:#000}
 h1{font-size:1.9rem;margin:.2rem 0 1rem}h2{font-size:1.35rem;margin-top:2rem}h3{font-size:1.1rem}h4{font-size:.95rem;margin:.8rem 0 .3rem}
-.kicker{font-family:system-ui,sans-serif;text-transform:uppercase;letter-spacing:.06em;font-size:.8rem;color:#444;margin:0}
+.kicker{font-family:system-ui,sans-serif;letter-spacing:.06em;font-size:.8rem;color:#444;margin:0}
 .cover{border-bottom:3px solid #000;padding-bottom:1rem}
 dl.summary,dl.facts,dl.values{display:grid;grid-template-columns:11rem 1fr;gap:.25rem 1rem;margin:.6rem 0}
 dl dt{font-family:system-ui,sans-serif;font-weight:600;font-size:.9rem}dl dd{margin:0}
@@ -71,9 +79,10 @@ dl dt{font-family:system-ui,sans-serif;font-weight:600;font-size:.9rem}dl dd{mar
 .hash,.path,code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;word-break:break-all}
 main,.appendix,.closing,.patterns{break-before:page}
 h2,h3,h4{break-after:avoid-page}
+thead{display:table-row-group}
 .appendix table{border-collapse:collapse;width:100%;font-family:system-ui,sans-serif;font-size:.78rem}
 .appendix td,.appendix th{border:1px solid #bbb;padding:.25rem .35rem;text-align:left;vertical-align:top}
-.changes{break-inside:avoid-page;border-top:1px solid #bbb}
+.changes{break-inside:avoid-page;border-top:1px solid #bbb}.changes ol{list-style:none;padding-left:0}
 .patterns svg{max-width:100%;height:auto}.patterns table{border-collapse:collapse}.patterns td,.patterns th{border:1px solid #ccc;padding:.2rem .4rem}
 @media print{body{margin:0;max-width:none;font-size:10.5pt}a{color:inherit;text-decoration:none}}
 "#;
@@ -108,8 +117,12 @@ fn period(doc: &ExportDocument) -> String {
     }
 }
 
+/// What the footer of every printed page says, beside its page number
+/// ("Page 2 of 11").
+pub const PRINTED_FOOTER: &str = "MyCase chronology";
+
 /// What the running header of every printed page says.
-fn running_header(doc: &ExportDocument) -> String {
+pub fn running_header(doc: &ExportDocument) -> String {
     let mut parts = vec![format!("Chronology, {}", period(doc))];
     if let Some(name) = &doc.presentation.name {
         parts.push(name.clone());

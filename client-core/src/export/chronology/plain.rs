@@ -79,7 +79,10 @@ pub(super) fn period(doc: &ExportDocument) -> Option<String> {
         .filter_map(|e| e.occurred_at.as_ref().and_then(stored))
         .filter_map(|o| crate::words::dates::ends_in_words(&o))
         .collect();
-    let (first_day, first) = ends.iter().map(|(start, _)| start).min_by_key(|(d, _)| *d)?;
+    let (first_day, first) = ends
+        .iter()
+        .map(|(start, _)| start)
+        .min_by_key(|(d, _)| *d)?;
     let (last_day, last) = ends.iter().map(|(_, end)| end).max_by_key(|(d, _)| *d)?;
     Some(if first_day == last_day || first == last {
         first.clone()
@@ -105,7 +108,7 @@ fn with_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

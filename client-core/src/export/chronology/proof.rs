@@ -113,9 +113,12 @@ pub(super) fn changes_appendix(
             escape(&e.id)
         );
         for (i, r) in e.history.iter().enumerate() {
+            // The number is text, not a list marker: a PDF's text must be
+            // the page's own (see `export::pdf::text`).
             let _ = write!(
                 out,
-                "<li><p>{}</p>",
+                "<li><p>{}. {}</p>",
+                i + 1,
                 escape(&version_line(e, i, &settled, journal, names))
             );
             values(out, r, names);

@@ -37,7 +37,10 @@ pub fn attach_page(pdf: &[u8], page: &str) -> Result<Vec<u8>, PdfError> {
         "Desc" => Object::string_literal("The MyCase page these pages were printed from, with the records that prove it"),
         "EF" => dictionary! { "F" => file_id },
     });
-    let entry = vec![Object::string_literal(PAGE_NAME), Object::Reference(spec_id)];
+    let entry = vec![
+        Object::string_literal(PAGE_NAME),
+        Object::Reference(spec_id),
+    ];
     // The catalog's name dictionary may be its own object (Chromium writes one
     // for link destinations) or inline.
     let names_ref = doc
@@ -70,9 +73,7 @@ pub fn attach_page(pdf: &[u8], page: &str) -> Result<Vec<u8>, PdfError> {
 }
 
 fn resolve<'a>(doc: &'a Document, object: &'a Object) -> Result<&'a Object, PdfError> {
-    doc.dereference(object)
-        .map(|(_, o)| o)
-        .map_err(unreadable)
+    doc.dereference(object).map(|(_, o)| o).map_err(unreadable)
 }
 
 /// The `(name, file specification)` pairs of a name tree's leaves, following
@@ -109,11 +110,15 @@ pub fn embedded_page(pdf: &[u8]) -> Result<String, PdfError> {
 pub fn embedded_page_of(doc: &Document) -> Result<String, PdfError> {
     let catalog = doc.catalog().map_err(unreadable)?;
     let names = catalog.get(b"Names").map_err(|_| PdfError::NoPage)?;
-    let names = resolve(doc, names)?.as_dict().map_err(|_| PdfError::NoPage)?;
+    let names = resolve(doc, names)?
+        .as_dict()
+        .map_err(|_| PdfError::NoPage)?;
     let tree = names.get(b"EmbeddedFiles").map_err(|_| PdfError::NoPage)?;
     let mut found = Vec::new();
     leaves(doc, tree, 0, &mut found);
-    let mut pages = found.iter().filter(|(name, _)| name == PAGE_NAME.as_bytes());
+    let mut pages = found
+        .iter()
+        .filter(|(name, _)| name == PAGE_NAME.as_bytes());
     let (_, spec) = pages.next().ok_or(PdfError::NoPage)?;
     if pages.next().is_some() {
         return Err(PdfError::TwoPages);
@@ -128,6 +133,8 @@ pub fn embedded_page_of(doc: &Document) -> Result<String, PdfError> {
         .and_then(|id| doc.get_object(id))
         .and_then(Object::as_stream)
         .map_err(|_| PdfError::NoPage)?;
-    let bytes = file.decompressed_content().unwrap_or_else(|_| file.content.clone());
+    let bytes = file
+        .decompressed_content()
+        .unwrap_or_else(|_| file.content.clone());
     String::from_utf8(bytes).map_err(|_| PdfError::NotText)
 }

@@ -533,10 +533,19 @@ fn a_period_ends_at_the_precision_it_was_given() {
     };
     let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(ends("March 2026"), pair("March 2026", "March 2026"));
-    assert_eq!(ends("14/03/2026 21:30"), pair("14 March 2026", "14 March 2026"));
-    assert_eq!(ends("20-24 April 2026"), pair("20 April 2026", "24 April 2026"));
+    assert_eq!(
+        ends("14/03/2026 21:30"),
+        pair("14 March 2026", "14 March 2026")
+    );
+    assert_eq!(
+        ends("20-24 April 2026"),
+        pair("20 April 2026", "24 April 2026")
+    );
     let ((first, _), (last, _)) = ends_in_words(&read("March 2026").occurred_at).unwrap();
-    assert_eq!((first.to_string(), last.to_string()), pair("2026-03-01", "2026-03-31"));
+    assert_eq!(
+        (first.to_string(), last.to_string()),
+        pair("2026-03-01", "2026-03-31")
+    );
 }
 
 #[test]
