@@ -8,6 +8,7 @@
 mod attachments;
 mod chromium_helper;
 mod export_verify;
+mod frozen_chronology;
 mod frozen_exports;
 mod hostile_server;
 mod insider_attacks;
