@@ -193,7 +193,11 @@ async fn export_every_format_then_verify_offline() {
     .await;
     let md = std::fs::read_to_string(out("chronology.md")).unwrap();
     assert!(md.contains("He threw the plate.") && md.contains("He threw the blue plate."));
-    assert!(md.contains("received by the server"));
+    assert!(md.contains("## Appendix A. Changes after an entry was first written"));
+    assert!(
+        md.contains("Kitchen") && !md.contains("occurred_at"),
+        "plain words: {md}"
+    );
 
     // Verify offline, with no home.
     for file in ["all.json", "physical.json", "chronology.html"] {
@@ -211,6 +215,38 @@ async fn export_every_format_then_verify_offline() {
     .await;
     assert!(text.contains("All 2 entries verified."), "{text}");
     assert!(text.contains(&format!("OK      entry {}", &second[..8])));
+
+    // The PDF, printed by the Chromium here, with a case reference on its pages.
+    if mycase_tests::chromium::Chromium::for_test("export_cli_pdf").is_some() {
+        let made = json(
+            home,
+            &[
+                "export",
+                "--format",
+                "pdf",
+                "--case-ref",
+                "NMO/1",
+                "--out",
+                &out("chronology.pdf"),
+                "--json",
+            ],
+        )
+        .await;
+        assert_eq!(made["format"], "pdf");
+        let pdf = std::fs::read(out("chronology.pdf")).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let page = mycase_core::export::pdf::embed::embedded_page(&pdf).unwrap();
+        assert!(page.contains("Case reference: NMO/1"));
+        let verified = run(
+            None,
+            &["verify", &out("chronology.pdf"), "--server-key", &key],
+        )
+        .await;
+        let text = String::from_utf8_lossy(&verified.stdout);
+        assert!(verified.status.success(), "{text}");
+        assert!(text.contains("All 2 entries verified."), "{text}");
+        assert!(text.contains("photos as printed"), "{text}");
+    }
 
     // An altered export fails with a non-zero exit and names the entry.
     let altered = std::fs::read_to_string(out("all.json"))
@@ -305,7 +341,10 @@ async fn export_every_format_then_verify_offline() {
     .await;
     assert_eq!(with_deleted["entries"], 2);
     let page = std::fs::read_to_string(out("with-deleted.html")).unwrap();
-    assert!(page.contains("(deleted)"), "the deleted entry is marked");
+    assert!(
+        page.contains("Deleted: ") && page.contains("Deleted by the survivor on "),
+        "the deleted entry is marked"
+    );
     for file in ["standing.json", "with-deleted.html"] {
         let verified = run(None, &["verify", &out(file), "--server-key", &key]).await;
         assert!(verified.status.success(), "{file}: {verified:?}");

@@ -31,6 +31,46 @@ fn first_difference(printed: &str, expected: &str) -> String {
     )
 }
 
+/// What the printed pages of `pdf` show, as letters, less each page's header,
+/// footer and number; and a problem for each page without them.
+fn printed_body(pdf: &Document, doc: &ExportDocument) -> (String, Vec<String>) {
+    let header = letters(&chronology::running_header(doc));
+    let footer = letters(PRINTED_FOOTER);
+    let pages = page_letters(pdf);
+    let count = pages.len();
+    let mut body = String::new();
+    let mut problems = Vec::new();
+    for (i, text) in pages.into_iter().enumerate() {
+        let Some(mut text) = text else {
+            problems.push(format!(
+                "the text of page {} of the PDF cannot be read",
+                i + 1
+            ));
+            continue;
+        };
+        let number = letters(&format!("Page {} of {count}", i + 1));
+        let framed = take_once(&mut text, &header)
+            & take_once(&mut text, &number)
+            & take_once(&mut text, &footer);
+        if !framed {
+            problems.push(format!(
+                "page {} of the PDF does not carry the header and page number MyCase prints",
+                i + 1
+            ));
+        }
+        body.push_str(&text);
+    }
+    (body, problems)
+}
+
+/// Whether the printed pages of `pdf` show exactly `page` (the chronology of
+/// `doc`): what the exporting device checks before it writes a PDF, so that
+/// what it hands over verifies.
+pub fn shows_exactly(pdf: &Document, page: &str, doc: &ExportDocument) -> bool {
+    let (body, problems) = printed_body(pdf, doc);
+    problems.is_empty() && body == letters(&painted_text(page))
+}
+
 /// Checks the pages of `pdf` against `page` (the chronology inside it, of
 /// `doc`); pushes what fails to `report`.
 pub(super) fn check_printed(
@@ -42,31 +82,8 @@ pub(super) fn check_printed(
     report
         .not_proven
         .push(PRINTED_PHOTOS_NOT_PROVEN.to_string());
-    let header = letters(&chronology::running_header(doc));
-    let footer = letters(PRINTED_FOOTER);
-    let pages = page_letters(pdf);
-    let count = pages.len();
-    let mut body = String::new();
-    for (i, text) in pages.into_iter().enumerate() {
-        let Some(mut text) = text else {
-            report.problems.push(format!(
-                "the text of page {} of the PDF cannot be read",
-                i + 1
-            ));
-            continue;
-        };
-        let number = letters(&format!("Page {} of {count}", i + 1));
-        let framed = take_once(&mut text, &header)
-            & take_once(&mut text, &number)
-            & take_once(&mut text, &footer);
-        if !framed {
-            report.problems.push(format!(
-                "page {} of the PDF does not carry the header and page number MyCase prints",
-                i + 1
-            ));
-        }
-        body.push_str(&text);
-    }
+    let (body, problems) = printed_body(pdf, doc);
+    report.problems.extend(problems);
     let expected = letters(&painted_text(page));
     if body == expected {
         return;

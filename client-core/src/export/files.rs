@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::chronology::{self, Photos, MAX_INLINE_PHOTO_BYTES};
-use super::markdown;
+#[cfg(feature = "print-pdf")]
+use super::html;
 use super::model::{AttachmentCopy, ExportDocument, RecordProof};
 use crate::journal::Journal;
 use crate::photo_metadata::{copy_file_name, may_hold_unread_location, strip_location, Stripped};
@@ -81,6 +82,12 @@ pub enum ExportFileError {
     #[cfg(feature = "print-pdf")]
     #[error(transparent)]
     Print(#[from] super::pdf::print::PrintError),
+    /// The browser printed pages that do not show exactly the page.
+    #[error(
+        "the browser printed pages that do not show exactly the chronology, so the PDF would not \
+         verify; export HTML and print it from a browser instead"
+    )]
+    PrintedOtherwise,
     /// This build cannot print (the phone bindings: a phone prints the HTML).
     #[error("this MyCase cannot make PDFs: export HTML and print it")]
     NoPrinting,
@@ -112,7 +119,7 @@ pub fn render(
             doc.patterns_as_of = Some(today.to_string());
             chronology::render_page(doc, journal, photos).into_bytes()
         }
-        ExportFormat::Markdown => markdown::render(doc).into_bytes(),
+        ExportFormat::Markdown => chronology::render_markdown(doc, journal).into_bytes(),
         ExportFormat::Pdf => return Err(ExportFileError::NoPrinting),
     })
 }
@@ -137,7 +144,18 @@ pub async fn print_page(page: &[u8]) -> Result<Vec<u8>, ExportFileError> {
     let chromium = print::find_chromium().ok_or(print::PrintError::NoBrowser)?;
     let page = std::str::from_utf8(page).map_err(|_| super::pdf::PdfError::NotText)?;
     let printed = print::print_html(page, &chromium).await?;
-    Ok(embed::attach_page(&printed, page)?)
+    let pdf = embed::attach_page(&printed, page)?;
+    // What is handed over must verify: the pages must show exactly the page
+    // (a browser that drew something else, such as an image it could not
+    // decode, is caught here rather than by the reader's `mycase verify`).
+    let doc: ExportDocument = html::extract_document(page)
+        .and_then(|json| serde_json::from_str(json).ok())
+        .ok_or(super::pdf::PdfError::NoPage)?;
+    let printed_doc = lopdf::Document::load_mem(&pdf).map_err(super::pdf::PdfError::Unreadable)?;
+    if !crate::evidence::printed::shows_exactly(&printed_doc, page, &doc) {
+        return Err(ExportFileError::PrintedOtherwise);
+    }
+    Ok(pdf)
 }
 
 /// Without printing (the phone bindings), a PDF cannot be made here.
@@ -171,6 +189,7 @@ pub fn show_photos(doc: &mut ExportDocument, dir: &Path) -> Photos {
             continue;
         };
         if !chronology::is_shown_inline(media_type)
+            || !chronology::draws_as_image(media_type, &bytes)
             || bytes.len() as u64 > MAX_INLINE_PHOTO_BYTES
             || hex::encode(Sha256::digest(&bytes)) != file.sha256
         {

@@ -5,7 +5,6 @@
 pub mod chronology;
 pub mod files;
 pub mod html;
-pub mod markdown;
 pub mod model;
 pub mod pdf;
 

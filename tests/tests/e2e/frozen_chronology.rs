@@ -60,12 +60,7 @@ fn expected_lines(attachments_folder: &str) -> Vec<String> {
 fn reader_lines(inner_text: &str) -> Vec<String> {
     inner_text
         .lines()
-        .map(|l| {
-            l.split('\t')
-                .map(str::trim)
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
+        .map(|l| l.split('\t').map(str::trim).collect::<Vec<_>>().join(" | "))
         .filter(|l| !l.is_empty())
         .collect()
 }
@@ -116,7 +111,11 @@ async fn a_reader_of_the_page_sees_exactly_the_hand_written_chronology() {
     };
     let url = format!("file://{}", fixture().join("chronology.html").display());
     let text = chromium
-        .inner_text(&url, mycase_tests::chromium::LOADED, Duration::from_secs(60))
+        .inner_text(
+            &url,
+            mycase_tests::chromium::LOADED,
+            Duration::from_secs(60),
+        )
         .await
         .unwrap();
     assert_same_lines(
@@ -162,12 +161,17 @@ fn a_reader_of_the_pdf_sees_the_same_chronology_on_numbered_pages() {
     let Some(pages) = pdf_pages(&fixture().join("chronology.pdf")) else {
         return;
     };
-    let header = "Chronology, March 2026 to 24 April 2026 · Sam Taylor · Case reference NMO/2026/0412";
+    let header =
+        "Chronology, March 2026 to 24 April 2026 · Sam Taylor · Case reference NMO/2026/0412";
     let count = pages.len();
     assert!(count >= 8, "{count} pages");
     let mut body = Vec::new();
     for (i, page) in pages.iter().enumerate() {
-        let lines: Vec<&str> = page.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let lines: Vec<&str> = page
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         let number = format!("Page {} of {count}", i + 1);
         for framing in [header, "MyCase chronology", number.as_str()] {
             assert!(lines.contains(&framing), "page {}: no {framing:?}", i + 1);
@@ -221,7 +225,9 @@ fn a_changed_photo_file_or_word_of_the_chronology_is_caught_and_named() {
     // The photo shown in the page swapped for another image: its entry fails.
     let start = page.find("src=\"data:image/png;base64,").unwrap() + 27;
     let end = start + page[start..].find('"').unwrap();
-    let mut other = data_encoding::BASE64.decode(page[start..end].as_bytes()).unwrap();
+    let mut other = data_encoding::BASE64
+        .decode(page[start..end].as_bytes())
+        .unwrap();
     other.push(0);
     let swapped = format!(
         "{}{}{}",
@@ -291,7 +297,11 @@ fn a_changed_photo_file_or_word_of_the_chronology_is_caught_and_named() {
 
     // The case reference is the survivor's word, but the page must still be
     // the one MyCase renders from the document that carries it.
-    let reference = page.replacen("Case reference: NMO/2026/0412", "Case reference: NMO/2026/9999", 1);
+    let reference = page.replacen(
+        "Case reference: NMO/2026/0412",
+        "Case reference: NMO/2026/9999",
+        1,
+    );
     std::fs::write(&page_path, &reference).unwrap();
     assert!(!verify(&page_path).ok);
 }

@@ -13,6 +13,7 @@
 //! reference in the running header, page numbers in the footer.
 
 mod history;
+mod lines;
 mod patterns;
 mod plain;
 mod proof;
@@ -20,14 +21,12 @@ mod proof;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use history::Event;
-
 use super::html::{copies, embedded_json, escape, patterns_of, CSP, MANIFEST_CLOSE, MANIFEST_OPEN};
 use super::model::{AttachmentCopy, ExportAttachment, ExportDocument, ExportEntry};
 use crate::journal::Journal;
 use crate::words::uk_time::recorded;
 
-pub use plain::{is_shown_inline, Names};
+pub use plain::{draws_as_image, is_shown_inline, Names};
 
 /// When an exported entry happened, as the chronology says it ("Sat 14 March
 /// 2026, 21:30 GMT", "March 2026 (approximate)").
@@ -133,102 +132,11 @@ pub fn running_header(doc: &ExportDocument) -> String {
     parts.join(" · ")
 }
 
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn summary(out: &mut String, doc: &ExportDocument, names: &Names) {
     out.push_str(r#"<h2 id="summary">Summary</h2><dl class="summary">"#);
-    let row = |out: &mut String, label: &str, value: &str| {
-        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(label), escape(value));
-    };
-    row(out, "Period covered", &period(doc));
-    let deleted = doc.entries.iter().filter(|e| e.deleted).count();
-    let mut entries = counted(doc.entries.len(), "entry", "entries");
-    if deleted > 0 {
-        let _ = write!(
-            entries,
-            ", of which {} deleted by the survivor and marked as such",
-            deleted
-        );
+    for (label, value) in lines::summary_rows(doc, names) {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(label), escape(&value));
     }
-    row(out, "Entries", &entries);
-    let people: Vec<String> = doc.people.iter().map(|p| names.person(&p.id)).collect();
-    row(
-        out,
-        "People named",
-        &if people.is_empty() {
-            "None".to_string()
-        } else {
-            people.join("; ")
-        },
-    );
-    let references: Vec<String> = doc
-        .entries
-        .iter()
-        .flat_map(|e| {
-            let on = plain::when(e.occurred_at.as_ref());
-            e.police_references
-                .iter()
-                .map(move |r| format!("{r} ({on})"))
-        })
-        .collect();
-    row(
-        out,
-        "Police references",
-        &if references.is_empty() {
-            "None recorded".to_string()
-        } else {
-            references.join("; ")
-        },
-    );
-    let mut by_category: Vec<(&str, usize)> = Vec::new();
-    for e in &doc.entries {
-        for c in &e.categories {
-            match by_category.iter_mut().find(|(s, _)| s == c) {
-                Some((_, n)) => *n += 1,
-                None => by_category.push((c.as_str(), 1)),
-            }
-        }
-    }
-    // In the order MyCase lists categories, so the same journal reads the same.
-    by_category.sort_by_key(|(slug, _)| {
-        doc.categories
-            .iter()
-            .position(|c| c.slug == *slug)
-            .unwrap_or(usize::MAX)
-    });
-    let categories: Vec<String> = by_category
-        .iter()
-        .map(|(slug, n)| {
-            format!(
-                "{} ({})",
-                names.category(slug),
-                counted(*n, "entry", "entries")
-            )
-        })
-        .collect();
-    row(
-        out,
-        "Types of abuse",
-        &if categories.is_empty() {
-            "None recorded".to_string()
-        } else {
-            categories.join("; ")
-        },
-    );
-    let files: usize = doc.entries.iter().map(|e| e.attachments.len()).sum();
-    let shown = doc.presentation.photos_shown.len();
-    let evidence = match (files, shown) {
-        (0, _) => "No files attached".to_string(),
-        (n, 0) => format!("{} attached", counted(n, "file", "files")),
-        (n, s) => format!(
-            "{} attached ({} shown in the entries)",
-            counted(n, "file", "files"),
-            counted(s, "photo", "photos")
-        ),
-    };
-    row(out, "Evidence", &evidence);
     out.push_str("</dl>");
 }
 
@@ -264,55 +172,17 @@ fn cover(out: &mut String, doc: &ExportDocument, names: &Names) {
     out.push_str("</header>");
 }
 
-fn fact(out: &mut String, label: &str, value: &str) {
-    if !value.trim().is_empty() {
-        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(label), escape(value));
-    }
-}
-
 fn facts(out: &mut String, e: &ExportEntry, names: &Names) {
     out.push_str(r#"<dl class="facts">"#);
-    fact(out, "Where", e.location.as_deref().unwrap_or(""));
-    let people: Vec<String> = e.people.iter().map(|id| names.person(id)).collect();
-    fact(out, "People involved", &people.join("; "));
-    fact(out, "Injuries", e.injuries.as_deref().unwrap_or(""));
-    fact(
-        out,
-        if e.police_references.len() > 1 {
-            "Police references"
-        } else {
-            "Police reference"
-        },
-        &e.police_references.join("; "),
-    );
-    fact(out, "Actions taken", &e.actions_taken.join("; "));
-    fact(out, "Impact", e.impact.as_deref().unwrap_or(""));
-    let categories: Vec<&str> = e.categories.iter().map(|c| names.category(c)).collect();
-    fact(out, "Type of abuse", &categories.join("; "));
-    fact(
-        out,
-        "Severity",
-        &e.severity.map(|s| format!("{s} of 5")).unwrap_or_default(),
-    );
-    fact(out, "Tags", &e.tags.join("; "));
+    for (label, value) in lines::fact_rows(e, names) {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(label), escape(&value));
+    }
     out.push_str("</dl>");
 }
 
 fn conflicts(out: &mut String, e: &ExportEntry, names: &Names) {
-    for c in &e.conflicts {
-        let others: Vec<String> = c
-            .others
-            .iter()
-            .map(|v| format!("“{}”", names.value(&c.field, v)))
-            .collect();
-        let _ = writeln!(
-            out,
-            "<p class=\"conflict\">The {} was changed on two devices at the same time and the survivor has not yet \
-             settled which is right. This document shows “{}”; the other version: {}.</p>",
-            escape(plain::field_label(&c.field)),
-            escape(&names.value(&c.field, &c.shown)),
-            escape(&others.join(", "))
-        );
+    for sentence in lines::conflict_sentences(e, names) {
+        let _ = writeln!(out, "<p class=\"conflict\">{}</p>", escape(&sentence));
     }
 }
 
@@ -401,71 +271,10 @@ fn evidence(out: &mut String, doc: &ExportDocument, e: &ExportEntry, photos: &Ph
 
 fn history_list(out: &mut String, e: &ExportEntry, journal: &Journal, names: &Names) {
     out.push_str(r#"<ul class="history">"#);
-    for event in history::events(e, journal) {
-        let line = match event {
-            Event::Written(r) => format!(
-                "Written down {} on {}.",
-                recorded(r.recorded_at_ms),
-                names.device(&r.provenance.device)
-            ),
-            Event::Changed(r) => format!(
-                "Changed {} on {}: {}.",
-                recorded(r.recorded_at_ms),
-                names.device(&r.provenance.device),
-                changed_fields(r)
-            ),
-            Event::Settled { clashing, settling } => {
-                let mut devices: Vec<String> = Vec::new();
-                for r in &clashing {
-                    let name = names.device(&r.provenance.device);
-                    if !devices.contains(&name) {
-                        devices.push(name);
-                    }
-                }
-                format!(
-                    "Changed {} on {}: {}. Before this, it had been edited on {} at the same time, \
-                     neither device having seen the other's edit; Appendix A lists each version.",
-                    recorded(settling.recorded_at_ms),
-                    names.device(&settling.provenance.device),
-                    changed_fields(settling),
-                    plain::listed(&devices)
-                )
-            }
-            Event::Deleted(r) => format!(
-                "Moved to the trash {} on {}.",
-                recorded(r.recorded_at_ms),
-                names.device(&r.provenance.device)
-            ),
-            Event::Restored(r) => format!(
-                "Taken out of the trash {} on {}.",
-                recorded(r.recorded_at_ms),
-                names.device(&r.provenance.device)
-            ),
-            Event::FileAdded(i) => {
-                let a = &e.attachments[i];
-                format!(
-                    "File {} added {} on {}.",
-                    a.name,
-                    recorded(a.recorded_at_ms),
-                    names.device(&a.provenance.device)
-                )
-            }
-        };
+    for line in lines::history_lines(e, journal, names) {
         let _ = writeln!(out, "<li>{}</li>", escape(&line));
     }
     out.push_str("</ul>");
-}
-
-fn changed_fields(r: &super::model::ExportRevision) -> String {
-    let labels: Vec<String> = history::fields_set(r)
-        .into_iter()
-        .map(|f| plain::field_label(f).to_string())
-        .collect();
-    if labels.is_empty() {
-        "no field".to_string()
-    } else {
-        plain::listed(&labels)
-    }
 }
 
 /// One entry as it appears in the chronology.
@@ -506,6 +315,72 @@ pub fn entry_article(
         "<p class=\"entry-id\">Entry {}</p></article>",
         escape(&e.id)
     );
+    out
+}
+
+/// The chronology as plain text (Markdown): the page's summary, entries,
+/// histories and Appendix A in the same words, without the photos, the
+/// patterns or the proof (the HTML, PDF and JSON exports carry those).
+pub fn render_markdown(doc: &ExportDocument, journal: &Journal) -> String {
+    let names = Names::of(doc);
+    let copies = copies(doc);
+    let mut out = String::from("# Chronology of incidents\n\n");
+    if let Some(name) = &doc.presentation.name {
+        let _ = writeln!(out, "Name: {name}  ");
+    }
+    if let Some(reference) = &doc.presentation.case_reference {
+        let _ = writeln!(out, "Case reference: {reference}  ");
+    }
+    out.push_str("\n## Summary\n\n");
+    for (label, value) in lines::summary_rows(doc, &names) {
+        let _ = writeln!(out, "- {label}: {value}");
+    }
+    out.push_str(
+        "\nWritten by the survivor in their own MyCase journal. Every earlier version of a \
+         changed entry is in Appendix A at the end. This plain-text copy carries no proof: the HTML, PDF \
+         and JSON exports carry the signed records, and `mycase verify` checks them.\n\n## Chronology\n",
+    );
+    if doc.entries.is_empty() {
+        out.push_str("\nNo entries.\n");
+    }
+    for e in &doc.entries {
+        let _ = writeln!(
+            out,
+            "\n### {} — {}{}\n",
+            plain::when(e.occurred_at.as_ref()),
+            if e.deleted { "Deleted: " } else { "" },
+            e.title.as_deref().unwrap_or("Untitled entry")
+        );
+        let _ = writeln!(out, "{}\n", e.text);
+        for (label, value) in lines::fact_rows(e, &names) {
+            let _ = writeln!(out, "- {label}: {value}");
+        }
+        for sentence in lines::conflict_sentences(e, &names) {
+            let _ = writeln!(out, "\n> {sentence}");
+        }
+        if !e.attachments.is_empty() {
+            out.push_str("\nEvidence:\n\n");
+            for a in &e.attachments {
+                let _ = writeln!(
+                    out,
+                    "- {}, {}, {}. SHA-256 `{}`.",
+                    a.name,
+                    plain::file_kind(&a.media_type),
+                    plain::size(a.size),
+                    a.sha256
+                );
+                if let Some(copy) = copies.get(a.attachment_id.as_str()) {
+                    let _ = writeln!(out, "  {}", super::html::copy_note(copy));
+                }
+            }
+        }
+        out.push('\n');
+        for line in lines::history_lines(e, journal, &names) {
+            let _ = writeln!(out, "- {line}");
+        }
+        let _ = writeln!(out, "\nEntry {}", e.id);
+    }
+    proof::changes_appendix_markdown(&mut out, doc, journal, &names);
     out
 }
 

@@ -163,6 +163,30 @@ pub fn is_shown_inline(media_type: &str) -> bool {
     )
 }
 
+/// Whether `bytes` is an image of `media_type` that a browser will draw: its
+/// structure parses (JPEG segments, PNG chunks, a WebP RIFF) or, for GIF, its
+/// signature is there. A file that would not draw is listed, never shown: a
+/// broken image prints its description as text, which a printed page must not
+/// add.
+pub fn draws_as_image(media_type: &str, bytes: &[u8]) -> bool {
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    let owned = || img_parts::Bytes::copy_from_slice(bytes);
+    match essence.to_ascii_lowercase().as_str() {
+        // A frame header (SOF) before the scan: there is a picture to draw.
+        "image/jpeg" => img_parts::jpeg::Jpeg::from_bytes(owned()).is_ok_and(|jpeg| {
+            jpeg.segments().iter().any(
+                |s| matches!(s.marker(), 0xC0..=0xCF if !matches!(s.marker(), 0xC4 | 0xC8 | 0xCC)),
+            )
+        }),
+        "image/png" => img_parts::png::Png::from_bytes(owned()).is_ok_and(|png| {
+            png.chunk_by_type(*b"IHDR").is_some() && png.chunk_by_type(*b"IDAT").is_some()
+        }),
+        "image/webp" => img_parts::webp::WebP::from_bytes(owned()).is_ok(),
+        "image/gif" => bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a"),
+        _ => false,
+    }
+}
+
 /// Person id -> "Dave (person causing harm)", from the document's people list.
 pub(super) fn people_by_id(doc: &ExportDocument) -> BTreeMap<&str, String> {
     doc.people
@@ -322,6 +346,12 @@ mod tests {
         assert_eq!(file_kind(""), "file of unknown type");
         assert!(is_shown_inline("image/png"));
         assert!(!is_shown_inline("image/svg+xml"));
+        assert!(!draws_as_image(
+            "image/jpeg",
+            b"\xff\xd8\xff not really a photo"
+        ));
+        assert!(!draws_as_image("image/png", b"\x89PNG\r\n\x1a\n"));
+        assert!(draws_as_image("image/gif", b"GIF89a..."));
         assert_eq!(field_heading("police_references"), "Police reference");
     }
 }

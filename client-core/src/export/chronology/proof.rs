@@ -22,23 +22,62 @@ fn entry_heading(e: &ExportEntry) -> String {
     )
 }
 
+/// The fields a revision set, as `(heading, value)` rows in page order.
+fn value_rows(r: &ExportRevision, names: &Names) -> Vec<(String, String)> {
+    fields_set(r)
+        .into_iter()
+        .filter_map(|f| {
+            r.fields
+                .get(f)
+                .map(|v| (plain::field_heading(f), names.value(f, v)))
+        })
+        .collect()
+}
+
 fn values(out: &mut String, r: &ExportRevision, names: &Names) {
-    let fields = fields_set(r);
-    if fields.is_empty() {
+    let rows = value_rows(r, names);
+    if rows.is_empty() {
         return;
     }
     out.push_str(r#"<dl class="values">"#);
-    for f in fields {
-        if let Some(v) = r.fields.get(f) {
-            let _ = writeln!(
-                out,
-                "<dt>{}</dt><dd>{}</dd>",
-                escape(&plain::field_heading(f)),
-                escape(&names.value(f, v))
-            );
-        }
+    for (heading, value) in rows {
+        let _ = writeln!(
+            out,
+            "<dt>{}</dt><dd>{}</dd>",
+            escape(&heading),
+            escape(&value)
+        );
     }
     out.push_str("</dl>");
+}
+
+/// Appendix A as plain text (Markdown), in the page's words.
+pub(super) fn changes_appendix_markdown(
+    out: &mut String,
+    doc: &ExportDocument,
+    journal: &Journal,
+    names: &Names,
+) {
+    out.push_str("\n## Appendix A. Changes after an entry was first written\n");
+    let changed: Vec<&ExportEntry> = doc.entries.iter().filter(|e| e.history.len() > 1).collect();
+    if changed.is_empty() {
+        out.push_str("\nNo entry was changed after it was first written.\n");
+    }
+    for e in changed {
+        let settled = history::settlements(e, journal);
+        let _ = writeln!(out, "\n### {}\n\nEntry {}", entry_heading(e), e.id);
+        for (i, r) in e.history.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "\n{}. {}\n",
+                i + 1,
+                version_line(e, i, &settled, journal, names)
+            );
+            for (heading, value) in value_rows(r, names) {
+                let _ = writeln!(out, "   - {heading}: {value}");
+            }
+        }
+    }
 }
 
 fn version_line(
