@@ -226,7 +226,7 @@ fn a_changed_photo_file_or_word_of_the_chronology_is_caught_and_named() {
     let start = page.find("src=\"data:image/png;base64,").unwrap() + 27;
     let end = start + page[start..].find('"').unwrap();
     let mut other = data_encoding::BASE64
-        .decode(page[start..end].as_bytes())
+        .decode(&page.as_bytes()[start..end])
         .unwrap();
     other.push(0);
     let swapped = format!(
