@@ -1,7 +1,7 @@
 //! The chronology as a PDF that prints well and proves itself.
 //!
 //! The PDF is the HTML chronology (export format v3) printed by a local
-//! Chromium ([`print`], desktop clients only), with that page attached inside
+//! Chromium ([`mod@print`], desktop clients only), with that page attached inside
 //! it as an embedded file ([`embed`]): `mycase verify` takes the page out,
 //! verifies it as it verifies an HTML export, and then reads the printed text
 //! back ([`text`]) to check that the pages show exactly what the verified page
