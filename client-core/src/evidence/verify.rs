@@ -863,7 +863,7 @@ pub fn verify_export_bytes(
         let text = std::str::from_utf8(bytes).map_err(|_| VerifyInputError::NotText)?;
         return verify_export_document(text, server_key, sha256_of);
     }
-    let pdf = lopdf::Document::load_mem(bytes).map_err(crate::export::pdf::PdfError::Unreadable)?;
+    let pdf = crate::export::pdf::load(bytes)?;
     let page = crate::export::pdf::embed::embedded_page_of(&pdf)?;
     let (mut report, doc) = verify_export_document(&page, server_key, sha256_of)?;
     super::printed::check_printed(&pdf, &page, &doc, &mut report);

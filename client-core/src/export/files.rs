@@ -151,7 +151,7 @@ pub async fn print_page(page: &[u8]) -> Result<Vec<u8>, ExportFileError> {
     let doc: ExportDocument = html::extract_document(page)
         .and_then(|json| serde_json::from_str(json).ok())
         .ok_or(super::pdf::PdfError::NoPage)?;
-    let printed_doc = lopdf::Document::load_mem(&pdf).map_err(super::pdf::PdfError::Unreadable)?;
+    let printed_doc = super::pdf::load(&pdf)?;
     if !crate::evidence::printed::shows_exactly(&printed_doc, page, &doc) {
         return Err(ExportFileError::PrintedOtherwise);
     }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mycase_core::app::{verify_export_file, VerifiedFileStatus, VerifiedKind, VerifyResult};
+use mycase_core::evidence::verify::verify_export_bytes;
 use mycase_tests::chromium::Chromium;
 
 fn fixture() -> PathBuf {
@@ -304,4 +305,49 @@ fn a_changed_photo_file_or_word_of_the_chronology_is_caught_and_named() {
     );
     std::fs::write(&page_path, &reference).unwrap();
     assert!(!verify(&page_path).ok);
+}
+
+#[test]
+fn a_damaged_pdf_gets_an_answer_never_a_crash() {
+    let pdf = std::fs::read(fixture().join("chronology.pdf")).unwrap();
+    let key: [u8; 32] = hex::decode(server_key()).unwrap().try_into().unwrap();
+    // A fixed walk over truncations, flipped bytes and inserted junk.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |below: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize % below
+    };
+    for round in 0..48 {
+        let mut bad = pdf.clone();
+        let truncated = round % 3 == 0;
+        match round % 3 {
+            0 => bad.truncate(pdf.len() * (round / 3 + 1) / 17),
+            1 => {
+                for _ in 0..8 {
+                    let at = next(bad.len());
+                    bad[at] ^= 0x5a;
+                }
+            }
+            _ => {
+                let at = next(bad.len());
+                bad.splice(
+                    at..at,
+                    b"<< /Kids [ 1 0 R ] >> endobj 9 9 obj".iter().copied(),
+                );
+            }
+        }
+        let outcome = verify_export_bytes(&bad, &key, |_| None);
+        if truncated {
+            // Most of the file gone: never "verified".
+            assert!(
+                outcome.as_ref().map(|(r, _)| !r.ok()).unwrap_or(true),
+                "round {round}: a truncated PDF verified"
+            );
+        }
+        if let Err(e) = outcome {
+            assert!(!e.to_string().is_empty());
+        }
+    }
 }

@@ -17,7 +17,7 @@ fn unreadable(e: lopdf::Error) -> PdfError {
 
 /// `pdf` with `page` attached as the page it was printed from.
 pub fn attach_page(pdf: &[u8], page: &str) -> Result<Vec<u8>, PdfError> {
-    let mut doc = Document::load_mem(pdf).map_err(unreadable)?;
+    let mut doc = super::load(pdf)?;
     let mut file = Stream::new(
         dictionary! {
             "Type" => "EmbeddedFile",
@@ -102,12 +102,16 @@ fn leaves(doc: &Document, node: &Object, depth: usize, out: &mut Vec<(Vec<u8>, O
 
 /// The chronology page a MyCase PDF carries.
 pub fn embedded_page(pdf: &[u8]) -> Result<String, PdfError> {
-    let doc = Document::load_mem(pdf).map_err(unreadable)?;
+    let doc = super::load(pdf)?;
     embedded_page_of(&doc)
 }
 
 /// [`embedded_page`] of a loaded document.
 pub fn embedded_page_of(doc: &Document) -> Result<String, PdfError> {
+    super::guarded(|| page_in(doc))
+}
+
+fn page_in(doc: &Document) -> Result<String, PdfError> {
     let catalog = doc.catalog().map_err(unreadable)?;
     let names = catalog.get(b"Names").map_err(|_| PdfError::NoPage)?;
     let names = resolve(doc, names)?

@@ -34,6 +34,20 @@ pub enum PdfError {
     /// Writing the PDF failed.
     #[error("writing the PDF")]
     Write(#[source] std::io::Error),
+    /// The PDF reader gave up on a malformed file (a panic inside it, caught).
+    #[error("not a readable PDF: it is malformed")]
+    Malformed,
+}
+
+/// `read`, with a panic inside the PDF reader on a malformed or hostile file
+/// turned into [`PdfError::Malformed`]: bad input gets an answer, never a crash.
+pub fn guarded<T>(read: impl FnOnce() -> Result<T, PdfError>) -> Result<T, PdfError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or(Err(PdfError::Malformed))
+}
+
+/// The PDF in `bytes`, parsed (see [`guarded`]).
+pub fn load(bytes: &[u8]) -> Result<lopdf::Document, PdfError> {
+    guarded(|| lopdf::Document::load_mem(bytes).map_err(PdfError::Unreadable))
 }
 
 /// Whether `bytes` is a PDF (by its header).

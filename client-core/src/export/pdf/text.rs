@@ -34,7 +34,12 @@ pub fn letters(text: &str) -> String {
 pub fn page_letters(doc: &Document) -> Vec<Option<String>> {
     doc.get_pages()
         .keys()
-        .map(|&n| doc.extract_text(&[n]).ok().map(|t| letters(&t)))
+        .map(|&n| {
+            super::guarded(|| Ok(doc.extract_text(&[n]).ok()))
+                .ok()
+                .flatten()
+                .map(|t| letters(&t))
+        })
         .collect()
 }
 
