@@ -81,15 +81,8 @@ impl Chromium {
         ready: &str,
         timeout: Duration,
     ) -> anyhow::Result<String> {
-        let mut page = self.open(url, ready, timeout).await?;
-        let html = page
-            .evaluate("document.documentElement.outerHTML")
-            .await?
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow!("outerHTML was not a string"))?;
-        page.close().await;
-        Ok(html)
+        self.read_string(url, ready, timeout, "document.documentElement.outerHTML")
+            .await
     }
 
     /// Opens `url`, waits until `ready` is true, and returns the text a reader
@@ -101,15 +94,26 @@ impl Chromium {
         ready: &str,
         timeout: Duration,
     ) -> anyhow::Result<String> {
+        self.read_string(url, ready, timeout, "document.body.innerText")
+            .await
+    }
+
+    /// Opens `url`, waits until `ready` is true, and returns the string the
+    /// JavaScript `expression` gives.
+    async fn read_string(
+        &self,
+        url: &str,
+        ready: &str,
+        timeout: Duration,
+        expression: &str,
+    ) -> anyhow::Result<String> {
         let mut page = self.open(url, ready, timeout).await?;
-        let text = page
-            .evaluate("document.body.innerText")
-            .await?
+        let value = page.evaluate(expression).await;
+        page.close().await;
+        value?
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| anyhow!("innerText was not a string"))?;
-        page.close().await;
-        Ok(text)
+            .ok_or_else(|| anyhow!("{expression} was not a string"))
     }
 
     /// Opens `url`, waits until `ready` is true, and prints the page to PDF the

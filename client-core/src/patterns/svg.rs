@@ -197,7 +197,8 @@ pub fn heatmap_chart(p: &Patterns) -> String {
     svg
 }
 
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+/// A table with a header row, every cell escaped.
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut html = String::from("<table><thead><tr>");
     for h in header {
         let _ = write!(html, "<th>{}</th>", escape(h));

@@ -10,7 +10,8 @@ use crate::export::model::{ExportDocument, ExportEntry, ExportRevision};
 use crate::journal::Journal;
 use crate::words::uk_time::recorded;
 
-fn counted(n: usize, one: &str, many: &str) -> String {
+/// "1 entry", "2 entries".
+pub(super) fn counted(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

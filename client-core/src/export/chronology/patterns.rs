@@ -8,7 +8,6 @@ use std::fmt::Write;
 
 use chrono::NaiveDate;
 
-use crate::export::html::escape;
 use crate::patterns::{svg, Patterns};
 
 fn long(d: NaiveDate) -> String {
@@ -25,25 +24,13 @@ fn short_label(start: &str) -> String {
         .unwrap_or_else(|_| start.to_string())
 }
 
+/// The patterns' table, on a line of its own.
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut html = String::from("<table><thead><tr>");
-    for h in header {
-        let _ = write!(html, "<th>{}</th>", escape(h));
-    }
-    html.push_str("</tr></thead><tbody>");
-    for row in rows {
-        html.push_str("<tr>");
-        for cell in row {
-            let _ = write!(html, "<td>{}</td>", escape(cell));
-        }
-        html.push_str("</tr>");
-    }
-    html.push_str("</tbody></table>\n");
-    html
+    format!("{}\n", svg::table(header, rows))
 }
 
 fn counted(n: usize) -> String {
-    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
+    super::lines::counted(n, "entry", "entries")
 }
 
 /// The section for `p` (`None`: the document's patterns day is not a date).
