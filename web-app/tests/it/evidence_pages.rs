@@ -277,6 +277,39 @@ async fn patterns_and_export_pages_render_filter_and_refuse_bad_input() {
         .body
         .contains("\"title\": \"Typed by mistake\""));
     assert!(with_deleted.body.contains("\"include_deleted\": true"));
+
+    // The header's case reference and name: on the page, trimmed, not in the journal.
+    let headed = app
+        .send(app.post("/export", &cookie).form(&[
+            ("format", "html"),
+            ("case_reference", "  NMO/2026/7  "),
+            ("name_on_document", "Sam Taylor"),
+        ]))
+        .await;
+    assert_eq!(headed.status, 200);
+    assert!(headed.body.contains("<p>Case reference: NMO/2026/7</p>"));
+    assert!(headed.body.contains("<p>Name: Sam Taylor</p>"));
+    let plain = app
+        .send(
+            app.post("/export", &cookie)
+                .form(&[("format", "html"), ("case_reference", " ")]),
+        )
+        .await;
+    assert!(!plain.body.contains("Case reference:"), "blank is none");
+
+    // A PDF, when this machine has a browser to print it; it carries its page.
+    if mycase_tests::chromium::Chromium::for_test("web_export_pdf").is_some() {
+        let pdf = app
+            .send(app.post("/export", &cookie).form(&[("format", "pdf")]))
+            .await;
+        assert_eq!(pdf.status, 200);
+        assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+        assert!(pdf.body.starts_with("%PDF-"));
+        assert!(pdf
+            .header("content-disposition")
+            .unwrap()
+            .ends_with(".pdf\""));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
