@@ -34,6 +34,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     )?;
     // Messages and clients, with tonic-prost's codec.
     tonic_prost_build::configure()
+        // prost derives Eq only for messages without repeated message fields;
+        // every field of these is Eq, and the journal compares them.
+        .message_attribute(".mycase.v1.EntryFields", "#[derive(Eq)]")
         .build_server(false)
         .build_client(true)
         .compile_fds(descriptors.clone())?;

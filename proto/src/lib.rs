@@ -29,7 +29,10 @@ pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 /// Record format version sealed into every record's associated data. Version 2
 /// starts the ciphertext with a commitment to the record's key (see
 /// `mycase_core::record`), so a disclosed key opens a record one way only.
-pub const RECORD_FORMAT_VERSION: u32 = 2;
+/// Version 3 seals an entry's withholdable texts apart, behind commitments, so an
+/// export can withhold a field or a passage and still prove the rest
+/// (`mycase_core::withholdable`).
+pub const RECORD_FORMAT_VERSION: u32 = 3;
 
 /// The oldest record format still read, and still accepted from devices that
 /// wrote records before they were upgraded.

@@ -315,6 +315,7 @@ impl Insider {
             deps: Some(map_to_vector(deps)),
             recorded_at_ms: i64::try_from(hlc.wall_ms).unwrap_or(i64::MAX),
             body: Some(body),
+            sealed_texts: Vec::new(),
         }
     }
 

@@ -594,6 +594,7 @@ fn as_fields(c: &Checked) -> EntryFields {
         police_references: list(c.police_references.clone()),
         actions_taken: list(c.actions_taken.clone()),
         impact: Some(c.impact.clone()),
+        withholdable: Vec::new(),
     }
 }
 
@@ -614,6 +615,7 @@ fn shown_fields(view: &EntryView) -> EntryFields {
         police_references: list(clean_list(&view.police_references)),
         actions_taken: list(clean_list(&view.actions_taken)),
         impact: text(&view.impact),
+        withholdable: Vec::new(),
     }
 }
 

@@ -6,6 +6,8 @@ use zeroize::Zeroizing;
 
 /// Label of the key that seals log records.
 pub const RECORDS: &str = "mycase/v1/records";
+/// Label of the key that seals records' withholdable texts (record format 3).
+pub const RECORD_TEXTS: &str = "mycase/v3/record-texts";
 /// Label of the key that seals attachment chunks.
 pub const ATTACHMENTS: &str = "mycase/v1/attachments";
 /// Label of the key for keyed blob addresses.
@@ -54,6 +56,7 @@ mod tests {
         let master = [1u8; 32];
         let all = [
             RECORDS,
+            RECORD_TEXTS,
             ATTACHMENTS,
             BLOB_ADDRESS,
             LOCAL_STORE,

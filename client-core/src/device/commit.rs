@@ -3,11 +3,9 @@
 
 use mycase_proto::v1::operation::Body;
 use mycase_proto::v1::{EntryFields, Operation, Record};
-use prost::Message;
-use zeroize::Zeroizing;
 
 use crate::clock::now_ms;
-use crate::format::record::{seal_record, sign_record, Head};
+use crate::format::record::{seal_operation, sign_record, Head};
 use crate::ids::{new_id, DeviceId, EntryId};
 use crate::journal::{hlc, ops, JournalError, OpId};
 use crate::store::LocalStore;
@@ -73,13 +71,12 @@ impl<S: LocalStore> Device<S> {
             let clock = hlc::next(&last_hlc, now.max(0) as u64);
             last_hlc = clock;
             let op = ops::operation(clock, deps.to_proto(), recorded_at.unwrap_or(now), body);
-            let bytes = Zeroizing::new(op.encode_to_vec());
-            let mut record = seal_record(
+            let mut record = seal_operation(
                 &self.secrets.account_id,
                 &me,
                 &head,
                 &self.secrets.keyring,
-                &bytes,
+                &op,
             )?;
             if (i + 1) % MAX_RECORDS_PER_SIGNATURE == 0 || i + 1 == count {
                 sign_record(&self.secrets.keys, &self.secrets.account_id, &mut record);

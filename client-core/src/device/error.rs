@@ -94,6 +94,7 @@ impl From<OperationError> for DeviceError {
         match e {
             OperationError::Record(e) => DeviceError::Record(e),
             OperationError::Undecodable(_) => DeviceError::BadOperation,
+            OperationError::Texts { .. } => DeviceError::BadOperation,
         }
     }
 }

@@ -5,11 +5,18 @@
 //! added those (so each device's key is vouched for by a record in the file).
 //! Every listed entry, person and device comes with the records that prove it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use mycase_proto::v1::{EntryFields, Record};
 
 use crate::clock::now_ms;
 use crate::device::Device;
 use crate::evidence::disclose::{record_subkey, DiscloseError};
+use crate::evidence::withheld::{
+    covered_pieces, disclose, short_entry, Choice, WithholdError, Withholding,
+};
+use crate::format::record::{open_record_texts, OperationError};
+use crate::format::withholdable::{entry_fields, plain_text, OpenedText};
 use crate::journal::{DeviceId, EntryView, OpId, PersonId};
 use crate::query::Filter;
 use crate::store::LocalStore;
@@ -17,7 +24,8 @@ use mycase_proto::wire::record_hash;
 
 use crate::export::model::{
     self, rfc3339, DeviceAddition, ExportDocument, ExportFilter, ExportReceipt, ExportRecord,
-    Manifest, ManifestOperation, PersonOperation, Provenances, RecordProof, EXPORT_FORMAT,
+    Manifest, ManifestOperation, PersonOperation, Provenances, RecordProof, TextDisclosure,
+    EXPORT_FORMAT,
 };
 
 /// Why an export could not be built.
@@ -32,6 +40,92 @@ pub enum ExportError {
     /// A record could not be disclosed (its subkey derived).
     #[error("a record cannot be disclosed")]
     Disclose(#[from] DiscloseError),
+    /// A stored record's texts could not be opened.
+    #[error("an entry's record could not be read")]
+    Operation(#[from] OperationError),
+    /// What the survivor asked to withhold cannot be withheld as asked.
+    #[error(transparent)]
+    Withhold(#[from] WithholdError),
+}
+
+/// The withholdings asked for one entry, each with whether it matched yet.
+struct Wanted<'a> {
+    asked: Vec<(&'a Withholding, bool)>,
+}
+
+impl<'a> Wanted<'a> {
+    fn for_entry(all: &'a [Withholding], entry: &[u8; 16]) -> Self {
+        Wanted {
+            asked: all
+                .iter()
+                .filter(|w| &w.entry == entry)
+                .map(|w| (w, false))
+                .collect(),
+        }
+    }
+
+    /// The choice for one sealed text; marks what it matched.
+    fn choose(&mut self, text: &OpenedText) -> Choice {
+        let mut mask: Option<Vec<bool>> = None;
+        for (w, matched) in self.asked.iter_mut().filter(|(w, _)| w.field == text.field) {
+            match &w.passage {
+                None => {
+                    *matched = true;
+                    return Choice::WithholdAll;
+                }
+                Some(p) => {
+                    if let Some(covered) = covered_pieces(&text.text, p) {
+                        *matched = true;
+                        let m = mask.get_or_insert_with(|| vec![false; covered.len()]);
+                        for (a, b) in m.iter_mut().zip(covered) {
+                            *a |= b;
+                        }
+                    }
+                }
+            }
+        }
+        mask.map_or(Choice::Show, Choice::Pieces)
+    }
+
+    /// Refuses a withholding of a text `fields` holds in the open (an older
+    /// record, or one written without sealed texts).
+    fn refuse_open_texts(
+        &self,
+        entry: &[u8; 16],
+        fields: &EntryFields,
+    ) -> Result<(), WithholdError> {
+        for (w, _) in &self.asked {
+            let Some(text) = plain_text(fields, w.field) else {
+                continue;
+            };
+            let hit = w
+                .passage
+                .as_deref()
+                .is_none_or(|p| covered_pieces(text, p).is_some());
+            if hit {
+                return Err(WithholdError::OlderRecord {
+                    entry: short_entry(entry),
+                    field: w.field.as_str(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// An error for the first withholding that matched nothing.
+    fn unmatched(&self, entry: &[u8; 16]) -> Result<(), WithholdError> {
+        match self.asked.iter().find(|(_, matched)| !matched) {
+            None => Ok(()),
+            Some((w, _)) if w.passage.is_none() => Err(WithholdError::NothingThere {
+                entry: short_entry(entry),
+                field: w.field.as_str(),
+            }),
+            Some((w, _)) => Err(WithholdError::PassageNotFound {
+                entry: short_entry(entry),
+                field: w.field.as_str(),
+            }),
+        }
+    }
 }
 
 /// Every exported operation, and which entry it belongs to.
@@ -61,8 +155,36 @@ fn people_of(entries: &[EntryView]) -> BTreeSet<PersonId> {
 }
 
 impl<S: LocalStore> Device<S> {
-    /// The record proof of one operation.
+    /// How a record's texts are shown, given what is withheld from its entry.
+    fn texts_of(
+        &self,
+        record: &Record,
+        entry: &[u8; 16],
+        wanted: &mut Wanted,
+    ) -> Result<Vec<TextDisclosure>, ExportError> {
+        let (op, texts) =
+            open_record_texts(&self.secrets.account_id, &self.secrets.keyring, record)?;
+        if let Some(fields) = entry_fields(&op) {
+            wanted.refuse_open_texts(entry, fields)?;
+        }
+        Ok(texts
+            .iter()
+            .map(|t| disclose(t, &wanted.choose(t)))
+            .collect())
+    }
+
+    /// The record proof of one operation (its texts shown whole).
     fn proof_of(&self, op: OpId) -> Result<(RecordProof, String, Option<u64>), ExportError> {
+        self.proof_withholding(op, &[0; 16], &mut Wanted { asked: Vec::new() })
+    }
+
+    /// The record proof of one operation of `entry`, withholding what is wanted.
+    fn proof_withholding(
+        &self,
+        op: OpId,
+        entry: &[u8; 16],
+        wanted: &mut Wanted,
+    ) -> Result<(RecordProof, String, Option<u64>), ExportError> {
         let account = self.secrets.account_id;
         let log = self.store.log(&op.device);
         let position =
@@ -97,6 +219,7 @@ impl<S: LocalStore> Device<S> {
                     .unwrap_or_default(),
                 signature: hex::encode(r.signature),
             }),
+            texts: self.texts_of(record, entry, wanted)?,
         };
         Ok((proof, hash, receipt.map(|r| r.server_time_ms)))
     }
@@ -110,6 +233,23 @@ impl<S: LocalStore> Device<S> {
         filter: &Filter,
         described: ExportFilter,
     ) -> Result<ExportDocument, ExportError> {
+        self.export_document_withholding(filter, described, &[])
+    }
+
+    /// [`Device::export_document`], withholding from this document alone the
+    /// fields and passages `withholdings` name. Each must match something in a
+    /// selected entry, and an entry's withheld text reads
+    /// [`crate::evidence::withheld::WITHHELD_MARK`] exactly as a verifier
+    /// folds it from the disclosed records.
+    pub fn export_document_withholding(
+        &self,
+        filter: &Filter,
+        described: ExportFilter,
+        withholdings: &[Withholding],
+    ) -> Result<ExportDocument, ExportError> {
+        for w in withholdings {
+            crate::evidence::withheld::check(w)?;
+        }
         let journal = self.journal();
         let mut entries: Vec<EntryView> = journal
             .entries()
@@ -126,8 +266,23 @@ impl<S: LocalStore> Device<S> {
         let mut authors: BTreeSet<DeviceId> = BTreeSet::new();
         let mut known = Provenances::new();
         let mut operations = Vec::new();
+        for w in withholdings {
+            if !entries.iter().any(|e| e.id == w.entry) {
+                return Err(WithholdError::NotExported {
+                    entry: short_entry(&w.entry),
+                }
+                .into());
+            }
+        }
+        let mut wanted: BTreeMap<[u8; 16], Wanted> = entries
+            .iter()
+            .map(|e| (e.id, Wanted::for_entry(withholdings, &e.id)))
+            .collect();
         for (op, entry_id) in operations_of(&entries) {
-            let (proof, hash, received) = self.proof_of(op)?;
+            let (proof, hash, received) = match wanted.get_mut(&entry_id) {
+                Some(w) => self.proof_withholding(op, &entry_id, w)?,
+                None => self.proof_of(op)?,
+            };
             known.insert(op, (hash, received));
             authors.insert(op.device);
             operations.push(ManifestOperation {
@@ -177,8 +332,11 @@ impl<S: LocalStore> Device<S> {
             });
         }
 
+        for (entry, w) in &wanted {
+            w.unmatched(entry)?;
+        }
         let (first_day, last_day) = model::day_range(&entries);
-        Ok(ExportDocument {
+        let mut doc = ExportDocument {
             format: EXPORT_FORMAT.to_string(),
             generated_at: rfc3339(now_ms()),
             generated_by: hex::encode(self.secrets.device_id),
@@ -199,6 +357,29 @@ impl<S: LocalStore> Device<S> {
                 person_operations,
                 device_additions,
             },
-        })
+        };
+        if !withholdings.is_empty() {
+            withhold_in_entries(&mut doc, &known);
+        }
+        Ok(doc)
+    }
+}
+
+/// Replaces each entry something was withheld from with what its disclosed
+/// records fold to (the withheld words marked), as the verifier reads it.
+fn withhold_in_entries(doc: &mut ExportDocument, known: &Provenances) {
+    let (journal, withheld) = crate::evidence::verify::fold_disclosed(doc);
+    for e in &mut doc.entries {
+        let Some(w) = withheld.get(&e.id).filter(|w| !w.is_empty()) else {
+            continue;
+        };
+        let view = hex::decode(&e.id)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .and_then(|id| journal.entry(&id));
+        if let Some(view) = view {
+            *e = model::entry(&view, known);
+            e.withheld = w.clone();
+        }
     }
 }

@@ -205,7 +205,7 @@ mod tests {
 
         // Today's records commit to their key: another key is refused before
         // the tag is even checked, and an altered commitment is refused too.
-        assert_eq!(a.format_version, 2);
+        assert_eq!(a.format_version, 3);
         assert!(!weakly_bound(&a));
         assert_eq!(
             open_with_subkey(&account, &a, &[7; 32]),
@@ -220,10 +220,10 @@ mod tests {
         );
         assert!(open_record(&account, &ring, &recommitted).is_err());
         let mut future = a.clone();
-        future.format_version = 3;
+        future.format_version = 4;
         assert_eq!(
             open_with_subkey(&account, &future, &key_a),
-            Err(DiscloseError::UnknownFormat(3))
+            Err(DiscloseError::UnknownFormat(4))
         );
     }
 

@@ -6,7 +6,9 @@
 //! - [`copies`]: the attachment files beside an export, and copies of them
 //!   without location metadata;
 //! - [`photos`]: the photos a chronology page shows, checked against the records;
-//! - [`printed`]: that a PDF's pages show exactly the page it carries.
+//! - [`printed`]: that a PDF's pages show exactly the page it carries;
+//! - [`withheld`]: a text or passage withheld from one export, and what a
+//!   record's texts show.
 //!
 //! The manifest itself is built with the export ([`crate::export`]).
 
@@ -16,3 +18,4 @@ pub mod parents;
 pub mod photos;
 pub mod printed;
 pub mod verify;
+pub mod withheld;

@@ -15,8 +15,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::export::model::{
-    self, ExportDocument, ExportEntry, ExportRecord, Provenances, RecordProof, EXPORT_FORMAT,
-    EXPORT_FORMAT_V1, EXPORT_FORMAT_V2,
+    self, ExportDocument, ExportEntry, ExportRecord, ExportWithheld, Provenances, RecordProof,
+    EXPORT_FORMAT, EXPORT_FORMAT_V1, EXPORT_FORMAT_V2, EXPORT_FORMAT_V3,
 };
 use crate::format::receipts;
 use crate::format::receipts::StoredReceipt;
@@ -27,6 +27,7 @@ use crate::journal::{Journal, OpId};
 use super::copies::FileReport;
 use super::disclose::{open_operation, weakly_bound};
 use super::parents::{missing_parents, parents_of, subject_of, Subject};
+use super::withheld::{show_texts, summarize, Shown, WITHHELD_MARK};
 
 /// What holds for one listed entry, person or device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -157,6 +158,7 @@ struct Opened<'a> {
     record: Record,
     proof: &'a RecordProof,
     at: String,
+    shown: Shown,
 }
 
 fn parse_key(hex_key: &str) -> Option<[u8; 32]> {
@@ -194,8 +196,15 @@ fn open<'a>(
         checks.fail_unchanged(format!("{at}: malformed disclosed key"));
         return None;
     };
-    let op = match open_operation(account, &record, &subkey) {
+    let mut op = match open_operation(account, &record, &subkey) {
         Ok(op) => op,
+        Err(e) => {
+            checks.fail_unchanged(format!("{at}: {e}"));
+            return None;
+        }
+    };
+    let shown = match show_texts(&mut op, record.format_version, &proof.texts) {
+        Ok(shown) => shown,
         Err(e) => {
             checks.fail_unchanged(format!("{at}: {e}"));
             return None;
@@ -218,6 +227,7 @@ fn open<'a>(
         record,
         proof,
         at,
+        shown,
     })
 }
 
@@ -521,13 +531,26 @@ fn verify_with_journal(doc: &ExportDocument, server_key: &[u8; 32]) -> (VerifyRe
              but not its people list or devices, nor that no amendment or deletion was left out; \
              ask for a new export"
         ));
-    } else if doc.format != EXPORT_FORMAT && doc.format != EXPORT_FORMAT_V2 {
+    } else if ![EXPORT_FORMAT, EXPORT_FORMAT_V3, EXPORT_FORMAT_V2].contains(&doc.format.as_str()) {
         report
             .problems
             .push(format!("unknown export format {:?}", doc.format));
         return (report, Journal::new());
     }
-    if doc.format != EXPORT_FORMAT && !doc.presentation.is_empty() {
+    let withholds = doc.entries.iter().any(|e| !e.withheld.is_empty())
+        || doc
+            .manifest
+            .operations
+            .iter()
+            .any(|m| !m.proof.texts.is_empty());
+    if doc.format != EXPORT_FORMAT && withholds {
+        report.problems.push(format!(
+            "the document says it is {} but shows texts as only {EXPORT_FORMAT} does: it was altered",
+            doc.format
+        ));
+    }
+    if doc.format != EXPORT_FORMAT && doc.format != EXPORT_FORMAT_V3 && !doc.presentation.is_empty()
+    {
         report.problems.push(format!(
             "the document says it is {} but holds a header or photos only {EXPORT_FORMAT} has: it was altered",
             doc.format
@@ -638,7 +661,16 @@ fn verify_with_journal(doc: &ExportDocument, server_key: &[u8; 32]) -> (VerifyRe
         }
         match hex_id(&e.id).and_then(|id| journal.entry(&id)) {
             Some(view) => {
-                let recorded = model::entry(&view, &known);
+                let mut recorded = model::entry(&view, &known);
+                recorded.withheld = summarize(item.opened.iter().flat_map(|o| &o.shown.withheld));
+                if !recorded.withheld.is_empty() {
+                    item.checks.limits.push(withheld_limit(&recorded.withheld));
+                }
+                if item.opened.iter().any(|o| o.shown.typed_mark) {
+                    item.checks.limits.push(format!(
+                        "its words include \"{WITHHELD_MARK}\" as they were written: that is not a redaction"
+                    ));
+                }
                 let paths = paths_differing(&recorded, e);
                 for p in &paths {
                     item.checks.fail_unchanged(describe(p, e));
@@ -747,6 +779,63 @@ fn verify_with_journal(doc: &ExportDocument, server_key: &[u8; 32]) -> (VerifyRe
         );
     }
     (report, journal)
+}
+
+/// What the verifier says of an entry from which the survivor withheld words.
+fn withheld_limit(withheld: &[ExportWithheld]) -> String {
+    let what: Vec<String> = withheld
+        .iter()
+        .map(|w| {
+            let field = w.field.replace('_', " ");
+            if w.part {
+                format!("part of the {field}")
+            } else {
+                format!("the {field}")
+            }
+        })
+        .collect();
+    format!(
+        "the survivor withheld {} from this copy (shown as {WITHHELD_MARK}): the words shown are proven, what was withheld is not in the file",
+        what.join(", ")
+    )
+}
+
+/// The entries the document's disclosed records fold to, with what each
+/// withholds: exactly what a verifier reads. The exporter takes the entries it
+/// withholds from out of this, so both sides agree by construction.
+pub(crate) fn fold_disclosed(
+    doc: &ExportDocument,
+) -> (Journal, BTreeMap<String, Vec<ExportWithheld>>) {
+    let mut journal = Journal::new();
+    let mut withheld: BTreeMap<String, Vec<ExportWithheld>> = BTreeMap::new();
+    let Some(account) = hex_id(&doc.manifest.account_id) else {
+        return (journal, withheld);
+    };
+    let mut checks = Checks::new();
+    let m = &doc.manifest;
+    let entry_proofs = m.operations.iter().map(|o| (Some(&o.entry_id), &o.proof));
+    let others = m
+        .person_operations
+        .iter()
+        .map(|o| &o.proof)
+        .chain(m.device_additions.iter().map(|o| &o.proof))
+        .map(|p| (None, p));
+    for (entry, proof) in entry_proofs.chain(others) {
+        if let Some(o) = open(&account, proof, &mut checks) {
+            if let Some(entry) = entry {
+                withheld
+                    .entry(entry.clone())
+                    .or_default()
+                    .extend(o.shown.withheld.iter().cloned());
+            }
+            journal.insert(o.id, o.op);
+        }
+    }
+    let withheld = withheld
+        .into_iter()
+        .map(|(id, all)| (id, summarize(&all)))
+        .collect();
+    (journal, withheld)
 }
 
 fn item_authors(opened: &[Opened]) -> BTreeSet<String> {

@@ -17,10 +17,15 @@ use crate::journal::{
     DeviceView, EntryView, Field, FieldValue, OpId, PersonView, Revision, RevisionKind,
 };
 
-/// The format tag of this document layout. Version 3 is version 2's document
-/// with a [`Presentation`], and its HTML page is the plain-language chronology
-/// (`export::chronology`): summary first, proof as an appendix, photos shown.
-pub const EXPORT_FORMAT: &str = "mycase-export-v3";
+/// The format tag of this document layout. Version 4 is version 3's document
+/// whose records may be of record format 3, each proof then showing its texts
+/// ([`RecordProof::texts`]), so a text or a passage can be withheld
+/// ([`ExportEntry::withheld`]) and the rest still proven.
+pub const EXPORT_FORMAT: &str = "mycase-export-v4";
+/// Version 3 is version 2's document with a [`Presentation`], and its HTML page
+/// is the plain-language chronology (`export::chronology`): summary first, proof
+/// as an appendix, photos shown.
+pub const EXPORT_FORMAT_V3: &str = "mycase-export-v3";
 /// Version 2 proves the people and devices it lists (their records are in the
 /// manifest), names only those the exported entries involve, and renders its
 /// HTML deterministically (`export::html`, the layout before the chronology).
@@ -228,6 +233,10 @@ pub struct ExportEntry {
     pub history: Vec<ExportRevision>,
     /// Its attachments.
     pub attachments: Vec<ExportAttachment>,
+    /// What the survivor withheld from this document (v4; absent when nothing
+    /// was). Each withheld run of words reads [`crate::evidence::withheld::WITHHELD_MARK`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<ExportWithheld>,
 }
 
 /// When an entry happened, as exported.
@@ -418,6 +427,74 @@ pub struct RecordProof {
     pub chain: Vec<ExportRecord>,
     /// The server's receipt, if it signed one.
     pub receipt: Option<ExportReceipt>,
+    /// Record format 3: how each text the record commits to is shown (whole,
+    /// in part, or withheld), in the order the record commits to them. Absent
+    /// for older records, which hold their texts in the operation itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub texts: Vec<TextDisclosure>,
+}
+
+/// How one committed text of a record is shown (`client-core/src/format/withholdable.rs`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "shown", rename_all = "snake_case")]
+pub enum TextDisclosure {
+    /// Whole: the seed its pieces' salts come from, and its words.
+    Whole {
+        /// The field (`text`, `location`, ...).
+        field: String,
+        /// 32 bytes, hex.
+        seed: String,
+        /// The words.
+        text: String,
+    },
+    /// In part: each piece, shown with its salt or withheld as its digest.
+    Part {
+        /// The field.
+        field: String,
+        /// Every piece, in order.
+        pieces: Vec<PieceDisclosure>,
+    },
+    /// Withheld whole.
+    Withheld {
+        /// The field.
+        field: String,
+    },
+}
+
+impl TextDisclosure {
+    /// The field this shows.
+    pub fn field(&self) -> &str {
+        match self {
+            TextDisclosure::Whole { field, .. }
+            | TextDisclosure::Part { field, .. }
+            | TextDisclosure::Withheld { field } => field,
+        }
+    }
+}
+
+/// One piece of a text shown in part.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PieceDisclosure {
+    /// Shown: its salt (16 bytes, hex) and its words.
+    Shown {
+        /// Hex.
+        salt: String,
+        /// The piece.
+        text: String,
+    },
+    /// Withheld: its digest (hex).
+    Withheld(String),
+}
+
+/// A field of an entry from which something was withheld in this document.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ExportWithheld {
+    /// The field (`text`, `location`, ...).
+    pub field: String,
+    /// Only part of it (a passage); false when the whole field was withheld
+    /// wherever it was set.
+    pub part: bool,
 }
 
 /// Every field of a log record (bytes as hex, the ciphertext as base64).
@@ -521,6 +598,29 @@ impl fmt::Debug for ExportEntry {
             .field("history", &self.history)
             .field("attachments", &self.attachments)
             .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for TextDisclosure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let form = match self {
+            TextDisclosure::Whole { .. } => "whole",
+            TextDisclosure::Part { .. } => "part",
+            TextDisclosure::Withheld { .. } => "withheld",
+        };
+        f.debug_struct("TextDisclosure")
+            .field("field", &self.field())
+            .field("shown", &form)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for PieceDisclosure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PieceDisclosure::Shown { .. } => "PieceDisclosure::Shown(<redacted>)",
+            PieceDisclosure::Withheld(_) => "PieceDisclosure::Withheld",
+        })
     }
 }
 
@@ -768,5 +868,6 @@ pub fn entry(e: &EntryView, known: &Provenances) -> ExportEntry {
                 provenance: provenance(a.added_by, known),
             })
             .collect(),
+        withheld: Vec::new(),
     }
 }

@@ -45,6 +45,7 @@ pub enum KeyError {
 pub struct VaultKey {
     key: Zeroizing<[u8; 32]>,
     record_key: Zeroizing<[u8; 32]>,
+    texts_key: Zeroizing<[u8; 32]>,
 }
 redacted_debug!(VaultKey);
 
@@ -59,7 +60,12 @@ impl VaultKey {
         let key = Zeroizing::new(bytes);
         bytes.zeroize();
         let record_key = kdf::subkey(key.as_ref(), kdf::RECORDS);
-        VaultKey { key, record_key }
+        let texts_key = kdf::subkey(key.as_ref(), kdf::RECORD_TEXTS);
+        VaultKey {
+            key,
+            record_key,
+            texts_key,
+        }
     }
 
     /// The key itself (never print or log it).
@@ -70,6 +76,12 @@ impl VaultKey {
     /// The subkey that seals log records.
     pub fn record_key(&self) -> &[u8; 32] {
         &self.record_key
+    }
+
+    /// The subkey that seals records' withholdable texts (record format 3);
+    /// an export never discloses it.
+    pub fn texts_key(&self) -> &[u8; 32] {
+        &self.texts_key
     }
 
     /// A subkey for another purpose (see [`kdf`] labels).

@@ -16,3 +16,4 @@ pub mod recovery_blob;
 pub mod share_bundle;
 pub mod statement;
 pub mod vector;
+pub mod withholdable;

@@ -18,7 +18,13 @@
 //!   opens one way only. The commitment is a hash of a random key, not of the
 //!   plaintext, so it tells the server nothing it could test a guess against.
 //!
-//! Both versions open and verify; new records are always version 2.
+//! - **Version 3** (written today): as version 2, and an entry operation's texts
+//!   (title, text, location, injuries, impact) are sealed apart behind
+//!   commitments under a key an export never discloses
+//!   ([`crate::format::withholdable`]), so an export can withhold a field or a
+//!   passage and prove the rest.
+//!
+//! All three versions open and verify; new records are always version 3.
 
 use mycase_proto::v1::{Operation, Record};
 use mycase_proto::wire::{record_associated_data, record_hash, GENESIS_HASH, HASH_LEN};
@@ -30,6 +36,7 @@ use zeroize::Zeroizing;
 use crate::crypto::aead::{xchacha_open, xchacha_seal, xchacha_subkey, NONCE_LEN};
 use crate::crypto::padme;
 use crate::format::keys::{verify_signature, DeviceKeys, KeyError, Keyring};
+use crate::format::withholdable::{self, TextsError};
 use crate::ids::{id_hex, AccountId, DeviceId};
 
 /// Where a device's log ends: its last idx and that record's hash.
@@ -182,6 +189,31 @@ pub fn seal_record(
     })
 }
 
+/// Seals `operation` as the record after `head` (format [`RECORD_FORMAT_VERSION`]):
+/// its entry texts are sealed apart behind commitments first
+/// ([`crate::format::withholdable`]), so an export can withhold them.
+pub fn seal_operation(
+    account_id: &AccountId,
+    device_id: &DeviceId,
+    head: &Head,
+    keyring: &Keyring,
+    operation: &Operation,
+) -> Result<Record, KeyError> {
+    let (epoch, key) = keyring.current()?;
+    let ad = record_associated_data(
+        account_id,
+        device_id,
+        head.idx + 1,
+        &head.hash,
+        epoch,
+        RECORD_FORMAT_VERSION,
+    );
+    let mut op = operation.clone();
+    withholdable::seal_texts(&mut op, key.texts_key(), &ad);
+    let bytes = Zeroizing::new(op.encode_to_vec());
+    seal_record(account_id, device_id, head, keyring, &bytes)
+}
+
 /// Signs `record`'s hash with the device key, vouching for its chain.
 pub fn sign_record(keys: &DeviceKeys, account_id: &AccountId, record: &mut Record) {
     record.signature = keys.sign(&record_hash(account_id, record)).to_vec();
@@ -313,6 +345,15 @@ pub enum OperationError {
     /// The record opened but its plaintext is not an operation.
     #[error("a stored operation could not be read")]
     Undecodable(#[source] prost::DecodeError),
+    /// Its withholdable texts did not open or do not match what it signs.
+    #[error("record {idx}: {source}")]
+    Texts {
+        /// The record.
+        idx: u64,
+        /// What is wrong.
+        #[source]
+        source: TextsError,
+    },
 }
 
 /// Decrypts and decodes one record's operation.
@@ -322,7 +363,64 @@ pub fn open_operation(
     record: &Record,
 ) -> Result<Operation, OperationError> {
     let bytes = open_record(account_id, keyring, record)?;
-    Operation::decode(bytes.as_slice()).map_err(OperationError::Undecodable)
+    let mut op = Operation::decode(bytes.as_slice()).map_err(OperationError::Undecodable)?;
+    let key = keyring
+        .get(record.key_epoch)
+        .map_err(|_| RecordError::UnknownEpoch {
+            idx: record.idx,
+            epoch: record.key_epoch,
+        })?;
+    let ad = record_associated_data(
+        account_id,
+        &record.device_id,
+        record.idx,
+        &record.prev_hash,
+        record.key_epoch,
+        record.format_version,
+    );
+    withholdable::restore_texts(&mut op, record.format_version, key.texts_key(), &ad).map_err(
+        |source| OperationError::Texts {
+            idx: record.idx,
+            source,
+        },
+    )?;
+    Ok(op)
+}
+
+/// Decrypts a record's operation as sealed (its texts still behind their
+/// commitments) and opens its withholdable texts: what an export needs to show
+/// each text whole, in part, or not at all.
+pub fn open_record_texts(
+    account_id: &AccountId,
+    keyring: &Keyring,
+    record: &Record,
+) -> Result<(Operation, Vec<withholdable::OpenedText>), OperationError> {
+    let bytes = open_record(account_id, keyring, record)?;
+    let op = Operation::decode(bytes.as_slice()).map_err(OperationError::Undecodable)?;
+    if record.format_version < withholdable::WITHHOLDABLE_FORMAT_VERSION {
+        return Ok((op, Vec::new()));
+    }
+    let key = keyring
+        .get(record.key_epoch)
+        .map_err(|_| RecordError::UnknownEpoch {
+            idx: record.idx,
+            epoch: record.key_epoch,
+        })?;
+    let ad = record_associated_data(
+        account_id,
+        &record.device_id,
+        record.idx,
+        &record.prev_hash,
+        record.key_epoch,
+        record.format_version,
+    );
+    let texts = withholdable::open_texts(&op, key.texts_key(), &ad).map_err(|source| {
+        OperationError::Texts {
+            idx: record.idx,
+            source,
+        }
+    })?;
+    Ok((op, texts))
 }
 
 #[cfg(test)]

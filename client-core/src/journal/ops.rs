@@ -127,6 +127,7 @@ pub fn operation(hlc: Hlc, deps: VersionVector, recorded_at_ms: i64, body: Body)
         deps: Some(deps),
         recorded_at_ms,
         body: Some(body),
+        sealed_texts: Vec::new(),
     }
 }
 

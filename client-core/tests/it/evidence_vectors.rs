@@ -250,6 +250,7 @@ fn proof_of(
             server_time: rfc3339(time as i64),
             signature: hex::encode(server.sign(&message).to_bytes()),
         }),
+        texts: Vec::new(),
     }
 }
 

@@ -97,6 +97,7 @@ async fn world() -> World {
             people: Some(StringList {
                 values: vec![hex::encode(sam)],
             }),
+            withholdable: Vec::new(),
         })
         .unwrap();
     a.amend_entry(

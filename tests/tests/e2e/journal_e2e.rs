@@ -61,6 +61,7 @@ async fn every_field_and_an_attachment_survive_sync_wipe_and_recovery() {
             police_references: list(&["CAD 1234/14MAR26"]),
             actions_taken: list(&["reported to police", "GP"]),
             impact: Some(format!("impact {secret}")),
+            withholdable: Vec::new(),
         })
         .unwrap();
 

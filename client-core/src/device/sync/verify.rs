@@ -222,7 +222,7 @@ impl<S: LocalStore> Device<S> {
                     log.stopped = Some(SyncError::Tampered(e));
                     return true;
                 }
-                Err(OperationError::Undecodable(_)) => {
+                Err(OperationError::Undecodable(_) | OperationError::Texts { .. }) => {
                     log.stopped = Some(SyncError::BadOperation);
                     return true;
                 }
