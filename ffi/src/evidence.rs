@@ -184,6 +184,7 @@ impl Journal {
                 include_deleted,
                 case_reference: None,
                 name: None,
+                withhold: Vec::new(),
             };
             let files = match attachments {
                 AttachmentFiles::None => app::AttachmentFiles::None,

@@ -64,6 +64,14 @@ pub struct Args {
     /// the records.
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
+    /// Withhold from this export a field of an entry (ENTRY:FIELD, e.g.
+    /// 3f2a91c0:location) or a passage of it (ENTRY:FIELD:WORDS, e.g.
+    /// "3f2a91c0:text:12 Elm Road"), wherever it was set or appears, in every
+    /// version. The document marks each place [withheld], and verify still
+    /// proves everything else. Fields: title, text, location, injuries, impact.
+    /// Repeat for more.
+    #[arg(long, value_name = "ENTRY:FIELD[:WORDS]")]
+    withhold: Vec<String>,
     /// Print JSON: what was written.
     #[arg(long)]
     json: bool,
@@ -82,6 +90,8 @@ struct ExportedJson {
     attachments_missing: usize,
     /// How many of the files written are copies without location data.
     location_copies: usize,
+    /// How many entries words were withheld from.
+    entries_with_withheld: usize,
 }
 
 /// Fetches the attachment files beside the export (see
@@ -137,8 +147,14 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         tags: filter.tags.clone(),
         include_deleted: args.include_deleted,
     };
+    let withholdings = args
+        .withhold
+        .iter()
+        .map(|spec| mycase_core::evidence::withheld::Withholding::parse(spec, journal))
+        .collect::<Result<Vec<_>, _>>()
+        .context("what to withhold")?;
     let mut doc = device
-        .export_document(&filter, described)
+        .export_document_withholding(&filter, described, &withholdings)
         .context("building the export")?;
     // The files first: the document names the copies among them.
     let dir = files::attachments_dir(&args.out);
@@ -166,6 +182,11 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
         attachments_written: written.written,
         attachments_missing: written.missing,
         location_copies: doc.attachment_copies.len(),
+        entries_with_withheld: doc
+            .entries
+            .iter()
+            .filter(|e| !e.withheld.is_empty())
+            .count(),
         out: args.out.display().to_string(),
         format: format.name(),
         entries: doc.entries.len(),
@@ -198,6 +219,17 @@ pub async fn run(home: &Path, args: Args) -> Result<()> {
             "\n{} of them are copies without location data (NAME.no-location.EXT), not the \
              originals; the export names both checksums.",
             summary.location_copies
+        ));
+    }
+    if summary.entries_with_withheld > 0 {
+        line.push_str(&format!(
+            "\nWords withheld from {} {} as asked; each place reads [withheld], and the rest is still proven.",
+            summary.entries_with_withheld,
+            if summary.entries_with_withheld == 1 {
+                "entry"
+            } else {
+                "entries"
+            }
         ));
     }
     if summary.attachments_missing > 0 {

@@ -31,6 +31,53 @@ pub struct ExportChoices {
     pub case_reference: Option<String>,
     /// A name for the header of the HTML page (the survivor's choice).
     pub name: Option<String>,
+    /// Fields or passages to withhold from this export alone (`mycase export
+    /// --withhold`); each place reads "[withheld]" and the rest stays proven.
+    pub withhold: Vec<WithholdChoice>,
+}
+
+/// One field or passage to withhold from an export.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WithholdChoice {
+    /// The entry, by any unique prefix of its id.
+    pub entry: String,
+    /// The field: title, text, location, injuries or impact.
+    pub field: String,
+    /// The words to withhold wherever they appear; `None` withholds the whole field.
+    pub words: Option<String>,
+}
+
+impl std::fmt::Debug for WithholdChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithholdChoice")
+            .field("entry", &self.entry)
+            .field("field", &self.field)
+            .field("words", &self.words.as_ref().map(|w| w.len()))
+            .finish()
+    }
+}
+
+/// The withholdings `choices` name, read against `journal`.
+fn withholdings(
+    choices: &ExportChoices,
+    journal: &Journal,
+) -> Result<Vec<crate::evidence::withheld::Withholding>, AppError> {
+    choices
+        .withhold
+        .iter()
+        .map(|w| {
+            crate::evidence::withheld::Withholding::resolve(
+                &w.entry,
+                &w.field,
+                w.words.as_deref(),
+                journal,
+            )
+            .map_err(|e| AppError::InvalidInput {
+                field: Some("withhold".into()),
+                reason: e.to_string(),
+            })
+        })
+        .collect()
 }
 
 impl ExportChoices {
@@ -181,9 +228,10 @@ impl App {
             .read(|d| {
                 let journal = d.journal();
                 let query = choices.filter.to_query(journal)?;
-                let mut doc = d.export_document(
+                let mut doc = d.export_document_withholding(
                     &query,
                     choices.filter.described(journal, choices.include_deleted)?,
+                    &withholdings(choices, journal)?,
                 )?;
                 choices.heading(&mut doc);
                 let bytes = files::render(
@@ -228,9 +276,10 @@ impl App {
             .read(|d| {
                 let journal = d.journal();
                 let query = choices.filter.to_query(journal)?;
-                let doc = d.export_document(
+                let doc = d.export_document_withholding(
                     &query,
                     choices.filter.described(journal, choices.include_deleted)?,
+                    &withholdings(choices, journal)?,
                 )?;
                 let wants = attachments != AttachmentFiles::None && files::has_attachments(&doc);
                 Ok::<_, AppError>((doc, wants))

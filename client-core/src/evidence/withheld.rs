@@ -91,6 +91,75 @@ pub enum WithholdError {
     },
 }
 
+/// Why a `--withhold` value could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum WithholdSpecError {
+    /// Not `ENTRY:FIELD` or `ENTRY:FIELD:PASSAGE`.
+    #[error("write what to withhold as ENTRY:FIELD (a whole field) or ENTRY:FIELD:WORDS (a passage), e.g. 3f2a91c0:location or 3f2a91c0:text:12 Elm Road")]
+    Shape,
+    /// The field is not known.
+    #[error("{0:?} is not a field MyCase knows; the ones that can be withheld are title, text, location, injuries and impact")]
+    UnknownField(String),
+    /// The entry was not found.
+    #[error("entry {prefix:?}: {source}")]
+    Entry {
+        /// What was typed.
+        prefix: String,
+        /// Why.
+        #[source]
+        source: crate::journal::JournalError,
+    },
+    /// It names something that cannot be withheld.
+    #[error(transparent)]
+    Withhold(#[from] WithholdError),
+}
+
+impl Withholding {
+    /// Reads `ENTRY:FIELD` (the whole field, wherever it was set) or
+    /// `ENTRY:FIELD:WORDS` (those words wherever they appear in the field),
+    /// the entry by any unique prefix of its id. `description` and `where` are
+    /// read as `text` and `location`.
+    pub fn parse(spec: &str, journal: &crate::journal::Journal) -> Result<Self, WithholdSpecError> {
+        let (entry, rest) = spec.split_once(':').ok_or(WithholdSpecError::Shape)?;
+        let (field, passage) = match rest.split_once(':') {
+            Some((field, passage)) => (field, Some(passage)),
+            None => (rest, None),
+        };
+        Self::resolve(entry, field, passage, journal)
+    }
+
+    /// The withholding of `passage` (or the whole field when `None`) of the
+    /// entry whose id starts with `entry`, the field by its name.
+    pub fn resolve(
+        entry: &str,
+        field: &str,
+        passage: Option<&str>,
+        journal: &crate::journal::Journal,
+    ) -> Result<Self, WithholdSpecError> {
+        let passage = passage.map(|p| p.trim().to_string());
+        let field = match field.trim().to_ascii_lowercase().as_str() {
+            "description" | "what_happened" | "what-happened" => Some(Field::Text),
+            "where" => Some(Field::Location),
+            other => Field::parse(other),
+        }
+        .ok_or_else(|| WithholdSpecError::UnknownField(field.trim().to_string()))?;
+        let entry =
+            journal
+                .resolve_entry_prefix(entry)
+                .map_err(|source| WithholdSpecError::Entry {
+                    prefix: entry.trim().to_string(),
+                    source,
+                })?;
+        let w = Withholding {
+            entry,
+            field,
+            passage,
+        };
+        check(&w)?;
+        Ok(w)
+    }
+}
+
 /// The entry id as people see it (first 8 hex digits).
 pub fn short_entry(entry: &EntryId) -> String {
     hex::encode(&entry[..4])

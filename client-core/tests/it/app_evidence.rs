@@ -380,6 +380,7 @@ async fn exports_download_and_verify_entry_by_entry_while_locked() {
                 include_deleted: false,
                 case_reference: None,
                 name: None,
+                withhold: Vec::new(),
             })
             .await
             .unwrap();
@@ -400,6 +401,7 @@ async fn exports_download_and_verify_entry_by_entry_while_locked() {
             include_deleted: false,
             case_reference: None,
             name: None,
+            withhold: Vec::new(),
         })
         .await
         .unwrap();
@@ -478,6 +480,7 @@ async fn an_export_to_a_path_writes_copies_without_location_that_verify_names() 
         include_deleted: false,
         case_reference: None,
         name: None,
+        withhold: Vec::new(),
     };
     let summary = app
         .export_to_path(&choices, AttachmentFiles::WithoutLocation, &out)
@@ -555,6 +558,7 @@ async fn deleted_entries_are_left_out_of_an_export_unless_asked_for_and_both_ver
                     include_deleted,
                     case_reference: None,
                     name: None,
+                    withhold: Vec::new(),
                 })
                 .await
                 .unwrap();

@@ -21,3 +21,4 @@ mod rotation_vectors;
 mod share_vectors;
 mod store_conformance;
 mod trust_vectors;
+mod withholdable_vectors;

@@ -26,3 +26,4 @@ mod share_browser;
 mod store_at_rest;
 mod sync_limits;
 mod two_devices;
+mod withheld_export;

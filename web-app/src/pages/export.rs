@@ -125,6 +125,7 @@ async fn export(State(web): State<Web>, Form(fields): Form<Fields>) -> Result<Re
         include_deleted,
         case_reference: Heading::given(&heading.case_reference),
         name: Heading::given(&heading.name_on_document),
+        withhold: Vec::new(),
     };
     match web.app().export(&choices).await {
         Ok(doc) => {

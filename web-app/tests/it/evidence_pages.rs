@@ -326,6 +326,7 @@ async fn the_verify_page_checks_an_export_entry_by_entry_even_while_locked() {
             include_deleted: false,
             case_reference: None,
             name: None,
+            withhold: Vec::new(),
         })
         .await
         .unwrap();

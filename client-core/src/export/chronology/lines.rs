@@ -103,7 +103,53 @@ pub(super) fn summary_rows(doc: &ExportDocument, names: &Names) -> Vec<(&'static
         ),
     };
     row("Evidence", &evidence);
+    let withheld = doc
+        .entries
+        .iter()
+        .filter(|e| !e.withheld.is_empty())
+        .count();
+    if withheld > 0 {
+        row(
+            "Withheld",
+            &format!(
+                "The survivor withheld words from {} in this copy; each place reads {}",
+                counted(withheld, "entry", "entries"),
+                crate::evidence::withheld::WITHHELD_MARK
+            ),
+        );
+    }
     rows
+}
+
+/// What the survivor withheld from an entry in this copy, in a sentence.
+pub(super) fn withheld_sentence(e: &ExportEntry) -> Option<String> {
+    if e.withheld.is_empty() {
+        return None;
+    }
+    let what: Vec<String> = e
+        .withheld
+        .iter()
+        .map(|w| {
+            let field = match w.field.as_str() {
+                "text" => "what happened",
+                "location" => "where it happened",
+                "title" => "the title",
+                "injuries" => "the injuries",
+                "impact" => "the impact",
+                other => other,
+            };
+            if w.part {
+                format!("part of {field}")
+            } else {
+                field.to_string()
+            }
+        })
+        .collect();
+    Some(format!(
+        "Withheld from this copy by the survivor: {}. Each place reads {}; the words shown are          proven by the records, and what was withheld is not in this document.",
+        plain::listed(&what),
+        crate::evidence::withheld::WITHHELD_MARK
+    ))
 }
 
 /// An entry's facts, as `(label, value)` rows; fields not recorded are left out.

@@ -307,6 +307,13 @@ pub fn entry_article(
     }
     let _ = writeln!(out, "<div class=\"text\">{}</div>", escape(&e.text));
     facts(&mut out, e, names);
+    if let Some(sentence) = lines::withheld_sentence(e) {
+        let _ = writeln!(
+            out,
+            "<p class=\"conflict withheld\">{}</p>",
+            escape(&sentence)
+        );
+    }
     conflicts(&mut out, e, names);
     evidence(&mut out, doc, e, photos);
     history_list(&mut out, e, journal, names);
@@ -354,6 +361,9 @@ pub fn render_markdown(doc: &ExportDocument, journal: &Journal) -> String {
         let _ = writeln!(out, "{}\n", e.text);
         for (label, value) in lines::fact_rows(e, &names) {
             let _ = writeln!(out, "- {label}: {value}");
+        }
+        if let Some(sentence) = lines::withheld_sentence(e) {
+            let _ = writeln!(out, "\n{sentence}");
         }
         for sentence in lines::conflict_sentences(e, &names) {
             let _ = writeln!(out, "\n> {sentence}");
