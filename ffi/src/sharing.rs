@@ -117,6 +117,7 @@ impl Journal {
                 password: request.password.map(Zeroizing::new),
                 include_attachments: request.include_attachments,
                 keep_location: request.keep_location,
+                withhold: Vec::new(),
             };
             let made = app.create_share(input).await?;
             Ok(SharedLink {

@@ -69,6 +69,12 @@ struct CreateArgs {
     /// that data (your journal keeps the original; the share names both).
     #[arg(long)]
     keep_location: bool,
+    /// Withhold from this share a field of an entry (ENTRY:FIELD) or a passage
+    /// of it (ENTRY:FIELD:WORDS), wherever it was set or appears, in every
+    /// version: the advocate sees [withheld] there. Fields: title, text,
+    /// location, injuries, impact. Repeat for more.
+    #[arg(long, value_name = "ENTRY:FIELD[:WORDS]")]
+    withhold: Vec<String>,
     #[arg(long)]
     json: bool,
 }
@@ -157,10 +163,16 @@ async fn create(home: &Path, args: CreateArgs) -> Result<()> {
             .unwrap_or_default(),
         tags: args.tags.clone(),
     };
+    let withholdings = args
+        .withhold
+        .iter()
+        .map(|spec| mycase_core::evidence::withheld::Withholding::parse(spec, journal))
+        .collect::<Result<Vec<_>, _>>()
+        .context("--withhold")?;
     let password = args.password.then(|| share_password(true)).transpose()?;
     let transport = connect::transport_for(&device).await?;
     let created = device
-        .create_share(
+        .create_share_withholding(
             &transport,
             ShareRequest {
                 selection,
@@ -170,6 +182,7 @@ async fn create(home: &Path, args: CreateArgs) -> Result<()> {
                 include_attachments: args.include_attachments,
                 strip_location: !args.keep_location,
             },
+            &withholdings,
         )
         .await
         .context("could not create the share")?;

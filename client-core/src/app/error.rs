@@ -267,8 +267,9 @@ impl From<RevokeError> for AppError {
 
 impl From<ExportError> for AppError {
     fn from(e: ExportError) -> Self {
+        let field = matches!(e, ExportError::Withhold(_)).then(|| "withhold".to_string());
         AppError::InvalidInput {
-            field: None,
+            field,
             reason: e.to_string(),
         }
     }
@@ -307,6 +308,10 @@ impl From<ShareDeviceError> for AppError {
             ShareDeviceError::Device(d) => d.into(),
             ShareDeviceError::Transport(t) => t.into(),
             ShareDeviceError::Attachment(a) => a.into(),
+            ShareDeviceError::Withhold(w) => AppError::InvalidInput {
+                field: Some("withhold".into()),
+                reason: w.to_string(),
+            },
             other => AppError::InvalidInput {
                 field: None,
                 reason: other.to_string(),

@@ -47,6 +47,18 @@ pub struct WithholdChoice {
     pub words: Option<String>,
 }
 
+impl WithholdChoice {
+    /// `ENTRY:FIELD` or `ENTRY:FIELD:WORDS` as typed; `None` for anything else.
+    pub fn parse(spec: &str) -> Option<Self> {
+        let (entry, field, words) = crate::evidence::withheld::split_spec(spec.trim())?;
+        Some(WithholdChoice {
+            entry: entry.to_owned(),
+            field: field.to_owned(),
+            words: words.map(str::to_owned),
+        })
+    }
+}
+
 impl std::fmt::Debug for WithholdChoice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WithholdChoice")
@@ -62,8 +74,15 @@ fn withholdings(
     choices: &ExportChoices,
     journal: &Journal,
 ) -> Result<Vec<crate::evidence::withheld::Withholding>, AppError> {
+    withholdings_of(&choices.withhold, journal)
+}
+
+/// `choices` read against `journal`: each entry by its id prefix, each field by name.
+pub(crate) fn withholdings_of(
+    choices: &[WithholdChoice],
+    journal: &Journal,
+) -> Result<Vec<crate::evidence::withheld::Withholding>, AppError> {
     choices
-        .withhold
         .iter()
         .map(|w| {
             crate::evidence::withheld::Withholding::resolve(

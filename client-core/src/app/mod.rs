@@ -46,7 +46,9 @@ pub use entries::{
 };
 pub use error::AppError;
 pub use events::{AppEvent, DeviceNotice, ErasedReason, SyncState, SyncStatus};
-pub use export::{AttachmentFiles, ExportChoices, ExportFormat, ExportSummary, ExportedDocument};
+pub use export::{
+    AttachmentFiles, ExportChoices, ExportFormat, ExportSummary, ExportedDocument, WithholdChoice,
+};
 pub use patterns::{
     patterns_day, CategoryFigures, EntryFilter, GapFigures, PatternCharts, PatternsReport,
     PatternsView, PeriodFigures, RecentFigures, TallyFigures, TrendFigures, WeekdayFigures,

@@ -41,6 +41,9 @@ pub struct ShareInput {
     /// Share photos as they are, with any place they record. Without it a photo
     /// that records where it was taken is shared as a copy without that.
     pub keep_location: bool,
+    /// Fields or passages to withhold from this share (`mycase share create
+    /// --withhold`); the advocate sees "[withheld]" there.
+    pub withhold: Vec<crate::app::export::WithholdChoice>,
 }
 
 impl std::fmt::Debug for ShareInput {
@@ -351,12 +354,20 @@ impl App {
             ));
         }
         // Checked before connecting, so a typo costs no round trip.
-        let selection = self.read(|d| selection_of(&input, d.journal())).await??;
+        let (selection, withholdings) = self
+            .read(|d| {
+                let journal = d.journal();
+                Ok::<_, AppError>((
+                    selection_of(&input, journal)?,
+                    crate::app::export::withholdings_of(&input.withhold, journal)?,
+                ))
+            })
+            .await??;
         let transport = self.connect().await?;
         let made = async {
             let mut device = self.device().await?;
             let created = device
-                .create_share(
+                .create_share_withholding(
                     &transport,
                     ShareRequest {
                         selection,
@@ -366,6 +377,7 @@ impl App {
                         include_attachments: input.include_attachments,
                         strip_location: !input.keep_location,
                     },
+                    &withholdings,
                 )
                 .await?;
             let pending = device.pending_upload();

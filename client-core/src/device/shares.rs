@@ -1,6 +1,7 @@
 //! Making, listing and revoking shares from a device, and fetching and opening a
 //! link (the I/O around the pure share modules).
 
+use crate::evidence::withheld::{withhold_in_view, WithholdError, Withholding};
 use std::time::Duration;
 
 use mycase_proto::v1::ShareInfo;
@@ -122,6 +123,9 @@ pub enum ShareDeviceError {
     /// A photo could not be copied without its location.
     #[error("could not make a copy without location data")]
     Location(#[source] LocationError),
+    /// What was asked to be withheld cannot be withheld as asked.
+    #[error(transparent)]
+    Withhold(WithholdError),
     /// Talking to the server failed.
     #[error(transparent)]
     Transport(#[from] TransportError),
@@ -161,6 +165,19 @@ impl<S: LocalStore> Device<S> {
         transport: &GrpcTransport,
         request: ShareRequest,
     ) -> Result<CreatedShare, ShareDeviceError> {
+        self.create_share_withholding(transport, request, &[]).await
+    }
+
+    /// [`Device::create_share`], withholding from this share alone the fields
+    /// and passages `withholdings` name: each place reads
+    /// [`crate::evidence::withheld::WITHHELD_MARK`], in the entry and in its
+    /// history. (A share carries no proof, so this works on entries of any age.)
+    pub async fn create_share_withholding(
+        &mut self,
+        transport: &GrpcTransport,
+        request: ShareRequest,
+        withholdings: &[Withholding],
+    ) -> Result<CreatedShare, ShareDeviceError> {
         if request.selection.is_empty() {
             return Err(ShareDeviceError::NothingSelected);
         }
@@ -170,9 +187,19 @@ impl<S: LocalStore> Device<S> {
         if request.expires_in < Duration::from_secs(60) {
             return Err(ShareDeviceError::TooShort);
         }
-        let entries = select::selected_entries(&self.journal, &request.selection);
+        let mut entries = select::selected_entries(&self.journal, &request.selection);
         if entries.is_empty() {
             return Err(ShareDeviceError::NoMatchingEntry);
+        }
+        for w in withholdings {
+            if !entries.iter().any(|e| e.id == w.entry) {
+                return Err(ShareDeviceError::Withhold(WithholdError::NotExported {
+                    entry: crate::evidence::withheld::short_entry(&w.entry),
+                }));
+            }
+        }
+        for e in &mut entries {
+            withhold_in_view(e, withholdings).map_err(ShareDeviceError::Withhold)?;
         }
         let description = request.selection.describe(entries.len());
         let (mut manifest, to_fetch) = select::manifest(

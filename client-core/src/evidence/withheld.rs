@@ -59,8 +59,8 @@ pub enum WithholdError {
     /// The passage is empty.
     #[error("the passage to withhold is empty")]
     EmptyPassage,
-    /// The entry is not in the export.
-    #[error("entry {entry} is not in this export, so nothing of it can be withheld")]
+    /// The entry is not among those exported or shared.
+    #[error("entry {entry} is not among the entries chosen, so nothing of it can be withheld")]
     NotExported {
         /// Its id, short.
         entry: String,
@@ -114,17 +114,22 @@ pub enum WithholdSpecError {
     Withhold(#[from] WithholdError),
 }
 
+/// `ENTRY:FIELD[:WORDS]` cut into its parts (the words may hold colons).
+pub fn split_spec(spec: &str) -> Option<(&str, &str, Option<&str>)> {
+    let (entry, rest) = spec.split_once(':')?;
+    Some(match rest.split_once(':') {
+        Some((field, words)) => (entry, field, Some(words)),
+        None => (entry, rest, None),
+    })
+}
+
 impl Withholding {
     /// Reads `ENTRY:FIELD` (the whole field, wherever it was set) or
     /// `ENTRY:FIELD:WORDS` (those words wherever they appear in the field),
     /// the entry by any unique prefix of its id. `description` and `where` are
     /// read as `text` and `location`.
     pub fn parse(spec: &str, journal: &crate::journal::Journal) -> Result<Self, WithholdSpecError> {
-        let (entry, rest) = spec.split_once(':').ok_or(WithholdSpecError::Shape)?;
-        let (field, passage) = match rest.split_once(':') {
-            Some((field, passage)) => (field, Some(passage)),
-            None => (rest, None),
-        };
+        let (entry, field, passage) = split_spec(spec).ok_or(WithholdSpecError::Shape)?;
         Self::resolve(entry, field, passage, journal)
     }
 
@@ -387,6 +392,145 @@ pub fn show_texts(
     fields.withholdable.clear();
     op.sealed_texts.clear();
     Ok(out)
+}
+
+/// `text` with the pieces `ws` cover (every one of them for a whole-field
+/// withholding) read as [`WITHHELD_MARK`], as a verifier reads a text shown in
+/// part; marks in `matched` which withholdings covered something.
+fn withhold_in_text(
+    text: &str,
+    ws: &[(usize, &Withholding)],
+    matched: &mut [bool],
+) -> Option<(String, bool)> {
+    let cut = pieces(text);
+    let mut mask = vec![false; cut.len()];
+    let mut whole = false;
+    for (i, w) in ws {
+        match &w.passage {
+            None => {
+                matched[*i] = true;
+                whole = true;
+            }
+            Some(p) => {
+                if let Some(covered) = covered_pieces(text, p) {
+                    matched[*i] = true;
+                    for (m, c) in mask.iter_mut().zip(covered) {
+                        *m |= c;
+                    }
+                }
+            }
+        }
+    }
+    if whole || (!mask.is_empty() && mask.iter().all(|m| *m)) {
+        return Some((WITHHELD_MARK.to_string(), false));
+    }
+    if !mask.iter().any(|m| *m) {
+        return None;
+    }
+    let mut out = String::new();
+    let mut in_withheld = false;
+    for (p, m) in cut.iter().zip(&mask) {
+        if *m {
+            if !in_withheld {
+                out.push_str(WITHHELD_MARK);
+            }
+        } else {
+            out.push_str(p);
+        }
+        in_withheld = *m;
+    }
+    Some((out, true))
+}
+
+/// Withholds from a copy of an entry (a share, which carries no proof) what
+/// `all` names for it: in its fields, every version in its history, and its
+/// conflicts, as an export reads it. Every withholding must match something.
+pub fn withhold_in_view(
+    view: &mut crate::journal::EntryView,
+    all: &[Withholding],
+) -> Result<Vec<ExportWithheld>, WithholdError> {
+    use crate::journal::FieldValue;
+    let ws: Vec<(usize, &Withholding)> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.entry == view.id)
+        .collect();
+    for (_, w) in &ws {
+        check(w)?;
+    }
+    let mut matched = vec![false; all.len()];
+    let mut withheld = Vec::new();
+    let mut apply = |field: Field, slot: &mut String, matched: &mut [bool]| {
+        let of_field: Vec<(usize, &Withholding)> = ws
+            .iter()
+            .filter(|(_, w)| w.field == field)
+            .copied()
+            .collect();
+        if of_field.is_empty() {
+            return;
+        }
+        if let Some((text, part)) = withhold_in_text(slot, &of_field, matched) {
+            *slot = text;
+            withheld.push(ExportWithheld {
+                field: field.as_str().to_string(),
+                part,
+            });
+        }
+    };
+    apply(Field::Text, &mut view.text, &mut matched);
+    for (field, slot) in [
+        (Field::Title, &mut view.title),
+        (Field::Location, &mut view.location),
+        (Field::Injuries, &mut view.injuries),
+        (Field::Impact, &mut view.impact),
+    ] {
+        if let Some(s) = slot.as_mut() {
+            apply(field, s, &mut matched);
+        }
+    }
+    for r in &mut view.history {
+        for field in WITHHOLDABLE {
+            let text = match field {
+                Field::Title => r.fields.title.as_mut(),
+                Field::Text => r.fields.text.as_mut(),
+                Field::Location => r.fields.location.as_mut(),
+                Field::Injuries => r.fields.injuries.as_mut(),
+                Field::Impact => r.fields.impact.as_mut(),
+                _ => None,
+            };
+            if let Some(s) = text {
+                apply(field, s, &mut matched);
+            }
+        }
+    }
+    for c in &mut view.conflicts {
+        let values = std::iter::once(&mut c.shown).chain(c.others.iter_mut().map(|o| &mut o.value));
+        for v in values {
+            let (field, s) = match v {
+                FieldValue::Title(s) => (Field::Title, s),
+                FieldValue::Text(s) => (Field::Text, s),
+                FieldValue::Location(s) => (Field::Location, s),
+                FieldValue::Injuries(s) => (Field::Injuries, s),
+                FieldValue::Impact(s) => (Field::Impact, s),
+                _ => continue,
+            };
+            apply(field, s, &mut matched);
+        }
+    }
+    if let Some((i, _)) = ws.iter().find(|(i, _)| !matched[*i]) {
+        let w = &all[*i];
+        return Err(match w.passage {
+            None => WithholdError::NothingThere {
+                entry: short_entry(&w.entry),
+                field: w.field.as_str(),
+            },
+            Some(_) => WithholdError::PassageNotFound {
+                entry: short_entry(&w.entry),
+                field: w.field.as_str(),
+            },
+        });
+    }
+    Ok(summarize(&withheld))
 }
 
 /// What was withheld from an entry, over all its records: a field is listed

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use mycase_core::app::{
     parse_pairing_qr, App, AppError, AppEvent, AppOptions, EntryInput, ErasedReason, JoinJournal,
-    NewJournal, PairingSession, RecoverJournal, ShareInput, ShareState,
+    NewJournal, PairingSession, RecoverJournal, ShareInput, ShareState, WithholdChoice,
 };
 use mycase_core::crypto::passphrase::KdfParams;
 use mycase_core::share::{self, link};
@@ -100,6 +100,69 @@ async fn open_link(
         &bundle,
     )
     .unwrap())
+}
+
+#[tokio::test]
+async fn words_withheld_from_a_share_never_reach_the_advocate() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _kit) = laptop(&server, &dir).await;
+    let id = app
+        .add_entry(EntryInput {
+            text: "He came to 12 Elm Road, Leeds and shouted.".into(),
+            location: "12 Elm Road".into(),
+            ..entry("At the refuge")
+        })
+        .await
+        .unwrap();
+    let withhold = |field: &str, words: Option<&str>| WithholdChoice {
+        entry: id[..8].into(),
+        field: field.into(),
+        words: words.map(Into::into),
+    };
+    // Words that are not there, or a field that cannot be withheld: the
+    // field's error, and no share made.
+    for bad in [
+        withhold("text", Some("Oak Road")),
+        withhold("severity", None),
+        withhold("impact", None),
+    ] {
+        let input = ShareInput {
+            entry_ids: vec![id.clone()],
+            withhold: vec![bad],
+            ..Default::default()
+        };
+        assert_eq!(invalid_field(app.create_share(input).await), "withhold");
+    }
+    assert!(app.shares().await.unwrap().shares.is_empty());
+
+    let made = app
+        .create_share(ShareInput {
+            entry_ids: vec![id.clone()],
+            withhold: vec![
+                withhold("text", Some("12 Elm Road")),
+                withhold("where", None),
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let opened = open_link(&server, &made.link, None).await.unwrap();
+    let shared = &opened.manifest.entries[0];
+    assert_eq!(shared.text, "He came to [withheld] Leeds and shouted.");
+    assert_eq!(shared.location.as_deref(), Some("[withheld]"));
+    assert_eq!(shared.title.as_deref(), Some("At the refuge"));
+    let changes: Vec<&str> = shared.history[0]
+        .changes
+        .iter()
+        .map(|c| c.value.as_str())
+        .collect();
+    assert!(changes.contains(&"He came to [withheld] Leeds and shouted."));
+    let everything = serde_json::to_string(&opened.manifest).unwrap();
+    assert!(!everything.contains("Elm"), "{everything}");
+    // The journal keeps every word.
+    let kept = app.entry(&id).await.unwrap();
+    assert_eq!(kept.location.as_deref(), Some("12 Elm Road"));
 }
 
 #[tokio::test]

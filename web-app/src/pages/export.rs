@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::Router;
 
 use super::patterns::{category_choices, field_error, Fields, FilterForm};
-use crate::core_app::{ExportChoices, ExportFormat};
+use crate::core_app::{ExportChoices, ExportFormat, WithholdChoice};
 use crate::error::WebError;
 use crate::form::Form;
 use crate::page::{self, FieldErrors, Layout};
@@ -31,6 +31,7 @@ struct ExportPage {
     include_deleted: bool,
     case_reference: String,
     name_on_document: String,
+    withhold: String,
     categories: Vec<(&'static str, &'static str, bool)>,
 }
 
@@ -39,6 +40,8 @@ struct ExportPage {
 struct Heading {
     case_reference: String,
     name_on_document: String,
+    /// What to withhold, one `ENTRY:FIELD[:WORDS]` per line.
+    withhold: String,
 }
 
 impl Heading {
@@ -53,7 +56,19 @@ impl Heading {
         Heading {
             case_reference: value("case_reference"),
             name_on_document: value("name_on_document"),
+            withhold: value("withhold"),
         }
+    }
+
+    /// The withholdings typed, one per non-blank line; `None` for a line that
+    /// is not `ENTRY:FIELD[:WORDS]`.
+    fn withholdings(&self) -> Option<Vec<WithholdChoice>> {
+        self.withhold
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(WithholdChoice::parse)
+            .collect()
     }
 
     fn given(text: &str) -> Option<String> {
@@ -78,6 +93,7 @@ fn page_of(
         include_deleted,
         case_reference: heading.case_reference,
         name_on_document: heading.name_on_document,
+        withhold: heading.withhold,
     }
 }
 
@@ -119,13 +135,26 @@ async fn export(State(web): State<Web>, Form(fields): Form<Fields>) -> Result<Re
         }
     };
     let heading = Heading::from_fields(&fields);
+    let Some(withhold) = heading.withholdings() else {
+        return page::invalid(page_of(
+            &web,
+            filter,
+            format,
+            include_deleted,
+            heading,
+            FieldErrors::one(
+                "withhold",
+                "Write each line as the entry's number, a colon and what to leave out, for example 3f2a91c0:location",
+            ),
+        ));
+    };
     let choices = ExportChoices {
         format: chosen,
         filter: filter.to_filter(),
         include_deleted,
         case_reference: Heading::given(&heading.case_reference),
         name: Heading::given(&heading.name_on_document),
-        withhold: Vec::new(),
+        withhold,
     };
     match web.app().export(&choices).await {
         Ok(doc) => {

@@ -83,6 +83,7 @@ pub fn field_error(error: &AppError) -> Option<FieldErrors> {
                 "from" => "from",
                 "to" => "to",
                 "categories" => "category",
+                "withhold" => "withhold",
                 _ => "tag",
             };
             Some(FieldErrors::one(id, reason.clone()))

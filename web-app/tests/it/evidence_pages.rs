@@ -189,7 +189,7 @@ async fn a_bad_upload_is_a_422_with_an_error_summary_and_attaches_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn patterns_and_export_pages_render_filter_and_refuse_bad_input() {
     let app = start_set_up().await;
-    let (cookie, _) = with_entry(&app).await;
+    let (cookie, handle) = with_entry(&app).await;
 
     let page = app
         .send(Request::get("/patterns").header("Cookie", &cookie))
@@ -247,6 +247,52 @@ async fn patterns_and_export_pages_render_filter_and_refuse_bad_input() {
     );
     assert!(!disposition.contains("Kitchen"));
     assert!(download.body.contains("\"title\": \"Kitchen\""));
+
+    // Words left out of this copy: the entry's page gives its number, the
+    // copy reads [withheld] there, and a line that is not understood or words
+    // that are not in the entry are the field's error, with nothing downloaded.
+    let months = app.web.app().timeline(Default::default()).await.unwrap();
+    let kitchen_id = months[0].entries[0].id.clone();
+    let shown = app
+        .send(Request::get(&format!("/entries/{handle}")).header("Cookie", &cookie))
+        .await;
+    assert!(shown
+        .body
+        .contains(&format!("<code>{}</code>", &kitchen_id[..8])));
+    let withheld = app
+        .send(app.post("/export", &cookie).form(&[
+            ("format", "json"),
+            ("withhold", &format!("{}:text:shouted", &kitchen_id[..8])),
+        ]))
+        .await;
+    assert_eq!(withheld.status, 200);
+    assert!(
+        withheld.body.contains("\"text\": \"He [withheld]\""),
+        "{}",
+        withheld.body
+    );
+    assert!(!withheld.body.contains("shouted"));
+    for (line, says) in [
+        ("not a withholding".to_string(), "Write each line as"),
+        (
+            format!("{}:text:whispered", &kitchen_id[..8]),
+            "does not appear",
+        ),
+        (
+            format!("{}:severity", &kitchen_id[..8]),
+            "cannot be withheld",
+        ),
+    ] {
+        let refused = app
+            .send(
+                app.post("/export", &cookie)
+                    .form(&[("format", "json"), ("withhold", &line)]),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{line}");
+        assert!(refused.body.contains(says), "{line}: {}", refused.body);
+        assert!(refused.body.contains("id=\"withhold-error\""), "{line}");
+    }
 
     // A deleted entry: left out unless the box is ticked, then in and marked.
     let gone = app
