@@ -452,11 +452,15 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].0, hex::encode(w.second));
     assert!(failed[0].1.iter().any(|p| p.contains("visible text")));
-    // Both altered consistently: the records still say otherwise.
+    // Both altered consistently, the proof's disclosure of the words too: the
+    // record's commitment still says otherwise.
     let both = page.replace("Forty messages in one evening.", "Two messages.");
     let failed = failures(&verify_export_text(&both, &key).unwrap());
     assert_eq!(failed.len(), 1);
-    assert!(failed[0].1.iter().any(|p| p.contains("entry text")));
+    assert!(failed[0]
+        .1
+        .iter()
+        .any(|p| p.contains("the text shown is not what the record commits to")));
     // A visible time altered.
     let first = &doc.entries[entry_index(&doc, &w.first)];
     assert_eq!(
@@ -533,7 +537,7 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
         .any(|p| p.contains("person's name differs")));
     // An HTML file claiming the older export format is refused as unprovable.
     let older = page.replacen(
-        r#""format":"mycase-export-v3""#,
+        r#""format":"mycase-export-v4""#,
         r#""format":"mycase-export-v1""#,
         1,
     );
@@ -545,16 +549,29 @@ async fn html_export_verifies_opens_in_chromium_and_prints() {
         .any(|p| p.contains("older MyCase cannot be proven")));
     // Claiming v2 (whose page is laid out otherwise) proves nothing either.
     let downgraded = page.replacen(
-        r#""format":"mycase-export-v3""#,
+        r#""format":"mycase-export-v4""#,
         r#""format":"mycase-export-v2""#,
         1,
     );
+    assert_ne!(downgraded, page);
     let report = verify_export_text(&downgraded, &key).unwrap();
     assert!(!report.ok());
     assert!(report
         .problems
         .iter()
         .any(|p| p.contains("not the one MyCase renders")));
+    // Claiming v3, whose records hold their words in the open, is refused too.
+    let v3 = page.replacen(
+        r#""format":"mycase-export-v4""#,
+        r#""format":"mycase-export-v3""#,
+        1,
+    );
+    let report = verify_export_text(&v3, &key).unwrap();
+    assert!(!report.ok());
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.contains("shows texts as only mycase-export-v4 does")));
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("chronology.html");

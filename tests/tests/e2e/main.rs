@@ -10,6 +10,7 @@ mod chromium_helper;
 mod export_verify;
 mod frozen_chronology;
 mod frozen_exports;
+mod frozen_withheld;
 mod hostile_server;
 mod insider_attacks;
 mod insider_records_proptest;

@@ -114,9 +114,15 @@ fn all_problems(r: &VerifyReport) -> Vec<String> {
         .collect()
 }
 
-/// Alters the JSON with `change`; expects it refused, with the refuge entry
-/// named when `entry` is given.
-fn refused(doc: &ExportDocument, key: &[u8; 32], what: &str, change: impl Fn(&mut Value)) {
+/// Alters the JSON with `change`; expects it refused, and the entry `named`
+/// (hex) failed by name when one is given.
+fn refused(
+    doc: &ExportDocument,
+    key: &[u8; 32],
+    what: &str,
+    named: Option<&str>,
+    change: impl Fn(&mut Value),
+) {
     let mut v = serde_json::to_value(doc).unwrap();
     change(&mut v);
     let report = verify_export_text(&v.to_string(), key).unwrap();
@@ -125,6 +131,15 @@ fn refused(doc: &ExportDocument, key: &[u8; 32], what: &str, change: impl Fn(&mu
         !all_problems(&report).is_empty(),
         "{what}: refused with no problem named"
     );
+    if let Some(id) = named {
+        let failed: Vec<&str> = report
+            .entries
+            .iter()
+            .filter(|e| !e.ok())
+            .map(|e| e.entry_id.as_str())
+            .collect();
+        assert_eq!(failed, [id], "{what}: {:?}", all_problems(&report));
+    }
 }
 
 /// The manifest operation of entry `entry` whose proof shows `field` in part.
@@ -185,7 +200,8 @@ async fn a_withheld_passage_and_field_leave_no_word_in_the_export_and_the_rest_v
 
     // The page says so, in the entry and in the summary.
     assert!(page.contains(
-        "Withheld from this copy by the survivor: part of what happened and where it happened."
+        "Withheld from this copy by the survivor: part of an earlier version of what happened \
+         (Appendix A) and where it happened."
     ));
     assert!(page.contains("The survivor withheld words from 1 entry in this copy"));
 
@@ -232,19 +248,26 @@ async fn undoing_or_faking_a_withholding_is_caught() {
     let id = hex::encode(w.refuge);
 
     // Words invented under the marker, in the entry and in its history.
-    refused(&doc, &key, "a false location", |v| {
+    refused(&doc, &key, "a false location", Some(&id), |v| {
         v["entries"][i]["location"] = "99 Oak Road".into();
     });
-    refused(&doc, &key, "a false address in the history", |v| {
-        v["entries"][i]["history"][0]["fields"]["text"] =
-            "He came to the refuge at 99 Oak Road, Leeds and shouted at the door.".into();
-    });
+    refused(
+        &doc,
+        &key,
+        "a false address in the history",
+        Some(&id),
+        |v| {
+            v["entries"][i]["history"][0]["fields"]["text"] =
+                "He came to the refuge at 99 Oak Road, Leeds and shouted at the door.".into();
+        },
+    );
     // The summary of what was withheld dropped, or a withholding claimed where none was.
-    refused(&doc, &key, "the withheld list dropped", |v| {
+    refused(&doc, &key, "the withheld list dropped", Some(&id), |v| {
         v["entries"][i]["withheld"] = Value::Array(vec![]);
     });
     let other = index(&doc, &w.other);
-    refused(&doc, &key, "a withholding claimed", |v| {
+    let other_id = hex::encode(w.other);
+    refused(&doc, &key, "a withholding claimed", Some(&other_id), |v| {
         v["entries"][other]["withheld"] = serde_json::json!([{"field": "text", "part": true}]);
         v["entries"][other]["text"] = "Forty messages [withheld].".into();
     });
@@ -262,54 +285,80 @@ async fn undoing_or_faking_a_withholding_is_caught() {
         let d = texts.iter_mut().find(|d| d["field"] == "text").unwrap();
         d["pieces"] = Value::Array(pieces);
     };
-    refused(&doc, &key, "a shown word changed in the proof", |v| {
-        let mut p = piece(v);
-        p[0]["shown"]["text"] = "She".into();
-        set_pieces(v, p);
-    });
-    refused(&doc, &key, "a withheld digest swapped", |v| {
+    refused(
+        &doc,
+        &key,
+        "a shown word changed in the proof",
+        Some(&id),
+        |v| {
+            let mut p = piece(v);
+            p[0]["shown"]["text"] = "She".into();
+            set_pieces(v, p);
+        },
+    );
+    refused(&doc, &key, "a withheld digest swapped", Some(&id), |v| {
         let mut p = piece(v);
         let at = p.iter().position(|x| x.get("withheld").is_some()).unwrap();
         p[at]["withheld"] = hex::encode([7u8; 32]).into();
         set_pieces(v, p);
     });
-    refused(&doc, &key, "a shown word withheld by someone else", |v| {
-        let mut p = piece(v);
-        p[0] = serde_json::json!({"withheld": hex::encode([0u8; 32])});
-        set_pieces(v, p);
-    });
+    refused(
+        &doc,
+        &key,
+        "a shown word withheld by someone else",
+        Some(&id),
+        |v| {
+            let mut p = piece(v);
+            p[0] = serde_json::json!({"withheld": hex::encode([0u8; 32])});
+            set_pieces(v, p);
+        },
+    );
     // A text left out of the proof, or the location's withholding replaced by
     // other words under a seed of the forger's choosing.
-    refused(&doc, &key, "a text left out of the proof", |v| {
+    refused(&doc, &key, "a text left out of the proof", Some(&id), |v| {
         let texts = v["manifest"]["operations"][k]["texts"]
             .as_array_mut()
             .unwrap();
         texts.retain(|d| d["field"] != "location");
     });
-    refused(&doc, &key, "the location shown as other words", |v| {
-        let texts = v["manifest"]["operations"][k]["texts"]
-            .as_array_mut()
-            .unwrap();
-        let d = texts.iter_mut().find(|d| d["field"] == "location").unwrap();
-        *d = serde_json::json!({
-            "shown": "whole", "field": "location",
-            "seed": hex::encode([1u8; 32]), "text": "99 Oak Road"
-        });
-        v["entries"][i]["location"] = "99 Oak Road".into();
-    });
+    refused(
+        &doc,
+        &key,
+        "the location shown as other words",
+        Some(&id),
+        |v| {
+            let texts = v["manifest"]["operations"][k]["texts"]
+                .as_array_mut()
+                .unwrap();
+            let d = texts.iter_mut().find(|d| d["field"] == "location").unwrap();
+            *d = serde_json::json!({
+                "shown": "whole", "field": "location",
+                "seed": hex::encode([1u8; 32]), "text": "99 Oak Road"
+            });
+            v["entries"][i]["location"] = "99 Oak Road".into();
+        },
+    );
     // Sold as an older format that has no withholding.
-    refused(&doc, &key, "labelled v3", |v| {
+    refused(&doc, &key, "labelled v3", None, |v| {
         v["format"] = "mycase-export-v3".into();
     });
 
     // The page: the marker replaced by words, or the sentence removed.
     let page = chronology::render_page(&doc, w.a.journal(), &Photos::new());
-    let revealed = page.replacen(WITHHELD_MARK, ADDRESS, 1);
+    let revealed = page.replacen(
+        "<dt>Where</dt><dd>[withheld]</dd>",
+        "<dt>Where</dt><dd>12 Elm Road</dd>",
+        1,
+    );
     assert_ne!(revealed, page);
-    assert!(!verify_export_text(&revealed, &key).unwrap().ok());
+    let report = verify_export_text(&revealed, &key).unwrap();
+    assert!(!report.ok());
+    assert!(!report.entries[i].ok(), "the entry is named");
     let unsaid = page.replacen("Withheld from this copy by the survivor", "Noted", 1);
     assert_ne!(unsaid, page);
-    assert!(!verify_export_text(&unsaid, &key).unwrap().ok());
+    let report = verify_export_text(&unsaid, &key).unwrap();
+    assert!(!report.ok());
+    assert!(!report.entries[i].ok(), "the entry is named");
 }
 
 #[tokio::test]

@@ -121,8 +121,11 @@ pub(super) fn summary_rows(doc: &ExportDocument, names: &Names) -> Vec<(&'static
     rows
 }
 
-/// What the survivor withheld from an entry in this copy, in a sentence.
+/// What the survivor withheld from an entry in this copy, in a sentence. A
+/// field whose latest version shows no mark was withheld from an earlier
+/// version only, which Appendix A shows.
 pub(super) fn withheld_sentence(e: &ExportEntry) -> Option<String> {
+    use crate::evidence::withheld::WITHHELD_MARK;
     if e.withheld.is_empty() {
         return None;
     }
@@ -130,25 +133,30 @@ pub(super) fn withheld_sentence(e: &ExportEntry) -> Option<String> {
         .withheld
         .iter()
         .map(|w| {
-            let field = match w.field.as_str() {
-                "text" => "what happened",
-                "location" => "where it happened",
-                "title" => "the title",
-                "injuries" => "the injuries",
-                "impact" => "the impact",
-                other => other,
+            let (field, now) = match w.field.as_str() {
+                "text" => ("what happened", Some(e.text.as_str())),
+                "location" => ("where it happened", e.location.as_deref()),
+                "title" => ("the title", e.title.as_deref()),
+                "injuries" => ("the injuries", e.injuries.as_deref()),
+                "impact" => ("the impact", e.impact.as_deref()),
+                other => (other, None),
+            };
+            let version = if now.is_some_and(|t| t.contains(WITHHELD_MARK)) {
+                field.to_string()
+            } else {
+                format!("an earlier version of {field} (Appendix A)")
             };
             if w.part {
-                format!("part of {field}")
+                format!("part of {version}")
             } else {
-                field.to_string()
+                version
             }
         })
         .collect();
     Some(format!(
-        "Withheld from this copy by the survivor: {}. Each place reads {}; the words shown are          proven by the records, and what was withheld is not in this document.",
-        plain::listed(&what),
-        crate::evidence::withheld::WITHHELD_MARK
+        "Withheld from this copy by the survivor: {}. Each place reads {WITHHELD_MARK}; the words \
+         shown are proven by the records, and what was withheld is not in this document.",
+        plain::listed(&what)
     ))
 }
 
