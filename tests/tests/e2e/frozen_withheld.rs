@@ -116,10 +116,10 @@ fn a_word_put_back_under_a_mark_of_the_frozen_export_is_caught_and_the_entry_nam
         1,
     );
     assert_ne!(revealed, page);
-    assert_eq!(failed(&revealed), [refuge.clone()]);
+    assert_eq!(failed(&revealed), std::slice::from_ref(&refuge));
     let invented = json.replacen("at [withheld] Leeds", "at 99 Oak Road, Leeds", 1);
     assert_ne!(invented, json);
-    assert_eq!(failed(&invented), [refuge.clone()]);
+    assert_eq!(failed(&invented), std::slice::from_ref(&refuge));
     let mut unmarked: Value = serde_json::from_str(&json).unwrap();
     let entries = unmarked["entries"].as_array_mut().unwrap();
     let e = entries.iter_mut().find(|e| e["id"] == refuge).unwrap();
