@@ -67,7 +67,7 @@ pub struct Args {
     /// Withhold from this export a field of an entry (ENTRY:FIELD, e.g.
     /// 3f2a91c0:location) or a passage of it (ENTRY:FIELD:WORDS, e.g.
     /// "3f2a91c0:text:12 Elm Road"), wherever it was set or appears, in every
-    /// version. The document marks each place [withheld], and verify still
+    /// version. The document marks each place `[withheld]`, and verify still
     /// proves everything else. Fields: title, text, location, injuries, impact.
     /// Repeat for more.
     #[arg(long, value_name = "ENTRY:FIELD[:WORDS]")]

@@ -71,7 +71,7 @@ struct CreateArgs {
     keep_location: bool,
     /// Withhold from this share a field of an entry (ENTRY:FIELD) or a passage
     /// of it (ENTRY:FIELD:WORDS), wherever it was set or appears, in every
-    /// version: the advocate sees [withheld] there. Fields: title, text,
+    /// version: the advocate sees `[withheld]` there. Fields: title, text,
     /// location, injuries, impact. Repeat for more.
     #[arg(long, value_name = "ENTRY:FIELD[:WORDS]")]
     withhold: Vec<String>,

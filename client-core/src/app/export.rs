@@ -32,7 +32,7 @@ pub struct ExportChoices {
     /// A name for the header of the HTML page (the survivor's choice).
     pub name: Option<String>,
     /// Fields or passages to withhold from this export alone (`mycase export
-    /// --withhold`); each place reads "[withheld]" and the rest stays proven.
+    /// --withhold`); each place reads `[withheld]` and the rest stays proven.
     pub withhold: Vec<WithholdChoice>,
 }
 

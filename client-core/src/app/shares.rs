@@ -42,7 +42,7 @@ pub struct ShareInput {
     /// that records where it was taken is shared as a copy without that.
     pub keep_location: bool,
     /// Fields or passages to withhold from this share (`mycase share create
-    /// --withhold`); the advocate sees "[withheld]" there.
+    /// --withhold`); the advocate sees `[withheld]` there.
     pub withhold: Vec<crate::app::export::WithholdChoice>,
 }
 
