@@ -1,5 +1,7 @@
-//! The phone bindings' tests: the Rust side of the API they export, and the
-//! generated bindings driven from Python and from Kotlin on the JVM.
+//! The phone bindings' tests: bindings generated in library mode for Kotlin,
+//! Swift and Python (`generate`), and the Python and Kotlin suites driving the
+//! library through them against a real server (`python`, `kotlin`). The API
+//! itself is the core's (`mycase_core::app`), tested in client-core.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -77,6 +77,12 @@ async def journey(server, tmp_path):
     # Live: the laptop writes, the phone hears of it without asking.
     events = Events()
     service = phone.start_sync(events)
+    # The sync state is told as it changes: up to date once it has caught up.
+    while True:
+        state = (await events.wait_for(mycase.JournalEvent.SYNC_CHANGED)).status.state
+        if state == mycase.SyncState.UP_TO_DATE:
+            break
+        assert state in (mycase.SyncState.SYNCING, mycase.SyncState.STOPPED), state
     laptop.run("add", "--title", "Texts", "--text", "Fourteen messages tonight.")
     laptop.run("sync")
     changed = await events.wait_for(mycase.JournalEvent.JOURNAL_CHANGED)
