@@ -41,7 +41,8 @@ struct ShareRow {
     state_class: &'static str,
     expires: String,
     views: String,
-    last_opened: String,
+    /// Each time it was opened, newest first, in UK time.
+    opened: Vec<String>,
     has_password: bool,
     can_revoke: bool,
 }
@@ -66,11 +67,12 @@ fn row(web: &Web, s: &ShareSummary) -> ShareRow {
             (Some(v), max) => format!("{v} of {max}"),
             (None, _) => "Not known now".into(),
         },
-        last_opened: s
+        opened: s
             .opened_at_ms
-            .last()
+            .iter()
+            .rev()
             .map(|t| uk_time::recorded(*t))
-            .unwrap_or_else(|| "Never".into()),
+            .collect(),
         has_password: s.has_password,
         can_revoke: !matches!(s.state, ShareState::Revoked | ShareState::Ended),
     }

@@ -187,7 +187,38 @@ async fn sharing_pages_make_list_show_and_revoke_a_share() {
         "{}",
         list.body
     );
+    assert!(list.body.contains("Never"), "not opened yet");
     no_ids_in_addresses(&list.body, &[listed.shares[0].share_id.clone()]);
+    // The advocate opens it twice: each time is listed, newest first.
+    for _ in 0..2 {
+        let parsed = mycase_core::share::link::parse(link).unwrap();
+        let transport = mycase_core::transport::grpc::GrpcTransport::connect(
+            &parsed.server_url,
+            Some(server.ca_pem()),
+        )
+        .await
+        .unwrap();
+        mycase_core::fetch_bundle(&transport, &parsed)
+            .await
+            .unwrap();
+    }
+    let opened = core.shares().await.unwrap().shares[0].opened_at_ms.clone();
+    assert_eq!(opened.len(), 2);
+    let times: Vec<String> = opened
+        .iter()
+        .rev()
+        .map(|t| mycase_core::words::uk_time::recorded(*t))
+        .collect();
+    let list = get(&app, &cookie, "/shares").await;
+    assert!(list.body.contains("2 of 3"), "{}", list.body);
+    assert!(
+        list.body.contains(&format!(
+            "<ul class=\"list\"><li>{}</li><li>{}</li></ul>",
+            times[0], times[1]
+        )),
+        "{}",
+        list.body
+    );
     let share_handle = handle_in(&list.body, "/shares/", "/link\"");
     let again = get(&app, &cookie, &format!("/shares/{share_handle}/link")).await;
     assert_eq!(again.status, 200);
