@@ -12,8 +12,9 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 
 /// For a PDF shown in the browser: the browser's PDF viewer is an embedded object
 /// in the page it builds around the file, which `object-src 'none'` would blank;
-/// the file may embed only itself, runs no script of ours and still cannot be framed.
-pub const PDF_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; object-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// the file may embed only itself and runs no script of ours. Only the app's own
+/// pages may frame it (the entry page shows it inline); no other site can.
+pub const PDF_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; object-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
 pub const HEADERS: [(HeaderName, &str); 7] = [
     (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
@@ -52,6 +53,10 @@ pub async fn apply(request: Request, next: Next) -> Response {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(PDF_CONTENT_SECURITY_POLICY),
+        );
+        headers.insert(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("SAMEORIGIN"),
         );
     }
     response

@@ -111,9 +111,24 @@ test('record with every field and a photo, the CLI amends it into the open page,
     await expect(page.getByRole('img', { name: 'Attached photo: kettle.png' })).toBeVisible();
     await checkPage(page, 'evidence-photo');
 
+    // A letter as a PDF, chosen with the file picker: shown inline in the entry
+    // page, framed by the app's own page only (nothing refuses it).
+    const refusals = [];
+    page.on('console', (m) => { if (/Refused to (frame|display|load)/.test(m.text())) refusals.push(m.text()); });
+    const letter = '%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 300 200]>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n';
+    await page.setInputFiles('#file', { name: 'letter.pdf', mimeType: 'application/pdf', buffer: Buffer.from(letter) });
+    const framed = page.waitForResponse((r) => r.url().includes('/attachments/') && r.headers()['content-type'] === 'application/pdf');
+    await page.getByRole('button', { name: 'Attach the file' }).click();
+    const pdf = await framed;
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()['x-frame-options']).toBe('SAMEORIGIN');
+    await expect(page.locator('iframe.evidence__pdf[title="Attached PDF: letter.pdf"]')).toBeVisible();
+    expect(refusals).toEqual([]);
+    await checkPage(page, 'evidence-pdf');
+
     await page.getByRole('link', { name: 'Timeline', exact: true }).click();
     const item = page.locator('.entry-list__item', { hasText: 'Kitchen argument' });
-    await expect(item).toContainText('1 attached');
+    await expect(item).toContainText('2 attached');
     await expect(item).toContainText('severity 4 of 5');
     await checkPage(page, 'timeline');
 
@@ -123,7 +138,7 @@ test('record with every field and a photo, the CLI amends it into the open page,
     const onPhone = entries.find((e) => e.title === 'Kitchen argument');
     expect(onPhone, JSON.stringify(entries.map((e) => e.title))).toBeTruthy();
     expect(onPhone.text).toBe('He shouted and broke the kettle');
-    expect(onPhone.attachments.length).toBe(1);
+    expect(onPhone.attachments.length).toBe(2);
     await page.evaluate(() => { window.notReloaded = true; });
     await mycase(phone, ['amend', onPhone.id, '--title', 'Kitchen argument, the kettle thrown']);
     await mycase(phone, ['sync']);

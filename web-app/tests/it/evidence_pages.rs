@@ -118,8 +118,9 @@ async fn evidence_is_attached_shown_inline_and_downloaded_under_a_neutral_name()
         .unwrap()
         .starts_with("attachment"));
 
-    // A PDF opens in the browser's viewer (an embedded object the page's
-    // `object-src 'none'` would blank), still unframeable and scriptless.
+    // A PDF is shown inline in the entry page and opens in the browser's viewer
+    // (an embedded object the page's `object-src 'none'` would blank),
+    // scriptless, and framed by the app's own pages only.
     let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
     let reply = app
         .send(upload(&app, &cookie, &entry, "letter.pdf", pdf))
@@ -129,17 +130,27 @@ async fn evidence_is_attached_shown_inline_and_downloaded_under_a_neutral_name()
         .send(Request::get(&format!("/entries/{entry}/evidence")).header("Cookie", &cookie))
         .await;
     let links = attachment_links(&page.body);
+    assert!(
+        page.body.contains(&format!(
+            "<iframe class=\"evidence__pdf\" src=\"/attachments/{}\" title=\"Attached PDF: letter.pdf\"",
+            links[2]
+        )),
+        "{}",
+        page.body
+    );
     let shown = app
         .send(Request::get(&format!("/attachments/{}", links[2])).header("Cookie", &cookie))
         .await;
     assert_eq!(shown.header("content-type"), Some("application/pdf"));
     let csp = shown.header("content-security-policy").unwrap();
     assert!(
-        csp.contains("object-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        csp.contains("object-src 'self'") && csp.contains("frame-ancestors 'self'"),
         "{csp}"
     );
     assert!(!csp.contains("script-src 'self'"), "{csp}");
-    assert_eq!(shown.header("x-frame-options"), Some("DENY"));
+    assert_eq!(shown.header("x-frame-options"), Some("SAMEORIGIN"));
+    // Every other response still refuses any frame.
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
 
     // Handles die with the lock.
     app.web.lock().await;
