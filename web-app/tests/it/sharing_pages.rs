@@ -734,3 +734,97 @@ async fn joining_with_a_pairing_code_shows_the_matching_code() {
     assert!(app.web.app().status().unlocked);
     assert_eq!(app.web.app().entries().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_clash_of_edits_is_shown_on_the_entry_page_and_settled_there() {
+    use mycase_core::app::RecoverJournal;
+    use mycase_web_app::handles::HandleKind;
+
+    let server = TestServer::start().await;
+    let (app, kit) = set_up_on(&server).await;
+    let cookie = app.unlocked().await;
+    let core = app.web.app();
+    let id = core.add_entry(entry("Kitchen")).await.unwrap();
+    core.sync_now().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = App::open_with(dir.path().join("phone"), options()).unwrap();
+    phone
+        .recover_journal(RecoverJournal {
+            server_url: server.url().to_owned(),
+            ca_cert_pem: Some(server.ca_pem().to_owned()),
+            device_name: "phone".into(),
+            recovery_kit: kit.clone(),
+            passphrase: Zeroizing::new(PASS.to_owned()),
+        })
+        .await
+        .unwrap();
+    phone.sync_now().await.unwrap();
+
+    // The title changed here and on the phone, neither having seen the other.
+    let mut here = core.entry(&id).await.unwrap().to_input();
+    here.title = "Title from the laptop".into();
+    core.amend_entry(&id, here).await.unwrap();
+    let mut there = phone.entry(&id).await.unwrap().to_input();
+    there.title = "Title from the phone".into();
+    phone.amend_entry(&id, there).await.unwrap();
+    phone.sync_now().await.unwrap();
+    core.sync_now().await.unwrap();
+
+    // The entry page shows both versions, with a form to keep one.
+    let handle = app.web.handles().handle(HandleKind::Entry, &id);
+    let page = get(&app, &cookie, &format!("/entries/{handle}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Title from the laptop") && page.body.contains("Title from the phone")
+    );
+    let action = format!("action=\"/entries/{handle}/resolve\"");
+    assert!(page.body.contains(&action), "{}", page.body);
+    let resolve = format!("/entries/{handle}/resolve");
+
+    // No choice, or one that is not a version: the field's error, nothing settled.
+    for choice in ["", "nonsense"] {
+        let refused = app
+            .send(
+                app.post(&resolve, &cookie)
+                    .form(&[("field", "title"), ("choice", choice)]),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{choice:?}");
+        assert!(
+            refused.body.contains("href=\"#conflict-title\""),
+            "{}",
+            refused.body
+        );
+        assert_eq!(core.entry(&id).await.unwrap().conflicts.len(), 1);
+    }
+
+    // Keeping the phone's version settles it here and, after a sync, there.
+    let versions = core.entry(&id).await.unwrap().conflicts[0].versions.clone();
+    let kept = versions
+        .iter()
+        .find(|v| v.value == "Title from the phone")
+        .unwrap();
+    let settled = app
+        .send(
+            app.post(&resolve, &cookie)
+                .form(&[("field", "title"), ("choice", &kept.choice)]),
+        )
+        .await;
+    assert_eq!(
+        (settled.status, settled.header("location")),
+        (303, Some(format!("/entries/{handle}").as_str()))
+    );
+    let shown = core.entry(&id).await.unwrap();
+    assert!(shown.conflicts.is_empty());
+    assert_eq!(shown.title.as_deref(), Some("Title from the phone"));
+    let page = get(&app, &cookie, &format!("/entries/{handle}")).await;
+    assert!(
+        !page.body.contains(&action),
+        "the form is gone once settled"
+    );
+    core.sync_now().await.unwrap();
+    phone.sync_now().await.unwrap();
+    let on_phone = phone.entry(&id).await.unwrap();
+    assert!(on_phone.conflicts.is_empty());
+    assert_eq!(on_phone.title.as_deref(), Some("Title from the phone"));
+}
