@@ -152,6 +152,53 @@ async fn evidence_is_attached_shown_inline_and_downloaded_under_a_neutral_name()
     // Every other response still refuses any frame.
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
 
+    // A recording and a video play in the page, each served as what it is.
+    for (name, tag, label, kind) in [
+        (
+            "voice.m4a",
+            "<audio class=\"evidence__media\"",
+            "Attached recording: voice.m4a",
+            "audio/",
+        ),
+        (
+            "door.mp4",
+            "<video class=\"evidence__media\"",
+            "Attached video: door.mp4",
+            "video/",
+        ),
+    ] {
+        let reply = app
+            .send(upload(
+                &app,
+                &cookie,
+                &entry,
+                name,
+                b"\0\0\0\x18ftypmp42 media".to_vec(),
+            ))
+            .await;
+        assert_eq!(reply.status, 303, "{name}: {}", reply.body);
+        let page = app
+            .send(Request::get(&format!("/entries/{entry}/evidence")).header("Cookie", &cookie))
+            .await;
+        assert!(page.body.contains(tag), "{name}: {}", page.body);
+        assert!(
+            page.body.contains(&format!("aria-label=\"{label}\"")),
+            "{name}"
+        );
+        let link = attachment_links(&page.body).pop().unwrap();
+        let served = app
+            .send(Request::get(&format!("/attachments/{link}")).header("Cookie", &cookie))
+            .await;
+        assert!(
+            served.header("content-type").unwrap().starts_with(kind),
+            "{name}"
+        );
+        assert!(served
+            .header("content-disposition")
+            .unwrap()
+            .starts_with("inline"));
+    }
+
     // Handles die with the lock.
     app.web.lock().await;
     app.unlock(&cookie).await;
@@ -258,6 +305,16 @@ async fn patterns_and_export_pages_render_filter_and_refuse_bad_input() {
     );
     assert!(!disposition.contains("Kitchen"));
     assert!(download.body.contains("\"title\": \"Kitchen\""));
+    let markdown = app
+        .send(app.post("/export", &cookie).form(&[("format", "md")]))
+        .await;
+    assert_eq!(markdown.status, 200);
+    assert!(markdown
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/markdown"));
+    assert!(markdown.body.starts_with("# Chronology of incidents"));
+    assert!(markdown.body.contains("Kitchen"));
 
     // Words left out of this copy: the entry's page gives its number, the
     // copy reads [withheld] there, and a line that is not understood or words

@@ -294,6 +294,20 @@ async fn devices_pages_pair_with_a_qr_code_refuse_a_wrong_matching_code_and_revo
     let list = get(&app, &cookie, "/devices").await;
     assert_eq!(list.status, 200);
     assert!(list.body.contains("laptop") && list.body.contains("This device"));
+    // When the server last saw each device, in UK time, as the API has it.
+    for d in core.devices().await.unwrap() {
+        let seen = d
+            .last_seen_ms
+            .map(mycase_core::words::uk_time::recorded)
+            .unwrap_or_else(|| "Not seen".into());
+        assert!(
+            list.body.contains(&format!(
+                "<dt class=\"summary-list__key\">Last seen</dt><dd class=\"summary-list__value\">{seen}</dd>"
+            )),
+            "{seen}: {}",
+            list.body
+        );
+    }
     assert!(
         !list.body.contains("/revoke\""),
         "this device has no revoke button"
