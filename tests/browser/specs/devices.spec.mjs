@@ -22,14 +22,17 @@ test('pair the CLI from the app, a device it adds is announced, revoked it erase
     const qr = page.getByRole('img', { name: 'The pairing code as a QR code' });
     await expect(qr).toBeVisible();
     expect((await qr.boundingBox()).width).toBeGreaterThan(100);
+    await checkPage(page, 'device-pairing-live');
     const code = (await page.locator('.pairing-code').textContent()).trim();
     expect(code.length).toBeGreaterThan(8);
     const joining = startJoin(code, 'phone');
     await page.getByRole('button', { name: 'I have typed the code on the new device' }).click();
     await expect(page.getByRole('heading', { name: 'Confirm the new device' })).toBeVisible({ timeout: 60_000 });
+    await checkPage(page, 'device-confirm-live');
     await page.getByLabel('The six digits the new device shows').fill(await joining.digits());
     await page.getByRole('button', { name: 'Add the device' }).click();
     await expect(page.getByText('“phone” was added')).toBeVisible({ timeout: 60_000 });
+    await checkPage(page, 'device-added');
     const phone = await joining.joined();
     const onPhone = await mycaseJson(phone, ['devices']);
     expect(JSON.stringify(onPhone)).toContain('phone');
@@ -56,14 +59,41 @@ test('pair the CLI from the app, a device it adds is announced, revoked it erase
     await expect(banner).toHaveCount(0);
     await expect(page.locator('.card')).toHaveCount(4);
     await page.getByRole('link', { name: 'Revoke phone' }).click();
+    await checkPage(page, 'device-revoke-live');
     await page.getByRole('button', { name: 'Revoke the device' }).click();
     await expect(page.getByRole('heading', { name: '“phone” is revoked' })).toBeVisible();
+    await checkPage(page, 'device-revoked-live');
 
     // The phone's next command meets the signed revocation and erases the phone.
     await expect(mycase(phone, ['sync'])).rejects.toThrow(/removed from this device/);
     const left = fs.existsSync(phone) ? fs.readdirSync(phone) : [];
     expect(left.filter((name) => !name.startsWith('leftovers')), `left in the phone's home: ${left}`).toEqual([]);
     await expect(mycase(phone, ['list'])).rejects.toThrow();
+  } finally {
+    await app.stop();
+  }
+});
+
+test('digits that do not match end a pairing from the app and add nothing', async ({ page }) => {
+  const journal = await cliJournal('devices-wrong');
+  const app = await startApp(journal.home);
+  try {
+    await openApp(page, app);
+    await unlock(page);
+    await page.getByRole('link', { name: 'Devices', exact: true }).click();
+    await page.getByRole('button', { name: 'Add a phone or computer' }).click();
+    const code = (await page.locator('.pairing-code').textContent()).trim();
+    const joining = startJoin(code, 'stranger');
+    await page.getByRole('button', { name: 'I have typed the code on the new device' }).click();
+    await expect(page.getByRole('heading', { name: 'Confirm the new device' })).toBeVisible({ timeout: 60_000 });
+    const shown = (await joining.digits()).replace(/\D/g, '');
+    await page.getByLabel('The six digits the new device shows').fill(shown === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Add the device' }).click();
+    await expect(page.getByRole('heading', { name: 'The device was not added' })).toBeVisible({ timeout: 60_000 });
+    await checkPage(page, 'device-pairing-ended');
+    await expect(joining.joined()).rejects.toThrow(/mycase join failed/);
+    await page.getByRole('link', { name: 'Back to devices' }).click();
+    await expect(page.locator('.card')).toHaveCount(1);
   } finally {
     await app.stop();
   }

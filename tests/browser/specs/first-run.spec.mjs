@@ -115,3 +115,29 @@ test('join a journal with the pairing code `mycase pair` shows', async ({ page }
     await app.stop();
   }
 });
+
+test('joining fails when the other device is given other digits, and says so', async ({ page }) => {
+  const journal = await cliJournal('first-pair-wrong');
+  const pairing = spawnMycase(journal.home, ['pair', '--json']);
+  const { app } = await freshApp(page, 'first-join-wrong');
+  try {
+    const { code } = JSON.parse(await pairing.line((l) => l.includes('"code"')));
+    await page.getByRole('link', { name: 'Use a pairing code' }).click();
+    await fillSetup(page, 'phone');
+    await page.getByLabel('Pairing code').fill(code);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { name: 'Type these digits on your other device' })).toBeVisible({ timeout: 60_000 });
+    const digits = (await page.locator('.matching-code').textContent()).replace(/\D/g, '');
+    // The other device is given digits that do not match: it refuses.
+    await pairing.line((l) => l.includes('join_request'), 60_000);
+    pairing.child.stdin.write(`${digits === '000000' ? '111111' : '000000'}\n`);
+    expect(await pairing.exited).not.toBe(0);
+    await page.getByRole('button', { name: 'I have typed them on my other device' }).click();
+    await expect(page.getByRole('heading', { name: 'This computer was not added' })).toBeVisible({ timeout: 60_000 });
+    await checkPage(page, 'setup-join-failed');
+    await expect(page.getByRole('link', { name: 'Try again with a new code' })).toBeVisible();
+  } finally {
+    await pairing.stop();
+    await app.stop();
+  }
+});

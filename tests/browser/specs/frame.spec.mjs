@@ -86,6 +86,16 @@ test('the unlock page: a wrong passphrase shown in place, then right; lock now',
     await expect(page).toHaveTitle('Error: Unlock – Notes');
     await expectAccessible(page, 'unlock with an error');
     await lookAt(page, 'unlock-error');
+    // Wrong again and again: after the free tries the page asks to wait (429),
+    // in place, with the time to wait.
+    let status = 422;
+    for (let tries = 0; tries < 8 && status !== 429; tries++) {
+      status = await submitPassphrase(page, 'not the passphrase');
+    }
+    expect(status).toBe(429);
+    await expect(page.locator('.error-message')).toContainText('seconds, then try again');
+    await expectAccessible(page, 'unlock, asked to wait');
+    await lookAt(page, 'unlock-wait');
     await unlockWaiting(page);
     await page.getByRole('button', { name: 'Lock now' }).click();
     await expect(page).toHaveURL(`${app.origin}/unlock`);
