@@ -173,6 +173,48 @@ test('unlock, record, search and lock with the keyboard alone', async ({ page })
   }
 });
 
+test('share an entry and download an export with the keyboard alone', async ({ page }) => {
+  const journal = await cliJournal('keyboard-share');
+  await mycase(journal.home, ['add', '--title', 'Garage door', '--text', 'He kicked the garage door', '--when', '2 March 2026']);
+  await mycase(journal.home, ['sync']);
+  const app = await startApp(journal.home);
+  try {
+    await openApp(page, app);
+    await tabTo(page, page.getByLabel('Passphrase'));
+    await page.keyboard.type(PASS);
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('button', { name: 'Lock now' })).toBeVisible();
+
+    await tabTo(page, page.getByRole('link', { name: 'Sharing', exact: true }));
+    await page.keyboard.press('Enter');
+    await tabTo(page, page.getByRole('link', { name: 'Share entries' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page, page.getByLabel(/Garage door/));
+    await page.keyboard.press('Space');
+    await expect(page.getByLabel(/Garage door/)).toBeChecked();
+    await tabTo(page, page.getByRole('button', { name: 'Create the link' }));
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('heading', { name: 'Your share link' })).toBeVisible({ timeout: 30_000 });
+
+    await tabTo(page, page.getByRole('link', { name: 'Export', exact: true }));
+    await page.keyboard.press('Enter');
+    // Tab reaches the group of formats once; the arrow keys choose within it.
+    await tabTo(page, page.getByLabel('A page to read and print (HTML)'));
+    const json = page.getByLabel('Everything, for another program (JSON)');
+    for (let presses = 0; presses < 4 && !(await json.isChecked()); presses++) {
+      await page.keyboard.press('ArrowDown');
+    }
+    await expect(json).toBeChecked();
+    await tabTo(page, page.getByRole('button', { name: 'Download the export' }));
+    const download = page.waitForEvent('download');
+    await page.keyboard.press('Enter');
+    const file = await (await download).path();
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).entries.map((e) => e.title)).toEqual(['Garage door']);
+  } finally {
+    await app.stop();
+  }
+});
+
 test('every page fits 390 px and 200% zoom without sideways scrolling, and passes axe', async ({ page }) => {
   const journal = await cliJournal('widths');
   await mycase(journal.home, ['add', '--title', 'A rather long title to see how it wraps on a phone screen', '--text', 'Text', '--when', '2 March 2026']);

@@ -38,6 +38,8 @@ test('the copied link opens in another browser, its views counted; revoked, the 
     await page.getByRole('link', { name: 'Back to your shares' }).click();
     const card = page.locator('.card', { hasText: 'Garage' }).or(page.locator('.card').first());
     await expect(card.locator('.summary-list__row', { hasText: 'Times opened' })).toContainText('2');
+    // Each opening is listed with its time.
+    await expect(card.locator('.summary-list__row', { hasText: 'When it was opened' }).locator('li')).toHaveCount(2);
     await checkPage(page, 'shares-viewed');
 
     await page.getByRole('link', { name: /^Revoke/ }).click();
