@@ -138,6 +138,12 @@ impl Running {
 
     /// The next line it prints, as JSON (fails the test after [`LINE_TIMEOUT`]).
     pub async fn next_json(&mut self) -> Value {
+        let line = self.next_line().await;
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"))
+    }
+
+    /// The next line it prints (fails the test after [`LINE_TIMEOUT`]).
+    pub async fn next_line(&mut self) -> String {
         use std::io::BufRead;
         let mut reader = self.stdout.take().unwrap();
         let (line, reader) = tokio::time::timeout(
@@ -153,7 +159,7 @@ impl Running {
         .unwrap();
         self.stdout = Some(reader);
         assert!(!line.is_empty(), "the process ended without printing");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"))
+        line
     }
 
     /// Types `line` (and a newline) on its standard input.

@@ -132,3 +132,57 @@ async fn mycase_app_prints_its_link_then_the_token_and_passphrase_open_the_journ
         "still listening"
     );
 }
+
+#[tokio::test]
+async fn mycase_app_listens_on_the_port_given_and_says_where_in_words() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    ok_json(
+        &home,
+        &[
+            "init",
+            "--server",
+            server.url(),
+            "--ca-cert",
+            ca.to_str().unwrap(),
+            "--json",
+        ],
+    )
+    .await;
+    // A port free a moment ago; the app must listen on exactly that one.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut app = MYCASE.spawn(&home, &["app", "--no-browser", "--port", &port.to_string()]);
+    let said = app.next_line().await;
+    let prefix = format!("MyCase is open at http://127.0.0.1:{port}/login?token=");
+    assert!(said.starts_with(&prefix), "{said}");
+    let token = said[prefix.len()..].trim();
+    let host = format!("Host: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    let (status, head, _) = exchange(
+        port,
+        format!("GET /login?token={token} HTTP/1.1\r\n{host}\r\n"),
+    )
+    .await;
+    assert_eq!((status, header(&head, "location")), (303, Some("/")));
+
+    // A second app on the same port is refused with the reason.
+    let busy = MYCASE.spawn(&home, &["app", "--no-browser", "--port", &port.to_string()]);
+    let out = busy.finish().await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+
+    let pid = app.child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert!(app.finish().await.status.success());
+}
