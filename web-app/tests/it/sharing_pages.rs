@@ -842,3 +842,45 @@ async fn a_clash_of_edits_is_shown_on_the_entry_page_and_settled_there() {
     assert!(on_phone.conflicts.is_empty());
     assert_eq!(on_phone.title.as_deref(), Some("Title from the phone"));
 }
+
+#[tokio::test]
+async fn offline_the_app_keeps_what_is_written_and_sends_it_when_the_server_is_back() {
+    let mut server = TestServer::start().await;
+    let (app, _kit) = set_up_on(&server).await;
+    let cookie = app.unlocked().await;
+    let core = app.web.app();
+    core.sync_now().await.unwrap();
+    server.stop().await;
+
+    // Recorded while the server is down: saved on this computer, and said so.
+    let saved = app
+        .send(app.post("/entries/new", &cookie).form(&[
+            ("title", "Written offline"),
+            ("text", "While the server was down."),
+            ("when_kind", "exact"),
+            ("when_day", "14"),
+            ("when_month", "3"),
+            ("when_year", "2026"),
+            ("when_time", "9:30pm"),
+        ]))
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(core.sync_now().await.is_err(), "the server is down");
+    let home = get(&app, &cookie, "/").await;
+    assert!(
+        home.body
+            .contains("Offline: changes are kept on this computer"),
+        "{}",
+        home.body
+    );
+    let timeline = get(&app, &cookie, "/timeline").await;
+    assert!(timeline.body.contains("Written offline"));
+    assert!(core.status().sync.pending_upload > 0);
+
+    // Back: it goes, and the indicator says so.
+    server.start_again().await;
+    core.sync_now().await.unwrap();
+    assert_eq!(core.status().sync.pending_upload, 0);
+    let home = get(&app, &cookie, "/").await;
+    assert!(!home.body.contains("Offline:"), "{}", home.body);
+}
