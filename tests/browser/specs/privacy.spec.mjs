@@ -51,6 +51,8 @@ test('a marker typed into every field of an entry reaches no address, title, out
   const urls = [];
   const titles = [];
   page.on('request', (r) => urls.push(r.url()));
+  const policyRefusals = [];
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) policyRefusals.push(m.text()); });
   page.on('load', async () => { titles.push(await page.title().catch(() => '')); });
   try {
     await openApp(page, app);
@@ -102,6 +104,10 @@ test('a marker typed into every field of an entry reaches no address, title, out
   expect(await mycase(journal.home, ['search', marker])).toContain(marker);
 
   expect(urls.length).toBeGreaterThan(10);
+  // Everything came from the app itself (nothing third-party, no CDN), and the
+  // page's policy refused nothing it asked for.
+  expect(urls.filter((u) => !u.startsWith(`${app.origin}/`) && !/^(data|blob):/.test(u))).toEqual([]);
+  expect(policyRefusals).toEqual([]);
   expect(urls.filter((u) => u.includes(marker) || decodeURIComponent(u).includes(marker))).toEqual([]);
   expect(titles.filter((t) => t.includes(marker))).toEqual([]);
   expect(output.includes(marker), 'the app printed the marker').toBe(false);
