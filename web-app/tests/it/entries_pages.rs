@@ -456,3 +456,83 @@ async fn people_are_added_found_and_changed() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_month_or_a_range_of_days_is_recorded_from_the_date_boxes() {
+    use mycase_core::app::WhenKind;
+
+    let app = start_set_up().await;
+    let cookie = app.unlocked().await;
+    for (title, fields, kind, start, end) in [
+        (
+            "In March",
+            vec![
+                ("when_kind", "month"),
+                ("when_month", "3"),
+                ("when_year", "2026"),
+            ],
+            WhenKind::Month,
+            "2026-03",
+            None,
+        ),
+        (
+            "That week",
+            vec![
+                ("when_kind", "range"),
+                ("when_day", "20"),
+                ("when_month", "4"),
+                ("when_year", "2026"),
+                ("when_end_day", "24"),
+                ("when_end_month", "4"),
+                ("when_end_year", "2026"),
+            ],
+            WhenKind::Range,
+            "2026-04-20",
+            Some("2026-04-24"),
+        ),
+    ] {
+        let mut form = vec![("title", title), ("text", "What happened")];
+        form.extend(fields);
+        let saved = post(&app, &cookie, "/entries/new", &form).await;
+        let page = get(&app, &cookie, &location(&saved)).await;
+        let entries = app.web.app().entries().await.unwrap();
+        let id = &entries
+            .iter()
+            .find(|e| e.title.as_deref() == Some(title))
+            .unwrap()
+            .id;
+        let when = app.web.app().entry(id).await.unwrap().when.unwrap();
+        assert_eq!(
+            (when.kind, when.start.as_str(), when.end.as_deref()),
+            (kind, start, end),
+            "{title}"
+        );
+        // The page reads it back with its precision.
+        assert!(
+            page.body.contains(&when.display),
+            "{title}: {}",
+            when.display
+        );
+    }
+    // An end before the start is the end's error, and nothing is saved.
+    let before = app.web.app().entries().await.unwrap().len();
+    let refused = post(
+        &app,
+        &cookie,
+        "/entries/new",
+        &[
+            ("title", "Backwards"),
+            ("text", "What happened"),
+            ("when_kind", "range"),
+            ("when_day", "24"),
+            ("when_month", "4"),
+            ("when_year", "2026"),
+            ("when_end_day", "20"),
+            ("when_end_month", "4"),
+            ("when_end_year", "2026"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(app.web.app().entries().await.unwrap().len(), before);
+}
