@@ -86,9 +86,13 @@ async fn stop_signal() {
 /// every local user, in the process list, until the browser started. The folder
 /// goes when the returned value is dropped.
 fn open_browser(url: &str) -> Result<tempfile::TempDir> {
-    // tempfile makes the folder owner-only (0700) on Unix.
-    let dir = tempfile::Builder::new()
-        .prefix("mycase-open-")
+    // Owner-only (0700), whatever the umask: other users of the computer must
+    // not even list it.
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("mycase-open-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder
         .tempdir()
         .context("could not make a private folder for the page that opens the app")?;
     let launch_file = dir.path().join(LAUNCH_FILE);

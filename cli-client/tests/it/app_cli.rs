@@ -186,3 +186,73 @@ async fn mycase_app_listens_on_the_port_given_and_says_where_in_words() {
         .success());
     assert!(app.finish().await.status.success());
 }
+
+#[tokio::test]
+async fn mycase_app_opens_the_browser_on_an_owner_only_page_never_with_the_link() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    ok_json(
+        &home,
+        &[
+            "init",
+            "--server",
+            server.url(),
+            "--ca-cert",
+            ca.to_str().unwrap(),
+            "--json",
+        ],
+    )
+    .await;
+    // A stand-in browser: tells the test, through a pipe, what it was given.
+    let told = dir.path().join("told");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&told)
+        .status()
+        .unwrap()
+        .success());
+    let browser = dir.path().join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\n{{ printf '%s\\n' \"$#\" \"$1\"; stat -c %a \"$1\" \"$(dirname \"$1\")\"; cat \"$1\"; }} > '{}'\n",
+            told.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let mut command = MYCASE.command(Some(&home), &["app", "--json", "--port", "0"]);
+    command.env("BROWSER", &browser);
+    let mut app = mycase_tests::cli::Running::start(command);
+    let url = app.next_json().await["url"].as_str().unwrap().to_owned();
+    let seen = tokio::task::spawn_blocking(move || std::fs::read_to_string(told).unwrap())
+        .await
+        .unwrap();
+    let lines: Vec<&str> = seen.lines().collect();
+    assert_eq!(lines[0], "1", "one argument: {seen}");
+    assert!(
+        !lines[1].contains("token"),
+        "the link is not an argument: {seen}"
+    );
+    assert_eq!((lines[2], lines[3]), ("600", "700"), "owner-only: {seen}");
+    let page = lines[4..].join("\n");
+    assert!(
+        page.contains(&format!(
+            "<meta http-equiv=\"refresh\" content=\"0;url={url}\">"
+        )),
+        "{page}"
+    );
+    let pid = app.child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert!(app.finish().await.status.success());
+}
