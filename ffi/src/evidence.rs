@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mycase_core::app::{self, AttachedFile, AttachmentInfo};
+use mycase_core::app::{self, AttachedFile, AttachmentInfo, WithholdChoice};
 
 use crate::entries::EntryFilter;
 use crate::error::FfiResult;
@@ -47,6 +47,28 @@ pub enum AttachmentFiles {
     Originals,
     /// Photos as copies without location metadata (the export names both checksums).
     WithoutLocation,
+}
+
+/// What to export, and how ([`Journal::export_with`]).
+#[derive(uniffi::Record)]
+pub struct ExportOptions {
+    pub format: ExportFormat,
+    pub filter: EntryFilter,
+    /// Deleted entries too, each marked as deleted.
+    #[uniffi(default)]
+    pub include_deleted: bool,
+    pub attachments: AttachmentFiles,
+    /// Where to write the document.
+    pub path: String,
+    /// A case reference for the page's header (the survivor's choice).
+    #[uniffi(default)]
+    pub case_reference: Option<String>,
+    /// A name for the page's header (the survivor's choice).
+    #[uniffi(default)]
+    pub name: Option<String>,
+    /// Fields or words to leave out of this export.
+    #[uniffi(default)]
+    pub withhold: Vec<WithholdChoice>,
 }
 
 /// What an export wrote.
@@ -172,8 +194,35 @@ impl Journal {
         attachments: AttachmentFiles,
         path: String,
     ) -> FfiResult<ExportResult> {
+        self.export_with(ExportOptions {
+            format,
+            filter,
+            include_deleted,
+            attachments,
+            path,
+            case_reference: None,
+            name: None,
+            withhold: Vec::new(),
+        })
+        .await
+    }
+
+    /// Exports as `options` say: [`Journal::export_to_path`] with a case
+    /// reference and a name for the page's header, and fields or words of
+    /// entries withheld from this export (each place reads "[withheld]").
+    pub async fn export_with(&self, options: ExportOptions) -> FfiResult<ExportResult> {
         let app = self.app.clone();
         run(async move {
+            let ExportOptions {
+                format,
+                filter,
+                include_deleted,
+                attachments,
+                path,
+                case_reference,
+                name,
+                withhold,
+            } = options;
             let choices = app::ExportChoices {
                 format: match format {
                     ExportFormat::Html => app::ExportFormat::Html,
@@ -182,9 +231,9 @@ impl Journal {
                 },
                 filter: filter.into(),
                 include_deleted,
-                case_reference: None,
-                name: None,
-                withhold: Vec::new(),
+                case_reference,
+                name,
+                withhold,
             };
             let files = match attachments {
                 AttachmentFiles::None => app::AttachmentFiles::None,

@@ -10,8 +10,16 @@ use mycase_core::app::{
     EntrySummary, ErasedReason, FieldChange, HistoryItem, HistoryKind, MonthGroup, PairingRequest,
     PassphraseChanged, Person, PersonInput, PersonRef, RevokedDevice, Role, ShareList, ShareState,
     ShareSummary, SyncState, SyncStatus, SyncSummary, TimelineQuery, TrashedEntry, WhenInput,
-    WhenKind, WipeCheck, WipeOutcome,
+    WhenKind, WipeCheck, WipeOutcome, WithholdChoice,
 };
+
+/// A field of an entry, or words of it, to leave out of one export or share.
+#[uniffi::remote(Record)]
+pub struct WithholdChoice {
+    pub entry: String,
+    pub field: String,
+    pub words: Option<String>,
+}
 
 #[uniffi::remote(Enum)]
 pub enum WhenKind {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use mycase_core::app::{
     self, AddedDevice, DeviceInfo, PairingRequest, PairingSession, RevokedDevice, ShareList,
+    WithholdChoice,
 };
 use zeroize::Zeroizing;
 
@@ -33,6 +34,9 @@ pub struct ShareRequest {
     pub include_attachments: bool,
     /// Keep photos' location metadata (off: shared as copies without it).
     pub keep_location: bool,
+    /// Fields or words to leave out of this share (the advocate sees "[withheld]").
+    #[uniffi(default)]
+    pub withhold: Vec<WithholdChoice>,
 }
 
 /// A created share.
@@ -117,7 +121,7 @@ impl Journal {
                 password: request.password.map(Zeroizing::new),
                 include_attachments: request.include_attachments,
                 keep_location: request.keep_location,
-                withhold: Vec::new(),
+                withhold: request.withhold,
             };
             let made = app.create_share(input).await?;
             Ok(SharedLink {

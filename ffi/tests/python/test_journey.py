@@ -6,6 +6,7 @@ import json
 import os
 
 import mycase
+import pytest
 from conftest import (
     PASS,
     Cli,
@@ -129,6 +130,50 @@ async def journey(server, tmp_path):
     assert "verified" in verified.stdout.lower()
     report = mycase.verify_export_file(str(doc), server.server_key)
     assert report.ok, report.problems
+
+    # Words withheld from one export and one share: not in either, marked,
+    # and the export still verifies.
+    withhold = [
+        mycase.WithholdChoice(entry=first[:8], field="text", words="then left"),
+        mycase.WithholdChoice(entry=first[:8], field="location", words=None),
+    ]
+    kept_back = tmp_path / "withheld.html"
+    await phone.export_with(
+        mycase.ExportOptions(
+            format=mycase.ExportFormat.HTML,
+            filter=mycase.EntryFilter(_from="", to="", categories=[], people=[], tags=[]),
+            attachments=mycase.AttachmentFiles.NONE,
+            path=str(kept_back),
+            case_reference="NMO/2026/0077",
+            withhold=withhold,
+        )
+    )
+    page = kept_back.read_text()
+    assert "then left" not in page and "[withheld]" in page
+    assert "Case reference: NMO/2026/0077" in page
+    verified = laptop.run("verify", str(kept_back), "--server-key", server.server_key)
+    assert "withheld part of the text" in verified.stdout, verified.stdout
+    with pytest.raises(mycase.MycaseError.InvalidInput) as refused:
+        await phone.export_with(
+            mycase.ExportOptions(
+                format=mycase.ExportFormat.JSON,
+                filter=mycase.EntryFilter(_from="", to="", categories=[], people=[], tags=[]),
+                attachments=mycase.AttachmentFiles.NONE,
+                path=str(tmp_path / "refused.json"),
+                withhold=[mycase.WithholdChoice(entry=first[:8], field="text", words="not there")],
+            )
+        )
+    assert refused.value.field == "withhold"
+    assert not (tmp_path / "refused.json").exists()
+    shared = await phone.create_share(
+        mycase.ShareRequest(
+            entry_ids=[first], _from="", to="", categories=[], tags=[],
+            expires="7d", max_views=3, password=None,
+            include_attachments=False, keep_location=False, withhold=withhold,
+        )
+    )
+    seen = laptop.run("share", "open", "--ca-cert", server.ca_cert, "--json", shared.link)
+    assert "then left" not in seen.stdout and "[withheld]" in seen.stdout
 
     # Patterns' figures.
     figures = await phone.patterns(
