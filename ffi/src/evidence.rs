@@ -209,7 +209,7 @@ impl Journal {
 
     /// Exports as `options` say: [`Journal::export_to_path`] with a case
     /// reference and a name for the page's header, and fields or words of
-    /// entries withheld from this export (each place reads "[withheld]").
+    /// entries withheld from this export (each place reads `[withheld]`).
     pub async fn export_with(&self, options: ExportOptions) -> FfiResult<ExportResult> {
         let app = self.app.clone();
         run(async move {

@@ -34,7 +34,7 @@ pub struct ShareRequest {
     pub include_attachments: bool,
     /// Keep photos' location metadata (off: shared as copies without it).
     pub keep_location: bool,
-    /// Fields or words to leave out of this share (the advocate sees "[withheld]").
+    /// Fields or words to leave out of this share (the advocate sees `[withheld]`).
     #[uniffi(default)]
     pub withhold: Vec<WithholdChoice>,
 }
