@@ -228,11 +228,13 @@ pub fn disclose(text: &OpenedText, choice: &Choice) -> TextDisclosure {
         Choice::Pieces(mask) => mask,
     };
     let cut = pieces(&text.text);
-    if mask.iter().all(|m| !m) || mask.len() != cut.len() {
-        return whole(text);
-    }
-    if mask.iter().all(|m| *m) {
+    // A mask of another text cannot say what to show: withhold it all rather
+    // than show words meant to be withheld.
+    if mask.len() != cut.len() || mask.iter().all(|m| *m) {
         return TextDisclosure::Withheld { field };
+    }
+    if mask.iter().all(|m| !m) {
+        return whole(text);
     }
     let pieces = cut
         .iter()
