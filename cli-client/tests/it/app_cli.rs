@@ -26,17 +26,8 @@ async fn exchange(port: u16, request: String) -> (u16, String, String) {
     (status, head.to_owned(), body.to_owned())
 }
 
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.trim())
-}
-
-#[tokio::test]
-async fn mycase_app_prints_its_link_then_the_token_and_passphrase_open_the_journal() {
-    let server = TestServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
+/// A journal set up with `mycase init` against `server` in `dir/home`.
+async fn set_up(server: &TestServer, dir: &tempfile::TempDir) -> std::path::PathBuf {
     let home = dir.path().join("home");
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, server.ca_pem()).unwrap();
@@ -52,6 +43,37 @@ async fn mycase_app_prints_its_link_then_the_token_and_passphrase_open_the_journ
         ],
     )
     .await;
+    home
+}
+
+/// Stops `mycase app` as a service manager does (SIGTERM): it must exit cleanly.
+async fn stop(app: mycase_tests::cli::Running) {
+    let pid = app.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = app.finish().await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+}
+
+#[tokio::test]
+async fn mycase_app_prints_its_link_then_the_token_and_passphrase_open_the_journal() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let home = set_up(&server, &dir).await;
 
     let mut app = MYCASE.spawn(&home, &["app", "--no-browser", "--json", "--port", "0"]);
     let printed = app.next_json().await;
@@ -115,18 +137,7 @@ async fn mycase_app_prints_its_link_then_the_token_and_passphrase_open_the_journ
     .await;
     assert_eq!(status, 403);
 
-    let pid = app.child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = app.finish().await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    stop(app).await;
     assert!(
         TcpStream::connect(("127.0.0.1", port)).await.is_err(),
         "still listening"
@@ -137,21 +148,7 @@ async fn mycase_app_prints_its_link_then_the_token_and_passphrase_open_the_journ
 async fn mycase_app_listens_on_the_port_given_and_says_where_in_words() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("home");
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, server.ca_pem()).unwrap();
-    ok_json(
-        &home,
-        &[
-            "init",
-            "--server",
-            server.url(),
-            "--ca-cert",
-            ca.to_str().unwrap(),
-            "--json",
-        ],
-    )
-    .await;
+    let home = set_up(&server, &dir).await;
     // A port free a moment ago; the app must listen on exactly that one.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -178,34 +175,14 @@ async fn mycase_app_listens_on_the_port_given_and_says_where_in_words() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
 
-    let pid = app.child.id().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    assert!(app.finish().await.status.success());
+    stop(app).await;
 }
 
 #[tokio::test]
 async fn mycase_app_opens_the_browser_on_an_owner_only_page_never_with_the_link() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("home");
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, server.ca_pem()).unwrap();
-    ok_json(
-        &home,
-        &[
-            "init",
-            "--server",
-            server.url(),
-            "--ca-cert",
-            ca.to_str().unwrap(),
-            "--json",
-        ],
-    )
-    .await;
+    let home = set_up(&server, &dir).await;
     // A stand-in browser: tells the test, through a pipe, what it was given.
     let told = dir.path().join("told");
     assert!(std::process::Command::new("mkfifo")
@@ -248,11 +225,5 @@ async fn mycase_app_opens_the_browser_on_an_owner_only_page_never_with_the_link(
         )),
         "{page}"
     );
-    let pid = app.child.id().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    assert!(app.finish().await.status.success());
+    stop(app).await;
 }

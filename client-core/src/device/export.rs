@@ -13,7 +13,7 @@ use crate::clock::now_ms;
 use crate::device::Device;
 use crate::evidence::disclose::{record_subkey, DiscloseError};
 use crate::evidence::withheld::{
-    covered_pieces, disclose, short_entry, Choice, WithholdError, Withholding,
+    choose, covered_pieces, disclose, short_entry, unmatched, Choice, WithholdError, Withholding,
 };
 use crate::format::record::{open_record_texts, OperationError};
 use crate::format::withholdable::{entry_fields, plain_text, OpenedText};
@@ -66,25 +66,12 @@ impl<'a> Wanted<'a> {
 
     /// The choice for one sealed text; marks what it matched.
     fn choose(&mut self, text: &OpenedText) -> Choice {
-        let mut mask: Option<Vec<bool>> = None;
-        for (w, matched) in self.asked.iter_mut().filter(|(w, _)| w.field == text.field) {
-            match &w.passage {
-                None => {
-                    *matched = true;
-                    return Choice::WithholdAll;
-                }
-                Some(p) => {
-                    if let Some(covered) = covered_pieces(&text.text, p) {
-                        *matched = true;
-                        let m = mask.get_or_insert_with(|| vec![false; covered.len()]);
-                        for (a, b) in m.iter_mut().zip(covered) {
-                            *a |= b;
-                        }
-                    }
-                }
-            }
-        }
-        mask.map_or(Choice::Show, Choice::Pieces)
+        let asked = self
+            .asked
+            .iter_mut()
+            .filter(|(w, _)| w.field == text.field)
+            .map(|(w, matched)| (*w, matched));
+        choose(&text.text, asked)
     }
 
     /// Refuses a withholding of a text `fields` holds in the open (an older
@@ -113,17 +100,10 @@ impl<'a> Wanted<'a> {
     }
 
     /// An error for the first withholding that matched nothing.
-    fn unmatched(&self, entry: &[u8; 16]) -> Result<(), WithholdError> {
+    fn unmatched(&self) -> Result<(), WithholdError> {
         match self.asked.iter().find(|(_, matched)| !matched) {
             None => Ok(()),
-            Some((w, _)) if w.passage.is_none() => Err(WithholdError::NothingThere {
-                entry: short_entry(entry),
-                field: w.field.as_str(),
-            }),
-            Some((w, _)) => Err(WithholdError::PassageNotFound {
-                entry: short_entry(entry),
-                field: w.field.as_str(),
-            }),
+            Some((w, _)) => Err(unmatched(w)),
         }
     }
 }
@@ -332,8 +312,8 @@ impl<S: LocalStore> Device<S> {
             });
         }
 
-        for (entry, w) in &wanted {
-            w.unmatched(entry)?;
+        for w in wanted.values() {
+            w.unmatched()?;
         }
         let (first_day, last_day) = model::day_range(&entries);
         let mut doc = ExportDocument {
@@ -359,15 +339,16 @@ impl<S: LocalStore> Device<S> {
             },
         };
         if !withholdings.is_empty() {
-            withhold_in_entries(&mut doc, &known);
+            withhold_in_entries(&mut doc, &known)?;
         }
         Ok(doc)
     }
 }
 
 /// Replaces each entry something was withheld from with what its disclosed
-/// records fold to (the withheld words marked), as the verifier reads it.
-fn withhold_in_entries(doc: &mut ExportDocument, known: &Provenances) {
+/// records fold to (the withheld words marked), as the verifier reads it. An
+/// entry that does not fold back is an error, never left showing every word.
+fn withhold_in_entries(doc: &mut ExportDocument, known: &Provenances) -> Result<(), ExportError> {
     let (journal, withheld) = crate::evidence::verify::fold_disclosed(doc);
     for e in &mut doc.entries {
         let Some(w) = withheld.get(&e.id).filter(|w| !w.is_empty()) else {
@@ -376,10 +357,10 @@ fn withhold_in_entries(doc: &mut ExportDocument, known: &Provenances) {
         let view = hex::decode(&e.id)
             .ok()
             .and_then(|b| <[u8; 16]>::try_from(b).ok())
-            .and_then(|id| journal.entry(&id));
-        if let Some(view) = view {
-            *e = model::entry(&view, known);
-            e.withheld = w.clone();
-        }
+            .and_then(|id| journal.entry(&id))
+            .ok_or(ExportError::MissingRecord)?;
+        *e = model::entry(&view, known);
+        e.withheld = w.clone();
     }
+    Ok(())
 }

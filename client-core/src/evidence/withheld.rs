@@ -351,8 +351,7 @@ pub fn show_texts(
             }
             TextDisclosure::Part { pieces, .. } => {
                 let mut digests = Vec::with_capacity(pieces.len());
-                let mut text = String::new();
-                let mut in_withheld = false;
+                let mut shown: Vec<Option<&str>> = Vec::with_capacity(pieces.len());
                 for (i, p) in pieces.iter().enumerate() {
                     let i = u32::try_from(i).map_err(|_| altered())?;
                     match p {
@@ -360,21 +359,18 @@ pub fn show_texts(
                             let salt: [u8; SALT_LEN] = hex32(salt).ok_or_else(altered)?;
                             digests.push(piece_digest(i, &salt, words));
                             out.typed_mark |= words.contains(WITHHELD_MARK);
-                            text.push_str(words);
-                            in_withheld = false;
+                            shown.push(Some(words));
                         }
                         PieceDisclosure::Withheld(digest) => {
                             digests.push(hex32(digest).ok_or_else(altered)?);
-                            if !in_withheld {
-                                text.push_str(WITHHELD_MARK);
-                            }
-                            in_withheld = true;
+                            shown.push(None);
                         }
                     }
                 }
                 if text_commitment(number, &digests) != *commitment {
                     return Err(altered());
                 }
+                let text = marked(shown);
                 out.withheld.push(ExportWithheld {
                     field: name.to_string(),
                     part: true,
@@ -396,52 +392,103 @@ pub fn show_texts(
     Ok(out)
 }
 
-/// `text` with the pieces `ws` cover (every one of them for a whole-field
-/// withholding) read as [`WITHHELD_MARK`], as a verifier reads a text shown in
-/// part; marks in `matched` which withholdings covered something.
-fn withhold_in_text(
+/// What the withholdings asked of one field (`asked`, each with whether it
+/// matched anything yet) ask of one version of its text: all of it, the pieces
+/// their passages cover, or nothing. Marks each that covered something.
+pub fn choose<'w, 'm>(
     text: &str,
-    ws: &[(usize, &Withholding)],
-    matched: &mut [bool],
-) -> Option<(String, bool)> {
-    let cut = pieces(text);
-    let mut mask = vec![false; cut.len()];
-    let mut whole = false;
-    for (i, w) in ws {
+    asked: impl IntoIterator<Item = (&'w Withholding, &'m mut bool)>,
+) -> Choice {
+    let mut all = false;
+    let mut mask: Option<Vec<bool>> = None;
+    for (w, matched) in asked {
         match &w.passage {
             None => {
-                matched[*i] = true;
-                whole = true;
+                *matched = true;
+                all = true;
             }
             Some(p) => {
                 if let Some(covered) = covered_pieces(text, p) {
-                    matched[*i] = true;
-                    for (m, c) in mask.iter_mut().zip(covered) {
-                        *m |= c;
+                    *matched = true;
+                    let m = mask.get_or_insert_with(|| vec![false; covered.len()]);
+                    for (a, b) in m.iter_mut().zip(covered) {
+                        *a |= b;
                     }
                 }
             }
         }
     }
-    if whole || (!mask.is_empty() && mask.iter().all(|m| *m)) {
+    if all {
+        Choice::WithholdAll
+    } else {
+        mask.map_or(Choice::Show, Choice::Pieces)
+    }
+}
+
+/// `text` as a copy shows it under `choice` (as [`disclose`] proves it), and
+/// whether only part was withheld; `None` when nothing is.
+pub fn apply(text: &str, choice: &Choice) -> Option<(String, bool)> {
+    let mask = match choice {
+        Choice::Show => return None,
+        Choice::WithholdAll => return Some((WITHHELD_MARK.to_string(), false)),
+        Choice::Pieces(mask) => mask,
+    };
+    let cut = pieces(text);
+    if mask.len() != cut.len() || mask.iter().all(|m| *m) {
         return Some((WITHHELD_MARK.to_string(), false));
     }
     if !mask.iter().any(|m| *m) {
         return None;
     }
+    let shown = cut.iter().zip(mask).map(|(p, m)| (!m).then_some(*p));
+    Some((marked(shown), true))
+}
+
+/// Pieces in order, `None` for a withheld one: each run of withheld pieces
+/// reads as one [`WITHHELD_MARK`].
+fn marked<'a>(pieces: impl IntoIterator<Item = Option<&'a str>>) -> String {
     let mut out = String::new();
     let mut in_withheld = false;
-    for (p, m) in cut.iter().zip(&mask) {
-        if *m {
-            if !in_withheld {
-                out.push_str(WITHHELD_MARK);
-            }
-        } else {
-            out.push_str(p);
+    for piece in pieces {
+        match piece {
+            Some(words) => out.push_str(words),
+            None if !in_withheld => out.push_str(WITHHELD_MARK),
+            None => {}
         }
-        in_withheld = *m;
+        in_withheld = piece.is_none();
     }
-    Some((out, true))
+    out
+}
+
+/// The error for a withholding that matched nothing in its entry.
+pub fn unmatched(w: &Withholding) -> WithholdError {
+    let (entry, field) = (short_entry(&w.entry), w.field.as_str());
+    match w.passage {
+        None => WithholdError::NothingThere { entry, field },
+        Some(_) => WithholdError::PassageNotFound { entry, field },
+    }
+}
+
+/// Withholds from one text of `view` what `all` asks of `field`.
+fn withhold_one(
+    all: &[Withholding],
+    matched: &mut [bool],
+    entry: &EntryId,
+    field: Field,
+    slot: &mut String,
+    withheld: &mut Vec<ExportWithheld>,
+) {
+    let asked = all
+        .iter()
+        .zip(matched.iter_mut())
+        .filter(|(w, _)| &w.entry == entry && w.field == field);
+    if let Some((text, part)) = apply(slot, &choose(slot, asked)) {
+        *slot = text;
+        withheld.push(ExportWithheld {
+            field: field.as_str().to_string(),
+            part,
+        });
+    }
 }
 
 /// Withholds from a copy of an entry (a share, which carries no proof) what
@@ -452,34 +499,16 @@ pub fn withhold_in_view(
     all: &[Withholding],
 ) -> Result<Vec<ExportWithheld>, WithholdError> {
     use crate::journal::FieldValue;
-    let ws: Vec<(usize, &Withholding)> = all
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| w.entry == view.id)
-        .collect();
-    for (_, w) in &ws {
+    let id = view.id;
+    for w in all.iter().filter(|w| w.entry == id) {
         check(w)?;
     }
     let mut matched = vec![false; all.len()];
     let mut withheld = Vec::new();
-    let mut apply = |field: Field, slot: &mut String, matched: &mut [bool]| {
-        let of_field: Vec<(usize, &Withholding)> = ws
-            .iter()
-            .filter(|(_, w)| w.field == field)
-            .copied()
-            .collect();
-        if of_field.is_empty() {
-            return;
-        }
-        if let Some((text, part)) = withhold_in_text(slot, &of_field, matched) {
-            *slot = text;
-            withheld.push(ExportWithheld {
-                field: field.as_str().to_string(),
-                part,
-            });
-        }
+    let mut one = |field, slot: &mut String| {
+        withhold_one(all, &mut matched, &id, field, slot, &mut withheld);
     };
-    apply(Field::Text, &mut view.text, &mut matched);
+    one(Field::Text, &mut view.text);
     for (field, slot) in [
         (Field::Title, &mut view.title),
         (Field::Location, &mut view.location),
@@ -487,7 +516,7 @@ pub fn withhold_in_view(
         (Field::Impact, &mut view.impact),
     ] {
         if let Some(s) = slot.as_mut() {
-            apply(field, s, &mut matched);
+            one(field, s);
         }
     }
     for r in &mut view.history {
@@ -501,7 +530,7 @@ pub fn withhold_in_view(
                 _ => None,
             };
             if let Some(s) = text {
-                apply(field, s, &mut matched);
+                one(field, s);
             }
         }
     }
@@ -516,21 +545,15 @@ pub fn withhold_in_view(
                 FieldValue::Impact(s) => (Field::Impact, s),
                 _ => continue,
             };
-            apply(field, s, &mut matched);
+            one(field, s);
         }
     }
-    if let Some((i, _)) = ws.iter().find(|(i, _)| !matched[*i]) {
-        let w = &all[*i];
-        return Err(match w.passage {
-            None => WithholdError::NothingThere {
-                entry: short_entry(&w.entry),
-                field: w.field.as_str(),
-            },
-            Some(_) => WithholdError::PassageNotFound {
-                entry: short_entry(&w.entry),
-                field: w.field.as_str(),
-            },
-        });
+    if let Some((w, _)) = all
+        .iter()
+        .zip(&matched)
+        .find(|(w, m)| w.entry == id && !**m)
+    {
+        return Err(unmatched(w));
     }
     Ok(summarize(&withheld))
 }

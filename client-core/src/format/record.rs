@@ -362,28 +362,9 @@ pub fn open_operation(
     keyring: &Keyring,
     record: &Record,
 ) -> Result<Operation, OperationError> {
-    let bytes = open_record(account_id, keyring, record)?;
-    let mut op = Operation::decode(bytes.as_slice()).map_err(OperationError::Undecodable)?;
-    let key = keyring
-        .get(record.key_epoch)
-        .map_err(|_| RecordError::UnknownEpoch {
-            idx: record.idx,
-            epoch: record.key_epoch,
-        })?;
-    let ad = record_associated_data(
-        account_id,
-        &record.device_id,
-        record.idx,
-        &record.prev_hash,
-        record.key_epoch,
-        record.format_version,
-    );
-    withholdable::restore_texts(&mut op, record.format_version, key.texts_key(), &ad).map_err(
-        |source| OperationError::Texts {
-            idx: record.idx,
-            source,
-        },
-    )?;
+    let (mut op, texts_key, ad) = open_as_sealed(account_id, keyring, record)?;
+    withholdable::restore_texts(&mut op, record.format_version, texts_key, &ad)
+        .map_err(|source| texts_error(record, source))?;
     Ok(op)
 }
 
@@ -395,11 +376,24 @@ pub fn open_record_texts(
     keyring: &Keyring,
     record: &Record,
 ) -> Result<(Operation, Vec<withholdable::OpenedText>), OperationError> {
-    let bytes = open_record(account_id, keyring, record)?;
-    let op = Operation::decode(bytes.as_slice()).map_err(OperationError::Undecodable)?;
+    let (op, texts_key, ad) = open_as_sealed(account_id, keyring, record)?;
     if record.format_version < withholdable::WITHHOLDABLE_FORMAT_VERSION {
         return Ok((op, Vec::new()));
     }
+    let texts = withholdable::open_texts(&op, texts_key, &ad)
+        .map_err(|source| texts_error(record, source))?;
+    Ok((op, texts))
+}
+
+/// A record's operation as sealed, with the texts key and associated data its
+/// sealed texts open under.
+fn open_as_sealed<'k>(
+    account_id: &AccountId,
+    keyring: &'k Keyring,
+    record: &Record,
+) -> Result<(Operation, &'k [u8; 32], Vec<u8>), OperationError> {
+    let bytes = open_record(account_id, keyring, record)?;
+    let op = Operation::decode(bytes.as_slice()).map_err(OperationError::Undecodable)?;
     let key = keyring
         .get(record.key_epoch)
         .map_err(|_| RecordError::UnknownEpoch {
@@ -414,13 +408,14 @@ pub fn open_record_texts(
         record.key_epoch,
         record.format_version,
     );
-    let texts = withholdable::open_texts(&op, key.texts_key(), &ad).map_err(|source| {
-        OperationError::Texts {
-            idx: record.idx,
-            source,
-        }
-    })?;
-    Ok((op, texts))
+    Ok((op, key.texts_key(), ad))
+}
+
+fn texts_error(record: &Record, source: TextsError) -> OperationError {
+    OperationError::Texts {
+        idx: record.idx,
+        source,
+    }
 }
 
 #[cfg(test)]
